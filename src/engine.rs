@@ -1,0 +1,410 @@
+//! Checking one file: read, recognize, parse, model, run the policies, and turn what they report
+//! into [`Finding`]s with positions, excerpts and fingerprints.
+//!
+//! Everything that can go wrong with one file (unreadable, not UTF-8, not well-formed, a bug in a
+//! policy) becomes a finding for that file; it never stops the others from being checked.
+
+use std::cell::{Cell, OnceCell};
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+
+use crate::finding::{Finding, Severity, stable_hash};
+use crate::model::{Format, Template, detect, looks_like_template};
+use crate::parse::{self, Limits, ParseError, ParseErrorKind};
+use crate::policy::{self, Context, Policy, PolicySettings, RawFinding};
+use crate::source::{Excerpt, LineIndex, Span};
+
+/// Bytes sniffed for NUL to tell binary files from text.
+const BINARY_SNIFF_BYTES: usize = 8192;
+
+/// How the engine runs.
+#[derive(Clone, Debug)]
+pub struct EngineOptions {
+    pub limits: Limits,
+    /// Files larger than this are reported (IO001) instead of loaded.
+    pub max_file_size: u64,
+    /// Load and recognize templates but run no policies (to measure the cost of parsing).
+    pub parse_only: bool,
+}
+
+impl Default for EngineOptions {
+    fn default() -> EngineOptions {
+        EngineOptions {
+            limits: Limits::default(),
+            max_file_size: 100 * 1024 * 1024,
+            parse_only: false,
+        }
+    }
+}
+
+/// Which policies run and how their findings are graded.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Policy IDs, ID prefixes (`LOG`) or family names (`logging`) to run; empty means all.
+    pub select: Vec<String>,
+    /// Policy IDs, prefixes or families not to run.
+    pub ignore: Vec<String>,
+    /// Severity overrides by policy ID.
+    pub severity: HashMap<String, Severity>,
+}
+
+impl Selection {
+    fn matches(pattern: &str, p: &policy::PolicyMeta) -> bool {
+        pattern.eq_ignore_ascii_case(p.id)
+            || policy::Family::parse(pattern) == Some(p.family)
+            || (!pattern.is_empty()
+                && p.id
+                    .to_ascii_uppercase()
+                    .starts_with(&pattern.to_ascii_uppercase()))
+    }
+
+    pub fn enables(&self, meta: &policy::PolicyMeta) -> bool {
+        (self.select.is_empty() || self.select.iter().any(|s| Selection::matches(s, meta)))
+            && !self.ignore.iter().any(|s| Selection::matches(s, meta))
+    }
+}
+
+/// Why a file was not checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// Binary content.
+    Binary,
+    /// YAML or JSON that is not a template.
+    NotTemplate,
+}
+
+/// What happened to one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Checked(Format),
+    Skipped(Skip),
+    /// Could not be read or loaded; the reason is among the findings.
+    Failed,
+}
+
+/// The result of checking one file.
+#[derive(Clone, Debug)]
+pub struct FileReport {
+    pub path: String,
+    pub outcome: Outcome,
+    pub findings: Vec<Finding>,
+    pub bytes: u64,
+}
+
+/// The configured policy engine. Cheap to share across threads.
+pub struct Engine {
+    policies: Vec<&'static dyn Policy>,
+    settings: PolicySettings,
+    selection: Selection,
+    options: EngineOptions,
+}
+
+thread_local! {
+    static CHECKING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Install a panic hook that stays quiet for panics caught while checking a file (they are
+/// reported as INTERNAL001 findings) and defers to the previous hook otherwise.
+pub fn quiet_panics_during_checks() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !CHECKING.with(Cell::get) {
+            previous(info);
+        }
+    }));
+}
+
+impl Engine {
+    pub fn new(settings: PolicySettings, selection: Selection, options: EngineOptions) -> Engine {
+        let policies = policy::rules::builtin()
+            .iter()
+            .copied()
+            .filter(|p| selection.enables(p.meta()))
+            .collect();
+        Engine {
+            policies,
+            settings,
+            selection,
+            options,
+        }
+    }
+
+    pub fn policies(&self) -> &[&'static dyn Policy] {
+        &self.policies
+    }
+
+    pub fn settings(&self) -> &PolicySettings {
+        &self.settings
+    }
+
+    /// Check a file on disk. `display` is the path as reported.
+    pub fn check_path(&self, path: &Path, display: &str) -> FileReport {
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => return self.io_failure(display, format!("cannot read file: {e}")),
+        };
+        if meta.is_dir() {
+            return self.io_failure(display, "is a directory, not a file".to_string());
+        }
+        if meta.len() > self.options.max_file_size {
+            return self.io_failure(
+                display,
+                format!(
+                    "file is {} bytes, over the {}-byte limit (--max-file-size)",
+                    meta.len(),
+                    self.options.max_file_size
+                ),
+            );
+        }
+        match std::fs::read(path) {
+            Ok(bytes) => self.check_bytes(display, &bytes),
+            Err(e) => self.io_failure(display, format!("cannot read file: {e}")),
+        }
+    }
+
+    /// A report for a file that could not be read (IO001).
+    pub fn io_failure(&self, display: &str, message: String) -> FileReport {
+        let finding = self.finding(
+            display,
+            "",
+            None,
+            RawFinding {
+                policy: "IO001",
+                span: Span::empty(0),
+                message,
+                resource: None,
+            },
+        );
+        FileReport {
+            path: display.to_string(),
+            outcome: Outcome::Failed,
+            findings: vec![finding],
+            bytes: 0,
+        }
+    }
+
+    /// Check file contents. `display` is the path as reported (its name helps recognize
+    /// `*.tf.json`).
+    pub fn check_bytes(&self, display: &str, bytes: &[u8]) -> FileReport {
+        let mut report = FileReport {
+            path: display.to_string(),
+            outcome: Outcome::Skipped(Skip::NotTemplate),
+            findings: Vec::new(),
+            bytes: bytes.len() as u64,
+        };
+        if bytes.len() as u64 > self.options.max_file_size {
+            return self.io_failure(
+                display,
+                format!(
+                    "input is {} bytes, over the {}-byte limit (--max-file-size)",
+                    bytes.len(),
+                    self.options.max_file_size
+                ),
+            );
+        }
+        if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF_BYTES)]).is_some() {
+            report.outcome = Outcome::Skipped(Skip::Binary);
+            return report;
+        }
+        let name = display.rsplit('/').next().unwrap_or(display);
+        if !looks_like_template(bytes, name) {
+            return report;
+        }
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                let valid = &bytes[..e.valid_up_to()];
+                // The valid prefix is UTF-8, so positions up to the bad byte are exact.
+                let prefix = std::str::from_utf8(valid).unwrap_or_default();
+                let raw = RawFinding {
+                    policy: "PARSE004",
+                    span: Span::new(prefix.len(), prefix.len()),
+                    message: format!(
+                        "invalid UTF-8 byte 0x{:02X}; the file must be UTF-8",
+                        bytes[e.valid_up_to()]
+                    ),
+                    resource: None,
+                };
+                report
+                    .findings
+                    .push(self.finding(display, prefix, None, raw));
+                report.outcome = Outcome::Failed;
+                return report;
+            }
+        };
+        CHECKING.with(|c| c.set(true));
+        let result = catch_unwind(AssertUnwindSafe(|| self.check_text(display, name, text)));
+        CHECKING.with(|c| c.set(false));
+        match result {
+            Ok((outcome, findings)) => {
+                report.outcome = outcome;
+                report.findings = findings;
+            }
+            Err(payload) => {
+                let what = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".to_string());
+                let raw = RawFinding {
+                    policy: "INTERNAL001",
+                    span: Span::empty(0),
+                    message: format!("internal error while checking this file: {what}"),
+                    resource: None,
+                };
+                report.findings = vec![self.finding(display, text, None, raw)];
+                report.outcome = Outcome::Failed;
+            }
+        }
+        report
+    }
+
+    fn check_text(&self, display: &str, name: &str, text: &str) -> (Outcome, Vec<Finding>) {
+        let parsed = match load(text, name, &self.options.limits) {
+            Ok(p) => p,
+            Err(e) => {
+                let raw = parse_error_finding(&e);
+                return (Outcome::Failed, self.finish(display, text, vec![raw]));
+            }
+        };
+        let Some(format) = detect(&parsed.root, name) else {
+            return (Outcome::Skipped(Skip::NotTemplate), Vec::new());
+        };
+        let mut raws: Vec<RawFinding> = parsed.warnings.iter().map(parse_error_finding).collect();
+        if !self.options.parse_only {
+            let template = Template::new(format, &parsed.root);
+            let documents = OnceCell::new();
+            for p in &self.policies {
+                let mut cx = Context::new(&template, &self.settings, &documents, p.id(), &mut raws);
+                p.check(&mut cx);
+            }
+        }
+        (Outcome::Checked(format), self.finish(display, text, raws))
+    }
+
+    /// Attach positions, excerpts, severities and fingerprints, sort, and number repeated
+    /// fingerprints so that each stays unique.
+    fn finish(&self, display: &str, text: &str, raws: Vec<RawFinding>) -> Vec<Finding> {
+        if raws.is_empty() {
+            return Vec::new();
+        }
+        let index = LineIndex::new(text);
+        let mut findings: Vec<Finding> = raws
+            .into_iter()
+            .filter(|r| {
+                // Engine diagnostics obey --select/--ignore too.
+                policy::meta(r.policy).is_none_or(|m| self.selection.enables(m))
+            })
+            .map(|raw| self.finding(display, text, Some(&index), raw))
+            .collect();
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.span == b.span);
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for f in &mut findings {
+            let n = seen.entry(f.fingerprint.clone()).or_insert(0);
+            if *n > 0 {
+                f.fingerprint = format!("{}:{n}", f.fingerprint);
+            }
+            *n += 1;
+        }
+        findings
+    }
+
+    fn finding(
+        &self,
+        display: &str,
+        text: &str,
+        index: Option<&LineIndex>,
+        raw: RawFinding,
+    ) -> Finding {
+        let owned;
+        let index = match index {
+            Some(i) => i,
+            None => {
+                owned = LineIndex::new(text);
+                &owned
+            }
+        };
+        let start = index.position(text, raw.span.start as usize);
+        let end = index.position(text, raw.span.end as usize);
+        let severity = self
+            .selection
+            .severity
+            .get(raw.policy)
+            .copied()
+            .or_else(|| policy::meta(raw.policy).map(|m| m.severity))
+            .unwrap_or(Severity::High);
+        // The fingerprint ignores positions so that it survives edits elsewhere in the file:
+        // policy, file, resource, the offending text (whitespace-normalized) and the message.
+        let snippet = span_text(text, raw.span);
+        let fingerprint = format!(
+            "{:016x}",
+            stable_hash(&[
+                raw.policy,
+                display,
+                raw.resource.as_deref().unwrap_or(""),
+                &snippet,
+                &raw.message,
+            ])
+        );
+        Finding {
+            policy: raw.policy,
+            severity,
+            path: display.to_string(),
+            span: raw.span,
+            start,
+            end,
+            message: raw.message,
+            resource: raw.resource,
+            excerpt: Excerpt::around(text, index, raw.span),
+            fingerprint,
+        }
+    }
+}
+
+/// The text under a span with whitespace runs collapsed, bounded in length.
+fn span_text(text: &str, span: Span) -> String {
+    let start = crate::source::floor_char_boundary(text, span.start as usize);
+    let end = crate::source::floor_char_boundary(text, (span.end as usize).min(start + 256));
+    text[start..end.max(start)]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn parse_error_finding(e: &ParseError) -> RawFinding {
+    let policy = match e.kind {
+        ParseErrorKind::Syntax => "PARSE001",
+        ParseErrorKind::DuplicateKey => "PARSE002",
+        ParseErrorKind::Limit => "PARSE003",
+    };
+    RawFinding {
+        policy,
+        span: e.span,
+        message: e.message.clone(),
+        resource: None,
+    }
+}
+
+/// Load text as JSON or YAML. JSON is tried first when the text starts like a JSON object or
+/// array (our JSON loader is faster and its errors are clearer); a file that is not JSON after
+/// all falls back to YAML unless its name says `.json`.
+pub fn load<'a>(
+    text: &'a str,
+    name: &str,
+    limits: &Limits,
+) -> Result<parse::Parsed<'a>, ParseError> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first = body.bytes().find(|b| !b.is_ascii_whitespace());
+    if matches!(first, Some(b'{' | b'[')) {
+        match parse::json::parse(text, limits) {
+            Ok(p) => return Ok(p),
+            Err(e) if name.to_ascii_lowercase().ends_with(".json") => return Err(e),
+            Err(e) => {
+                return parse::yaml::parse(text, limits).map_err(|_| e);
+            }
+        }
+    }
+    parse::yaml::parse(text, limits)
+}

@@ -1,0 +1,39 @@
+//! tripline: an offline linter that checks CloudFormation and Terraform templates against a
+//! security baseline (region restriction, root-user usage, logging, detective-control
+//! protection).
+//!
+//! The library is layered: [`parse`] loads YAML/JSON into span-keeping trees, [`model`]
+//! recognizes templates and normalizes their resources, [`policy`] holds the baseline checks,
+//! [`engine`] runs them on one file, [`walk`] finds files, [`report`] writes results. The
+//! `tripline` binary is a thin command line over [`run`].
+
+pub mod config;
+pub mod engine;
+pub mod finding;
+pub mod model;
+pub mod parse;
+pub mod policy;
+pub mod report;
+pub mod source;
+pub mod walk;
+
+use rayon::prelude::*;
+
+use engine::{Engine, FileReport};
+use walk::{Candidate, WalkError};
+
+/// Check the files in parallel and return their reports in the order given (sorted paths give
+/// sorted output whatever the number of threads). Walk errors become IO001 reports in order.
+pub fn run(engine: &Engine, files: &[Candidate], walk_errors: &[WalkError]) -> Vec<FileReport> {
+    let mut reports: Vec<FileReport> = files
+        .par_iter()
+        .map(|c| engine.check_path(&c.path, &c.display))
+        .collect();
+    reports.extend(
+        walk_errors
+            .iter()
+            .map(|e| engine.io_failure(&e.display, e.message.clone())),
+    );
+    reports.sort_by(|a, b| a.path.cmp(&b.path));
+    reports
+}

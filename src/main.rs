@@ -1,0 +1,465 @@
+//! The `tripline` command line: argument parsing and output plumbing over the library.
+//!
+//! Exit codes (stable): 0 no findings at or above `--fail-on`; 1 findings at or above it;
+//! 2 usage, configuration or internal error.
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use tripline::config::Config;
+use tripline::engine::{Engine, EngineOptions, FileReport, Outcome, Selection, Skip};
+use tripline::finding::Severity;
+use tripline::policy::{self, PolicySettings};
+use tripline::report::{self, HumanOptions, Summary};
+use tripline::walk::{self, WalkOptions};
+
+const EXIT_CLEAN: u8 = 0;
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "tripline",
+    version,
+    about = "Check CloudFormation and Terraform templates against a security baseline, offline.",
+    after_help = "Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage or internal error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check templates under the given paths (default: the current directory).
+    Check(CheckArgs),
+    /// List the policies.
+    Rules(RulesArgs),
+    /// Print a policy's documentation.
+    Explain {
+        /// Policy ID, e.g. LOG001.
+        id: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SeverityArg {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Severity {
+        match s {
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Files or directories to check; `-` reads one template from standard input.
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: OutputFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Lowest severity that makes the exit code 1 [default: low, or the config's fail_on].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    fail_on: Option<SeverityArg>,
+    /// Worker threads (default: one per CPU).
+    #[arg(short = 'j', long, value_name = "N")]
+    threads: Option<usize>,
+    /// Only check files matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    include: Vec<String>,
+    /// Skip files and directories matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Comma-separated Regions infrastructure may run in; turns the region policies on.
+    #[arg(long, value_name = "REGIONS", value_delimiter = ',')]
+    allowed_regions: Option<Vec<String>>,
+    /// Only run these policies: IDs, ID prefixes or families, comma-separated.
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    select: Vec<String>,
+    /// Do not run these policies: IDs, ID prefixes or families, comma-separated.
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Use this config file instead of searching for tripline.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Do not read any config file.
+    #[arg(long)]
+    no_config: bool,
+    /// Name to report for the template read from standard input.
+    #[arg(long, value_name = "NAME")]
+    stdin_filename: Option<String>,
+    /// Also check hidden files and directories.
+    #[arg(long)]
+    hidden: bool,
+    /// Do not honour .gitignore, .ignore and .triplineignore files.
+    #[arg(long)]
+    no_ignore: bool,
+    /// Follow symbolic links to directories (loops are detected and reported).
+    #[arg(long)]
+    follow_links: bool,
+    /// Largest file loaded, in bytes; larger ones are reported as IO001.
+    #[arg(long, value_name = "BYTES", default_value_t = 100 * 1024 * 1024)]
+    max_file_size: u64,
+    /// Load and recognize templates without running policies (for measuring parse cost).
+    #[arg(long, hide = true)]
+    parse_only: bool,
+    /// When to color human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+    /// Print what was checked and skipped to standard error.
+    #[arg(short, long)]
+    verbose: bool,
+    /// Print only findings (no summary line).
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: RulesFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RulesFormat {
+    Table,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules(args) => rules(args),
+        Command::Explain { id } => explain(&id),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn check(args: CheckArgs) -> Result<u8, String> {
+    tripline::engine::quiet_panics_during_checks();
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let reads_stdin = paths.iter().any(|p| p.as_os_str() == "-");
+    if reads_stdin && paths.len() > 1 {
+        return Err("`-` (standard input) cannot be combined with other paths".into());
+    }
+    for p in &paths {
+        if p.as_os_str() != "-" && !p.exists() {
+            return Err(format!("{}: no such file or directory", p.display()));
+        }
+    }
+
+    let config_path = if args.no_config {
+        None
+    } else if let Some(c) = &args.config {
+        Some(c.clone())
+    } else if reads_stdin {
+        Config::discover(Path::new(args.stdin_filename.as_deref().unwrap_or(".")))
+            .or_else(|| Config::discover(Path::new(".")))
+    } else {
+        Config::discover(&paths[0])
+    };
+    let config = match &config_path {
+        Some(p) => Config::load(p).map_err(|e| e.to_string())?,
+        None => Config::default(),
+    };
+
+    let threads = args.threads.unwrap_or(0);
+    if threads > 0 {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+            .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
+    }
+
+    let allowed_regions = args
+        .allowed_regions
+        .clone()
+        .or(config.allowed_regions.clone())
+        .map(|v| {
+            v.into_iter()
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty())
+                .collect::<Vec<_>>()
+        });
+    let mut selection = Selection {
+        select: if args.select.is_empty() {
+            config.select.clone()
+        } else {
+            args.select.clone()
+        },
+        ignore: config.ignore.iter().chain(&args.ignore).cloned().collect(),
+        severity: config
+            .severity
+            .iter()
+            .map(|(k, v)| (k.to_ascii_uppercase(), *v))
+            .collect(),
+    };
+    for s in selection.select.iter().chain(&selection.ignore) {
+        let known = policy::CATALOG.iter().any(|m| {
+            m.id.to_ascii_uppercase()
+                .starts_with(&s.to_ascii_uppercase())
+        }) || policy::Family::parse(s).is_some();
+        if !known {
+            return Err(format!(
+                "unknown policy, prefix or family `{s}` in --select/--ignore"
+            ));
+        }
+    }
+    selection.select.retain(|s| !s.is_empty());
+    let fail_on: Severity = args
+        .fail_on
+        .map(Severity::from)
+        .or(config.fail_on)
+        .unwrap_or(Severity::Low);
+
+    let engine = Engine::new(
+        PolicySettings {
+            allowed_regions: allowed_regions.clone(),
+        },
+        selection,
+        EngineOptions {
+            max_file_size: args.max_file_size,
+            parse_only: args.parse_only,
+            ..EngineOptions::default()
+        },
+    );
+
+    if args.verbose {
+        match &config_path {
+            Some(p) => eprintln!("config: {}", p.display()),
+            None => eprintln!("config: none"),
+        }
+        match &allowed_regions {
+            Some(r) => eprintln!("allowed regions: {}", r.join(", ")),
+            None => eprintln!(
+                "region policies are off: no allowed regions configured (--allowed-regions or \
+                 allowed_regions in tripline.toml)"
+            ),
+        }
+        eprintln!("policies: {}", engine.policies().len());
+    }
+
+    let reports: Vec<FileReport> = if reads_stdin {
+        let mut bytes = Vec::new();
+        io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        let name = args.stdin_filename.as_deref().unwrap_or("<stdin>");
+        vec![engine.check_bytes(name, &bytes)]
+    } else {
+        let discovered = walk::discover(
+            &paths,
+            &WalkOptions {
+                include: config
+                    .include
+                    .iter()
+                    .chain(&args.include)
+                    .cloned()
+                    .collect(),
+                exclude: config
+                    .exclude
+                    .iter()
+                    .chain(&args.exclude)
+                    .cloned()
+                    .collect(),
+                hidden: args.hidden,
+                respect_ignore_files: !args.no_ignore,
+                follow_links: args.follow_links,
+                threads,
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        tripline::run(&engine, &discovered.files, &discovered.errors)
+    };
+
+    let summary = Summary::of(&reports);
+    if args.verbose {
+        verbose_summary(&reports);
+    }
+
+    let format = match args.format {
+        OutputFormat::Human => report::Format::Human,
+        OutputFormat::Json => report::Format::Json,
+    };
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let human = HumanOptions {
+        color: match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        },
+        width: None,
+        quiet: args.quiet,
+    };
+    let mut buffer = Vec::new();
+    report::write(format, &mut buffer, &reports, &summary, &human)
+        .map_err(|e| format!("cannot write report: {e}"))?;
+    match &args.output {
+        Some(path) => std::fs::write(path, &buffer)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => {
+            let mut out = io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth reporting.
+            if let Err(e) = out.write_all(&buffer).and_then(|_| out.flush())
+                && e.kind() != io::ErrorKind::BrokenPipe
+            {
+                return Err(format!("cannot write report: {e}"));
+            }
+        }
+    }
+
+    Ok(if summary.at_least(fail_on) > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+fn verbose_summary(reports: &[FileReport]) {
+    let mut binary = 0;
+    let mut other = 0;
+    for r in reports {
+        match r.outcome {
+            Outcome::Checked(format) => eprintln!("checked {} ({})", r.path, format.name()),
+            Outcome::Skipped(Skip::Binary) => binary += 1,
+            Outcome::Skipped(Skip::NotTemplate) => other += 1,
+            Outcome::Failed => eprintln!("failed {}", r.path),
+        }
+    }
+    eprintln!("skipped: {other} not templates, {binary} binary");
+}
+
+fn rules(args: RulesArgs) -> Result<u8, String> {
+    let builtin: Vec<&policy::PolicyMeta> = policy::CATALOG
+        .iter()
+        .filter(|m| m.family != policy::Family::Engine)
+        .collect();
+    let mut out = io::stdout().lock();
+    let result = match args.format {
+        RulesFormat::Json => {
+            let list: Vec<serde_json::Value> = policy::CATALOG
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "id": m.id,
+                        "family": m.family.as_str(),
+                        "severity": m.severity,
+                        "title": m.title,
+                        "formats": m.formats,
+                        "resource_types": m.resource_types,
+                        "references": {
+                            "fsbp": m.fsbp,
+                            "cis": m.cis,
+                            "control_tower": m.control_tower,
+                        },
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &list)
+                .map_err(io::Error::other)
+                .and_then(|_| writeln!(out))
+        }
+        RulesFormat::Table => {
+            let mut text = format!("{:<12} {:<10} {:<9} TITLE\n", "ID", "FAMILY", "SEVERITY");
+            for m in &builtin {
+                text.push_str(&format!(
+                    "{:<12} {:<10} {:<9} {}\n",
+                    m.id,
+                    m.family.as_str(),
+                    m.severity.as_str(),
+                    m.title
+                ));
+            }
+            text.push_str(&format!("\n{} policies\n", builtin.len()));
+            out.write_all(text.as_bytes())
+        }
+    };
+    match result {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        _ => Ok(EXIT_CLEAN),
+    }
+}
+
+fn explain(id: &str) -> Result<u8, String> {
+    let Some(m) = policy::meta(id) else {
+        return Err(format!(
+            "unknown policy `{id}`; `tripline rules` lists them"
+        ));
+    };
+    let mut text = format!(
+        "{} — {}\n\nfamily: {}   severity: {}   formats: {}\n",
+        m.id,
+        m.title,
+        m.family,
+        m.severity,
+        m.formats.join(", ")
+    );
+    if !m.resource_types.is_empty() {
+        text.push_str(&format!("resources: {}\n", m.resource_types.join(", ")));
+    }
+    text.push_str(&format!(
+        "\nWhy it matters\n\n{}\n\nHow to fix it\n\n{}\n",
+        m.rationale, m.remediation
+    ));
+    if !m.example.is_empty() {
+        text.push_str(&format!("\nExample\n\n{}\n", m.example));
+    }
+    let refs: Vec<String> = [
+        ("AWS Foundational Security Best Practices", m.fsbp),
+        ("CIS AWS Foundations Benchmark v3", m.cis),
+        ("AWS Control Tower", m.control_tower),
+    ]
+    .iter()
+    .filter(|(_, ids)| !ids.is_empty())
+    .map(|(name, ids)| format!("  {name}: {}", ids.join(", ")))
+    .collect();
+    if !refs.is_empty() {
+        text.push_str(&format!("\nReferences\n\n{}\n", refs.join("\n")));
+    }
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        _ => Ok(EXIT_CLEAN),
+    }
+}

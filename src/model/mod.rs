@@ -1,0 +1,156 @@
+//! The normalized model policies read: a template's resources, whatever format they came from.
+//!
+//! CloudFormation resources keep their logical ID, type and `Properties`; Terraform resources
+//! (from plan or state JSON or from `*.tf.json` configuration) keep their address, type and
+//! attribute values. Both stay references into the parsed tree, so a policy can point at the
+//! exact node that is wrong, or at the resource when a property is missing.
+
+mod cfn;
+mod detect;
+mod eval;
+mod terraform;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+pub use detect::{Format, detect, looks_like_template};
+pub use eval::{Resolved, UNKNOWN_MARK, Val};
+
+use crate::parse::Node;
+use crate::source::Span;
+
+/// One resource of a template.
+#[derive(Debug)]
+pub struct Resource<'a> {
+    /// CloudFormation logical ID, or Terraform address (`module.x.aws_s3_bucket.logs[0]`).
+    pub id: Cow<'a, str>,
+    /// `AWS::S3::Bucket` or `aws_s3_bucket`.
+    pub rtype: &'a str,
+    /// The whole resource definition.
+    pub node: &'a Node<'a>,
+    /// Where to point when something is missing from the resource: its logical ID or address.
+    pub anchor: Span,
+    /// CloudFormation `Properties` / Terraform attribute values.
+    pub properties: Option<&'a Node<'a>>,
+    /// Terraform plan `after_unknown`: which attributes are only known after apply.
+    pub unknown: Option<&'a Node<'a>>,
+    /// CloudFormation resource `Metadata`.
+    pub metadata: Option<&'a Node<'a>>,
+    /// CloudFormation `DeletionPolicy`.
+    pub deletion_policy: Option<&'a Node<'a>>,
+    /// CloudFormation `Condition` name.
+    pub condition: Option<&'a str>,
+    /// Terraform provider configuration key (`aws`, `aws.west`), where the format says.
+    pub provider: Option<Cow<'a, str>>,
+}
+
+impl<'a> Resource<'a> {
+    /// A property (attribute) by name; `None` when absent or null.
+    pub fn prop(&self, key: &str) -> Option<&'a Node<'a>> {
+        self.properties?
+            .get(key)
+            .filter(|n| !matches!(n.value, crate::parse::Value::Null))
+    }
+
+    /// Whether a Terraform attribute is only known after apply (never true for CloudFormation).
+    pub fn is_unknown(&self, key: &str) -> bool {
+        match self.unknown.and_then(|u| u.get(key)) {
+            None => false,
+            Some(n) => match &n.value {
+                crate::parse::Value::Bool(b) => *b,
+                crate::parse::Value::Seq(items) => !items.is_empty(),
+                crate::parse::Value::Map(entries) => !entries.is_empty(),
+                _ => false,
+            },
+        }
+    }
+
+    /// A property that is absent (and, for Terraform plans, not merely unknown until apply).
+    pub fn lacks(&self, key: &str) -> bool {
+        self.prop(key).is_none() && !self.is_unknown(key)
+    }
+}
+
+/// A CloudFormation parameter or Terraform variable.
+#[derive(Debug)]
+pub struct Parameter<'a> {
+    pub name: &'a str,
+    pub node: &'a Node<'a>,
+    pub default: Option<&'a Node<'a>>,
+}
+
+/// A Terraform `provider "aws"` configuration.
+#[derive(Debug)]
+pub struct Provider<'a> {
+    /// `aws` or `aws.<alias>`.
+    pub key: Cow<'a, str>,
+    pub node: &'a Node<'a>,
+    /// The `region` value node, when set.
+    pub region: Option<&'a Node<'a>>,
+}
+
+/// A loaded template: its format and normalized contents.
+#[derive(Debug)]
+pub struct Template<'a> {
+    pub format: Format,
+    pub root: &'a Node<'a>,
+    pub resources: Vec<Resource<'a>>,
+    pub parameters: Vec<Parameter<'a>>,
+    pub providers: Vec<Provider<'a>>,
+    /// Template-level `Metadata` (CloudFormation).
+    pub metadata: Option<&'a Node<'a>>,
+    by_id: HashMap<String, usize>,
+}
+
+impl<'a> Template<'a> {
+    /// Build the model of a parsed document of a known format.
+    pub fn new(format: Format, root: &'a Node<'a>) -> Template<'a> {
+        let mut t = Template {
+            format,
+            root,
+            resources: Vec::new(),
+            parameters: Vec::new(),
+            providers: Vec::new(),
+            metadata: None,
+            by_id: HashMap::new(),
+        };
+        match format {
+            Format::CloudFormation | Format::Sam => cfn::load(&mut t),
+            Format::TerraformPlan | Format::TerraformState => terraform::load_plan(&mut t),
+            Format::TerraformConfig => terraform::load_config(&mut t),
+        }
+        t.by_id = t
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.to_string(), i))
+            .collect();
+        t
+    }
+
+    pub fn is_cloudformation(&self) -> bool {
+        matches!(self.format, Format::CloudFormation | Format::Sam)
+    }
+
+    pub fn is_terraform(&self) -> bool {
+        !self.is_cloudformation()
+    }
+
+    pub fn resource(&self, id: &str) -> Option<&Resource<'a>> {
+        self.by_id.get(id).map(|&i| &self.resources[i])
+    }
+
+    /// Resources of any of the given types.
+    pub fn resources_of<'s>(
+        &'s self,
+        types: &'s [&'s str],
+    ) -> impl Iterator<Item = &'s Resource<'a>> + 's {
+        self.resources
+            .iter()
+            .filter(move |r| types.contains(&r.rtype))
+    }
+
+    pub fn parameter(&self, name: &str) -> Option<&Parameter<'a>> {
+        self.parameters.iter().find(|p| p.name == name)
+    }
+}

@@ -1,0 +1,170 @@
+//! The document tree both parsers produce: JSON-like values where every node knows its span.
+//!
+//! Strings borrow from the source text where the parser can (no escapes), so a template's tree
+//! costs little more than the text itself.
+
+use std::borrow::Cow;
+
+use crate::source::Span;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node<'a> {
+    pub span: Span,
+    pub value: Value<'a>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value<'a> {
+    Null,
+    Bool(bool),
+    /// The number's source text: templates compare numbers rarely, and keeping the text avoids
+    /// float rounding in messages.
+    Number(Cow<'a, str>),
+    String(Cow<'a, str>),
+    Seq(Vec<Node<'a>>),
+    Map(Vec<Entry<'a>>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry<'a> {
+    pub key: Cow<'a, str>,
+    pub key_span: Span,
+    pub value: Node<'a>,
+}
+
+impl<'a> Node<'a> {
+    pub fn new(span: Span, value: Value<'a>) -> Node<'a> {
+        Node { span, value }
+    }
+
+    /// The entries of a mapping, or none.
+    pub fn entries(&self) -> &[Entry<'a>] {
+        match &self.value {
+            Value::Map(entries) => entries,
+            _ => &[],
+        }
+    }
+
+    pub fn items(&self) -> &[Node<'a>] {
+        match &self.value {
+            Value::Seq(items) => items,
+            _ => &[],
+        }
+    }
+
+    pub fn is_map(&self) -> bool {
+        matches!(self.value, Value::Map(_))
+    }
+
+    pub fn is_seq(&self) -> bool {
+        matches!(self.value, Value::Seq(_))
+    }
+
+    /// The value under `key` in a mapping (exact, case-sensitive, as CloudFormation is).
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    pub fn entry(&self, key: &str) -> Option<&Entry<'a>> {
+        // Later duplicates win, as in most YAML loaders; duplicates themselves are reported by
+        // the parser.
+        self.entries().iter().rev().find(|e| e.key == key)
+    }
+
+    /// The value under a key compared without regard to ASCII case (IAM policy element names
+    /// such as `Statement` are matched this way by some tools; we accept both spellings).
+    pub fn get_ignore_case(&self, key: &str) -> Option<&Node<'a>> {
+        self.entries()
+            .iter()
+            .rev()
+            .find(|e| e.key.eq_ignore_ascii_case(key))
+            .map(|e| &e.value)
+    }
+
+    /// Follow a path of mapping keys.
+    pub fn at(&self, path: &[&str]) -> Option<&Node<'a>> {
+        let mut node = self;
+        for key in path {
+            node = node.get(key)?;
+        }
+        Some(node)
+    }
+
+    /// The text of a string scalar.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The text of any scalar (strings, numbers, booleans), the way CloudFormation coerces
+    /// scalars to strings.
+    pub fn scalar_text(&self) -> Option<Cow<'_, str>> {
+        match &self.value {
+            Value::String(s) => Some(Cow::Borrowed(s)),
+            Value::Number(n) => Some(Cow::Borrowed(n)),
+            Value::Bool(true) => Some(Cow::Borrowed("true")),
+            Value::Bool(false) => Some(Cow::Borrowed("false")),
+            _ => None,
+        }
+    }
+
+    /// A single-key mapping is how intrinsic functions are written in long form; returns the
+    /// key and its argument.
+    pub fn single_entry(&self) -> Option<&Entry<'a>> {
+        match self.entries() {
+            [only] => Some(only),
+            _ => None,
+        }
+    }
+
+    /// A copy that owns all its strings, for trees parsed from a temporary buffer (policy
+    /// documents embedded as JSON strings).
+    pub fn into_owned(self) -> Node<'static> {
+        let value = match self.value {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(b),
+            Value::Number(n) => Value::Number(Cow::Owned(n.into_owned())),
+            Value::String(s) => Value::String(Cow::Owned(s.into_owned())),
+            Value::Seq(items) => Value::Seq(items.into_iter().map(Node::into_owned).collect()),
+            Value::Map(entries) => Value::Map(
+                entries
+                    .into_iter()
+                    .map(|e| Entry {
+                        key: Cow::Owned(e.key.into_owned()),
+                        key_span: e.key_span,
+                        value: e.value.into_owned(),
+                    })
+                    .collect(),
+            ),
+        };
+        Node {
+            span: self.span,
+            value,
+        }
+    }
+
+    /// Give every node of the tree the same span: used for trees parsed out of an embedded
+    /// string, whose inner offsets mean nothing in the file.
+    pub fn respan(&mut self, span: Span) {
+        self.span = span;
+        match &mut self.value {
+            Value::Seq(items) => items.iter_mut().for_each(|n| n.respan(span)),
+            Value::Map(entries) => entries.iter_mut().for_each(|e| {
+                e.key_span = span;
+                e.value.respan(span);
+            }),
+            _ => {}
+        }
+    }
+
+    /// Number of nodes in the tree (used for limits and statistics).
+    pub fn size(&self) -> usize {
+        1 + match &self.value {
+            Value::Seq(items) => items.iter().map(Node::size).sum(),
+            Value::Map(entries) => entries.iter().map(|e| e.value.size()).sum(),
+            _ => 0,
+        }
+    }
+}

@@ -1,0 +1,512 @@
+//! YAML loading on top of `saphyr-parser`'s event stream.
+//!
+//! We build the tree ourselves rather than use a ready-made loader because we need four things
+//! none of them gives together: the span of every node, CloudFormation's short-form tags turned
+//! into their long forms, duplicate keys reported rather than dropped, and hard bounds on alias
+//! expansion and nesting depth.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan, Tag};
+
+use super::{Entry, KeySet, Limits, Node, ParseError, ParseErrorKind, Parsed, Value};
+use crate::source::{LineIndex, Span};
+
+/// CloudFormation short-form tags and the long-form key each stands for.
+const INTRINSIC_TAGS: &[(&str, &str)] = &[
+    ("Ref", "Ref"),
+    ("Condition", "Condition"),
+    ("Sub", "Fn::Sub"),
+    ("GetAtt", "Fn::GetAtt"),
+    ("If", "Fn::If"),
+    ("Join", "Fn::Join"),
+    ("Select", "Fn::Select"),
+    ("Split", "Fn::Split"),
+    ("FindInMap", "Fn::FindInMap"),
+    ("Base64", "Fn::Base64"),
+    ("Cidr", "Fn::Cidr"),
+    ("ImportValue", "Fn::ImportValue"),
+    ("GetAZs", "Fn::GetAZs"),
+    ("Equals", "Fn::Equals"),
+    ("And", "Fn::And"),
+    ("Or", "Fn::Or"),
+    ("Not", "Fn::Not"),
+    ("Transform", "Fn::Transform"),
+    ("Length", "Fn::Length"),
+    ("ToJsonString", "Fn::ToJsonString"),
+    ("ForEach", "Fn::ForEach"),
+];
+
+/// The long-form key for a short-form tag suffix, if it is one CloudFormation defines.
+pub fn intrinsic_for_tag(suffix: &str) -> Option<&'static str> {
+    INTRINSIC_TAGS
+        .iter()
+        .find(|(short, _)| *short == suffix)
+        .map(|(_, long)| *long)
+}
+
+enum Frame<'a> {
+    Seq {
+        start: usize,
+        anchor: usize,
+        tag: Option<Tag>,
+        items: Vec<Node<'a>>,
+    },
+    Map {
+        start: usize,
+        anchor: usize,
+        tag: Option<Tag>,
+        entries: Vec<Entry<'a>>,
+        key: Option<(Cow<'a, str>, Span)>,
+        keys: KeySet,
+    },
+}
+
+/// Converts the parser's character-indexed markers to byte offsets.
+struct Offsets<'a> {
+    text: &'a str,
+    /// Only for non-ASCII text, where characters and bytes differ.
+    lines: Option<LineIndex>,
+}
+
+impl<'a> Offsets<'a> {
+    fn new(text: &'a str) -> Offsets<'a> {
+        Offsets {
+            text,
+            lines: (!text.is_ascii()).then(|| LineIndex::new(text)),
+        }
+    }
+
+    fn byte(&self, mark: &saphyr_parser::Marker) -> usize {
+        match &self.lines {
+            None => mark.index().min(self.text.len()),
+            Some(lines) => lines.offset_of_char_column(self.text, mark.line(), mark.col()),
+        }
+    }
+
+    fn span(&self, span: &YSpan) -> Span {
+        Span::new(self.byte(&span.start), self.byte(&span.end))
+    }
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    limits: Limits,
+    stack: Vec<Frame<'a>>,
+    anchors: HashMap<usize, Node<'a>>,
+    alias_nodes: usize,
+    root: Option<Node<'a>>,
+    warnings: Vec<ParseError>,
+}
+
+/// Load the first document of a YAML stream.
+pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Parsed<'a>, ParseError> {
+    let offsets = Offsets::new(text);
+    let mut parser = Parser::new_from_str(text);
+    let mut b = Builder {
+        text,
+        limits: *limits,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        alias_nodes: 0,
+        root: None,
+        warnings: Vec::new(),
+    };
+    let mut documents = 0;
+    while let Some(next) = parser.next_event() {
+        let (event, yspan) = next.map_err(|e| {
+            let at = offsets.byte(e.marker());
+            ParseError::new(
+                ParseErrorKind::Syntax,
+                format!("invalid YAML: {}", e.info()),
+                Span::empty(at),
+            )
+        })?;
+        let span = offsets.span(&yspan);
+        match event {
+            Event::StreamStart | Event::Nothing | Event::DocumentEnd => {}
+            Event::StreamEnd => break,
+            Event::DocumentStart(_) => {
+                documents += 1;
+                // A template is one document; later ones are not part of it.
+                if documents > 1 {
+                    break;
+                }
+            }
+            Event::Alias(id) => {
+                let node = b.anchors.get(&id).cloned().ok_or_else(|| {
+                    ParseError::new(ParseErrorKind::Syntax, "alias to an unknown anchor", span)
+                })?;
+                b.alias_nodes += node.size();
+                if b.alias_nodes > b.limits.max_alias_nodes {
+                    return Err(ParseError::new(
+                        ParseErrorKind::Limit,
+                        format!(
+                            "YAML aliases expand to more than {} nodes; refusing to load \
+                             (an alias bomb?)",
+                            b.limits.max_alias_nodes
+                        ),
+                        span,
+                    ));
+                }
+                b.push(node)?;
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let node = b.scalar(value, style, tag.map(Cow::into_owned), span)?;
+                if anchor != 0 {
+                    b.anchors.insert(anchor, node.clone());
+                }
+                b.push(node)?;
+            }
+            Event::SequenceStart(anchor, tag) => {
+                b.open(Frame::Seq {
+                    start: span.start as usize,
+                    anchor,
+                    tag: tag.map(Cow::into_owned),
+                    items: Vec::new(),
+                })?;
+            }
+            Event::MappingStart(anchor, tag) => {
+                b.open(Frame::Map {
+                    start: span.start as usize,
+                    anchor,
+                    tag: tag.map(Cow::into_owned),
+                    entries: Vec::new(),
+                    key: None,
+                    keys: KeySet::default(),
+                })?;
+            }
+            Event::SequenceEnd | Event::MappingEnd => b.close(span)?,
+        }
+    }
+    let root = b
+        .root
+        .unwrap_or_else(|| Node::new(Span::empty(0), Value::Null));
+    Ok(Parsed {
+        root,
+        warnings: b.warnings,
+    })
+}
+
+impl<'a> Builder<'a> {
+    fn open(&mut self, frame: Frame<'a>) -> Result<(), ParseError> {
+        if self.stack.len() >= self.limits.max_depth {
+            let start = match &frame {
+                Frame::Seq { start, .. } | Frame::Map { start, .. } => *start,
+            };
+            return Err(ParseError::new(
+                ParseErrorKind::Limit,
+                format!("nesting deeper than {} levels", self.limits.max_depth),
+                Span::empty(start),
+            ));
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    fn close(&mut self, end_event: Span) -> Result<(), ParseError> {
+        let frame = self
+            .stack
+            .pop()
+            .expect("the parser balances collection start and end events");
+        // Flow collections end at their closing bracket; block ones at their last child, since
+        // the parser places their end event at the next token.
+        let closes_flow = matches!(
+            self.text.as_bytes().get(end_event.start as usize),
+            Some(b']' | b'}')
+        ) && !end_event.is_empty();
+        let (start, anchor, tag, value, last_end) = match frame {
+            Frame::Seq {
+                start,
+                anchor,
+                tag,
+                items,
+            } => {
+                let last = items.last().map(|n| n.span.end);
+                (start, anchor, tag, Value::Seq(items), last)
+            }
+            Frame::Map {
+                start,
+                anchor,
+                tag,
+                entries,
+                ..
+            } => {
+                let last = entries.last().map(|e| e.value.span.end);
+                (start, anchor, tag, Value::Map(entries), last)
+            }
+        };
+        let end = if closes_flow {
+            end_event.end as usize
+        } else {
+            last_end.map_or(start, |e| e as usize)
+        };
+        let span = Span::new(start, end);
+        let node = self.tagged(Node::new(span, value), tag, span)?;
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        self.push(node)
+    }
+
+    fn push(&mut self, node: Node<'a>) -> Result<(), ParseError> {
+        match self.stack.last_mut() {
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+                Ok(())
+            }
+            Some(Frame::Seq { items, .. }) => {
+                items.push(node);
+                Ok(())
+            }
+            Some(Frame::Map {
+                entries, key, keys, ..
+            }) => match key.take() {
+                None => {
+                    let text = match node.value {
+                        Value::String(s) => s,
+                        Value::Number(n) => n,
+                        Value::Bool(b) => Cow::Borrowed(if b { "true" } else { "false" }),
+                        Value::Null => Cow::Borrowed(""),
+                        Value::Seq(_) | Value::Map(_) => {
+                            return Err(ParseError::new(
+                                ParseErrorKind::Syntax,
+                                "complex (collection) mapping keys are not supported in templates",
+                                node.span,
+                            ));
+                        }
+                    };
+                    *key = Some((text, node.span));
+                    Ok(())
+                }
+                Some((k, key_span)) => {
+                    if keys.seen_before(entries, &k) {
+                        self.warnings.push(ParseError::new(
+                            ParseErrorKind::DuplicateKey,
+                            format!("duplicate key `{k}`: the later value silently replaces the earlier one"),
+                            key_span,
+                        ));
+                    }
+                    entries.push(Entry {
+                        key: k,
+                        key_span,
+                        value: node,
+                    });
+                    Ok(())
+                }
+            },
+        }
+    }
+
+    fn scalar(
+        &mut self,
+        value: Cow<'a, str>,
+        style: ScalarStyle,
+        tag: Option<Tag>,
+        span: Span,
+    ) -> Result<Node<'a>, ParseError> {
+        let plain = matches!(style, ScalarStyle::Plain);
+        let v = match &tag {
+            Some(t) if t.is_yaml_core_schema() => core_schema_value(&t.suffix, value, span)?,
+            _ if plain && tag.is_none() => plain_scalar(value),
+            _ => Value::String(value),
+        };
+        let node = Node::new(span, v);
+        self.tagged(node, tag, span)
+    }
+
+    /// Apply a node's tag: CloudFormation short forms become single-key mappings such as
+    /// `{"Fn::GetAtt": [a, b]}`; unknown local tags (`!Rain::Embed`) keep their name as the
+    /// key so that evaluators treat them as opaque functions.
+    fn tagged(
+        &mut self,
+        node: Node<'a>,
+        tag: Option<Tag>,
+        span: Span,
+    ) -> Result<Node<'a>, ParseError> {
+        let Some(tag) = tag else { return Ok(node) };
+        if tag.is_yaml_core_schema() {
+            return Ok(node);
+        }
+        if tag.handle != "!" {
+            // A global tag (`!<tag:...>` or a %TAG handle): templates do not use them; keep the
+            // value as written.
+            return Ok(node);
+        }
+        let tag_len = 1 + tag.suffix.len();
+        let key_span = Span::new(span.start as usize, span.start as usize + tag_len);
+        let (key, arg) = match intrinsic_for_tag(&tag.suffix) {
+            Some("Fn::GetAtt") => ("Fn::GetAtt", split_getatt(node)),
+            Some(long) => (long, node),
+            None => {
+                return Ok(Node::new(
+                    span,
+                    Value::Map(vec![Entry {
+                        key: Cow::Owned(format!("!{}", tag.suffix)),
+                        key_span,
+                        value: node,
+                    }]),
+                ));
+            }
+        };
+        Ok(Node::new(
+            span,
+            Value::Map(vec![Entry {
+                key: Cow::Borrowed(key),
+                key_span,
+                value: arg,
+            }]),
+        ))
+    }
+}
+
+/// `!GetAtt Res.Attr` is the string form of `[Res, Attr]`; the attribute may itself contain
+/// dots (`Endpoint.Address`), so split at the first dot only.
+fn split_getatt(node: Node<'_>) -> Node<'_> {
+    let Value::String(s) = &node.value else {
+        return node;
+    };
+    let Some(dot) = s.find('.') else { return node };
+    let span = node.span;
+    let (res, attr) = match &node.value {
+        Value::String(Cow::Borrowed(b)) => (Cow::Borrowed(&b[..dot]), Cow::Borrowed(&b[dot + 1..])),
+        _ => (
+            Cow::Owned(s[..dot].to_string()),
+            Cow::Owned(s[dot + 1..].to_string()),
+        ),
+    };
+    Node::new(
+        span,
+        Value::Seq(vec![
+            Node::new(span, Value::String(res)),
+            Node::new(span, Value::String(attr)),
+        ]),
+    )
+}
+
+/// Resolve an untagged plain scalar by the YAML 1.2 core schema.
+fn plain_scalar(text: Cow<'_, str>) -> Value<'_> {
+    match text.as_ref() {
+        "true" | "True" | "TRUE" => Value::Bool(true),
+        "false" | "False" | "FALSE" => Value::Bool(false),
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        t if looks_numeric(t) => Value::Number(text),
+        _ => Value::String(text),
+    }
+}
+
+fn core_schema_value<'a>(
+    suffix: &str,
+    text: Cow<'a, str>,
+    span: Span,
+) -> Result<Value<'a>, ParseError> {
+    Ok(match suffix {
+        "str" | "binary" | "timestamp" => Value::String(text),
+        "null" => Value::Null,
+        "bool" => match text.as_ref() {
+            "true" | "True" | "TRUE" => Value::Bool(true),
+            "false" | "False" | "FALSE" => Value::Bool(false),
+            _ => {
+                return Err(ParseError::new(
+                    ParseErrorKind::Syntax,
+                    format!("`{text}` is not a valid !!bool"),
+                    span,
+                ));
+            }
+        },
+        "int" | "float" => {
+            if looks_numeric(&text) {
+                Value::Number(text)
+            } else {
+                return Err(ParseError::new(
+                    ParseErrorKind::Syntax,
+                    format!("`{text}` is not a valid !!{suffix}"),
+                    span,
+                ));
+            }
+        }
+        _ => plain_scalar(text),
+    })
+}
+
+/// The core schema's int and float forms (decimal, 0o, 0x, exponents, .inf, .nan).
+fn looks_numeric(t: &str) -> bool {
+    let b = t.as_bytes();
+    if b.is_empty() {
+        return false;
+    }
+    if let Some(rest) = t.strip_prefix("0x") {
+        return !rest.is_empty() && rest.bytes().all(|c| c.is_ascii_hexdigit());
+    }
+    if let Some(rest) = t.strip_prefix("0o") {
+        return !rest.is_empty() && rest.bytes().all(|c| (b'0'..=b'7').contains(&c));
+    }
+    let body = t.strip_prefix(['-', '+']).unwrap_or(t);
+    if matches!(body, ".inf" | ".Inf" | ".INF") || matches!(t, ".nan" | ".NaN" | ".NAN") {
+        return true;
+    }
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let mut digits = 0;
+    let mut dots = 0;
+    for c in mantissa.bytes() {
+        match c {
+            b'0'..=b'9' => digits += 1,
+            b'.' => dots += 1,
+            _ => return false,
+        }
+    }
+    if digits == 0 || dots > 1 {
+        return false;
+    }
+    match exponent {
+        None => true,
+        Some(e) => {
+            let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+            !e.is_empty() && e.bytes().all(|c| c.is_ascii_digit())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Node<'_> {
+        parse(text, &Limits::default()).unwrap().root
+    }
+
+    #[test]
+    fn numbers_follow_the_core_schema() {
+        for n in [
+            "1",
+            "-2",
+            "3.5",
+            "1e3",
+            "0x1F",
+            "0o17",
+            ".inf",
+            "-.inf",
+            ".nan",
+            "012345678901",
+        ] {
+            assert!(looks_numeric(n), "{n}");
+        }
+        for s in ["2010-09-09", "1.2.3", "e3", "-", "0x", "abc", "1_000"] {
+            assert!(!looks_numeric(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn getatt_splits_at_first_dot() {
+        let root = load("a: !GetAtt Db.Endpoint.Address\n");
+        let arg = root.get("a").unwrap().get("Fn::GetAtt").unwrap();
+        let parts: Vec<_> = arg.items().iter().map(|n| n.as_str().unwrap()).collect();
+        assert_eq!(parts, ["Db", "Endpoint.Address"]);
+    }
+}

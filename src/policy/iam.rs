@@ -1,0 +1,698 @@
+//! IAM policy semantics shared by every policy that reads IAM documents: where documents live in
+//! CloudFormation and Terraform, how statements, actions and principals are read, and how IAM
+//! matches actions (case-insensitive wildcards, `NotAction`, explicit denies).
+
+use std::borrow::Cow;
+
+use crate::model::{Template, UNKNOWN_MARK, Val};
+use crate::parse::{Limits, Node, Value, json};
+use crate::source::Span;
+
+/// What a document governs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocKind {
+    /// Attached to a user, group, role or permission set: what its holder may do.
+    Identity,
+    /// A role's trust policy: who may assume the role.
+    Trust,
+    /// Attached to a resource (bucket, key, queue...): who may use it.
+    Resource,
+    /// An AWS Organizations service control policy.
+    ServiceControl,
+}
+
+/// An IAM document found in a template.
+#[derive(Debug)]
+pub struct PolicyDocument<'a> {
+    /// Index of the owning resource in [`Template::resources`].
+    pub resource: usize,
+    pub kind: DocKind,
+    /// The property holding the document.
+    pub span: Span,
+    root: DocRoot<'a>,
+}
+
+#[derive(Debug)]
+enum DocRoot<'a> {
+    /// Written as structure in the template.
+    Tree(&'a Node<'a>),
+    /// Written as a JSON string (Terraform `jsonencode` output, CloudFormation string
+    /// properties); parsed, with every node given the string's span.
+    Parsed(Box<Node<'static>>),
+}
+
+impl<'a> PolicyDocument<'a> {
+    pub fn root(&self) -> &Node<'_> {
+        match &self.root {
+            DocRoot::Tree(n) => n,
+            DocRoot::Parsed(n) => n,
+        }
+    }
+}
+
+/// Where documents sit: resource type, property path, kind. A path element `[]` means "each item
+/// of this list".
+const LOCATIONS: &[(&str, &[&str], DocKind)] = &[
+    // CloudFormation
+    ("AWS::IAM::Policy", &["PolicyDocument"], DocKind::Identity),
+    (
+        "AWS::IAM::ManagedPolicy",
+        &["PolicyDocument"],
+        DocKind::Identity,
+    ),
+    (
+        "AWS::IAM::RolePolicy",
+        &["PolicyDocument"],
+        DocKind::Identity,
+    ),
+    (
+        "AWS::IAM::UserPolicy",
+        &["PolicyDocument"],
+        DocKind::Identity,
+    ),
+    (
+        "AWS::IAM::GroupPolicy",
+        &["PolicyDocument"],
+        DocKind::Identity,
+    ),
+    (
+        "AWS::IAM::Role",
+        &["AssumeRolePolicyDocument"],
+        DocKind::Trust,
+    ),
+    (
+        "AWS::IAM::Role",
+        &["Policies", "[]", "PolicyDocument"],
+        DocKind::Identity,
+    ),
+    (
+        "AWS::IAM::User",
+        &["Policies", "[]", "PolicyDocument"],
+        DocKind::Identity,
+    ),
+    (
+        "AWS::IAM::Group",
+        &["Policies", "[]", "PolicyDocument"],
+        DocKind::Identity,
+    ),
+    (
+        "AWS::SSO::PermissionSet",
+        &["InlinePolicy"],
+        DocKind::Identity,
+    ),
+    (
+        "AWS::Organizations::Policy",
+        &["Content"],
+        DocKind::ServiceControl,
+    ),
+    (
+        "AWS::Serverless::Function",
+        &["Policies"],
+        DocKind::Identity,
+    ),
+    (
+        "AWS::Serverless::Function",
+        &["Policies", "[]"],
+        DocKind::Identity,
+    ),
+    ("AWS::KMS::Key", &["KeyPolicy"], DocKind::Resource),
+    (
+        "AWS::S3::BucketPolicy",
+        &["PolicyDocument"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::SQS::QueuePolicy",
+        &["PolicyDocument"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::SNS::TopicPolicy",
+        &["PolicyDocument"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::SecretsManager::ResourcePolicy",
+        &["ResourcePolicy"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::ECR::Repository",
+        &["RepositoryPolicyText"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::OpenSearchService::Domain",
+        &["AccessPolicies"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::Elasticsearch::Domain",
+        &["AccessPolicies"],
+        DocKind::Resource,
+    ),
+    ("AWS::ApiGateway::RestApi", &["Policy"], DocKind::Resource),
+    (
+        "AWS::EFS::FileSystem",
+        &["FileSystemPolicy"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::Backup::BackupVault",
+        &["AccessPolicy"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::Logs::ResourcePolicy",
+        &["PolicyDocument"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::Events::EventBusPolicy",
+        &["Statement"],
+        DocKind::Resource,
+    ),
+    // Terraform (aws provider)
+    ("aws_iam_policy", &["policy"], DocKind::Identity),
+    ("aws_iam_role_policy", &["policy"], DocKind::Identity),
+    ("aws_iam_user_policy", &["policy"], DocKind::Identity),
+    ("aws_iam_group_policy", &["policy"], DocKind::Identity),
+    ("aws_iam_role", &["assume_role_policy"], DocKind::Trust),
+    (
+        "aws_iam_role",
+        &["inline_policy", "[]", "policy"],
+        DocKind::Identity,
+    ),
+    (
+        "aws_ssoadmin_permission_set_inline_policy",
+        &["inline_policy"],
+        DocKind::Identity,
+    ),
+    (
+        "aws_organizations_policy",
+        &["content"],
+        DocKind::ServiceControl,
+    ),
+    ("aws_kms_key", &["policy"], DocKind::Resource),
+    ("aws_kms_key_policy", &["policy"], DocKind::Resource),
+    ("aws_s3_bucket_policy", &["policy"], DocKind::Resource),
+    ("aws_s3_bucket", &["policy"], DocKind::Resource),
+    ("aws_sqs_queue_policy", &["policy"], DocKind::Resource),
+    ("aws_sqs_queue", &["policy"], DocKind::Resource),
+    ("aws_sns_topic_policy", &["policy"], DocKind::Resource),
+    ("aws_sns_topic", &["policy"], DocKind::Resource),
+    (
+        "aws_secretsmanager_secret_policy",
+        &["policy"],
+        DocKind::Resource,
+    ),
+    ("aws_secretsmanager_secret", &["policy"], DocKind::Resource),
+    ("aws_ecr_repository_policy", &["policy"], DocKind::Resource),
+    (
+        "aws_opensearch_domain_policy",
+        &["access_policies"],
+        DocKind::Resource,
+    ),
+    (
+        "aws_opensearch_domain",
+        &["access_policies"],
+        DocKind::Resource,
+    ),
+    (
+        "aws_elasticsearch_domain",
+        &["access_policies"],
+        DocKind::Resource,
+    ),
+    (
+        "aws_elasticsearch_domain_policy",
+        &["access_policies"],
+        DocKind::Resource,
+    ),
+    ("aws_api_gateway_rest_api", &["policy"], DocKind::Resource),
+    (
+        "aws_api_gateway_rest_api_policy",
+        &["policy"],
+        DocKind::Resource,
+    ),
+    ("aws_efs_file_system_policy", &["policy"], DocKind::Resource),
+    ("aws_backup_vault_policy", &["policy"], DocKind::Resource),
+    (
+        "aws_cloudwatch_log_resource_policy",
+        &["policy_document"],
+        DocKind::Resource,
+    ),
+    ("aws_glacier_vault", &["access_policy"], DocKind::Resource),
+];
+
+/// Every IAM document in the template.
+pub fn documents<'a>(t: &Template<'a>) -> Vec<PolicyDocument<'a>> {
+    let mut out = Vec::new();
+    for (index, r) in t.resources.iter().enumerate() {
+        let Some(props) = r.properties else { continue };
+        for (rtype, path, kind) in LOCATIONS {
+            if *rtype != r.rtype {
+                continue;
+            }
+            if *kind == DocKind::ServiceControl && !is_service_control_policy(t, r.properties) {
+                continue;
+            }
+            let mut nodes = vec![props];
+            for step in path.iter() {
+                let mut next = Vec::new();
+                for n in nodes {
+                    if *step == "[]" {
+                        next.extend(t.items(n));
+                    } else if let Some(child) = n.get(step) {
+                        next.push(child);
+                    }
+                }
+                nodes = next;
+            }
+            for node in nodes {
+                collect_document(t, index, *kind, node, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// `AWS::Organizations::Policy` and `aws_organizations_policy` hold several policy types; only
+/// service control policies are IAM-like permission boundaries.
+fn is_service_control_policy(t: &Template<'_>, props: Option<&Node<'_>>) -> bool {
+    let Some(props) = props else { return false };
+    let type_node = props.get("Type").or_else(|| props.get("type"));
+    match type_node {
+        None => true,
+        Some(n) => t
+            .texts(n)
+            .iter()
+            .any(|(s, _)| s.eq_ignore_ascii_case("SERVICE_CONTROL_POLICY")),
+    }
+}
+
+fn collect_document<'a>(
+    t: &Template<'a>,
+    resource: usize,
+    kind: DocKind,
+    node: &'a Node<'a>,
+    out: &mut Vec<PolicyDocument<'a>>,
+) {
+    for r in t.eval(node) {
+        match r.val {
+            Val::Map(m) if m.get("Statement").is_some() => out.push(PolicyDocument {
+                resource,
+                kind,
+                span: node.span,
+                root: DocRoot::Tree(m),
+            }),
+            Val::Str(s) if s.trim_start().starts_with('{') => {
+                if let Some(parsed) = parse_embedded(&s, node.span) {
+                    out.push(PolicyDocument {
+                        resource,
+                        kind,
+                        span: node.span,
+                        root: DocRoot::Parsed(Box::new(parsed)),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Parse a policy written as a JSON string. Unknown parts (interpolations) inside JSON strings
+/// stay as [`UNKNOWN_MARK`]; a document whose structure depends on them is skipped.
+fn parse_embedded(text: &str, span: Span) -> Option<Node<'static>> {
+    let parsed = json::parse(text, &Limits::default()).ok()?;
+    let mut root = parsed.root.into_owned();
+    if root.get("Statement").is_none() {
+        return None;
+    }
+    root.respan(span);
+    Some(root)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// A list-valued policy element (`Action`, `Resource`, principal lists), with its known values
+/// and whether some values could not be known.
+#[derive(Clone, Debug, Default)]
+pub struct Elements<'n> {
+    pub values: Vec<(Cow<'n, str>, Span)>,
+    pub unknown: bool,
+    /// Whether the element is written at all.
+    pub present: bool,
+    /// The element's own span (its value in the document).
+    pub span: Span,
+}
+
+impl<'n> Elements<'n> {
+    fn read<'a>(t: &Template<'a>, node: Option<&'n Node<'n>>) -> Elements<'n>
+    where
+        'a: 'n,
+    {
+        let Some(node) = node else {
+            return Elements::default();
+        };
+        let (values, unknown) = t.texts_of_list(node);
+        Elements {
+            values,
+            unknown,
+            present: true,
+            span: node.span,
+        }
+    }
+
+    pub fn contains_wildcard(&self) -> bool {
+        self.values.iter().any(|(v, _)| v == "*")
+    }
+}
+
+/// The `Principal` element.
+#[derive(Clone, Debug, Default)]
+pub struct Principal<'n> {
+    /// `Principal: "*"` (everyone).
+    pub everyone: bool,
+    pub aws: Elements<'n>,
+    pub service: Elements<'n>,
+    pub federated: Elements<'n>,
+    pub span: Span,
+    pub present: bool,
+}
+
+impl Principal<'_> {
+    /// `"*"` or `{"AWS": "*"}`: any principal at all.
+    pub fn is_anyone(&self) -> bool {
+        self.everyone || self.aws.contains_wildcard()
+    }
+}
+
+/// One statement of a document.
+#[derive(Clone, Debug)]
+pub struct Statement<'n> {
+    pub node: &'n Node<'n>,
+    pub sid: Option<Cow<'n, str>>,
+    /// `None` when the effect cannot be known.
+    pub effect: Option<Effect>,
+    pub actions: Elements<'n>,
+    /// The actions were given as `NotAction`.
+    pub not_action: bool,
+    pub resources: Elements<'n>,
+    pub not_resource: bool,
+    pub principal: Principal<'n>,
+    pub not_principal: bool,
+    pub condition: Option<&'n Node<'n>>,
+}
+
+impl<'n> Statement<'n> {
+    /// Whether the statement allows `action` (for the resources it names). Unknown values never
+    /// count as a match, so unknowns do not turn into findings.
+    pub fn allows(&self, action: &str) -> bool {
+        self.effect == Some(Effect::Allow) && self.covers(action)
+    }
+
+    /// Whether the statement's action element selects `action` (Action matches, or NotAction
+    /// does not exclude it).
+    pub fn covers(&self, action: &str) -> bool {
+        if !self.actions.present {
+            return false;
+        }
+        let matched = self
+            .actions
+            .values
+            .iter()
+            .any(|(p, _)| action_matches(p, action));
+        if self.not_action {
+            // With unknown entries in NotAction we cannot tell what is excluded.
+            !matched && !self.actions.unknown
+        } else {
+            matched
+        }
+    }
+
+    /// The span of the action pattern that selects `action`, or of the whole element.
+    pub fn action_span(&self, action: &str) -> Span {
+        if !self.not_action
+            && let Some((_, span)) = self
+                .actions
+                .values
+                .iter()
+                .find(|(p, _)| action_matches(p, action))
+        {
+            return *span;
+        }
+        self.actions.span
+    }
+
+    /// The action pattern that selects `action` (for messages).
+    pub fn matching_pattern(&self, action: &str) -> Option<&str> {
+        if self.not_action {
+            return None;
+        }
+        self.actions
+            .values
+            .iter()
+            .find(|(p, _)| action_matches(p, action))
+            .map(|(p, _)| p.as_ref())
+    }
+
+    /// An unconditional deny of `action` on every resource: nothing else in the same policy can
+    /// grant it back.
+    pub fn denies_everywhere(&self, action: &str) -> bool {
+        self.effect == Some(Effect::Deny)
+            && self.condition.is_none()
+            && !self.not_resource
+            && (!self.resources.present || self.resources.contains_wildcard())
+            && self.covers(action)
+    }
+
+    pub fn has_condition(&self) -> bool {
+        self.condition.is_some_and(|c| !c.entries().is_empty())
+    }
+
+    /// Whether the statement applies to all resources (`Resource: "*"`).
+    pub fn all_resources(&self) -> bool {
+        !self.not_resource && self.resources.contains_wildcard()
+    }
+}
+
+/// The statements of a document, across `Fn::If` branches.
+pub fn statements<'a, 'n>(t: &Template<'a>, doc: &'n Node<'n>) -> Vec<Statement<'n>>
+where
+    'a: 'n,
+{
+    let Some(stmts) = doc.get("Statement") else {
+        return Vec::new();
+    };
+    // A single statement may be written as a mapping instead of a list.
+    let items: Vec<&Node<'_>> = if stmts.is_seq() {
+        t.items(stmts)
+    } else {
+        vec![stmts]
+    };
+    let mut out = Vec::new();
+    for item in items {
+        for node in t.maps(item) {
+            out.push(statement(t, node));
+        }
+    }
+    out
+}
+
+fn statement<'a, 'n>(t: &Template<'a>, node: &'n Node<'n>) -> Statement<'n>
+where
+    'a: 'n,
+{
+    let effect = node.get("Effect").and_then(|e| {
+        let texts = t.texts(e);
+        match texts.as_slice() {
+            [(s, _)] if s.eq_ignore_ascii_case("allow") => Some(Effect::Allow),
+            [(s, _)] if s.eq_ignore_ascii_case("deny") => Some(Effect::Deny),
+            _ => None,
+        }
+    });
+    let (actions, not_action) = match (node.get("Action"), node.get("NotAction")) {
+        (Some(a), _) => (Elements::read(t, Some(a)), false),
+        (None, Some(na)) => (Elements::read(t, Some(na)), true),
+        (None, None) => (Elements::default(), false),
+    };
+    let (resources, not_resource) = match (node.get("Resource"), node.get("NotResource")) {
+        (Some(r), _) => (Elements::read(t, Some(r)), false),
+        (None, Some(nr)) => (Elements::read(t, Some(nr)), true),
+        (None, None) => (Elements::default(), false),
+    };
+    let (principal, not_principal) = match (node.get("Principal"), node.get("NotPrincipal")) {
+        (Some(p), _) => (read_principal(t, p), false),
+        (None, Some(np)) => (read_principal(t, np), true),
+        (None, None) => (Principal::default(), false),
+    };
+    Statement {
+        node,
+        sid: node
+            .get("Sid")
+            .and_then(|s| t.texts(s).into_iter().next())
+            .map(|(s, _)| s),
+        effect,
+        actions,
+        not_action,
+        resources,
+        not_resource,
+        principal,
+        not_principal,
+        condition: node.get("Condition"),
+    }
+}
+
+fn read_principal<'a, 'n>(t: &Template<'a>, node: &'n Node<'n>) -> Principal<'n>
+where
+    'a: 'n,
+{
+    let mut p = Principal {
+        span: node.span,
+        present: true,
+        ..Principal::default()
+    };
+    for r in t.eval(node) {
+        match r.val {
+            Val::Str(s) if s == "*" => p.everyone = true,
+            Val::Map(m) => {
+                for e in m.entries() {
+                    let el = Elements::read(t, Some(&e.value));
+                    let slot = match e.key.as_ref() {
+                        "AWS" => &mut p.aws,
+                        "Service" => &mut p.service,
+                        "Federated" => &mut p.federated,
+                        _ => continue,
+                    };
+                    slot.values.extend(el.values);
+                    slot.unknown |= el.unknown;
+                    slot.present = true;
+                    slot.span = el.span;
+                }
+            }
+            _ => {}
+        }
+    }
+    p
+}
+
+/// IAM action matching: case-insensitive, `*` matches any run of characters and `?` any one.
+pub fn action_matches(pattern: &str, action: &str) -> bool {
+    if pattern.contains(UNKNOWN_MARK) {
+        return false;
+    }
+    glob_match(pattern.as_bytes(), action.as_bytes())
+}
+
+fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
+    // Iterative matcher with single-star backtracking: linear in practice, no recursion.
+    let (mut p, mut t) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == b'?' || pattern[p].eq_ignore_ascii_case(&text[t])) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == b'*' {
+            star = Some(p);
+            mark = t;
+            p += 1;
+        } else if let Some(s) = star {
+            p = s + 1;
+            mark += 1;
+            t = mark;
+        } else {
+            return false;
+        }
+    }
+    while p < pattern.len() && pattern[p] == b'*' {
+        p += 1;
+    }
+    p == pattern.len()
+}
+
+/// The account of a principal ARN (`arn:aws:iam::123456789012:root` → `123456789012`), or of a
+/// bare account ID.
+pub fn principal_account(principal: &str) -> Option<&str> {
+    if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(principal);
+    }
+    let mut parts = principal.splitn(6, ':');
+    let (arn, _partition, service, _region, account) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    (arn == "arn" && service == "iam").then_some(account)
+}
+
+/// Whether a principal names an account's root: `arn:aws:iam::<acct>:root` or a bare account ID
+/// (which IAM reads as the root principal).
+pub fn is_root_principal(principal: &str) -> bool {
+    if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    principal_account(principal).is_some() && principal.ends_with(":root")
+}
+
+/// Whether the whole value is anything but partly unknown.
+pub fn is_known(s: &str) -> bool {
+    !s.contains(UNKNOWN_MARK)
+}
+
+/// The node of a document's statement list (for spans when reporting the whole document).
+pub fn statement_list<'n>(doc: &'n Node<'n>) -> Option<&'n Node<'n>> {
+    doc.get("Statement")
+}
+
+/// Whether a node is a string scalar equal to `s` (ignoring case).
+pub fn str_is(node: &Node<'_>, s: &str) -> bool {
+    matches!(&node.value, Value::String(v) if v.eq_ignore_ascii_case(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_wildcards_match_like_iam() {
+        assert!(action_matches("*", "cloudtrail:StopLogging"));
+        assert!(action_matches("*:*", "cloudtrail:StopLogging"));
+        assert!(action_matches("cloudtrail:*", "cloudtrail:StopLogging"));
+        assert!(action_matches("CloudTrail:stop*", "cloudtrail:StopLogging"));
+        assert!(action_matches(
+            "cloudtrail:Stop?ogging",
+            "cloudtrail:StopLogging"
+        ));
+        assert!(action_matches("*:Delete*", "guardduty:DeleteDetector"));
+        assert!(!action_matches(
+            "cloudtrail:Start*",
+            "cloudtrail:StopLogging"
+        ));
+        assert!(!action_matches(
+            "cloudtrail:StopLoggingX",
+            "cloudtrail:StopLogging"
+        ));
+        assert!(!action_matches("s3:*", "cloudtrail:StopLogging"));
+        assert!(!action_matches("", "cloudtrail:StopLogging"));
+        assert!(action_matches("c*t*l:*g", "cloudtrail:StopLogging"));
+    }
+
+    #[test]
+    fn root_principals_are_recognized() {
+        assert!(is_root_principal("arn:aws:iam::123456789012:root"));
+        assert!(is_root_principal("123456789012"));
+        assert!(is_root_principal("arn:aws-us-gov:iam::123456789012:root"));
+        assert!(!is_root_principal("arn:aws:iam::123456789012:role/x"));
+        assert!(!is_root_principal("*"));
+        assert_eq!(
+            principal_account("arn:aws:iam::123456789012:user/a"),
+            Some("123456789012")
+        );
+    }
+}

@@ -1,0 +1,182 @@
+//! Policies: the codified security baseline.
+//!
+//! A policy is one self-contained unit: its metadata and docs in `policies/<ID>.toml` (embedded at
+//! build time, see `build.rs`), its check in `src/policy/rules/<id>.rs`, its fixtures in
+//! `fixtures/<ID>/`. Checks are native Rust over the [`Template`] model and report through a
+//! [`Context`], which knows which policy is running and where findings go.
+
+pub mod iam;
+pub mod rules;
+pub mod walk;
+
+use std::cell::OnceCell;
+use std::fmt;
+
+use crate::finding::Severity;
+use crate::model::{Resource, Template};
+use crate::source::Span;
+
+/// The four baseline families, plus the engine's own diagnostics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Family {
+    Region,
+    Root,
+    Logging,
+    Detective,
+    Engine,
+}
+
+impl Family {
+    pub const ALL: [Family; 5] = [
+        Family::Region,
+        Family::Root,
+        Family::Logging,
+        Family::Detective,
+        Family::Engine,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Region => "region",
+            Family::Root => "root",
+            Family::Logging => "logging",
+            Family::Detective => "detective",
+            Family::Engine => "engine",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Family> {
+        Family::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A policy's metadata and documentation, from `policies/<ID>.toml`.
+#[derive(Debug)]
+pub struct PolicyMeta {
+    pub id: &'static str,
+    pub family: Family,
+    pub severity: Severity,
+    pub title: &'static str,
+    pub formats: &'static [&'static str],
+    pub resource_types: &'static [&'static str],
+    pub rationale: &'static str,
+    pub remediation: &'static str,
+    pub example: &'static str,
+    /// AWS Foundational Security Best Practices control IDs.
+    pub fsbp: &'static [&'static str],
+    /// CIS AWS Foundations Benchmark v3 recommendation numbers.
+    pub cis: &'static [&'static str],
+    /// AWS Control Tower control IDs.
+    pub control_tower: &'static [&'static str],
+}
+
+include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
+
+/// The metadata of a policy or engine diagnostic by ID.
+pub fn meta(id: &str) -> Option<&'static PolicyMeta> {
+    CATALOG.iter().find(|m| m.id.eq_ignore_ascii_case(id))
+}
+
+/// A check over one template.
+pub trait Policy: Sync + Send {
+    /// The ID under which the policy's metadata is catalogued.
+    fn id(&self) -> &'static str;
+
+    /// Inspect the template and report through `cx`.
+    fn check(&self, cx: &mut Context<'_, '_>);
+
+    fn meta(&self) -> &'static PolicyMeta {
+        meta(self.id()).expect("every policy has a catalog entry (tested)")
+    }
+}
+
+/// Settings that change what policies report.
+#[derive(Clone, Debug, Default)]
+pub struct PolicySettings {
+    /// Regions infrastructure may run in; `None` turns the region family off.
+    pub allowed_regions: Option<Vec<String>>,
+}
+
+impl PolicySettings {
+    pub fn region_allowed(&self, region: &str) -> bool {
+        self.allowed_regions
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|r| r.eq_ignore_ascii_case(region)))
+    }
+}
+
+/// A finding as a policy reports it, before positions and excerpts are attached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawFinding {
+    pub policy: &'static str,
+    pub span: Span,
+    pub message: String,
+    pub resource: Option<String>,
+}
+
+/// What a policy sees while it runs: the template, the settings, and shared analyses computed
+/// at most once per template (the IAM documents every IAM policy reads).
+pub struct Context<'t, 'a> {
+    pub template: &'t Template<'a>,
+    pub settings: &'t PolicySettings,
+    documents: &'t OnceCell<Vec<iam::PolicyDocument<'a>>>,
+    current: &'static str,
+    out: &'t mut Vec<RawFinding>,
+}
+
+impl<'t, 'a> Context<'t, 'a> {
+    pub fn new(
+        template: &'t Template<'a>,
+        settings: &'t PolicySettings,
+        documents: &'t OnceCell<Vec<iam::PolicyDocument<'a>>>,
+        current: &'static str,
+        out: &'t mut Vec<RawFinding>,
+    ) -> Context<'t, 'a> {
+        Context {
+            template,
+            settings,
+            documents,
+            current,
+            out,
+        }
+    }
+
+    /// The IAM policy documents of the template (identity, trust, resource policies, SCPs).
+    pub fn documents(&self) -> &'t [iam::PolicyDocument<'a>] {
+        self.documents.get_or_init(|| iam::documents(self.template))
+    }
+
+    /// Report at a span, concerning a resource.
+    pub fn report(&mut self, resource: &Resource<'_>, span: Span, message: impl Into<String>) {
+        self.out.push(RawFinding {
+            policy: self.current,
+            span,
+            message: message.into(),
+            resource: Some(resource.id.to_string()),
+        });
+    }
+
+    /// Report something a resource lacks, at the resource's logical ID or address.
+    pub fn report_missing(&mut self, resource: &Resource<'_>, message: impl Into<String>) {
+        let span = resource.anchor;
+        self.report(resource, span, message);
+    }
+
+    /// Report at a span that belongs to no resource (a provider block, a parameter).
+    pub fn report_at(&mut self, span: Span, message: impl Into<String>) {
+        self.out.push(RawFinding {
+            policy: self.current,
+            span,
+            message: message.into(),
+            resource: None,
+        });
+    }
+}

@@ -1,0 +1,83 @@
+//! REG001: a resource pins a Region outside the allow-list.
+
+use std::collections::HashSet;
+
+use super::support::{arn_regions, is_region};
+use crate::model::Val;
+use crate::policy::{Context, Policy, walk};
+
+pub struct Reg001;
+
+/// Property names that hold a Region code. Other Region-carrying properties (replication
+/// destinations, replicas, stack set deployments) have policies of their own.
+const REGION_KEYS: &[&str] = &["Region", "region"];
+
+/// Terraform attributes the provider computes (`arn`, `id`); their Region comes from the
+/// provider configuration, which is reported itself.
+const COMPUTED_KEYS: &[&str] = &["arn", "id"];
+
+impl Policy for Reg001 {
+    fn id(&self) -> &'static str {
+        "REG001"
+    }
+
+    fn check(&self, cx: &mut Context<'_, '_>) {
+        let Some(allowed) = cx.settings.allowed_regions.clone() else {
+            return;
+        };
+        let t = cx.template;
+        let allowed_list = allowed.join(", ");
+
+        // Terraform provider blocks: the Region everything in them deploys to.
+        let mut provider_regions: HashSet<String> = HashSet::new();
+        for p in &t.providers {
+            let Some(node) = p.region else { continue };
+            for (region, span) in t.texts(node) {
+                provider_regions.insert(region.to_string());
+                if is_region(&region) && !cx.settings.region_allowed(&region) {
+                    cx.report_at(
+                        span,
+                        format!(
+                            "provider `{}` deploys to Region `{region}`, outside the allowed \
+                             Regions ({allowed_list})",
+                            p.key
+                        ),
+                    );
+                }
+            }
+        }
+
+        for r in &t.resources {
+            let Some(props) = r.properties else { continue };
+            let mut hits = Vec::new();
+            walk::scalars(t, props, &mut |key, value| {
+                if t.is_terraform() && key.is_some_and(|k| COMPUTED_KEYS.contains(&k)) {
+                    return;
+                }
+                let Val::Str(text) = &value.val else { return };
+                if key.is_some_and(|k| REGION_KEYS.contains(&k)) && is_region(text) {
+                    // A resource-level region equal to its provider's is reported at the provider.
+                    if !provider_regions.contains(text.as_ref()) {
+                        hits.push((value.span, text.to_string(), "is set to"));
+                    }
+                    return;
+                }
+                for region in arn_regions(text) {
+                    hits.push((value.span, region.to_string(), "names an ARN in"));
+                }
+            });
+            for (span, region, how) in hits {
+                if !cx.settings.region_allowed(&region) {
+                    cx.report(
+                        r,
+                        span,
+                        format!(
+                            "`{}` {how} Region `{region}`, outside the allowed Regions ({allowed_list})",
+                            r.id
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! ROOT001: a trust or resource policy grants the account root principal, or everyone, without
+//! conditions.
+
+use crate::policy::iam::{self, DocKind};
+use crate::policy::{Context, Policy};
+
+pub struct Root001;
+
+impl Policy for Root001 {
+    fn id(&self) -> &'static str {
+        "ROOT001"
+    }
+
+    fn check(&self, cx: &mut Context<'_, '_>) {
+        let t = cx.template;
+        for doc in cx.documents() {
+            if !matches!(doc.kind, DocKind::Trust | DocKind::Resource) {
+                continue;
+            }
+            let r = &t.resources[doc.resource];
+            let what = if doc.kind == DocKind::Trust {
+                "trust policy"
+            } else {
+                "resource policy"
+            };
+            for st in iam::statements(t, doc.root()) {
+                if st.effect != Some(iam::Effect::Allow) || st.has_condition() {
+                    continue;
+                }
+                let p = &st.principal;
+                if st.not_principal {
+                    cx.report(
+                        r,
+                        p.span,
+                        format!(
+                            "{what} of `{}` allows everyone except the listed principals \
+                             (Allow with NotPrincipal) without a condition",
+                            r.id
+                        ),
+                    );
+                    continue;
+                }
+                if p.is_anyone() {
+                    cx.report(
+                        r,
+                        p.span,
+                        format!(
+                            "{what} of `{}` grants any principal (`*`) without a condition",
+                            r.id
+                        ),
+                    );
+                    continue;
+                }
+                // Only trust policies: an account's root in a key or bucket policy is how access
+                // is delegated to that account's IAM (AWS's default key policy does exactly
+                // that), but a role that trusts an account's root lets every principal there
+                // assume it.
+                if doc.kind != DocKind::Trust {
+                    continue;
+                }
+                for (principal, span) in &p.aws.values {
+                    if iam::is_root_principal(principal) {
+                        cx.report(
+                            r,
+                            *span,
+                            format!(
+                                "trust policy of `{}` lets the root principal `{principal}` (any \
+                                 principal of that account) assume the role without a condition",
+                                r.id
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

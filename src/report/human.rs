@@ -1,0 +1,179 @@
+//! The human format: each finding rendered by miette with the offending snippet underlined, the
+//! policy, the message and what to do about it; then a summary.
+
+use std::fmt;
+use std::io::{self, Write};
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+};
+
+use super::Summary;
+use crate::engine::FileReport;
+use crate::finding::{Finding, Severity};
+use crate::policy;
+
+#[derive(Clone, Debug, Default)]
+pub struct HumanOptions {
+    pub color: bool,
+    /// Terminal width for wrapping; `None` for a fixed default (deterministic output).
+    pub width: Option<usize>,
+    /// Leave out the summary line (quiet mode).
+    pub quiet: bool,
+}
+
+/// The finding's excerpt as a miette source: the lines around the finding, numbered as in the
+/// file.
+struct ExcerptSource<'f> {
+    finding: &'f Finding,
+}
+
+impl SourceCode for ExcerptSource<'_> {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.finding.excerpt.text.read_span(span, before, after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.finding.path.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.finding.excerpt.first_line as usize - 1,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+struct Rendered<'f> {
+    finding: &'f Finding,
+    source: ExcerptSource<'f>,
+    help: Option<String>,
+}
+
+impl fmt::Debug for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.message)
+    }
+}
+
+impl std::error::Error for Rendered<'_> {}
+
+impl Diagnostic for Rendered<'_> {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        let title = policy::meta(self.finding.policy).map_or("", |m| m.title);
+        Some(Box::new(format!(
+            "{} [{}] {title}",
+            self.finding.policy, self.finding.severity
+        )))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Critical | Severity::High => miette::Severity::Error,
+            Severity::Medium => miette::Severity::Warning,
+            Severity::Low => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let f = self.finding;
+        let text_len = f.excerpt.text.len();
+        let start = (f.span.start.saturating_sub(f.excerpt.offset) as usize).min(text_len);
+        let len = f.span.len().min(text_len - start);
+        let label = if f.resource.is_some() && f.span.len() > 0 {
+            Some("here".to_string())
+        } else {
+            None
+        };
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            label, start, len,
+        ))))
+    }
+}
+
+/// The first paragraph of a policy's remediation, as a one-line help.
+fn help_for(policy_id: &str) -> Option<String> {
+    let meta = policy::meta(policy_id)?;
+    let first = meta.remediation.split("\n\n").next()?.trim();
+    Some(first.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+pub fn write(
+    out: &mut dyn Write,
+    reports: &[FileReport],
+    summary: &Summary,
+    opts: &HumanOptions,
+) -> io::Result<()> {
+    let theme = if opts.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(opts.width.unwrap_or(100))
+        .with_context_lines(1)
+        .with_links(false);
+    for f in super::findings(reports) {
+        let diag = Rendered {
+            finding: f,
+            source: ExcerptSource { finding: f },
+            help: help_for(f.policy),
+        };
+        let mut s = String::new();
+        handler
+            .render_report(&mut s, &diag)
+            .map_err(|_| io::Error::other("could not render a diagnostic"))?;
+        writeln!(out, "{s}")?;
+    }
+    if !opts.quiet {
+        writeln!(out, "{}", summary_line(summary))?;
+    }
+    Ok(())
+}
+
+pub(crate) fn summary_line(s: &Summary) -> String {
+    let counts: Vec<String> = Severity::ALL
+        .iter()
+        .zip(s.by_severity)
+        .filter(|(_, n)| *n > 0)
+        .map(|(sev, n)| format!("{n} {sev}"))
+        .collect();
+    let findings = if s.findings == 0 {
+        "no findings".to_string()
+    } else {
+        format!(
+            "{} finding{} ({})",
+            s.findings,
+            if s.findings == 1 { "" } else { "s" },
+            counts.join(", ")
+        )
+    };
+    format!(
+        "{findings} in {} template{} checked ({} file{} skipped as not templates, {} could not be loaded)",
+        s.templates,
+        if s.templates == 1 { "" } else { "s" },
+        s.skipped,
+        if s.skipped == 1 { "" } else { "s" },
+        s.failed
+    )
+}

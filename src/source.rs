@@ -1,0 +1,215 @@
+//! Source text and positions.
+//!
+//! Every node the parsers build carries a [`Span`] of byte offsets into the file's text. Lines and
+//! columns are derived on demand from a [`LineIndex`], because most nodes are never reported and
+//! computing positions eagerly would cost a second pass over every template.
+
+/// A half-open range of byte offsets into a source text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end.max(start) as u32,
+        }
+    }
+
+    pub fn empty(at: usize) -> Span {
+        Span::new(at, at)
+    }
+
+    pub fn len(&self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+/// A line and column, both 1-based. The column counts Unicode scalar values, which is what people
+/// and most editors mean by "column"; the LSP layer converts to UTF-16 itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Byte offsets of line starts, for turning offsets into positions.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        starts.push(0);
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
+        LineIndex { starts }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Byte offset where 0-based line `line` starts.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.starts
+            .get(line)
+            .copied()
+            .unwrap_or(*self.starts.last().unwrap_or(&0)) as usize
+    }
+
+    /// The 0-based line holding `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&(offset as u32)) {
+            Ok(line) => line,
+            Err(next) => next - 1,
+        }
+    }
+
+    /// 1-based position of a byte offset. Offsets inside a multi-byte character count as that
+    /// character.
+    pub fn position(&self, text: &str, offset: usize) -> Position {
+        let offset = offset.min(text.len());
+        let line = self.line_of(offset);
+        let start = self.line_start(line);
+        let column = count_chars(&text.as_bytes()[start..offset]) + 1;
+        Position {
+            line: line as u32 + 1,
+            column: column as u32,
+        }
+    }
+
+    /// Byte offset of a 1-based line and a 0-based character column on it.
+    pub fn offset_of_char_column(&self, text: &str, line1: usize, col_chars: usize) -> usize {
+        let start = self.line_start(line1.saturating_sub(1));
+        let rest = &text[start.min(text.len())..];
+        match rest.char_indices().nth(col_chars) {
+            Some((i, _)) => start + i,
+            None => text.len(),
+        }
+    }
+
+    /// The text of 0-based line `line`, without its line break.
+    pub fn line_text<'t>(&self, text: &'t str, line: usize) -> &'t str {
+        let start = self.line_start(line);
+        let end = if line + 1 < self.starts.len() {
+            self.starts[line + 1] as usize
+        } else {
+            text.len()
+        };
+        text[start.min(text.len())..end.min(text.len())].trim_end_matches(['\n', '\r'])
+    }
+}
+
+/// Number of characters in a UTF-8 byte slice (counts non-continuation bytes).
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+}
+
+/// A few lines of source around a finding, kept with the finding so that reports can show the
+/// offending snippet after the file itself has been dropped (findings outlive their sources when
+/// thousands of files are checked).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Excerpt {
+    /// 1-based number of the first line in `text`.
+    pub first_line: u32,
+    /// Byte offset in the file where `text` starts.
+    pub offset: u32,
+    pub text: String,
+}
+
+/// Longest excerpt we keep; a finding on a huge node shows its first lines only.
+const EXCERPT_MAX_LINES: usize = 8;
+/// Longest line we keep in an excerpt, so a minified one-line JSON file does not make every
+/// finding carry megabytes.
+const EXCERPT_MAX_LINE_BYTES: usize = 400;
+
+impl Excerpt {
+    pub fn around(text: &str, index: &LineIndex, span: Span) -> Excerpt {
+        let first = index.line_of(span.start as usize);
+        let last = index
+            .line_of(span.end.saturating_sub(1).max(span.start) as usize)
+            .min(first + EXCERPT_MAX_LINES - 1);
+        let start = index.line_start(first);
+        let mut end = if last + 1 < index.line_count() {
+            index.line_start(last + 1)
+        } else {
+            text.len()
+        };
+        end = end.min(text.len()).max(start);
+        let mut start = start;
+        if end - start > EXCERPT_MAX_LINE_BYTES * (last - first + 1) {
+            // A very long line: keep a window around the span start instead of the whole line.
+            let from = (span.start as usize).saturating_sub(EXCERPT_MAX_LINE_BYTES / 2);
+            start = floor_char_boundary(text, from.max(start));
+            end = floor_char_boundary(text, (start + EXCERPT_MAX_LINE_BYTES).min(end));
+        }
+        Excerpt {
+            first_line: first as u32 + 1,
+            offset: start as u32,
+            text: text[start..end].trim_end_matches(['\n', '\r']).to_string(),
+        }
+    }
+}
+
+pub fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while at > 0 && !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let text = "ab\nçd: x\n\nlast";
+        let index = LineIndex::new(text);
+        assert_eq!(index.position(text, 0), Position { line: 1, column: 1 });
+        assert_eq!(index.position(text, 3), Position { line: 2, column: 1 });
+        // 'd' follows a two-byte 'ç'
+        assert_eq!(index.position(text, 5), Position { line: 2, column: 2 });
+        assert_eq!(index.position(text, 11), Position { line: 4, column: 1 });
+        assert_eq!(index.line_text(text, 1), "çd: x");
+        assert_eq!(index.offset_of_char_column(text, 2, 1), 5);
+    }
+
+    #[test]
+    fn excerpt_keeps_the_lines_of_the_span() {
+        let text = "a: 1\nb: 2\nc: 3\n";
+        let index = LineIndex::new(text);
+        let ex = Excerpt::around(text, &index, Span::new(5, 9));
+        assert_eq!(ex.first_line, 2);
+        assert_eq!(ex.text, "b: 2");
+        assert_eq!(ex.offset, 5);
+    }
+
+    #[test]
+    fn excerpt_of_a_huge_line_is_bounded() {
+        let text = format!("{{\"a\": \"{}\", \"b\": 1}}", "x".repeat(100_000));
+        let index = LineIndex::new(&text);
+        let at = text.find("\"b\"").unwrap();
+        let ex = Excerpt::around(&text, &index, Span::new(at, at + 3));
+        assert!(ex.text.len() <= EXCERPT_MAX_LINE_BYTES);
+        assert!(ex.text.contains("\"b\""));
+    }
+}

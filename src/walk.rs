@@ -1,0 +1,248 @@
+//! Finding the files to check.
+//!
+//! We use the `ignore` crate's parallel walker (ripgrep's) rather than walkdir: it honours
+//! `.gitignore`/`.ignore` files and hidden-file conventions the way developers expect, and walks
+//! directories on several threads. The walk only collects paths; they are sorted before
+//! checking so that output never depends on thread scheduling.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use ignore::{WalkBuilder, WalkState};
+
+/// Extensions of files that may hold templates. Files named explicitly are checked whatever
+/// their extension; detection is by content either way.
+pub const TEMPLATE_EXTENSIONS: &[&str] = &["yaml", "yml", "json", "template", "cfn", "tpl"];
+
+/// A project-specific ignore file, read like `.gitignore`.
+pub const IGNORE_FILE: &str = ".triplineignore";
+
+#[derive(Clone, Debug)]
+pub struct WalkOptions {
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    /// Walk hidden files and directories too.
+    pub hidden: bool,
+    /// Honour `.gitignore`, `.ignore` and `.triplineignore`.
+    pub respect_ignore_files: bool,
+    pub follow_links: bool,
+    pub threads: usize,
+}
+
+impl Default for WalkOptions {
+    fn default() -> WalkOptions {
+        WalkOptions {
+            include: Vec::new(),
+            exclude: Vec::new(),
+            hidden: false,
+            respect_ignore_files: true,
+            follow_links: false,
+            threads: 0,
+        }
+    }
+}
+
+/// A file to check.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Candidate {
+    /// The path as reported (`/` separators, no leading `./`).
+    pub display: String,
+    pub path: PathBuf,
+}
+
+/// A path the walk could not enter (permissions, a symlink loop).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WalkError {
+    pub display: String,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub files: Vec<Candidate>,
+    pub errors: Vec<WalkError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GlobError {
+    #[error("invalid glob `{glob}`: {source}")]
+    Invalid {
+        glob: String,
+        #[source]
+        source: globset::Error,
+    },
+}
+
+/// A compiled list of globs. A glob without `/` matches a file or directory name at any depth
+/// (as in `.gitignore`); one with `/` matches the path relative to the walked root.
+#[derive(Clone, Debug)]
+pub struct Globs {
+    set: GlobSet,
+    empty: bool,
+}
+
+impl Globs {
+    pub fn new(patterns: &[String]) -> Result<Globs, GlobError> {
+        let mut b = GlobSetBuilder::new();
+        for p in patterns {
+            let trimmed = p.trim_start_matches("./");
+            let anchored = if trimmed.contains('/') {
+                trimmed.trim_end_matches('/').to_string()
+            } else {
+                format!("**/{trimmed}")
+            };
+            for glob in [anchored.clone(), format!("{anchored}/**")] {
+                b.add(Glob::new(&glob).map_err(|source| GlobError::Invalid {
+                    glob: p.clone(),
+                    source,
+                })?);
+            }
+        }
+        Ok(Globs {
+            set: b.build().map_err(|source| GlobError::Invalid {
+                glob: patterns.join(", "),
+                source,
+            })?,
+            empty: patterns.is_empty(),
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.empty
+    }
+
+    pub fn is_match(&self, relative: &str) -> bool {
+        self.set.is_match(relative)
+    }
+}
+
+/// The path as reported: `/` separators, without a leading `./`.
+pub fn display_path(path: &Path) -> String {
+    let s = path.to_string_lossy().replace('\\', "/");
+    let mut s = s.as_str();
+    while let Some(rest) = s.strip_prefix("./") {
+        s = rest;
+    }
+    if s.is_empty() {
+        ".".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+fn has_template_extension(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        TEMPLATE_EXTENSIONS
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(e))
+    })
+}
+
+/// Collect the files under `roots`, sorted and without duplicates.
+pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, GlobError> {
+    let include = Globs::new(&opts.include)?;
+    let exclude = Globs::new(&opts.exclude)?;
+    let found = Mutex::new(Discovered::default());
+    for root in roots {
+        // A file named explicitly is always a candidate, whatever its extension.
+        if root.is_file() || !root.exists() {
+            found.lock().unwrap().files.push(Candidate {
+                display: display_path(root),
+                path: root.clone(),
+            });
+            continue;
+        }
+        let root_str = root.to_string_lossy().replace('\\', "/");
+        let relative = move |p: &Path| -> String {
+            let s = p.to_string_lossy().replace('\\', "/");
+            s.strip_prefix(&root_str)
+                .unwrap_or(&s)
+                .trim_start_matches('/')
+                .to_string()
+        };
+        let mut builder = WalkBuilder::new(root);
+        builder
+            .hidden(!opts.hidden)
+            .git_ignore(opts.respect_ignore_files)
+            .git_global(opts.respect_ignore_files)
+            .git_exclude(opts.respect_ignore_files)
+            .ignore(opts.respect_ignore_files)
+            .parents(opts.respect_ignore_files)
+            .require_git(false)
+            .follow_links(opts.follow_links)
+            .threads(opts.threads);
+        if opts.respect_ignore_files {
+            builder.add_custom_ignore_filename(IGNORE_FILE);
+        }
+        {
+            let exclude = exclude.clone();
+            let relative = relative.clone();
+            builder.filter_entry(move |e| {
+                exclude.is_empty() || !exclude.is_match(&relative(e.path()))
+            });
+        }
+        builder.build_parallel().run(|| {
+            let found = &found;
+            let include = &include;
+            let relative = relative.clone();
+            Box::new(move |entry| {
+                match entry {
+                    Ok(e) => {
+                        let is_file = e.file_type().is_some_and(|t| t.is_file())
+                            || (e.path_is_symlink() && e.path().is_file());
+                        if is_file
+                            && has_template_extension(e.path())
+                            && (include.is_empty() || include.is_match(&relative(e.path())))
+                        {
+                            found.lock().unwrap().files.push(Candidate {
+                                display: display_path(e.path()),
+                                path: e.path().to_path_buf(),
+                            });
+                        }
+                    }
+                    Err(err) => {
+                        let display = error_path(&err)
+                            .map(|p| display_path(&p))
+                            .unwrap_or_else(|| display_path(Path::new(".")));
+                        found.lock().unwrap().errors.push(WalkError {
+                            display,
+                            message: error_message(&err),
+                        });
+                    }
+                }
+                WalkState::Continue
+            })
+        });
+    }
+    let mut found = found.into_inner().unwrap();
+    found.files.sort();
+    found.files.dedup_by(|a, b| a.display == b.display);
+    found.errors.sort();
+    found.errors.dedup();
+    Ok(found)
+}
+
+fn error_path(err: &ignore::Error) -> Option<PathBuf> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path.clone()),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child.clone()),
+        _ => None,
+    }
+}
+
+fn error_message(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => error_message(err),
+        ignore::Error::Loop { ancestor, .. } => format!(
+            "symbolic link loop back to {}; not followed",
+            display_path(ancestor)
+        ),
+        other => other.to_string(),
+    }
+}
