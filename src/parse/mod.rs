@@ -4,6 +4,7 @@
 //! documents) ends in a clear error rather than an exhausted machine.
 
 pub mod json;
+mod libyaml;
 mod node;
 pub mod yaml;
 

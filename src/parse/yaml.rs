@@ -1,4 +1,4 @@
-//! YAML loading on top of `saphyr-parser`'s event stream.
+//! YAML loading on top of libyaml's event stream (see [`super::libyaml`]).
 //!
 //! We build the tree ourselves rather than use a ready-made loader because we need four things
 //! none of them gives together: the span of every node, CloudFormation's short-form tags turned
@@ -8,10 +8,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan, Tag};
-
+use super::libyaml::{EventParser, RawEvent, ScalarStyle};
 use super::{Entry, KeySet, Limits, Node, ParseError, ParseErrorKind, Parsed, Value};
-use crate::source::{LineIndex, Span};
+use crate::source::Span;
 
 /// CloudFormation short-form tags and the long-form key each stands for.
 const INTRINSIC_TAGS: &[(&str, &str)] = &[
@@ -38,6 +37,9 @@ const INTRINSIC_TAGS: &[(&str, &str)] = &[
     ("ForEach", "Fn::ForEach"),
 ];
 
+/// The YAML core schema's tag prefix (`!!str` is `tag:yaml.org,2002:str`).
+const CORE_PREFIX: &str = "tag:yaml.org,2002:";
+
 /// The long-form key for a short-form tag suffix, if it is one CloudFormation defines.
 pub fn intrinsic_for_tag(suffix: &str) -> Option<&'static str> {
     INTRINSIC_TAGS
@@ -49,52 +51,25 @@ pub fn intrinsic_for_tag(suffix: &str) -> Option<&'static str> {
 enum Frame<'a> {
     Seq {
         start: usize,
-        anchor: usize,
-        tag: Option<Tag>,
+        anchor: Option<String>,
+        tag: Option<String>,
         items: Vec<Node<'a>>,
     },
     Map {
         start: usize,
-        anchor: usize,
-        tag: Option<Tag>,
+        anchor: Option<String>,
+        tag: Option<String>,
         entries: Vec<Entry<'a>>,
         key: Option<(Cow<'a, str>, Span)>,
         keys: KeySet,
     },
 }
 
-/// Converts the parser's character-indexed markers to byte offsets.
-struct Offsets<'a> {
-    text: &'a str,
-    /// Only for non-ASCII text, where characters and bytes differ.
-    lines: Option<LineIndex>,
-}
-
-impl<'a> Offsets<'a> {
-    fn new(text: &'a str) -> Offsets<'a> {
-        Offsets {
-            text,
-            lines: (!text.is_ascii()).then(|| LineIndex::new(text)),
-        }
-    }
-
-    fn byte(&self, mark: &saphyr_parser::Marker) -> usize {
-        match &self.lines {
-            None => mark.index().min(self.text.len()),
-            Some(lines) => lines.offset_of_char_column(self.text, mark.line(), mark.col()),
-        }
-    }
-
-    fn span(&self, span: &YSpan) -> Span {
-        Span::new(self.byte(&span.start), self.byte(&span.end))
-    }
-}
-
 struct Builder<'a> {
     text: &'a str,
     limits: Limits,
     stack: Vec<Frame<'a>>,
-    anchors: HashMap<usize, Node<'a>>,
+    anchors: HashMap<String, Node<'a>>,
     alias_nodes: usize,
     root: Option<Node<'a>>,
     warnings: Vec<ParseError>,
@@ -102,8 +77,7 @@ struct Builder<'a> {
 
 /// Load the first document of a YAML stream.
 pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Parsed<'a>, ParseError> {
-    let offsets = Offsets::new(text);
-    let mut parser = Parser::new_from_str(text);
+    let mut parser = EventParser::new(text);
     let mut b = Builder {
         text,
         limits: *limits,
@@ -114,29 +88,32 @@ pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Parsed<'a>, ParseErro
         warnings: Vec::new(),
     };
     let mut documents = 0;
-    while let Some(next) = parser.next_event() {
-        let (event, yspan) = next.map_err(|e| {
-            let at = offsets.byte(e.marker());
+    while let Some(next) = parser.next() {
+        let (event, start, end) = next.map_err(|e| {
             ParseError::new(
                 ParseErrorKind::Syntax,
-                format!("invalid YAML: {}", e.info()),
-                Span::empty(at),
+                format!("invalid YAML: {}", e.message),
+                Span::empty(e.offset.min(text.len())),
             )
         })?;
-        let span = offsets.span(&yspan);
+        let span = Span::new(start.min(text.len()), end.min(text.len()));
         match event {
-            Event::StreamStart | Event::Nothing | Event::DocumentEnd => {}
-            Event::StreamEnd => break,
-            Event::DocumentStart(_) => {
+            RawEvent::StreamStart | RawEvent::DocumentEnd => {}
+            RawEvent::StreamEnd => break,
+            RawEvent::DocumentStart => {
                 documents += 1;
                 // A template is one document; later ones are not part of it.
                 if documents > 1 {
                     break;
                 }
             }
-            Event::Alias(id) => {
-                let node = b.anchors.get(&id).cloned().ok_or_else(|| {
-                    ParseError::new(ParseErrorKind::Syntax, "alias to an unknown anchor", span)
+            RawEvent::Alias { anchor } => {
+                let node = b.anchors.get(anchor).cloned().ok_or_else(|| {
+                    ParseError::new(
+                        ParseErrorKind::Syntax,
+                        format!("alias `*{anchor}` refers to an unknown anchor"),
+                        span,
+                    )
                 })?;
                 b.alias_nodes += node.size();
                 if b.alias_nodes > b.limits.max_alias_nodes {
@@ -152,32 +129,38 @@ pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Parsed<'a>, ParseErro
                 }
                 b.push(node)?;
             }
-            Event::Scalar(value, style, anchor, tag) => {
-                let node = b.scalar(value, style, tag.map(Cow::into_owned), span)?;
-                if anchor != 0 {
-                    b.anchors.insert(anchor, node.clone());
+            RawEvent::Scalar {
+                anchor,
+                tag,
+                value,
+                style,
+            } => {
+                let value = b.borrow_or_own(value, style, span);
+                let node = b.scalar(value, style, tag, span)?;
+                if let Some(anchor) = anchor {
+                    b.anchors.insert(anchor.to_string(), node.clone());
                 }
                 b.push(node)?;
             }
-            Event::SequenceStart(anchor, tag) => {
+            RawEvent::SequenceStart { anchor, tag } => {
                 b.open(Frame::Seq {
                     start: span.start as usize,
-                    anchor,
-                    tag: tag.map(Cow::into_owned),
+                    anchor: anchor.map(str::to_string),
+                    tag: tag.map(str::to_string),
                     items: Vec::new(),
                 })?;
             }
-            Event::MappingStart(anchor, tag) => {
+            RawEvent::MappingStart { anchor, tag } => {
                 b.open(Frame::Map {
                     start: span.start as usize,
-                    anchor,
-                    tag: tag.map(Cow::into_owned),
+                    anchor: anchor.map(str::to_string),
+                    tag: tag.map(str::to_string),
                     entries: Vec::new(),
                     key: None,
                     keys: KeySet::default(),
                 })?;
             }
-            Event::SequenceEnd | Event::MappingEnd => b.close(span)?,
+            RawEvent::SequenceEnd | RawEvent::MappingEnd => b.close(span)?,
         }
     }
     let root = b
@@ -187,6 +170,26 @@ pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Parsed<'a>, ParseErro
         root,
         warnings: b.warnings,
     })
+}
+
+/// How a tag reads.
+enum TagKind<'t> {
+    /// `!!str` and friends.
+    Core(&'t str),
+    /// `!Name`: a local tag, CloudFormation's short forms among them.
+    Local(&'t str),
+    /// A global or verbatim tag; templates do not use them.
+    Other,
+}
+
+fn tag_kind(tag: &str) -> TagKind<'_> {
+    if let Some(suffix) = tag.strip_prefix(CORE_PREFIX) {
+        TagKind::Core(suffix)
+    } else if let Some(suffix) = tag.strip_prefix('!').filter(|s| !s.is_empty()) {
+        TagKind::Local(suffix)
+    } else {
+        TagKind::Other
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -203,6 +206,22 @@ impl<'a> Builder<'a> {
         }
         self.stack.push(frame);
         Ok(())
+    }
+
+    /// Scalars that appear verbatim in the source (no escapes, no folding) borrow from it.
+    fn borrow_or_own(&self, value: &str, style: ScalarStyle, span: Span) -> Cow<'a, str> {
+        let (s, e) = (span.start as usize, span.end as usize);
+        let inner = match style {
+            ScalarStyle::Plain => self.text.get(s..e),
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if e >= s + 2 => {
+                self.text.get(s + 1..e - 1)
+            }
+            _ => None,
+        };
+        match inner {
+            Some(src) if src == value => Cow::Borrowed(src),
+            _ => Cow::Owned(value.to_string()),
+        }
     }
 
     fn close(&mut self, end_event: Span) -> Result<(), ParseError> {
@@ -243,8 +262,8 @@ impl<'a> Builder<'a> {
             last_end.map_or(start, |e| e as usize)
         };
         let span = Span::new(start, end);
-        let node = self.tagged(Node::new(span, value), tag, span)?;
-        if anchor != 0 {
+        let node = self.tagged(Node::new(span, value), tag.as_deref(), span)?;
+        if let Some(anchor) = anchor {
             self.anchors.insert(anchor, node.clone());
         }
         self.push(node)
@@ -305,13 +324,13 @@ impl<'a> Builder<'a> {
         &mut self,
         value: Cow<'a, str>,
         style: ScalarStyle,
-        tag: Option<Tag>,
+        tag: Option<&str>,
         span: Span,
     ) -> Result<Node<'a>, ParseError> {
-        let plain = matches!(style, ScalarStyle::Plain);
-        let v = match &tag {
-            Some(t) if t.is_yaml_core_schema() => core_schema_value(&t.suffix, value, span)?,
-            _ if plain && tag.is_none() => plain_scalar(value),
+        let plain = style == ScalarStyle::Plain;
+        let v = match tag.map(tag_kind) {
+            Some(TagKind::Core(suffix)) => core_schema_value(suffix, value, span)?,
+            None if plain => plain_scalar(value),
             _ => Value::String(value),
         };
         let node = Node::new(span, v);
@@ -324,28 +343,25 @@ impl<'a> Builder<'a> {
     fn tagged(
         &mut self,
         node: Node<'a>,
-        tag: Option<Tag>,
+        tag: Option<&str>,
         span: Span,
     ) -> Result<Node<'a>, ParseError> {
-        let Some(tag) = tag else { return Ok(node) };
-        if tag.is_yaml_core_schema() {
+        // Core-schema tags were applied to the scalar; global tags (`!<tag:...>`, %TAG
+        // handles) are not used by templates, so the value is kept as written.
+        let Some(TagKind::Local(suffix)) = tag.map(tag_kind) else {
             return Ok(node);
-        }
-        if tag.handle != "!" {
-            // A global tag (`!<tag:...>` or a %TAG handle): templates do not use them; keep the
-            // value as written.
-            return Ok(node);
-        }
-        let tag_len = 1 + tag.suffix.len();
+        };
+        // The node's span starts at its tag (libyaml includes node properties).
+        let tag_len = 1 + suffix.len();
         let key_span = Span::new(span.start as usize, span.start as usize + tag_len);
-        let (key, arg) = match intrinsic_for_tag(&tag.suffix) {
+        let (key, arg) = match intrinsic_for_tag(suffix) {
             Some("Fn::GetAtt") => ("Fn::GetAtt", split_getatt(node)),
             Some(long) => (long, node),
             None => {
                 return Ok(Node::new(
                     span,
                     Value::Map(vec![Entry {
-                        key: Cow::Owned(format!("!{}", tag.suffix)),
+                        key: Cow::Owned(format!("!{suffix}")),
                         key_span,
                         value: node,
                     }]),
