@@ -316,8 +316,14 @@ impl Engine {
         display: &str,
         text: &str,
         index: Option<&LineIndex>,
-        raw: RawFinding,
+        mut raw: RawFinding,
     ) -> Finding {
+        // Errors "at end of file" point at the end of the last non-blank line, where the
+        // reader will look for what is unfinished.
+        let content_end = text.trim_end().len();
+        if raw.span.is_empty() && raw.span.start as usize > content_end {
+            raw.span = Span::empty(content_end);
+        }
         let owned;
         let index = match index {
             Some(i) => i,

@@ -141,11 +141,14 @@ const EXCERPT_MAX_LINES: usize = 8;
 const EXCERPT_MAX_LINE_BYTES: usize = 400;
 
 impl Excerpt {
+    /// The lines of `span`, with one line of context before and after.
     pub fn around(text: &str, index: &LineIndex, span: Span) -> Excerpt {
-        let first = index.line_of(span.start as usize);
-        let last = index
+        let span_first = index.line_of(span.start as usize);
+        let span_last = index
             .line_of(span.end.saturating_sub(1).max(span.start) as usize)
-            .min(first + EXCERPT_MAX_LINES - 1);
+            .min(span_first + EXCERPT_MAX_LINES - 1);
+        let first = span_first.saturating_sub(1);
+        let last = (span_last + 1).min(index.line_count() - 1);
         let start = index.line_start(first);
         let mut end = if last + 1 < index.line_count() {
             index.line_start(last + 1)
@@ -165,6 +168,20 @@ impl Excerpt {
             offset: start as u32,
             text: text[start..end].trim_end_matches(['\n', '\r']).to_string(),
         }
+    }
+
+    /// The excerpt's lines `from..=to` (1-based file line numbers), joined by newlines.
+    pub fn lines(&self, from: u32, to: u32) -> String {
+        self.text
+            .lines()
+            .enumerate()
+            .filter(|(i, _)| {
+                let n = self.first_line + *i as u32;
+                n >= from && n <= to
+            })
+            .map(|(_, l)| l)
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -198,9 +215,10 @@ mod tests {
         let text = "a: 1\nb: 2\nc: 3\n";
         let index = LineIndex::new(text);
         let ex = Excerpt::around(text, &index, Span::new(5, 9));
-        assert_eq!(ex.first_line, 2);
-        assert_eq!(ex.text, "b: 2");
-        assert_eq!(ex.offset, 5);
+        assert_eq!(ex.first_line, 1);
+        assert_eq!(ex.text, "a: 1\nb: 2\nc: 3");
+        assert_eq!(ex.offset, 0);
+        assert_eq!(ex.lines(2, 2), "b: 2");
     }
 
     #[test]

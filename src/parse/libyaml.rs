@@ -186,8 +186,14 @@ fn error_of(parser: &sys::yaml_parser_t) -> YamlError {
     // `yaml_parser_t` derefs to its public error prefix.
     let problem = unsafe { c_str(parser.problem.cast()) }.unwrap_or("syntax error");
     let context = unsafe { c_str(parser.context.cast()) };
+    // The context ("while parsing a flow sequence") names where the unfinished construct began,
+    // which is usually where the mistake is.
     let message = match context {
-        Some(c) => format!("{c}, {problem}"),
+        Some(c) => format!(
+            "{c} (which starts at line {}, column {}), {problem}",
+            parser.context_mark.line + 1,
+            parser.context_mark.column + 1
+        ),
         None => problem.to_string(),
     };
     YamlError {

@@ -69,7 +69,7 @@ impl<'a> FindingOut<'a> {
             end_column: f.end.column,
             resource: f.resource.as_deref(),
             message: &f.message,
-            snippet: f.excerpt.text.clone(),
+            snippet: f.excerpt.lines(f.start.line, f.end.line.max(f.start.line)),
             fingerprint: &f.fingerprint,
         }
     }

@@ -23,8 +23,14 @@ impl Policy for Root001 {
             } else {
                 "resource policy"
             };
-            for st in iam::statements(t, doc.root()) {
+            let statements = iam::statements(t, doc.root());
+            for st in &statements {
                 if st.effect != Some(iam::Effect::Allow) || st.has_condition() {
+                    continue;
+                }
+                // "Allow everyone, then deny everyone unless <condition>" (private API Gateway
+                // endpoints, VPC-endpoint-only buckets) is a conditional grant in effect.
+                if statements.iter().any(|d| narrows(d, st)) {
                     continue;
                 }
                 let p = &st.principal;
@@ -74,4 +80,20 @@ impl Policy for Root001 {
             }
         }
     }
+}
+
+/// Whether `deny` is a conditional Deny for everyone over actions that include all of `allow`'s,
+/// which narrows `allow` to the principals meeting the condition.
+fn narrows(deny: &iam::Statement<'_>, allow: &iam::Statement<'_>) -> bool {
+    deny.effect == Some(iam::Effect::Deny)
+        && deny.has_condition()
+        && deny.principal.is_anyone()
+        && !deny.not_action
+        && !allow.not_action
+        && !allow.actions.values.is_empty()
+        && allow
+            .actions
+            .values
+            .iter()
+            .all(|(a, _)| deny.actions.values.iter().any(|(d, _)| iam::action_matches(d, a)))
 }

@@ -1,0 +1,142 @@
+//! Every policy's fixtures give exactly the findings their `expected.txt` lists: failing
+//! templates for every format the policy covers, passing ones with no findings.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use tripline::config::Config;
+use tripline::engine::{Engine, EngineOptions, Outcome, Selection};
+use tripline::policy::{self, Family, PolicySettings};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn engine() -> Engine {
+    let config = Config::load(&fixtures().join("tripline.toml")).expect("fixtures config");
+    Engine::new(
+        PolicySettings {
+            allowed_regions: config.allowed_regions,
+        },
+        Selection::default(),
+        EngineOptions::default(),
+    )
+}
+
+/// `file:line POLICY` lines, sorted, from an expectation file.
+fn expected(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("expected.txt"))
+        .unwrap_or_else(|e| panic!("{}/expected.txt: {e}", dir.display()));
+    let mut lines: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// Check every fixture file in `dir`; return `file:line POLICY` of findings `keep` accepts, and
+/// the outcome per file.
+fn actual(
+    engine: &Engine,
+    dir: &Path,
+    keep: &dyn Fn(&str) -> bool,
+) -> (Vec<String>, BTreeMap<String, Outcome>) {
+    let mut lines = Vec::new();
+    let mut outcomes = BTreeMap::new();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap() != "expected.txt")
+        .collect();
+    files.sort();
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let report = engine.check_path(&path, &name);
+        outcomes.insert(name.clone(), report.outcome);
+        for f in report.findings.iter().filter(|f| keep(f.policy)) {
+            lines.push(format!("{name}:{} {}", f.start.line, f.policy));
+        }
+    }
+    lines.sort();
+    (lines, outcomes)
+}
+
+#[test]
+fn every_policy_has_fixtures_for_each_format_it_covers() {
+    for p in policy::rules::builtin() {
+        let meta = p.meta();
+        let dir = fixtures().join(meta.id);
+        assert!(dir.is_dir(), "{} has no fixtures directory", meta.id);
+        let has = |name: &str| dir.join(name).is_file();
+        for kind in ["fail", "pass"] {
+            if meta.formats.contains(&"cloudformation") {
+                assert!(has(&format!("{kind}.yaml")), "{}: no {kind}.yaml", meta.id);
+                assert!(has(&format!("{kind}.json")), "{}: no {kind}.json", meta.id);
+            }
+            if meta.formats.contains(&"terraform") {
+                assert!(
+                    has(&format!("{kind}.tfplan.json")) || has(&format!("{kind}.tf.json")),
+                    "{}: no {kind}.tfplan.json or {kind}.tf.json",
+                    meta.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn policy_fixtures_give_exactly_the_expected_findings() {
+    let engine = engine();
+    for p in policy::rules::builtin() {
+        let id = p.id();
+        let dir = fixtures().join(id);
+        let (lines, outcomes) = actual(&engine, &dir, &|policy| policy == id);
+        assert_eq!(lines, expected(&dir), "{id}: findings differ from expected.txt");
+        for (file, outcome) in &outcomes {
+            assert!(
+                matches!(outcome, Outcome::Checked(_)),
+                "{id}/{file} was not checked as a template: {outcome:?}"
+            );
+            let reported = lines.iter().any(|l| l.starts_with(&format!("{file}:")));
+            if file.starts_with("fail") {
+                assert!(reported, "{id}/{file} is a failing fixture without findings");
+            } else {
+                assert!(!reported, "{id}/{file} is a passing fixture with findings");
+            }
+        }
+    }
+}
+
+#[test]
+fn engine_fixtures_give_the_expected_diagnostics() {
+    let engine = engine();
+    let dir = fixtures().join("engine");
+    let is_engine = |id: &str| policy::meta(id).is_some_and(|m| m.family == Family::Engine);
+    let (lines, outcomes) = actual(&engine, &dir, &is_engine);
+    assert_eq!(lines, expected(&dir));
+    assert_eq!(
+        outcomes["not-a-template.yaml"],
+        Outcome::Skipped(tripline::engine::Skip::NotTemplate)
+    );
+}
+
+#[test]
+fn every_policy_is_catalogued_and_every_catalog_entry_is_implemented() {
+    let builtin: Vec<&str> = policy::rules::builtin().iter().map(|p| p.id()).collect();
+    let mut sorted = builtin.clone();
+    sorted.sort();
+    assert_eq!(builtin, sorted, "builtin() lists policies in ID order");
+    for m in policy::CATALOG {
+        if m.family == Family::Engine {
+            continue;
+        }
+        assert!(builtin.contains(&m.id), "{} is catalogued but not implemented", m.id);
+        assert!(!m.rationale.is_empty() && !m.remediation.is_empty());
+    }
+    for id in builtin {
+        assert!(policy::meta(id).is_some(), "{id} has no policies/{id}.toml");
+    }
+}
