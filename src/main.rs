@@ -35,7 +35,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Check templates under the given paths (default: the current directory).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the policies.
     Rules(RulesArgs),
     /// Print a policy's documentation.
@@ -159,7 +159,7 @@ enum RulesFormat {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rules(args) => rules(args),
         Command::Explain { id } => explain(&id),
     };

@@ -94,7 +94,11 @@ fn policy_fixtures_give_exactly_the_expected_findings() {
         let id = p.id();
         let dir = fixtures().join(id);
         let (lines, outcomes) = actual(&engine, &dir, &|policy| policy == id);
-        assert_eq!(lines, expected(&dir), "{id}: findings differ from expected.txt");
+        assert_eq!(
+            lines,
+            expected(&dir),
+            "{id}: findings differ from expected.txt"
+        );
         for (file, outcome) in &outcomes {
             assert!(
                 matches!(outcome, Outcome::Checked(_)),
@@ -102,7 +106,10 @@ fn policy_fixtures_give_exactly_the_expected_findings() {
             );
             let reported = lines.iter().any(|l| l.starts_with(&format!("{file}:")));
             if file.starts_with("fail") {
-                assert!(reported, "{id}/{file} is a failing fixture without findings");
+                assert!(
+                    reported,
+                    "{id}/{file} is a failing fixture without findings"
+                );
             } else {
                 assert!(!reported, "{id}/{file} is a passing fixture with findings");
             }
@@ -133,7 +140,11 @@ fn every_policy_is_catalogued_and_every_catalog_entry_is_implemented() {
         if m.family == Family::Engine {
             continue;
         }
-        assert!(builtin.contains(&m.id), "{} is catalogued but not implemented", m.id);
+        assert!(
+            builtin.contains(&m.id),
+            "{} is catalogued but not implemented",
+            m.id
+        );
         assert!(!m.rationale.is_empty() && !m.remediation.is_empty());
     }
     for id in builtin {

@@ -38,24 +38,35 @@ fn every_short_form_tag_maps_to_its_long_form() {
         ("!Or [!Condition A, !Condition B]", "Fn::Or"),
         ("!Not [!Condition A]", "Fn::Not"),
         ("!Condition A", "Condition"),
-        ("!Transform {Name: AWS::Include, Parameters: {Location: s3://b/k}}", "Fn::Transform"),
+        (
+            "!Transform {Name: AWS::Include, Parameters: {Location: s3://b/k}}",
+            "Fn::Transform",
+        ),
     ];
     for (src, long) in cases {
         let text = format!("v: {src}\n");
         let root = yaml::parse(&text, &Limits::default()).unwrap().root;
         let v = root.get("v").unwrap();
-        let entry = v.single_entry().unwrap_or_else(|| panic!("{src}: not a one-key map"));
+        let entry = v
+            .single_entry()
+            .unwrap_or_else(|| panic!("{src}: not a one-key map"));
         assert_eq!(entry.key, long, "{src}");
         // The function's key points at the tag, the node covers tag and argument.
-        assert!(text_of(&text, v).starts_with(src.split_whitespace().next().unwrap()), "{src}");
+        assert!(
+            text_of(&text, v).starts_with(src.split_whitespace().next().unwrap()),
+            "{src}"
+        );
         assert_eq!(
             &text[entry.key_span.start as usize..entry.key_span.end as usize],
             src.split_whitespace().next().unwrap()
         );
     }
-    let root = yaml::parse("v: !GetAtt Db.Endpoint.Port\nw: !GetAtt [Db, Arn]\n", &Limits::default())
-        .unwrap()
-        .root;
+    let root = yaml::parse(
+        "v: !GetAtt Db.Endpoint.Port\nw: !GetAtt [Db, Arn]\n",
+        &Limits::default(),
+    )
+    .unwrap()
+    .root;
     let args = |k: &str| -> Vec<String> {
         root.at(&[k, "Fn::GetAtt"])
             .unwrap()
@@ -73,7 +84,10 @@ fn unknown_tags_are_kept_as_opaque_functions() {
     let root = yaml::parse("v: !Rain::Embed file.txt\n", &Limits::default())
         .unwrap()
         .root;
-    assert_eq!(root.get("v").unwrap().single_entry().unwrap().key, "!Rain::Embed");
+    assert_eq!(
+        root.get("v").unwrap().single_entry().unwrap().key,
+        "!Rain::Embed"
+    );
 }
 
 #[test]
@@ -81,11 +95,15 @@ fn yaml_positions_are_exact() {
     let text = "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: \"naïve-名前\"\n      Tags: [{Key: a, Value: b}]\n";
     let root = yaml::parse(text, &Limits::default()).unwrap().root;
     let index = LineIndex::new(text);
-    let name = root.at(&["Resources", "Bucket", "Properties", "BucketName"]).unwrap();
+    let name = root
+        .at(&["Resources", "Bucket", "Properties", "BucketName"])
+        .unwrap();
     assert_eq!(text_of(text, name), "\"naïve-名前\"");
     let pos = index.position(text, name.span.start as usize);
     assert_eq!((pos.line, pos.column), (5, 19));
-    let tags = root.at(&["Resources", "Bucket", "Properties", "Tags"]).unwrap();
+    let tags = root
+        .at(&["Resources", "Bucket", "Properties", "Tags"])
+        .unwrap();
     assert_eq!(text_of(text, tags), "[{Key: a, Value: b}]");
     let key = root.at(&["Resources"]).unwrap().entry("Bucket").unwrap();
     assert_eq!(index.position(text, key.key_span.start as usize).line, 2);
@@ -100,7 +118,9 @@ fn json_positions_are_exact() {
     let text = "{\n  \"Resources\": {\n    \"B\": {\"Type\": \"AWS::S3::Bucket\", \"Properties\": {\"BucketName\": \"x\\u00e9\"}}\n  }\n}\n";
     let root = json::parse(text, &Limits::default()).unwrap().root;
     let index = LineIndex::new(text);
-    let name = root.at(&["Resources", "B", "Properties", "BucketName"]).unwrap();
+    let name = root
+        .at(&["Resources", "B", "Properties", "BucketName"])
+        .unwrap();
     assert_eq!(name.as_str(), Some("xé"));
     assert_eq!(text_of(text, name), "\"x\\u00e9\"");
     let pos = index.position(text, name.span.start as usize);
@@ -111,7 +131,10 @@ fn json_positions_are_exact() {
 fn alias_bombs_are_refused() {
     let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..10 {
-        text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 10].join(", ")));
+        text.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            vec![format!("*a{}", i - 1); 10].join(", ")
+        ));
     }
     let err = yaml::parse(&text, &Limits::default()).unwrap_err();
     assert_eq!(err.kind, ParseErrorKind::Limit);
@@ -127,14 +150,20 @@ fn depth_bombs_are_refused_without_overflowing_the_stack() {
     let yaml_deep = format!("{}x{}", "[".repeat(100_000), "]".repeat(100_000));
     let err = yaml::parse(&yaml_deep, &Limits::default()).unwrap_err();
     assert_eq!(err.kind, ParseErrorKind::Limit);
-    let block_deep: String = (0..5000).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
+    let block_deep: String = (0..5000)
+        .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+        .collect();
     assert_eq!(
-        yaml::parse(&block_deep, &Limits::default()).unwrap_err().kind,
+        yaml::parse(&block_deep, &Limits::default())
+            .unwrap_err()
+            .kind,
         ParseErrorKind::Limit
     );
     let json_deep = format!("{}1{}", "[".repeat(1_000_000), "]".repeat(1_000_000));
     assert_eq!(
-        json::parse(&json_deep, &Limits::default()).unwrap_err().kind,
+        json::parse(&json_deep, &Limits::default())
+            .unwrap_err()
+            .kind,
         ParseErrorKind::Limit
     );
 }
@@ -145,7 +174,12 @@ fn duplicate_keys_are_reported_with_their_position() {
     let parsed = yaml::parse(text, &Limits::default()).unwrap();
     assert_eq!(parsed.warnings.len(), 1);
     assert_eq!(parsed.warnings[0].kind, ParseErrorKind::DuplicateKey);
-    assert_eq!(LineIndex::new(text).position(text, parsed.warnings[0].span.start as usize).line, 3);
+    assert_eq!(
+        LineIndex::new(text)
+            .position(text, parsed.warnings[0].span.start as usize)
+            .line,
+        3
+    );
     let report = engine().check_bytes("t.yaml", text.as_bytes());
     assert_eq!(report.findings.len(), 1);
     assert_eq!(report.findings[0].policy, "PARSE002");
@@ -177,16 +211,25 @@ fn invalid_utf8_is_a_finding_at_the_bad_byte() {
 #[test]
 fn empty_and_binary_files_are_skipped() {
     let e = engine();
-    assert_eq!(e.check_bytes("empty.yaml", b"").outcome, Outcome::Skipped(Skip::NotTemplate));
+    assert_eq!(
+        e.check_bytes("empty.yaml", b"").outcome,
+        Outcome::Skipped(Skip::NotTemplate)
+    );
     assert_eq!(
         e.check_bytes("blank.yaml", b"\n\n   \n").outcome,
         Outcome::Skipped(Skip::NotTemplate)
     );
     let mut binary = b"Resources\x00\x01\x02".to_vec();
     binary.extend(std::iter::repeat_n(0xFFu8, 1000));
-    assert_eq!(e.check_bytes("x.json", &binary).outcome, Outcome::Skipped(Skip::Binary));
+    assert_eq!(
+        e.check_bytes("x.json", &binary).outcome,
+        Outcome::Skipped(Skip::Binary)
+    );
     // An empty template-shaped document is a template with nothing to check.
-    let r = e.check_bytes("t.yaml", b"AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n");
+    let r = e.check_bytes(
+        "t.yaml",
+        b"AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n",
+    );
     assert!(matches!(r.outcome, Outcome::Checked(_)));
     assert!(r.findings.is_empty());
 }
@@ -205,7 +248,11 @@ fn huge_single_line_json_is_checked_with_bounded_excerpts() {
     assert!(text.len() > 2_000_000);
     let report = engine().check_bytes("big.json", text.as_bytes());
     assert!(matches!(report.outcome, Outcome::Checked(_)));
-    let f: Vec<_> = report.findings.iter().filter(|f| f.policy == "LOG001").collect();
+    let f: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.policy == "LOG001")
+        .collect();
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].start.line, 1);
     assert!(f[0].start.column > 2_000_000);
@@ -222,7 +269,10 @@ fn core_schema_scalars() {
     .root;
     assert_eq!(root.get("a").unwrap().value, Value::Bool(true));
     assert!(matches!(root.get("b").unwrap().value, Value::String(_)));
-    assert_eq!(root.get("c").unwrap().scalar_text().unwrap(), "012345678901");
+    assert_eq!(
+        root.get("c").unwrap().scalar_text().unwrap(),
+        "012345678901"
+    );
     assert_eq!(root.get("d").unwrap().as_str(), Some("2010-09-09"));
     assert_eq!(root.get("e").unwrap().value, Value::Null);
     assert_eq!(root.get("f").unwrap().as_str(), Some("42"));

@@ -239,34 +239,28 @@ impl<'a> JsonParser<'a> {
         self.pos += 1;
         let start = self.pos;
         // Fast path: no escapes, borrow.
-        loop {
-            match memchr::memchr3(b'"', b'\\', b'\n', &self.bytes[self.pos..]) {
-                None => {
-                    self.pos = self.bytes.len();
-                    return Err(self.error("unterminated string"));
-                }
-                Some(i) => {
-                    let at = self.pos + i;
-                    match self.bytes[at] {
-                        b'"' => {
-                            if let Some(bad) =
-                                self.bytes[self.pos..at].iter().position(|&b| b < 0x20)
-                            {
-                                self.pos += bad;
-                                return Err(self.error("control character in string"));
-                            }
-                            self.pos = at + 1;
-                            return Ok(Cow::Borrowed(&self.text[start..at]));
+        match memchr::memchr3(b'"', b'\\', b'\n', &self.bytes[self.pos..]) {
+            None => {
+                self.pos = self.bytes.len();
+                return Err(self.error("unterminated string"));
+            }
+            Some(i) => {
+                let at = self.pos + i;
+                match self.bytes[at] {
+                    b'"' => {
+                        if let Some(bad) = self.bytes[self.pos..at].iter().position(|&b| b < 0x20) {
+                            self.pos += bad;
+                            return Err(self.error("control character in string"));
                         }
-                        b'\n' => {
-                            self.pos = at;
-                            return Err(self.error("unterminated string (line break inside)"));
-                        }
-                        _ => {
-                            self.pos = at;
-                            break;
-                        }
+                        self.pos = at + 1;
+                        return Ok(Cow::Borrowed(&self.text[start..at]));
                     }
+                    b'\n' => {
+                        self.pos = at;
+                        return Err(self.error("unterminated string (line break inside)"));
+                    }
+                    // A backslash: decode from here on.
+                    _ => self.pos = at,
                 }
             }
         }

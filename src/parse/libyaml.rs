@@ -11,7 +11,7 @@ use std::ffi::CStr;
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 
-use unsafe_libyaml as sys;
+use unsafe_libyaml as unsafe_sys;
 
 /// One parse event; borrowed strings live until the next call to [`EventParser::next`].
 pub(super) enum RawEvent<'e> {
@@ -56,8 +56,8 @@ pub(super) struct YamlError {
 
 pub(super) struct EventParser<'t> {
     // Boxed so that the structures never move while libyaml holds pointers into them.
-    parser: Box<MaybeUninit<sys::yaml_parser_t>>,
-    event: Box<MaybeUninit<sys::yaml_event_t>>,
+    parser: Box<MaybeUninit<unsafe_sys::yaml_parser_t>>,
+    event: Box<MaybeUninit<unsafe_sys::yaml_event_t>>,
     has_event: bool,
     finished: bool,
     input: PhantomData<&'t str>,
@@ -65,16 +65,16 @@ pub(super) struct EventParser<'t> {
 
 impl<'t> EventParser<'t> {
     pub(super) fn new(text: &'t str) -> EventParser<'t> {
-        let mut parser = Box::new(MaybeUninit::<sys::yaml_parser_t>::uninit());
+        let mut parser = Box::new(MaybeUninit::<unsafe_sys::yaml_parser_t>::uninit());
         // SAFETY: initialize fills the whole structure (it memsets it first); it fails only when
         // allocation fails, which aborts in Rust anyway. The input pointer stays valid for 't,
         // which outlives the parser (PhantomData ties them).
         unsafe {
             let p = parser.as_mut_ptr();
-            if sys::yaml_parser_initialize(p).fail {
+            if unsafe_sys::yaml_parser_initialize(p).fail {
                 panic!("libyaml could not allocate a parser");
             }
-            sys::yaml_parser_set_input_string(p, text.as_ptr(), text.len() as u64);
+            unsafe_sys::yaml_parser_set_input_string(p, text.as_ptr(), text.len() as u64);
         }
         EventParser {
             parser,
@@ -95,12 +95,12 @@ impl<'t> EventParser<'t> {
         // successful parse and the next call, while `self` is borrowed.
         unsafe {
             if self.has_event {
-                sys::yaml_event_delete(self.event.as_mut_ptr());
+                unsafe_sys::yaml_event_delete(self.event.as_mut_ptr());
                 self.has_event = false;
             }
             let parser = self.parser.as_mut_ptr();
             let event = self.event.as_mut_ptr();
-            if sys::yaml_parser_parse(parser, event).fail {
+            if unsafe_sys::yaml_parser_parse(parser, event).fail {
                 self.finished = true;
                 return Some(Err(error_of(&*parser)));
             }
@@ -109,17 +109,17 @@ impl<'t> EventParser<'t> {
             let start = ev.start_mark.index as usize;
             let end = ev.end_mark.index as usize;
             let raw = match ev.type_ {
-                sys::YAML_STREAM_START_EVENT => RawEvent::StreamStart,
-                sys::YAML_STREAM_END_EVENT => {
+                unsafe_sys::YAML_STREAM_START_EVENT => RawEvent::StreamStart,
+                unsafe_sys::YAML_STREAM_END_EVENT => {
                     self.finished = true;
                     RawEvent::StreamEnd
                 }
-                sys::YAML_DOCUMENT_START_EVENT => RawEvent::DocumentStart,
-                sys::YAML_DOCUMENT_END_EVENT => RawEvent::DocumentEnd,
-                sys::YAML_ALIAS_EVENT => RawEvent::Alias {
+                unsafe_sys::YAML_DOCUMENT_START_EVENT => RawEvent::DocumentStart,
+                unsafe_sys::YAML_DOCUMENT_END_EVENT => RawEvent::DocumentEnd,
+                unsafe_sys::YAML_ALIAS_EVENT => RawEvent::Alias {
                     anchor: c_str(ev.data.alias.anchor).unwrap_or(""),
                 },
-                sys::YAML_SCALAR_EVENT => {
+                unsafe_sys::YAML_SCALAR_EVENT => {
                     let s = ev.data.scalar;
                     let bytes = std::slice::from_raw_parts(s.value, s.length as usize);
                     let Ok(value) = std::str::from_utf8(bytes) else {
@@ -134,25 +134,28 @@ impl<'t> EventParser<'t> {
                         tag: c_str(s.tag),
                         value,
                         style: match s.style {
-                            sys::YAML_SINGLE_QUOTED_SCALAR_STYLE => ScalarStyle::SingleQuoted,
-                            sys::YAML_DOUBLE_QUOTED_SCALAR_STYLE => ScalarStyle::DoubleQuoted,
-                            sys::YAML_LITERAL_SCALAR_STYLE | sys::YAML_FOLDED_SCALAR_STYLE => {
-                                ScalarStyle::Block
+                            unsafe_sys::YAML_SINGLE_QUOTED_SCALAR_STYLE => {
+                                ScalarStyle::SingleQuoted
                             }
+                            unsafe_sys::YAML_DOUBLE_QUOTED_SCALAR_STYLE => {
+                                ScalarStyle::DoubleQuoted
+                            }
+                            unsafe_sys::YAML_LITERAL_SCALAR_STYLE
+                            | unsafe_sys::YAML_FOLDED_SCALAR_STYLE => ScalarStyle::Block,
                             _ => ScalarStyle::Plain,
                         },
                     }
                 }
-                sys::YAML_SEQUENCE_START_EVENT => RawEvent::SequenceStart {
+                unsafe_sys::YAML_SEQUENCE_START_EVENT => RawEvent::SequenceStart {
                     anchor: c_str(ev.data.sequence_start.anchor),
                     tag: c_str(ev.data.sequence_start.tag),
                 },
-                sys::YAML_SEQUENCE_END_EVENT => RawEvent::SequenceEnd,
-                sys::YAML_MAPPING_START_EVENT => RawEvent::MappingStart {
+                unsafe_sys::YAML_SEQUENCE_END_EVENT => RawEvent::SequenceEnd,
+                unsafe_sys::YAML_MAPPING_START_EVENT => RawEvent::MappingStart {
                     anchor: c_str(ev.data.mapping_start.anchor),
                     tag: c_str(ev.data.mapping_start.tag),
                 },
-                sys::YAML_MAPPING_END_EVENT => RawEvent::MappingEnd,
+                unsafe_sys::YAML_MAPPING_END_EVENT => RawEvent::MappingEnd,
                 _ => RawEvent::StreamEnd,
             };
             Some(Ok((raw, start, end)))
@@ -165,9 +168,9 @@ impl Drop for EventParser<'_> {
         // SAFETY: the parser was initialized in `new`; a pending event was produced by it.
         unsafe {
             if self.has_event {
-                sys::yaml_event_delete(self.event.as_mut_ptr());
+                unsafe_sys::yaml_event_delete(self.event.as_mut_ptr());
             }
-            sys::yaml_parser_delete(self.parser.as_mut_ptr());
+            unsafe_sys::yaml_parser_delete(self.parser.as_mut_ptr());
         }
     }
 }
@@ -182,7 +185,7 @@ unsafe fn c_str<'e>(ptr: *const u8) -> Option<&'e str> {
     unsafe { CStr::from_ptr(ptr.cast()) }.to_str().ok()
 }
 
-fn error_of(parser: &sys::yaml_parser_t) -> YamlError {
+fn error_of(parser: &unsafe_sys::yaml_parser_t) -> YamlError {
     // `yaml_parser_t` derefs to its public error prefix.
     let problem = unsafe { c_str(parser.problem.cast()) }.unwrap_or("syntax error");
     let context = unsafe { c_str(parser.context.cast()) };

@@ -325,9 +325,7 @@ fn collect_document<'a>(
 fn parse_embedded(text: &str, span: Span) -> Option<Node<'static>> {
     let parsed = json::parse(text, &Limits::default()).ok()?;
     let mut root = parsed.root.into_owned();
-    if root.get("Statement").is_none() {
-        return None;
-    }
+    root.get("Statement")?;
     root.respan(span);
     Some(root)
 }

@@ -100,7 +100,7 @@ impl Diagnostic for Rendered<'_> {
         let text_len = f.excerpt.text.len();
         let start = (f.span.start.saturating_sub(f.excerpt.offset) as usize).min(text_len);
         let len = f.span.len().min(text_len - start);
-        let label = if f.resource.is_some() && f.span.len() > 0 {
+        let label = if f.resource.is_some() && !f.span.is_empty() {
             Some("here".to_string())
         } else {
             None

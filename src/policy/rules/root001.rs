@@ -91,9 +91,10 @@ fn narrows(deny: &iam::Statement<'_>, allow: &iam::Statement<'_>) -> bool {
         && !deny.not_action
         && !allow.not_action
         && !allow.actions.values.is_empty()
-        && allow
-            .actions
-            .values
-            .iter()
-            .all(|(a, _)| deny.actions.values.iter().any(|(d, _)| iam::action_matches(d, a)))
+        && allow.actions.values.iter().all(|(a, _)| {
+            deny.actions
+                .values
+                .iter()
+                .any(|(d, _)| iam::action_matches(d, a))
+        })
 }

@@ -1,0 +1,369 @@
+//! The real binary: exit codes, determinism, stdin, config, walking, and bad input.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+fn tripline() -> Command {
+    let mut cmd = Command::cargo_bin("tripline").unwrap();
+    cmd.env_remove("NO_COLOR").env("TERM", "dumb");
+    cmd
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+const FAILING_TRAIL: &str = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: false\n      IsMultiRegionTrail: true\n      EnableLogFileValidation: true\n      S3BucketName: b\n";
+const PASSING_TRAIL: &str = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: true\n      IsMultiRegionTrail: true\n      EnableLogFileValidation: true\n      S3BucketName: b\n";
+
+fn json_of(output: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(output).expect("valid JSON output")
+}
+
+#[test]
+fn exit_codes_are_0_clean_1_findings_2_errors() {
+    let dir = TempDir::new().unwrap();
+    let pass = write(dir.path(), "pass.yaml", PASSING_TRAIL.as_bytes());
+    let fail = write(dir.path(), "fail.yaml", FAILING_TRAIL.as_bytes());
+    tripline()
+        .args(["check", "--no-config"])
+        .arg(&pass)
+        .assert()
+        .code(0);
+    tripline()
+        .args(["check", "--no-config"])
+        .arg(&fail)
+        .assert()
+        .code(1);
+    // Below the threshold: clean.
+    tripline()
+        .args(["check", "--no-config", "--fail-on", "critical"])
+        .arg(&fail)
+        .assert()
+        .code(0);
+    tripline()
+        .args(["check", "--no-config"])
+        .arg(dir.path().join("missing.yaml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing.yaml"));
+    tripline()
+        .args(["check", "--no-such-flag"])
+        .assert()
+        .code(2);
+    tripline()
+        .args(["check", "--no-config", "--select", "NOPE9"])
+        .arg(&pass)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("NOPE9"));
+}
+
+#[test]
+fn human_output_shows_file_line_snippet_policy_and_help() {
+    let dir = TempDir::new().unwrap();
+    let fail = write(dir.path(), "fail.yaml", FAILING_TRAIL.as_bytes());
+    let out = tripline()
+        .args(["check", "--no-config", "--color", "never"])
+        .arg(&fail)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("LOG001 [high]"), "{text}");
+    assert!(text.contains("fail.yaml:6:18]"), "{text}");
+    assert!(text.contains("IsLogging: false"), "{text}");
+    assert!(text.contains("help:"), "{text}");
+    assert!(
+        text.contains("1 finding (1 high) in 1 template checked"),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_output_has_the_documented_fields() {
+    let dir = TempDir::new().unwrap();
+    let fail = write(dir.path(), "fail.yaml", FAILING_TRAIL.as_bytes());
+    let out = tripline()
+        .args(["check", "--no-config", "--format", "json"])
+        .arg(&fail)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json_of(&out.stdout);
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["summary"]["templates"], 1);
+    assert_eq!(doc["summary"]["by_severity"]["high"], 1);
+    let f = &doc["findings"][0];
+    assert_eq!(f["policy"], "LOG001");
+    assert_eq!(f["family"], "logging");
+    assert_eq!(f["severity"], "high");
+    assert_eq!(f["line"], 6);
+    assert_eq!(f["column"], 18);
+    assert_eq!(f["resource"], "Trail");
+    assert_eq!(f["snippet"], "      IsLogging: false");
+    assert_eq!(f["fingerprint"].as_str().unwrap().len(), 16);
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count() {
+    for format in ["json", "human"] {
+        let run = |threads: &str| {
+            tripline()
+                .args([
+                    "check",
+                    "--format",
+                    format,
+                    "--color",
+                    "never",
+                    "--threads",
+                    threads,
+                ])
+                .arg(fixtures())
+                .output()
+                .unwrap()
+        };
+        let one = run("1");
+        let eight = run("8");
+        assert_eq!(one.status.code(), Some(1));
+        assert!(!one.stdout.is_empty());
+        assert_eq!(
+            one.stdout, eight.stdout,
+            "{format} output differs between 1 and 8 threads"
+        );
+    }
+}
+
+#[test]
+fn stdin_is_read_with_its_reported_name() {
+    let out = tripline()
+        .args([
+            "check",
+            "--no-config",
+            "--format",
+            "json",
+            "--stdin-filename",
+            "infra/trail.yaml",
+            "-",
+        ])
+        .write_stdin(FAILING_TRAIL)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json_of(&out.stdout);
+    assert_eq!(doc["findings"][0]["path"], "infra/trail.yaml");
+    tripline()
+        .args(["check", "--no-config", "-"])
+        .write_stdin(PASSING_TRAIL)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn one_bad_file_does_not_stop_the_others() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "a-broken.yaml",
+        b"AWSTemplateFormatVersion: '2010-09-09'\nResources: [\n",
+    );
+    write(dir.path(), "b-fail.yaml", FAILING_TRAIL.as_bytes());
+    let mut latin1 = b"AWSTemplateFormatVersion: '2010-09-09'\n# caf".to_vec();
+    latin1.push(0xE9);
+    latin1.extend_from_slice(b"\nResources: {}\n");
+    write(dir.path(), "c-latin1.yaml", &latin1);
+    std::fs::create_dir(dir.path().join("d-dir.yaml")).unwrap();
+    write(dir.path(), "e-bin.json", b"\x00\x01Resources\xff");
+    let out = tripline()
+        .args(["check", "--no-config", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json_of(&out.stdout);
+    let got: Vec<(String, String, u64)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap();
+            (
+                path.rsplit('/').next().unwrap().to_string(),
+                f["policy"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("a-broken.yaml".to_string(), "PARSE001".to_string(), 2),
+            ("b-fail.yaml".to_string(), "LOG001".to_string(), 6),
+            ("c-latin1.yaml".to_string(), "PARSE004".to_string(), 2),
+        ]
+    );
+    assert_eq!(doc["summary"]["templates"], 1);
+    assert_eq!(doc["summary"]["failed"], 2);
+    assert_eq!(doc["summary"]["skipped"], 1);
+}
+
+#[test]
+fn config_is_discovered_and_unknown_keys_are_errors() {
+    let dir = TempDir::new().unwrap();
+    let tpl = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      RedrivePolicy:\n        deadLetterTargetArn: arn:aws:sqs:ap-south-1:123456789012:dlq\n";
+    write(dir.path(), "stack/q.yaml", tpl.as_bytes());
+    // Without an allow-list the region family is off.
+    tripline()
+        .args(["check"])
+        .arg(dir.path().join("stack"))
+        .assert()
+        .code(0);
+    write(
+        dir.path(),
+        "tripline.toml",
+        b"allowed_regions = [\"us-east-1\"]\n",
+    );
+    tripline()
+        .args(["check"])
+        .arg(dir.path().join("stack"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("REG001"));
+    // The flag overrides the file.
+    tripline()
+        .args(["check", "--allowed-regions", "us-east-1,ap-south-1"])
+        .arg(dir.path().join("stack"))
+        .assert()
+        .code(0);
+    write(
+        dir.path(),
+        "tripline.toml",
+        b"allowed_regionz = [\"us-east-1\"]\n",
+    );
+    tripline()
+        .args(["check"])
+        .arg(dir.path().join("stack"))
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("tripline.toml")
+                .and(predicate::str::contains("allowed_regionz")),
+        );
+}
+
+#[test]
+fn walking_honours_gitignore_include_and_exclude() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), ".gitignore", b"build/\n");
+    write(dir.path(), "build/t.yaml", FAILING_TRAIL.as_bytes());
+    write(dir.path(), "vendor/t.yaml", FAILING_TRAIL.as_bytes());
+    write(dir.path(), "src/t.yaml", FAILING_TRAIL.as_bytes());
+    write(dir.path(), "src/t.template", FAILING_TRAIL.as_bytes());
+    let paths = |extra: &[&str]| -> Vec<String> {
+        let out = tripline()
+            .args(["check", "--no-config", "--format", "json"])
+            .args(extra)
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let mut p: Vec<String> = json_of(&out.stdout)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let path = f["path"].as_str().unwrap();
+                let root = dir.path().to_string_lossy().replace('\\', "/");
+                path.strip_prefix(&root)
+                    .unwrap()
+                    .trim_start_matches('/')
+                    .to_string()
+            })
+            .collect();
+        p.dedup();
+        p
+    };
+    assert_eq!(
+        paths(&[]),
+        ["src/t.template", "src/t.yaml", "vendor/t.yaml"]
+    );
+    assert_eq!(
+        paths(&["--exclude", "vendor"]),
+        ["src/t.template", "src/t.yaml"]
+    );
+    assert_eq!(
+        paths(&["--include", "*.yaml"]),
+        ["src/t.yaml", "vendor/t.yaml"]
+    );
+    assert_eq!(
+        paths(&["--no-ignore", "--exclude", "src/**"]),
+        ["build/t.yaml", "vendor/t.yaml"]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_are_reported_not_followed_forever() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "a/t.yaml", FAILING_TRAIL.as_bytes());
+    std::os::unix::fs::symlink(dir.path().join("a"), dir.path().join("a/loop")).unwrap();
+    // Not following links: the loop is never entered.
+    let out = tripline()
+        .args(["check", "--no-config", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(json_of(&out.stdout)["summary"]["templates"], 1);
+    // Following links: the loop is detected and reported as a finding.
+    let out = tripline()
+        .args(["check", "--no-config", "--format", "json", "--follow-links"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let doc = json_of(&out.stdout);
+    let io: Vec<_> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["policy"] == "IO001")
+        .collect();
+    assert_eq!(io.len(), 1, "{doc}");
+    assert!(io[0]["message"].as_str().unwrap().contains("loop"));
+}
+
+#[test]
+fn rules_and_explain_document_the_policies() {
+    let out = tripline().args(["rules"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for id in ["REG001", "ROOT001", "LOG001", "DET001"] {
+        assert!(text.contains(id), "{text}");
+    }
+    let out = tripline()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
+    let list = json_of(&out.stdout);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["id"] == "LOG001" && r["family"] == "logging")
+    );
+    tripline()
+        .args(["explain", "log001"])
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::contains("Why it matters")
+                .and(predicate::str::contains("IsMultiRegionTrail")),
+        );
+    tripline().args(["explain", "XYZ999"]).assert().code(2);
+}
