@@ -1,7 +1,27 @@
-//! The built-in policies, one file each. A policy's docs and metadata are in `policies/<ID>.toml`.
+//! The built-in policies, one file each. A policy's docs and metadata are in `policies/<ID>.toml`,
+//! its fixtures in `fixtures/<ID>/`.
 
 mod det001;
 mod log001;
+mod log002;
+mod log003;
+mod log004;
+mod log005;
+mod log006;
+mod log007;
+mod log008;
+mod log009;
+mod log010;
+mod log011;
+mod log012;
+mod log013;
+mod log014;
+mod log015;
+mod log016;
+mod log017;
+mod log018;
+mod log019;
+mod log020;
 mod reg001;
 mod root001;
 pub(crate) mod support;
@@ -13,6 +33,25 @@ pub fn builtin() -> &'static [&'static dyn Policy] {
     static ALL: &[&dyn Policy] = &[
         &det001::Det001,
         &log001::Log001,
+        &log002::Log002,
+        &log003::Log003,
+        &log004::Log004,
+        &log005::Log005,
+        &log006::Log006,
+        &log007::Log007,
+        &log008::Log008,
+        &log009::Log009,
+        &log010::Log010,
+        &log011::Log011,
+        &log012::Log012,
+        &log013::Log013,
+        &log014::Log014,
+        &log015::Log015,
+        &log016::Log016,
+        &log017::Log017,
+        &log018::Log018,
+        &log019::Log019,
+        &log020::Log020,
         &reg001::Reg001,
         &root001::Root001,
     ];

@@ -1,6 +1,8 @@
 //! Small helpers several policies share.
 
-use crate::model::{Resource, Template, UNKNOWN_MARK};
+use crate::model::{Resolved, Resource, Template, UNKNOWN_MARK, Val};
+use crate::parse::{Node, Value};
+use crate::policy::Context;
 use crate::source::Span;
 
 /// Whether `s` has the shape of an AWS Region code (`us-east-1`, `eu-central-2`,
@@ -114,4 +116,526 @@ mod tests {
             ["us-west-2", "cn-north-1"]
         );
     }
+}
+
+/// The outcome of following a property path through a resource.
+#[derive(Debug)]
+pub enum Lookup<'n> {
+    /// A value at the end of the path (one per `Fn::If` branch or list item).
+    Found(Resolved<'n>),
+    /// The path stops here: the next key is absent under the node with this span (the
+    /// resource's anchor when a top-level property is absent).
+    Missing(Span),
+    /// Something along the path cannot be known.
+    Unknown,
+}
+
+/// Follow `path` from a resource's properties. Mappings are entered by key; lists (Terraform
+/// blocks, CloudFormation property lists) are entered item by item; intrinsics are evaluated
+/// along the way.
+pub fn lookup<'a>(t: &Template<'a>, r: &Resource<'a>, path: &[&str]) -> Vec<Lookup<'a>> {
+    let Some(props) = r.properties else {
+        return vec![Lookup::Missing(r.anchor)];
+    };
+    if let Some(first) = path.first()
+        && r.is_unknown(first)
+    {
+        return vec![Lookup::Unknown];
+    }
+    let mut out = Vec::new();
+    follow(t, props, path, r.anchor, &mut out, 0);
+    out
+}
+
+fn follow<'a>(
+    t: &Template<'a>,
+    node: &'a Node<'a>,
+    path: &[&str],
+    missing_at: Span,
+    out: &mut Vec<Lookup<'a>>,
+    depth: usize,
+) {
+    if depth > 32 {
+        out.push(Lookup::Unknown);
+        return;
+    }
+    let Some((key, rest)) = path.split_first() else {
+        for r in t.eval(node) {
+            match r.val {
+                Val::Unknown => out.push(Lookup::Unknown),
+                Val::NoValue => out.push(Lookup::Missing(missing_at)),
+                _ => out.push(Lookup::Found(r)),
+            }
+        }
+        return;
+    };
+    for r in t.eval(node) {
+        match r.val {
+            Val::Map(m) => match m.entry(key) {
+                Some(e) if !matches!(e.value.value, Value::Null) => {
+                    follow(t, &e.value, rest, e.key_span, out, depth + 1)
+                }
+                _ => out.push(Lookup::Missing(missing_at)),
+            },
+            Val::Seq(s) => {
+                let items = t.items(s);
+                if items.is_empty() {
+                    out.push(Lookup::Missing(missing_at));
+                }
+                for item in items {
+                    follow(t, item, path, missing_at, out, depth + 1);
+                }
+            }
+            Val::NoValue | Val::Null => out.push(Lookup::Missing(missing_at)),
+            _ => out.push(Lookup::Unknown),
+        }
+    }
+}
+
+/// A path that must end in `true` (or be absent with a `true` default). Reports each known
+/// `false` at its span, and absence (when the default is `false`) at the nearest existing
+/// parent. `what` completes "`<id>` ..." in the message.
+pub fn require_true(
+    cx: &mut Context<'_, '_>,
+    r: &Resource<'_>,
+    path: &[&str],
+    default: bool,
+    what: &str,
+) {
+    let t = cx.template;
+    let hits = lookup(t, r, path);
+    let key = path.join(".");
+    for hit in hits {
+        match hit {
+            Lookup::Found(v) => {
+                if v.val.as_bool() == Some(false) {
+                    cx.report(r, v.span, format!("`{}` {what} ({key} is false)", r.id));
+                }
+            }
+            Lookup::Missing(span) if !default => {
+                cx.report(r, span, format!("`{}` {what} ({key} is not set)", r.id));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A path that must be present (any known non-empty value). Reports absence at the nearest
+/// existing parent.
+pub fn require_present(cx: &mut Context<'_, '_>, r: &Resource<'_>, path: &[&str], what: &str) {
+    let t = cx.template;
+    let key = path.join(".");
+    let hits = lookup(t, r, path);
+    // Several branches: report once per missing location.
+    let mut reported = Vec::new();
+    for hit in hits {
+        if let Lookup::Missing(span) = hit
+            && !reported.contains(&span)
+        {
+            reported.push(span);
+            cx.report(r, span, format!("`{}` {what} ({key} is not set)", r.id));
+        }
+        if let Lookup::Found(v) = &hit {
+            let empty = match v.val {
+                Val::Seq(s) => t.items(s).is_empty(),
+                Val::Map(m) => m.entries().is_empty(),
+                _ => v.val.known_text() == Some(""),
+            };
+            if empty {
+                cx.report(r, v.span, format!("`{}` {what} ({key} is empty)", r.id));
+            }
+        }
+    }
+}
+
+/// The known texts at the end of a path, with list values flattened; `None` when some value
+/// cannot be known. The span is where the path stops when nothing is there.
+pub fn lookup_texts(
+    t: &Template<'_>,
+    r: &Resource<'_>,
+    path: &[&str],
+) -> (Option<Vec<String>>, Span) {
+    let mut texts = Vec::new();
+    let mut anchor = r.anchor;
+    for hit in lookup(t, r, path) {
+        match hit {
+            Lookup::Found(v) => match v.val {
+                Val::Seq(s) => {
+                    let (items, unknown) = t.texts_of_list(s);
+                    if unknown {
+                        return (None, anchor);
+                    }
+                    texts.extend(items.into_iter().map(|(s, _)| s.to_string()));
+                }
+                ref other => match other.known_text() {
+                    Some(s) => texts.push(s.to_string()),
+                    None => return (None, anchor),
+                },
+            },
+            Lookup::Unknown => return (None, anchor),
+            Lookup::Missing(span) => anchor = span,
+        }
+    }
+    (Some(texts), anchor)
+}
+
+/// How other resources of the same template can name a resource.
+#[derive(Debug, Default)]
+pub struct Names {
+    /// Logical ID (CloudFormation) or address without index and module prefix (Terraform).
+    pub ids: Vec<String>,
+    /// Literal physical names (`BucketName: logs`, `bucket = "logs"`), when known.
+    pub literals: Vec<String>,
+}
+
+/// The names of `r`; `name_keys` are the properties that hold its physical name.
+pub fn reference_names(t: &Template<'_>, r: &Resource<'_>, name_keys: &[&str]) -> Names {
+    let mut names = Names::default();
+    if t.is_terraform() {
+        // Plans and states name instances `aws_s3_bucket.x[0]` (in modules `module.m.aws_...`);
+        // expressions name the resource `aws_s3_bucket.x`.
+        let base = r.id.split('[').next().unwrap_or(&r.id);
+        let base = match base.rfind("module.") {
+            Some(i) => base[i..].splitn(3, '.').nth(2).unwrap_or(base),
+            None => base,
+        };
+        names.ids.push(base.to_string());
+    } else {
+        names.ids.push(r.id.to_string());
+    }
+    for key in name_keys {
+        if let Some(n) = r.prop(key) {
+            for (s, _) in t.texts(n) {
+                if !s.is_empty() && !s.contains(UNKNOWN_MARK) {
+                    names.literals.push(s.to_string());
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Whether `node` (a property value of another resource) refers to the resource `names`
+/// describes: by `Ref`, `Fn::GetAtt` or `${Name}`/`${Name.Attr}` in `Fn::Sub` (CloudFormation),
+/// by a `${type.name...}` interpolation (Terraform configuration), or by its literal name or
+/// ARN.
+pub fn refers_to(t: &Template<'_>, node: &Node<'_>, names: &Names) -> bool {
+    let mut found = false;
+    let cfn = t.is_cloudformation();
+    scan_refs(node, cfn, &mut |s| {
+        if names
+            .ids
+            .iter()
+            .any(|n| if cfn { s == n } else { mentions(s, n) })
+        {
+            found = true;
+        }
+    });
+    if found || names.literals.is_empty() {
+        return found;
+    }
+    let mut literal = false;
+    super::super::walk::scalars(t, node, &mut |_, v| {
+        if let Some(text) = v.val.known_text() {
+            literal |= names.literals.iter().any(|n| {
+                text == n
+                    || text
+                        .strip_prefix("arn:")
+                        .is_some_and(|rest| rest.ends_with(&format!(":::{n}")))
+            });
+        }
+    });
+    literal
+}
+
+/// Whether `s` names `name` as a whole identifier (not as part of a longer one).
+fn mentions(s: &str, name: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = s[from..].find(name) {
+        let start = from + i;
+        let end = start + name.len();
+        let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        let before_ok = start == 0 || !ident(bytes[start - 1]);
+        let after_ok = end == bytes.len() || !ident(bytes[end]);
+        if before_ok && after_ok {
+            return true;
+        }
+        from = start + 1;
+    }
+    false
+}
+
+/// Calls `f` with each name a node refers to: CloudFormation `Ref` targets, `Fn::GetAtt`
+/// resources and `Fn::Sub` variables; Terraform interpolation expressions.
+fn scan_refs(node: &Node<'_>, cfn: bool, f: &mut dyn FnMut(&str)) {
+    match &node.value {
+        Value::String(s) if !cfn => {
+            let mut rest = s.as_ref();
+            while let Some(i) = rest.find("${") {
+                let expr = &rest[i + 2..];
+                let end = expr.find('}').unwrap_or(expr.len());
+                f(&expr[..end]);
+                rest = &expr[end..];
+            }
+        }
+        Value::Seq(items) => items.iter().for_each(|n| scan_refs(n, cfn, f)),
+        Value::Map(entries) => {
+            if cfn && let [e] = entries.as_slice() {
+                match e.key.as_ref() {
+                    "Ref" => {
+                        if let Some(s) = e.value.as_str() {
+                            f(s);
+                        }
+                        return;
+                    }
+                    "Fn::GetAtt" => {
+                        match (&e.value.value, e.value.items().first()) {
+                            (Value::String(s), _) => f(s.split('.').next().unwrap_or(s)),
+                            (_, Some(first)) => {
+                                if let Some(s) = first.as_str() {
+                                    f(s);
+                                }
+                            }
+                            _ => {}
+                        }
+                        return;
+                    }
+                    "Fn::Sub" => {
+                        let template = match &e.value.value {
+                            Value::String(s) => Some(s.as_ref()),
+                            _ => e.value.items().first().and_then(Node::as_str),
+                        };
+                        if let Some(t) = template {
+                            let mut rest = t;
+                            while let Some(i) = rest.find("${") {
+                                let expr = &rest[i + 2..];
+                                let end = expr.find('}').unwrap_or(expr.len());
+                                let name = &expr[..end];
+                                f(name.split('.').next().unwrap_or(name));
+                                rest = &expr[end..];
+                            }
+                        }
+                        if let Some(vars) = e.value.items().get(1) {
+                            scan_refs(vars, cfn, f);
+                        }
+                        return;
+                    }
+                    _ => {}
+                }
+            }
+            entries.iter().for_each(|e| scan_refs(&e.value, cfn, f));
+        }
+        _ => {}
+    }
+}
+
+/// Resources of `types` that refer to `target` in any property.
+pub fn referrers<'t, 'a>(
+    t: &'t Template<'a>,
+    target: &Resource<'a>,
+    name_keys: &[&str],
+    types: &'t [&'t str],
+) -> Vec<&'t Resource<'a>> {
+    let names = reference_names(t, target, name_keys);
+    t.resources_of(types)
+        .filter(|r| {
+            r.properties.is_some_and(|p| refers_to(t, p, &names))
+                || tf_config_references(t, r)
+                    .iter()
+                    .any(|s| names.ids.iter().any(|n| mentions(s, n)))
+        })
+        .collect()
+}
+
+/// Whether a property path of `r` refers to `target`.
+pub fn path_refers_to(
+    t: &Template<'_>,
+    r: &Resource<'_>,
+    path: &[&str],
+    target: &Resource<'_>,
+    name_keys: &[&str],
+) -> bool {
+    let names = reference_names(t, target, name_keys);
+    lookup(t, r, path).iter().any(|hit| match hit {
+        Lookup::Found(v) => match v.val {
+            Val::Map(n) | Val::Seq(n) => refers_to(t, n, &names),
+            _ => v
+                .val
+                .known_text()
+                .is_some_and(|s| names.literals.iter().any(|n| n == s)),
+        },
+        _ => false,
+    }) || raw_path_refers(t, r, path, &names)
+}
+
+/// The same on the unevaluated nodes, where `Ref`s to resources live.
+fn raw_path_refers(t: &Template<'_>, r: &Resource<'_>, path: &[&str], names: &Names) -> bool {
+    let Some(mut nodes) = r.properties.map(|p| vec![p]) else {
+        return false;
+    };
+    for key in path {
+        let mut next = Vec::new();
+        for n in nodes {
+            match &n.value {
+                Value::Seq(items) => next.extend(items.iter().filter_map(|i| i.get(key))),
+                _ => next.extend(n.get(key)),
+            }
+        }
+        nodes = next;
+    }
+    nodes.into_iter().any(|n| refers_to(t, n, names))
+        || (t.format == crate::model::Format::TerraformPlan
+            && tf_config_references(t, r)
+                .iter()
+                .any(|s| names.ids.iter().any(|n| mentions(s, n))))
+}
+
+/// The expression references of a plan resource, from the plan's `configuration` section
+/// (planned values hold only known values; references to other resources live there).
+pub fn tf_config_references<'a>(t: &Template<'a>, r: &Resource<'a>) -> Vec<&'a str> {
+    if t.format != crate::model::Format::TerraformPlan {
+        return Vec::new();
+    }
+    let address = r.id.split('[').next().unwrap_or(&r.id);
+    let mut out = Vec::new();
+    let mut modules = vec![t.root.at(&["configuration", "root_module"])];
+    while let Some(Some(m)) = modules.pop() {
+        for res in m.get("resources").map_or(&[][..], Node::items) {
+            let Some(a) = res.get("address").and_then(Node::as_str) else {
+                continue;
+            };
+            if address == a || address.ends_with(&format!(".{a}")) {
+                collect_references(res.get("expressions"), &mut out);
+            }
+        }
+        for call in m.get("module_calls").map_or(&[][..], Node::entries) {
+            modules.push(call.value.get("module"));
+        }
+    }
+    out
+}
+
+fn collect_references<'a>(node: Option<&'a Node<'a>>, out: &mut Vec<&'a str>) {
+    let Some(node) = node else { return };
+    match &node.value {
+        Value::Map(entries) => {
+            for e in entries {
+                if e.key == "references" {
+                    out.extend(e.value.items().iter().filter_map(Node::as_str));
+                } else {
+                    collect_references(Some(&e.value), out);
+                }
+            }
+        }
+        Value::Seq(items) => items.iter().for_each(|n| collect_references(Some(n), out)),
+        _ => {}
+    }
+}
+
+pub const TRAIL_TYPES: &[&str] = &["AWS::CloudTrail::Trail", "aws_cloudtrail"];
+pub const BUCKET_TYPES: &[&str] = &["AWS::S3::Bucket", "aws_s3_bucket"];
+pub const BUCKET_NAME_KEYS: &[&str] = &["BucketName", "bucket"];
+
+/// Whether a property (or Terraform block) is present with a known, non-empty value in every
+/// branch: `Some(true)`; absent in some branch: `Some(false)`; unknown: `None`.
+pub fn has_property(t: &Template<'_>, r: &Resource<'_>, path: &[&str]) -> Option<bool> {
+    let mut any_unknown = false;
+    for hit in lookup(t, r, path) {
+        match hit {
+            Lookup::Missing(_) => return Some(false),
+            Lookup::Unknown => any_unknown = true,
+            Lookup::Found(_) => {}
+        }
+    }
+    if any_unknown { None } else { Some(true) }
+}
+
+/// The buckets of this template that a CloudTrail trail delivers to.
+pub fn trail_buckets<'t, 'a>(t: &'t Template<'a>) -> Vec<&'t Resource<'a>> {
+    t.resources_of(BUCKET_TYPES)
+        .filter(|b| !referrers(t, b, BUCKET_NAME_KEYS, TRAIL_TYPES).is_empty())
+        .collect()
+}
+
+/// Whether a bucket has server access logging: CloudFormation `LoggingConfiguration`; Terraform
+/// a `logging` block or an `aws_s3_bucket_logging` resource for it. `None` when unknown.
+pub fn bucket_logs_access(t: &Template<'_>, bucket: &Resource<'_>) -> Option<bool> {
+    if t.is_cloudformation() {
+        return has_property(t, bucket, &["LoggingConfiguration"]);
+    }
+    if has_property(t, bucket, &["logging"]) != Some(false) {
+        return has_property(t, bucket, &["logging"]);
+    }
+    Some(!referrers(t, bucket, BUCKET_NAME_KEYS, &["aws_s3_bucket_logging"]).is_empty())
+}
+
+const BLOCK_CFN: &[&str] = &[
+    "BlockPublicAcls",
+    "BlockPublicPolicy",
+    "IgnorePublicAcls",
+    "RestrictPublicBuckets",
+];
+const BLOCK_TF: &[&str] = &[
+    "block_public_acls",
+    "block_public_policy",
+    "ignore_public_acls",
+    "restrict_public_buckets",
+];
+
+/// The public-access-block settings of a bucket that are not known to be on, or `None` when the
+/// bucket's setting cannot be known. An account-wide block in the template covers every bucket.
+pub fn bucket_public_access_gaps(
+    t: &Template<'_>,
+    bucket: &Resource<'_>,
+) -> Option<Vec<&'static str>> {
+    let all_on = |r: &Resource<'_>, keys: &'static [&'static str]| -> Option<Vec<&'static str>> {
+        let mut gaps = Vec::new();
+        for key in keys {
+            let path: &[&str] = if t.is_cloudformation() {
+                &["PublicAccessBlockConfiguration", key]
+            } else {
+                std::slice::from_ref(key)
+            };
+            let mut on = true;
+            for hit in lookup(t, r, path) {
+                match hit {
+                    Lookup::Found(v) if v.val.as_bool() == Some(true) => {}
+                    Lookup::Found(v) if !v.val.is_known() => return None,
+                    Lookup::Unknown => return None,
+                    _ => on = false,
+                }
+            }
+            if !on {
+                gaps.push(*key);
+            }
+        }
+        Some(gaps)
+    };
+    if t.is_cloudformation() {
+        return all_on(bucket, BLOCK_CFN);
+    }
+    if t.resources_of(&["aws_s3_account_public_access_block"])
+        .any(|a| all_on(a, BLOCK_TF).is_some_and(|g| g.is_empty()))
+    {
+        return Some(Vec::new());
+    }
+    let blocks = referrers(
+        t,
+        bucket,
+        BUCKET_NAME_KEYS,
+        &["aws_s3_bucket_public_access_block"],
+    );
+    if blocks.is_empty() {
+        return Some(BLOCK_TF.to_vec());
+    }
+    let mut best: Option<Vec<&'static str>> = None;
+    for b in blocks {
+        match all_on(b, BLOCK_TF) {
+            None => return None,
+            Some(g) if best.as_ref().is_none_or(|b| g.len() < b.len()) => best = Some(g),
+            _ => {}
+        }
+    }
+    best
 }
