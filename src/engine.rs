@@ -13,7 +13,7 @@ use crate::finding::{Finding, Severity, stable_hash};
 use crate::model::{Format, Template, detect, looks_like_template};
 use crate::parse::{self, Limits, ParseError, ParseErrorKind};
 use crate::policy::{self, Context, Policy, PolicySettings, RawFinding};
-use crate::source::{Excerpt, LineIndex, Span};
+use crate::source::{Excerpt, LineIndex, Position, PositionCursor, Span};
 
 /// Bytes sniffed for NUL to tell binary files from text.
 const BINARY_SNIFF_BYTES: usize = 8192;
@@ -290,13 +290,23 @@ impl Engine {
             return Vec::new();
         }
         let index = LineIndex::new(text);
+        let mut raws = raws;
+        // In offset order, so that positions are computed incrementally.
+        raws.sort_by_key(|r| (r.span.start, r.span.end));
+        let mut starts = PositionCursor::new(&index);
+        let mut ends = PositionCursor::new(&index);
         let mut findings: Vec<Finding> = raws
             .into_iter()
             .filter(|r| {
                 // Engine diagnostics obey --select/--ignore too.
                 policy::meta(r.policy).is_none_or(|m| self.selection.enables(m))
             })
-            .map(|raw| self.finding(display, text, Some(&index), raw))
+            .map(|mut raw| {
+                clamp_to_content(text, &mut raw);
+                let start = starts.position(text, raw.span.start as usize);
+                let end = ends.position(text, raw.span.end as usize);
+                self.finding(display, text, Some((&index, start, end)), raw)
+            })
             .collect();
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.span == b.span);
@@ -315,25 +325,22 @@ impl Engine {
         &self,
         display: &str,
         text: &str,
-        index: Option<&LineIndex>,
+        known: Option<(&LineIndex, Position, Position)>,
         mut raw: RawFinding,
     ) -> Finding {
-        // Errors "at end of file" point at the end of the last non-blank line, where the
-        // reader will look for what is unfinished.
-        let content_end = text.trim_end().len();
-        if raw.span.is_empty() && raw.span.start as usize > content_end {
-            raw.span = Span::empty(content_end);
-        }
+        clamp_to_content(text, &mut raw);
         let owned;
-        let index = match index {
-            Some(i) => i,
+        let (index, start, end) = match known {
+            Some(k) => k,
             None => {
                 owned = LineIndex::new(text);
-                &owned
+                (
+                    &owned,
+                    owned.position(text, raw.span.start as usize),
+                    owned.position(text, raw.span.end as usize),
+                )
             }
         };
-        let start = index.position(text, raw.span.start as usize);
-        let end = index.position(text, raw.span.end as usize);
         let severity = self
             .selection
             .severity
@@ -366,6 +373,15 @@ impl Engine {
             excerpt: Excerpt::around(text, index, raw.span),
             fingerprint,
         }
+    }
+}
+
+/// Errors "at end of file" point at the end of the last non-blank line, where the reader will
+/// look for what is unfinished.
+fn clamp_to_content(text: &str, raw: &mut RawFinding) {
+    let content_end = text.trim_end().len();
+    if raw.span.is_empty() && raw.span.start as usize > content_end {
+        raw.span = Span::empty(content_end);
     }
 }
 

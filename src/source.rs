@@ -52,6 +52,9 @@ pub struct Position {
 #[derive(Clone, Debug)]
 pub struct LineIndex {
     starts: Vec<u32>,
+    /// Whether the text is all ASCII, where columns are byte differences. Counting characters
+    /// instead would make positions on a multi-megabyte single-line file quadratic.
+    ascii: bool,
 }
 
 impl LineIndex {
@@ -59,7 +62,10 @@ impl LineIndex {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         starts.push(0);
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
-        LineIndex { starts }
+        LineIndex {
+            starts,
+            ascii: text.is_ascii(),
+        }
     }
 
     pub fn line_count(&self) -> usize {
@@ -88,7 +94,11 @@ impl LineIndex {
         let offset = offset.min(text.len());
         let line = self.line_of(offset);
         let start = self.line_start(line);
-        let column = count_chars(&text.as_bytes()[start..offset]) + 1;
+        let column = if self.ascii {
+            offset - start + 1
+        } else {
+            count_chars(&text.as_bytes()[start..offset]) + 1
+        };
         Position {
             line: line as u32 + 1,
             column: column as u32,
@@ -114,6 +124,39 @@ impl LineIndex {
             text.len()
         };
         text[start.min(text.len())..end.min(text.len())].trim_end_matches(['\n', '\r'])
+    }
+}
+
+/// Positions of offsets visited mostly in increasing order: each step counts characters from
+/// the previous offset on the same line, so many findings on one huge non-ASCII line stay
+/// linear.
+pub struct PositionCursor<'i> {
+    index: &'i LineIndex,
+    last: Option<(usize, Position)>,
+}
+
+impl<'i> PositionCursor<'i> {
+    pub fn new(index: &'i LineIndex) -> PositionCursor<'i> {
+        PositionCursor { index, last: None }
+    }
+
+    pub fn position(&mut self, text: &str, offset: usize) -> Position {
+        let offset = offset.min(text.len());
+        let pos = match self.last {
+            Some((prev, p))
+                if !self.index.ascii
+                    && offset >= prev
+                    && self.index.line_of(offset) + 1 == p.line as usize =>
+            {
+                Position {
+                    line: p.line,
+                    column: p.column + count_chars(&text.as_bytes()[prev..offset]) as u32,
+                }
+            }
+            _ => self.index.position(text, offset),
+        };
+        self.last = Some((offset, pos));
+        pos
     }
 }
 

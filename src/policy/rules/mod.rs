@@ -2,6 +2,16 @@
 //! its fixtures in `fixtures/<ID>/`.
 
 mod det001;
+mod det002;
+mod det003;
+mod det004;
+mod det005;
+mod det006;
+mod det007;
+mod det008;
+mod det009;
+mod det010;
+mod det011;
 mod log001;
 mod log002;
 mod log003;
@@ -32,6 +42,16 @@ use super::Policy;
 pub fn builtin() -> &'static [&'static dyn Policy] {
     static ALL: &[&dyn Policy] = &[
         &det001::Det001,
+        &det002::Det002,
+        &det003::Det003,
+        &det004::Det004,
+        &det005::Det005,
+        &det006::Det006,
+        &det007::Det007,
+        &det008::Det008,
+        &det009::Det009,
+        &det010::Det010,
+        &det011::Det011,
         &log001::Log001,
         &log002::Log002,
         &log003::Log003,

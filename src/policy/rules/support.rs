@@ -207,10 +207,8 @@ pub fn require_true(
     let key = path.join(".");
     for hit in hits {
         match hit {
-            Lookup::Found(v) => {
-                if v.val.as_bool() == Some(false) {
-                    cx.report(r, v.span, format!("`{}` {what} ({key} is false)", r.id));
-                }
+            Lookup::Found(v) if v.val.as_bool() == Some(false) => {
+                cx.report(r, v.span, format!("`{}` {what} ({key} is false)", r.id));
             }
             Lookup::Missing(span) if !default => {
                 cx.report(r, span, format!("`{}` {what} ({key} is not set)", r.id));
@@ -638,4 +636,121 @@ pub fn bucket_public_access_gaps(
         }
     }
     best
+}
+
+/// How a grant of sensitive actions is reported.
+pub struct GrantCheck<'s> {
+    /// The actions that matter, `service:Action`.
+    pub actions: &'s [&'s str],
+    /// Completes "allows ..." in the message.
+    pub what: &'s str,
+    /// Leave out statements that match only through `*`, `*:*` or `NotAction` (full-admin
+    /// grants, which DET001 already reports), so one statement is not reported four times.
+    pub skip_full_wildcards: bool,
+    /// Only statements on all resources (`Resource: "*"`) count.
+    pub all_resources_only: bool,
+}
+
+/// Report each statement of an identity policy, permission set or SCP that allows some of
+/// `check.actions` and is not taken back by an unconditional deny in the same document.
+pub fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
+    use crate::policy::iam::{self, DocKind};
+    let t = cx.template;
+    for doc in cx.documents() {
+        if !matches!(doc.kind, DocKind::Identity | DocKind::ServiceControl) {
+            continue;
+        }
+        let r = &t.resources[doc.resource];
+        let statements = iam::statements(t, doc.root());
+        for st in &statements {
+            if check.all_resources_only && !st.all_resources() {
+                continue;
+            }
+            let full = |p: &str| p == "*" || p == "*:*";
+            let granted: Vec<&str> = check
+                .actions
+                .iter()
+                .copied()
+                .filter(|a| st.allows(a))
+                .filter(|a| {
+                    !check.skip_full_wildcards
+                        || (!st.not_action
+                            && st
+                                .actions
+                                .values
+                                .iter()
+                                .any(|(p, _)| !full(p) && iam::action_matches(p, a)))
+                })
+                .filter(|a| !statements.iter().any(|d| d.denies_everywhere(a)))
+                .collect();
+            let Some(first) = granted.first() else {
+                continue;
+            };
+            let pattern = st
+                .actions
+                .values
+                .iter()
+                .find(|(p, _)| {
+                    (!check.skip_full_wildcards || !full(p)) && iam::action_matches(p, first)
+                })
+                .filter(|_| !st.not_action);
+            let how = match pattern {
+                Some((p, _)) if !p.eq_ignore_ascii_case(first) => format!(" through `{p}`"),
+                Some(_) => String::new(),
+                None => " through NotAction".to_string(),
+            };
+            let span = pattern.map_or(st.actions.span, |(_, s)| *s);
+            let sid = st
+                .sid
+                .as_ref()
+                .map(|s| format!(" (statement `{s}`)"))
+                .unwrap_or_default();
+            cx.report(
+                r,
+                span,
+                format!(
+                    "policy of `{}`{sid} allows {}{how}: {}",
+                    r.id,
+                    check.what,
+                    granted.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+/// Buckets of the template that receive CloudTrail logs or AWS Config history.
+pub fn detective_buckets<'t, 'a>(t: &'t Template<'a>) -> Vec<&'t Resource<'a>> {
+    t.resources_of(BUCKET_TYPES)
+        .filter(|b| {
+            !referrers(
+                t,
+                b,
+                BUCKET_NAME_KEYS,
+                &[
+                    "AWS::CloudTrail::Trail",
+                    "aws_cloudtrail",
+                    "AWS::Config::DeliveryChannel",
+                    "aws_config_delivery_channel",
+                ],
+            )
+            .is_empty()
+        })
+        .collect()
+}
+
+/// Whether a CloudFormation resource is kept when its stack is deleted or it is replaced.
+pub fn retained(t: &Template<'_>, r: &Resource<'_>) -> Option<bool> {
+    let Some(policy) = r.deletion_policy else {
+        return Some(false);
+    };
+    let texts = t.texts(policy);
+    if texts.is_empty() {
+        return None;
+    }
+    Some(
+        texts
+            .iter()
+            .all(|(s, _)| s == "Retain" || s == "RetainExceptOnCreate"),
+    )
 }

@@ -1,0 +1,37 @@
+//! DET002: an IAM policy or SCP allows disabling IAM Access Analyzer, Macie or Detective.
+
+use super::support::{GrantCheck, report_grants};
+use crate::policy::{Context, Policy};
+
+pub struct Det002;
+
+const ACTIONS: &[&str] = &[
+    "access-analyzer:DeleteAnalyzer",
+    "access-analyzer:CreateArchiveRule",
+    "access-analyzer:UpdateArchiveRule",
+    "macie2:DisableMacie",
+    "macie2:DisableOrganizationAdminAccount",
+    "macie2:DisassociateFromAdministratorAccount",
+    "macie2:UpdateMacieSession",
+    "detective:DeleteGraph",
+    "detective:DisassociateMembership",
+    "detective:DisableOrganizationAdminAccount",
+];
+
+impl Policy for Det002 {
+    fn id(&self) -> &'static str {
+        "DET002"
+    }
+
+    fn check(&self, cx: &mut Context<'_, '_>) {
+        report_grants(
+            cx,
+            &GrantCheck {
+                actions: ACTIONS,
+                what: "disabling IAM Access Analyzer, Macie or Detective",
+                skip_full_wildcards: true,
+                all_resources_only: false,
+            },
+        );
+    }
+}

@@ -1,0 +1,49 @@
+//! DET003: an IAM policy or SCP allows reconfiguring detective controls so that they see less
+//! (event selectors, Config rules, GuardDuty members and trusted IP lists, Security Hub
+//! standards).
+
+use super::support::{GrantCheck, report_grants};
+use crate::policy::{Context, Policy};
+
+pub struct Det003;
+
+const ACTIONS: &[&str] = &[
+    "cloudtrail:PutEventSelectors",
+    "cloudtrail:DeleteEventDataStore",
+    "config:DeleteConfigRule",
+    "config:DeleteConformancePack",
+    "config:DeleteEvaluationResults",
+    "config:DeleteConfigurationAggregator",
+    "guardduty:DeleteMembers",
+    "guardduty:DisassociateMembers",
+    "guardduty:StopMonitoringMembers",
+    "guardduty:CreateIPSet",
+    "guardduty:UpdateIPSet",
+    "guardduty:CreateFilter",
+    "guardduty:UpdateFilter",
+    "guardduty:DeletePublishingDestination",
+    "securityhub:BatchDisableStandards",
+    "securityhub:UpdateStandardsControl",
+    "securityhub:DeleteMembers",
+    "securityhub:DisassociateMembers",
+    "securityhub:DisassociateFromAdministratorAccount",
+    "securityhub:DisableImportFindingsForProduct",
+];
+
+impl Policy for Det003 {
+    fn id(&self) -> &'static str {
+        "DET003"
+    }
+
+    fn check(&self, cx: &mut Context<'_, '_>) {
+        report_grants(
+            cx,
+            &GrantCheck {
+                actions: ACTIONS,
+                what: "reconfiguring detective controls to see less",
+                skip_full_wildcards: true,
+                all_resources_only: false,
+            },
+        );
+    }
+}
