@@ -33,6 +33,13 @@ mod log018;
 mod log019;
 mod log020;
 mod reg001;
+mod reg002;
+mod reg003;
+mod reg004;
+mod reg005;
+mod reg006;
+mod reg007;
+mod reg008;
 mod root001;
 pub(crate) mod support;
 
@@ -73,6 +80,13 @@ pub fn builtin() -> &'static [&'static dyn Policy] {
         &log019::Log019,
         &log020::Log020,
         &reg001::Reg001,
+        &reg002::Reg002,
+        &reg003::Reg003,
+        &reg004::Reg004,
+        &reg005::Reg005,
+        &reg006::Reg006,
+        &reg007::Reg007,
+        &reg008::Reg008,
         &root001::Root001,
     ];
     ALL

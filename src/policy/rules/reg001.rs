@@ -2,19 +2,21 @@
 
 use std::collections::HashSet;
 
-use super::support::{arn_regions, is_region};
-use crate::model::Val;
-use crate::policy::{Context, Policy, walk};
+use super::support::{arn_regions, authored_strings, is_region};
+use crate::policy::{Context, Policy};
 
 pub struct Reg001;
 
-/// Property names that hold a Region code. Other Region-carrying properties (replication
-/// destinations, replicas, stack set deployments) have policies of their own.
+/// Property names that hold a Region code.
 const REGION_KEYS: &[&str] = &["Region", "region"];
 
-/// Terraform attributes the provider computes (`arn`, `id`); their Region comes from the
-/// provider configuration, which is reported itself.
-const COMPUTED_KEYS: &[&str] = &["arn", "id"];
+/// Places other region policies own, with messages of their own: (resource type, key).
+const OWNED: &[(&str, &str)] = &[
+    ("AWS::DynamoDB::GlobalTable", "Region"),
+    ("aws_cloudformation_stack_set_instance", "region"),
+    ("AWS::Backup::BackupPlan", "DestinationBackupVaultArn"),
+    ("aws_backup_plan", "destination_vault_arn"),
+];
 
 impl Policy for Reg001 {
     fn id(&self) -> &'static str {
@@ -48,22 +50,20 @@ impl Policy for Reg001 {
         }
 
         for r in &t.resources {
-            let Some(props) = r.properties else { continue };
             let mut hits = Vec::new();
-            walk::scalars(t, props, &mut |key, value| {
-                if t.is_terraform() && key.is_some_and(|k| COMPUTED_KEYS.contains(&k)) {
+            authored_strings(t, r, &mut |key, text, span| {
+                if key.is_some_and(|k| OWNED.contains(&(r.rtype, k))) {
                     return;
                 }
-                let Val::Str(text) = &value.val else { return };
                 if key.is_some_and(|k| REGION_KEYS.contains(&k)) && is_region(text) {
                     // A resource-level region equal to its provider's is reported at the provider.
-                    if !provider_regions.contains(text.as_ref()) {
-                        hits.push((value.span, text.to_string(), "is set to"));
+                    if !provider_regions.contains(text) {
+                        hits.push((span, text.to_string(), "is set to"));
                     }
                     return;
                 }
                 for region in arn_regions(text) {
-                    hits.push((value.span, region.to_string(), "names an ARN in"));
+                    hits.push((span, region.to_string(), "names an ARN in"));
                 }
             });
             for (span, region, how) in hits {

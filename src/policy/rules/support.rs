@@ -103,6 +103,30 @@ mod tests {
     }
 
     #[test]
+    fn endpoints_and_zones() {
+        assert_eq!(
+            endpoint_regions("https://sqs.eu-west-2.amazonaws.com/1/q"),
+            ["eu-west-2"]
+        );
+        assert_eq!(
+            endpoint_regions("s3-us-west-1.amazonaws.com"),
+            ["us-west-1"]
+        );
+        assert_eq!(
+            endpoint_regions("x.s3.dualstack.ap-south-1.amazonaws.com"),
+            ["ap-south-1"]
+        );
+        assert_eq!(
+            endpoint_regions("sts.amazonaws.com and docs.aws.amazon.com"),
+            Vec::<&str>::new()
+        );
+        assert_eq!(az_region("us-west-2a"), Some("us-west-2"));
+        assert_eq!(az_region("us-west-2-lax-1a"), Some("us-west-2"));
+        assert_eq!(az_region("use1-az1"), None);
+        assert_eq!(az_region("us-west-2"), None);
+    }
+
+    #[test]
     fn arn_region_fields() {
         assert_eq!(
             arn_regions("arn:aws:sns:eu-west-1:123456789012:t"),
@@ -753,4 +777,164 @@ pub fn retained(t: &Template<'_>, r: &Resource<'_>) -> Option<bool> {
             .iter()
             .all(|(s, _)| s == "Retain" || s == "RetainExceptOnCreate"),
     )
+}
+
+/// For a resource of a Terraform plan: the top-level attributes written in its configuration
+/// (the plan's `configuration` section). Planned values also hold attributes the provider
+/// computes (`arn`, `*_domain_name`, a per-resource `region` copied from the provider), which
+/// no one pinned in the template. `None` when the configuration is not in the plan, or for
+/// other formats.
+pub fn tf_configured_keys<'a>(t: &Template<'a>, r: &Resource<'a>) -> Option<Vec<&'a str>> {
+    if t.format != crate::model::Format::TerraformPlan {
+        return None;
+    }
+    let address = r.id.split('[').next().unwrap_or(&r.id);
+    let mut modules = vec![t.root.at(&["configuration", "root_module"])];
+    while let Some(Some(m)) = modules.pop() {
+        for res in m.get("resources").map_or(&[][..], Node::items) {
+            let Some(a) = res.get("address").and_then(Node::as_str) else {
+                continue;
+            };
+            if address == a || address.ends_with(&format!(".{a}")) {
+                return Some(
+                    res.get("expressions")
+                        .map_or(&[][..], Node::entries)
+                        .iter()
+                        .map(|e| e.key.as_ref())
+                        .collect(),
+                );
+            }
+        }
+        for call in m.get("module_calls").map_or(&[][..], Node::entries) {
+            modules.push(call.value.get("module"));
+        }
+    }
+    None
+}
+
+/// Calls `f(key, value)` for each known string a resource's author wrote (intrinsics evaluated;
+/// in Terraform plans, only configured attributes; never Terraform's computed `arn`/`id`).
+pub fn authored_strings<'a>(
+    t: &Template<'a>,
+    r: &Resource<'a>,
+    f: &mut dyn FnMut(Option<&str>, &str, Span),
+) {
+    let Some(props) = r.properties else { return };
+    let configured = tf_configured_keys(t, r);
+    if t.is_terraform() {
+        for e in props.entries() {
+            if matches!(e.key.as_ref(), "arn" | "id")
+                || configured
+                    .as_ref()
+                    .is_some_and(|c| !c.contains(&e.key.as_ref()))
+            {
+                continue;
+            }
+            super::super::walk::scalars(t, &e.value, &mut |key, v| {
+                if let Val::Str(s) = &v.val {
+                    f(key.or(Some(&e.key)), s, v.span);
+                }
+            });
+        }
+        return;
+    }
+    super::super::walk::scalars(t, props, &mut |key, v| {
+        if let Val::Str(s) = &v.val {
+            f(key, s, v.span);
+        }
+    });
+}
+
+/// The Regions named by endpoint host names in a string (`sqs.eu-west-2.amazonaws.com`,
+/// `s3-us-west-1.amazonaws.com`, `*.amazonaws.com.cn`).
+pub fn endpoint_regions(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(i) = text[from..].find(".amazonaws.com") {
+        let end = from + i;
+        let mut start = end;
+        while start > 0
+            && (bytes[start - 1].is_ascii_alphanumeric() || matches!(bytes[start - 1], b'.' | b'-'))
+        {
+            start -= 1;
+        }
+        for label in text[start..end].split('.') {
+            let label = label.strip_prefix("s3-").unwrap_or(label);
+            if is_region(label) {
+                out.push(label);
+            }
+        }
+        from = end + 1;
+    }
+    out
+}
+
+/// The Region of an Availability Zone name (`us-west-2a` → `us-west-2`; local zones such as
+/// `us-west-2-lax-1a` too).
+pub fn az_region(az: &str) -> Option<&str> {
+    let trimmed = az.trim_end_matches(|c: char| c.is_ascii_lowercase());
+    if trimmed.len() == az.len() || trimmed.is_empty() {
+        return None;
+    }
+    if is_region(trimmed) {
+        return Some(trimmed);
+    }
+    // Local and Wavelength zones: region, then more labels.
+    let parts: Vec<&str> = trimmed.split('-').collect();
+    (3..parts.len()).rev().find_map(|n| {
+        let candidate_len: usize = parts[..n].iter().map(|p| p.len()).sum::<usize>() + n - 1;
+        let candidate = &trimmed[..candidate_len];
+        is_region(candidate).then_some(candidate)
+    })
+}
+
+pub const SCP_TYPES: &[&str] = &["AWS::Organizations::Policy", "aws_organizations_policy"];
+
+/// A `Deny` statement conditioned on `aws:RequestedRegion`: the condition operator and the
+/// Region values it lists (known ones only), with the span of the values.
+pub struct RegionDeny {
+    pub operator: String,
+    pub regions: Vec<String>,
+    pub span: Span,
+}
+
+/// The `aws:RequestedRegion` conditions of a statement.
+pub fn requested_region_conditions(
+    t: &Template<'_>,
+    st: &crate::policy::iam::Statement<'_>,
+) -> Vec<RegionDeny> {
+    let mut out = Vec::new();
+    let Some(cond) = st.condition else { return out };
+    for op in t.maps(cond) {
+        for e in op.entries() {
+            for m in t.maps(&e.value) {
+                for k in m.entries() {
+                    if !k.key.eq_ignore_ascii_case("aws:RequestedRegion") {
+                        continue;
+                    }
+                    let (values, _) = t.texts_of_list(&k.value);
+                    out.push(RegionDeny {
+                        operator: e.key.to_string(),
+                        regions: values.into_iter().map(|(s, _)| s.to_string()).collect(),
+                        span: k.value.span,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether an SCP's name, description or statement IDs say it is about Regions.
+pub fn scp_mentions_regions(t: &Template<'_>, r: &Resource<'_>) -> bool {
+    ["Name", "Description", "name", "description"]
+        .iter()
+        .any(|k| {
+            r.prop(k).is_some_and(|n| {
+                t.texts(n)
+                    .iter()
+                    .any(|(s, _)| s.to_ascii_lowercase().contains("region"))
+            })
+        })
 }
