@@ -31,6 +31,7 @@ impl Policy for Det001 {
                 actions: DETECTIVE_ACTIONS,
                 what: "disabling detective controls",
                 skip_full_wildcards: false,
+                include_scps: true,
                 all_resources_only: false,
             },
         );

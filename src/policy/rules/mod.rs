@@ -41,6 +41,15 @@ mod reg006;
 mod reg007;
 mod reg008;
 mod root001;
+mod root002;
+mod root003;
+mod root004;
+mod root005;
+mod root006;
+mod root007;
+mod root008;
+mod root009;
+mod root010;
 pub(crate) mod support;
 
 use super::Policy;
@@ -88,6 +97,15 @@ pub fn builtin() -> &'static [&'static dyn Policy] {
         &reg007::Reg007,
         &reg008::Reg008,
         &root001::Root001,
+        &root002::Root002,
+        &root003::Root003,
+        &root004::Root004,
+        &root005::Root005,
+        &root006::Root006,
+        &root007::Root007,
+        &root008::Root008,
+        &root009::Root009,
+        &root010::Root010,
     ];
     ALL
 }

@@ -673,6 +673,8 @@ pub struct GrantCheck<'s> {
     pub skip_full_wildcards: bool,
     /// Only statements on all resources (`Resource: "*"`) count.
     pub all_resources_only: bool,
+    /// Read service control policies too (an SCP `Allow` leaves the actions open).
+    pub include_scps: bool,
 }
 
 /// Report each statement of an identity policy, permission set or SCP that allows some of
@@ -681,7 +683,9 @@ pub fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
     use crate::policy::iam::{self, DocKind};
     let t = cx.template;
     for doc in cx.documents() {
-        if !matches!(doc.kind, DocKind::Identity | DocKind::ServiceControl) {
+        let wanted = doc.kind == DocKind::Identity
+            || (check.include_scps && doc.kind == DocKind::ServiceControl);
+        if !wanted {
             continue;
         }
         let r = &t.resources[doc.resource];
@@ -937,4 +941,70 @@ pub fn scp_mentions_regions(t: &Template<'_>, r: &Resource<'_>) -> bool {
                     .any(|(s, _)| s.to_ascii_lowercase().contains("region"))
             })
         })
+}
+
+/// ARN of AWS's managed full-administrator policy, in any partition.
+pub fn is_admin_managed_policy(arn: &str) -> bool {
+    // The partition is often `${AWS::Partition}`, unknown here but irrelevant.
+    arn.starts_with("arn:") && arn.ends_with(":iam::aws:policy/AdministratorAccess")
+}
+
+/// The texts of a list-or-scalar property, partly known ones included (with
+/// [`UNKNOWN_MARK`]s), for matching on their known parts.
+pub fn partial_texts<'n>(t: &Template<'_>, node: &'n Node<'n>) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
+    for r in t.eval(node) {
+        match r.val {
+            Val::Seq(seq) => {
+                for item in t.items(seq) {
+                    for ir in t.eval(item) {
+                        if let Some(s) = ir.val.text() {
+                            out.push((s.to_string(), ir.span));
+                        }
+                    }
+                }
+            }
+            ref v => {
+                if let Some(s) = v.text() {
+                    out.push((s.to_string(), r.span));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether a statement grants everything on everything: `Allow` of `*` / `*:*` (or of all
+/// but a `NotAction` list) on `Resource: "*"`.
+pub fn grants_full_admin(st: &crate::policy::iam::Statement<'_>) -> bool {
+    use crate::policy::iam::Effect;
+    st.effect == Some(Effect::Allow)
+        && st.all_resources()
+        && if st.not_action {
+            !st.actions.unknown && st.actions.present
+        } else {
+            st.actions
+                .values
+                .iter()
+                .any(|(a, _)| a == "*" || a == "*:*")
+        }
+}
+
+/// Whether a policy-owning resource is attached to IAM users: user inline policies, policies
+/// with a `Users` list, and Terraform policies attached by `aws_iam_user_policy_attachment` or
+/// `aws_iam_policy_attachment` with `users`.
+pub fn attached_to_users(t: &Template<'_>, r: &Resource<'_>) -> bool {
+    match r.rtype {
+        "AWS::IAM::User" | "AWS::IAM::UserPolicy" | "aws_iam_user_policy" => true,
+        "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
+            r.prop("Users").is_some_and(|u| !t.items(u).is_empty())
+        }
+        "aws_iam_policy" => {
+            !referrers(t, r, &["arn", "name"], &["aws_iam_user_policy_attachment"]).is_empty()
+                || referrers(t, r, &["arn", "name"], &["aws_iam_policy_attachment"])
+                    .iter()
+                    .any(|a| a.prop("users").is_some_and(|u| !t.items(u).is_empty()))
+        }
+        _ => false,
+    }
 }
