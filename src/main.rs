@@ -154,6 +154,8 @@ struct RulesArgs {
 enum RulesFormat {
     Table,
     Json,
+    /// The policy reference as Markdown (what `docs/policies.md` holds).
+    Markdown,
 }
 
 fn main() -> ExitCode {
@@ -400,6 +402,7 @@ fn rules(args: RulesArgs) -> Result<u8, String> {
                 .map_err(io::Error::other)
                 .and_then(|_| writeln!(out))
         }
+        RulesFormat::Markdown => out.write_all(policy::reference_markdown().as_bytes()),
         RulesFormat::Table => {
             let mut text = format!("{:<12} {:<10} {:<9} TITLE\n", "ID", "FAMILY", "SEVERITY");
             for m in &builtin {

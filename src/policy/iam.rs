@@ -681,6 +681,116 @@ mod tests {
         assert!(action_matches("c*t*l:*g", "cloudtrail:StopLogging"));
     }
 
+    use crate::model::{Format, Template};
+    use crate::parse::yaml;
+
+    fn with_statements(text: &str, f: impl FnOnce(&Template<'_>, Vec<Statement<'_>>)) {
+        let root = yaml::parse(text, &Limits::default()).unwrap().root;
+        let t = Template::new(Format::CloudFormation, &root);
+        let docs = documents(&t);
+        assert_eq!(docs.len(), 1, "one document expected");
+        let stmts = statements(&t, docs[0].root());
+        f(&t, stmts);
+    }
+
+    #[test]
+    fn statements_across_if_branches_and_single_statement_form() {
+        let text = r#"
+Conditions: {C: !Equals [a, a]}
+Resources:
+  P:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Statement:
+          - !If
+            - C
+            - {Effect: Allow, Action: "cloudtrail:*", Resource: "*"}
+            - {Effect: Allow, Action: "s3:GetObject", Resource: "*"}
+          - !Ref AWS::NoValue
+"#;
+        with_statements(text, |_, st| {
+            assert_eq!(st.len(), 2);
+            assert!(st[0].allows("cloudtrail:StopLogging"));
+            assert!(!st[1].allows("cloudtrail:StopLogging"));
+        });
+        let single = "Resources:
+  P:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyDocument:
+        Statement: {Effect: Allow, Action: [iam:PassRole], Resource: '*'}
+";
+        with_statements(single, |_, st| {
+            assert_eq!(st.len(), 1);
+            assert!(st[0].allows("IAM:passrole"));
+            assert!(st[0].all_resources());
+        });
+    }
+
+    #[test]
+    fn not_action_and_unknown_values() {
+        let text = r#"
+Parameters: {Act: {Type: String}}
+Resources:
+  P:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, NotAction: ["iam:*"], Resource: "*"}
+          - {Effect: Allow, NotAction: [!Ref Act], Resource: "*"}
+          - {Effect: Allow, Action: [!Ref Act], Resource: "*"}
+          - {Effect: !Ref Act, Action: "*", Resource: "*"}
+"#;
+        with_statements(text, |_, st| {
+            assert!(st[0].allows("cloudtrail:StopLogging"));
+            assert!(!st[0].allows("iam:CreateUser"));
+            // Unknown NotAction entries: cannot tell what is excluded, so nothing is claimed.
+            assert!(!st[1].allows("cloudtrail:StopLogging"));
+            assert!(!st[2].allows("cloudtrail:StopLogging"));
+            assert_eq!(st[3].effect, None);
+            assert!(!st[3].allows("cloudtrail:StopLogging"));
+        });
+    }
+
+    #[test]
+    fn unconditional_denies_take_actions_back() {
+        let text = r#"
+Resources:
+  P:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Statement:
+          - {Effect: Deny, Action: "cloudtrail:Stop*", Resource: "*"}
+          - {Effect: Deny, Action: "cloudtrail:DeleteTrail", Resource: "arn:aws:cloudtrail:*:*:trail/x"}
+          - {Effect: Deny, Action: "cloudtrail:UpdateTrail", Resource: "*", Condition: {Bool: {aws:MultiFactorAuthPresent: "false"}}}
+"#;
+        with_statements(text, |_, st| {
+            assert!(st[0].denies_everywhere("cloudtrail:StopLogging"));
+            assert!(!st[1].denies_everywhere("cloudtrail:DeleteTrail"));
+            assert!(!st[2].denies_everywhere("cloudtrail:UpdateTrail"));
+        });
+    }
+
+    #[test]
+    fn principals_and_embedded_json_documents() {
+        let text = r#"
+Resources:
+  R:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: '{"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111122223333:root", "*"], "Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
+"#;
+        with_statements(text, |_, st| {
+            let p = &st[0].principal;
+            assert!(p.is_anyone());
+            assert_eq!(p.aws.values.len(), 2);
+            assert_eq!(p.service.values[0].0, "ec2.amazonaws.com");
+        });
+    }
+
     #[test]
     fn root_principals_are_recognized() {
         assert!(is_root_principal("arn:aws:iam::123456789012:root"));

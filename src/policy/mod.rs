@@ -180,3 +180,79 @@ impl<'t, 'a> Context<'t, 'a> {
         });
     }
 }
+
+/// The policy reference (`docs/policies.md`), generated from the catalog so that it cannot
+/// drift from what the binary ships (a test compares the two).
+pub fn reference_markdown() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "# Policy reference\n\nGenerated from `policies/*.toml` by `tripline rules --format markdown`; \
+         do not edit by hand (`cargo test` checks that it is current).\n\n",
+    );
+    for family in Family::ALL {
+        let metas: Vec<&PolicyMeta> = CATALOG.iter().filter(|m| m.family == family).collect();
+        if metas.is_empty() {
+            continue;
+        }
+        let heading = match family {
+            Family::Region => "Region restriction",
+            Family::Root => "Root user and privileged access",
+            Family::Logging => "Logging",
+            Family::Detective => "Detective-control protection",
+            Family::Engine => "Engine diagnostics",
+        };
+        let _ = writeln!(
+            out,
+            "## {heading}\n\n| ID | severity | title |\n|---|---|---|"
+        );
+        for m in &metas {
+            let _ = writeln!(
+                out,
+                "| [{}](#{}) | {} | {} |",
+                m.id,
+                m.id.to_ascii_lowercase(),
+                m.severity,
+                m.title
+            );
+        }
+        out.push('\n');
+        for m in metas {
+            let _ = writeln!(
+                out,
+                "### {}\n\n**{}** — {} severity; formats: {}.\n",
+                m.id,
+                m.title,
+                m.severity,
+                m.formats.join(", ")
+            );
+            if !m.resource_types.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "Resources: {}.\n",
+                    m.resource_types
+                        .iter()
+                        .map(|r| format!("`{r}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            let _ = writeln!(out, "{}\n\n**Fix:** {}\n", m.rationale, m.remediation);
+            if !m.example.is_empty() {
+                let _ = writeln!(out, "{}\n", m.example);
+            }
+            let refs: Vec<String> = [
+                ("AWS FSBP", m.fsbp),
+                ("CIS AWS Foundations v3", m.cis),
+                ("AWS Control Tower", m.control_tower),
+            ]
+            .iter()
+            .filter(|(_, ids)| !ids.is_empty())
+            .map(|(n, ids)| format!("{n}: {}", ids.join(", ")))
+            .collect();
+            if !refs.is_empty() {
+                let _ = writeln!(out, "References: {}.\n", refs.join("; "));
+            }
+        }
+    }
+    out
+}
