@@ -38,6 +38,21 @@ pub(super) fn load<'a>(t: &mut Template<'a>) {
             deletion_policy: node.get("DeletionPolicy"),
             condition: node.get("Condition").and_then(Node::as_str),
             provider: None,
+            defaults: sam_globals(root, rtype),
         });
     }
+}
+
+/// The SAM `Globals` section that applies to a resource type.
+fn sam_globals<'a>(root: &'a Node<'a>, rtype: &str) -> Option<&'a Node<'a>> {
+    let section = match rtype {
+        "AWS::Serverless::Function" => "Function",
+        "AWS::Serverless::Api" => "Api",
+        "AWS::Serverless::HttpApi" => "HttpApi",
+        "AWS::Serverless::SimpleTable" => "SimpleTable",
+        "AWS::Serverless::StateMachine" => "StateMachine",
+        "AWS::Serverless::LayerVersion" => "LayerVersion",
+        _ => return None,
+    };
+    root.at(&["Globals", section])
 }

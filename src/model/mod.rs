@@ -42,14 +42,19 @@ pub struct Resource<'a> {
     pub condition: Option<&'a str>,
     /// Terraform provider configuration key (`aws`, `aws.west`), where the format says.
     pub provider: Option<Cow<'a, str>>,
+    /// SAM `Globals` for the resource's type (`Globals.Api` for `AWS::Serverless::Api`): the
+    /// values of properties the resource does not set itself.
+    pub defaults: Option<&'a Node<'a>>,
 }
 
 impl<'a> Resource<'a> {
     /// A property (attribute) by name; `None` when absent or null.
     pub fn prop(&self, key: &str) -> Option<&'a Node<'a>> {
-        self.properties?
-            .get(key)
-            .filter(|n| !matches!(n.value, crate::parse::Value::Null))
+        let not_null = |n: &&Node<'_>| !matches!(n.value, crate::parse::Value::Null);
+        self.properties
+            .and_then(|p| p.get(key))
+            .filter(not_null)
+            .or_else(|| self.defaults.and_then(|d| d.get(key)).filter(not_null))
     }
 
     /// Whether a Terraform attribute is only known after apply (never true for CloudFormation).

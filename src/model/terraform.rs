@@ -136,6 +136,7 @@ fn plan_resource<'a>(
         deletion_policy: None,
         condition: None,
         provider: None,
+        defaults: None,
     })
 }
 
@@ -169,6 +170,7 @@ pub(super) fn load_config<'a>(t: &mut Template<'a>) {
                                 .get("provider")
                                 .and_then(Node::as_str)
                                 .map(Cow::Borrowed),
+                            defaults: None,
                         });
                     }
                 }

@@ -12,7 +12,6 @@ const ACTIONS: &[&str] = &[
     "events:DeleteRule",
     "events:DisableRule",
     "events:RemoveTargets",
-    "logs:DeleteMetricFilter",
 ];
 
 impl Policy for Det004 {

@@ -27,6 +27,8 @@ impl Policy for Root002 {
             // Function URLs without auth are public by design; that is a decision, not drift.
             if r.prop(k("FunctionUrlAuthType", "function_url_auth_type"))
                 .is_some_and(|n| t.texts(n).iter().any(|(s, _)| s == "NONE"))
+                || r.prop(k("InvokedViaFunctionUrl", "invoked_via_function_url"))
+                    .is_some_and(|n| t.bools(n).iter().all(|(b, _)| *b == Some(true)))
             {
                 continue;
             }

@@ -167,7 +167,16 @@ pub fn lookup<'a>(t: &Template<'a>, r: &Resource<'a>, path: &[&str]) -> Vec<Look
         return vec![Lookup::Unknown];
     }
     let mut out = Vec::new();
-    follow(t, props, path, r.anchor, &mut out, 0);
+    // SAM Globals supply top-level properties the resource does not set.
+    let start = match (path.first(), r.defaults) {
+        (Some(first), Some(defaults))
+            if props.get(first).is_none() && defaults.get(first).is_some() =>
+        {
+            defaults
+        }
+        _ => props,
+    };
+    follow(t, start, path, r.anchor, &mut out, 0);
     out
 }
 
