@@ -49,6 +49,10 @@ enum Command {
 enum OutputFormat {
     Human,
     Json,
+    Sarif,
+    Junit,
+    Github,
+    Parseable,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -323,6 +327,10 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     let format = match args.format {
         OutputFormat::Human => report::Format::Human,
         OutputFormat::Json => report::Format::Json,
+        OutputFormat::Sarif => report::Format::Sarif,
+        OutputFormat::Junit => report::Format::Junit,
+        OutputFormat::Github => report::Format::Github,
+        OutputFormat::Parseable => report::Format::Parseable,
     };
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let human = HumanOptions {

@@ -4,8 +4,12 @@
 //! position, and prints nothing that depends on timing or thread count, so the same tree always
 //! gives the same bytes.
 
+pub mod github;
 mod human;
 mod json;
+pub mod junit;
+mod parseable;
+pub mod sarif;
 
 use std::io::{self, Write};
 
@@ -19,18 +23,10 @@ use crate::finding::{Finding, Severity};
 pub enum Format {
     Human,
     Json,
-}
-
-impl Format {
-    pub const NAMES: &'static [&'static str] = &["human", "json"];
-
-    pub fn parse(s: &str) -> Option<Format> {
-        match s {
-            "human" => Some(Format::Human),
-            "json" => Some(Format::Json),
-            _ => None,
-        }
-    }
+    Sarif,
+    Junit,
+    Github,
+    Parseable,
 }
 
 /// Counts over a run.
@@ -97,5 +93,9 @@ pub fn write(
     match format {
         Format::Human => human::write(out, reports, summary, human),
         Format::Json => json::write(out, reports, summary),
+        Format::Sarif => sarif::write(out, reports),
+        Format::Junit => junit::write(out, reports, summary),
+        Format::Github => github::write(out, reports),
+        Format::Parseable => parseable::write(out, reports),
     }
 }

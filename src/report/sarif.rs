@@ -1,0 +1,135 @@
+//! SARIF 2.1.0, for code-scanning services (GitHub, Azure DevOps, GitLab). Every catalogued rule
+//! is described in `tool.driver.rules`; each result has a precise region, the offending snippet
+//! and a `partialFingerprints` entry that survives line moves. Nothing time-dependent is written,
+//! so the output is reproducible.
+
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+
+use crate::engine::FileReport;
+use crate::finding::Severity;
+use crate::policy::{self, PolicyMeta};
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// The fingerprint key: versioned, so a change of fingerprint scheme is a new key.
+pub const FINGERPRINT_KEY: &str = "tripline/v1";
+
+pub fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+/// GitHub's `security-severity` scale (0–10).
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+    }
+}
+
+/// A relative URI reference for a path: `/`-separated, unreserved characters kept, the rest
+/// percent-encoded.
+pub fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn rule(m: &PolicyMeta) -> Value {
+    let mut help_md = format!("{}\n\n**Fix:** {}", m.rationale, m.remediation);
+    if !m.example.is_empty() {
+        help_md.push_str("\n\n");
+        help_md.push_str(m.example);
+    }
+    let mut tags = vec!["security".to_string(), m.family.as_str().to_string()];
+    tags.extend(m.fsbp.iter().map(|c| format!("fsbp:{c}")));
+    tags.extend(m.cis.iter().map(|c| format!("cis:{c}")));
+    tags.extend(m.control_tower.iter().map(|c| format!("control-tower:{c}")));
+    json!({
+        "id": m.id,
+        "name": m.title.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
+            .map(|w| { let mut c = w.chars(); c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default() })
+            .collect::<String>(),
+        "shortDescription": {"text": m.title},
+        "fullDescription": {"text": m.rationale},
+        "help": {"text": format!("{}\n\nFix: {}", m.rationale, m.remediation), "markdown": help_md},
+        "defaultConfiguration": {"level": level(m.severity)},
+        "properties": {
+            "tags": tags,
+            "precision": "high",
+            "security-severity": security_severity(m.severity),
+        },
+    })
+}
+
+pub fn document(reports: &[FileReport]) -> Value {
+    let rules: Vec<&PolicyMeta> = policy::CATALOG.iter().collect();
+    let index_of = |id: &str| rules.iter().position(|m| m.id == id);
+    let results: Vec<Value> = super::findings(reports)
+        .map(|f| {
+            let mut region = json!({
+                "startLine": f.start.line,
+                "startColumn": f.start.column,
+                "endLine": f.end.line,
+                "endColumn": f.end.column.max(f.start.column + u32::from(f.end == f.start)),
+            });
+            let snippet = f.excerpt.lines(f.start.line, f.end.line.max(f.start.line));
+            if !snippet.is_empty() {
+                region["snippet"] = json!({"text": snippet});
+            }
+            let mut location = json!({
+                "physicalLocation": {
+                    "artifactLocation": {"uri": uri(&f.path)},
+                    "region": region,
+                },
+            });
+            if let Some(r) = &f.resource {
+                location["logicalLocations"] = json!([{"name": r, "kind": "resource"}]);
+            }
+            let mut result = json!({
+                "ruleId": f.policy,
+                "level": level(f.severity),
+                "message": {"text": f.message},
+                "locations": [location],
+                "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+                "properties": {"severity": f.severity.as_str()},
+            });
+            if let Some(i) = index_of(f.policy) {
+                result["ruleIndex"] = json!(i);
+            }
+            result
+        })
+        .collect();
+    json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "tripline",
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules.iter().map(|m| rule(m)).collect::<Vec<_>>(),
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    })
+}
+
+pub fn write(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &document(reports))?;
+    writeln!(out)
+}

@@ -1,0 +1,222 @@
+//! Machine formats on the real binary: SARIF validated against the official SARIF 2.1.0 schema,
+//! JUnit XML parsed, GitHub annotations and parseable lines checked field by field.
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Std;
+
+use assert_cmd::Command;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn run(format: &str, path: &Path) -> Vec<u8> {
+    run_with(format, path, &[])
+}
+
+fn run_with(format: &str, path: &Path, extra: &[&str]) -> Vec<u8> {
+    let out = Command::cargo_bin("tripline")
+        .unwrap()
+        .args(["check", "--format", format])
+        .args(extra)
+        .arg(path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// The official SARIF 2.1.0 schema, as published by OASIS, shipped inside the `serde-sarif`
+/// crate (a dev-dependency): found through `cargo metadata`, so no network is needed.
+fn sarif_schema() -> serde_json::Value {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Std::new(cargo)
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata");
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
+    let manifest = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "serde-sarif")
+        .expect("serde-sarif among the dev-dependencies")["manifest_path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = Path::new(&manifest)
+        .parent()
+        .unwrap()
+        .join("src/schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(
+        schema["title"],
+        "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+    );
+    schema
+}
+
+#[test]
+fn sarif_is_valid_against_the_official_schema() {
+    let out = run("sarif", &fixtures());
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    // The published schema's `run.language` pattern is not a valid regex (an unbalanced `]`, an
+    // erratum of the 2.1.0 schema); the validator refuses such a schema, so that one pattern is
+    // replaced by the intended one. Everything else is used as published.
+    let mut schema = sarif_schema();
+    let mut fixed = 0;
+    for def in ["run", "toolComponent"] {
+        let pattern = &mut schema["definitions"][def]["properties"]["language"]["pattern"];
+        assert_eq!(pattern, "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$");
+        *pattern = serde_json::json!("^[a-zA-Z]{2}$|^[a-zA-Z]{2}-[a-zA-Z]{2}$");
+        fixed += 1;
+    }
+    assert_eq!(fixed, 2);
+    let validator = jsonschema::options().build(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "SARIF schema violations: {errors:#?}");
+    // The validator does reject what the schema forbids.
+    let mut broken = doc.clone();
+    broken["runs"][0]["results"][0]["level"] = serde_json::json!("fatal");
+    assert!(!validator.is_valid(&broken));
+    // And it deserializes into the SARIF object model.
+    let sarif: serde_sarif::sarif::Sarif = serde_json::from_value(doc.clone()).unwrap();
+    assert_eq!(sarif.version.to_string().trim_matches('"'), "2.1.0");
+
+    let run = &doc["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(rules.iter().any(|r| r["id"] == "LOG001" && r["help"]["markdown"].as_str().unwrap().contains("Fix")));
+    let results = run["results"].as_array().unwrap();
+    let trail = results
+        .iter()
+        .find(|r| {
+            r["ruleId"] == "LOG001"
+                && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("LOG001/fail.yaml")
+                && r["locations"][0]["physicalLocation"]["region"]["startLine"] == 15
+        })
+        .expect("the stopped trail");
+    let region = &trail["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startColumn"], 18);
+    assert_eq!(region["snippet"]["text"], "      IsLogging: !Ref Logging");
+    assert_eq!(trail["level"], "error");
+    assert_eq!(
+        rules[trail["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "LOG001"
+    );
+    assert_eq!(
+        trail["partialFingerprints"]["tripline/v1"]
+            .as_str()
+            .unwrap()
+            .len(),
+        16
+    );
+    // Fingerprints are unique across the run.
+    let mut fps: Vec<String> = results
+        .iter()
+        .map(|r| {
+            format!(
+                "{}{}",
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                r["partialFingerprints"]["tripline/v1"]
+            )
+        })
+        .collect();
+    let n = fps.len();
+    fps.sort();
+    fps.dedup();
+    assert_eq!(fps.len(), n);
+}
+
+#[test]
+fn junit_is_well_formed_xml_with_a_failure_per_finding() {
+    let out = run_with("junit", &fixtures().join("LOG001"), &["--select", "LOG001"]);
+    let json = run_with("json", &fixtures().join("LOG001"), &["--select", "LOG001"]);
+    let findings =
+        serde_json::from_slice::<serde_json::Value>(&json).unwrap()["summary"]["findings"]
+            .as_u64()
+            .unwrap();
+    let mut reader = quick_xml::Reader::from_reader(out.as_slice());
+    let mut buf = Vec::new();
+    let (mut failures, mut suites, mut passing) = (0, 0, 0);
+    let mut depth = 0;
+    loop {
+        match reader.read_event_into(&mut buf).expect("well-formed XML") {
+            quick_xml::events::Event::Start(e) => {
+                depth += 1;
+                match e.name().as_ref() {
+                    "testsuite" => suites += 1,
+                    "failure" => failures += 1,
+                    _ => {}
+                }
+            }
+            quick_xml::events::Event::Empty(e) if e.name().as_ref() == "testcase" => passing += 1,
+            quick_xml::events::Event::End(_) => depth -= 1,
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    assert_eq!(depth, 0);
+    assert_eq!(failures as u64, findings);
+    assert_eq!(suites, 8, "one suite per fixture file");
+    assert_eq!(passing, 4, "the pass fixtures are passing test cases");
+}
+
+#[test]
+fn github_annotations_and_parseable_lines() {
+    let path = fixtures().join("LOG001/fail.json");
+    let gh = String::from_utf8(run("github", &path)).unwrap();
+    let line = gh.lines().find(|l| l.contains("title=LOG001")).unwrap();
+    assert!(line.starts_with("::error file="), "{line}");
+    assert!(line.contains(",line=9,col=22,"), "{line}");
+    assert!(
+        line.contains("title=LOG001 CloudTrail trail not logging%2C not multi-Region%2C"),
+        "{line}"
+    );
+    assert!(
+        line.ends_with("::trail `Trail` is not logging (IsLogging is false)"),
+        "{line}"
+    );
+    assert!(gh.lines().all(|l| l.starts_with("::")));
+
+    let p = String::from_utf8(run("parseable", &path)).unwrap();
+    let display = path.to_string_lossy().replace('\\', "/");
+    assert!(
+        p.lines().any(|l| l
+            == format!(
+                "{display}:9:22: high LOG001 trail `Trail` is not logging (IsLogging is false)"
+            )),
+        "{p}"
+    );
+}
+
+#[test]
+fn output_file_receives_the_report() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let target = dir.path().join("report.sarif");
+    let out = Command::cargo_bin("tripline")
+        .unwrap()
+        .args(["check", "--format", "sarif", "--output"])
+        .arg(&target)
+        .arg(fixtures().join("DET001"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
+    assert!(!doc["runs"][0]["results"].as_array().unwrap().is_empty());
+}
