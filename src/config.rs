@@ -10,7 +10,7 @@ use crate::finding::Severity;
 /// File names searched for, in order, in each directory.
 pub const CONFIG_FILES: &[&str] = &["tripline.toml", ".tripline.toml"];
 
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Regions infrastructure may run in. Unset turns the region family off.
@@ -32,6 +32,65 @@ pub struct Config {
     /// Severity overrides by policy ID.
     #[serde(default)]
     pub severity: BTreeMap<String, Severity>,
+    /// Report suppressions that give no reason (SUPP002).
+    #[serde(default)]
+    pub require_suppression_reason: bool,
+    /// Settings for some paths only.
+    #[serde(default)]
+    pub overrides: Vec<Override>,
+    /// Suppressions kept in the config file (the way to suppress in Terraform JSON, which has no
+    /// metadata of its own).
+    #[serde(default)]
+    pub suppress: Vec<SuppressRule>,
+    /// Where the config was read from (not a key of the file).
+    #[serde(skip)]
+    pub source: Option<ConfigSource>,
+}
+
+/// The file a config came from, kept to locate its entries in reports.
+#[derive(Clone, Debug)]
+pub struct ConfigSource {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl ConfigSource {
+    /// The directory paths in the config are relative to.
+    pub fn dir(&self) -> PathBuf {
+        let abs = std::path::absolute(&self.path).unwrap_or_else(|_| self.path.clone());
+        abs.parent().map(Path::to_path_buf).unwrap_or_default()
+    }
+}
+
+/// `[[overrides]]`: settings for the files matching `paths`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    /// Globs relative to the config file's directory.
+    pub paths: Vec<String>,
+    /// Replaces the selection for these files when not empty.
+    #[serde(default)]
+    pub select: Vec<String>,
+    /// Added to the ignored policies for these files.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+}
+
+/// `[[suppress]]`: findings of `ignore` in the files matching `paths` (all files when empty) and
+/// resources matching `resources` (all when empty) are suppressed.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SuppressRule {
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Logical IDs or Terraform addresses; `*` and `?` wildcards allowed.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Policy IDs, ID prefixes or families.
+    pub ignore: Vec<toml::Spanned<String>>,
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,18 +115,61 @@ impl Config {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
         })?;
-        for id in config.severity.keys() {
-            if crate::policy::meta(id).is_none() {
-                return Err(ConfigError::Invalid {
-                    path: path.to_path_buf(),
-                    message: format!("[severity]: unknown policy `{id}`"),
-                });
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let severities = std::iter::once(("[severity]", &config.severity)).chain(
+            config
+                .overrides
+                .iter()
+                .map(|o| ("[[overrides]] severity", &o.severity)),
+        );
+        for (section, map) in severities {
+            for id in map.keys() {
+                if crate::policy::meta(id).is_none() {
+                    return Err(invalid(format!("{section}: unknown policy `{id}`")));
+                }
             }
         }
+        let patterns = config
+            .select
+            .iter()
+            .chain(&config.ignore)
+            .map(|s| ("select/ignore", s.as_str()))
+            .chain(config.overrides.iter().flat_map(|o| {
+                o.select
+                    .iter()
+                    .chain(&o.ignore)
+                    .map(|s| ("[[overrides]]", s.as_str()))
+            }))
+            .chain(config.suppress.iter().flat_map(|r| {
+                r.ignore
+                    .iter()
+                    .map(|s| ("[[suppress]] ignore", s.get_ref().as_str()))
+            }));
+        for (section, pattern) in patterns {
+            if !crate::policy::pattern_is_known(pattern) {
+                return Err(invalid(format!(
+                    "{section}: unknown policy, prefix or family `{pattern}`"
+                )));
+            }
+        }
+        for o in &config.overrides {
+            if o.paths.is_empty() {
+                return Err(invalid(
+                    "[[overrides]]: `paths` must list at least one glob".into(),
+                ));
+            }
+        }
+        config.source = Some(ConfigSource {
+            path: path.to_path_buf(),
+            text: text.to_string(),
+        });
         Ok(config)
     }
 

@@ -4,16 +4,21 @@
 //! Everything that can go wrong with one file (unreadable, not UTF-8, not well-formed, a bug in a
 //! policy) becomes a finding for that file; it never stops the others from being checked.
 
+use std::borrow::Cow;
 use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
+use std::path::PathBuf;
 
+use crate::config::{Config, ConfigSource, Override};
 use crate::finding::{Finding, Severity, stable_hash};
 use crate::model::{Format, Template, detect, looks_like_template};
 use crate::parse::{self, Limits, ParseError, ParseErrorKind};
 use crate::policy::{self, Context, Policy, PolicySettings, RawFinding};
 use crate::source::{Excerpt, LineIndex, Position, PositionCursor, Span};
+use crate::suppress::{self, ConfigRule};
+use crate::walk::{GlobError, Globs};
 
 /// Bytes sniffed for NUL to tell binary files from text.
 const BINARY_SNIFF_BYTES: usize = 8192;
@@ -50,18 +55,21 @@ pub struct Selection {
 }
 
 impl Selection {
-    fn matches(pattern: &str, p: &policy::PolicyMeta) -> bool {
-        pattern.eq_ignore_ascii_case(p.id)
-            || policy::Family::parse(pattern) == Some(p.family)
-            || (!pattern.is_empty()
-                && p.id
-                    .to_ascii_uppercase()
-                    .starts_with(&pattern.to_ascii_uppercase()))
+    pub fn enables(&self, meta: &policy::PolicyMeta) -> bool {
+        (self.select.is_empty() || self.select.iter().any(|s| policy::pattern_matches(s, meta)))
+            && !self.ignore.iter().any(|s| policy::pattern_matches(s, meta))
     }
 
-    pub fn enables(&self, meta: &policy::PolicyMeta) -> bool {
-        (self.select.is_empty() || self.select.iter().any(|s| Selection::matches(s, meta)))
-            && !self.ignore.iter().any(|s| Selection::matches(s, meta))
+    /// This selection with an override applied.
+    fn with(&self, o: &Override) -> Selection {
+        let mut s = self.clone();
+        if !o.select.is_empty() {
+            s.select = o.select.clone();
+        }
+        s.ignore.extend(o.ignore.iter().cloned());
+        s.severity
+            .extend(o.severity.iter().map(|(k, v)| (k.to_ascii_uppercase(), *v)));
+        s
     }
 }
 
@@ -81,6 +89,8 @@ pub enum Outcome {
     Skipped(Skip),
     /// Could not be read or loaded; the reason is among the findings.
     Failed,
+    /// Not a checked file: findings about the configuration itself (stale suppressions).
+    Config,
 }
 
 /// The result of checking one file.
@@ -90,6 +100,27 @@ pub struct FileReport {
     pub outcome: Outcome,
     pub findings: Vec<Finding>,
     pub bytes: u64,
+    /// Findings removed by suppressions.
+    pub suppressed: usize,
+    /// `[[suppress]]` patterns of the config that suppressed something here: (rule, pattern).
+    pub used_rules: Vec<(usize, usize)>,
+    /// `[[suppress]]` rules that applied to this file (its path, and one of its resources), used
+    /// or not: only those can be called stale.
+    pub seen_rules: Vec<usize>,
+}
+
+impl FileReport {
+    fn new(path: &str, outcome: Outcome, bytes: u64) -> FileReport {
+        FileReport {
+            path: path.to_string(),
+            outcome,
+            findings: Vec::new(),
+            bytes,
+            suppressed: 0,
+            used_rules: Vec::new(),
+            seen_rules: Vec::new(),
+        }
+    }
 }
 
 /// The configured policy engine. Cheap to share across threads.
@@ -98,6 +129,20 @@ pub struct Engine {
     settings: PolicySettings,
     selection: Selection,
     options: EngineOptions,
+    /// Directory that config paths (overrides, suppress rules) are relative to.
+    base_dir: Option<PathBuf>,
+    overrides: Vec<(Globs, Override)>,
+    rules: Vec<ConfigRule>,
+    require_reason: bool,
+}
+
+/// What checking one template produced, before it becomes a [`FileReport`].
+struct Checked {
+    outcome: Outcome,
+    findings: Vec<Finding>,
+    suppressed: usize,
+    used_rules: Vec<(usize, usize)>,
+    seen_rules: Vec<usize>,
 }
 
 thread_local! {
@@ -117,21 +162,86 @@ pub fn quiet_panics_during_checks() {
 
 impl Engine {
     pub fn new(settings: PolicySettings, selection: Selection, options: EngineOptions) -> Engine {
-        let policies = policy::rules::builtin()
-            .iter()
-            .copied()
-            .filter(|p| selection.enables(p.meta()))
-            .collect();
         Engine {
-            policies,
+            policies: policy::rules::builtin().to_vec(),
             settings,
             selection,
             options,
+            base_dir: None,
+            overrides: Vec::new(),
+            rules: Vec::new(),
+            require_reason: false,
         }
     }
 
-    pub fn policies(&self) -> &[&'static dyn Policy] {
-        &self.policies
+    /// Take path overrides and suppression rules from a config file.
+    pub fn with_config(mut self, config: &Config) -> Result<Engine, GlobError> {
+        self.base_dir = config.source.as_ref().map(ConfigSource::dir);
+        self.overrides = config
+            .overrides
+            .iter()
+            .map(|o| Ok((Globs::new(&o.paths)?, o.clone())))
+            .collect::<Result<_, GlobError>>()?;
+        self.rules = config
+            .suppress
+            .iter()
+            .map(ConfigRule::compile)
+            .collect::<Result<_, _>>()?;
+        self.require_reason |= config.require_suppression_reason;
+        Ok(self)
+    }
+
+    /// Report suppressions without a reason (SUPP002).
+    pub fn require_suppression_reason(mut self, yes: bool) -> Engine {
+        self.require_reason |= yes;
+        self
+    }
+
+    /// The policies the base selection enables (overrides may change it per file).
+    pub fn policies(&self) -> Vec<&'static dyn Policy> {
+        self.policies
+            .iter()
+            .copied()
+            .filter(|p| self.selection.enables(p.meta()))
+            .collect()
+    }
+
+    /// The config's suppression rules, compiled.
+    pub fn rules(&self) -> &[ConfigRule] {
+        &self.rules
+    }
+
+    /// Whether some file could use a policy (for deciding whether a config suppression of it is
+    /// stale).
+    pub fn may_enable(&self, meta: &policy::PolicyMeta) -> bool {
+        self.selection.enables(meta)
+            || self
+                .overrides
+                .iter()
+                .any(|(_, o)| self.selection.with(o).enables(meta))
+    }
+
+    /// A path as config globs see it: relative to the config's directory when under it.
+    fn relative(&self, display: &str) -> String {
+        let Some(base) = &self.base_dir else {
+            return display.to_string();
+        };
+        let abs = std::path::absolute(display).unwrap_or_else(|_| PathBuf::from(display));
+        match abs.strip_prefix(base) {
+            Ok(rel) => crate::walk::display_path(rel),
+            Err(_) => display.to_string(),
+        }
+    }
+
+    /// The selection in force for one file.
+    fn selection_for(&self, relative: &str) -> Cow<'_, Selection> {
+        let mut selection = Cow::Borrowed(&self.selection);
+        for (globs, o) in &self.overrides {
+            if globs.is_match(relative) {
+                selection = Cow::Owned(selection.with(o));
+            }
+        }
+        selection
     }
 
     pub fn settings(&self) -> &PolicySettings {
@@ -166,6 +276,7 @@ impl Engine {
     /// A report for a file that could not be read (IO001).
     pub fn io_failure(&self, display: &str, message: String) -> FileReport {
         let finding = self.finding(
+            &self.selection,
             display,
             "",
             None,
@@ -176,23 +287,19 @@ impl Engine {
                 resource: None,
             },
         );
-        FileReport {
-            path: display.to_string(),
-            outcome: Outcome::Failed,
-            findings: vec![finding],
-            bytes: 0,
-        }
+        let mut report = FileReport::new(display, Outcome::Failed, 0);
+        report.findings.push(finding);
+        report
     }
 
     /// Check file contents. `display` is the path as reported (its name helps recognize
     /// `*.tf.json`).
     pub fn check_bytes(&self, display: &str, bytes: &[u8]) -> FileReport {
-        let mut report = FileReport {
-            path: display.to_string(),
-            outcome: Outcome::Skipped(Skip::NotTemplate),
-            findings: Vec::new(),
-            bytes: bytes.len() as u64,
-        };
+        let mut report = FileReport::new(
+            display,
+            Outcome::Skipped(Skip::NotTemplate),
+            bytes.len() as u64,
+        );
         if bytes.len() as u64 > self.options.max_file_size {
             return self.io_failure(
                 display,
@@ -228,7 +335,7 @@ impl Engine {
                 };
                 report
                     .findings
-                    .push(self.finding(display, prefix, None, raw));
+                    .push(self.finding(&self.selection, display, prefix, None, raw));
                 report.outcome = Outcome::Failed;
                 return report;
             }
@@ -237,9 +344,12 @@ impl Engine {
         let result = catch_unwind(AssertUnwindSafe(|| self.check_text(display, name, text)));
         CHECKING.with(|c| c.set(false));
         match result {
-            Ok((outcome, findings)) => {
-                report.outcome = outcome;
-                report.findings = findings;
+            Ok(checked) => {
+                report.outcome = checked.outcome;
+                report.findings = checked.findings;
+                report.suppressed = checked.suppressed;
+                report.used_rules = checked.used_rules;
+                report.seen_rules = checked.seen_rules;
             }
             Err(payload) => {
                 let what = payload
@@ -253,39 +363,105 @@ impl Engine {
                     message: format!("internal error while checking this file: {what}"),
                     resource: None,
                 };
-                report.findings = vec![self.finding(display, text, None, raw)];
+                report.findings = vec![self.finding(&self.selection, display, text, None, raw)];
                 report.outcome = Outcome::Failed;
             }
         }
         report
     }
 
-    fn check_text(&self, display: &str, name: &str, text: &str) -> (Outcome, Vec<Finding>) {
+    fn check_text(&self, display: &str, name: &str, text: &str) -> Checked {
+        let relative = self.relative(display);
+        let selection = self.selection_for(&relative);
+        let mut checked = Checked {
+            outcome: Outcome::Skipped(Skip::NotTemplate),
+            findings: Vec::new(),
+            suppressed: 0,
+            used_rules: Vec::new(),
+            seen_rules: Vec::new(),
+        };
         let parsed = match load(text, name, &self.options.limits) {
             Ok(p) => p,
             Err(e) => {
                 let raw = parse_error_finding(&e);
-                return (Outcome::Failed, self.finish(display, text, vec![raw]));
+                checked.outcome = Outcome::Failed;
+                checked.findings = self.finish(&selection, display, text, vec![raw]);
+                return checked;
             }
         };
         let Some(format) = detect(&parsed.root, name) else {
-            return (Outcome::Skipped(Skip::NotTemplate), Vec::new());
+            return checked;
         };
+        checked.outcome = Outcome::Checked(format);
         let mut raws: Vec<RawFinding> = parsed.warnings.iter().map(parse_error_finding).collect();
         if !self.options.parse_only {
             let template = Template::new(format, &parsed.root);
             let documents = OnceCell::new();
-            for p in &self.policies {
+            for p in self.policies.iter().filter(|p| selection.enables(p.meta())) {
                 let mut cx = Context::new(&template, &self.settings, &documents, p.id(), &mut raws);
                 p.check(&mut cx);
             }
+            let enabled = |m: &policy::PolicyMeta| selection.enables(m);
+            checked.suppressed = suppress::apply_inline(
+                &suppress::inline(&template),
+                &mut raws,
+                &enabled,
+                self.require_reason,
+            );
+            let before = raws.len();
+            let mut used = Vec::new();
+            raws.retain(|raw| {
+                let mut keep = true;
+                for (i, rule) in self.rules.iter().enumerate() {
+                    if !rule.applies(&relative, raw.resource.as_deref()) {
+                        continue;
+                    }
+                    for (j, (pattern, _)) in rule.patterns.iter().enumerate() {
+                        if suppress::pattern_covers(pattern, raw.policy) {
+                            used.push((i, j));
+                            keep = false;
+                        }
+                    }
+                }
+                keep
+            });
+            used.sort_unstable();
+            used.dedup();
+            checked.seen_rules = self
+                .rules
+                .iter()
+                .enumerate()
+                .filter(|(_, rule)| {
+                    rule.applies(&relative, None)
+                        || template
+                            .resources
+                            .iter()
+                            .any(|r| rule.applies(&relative, Some(&r.id)))
+                })
+                .map(|(i, _)| i)
+                .collect();
+            checked.suppressed += before - raws.len();
+            checked.used_rules = used;
         }
-        (Outcome::Checked(format), self.finish(display, text, raws))
+        checked.findings = self.finish(&selection, display, text, raws);
+        checked
+    }
+
+    /// Findings about a file that is not checked as a template (the config), with positions,
+    /// excerpts and fingerprints.
+    pub fn findings_for(&self, display: &str, text: &str, raws: Vec<RawFinding>) -> Vec<Finding> {
+        self.finish(&self.selection, display, text, raws)
     }
 
     /// Attach positions, excerpts, severities and fingerprints, sort, and number repeated
     /// fingerprints so that each stays unique.
-    fn finish(&self, display: &str, text: &str, raws: Vec<RawFinding>) -> Vec<Finding> {
+    fn finish(
+        &self,
+        selection: &Selection,
+        display: &str,
+        text: &str,
+        raws: Vec<RawFinding>,
+    ) -> Vec<Finding> {
         if raws.is_empty() {
             return Vec::new();
         }
@@ -299,13 +475,13 @@ impl Engine {
             .into_iter()
             .filter(|r| {
                 // Engine diagnostics obey --select/--ignore too.
-                policy::meta(r.policy).is_none_or(|m| self.selection.enables(m))
+                policy::meta(r.policy).is_none_or(|m| selection.enables(m))
             })
             .map(|mut raw| {
                 clamp_to_content(text, &mut raw);
                 let start = starts.position(text, raw.span.start as usize);
                 let end = ends.position(text, raw.span.end as usize);
-                self.finding(display, text, Some((&index, start, end)), raw)
+                self.finding(selection, display, text, Some((&index, start, end)), raw)
             })
             .collect();
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -323,6 +499,7 @@ impl Engine {
 
     fn finding(
         &self,
+        selection: &Selection,
         display: &str,
         text: &str,
         known: Option<(&LineIndex, Position, Position)>,
@@ -341,8 +518,7 @@ impl Engine {
                 )
             }
         };
-        let severity = self
-            .selection
+        let severity = selection
             .severity
             .get(raw.policy)
             .copied()

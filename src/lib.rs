@@ -7,6 +7,7 @@
 //! [`engine`] runs them on one file, [`walk`] finds files, [`report`] writes results. The
 //! `tripline` binary is a thin command line over [`run`].
 
+pub mod baseline;
 pub mod config;
 pub mod engine;
 pub mod finding;
@@ -15,6 +16,7 @@ pub mod parse;
 pub mod policy;
 pub mod report;
 pub mod source;
+pub mod suppress;
 pub mod walk;
 
 use rayon::prelude::*;

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use tripline::baseline::Baseline;
 use tripline::config::Config;
 use tripline::engine::{Engine, EngineOptions, FileReport, Outcome, Selection, Skip};
 use tripline::finding::Severity;
@@ -42,6 +43,15 @@ enum Command {
     Explain {
         /// Policy ID, e.g. LOG001.
         id: String,
+    },
+    /// Write a commented starter tripline.toml.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "tripline.toml")]
+        path: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -145,6 +155,18 @@ struct CheckArgs {
     /// Print only findings (no summary line).
     #[arg(short, long)]
     quiet: bool,
+    /// Report only findings that are not in this baseline file (and count fixed ones).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings as the accepted baseline in this file.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Report suppressions that give no reason (SUPP002).
+    #[arg(long)]
+    require_suppression_reason: bool,
+    /// Exit 0 even when there are findings (errors still exit 2).
+    #[arg(long)]
+    exit_zero: bool,
 }
 
 #[derive(Args)]
@@ -168,6 +190,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(*args),
         Command::Rules(args) => rules(args),
         Command::Explain { id } => explain(&id),
+        Command::Init { path, force } => init(&path, force),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -242,11 +265,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
             .collect(),
     };
     for s in selection.select.iter().chain(&selection.ignore) {
-        let known = policy::CATALOG.iter().any(|m| {
-            m.id.to_ascii_uppercase()
-                .starts_with(&s.to_ascii_uppercase())
-        }) || policy::Family::parse(s).is_some();
-        if !known {
+        if !policy::pattern_is_known(s) {
             return Err(format!(
                 "unknown policy, prefix or family `{s}` in --select/--ignore"
             ));
@@ -269,7 +288,14 @@ fn check(args: CheckArgs) -> Result<u8, String> {
             parse_only: args.parse_only,
             ..EngineOptions::default()
         },
-    );
+    )
+    .with_config(&config)
+    .map_err(|e| format!("invalid config: {e}"))?
+    .require_suppression_reason(args.require_suppression_reason);
+    let baseline = match &args.baseline {
+        Some(p) => Some(Baseline::load(p).map_err(|e| e.to_string())?),
+        None => None,
+    };
 
     if args.verbose {
         match &config_path {
@@ -319,7 +345,21 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         tripline::run(&engine, &discovered.files, &discovered.errors)
     };
 
-    let summary = Summary::of(&reports);
+    let mut reports = reports;
+    if !args.parse_only
+        && let Some(report) =
+            stale_config_suppressions(&engine, &config, &reports, args.require_suppression_reason)
+    {
+        reports.push(report);
+    }
+    if let Some(path) = &args.write_baseline {
+        Baseline::from_reports(&reports)
+            .write(path)
+            .map_err(|e| e.to_string())?;
+    }
+    let baseline_stats = baseline.as_ref().map(|b| b.apply(&mut reports));
+    let mut summary = Summary::of(&reports);
+    summary.baseline = baseline_stats;
     if args.verbose {
         verbose_summary(&reports);
     }
@@ -359,11 +399,140 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         }
     }
 
-    Ok(if summary.at_least(fail_on) > 0 {
+    Ok(if !args.exit_zero && summary.at_least(fail_on) > 0 {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
     })
+}
+
+/// Findings about the config's own `[[suppress]]` rules: patterns that suppressed nothing in
+/// files they applied to (SUPP001), and rules without a reason when reasons are required
+/// (SUPP002).
+fn stale_config_suppressions(
+    engine: &Engine,
+    config: &Config,
+    reports: &[FileReport],
+    require_reason: bool,
+) -> Option<FileReport> {
+    use tripline::policy::RawFinding;
+    use tripline::source::Span;
+    let source = config.source.as_ref()?;
+    let used: std::collections::HashSet<(usize, usize)> = reports
+        .iter()
+        .flat_map(|r| r.used_rules.iter().copied())
+        .collect();
+    let seen: std::collections::HashSet<usize> = reports
+        .iter()
+        .flat_map(|r| r.seen_rules.iter().copied())
+        .collect();
+    let mut raws = Vec::new();
+    for (i, rule) in engine.rules().iter().enumerate() {
+        if !seen.contains(&i) {
+            continue;
+        }
+        let enabled = |m: &policy::PolicyMeta| engine.may_enable(m);
+        for (j, (pattern, span)) in rule.patterns.iter().enumerate() {
+            if !used.contains(&(i, j)) && tripline::suppress::pattern_selects_any(pattern, &enabled)
+            {
+                raws.push(RawFinding {
+                    policy: "SUPP001",
+                    span: Span::new(span.start, span.end),
+                    message: format!("[[suppress]] of `{pattern}` suppresses nothing in the files it applies to; remove it"),
+                    resource: None,
+                });
+            }
+        }
+        if require_reason
+            && rule.reason.is_none()
+            && let Some((_, span)) = rule.patterns.first()
+        {
+            raws.push(RawFinding {
+                policy: "SUPP002",
+                span: Span::new(span.start, span.end),
+                message: "[[suppress]] rule gives no `reason`".to_string(),
+                resource: None,
+            });
+        }
+    }
+    if raws.is_empty() {
+        return None;
+    }
+    // Reported relative to the working directory, like the templates.
+    let display = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| source.path.strip_prefix(cwd).ok().map(walk::display_path))
+        .unwrap_or_else(|| walk::display_path(&source.path));
+    let mut report = FileReport {
+        path: display.clone(),
+        outcome: Outcome::Config,
+        findings: engine.findings_for(&display, &source.text, raws),
+        bytes: source.text.len() as u64,
+        suppressed: 0,
+        used_rules: Vec::new(),
+        seen_rules: Vec::new(),
+    };
+    report
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Some(report)
+}
+
+const STARTER_CONFIG: &str = r#"# tripline.toml: settings for `tripline check`, found by walking up from the checked path.
+# Every key is optional; unknown keys are an error.
+
+# Regions infrastructure may run in. Turns the region policies (REG*) on; without it they are off.
+# allowed_regions = ["us-east-1", "eu-west-1"]
+
+# Lowest severity that makes `tripline check` exit 1: low, medium, high or critical.
+# fail_on = "low"
+
+# Files to check and to skip (globs; a glob without "/" matches a name at any depth).
+# include = ["infra/**"]
+# exclude = ["vendor", "*.generated.yaml"]
+
+# Policies to run (IDs, ID prefixes such as "LOG", or families: region, root, logging,
+# detective) and policies not to run.
+# select = ["region", "root", "logging", "detective"]
+# ignore = ["LOG009"]
+
+# Report suppressions that give no reason (SUPP002).
+# require_suppression_reason = true
+
+# Severity overrides by policy ID.
+# [severity]
+# LOG019 = "low"
+
+# Settings for some paths only (globs relative to this file).
+# [[overrides]]
+# paths = ["legacy/**"]
+# ignore = ["REG"]
+# severity = { LOG009 = "low" }
+
+# Suppressions, for formats without metadata (Terraform JSON) or for whole directories.
+# In CloudFormation, prefer the resource's own Metadata:
+#   Metadata:
+#     tripline:
+#       ignore: [LOG009]
+#       reason: access logs go to the central log account
+# [[suppress]]
+# paths = ["stacks/logging/*.tf.json"]
+# resources = ["aws_s3_bucket.access_logs"]
+# ignore = ["LOG009"]
+# reason = "this bucket receives the access logs of the others"
+"#;
+
+fn init(path: &Path, force: bool) -> Result<u8, String> {
+    if path.exists() && !force {
+        return Err(format!(
+            "{} exists; use --force to overwrite it",
+            path.display()
+        ));
+    }
+    std::fs::write(path, STARTER_CONFIG)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(EXIT_CLEAN)
 }
 
 fn verbose_summary(reports: &[FileReport]) {
@@ -375,6 +544,7 @@ fn verbose_summary(reports: &[FileReport]) {
             Outcome::Skipped(Skip::Binary) => binary += 1,
             Outcome::Skipped(Skip::NotTemplate) => other += 1,
             Outcome::Failed => eprintln!("failed {}", r.path),
+            Outcome::Config => {}
         }
     }
     eprintln!("skipped: {other} not templates, {binary} binary");

@@ -85,6 +85,27 @@ pub fn meta(id: &str) -> Option<&'static PolicyMeta> {
     CATALOG.iter().find(|m| m.id.eq_ignore_ascii_case(id))
 }
 
+/// Whether a pattern names a policy: an ID, an ID prefix (`LOG`) or a family (`logging`).
+pub fn pattern_is_known(pattern: &str) -> bool {
+    !pattern.is_empty()
+        && (Family::parse(pattern).is_some()
+            || CATALOG.iter().any(|m| {
+                m.id.to_ascii_uppercase()
+                    .starts_with(&pattern.to_ascii_uppercase())
+            }))
+}
+
+/// Whether a pattern (ID, ID prefix or family) selects a policy.
+pub fn pattern_matches(pattern: &str, meta: &PolicyMeta) -> bool {
+    pattern.eq_ignore_ascii_case(meta.id)
+        || Family::parse(pattern) == Some(meta.family)
+        || (!pattern.is_empty()
+            && meta
+                .id
+                .to_ascii_uppercase()
+                .starts_with(&pattern.to_ascii_uppercase()))
+}
+
 /// A check over one template.
 pub trait Policy: Sync + Send {
     /// The ID under which the policy's metadata is catalogued.

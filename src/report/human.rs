@@ -168,12 +168,24 @@ pub(crate) fn summary_line(s: &Summary) -> String {
             counts.join(", ")
         )
     };
-    format!(
+    let mut line = format!(
         "{findings} in {} template{} checked ({} file{} skipped as not templates, {} could not be loaded)",
         s.templates,
         if s.templates == 1 { "" } else { "s" },
         s.skipped,
         if s.skipped == 1 { "" } else { "s" },
         s.failed
-    )
+    );
+    if s.suppressed > 0 {
+        line.push_str(&format!("; {} suppressed", s.suppressed));
+    }
+    if let Some(b) = s.baseline {
+        line.push_str(&format!(
+            "; baseline: {} known finding{} not shown, {} fixed",
+            b.known,
+            if b.known == 1 { "" } else { "s" },
+            b.fixed
+        ));
+    }
+    line
 }

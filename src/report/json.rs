@@ -35,6 +35,9 @@ struct SummaryOut {
     failed: usize,
     findings: usize,
     by_severity: std::collections::BTreeMap<&'static str, usize>,
+    suppressed: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<crate::baseline::BaselineStats>,
 }
 
 #[derive(Serialize)]
@@ -93,6 +96,8 @@ pub fn write(out: &mut dyn Write, reports: &[FileReport], summary: &Summary) -> 
                 .zip(summary.by_severity)
                 .map(|(s, n)| (s.as_str(), n))
                 .collect(),
+            suppressed: summary.suppressed,
+            baseline: summary.baseline,
         },
         findings: super::findings(reports).map(FindingOut::new).collect(),
     };

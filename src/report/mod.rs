@@ -43,19 +43,25 @@ pub struct Summary {
     pub findings: usize,
     /// Findings per severity, indexed like [`Severity::ALL`] (critical first).
     pub by_severity: [usize; 4],
+    /// Findings removed by suppressions.
+    pub suppressed: usize,
+    /// Set when a baseline was applied.
+    pub baseline: Option<crate::baseline::BaselineStats>,
 }
 
 impl Summary {
     pub fn of(reports: &[FileReport]) -> Summary {
-        let mut s = Summary {
-            files: reports.len(),
-            ..Summary::default()
-        };
+        let mut s = Summary::default();
         for r in reports {
+            s.suppressed += r.suppressed;
             match r.outcome {
                 Outcome::Checked(_) => s.templates += 1,
                 Outcome::Skipped(_) => s.skipped += 1,
                 Outcome::Failed => s.failed += 1,
+                Outcome::Config => {}
+            }
+            if r.outcome != Outcome::Config {
+                s.files += 1;
             }
             for f in &r.findings {
                 s.findings += 1;

@@ -1,0 +1,140 @@
+//! Baselines: the accepted state of a tree's findings, so that a pipeline fails only on new
+//! drift. `--write-baseline FILE` records the current findings; `--baseline FILE` reports only
+//! findings not in it and counts the recorded ones that are gone (fixed). Findings are matched
+//! by path and fingerprint, and fingerprints ignore line numbers, so edits elsewhere in a file do
+//! not turn old findings into new ones.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::FileReport;
+
+pub const BASELINE_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    pub version: u32,
+    pub findings: Vec<Entry>,
+}
+
+/// One accepted finding. `policy`, `resource` and `message` are for the people reading the
+/// file; matching uses `path` and `fingerprint`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub path: String,
+    pub fingerprint: String,
+    pub policy: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    pub message: String,
+}
+
+/// What applying a baseline did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BaselineStats {
+    /// Findings that were in the baseline and are still there (not reported).
+    pub known: usize,
+    /// Baseline entries no longer found (fixed, or their file was not checked this time).
+    pub fixed: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("cannot read baseline {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid baseline {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("cannot write baseline {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Baseline {
+    /// The findings of a run, sorted.
+    pub fn from_reports(reports: &[FileReport]) -> Baseline {
+        let mut findings: Vec<Entry> = crate::report::findings(reports)
+            .map(|f| Entry {
+                path: f.path.clone(),
+                fingerprint: f.fingerprint.clone(),
+                policy: f.policy.to_string(),
+                resource: f.resource.clone(),
+                message: f.message.clone(),
+            })
+            .collect();
+        findings.sort();
+        Baseline {
+            version: BASELINE_VERSION,
+            findings,
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let baseline: Baseline =
+            serde_json::from_str(&text).map_err(|e| BaselineError::Invalid {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        if baseline.version != BASELINE_VERSION {
+            return Err(BaselineError::Invalid {
+                path: path.to_path_buf(),
+                message: format!(
+                    "version {} is not supported (expected {BASELINE_VERSION})",
+                    baseline.version
+                ),
+            });
+        }
+        Ok(baseline)
+    }
+
+    pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
+        let mut text = serde_json::to_string_pretty(self).expect("baselines serialize");
+        text.push('\n');
+        std::fs::write(path, text).map_err(|source| BaselineError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Remove known findings from the reports; count known and fixed.
+    pub fn apply(&self, reports: &mut [FileReport]) -> BaselineStats {
+        let known: HashSet<(&str, &str)> = self
+            .findings
+            .iter()
+            .map(|e| (e.path.as_str(), e.fingerprint.as_str()))
+            .collect();
+        let mut seen: HashSet<(String, String)> = HashSet::new();
+        let mut stats = BaselineStats::default();
+        for r in reports.iter_mut() {
+            r.findings.retain(|f| {
+                if known.contains(&(f.path.as_str(), f.fingerprint.as_str())) {
+                    seen.insert((f.path.clone(), f.fingerprint.clone()));
+                    stats.known += 1;
+                    false
+                } else {
+                    true
+                }
+            });
+        }
+        stats.fixed = self
+            .findings
+            .iter()
+            .filter(|e| !seen.contains(&(e.path.clone(), e.fingerprint.clone())))
+            .count();
+        stats
+    }
+}
