@@ -55,9 +55,14 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// Whether a policy runs. Engine diagnostics (a file that cannot be loaded, a stale
+    /// suppression) are not subject to `select` — selecting a few policies must not hide that a
+    /// file went unchecked — only to an explicit `ignore`.
     pub fn enables(&self, meta: &policy::PolicyMeta) -> bool {
-        (self.select.is_empty() || self.select.iter().any(|s| policy::pattern_matches(s, meta)))
-            && !self.ignore.iter().any(|s| policy::pattern_matches(s, meta))
+        let selected = self.select.is_empty()
+            || meta.family == policy::Family::Engine
+            || self.select.iter().any(|s| policy::pattern_matches(s, meta));
+        selected && !self.ignore.iter().any(|s| policy::pattern_matches(s, meta))
     }
 
     /// This selection with an override applied.
@@ -172,6 +177,27 @@ impl Engine {
             rules: Vec::new(),
             require_reason: false,
         }
+    }
+
+    /// An engine configured by a config file alone (what the language server uses; the command
+    /// line layers its flags over the same settings).
+    pub fn from_config(config: &Config, options: EngineOptions) -> Result<Engine, GlobError> {
+        Engine::new(
+            PolicySettings {
+                allowed_regions: config.allowed_regions.clone(),
+            },
+            Selection {
+                select: config.select.clone(),
+                ignore: config.ignore.clone(),
+                severity: config
+                    .severity
+                    .iter()
+                    .map(|(k, v)| (k.to_ascii_uppercase(), *v))
+                    .collect(),
+            },
+            options,
+        )
+        .with_config(config)
     }
 
     /// Take path overrides and suppression rules from a config file.

@@ -11,6 +11,7 @@ pub mod baseline;
 pub mod config;
 pub mod engine;
 pub mod finding;
+pub mod lsp;
 pub mod model;
 pub mod parse;
 pub mod policy;
@@ -27,9 +28,23 @@ use walk::{Candidate, WalkError};
 /// Check the files in parallel and return their reports in the order given (sorted paths give
 /// sorted output whatever the number of threads). Walk errors become IO001 reports in order.
 pub fn run(engine: &Engine, files: &[Candidate], walk_errors: &[WalkError]) -> Vec<FileReport> {
+    run_with_progress(engine, files, walk_errors, &|| {})
+}
+
+/// [`run`], calling `tick` after each file (for a progress display).
+pub fn run_with_progress(
+    engine: &Engine,
+    files: &[Candidate],
+    walk_errors: &[WalkError],
+    tick: &(dyn Fn() + Sync),
+) -> Vec<FileReport> {
     let mut reports: Vec<FileReport> = files
         .par_iter()
-        .map(|c| engine.check_path(&c.path, &c.display))
+        .map(|c| {
+            let r = engine.check_path(&c.path, &c.display);
+            tick();
+            r
+        })
         .collect();
     reports.extend(
         walk_errors

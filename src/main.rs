@@ -44,6 +44,8 @@ enum Command {
         /// Policy ID, e.g. LOG001.
         id: String,
     },
+    /// Run the language server on standard input and output (for editors).
+    Lsp,
     /// Write a commented starter tripline.toml.
     Init {
         /// Where to write it.
@@ -191,6 +193,9 @@ fn main() -> ExitCode {
         Command::Rules(args) => rules(args),
         Command::Explain { id } => explain(&id),
         Command::Init { path, force } => init(&path, force),
+        Command::Lsp => tripline::lsp::serve_stdio()
+            .map(|_| EXIT_CLEAN)
+            .map_err(|e| e.to_string()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -342,7 +347,30 @@ fn check(args: CheckArgs) -> Result<u8, String> {
             },
         )
         .map_err(|e| e.to_string())?;
-        tripline::run(&engine, &discovered.files, &discovered.errors)
+        // A progress bar on a terminal for long human-format runs; never in machine formats,
+        // which may be read from the same terminal.
+        let show = matches!(args.format, OutputFormat::Human)
+            && !args.quiet
+            && io::stderr().is_terminal()
+            && discovered.files.len() >= 200;
+        let bar = if show {
+            let bar = indicatif::ProgressBar::new(discovered.files.len() as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {pos}/{len} files {wide_bar} {eta}",
+                )
+                .expect("valid progress template"),
+            );
+            bar
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        let reports =
+            tripline::run_with_progress(&engine, &discovered.files, &discovered.errors, &|| {
+                bar.inc(1)
+            });
+        bar.finish_and_clear();
+        reports
     };
 
     let mut reports = reports;

@@ -1,0 +1,274 @@
+//! `tripline lsp`: a Language Server (JSON-RPC over stdio) that publishes diagnostics while a
+//! template is edited. It uses the same engine and the same `tripline.toml` (found by walking up
+//! from each document) as `tripline check`, so the editor shows exactly what the pipeline will
+//! report.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use lsp_server::{Connection, Message, Notification, Response};
+use serde_json::{Value, json};
+
+use crate::config::Config;
+use crate::engine::{Engine, EngineOptions};
+use crate::finding::{Finding, Severity};
+use crate::policy;
+use crate::source::LineIndex;
+
+/// LSP error code for an unsupported request.
+const METHOD_NOT_FOUND: i32 = -32601;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LspError {
+    #[error("language server protocol error: {0}")]
+    Protocol(#[from] lsp_server::ProtocolError),
+    #[error("language server connection closed: {0}")]
+    Send(String),
+}
+
+/// Serve one client on stdin/stdout until it sends `exit`.
+pub fn serve_stdio() -> Result<(), LspError> {
+    let (connection, io_threads) = Connection::stdio();
+    serve(&connection)?;
+    drop(connection);
+    io_threads
+        .join()
+        .map_err(|e| LspError::Send(e.to_string()))?;
+    Ok(())
+}
+
+/// Serve one client on a connection.
+pub fn serve(connection: &Connection) -> Result<(), LspError> {
+    let capabilities = json!({
+        "textDocumentSync": {
+            "openClose": true,
+            "change": 1,
+            "save": {"includeText": true},
+        },
+        "positionEncoding": "utf-16",
+    });
+    let init = connection.initialize(capabilities)?;
+    let root = workspace_root(&init);
+    let mut server = Server {
+        root,
+        engines: HashMap::new(),
+        documents: HashMap::new(),
+    };
+    for msg in &connection.receiver {
+        match msg {
+            Message::Request(req) => {
+                if connection.handle_shutdown(&req)? {
+                    return Ok(());
+                }
+                let resp = Response::new_err(
+                    req.id,
+                    METHOD_NOT_FOUND,
+                    format!("tripline does not handle `{}`", req.method),
+                );
+                send(connection, Message::Response(resp))?;
+            }
+            Message::Notification(n) => {
+                if let Some(publish) = server.handle(&n) {
+                    send(connection, Message::Notification(publish))?;
+                }
+            }
+            Message::Response(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn send(connection: &Connection, msg: Message) -> Result<(), LspError> {
+    connection
+        .sender
+        .send(msg)
+        .map_err(|e| LspError::Send(e.to_string()))
+}
+
+struct Server {
+    root: Option<PathBuf>,
+    /// Engines by config file (`None`: no config found).
+    engines: HashMap<Option<PathBuf>, Arc<Engine>>,
+    /// Open documents: URI → text.
+    documents: HashMap<String, String>,
+}
+
+impl Server {
+    fn handle(&mut self, n: &Notification) -> Option<Notification> {
+        let doc = n.params.get("textDocument")?;
+        let uri = doc.get("uri")?.as_str()?.to_string();
+        match n.method.as_str() {
+            "textDocument/didOpen" => {
+                let text = doc.get("text")?.as_str()?.to_string();
+                self.documents.insert(uri.clone(), text);
+            }
+            "textDocument/didChange" => {
+                // Full synchronization: the last change holds the whole text.
+                let text = n
+                    .params
+                    .get("contentChanges")?
+                    .as_array()?
+                    .last()?
+                    .get("text")?
+                    .as_str()?;
+                self.documents.insert(uri.clone(), text.to_string());
+            }
+            "textDocument/didSave" => {
+                if let Some(text) = n.params.get("text").and_then(Value::as_str) {
+                    self.documents.insert(uri.clone(), text.to_string());
+                }
+            }
+            "textDocument/didClose" => {
+                self.documents.remove(&uri);
+                return Some(publish(&uri, Vec::new()));
+            }
+            _ => return None,
+        }
+        let text = self.documents.get(&uri)?.clone();
+        let diagnostics = self.diagnose(&uri, &text);
+        Some(publish(&uri, diagnostics))
+    }
+
+    fn engine_for(&mut self, path: Option<&Path>) -> Arc<Engine> {
+        let config_path = path.and_then(Config::discover);
+        if let Some(e) = self.engines.get(&config_path) {
+            return e.clone();
+        }
+        let config = config_path
+            .as_deref()
+            .and_then(|p| Config::load(p).ok())
+            .unwrap_or_default();
+        let engine = Engine::from_config(&config, EngineOptions::default())
+            .or_else(|_| Engine::from_config(&Config::default(), EngineOptions::default()))
+            .expect("the default configuration is valid");
+        let engine = Arc::new(engine);
+        self.engines.insert(config_path, engine.clone());
+        engine
+    }
+
+    fn diagnose(&mut self, uri: &str, text: &str) -> Vec<Value> {
+        let path = file_path(uri);
+        let display = match (&path, &self.root) {
+            (Some(p), Some(root)) => p
+                .strip_prefix(root)
+                .map(crate::walk::display_path)
+                .unwrap_or_else(|_| crate::walk::display_path(p)),
+            (Some(p), None) => crate::walk::display_path(p),
+            (None, _) => uri.rsplit('/').next().unwrap_or(uri).to_string(),
+        };
+        let engine = self.engine_for(path.as_deref());
+        let report = engine.check_bytes(&display, text.as_bytes());
+        let index = LineIndex::new(text);
+        report
+            .findings
+            .iter()
+            .map(|f| diagnostic(text, &index, f))
+            .collect()
+    }
+}
+
+fn publish(uri: &str, diagnostics: Vec<Value>) -> Notification {
+    Notification::new(
+        "textDocument/publishDiagnostics".to_string(),
+        json!({"uri": uri, "diagnostics": diagnostics}),
+    )
+}
+
+fn diagnostic(text: &str, index: &LineIndex, f: &Finding) -> Value {
+    let severity = match f.severity {
+        Severity::Critical | Severity::High => 1,
+        Severity::Medium => 2,
+        Severity::Low => 3,
+    };
+    let title = policy::meta(f.policy).map_or("", |m| m.title);
+    json!({
+        "range": {
+            "start": utf16_position(text, index, f.span.start as usize),
+            "end": utf16_position(text, index, f.span.end as usize),
+        },
+        "severity": severity,
+        "code": f.policy,
+        "source": "tripline",
+        "message": format!("{} ({title})", f.message),
+    })
+}
+
+/// An LSP position: 0-based line and UTF-16 code units from the line start.
+pub fn utf16_position(text: &str, index: &LineIndex, offset: usize) -> Value {
+    let offset = crate::source::floor_char_boundary(text, offset);
+    let line = index.line_of(offset);
+    let start = index.line_start(line);
+    let character: usize = text[start..offset].chars().map(char::len_utf16).sum();
+    json!({"line": line, "character": character})
+}
+
+/// The workspace root from `initialize` (`rootUri`, or the first workspace folder).
+fn workspace_root(init: &Value) -> Option<PathBuf> {
+    init.get("rootUri")
+        .and_then(Value::as_str)
+        .or_else(|| {
+            init.get("workspaceFolders")?
+                .as_array()?
+                .first()?
+                .get("uri")?
+                .as_str()
+        })
+        .and_then(file_path)
+}
+
+/// The local path of a `file:` URI, percent-decoded.
+pub fn file_path(uri: &str) -> Option<PathBuf> {
+    let rest = uri.strip_prefix("file://")?;
+    // `file:///path` on Unix; `file:///C:/path` on Windows.
+    let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(h) = rest
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(h);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    let path = String::from_utf8(out).ok()?;
+    let path = if cfg!(windows) {
+        path.trim_start_matches('/').to_string()
+    } else {
+        path
+    };
+    Some(PathBuf::from(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_and_utf16_positions() {
+        assert_eq!(
+            file_path("file:///tmp/my%20stack/t.yaml"),
+            Some(PathBuf::from("/tmp/my stack/t.yaml"))
+        );
+        assert_eq!(file_path("untitled:Untitled-1"), None);
+        let text = "a: 😀x\nb: 1\n";
+        let index = LineIndex::new(text);
+        // 'x' follows an emoji: two UTF-16 units.
+        let x = text.find('x').unwrap();
+        assert_eq!(
+            utf16_position(text, &index, x),
+            json!({"line": 0, "character": 5})
+        );
+        assert_eq!(
+            utf16_position(text, &index, text.find('b').unwrap()),
+            json!({"line": 1, "character": 0})
+        );
+    }
+}

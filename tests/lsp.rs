@@ -1,0 +1,172 @@
+//! A real client exchange with `tripline lsp` over stdio: initialize, didOpen,
+//! publishDiagnostics with correct ranges, didChange, shutdown, exit.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    messages: mpsc::Receiver<Value>,
+}
+
+fn read_message(reader: &mut BufReader<ChildStdout>) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.strip_prefix("Content-Length: ") {
+            length = v.parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+impl Client {
+    fn start(dir: &Path) -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tripline"))
+            .arg("lsp")
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let (tx, messages) = mpsc::channel();
+        std::thread::spawn(move || {
+            while let Some(m) = read_message(&mut reader) {
+                if tx.send(m).is_err() {
+                    break;
+                }
+            }
+        });
+        Client {
+            child,
+            stdin,
+            messages,
+        }
+    }
+
+    fn send(&mut self, msg: Value) {
+        let body = serde_json::to_vec(&msg).unwrap();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
+        self.stdin.write_all(&body).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn expect(&self, what: &dyn Fn(&Value) -> bool) -> Value {
+        loop {
+            let m = self
+                .messages
+                .recv_timeout(Duration::from_secs(20))
+                .expect("the server answers within 20 s");
+            if what(&m) {
+                return m;
+            }
+        }
+    }
+}
+
+fn uri(path: &Path) -> String {
+    format!("file://{}", path.to_string_lossy().replace(' ', "%20"))
+}
+
+#[test]
+fn publishes_diagnostics_with_ranges_and_clears_them() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(
+        root.join("tripline.toml"),
+        "allowed_regions = [\"us-east-1\"]\nselect = [\"REG001\", \"LOG001\"]\n",
+    )
+    .unwrap();
+    let doc = root.join("stacks/my stack.yaml");
+    std::fs::create_dir_all(doc.parent().unwrap()).unwrap();
+    // Not on disk: the server checks the editor's text, not the file.
+    let text = "AWSTemplateFormatVersion: '2010-09-09'\nDescription: ünïcode 😀 before the findings\nResources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: false\n      IsMultiRegionTrail: true\n      EnableLogFileValidation: true\n      S3BucketName: logs\n      SnsTopicName: arn:aws:sns:eu-west-2:123456789012:alerts\n";
+
+    let mut c = Client::start(&root);
+    c.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "processId": null, "rootUri": uri(&root), "capabilities": {}}}),
+    );
+    let init = c.expect(&|m| m["id"] == 1);
+    assert_eq!(
+        init["result"]["capabilities"]["textDocumentSync"]["change"],
+        1
+    );
+    c.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    c.send(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+        "uri": uri(&doc), "languageId": "yaml", "version": 1, "text": text}}}),
+    );
+    let diags = c.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    assert_eq!(diags["params"]["uri"], uri(&doc));
+    let list = diags["params"]["diagnostics"].as_array().unwrap().clone();
+    let codes: Vec<&str> = list.iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["LOG001", "REG001"], "{list:#?}");
+    let log = &list[0];
+    assert_eq!(log["range"]["start"], json!({"line": 6, "character": 17}));
+    assert_eq!(log["range"]["end"], json!({"line": 6, "character": 22}));
+    assert_eq!(log["severity"], 1);
+    assert_eq!(log["source"], "tripline");
+    let reg = &list[1];
+    assert_eq!(reg["range"]["start"], json!({"line": 10, "character": 20}));
+    assert!(reg["message"].as_str().unwrap().contains("eu-west-2"));
+
+    // Fix the trail: its diagnostic goes away.
+    let fixed = text.replace("IsLogging: false", "IsLogging: true");
+    c.send(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": uri(&doc), "version": 2},
+        "contentChanges": [{"text": fixed}]}}),
+    );
+    let diags = c.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    let codes: Vec<&str> = diags["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["REG001"]);
+
+    // A syntax error is a diagnostic too.
+    c.send(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": uri(&doc), "version": 3},
+        "contentChanges": [{"text": "AWSTemplateFormatVersion: '2010-09-09'\nResources: [\n"}]}}),
+    );
+    let diags = c.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    assert_eq!(diags["params"]["diagnostics"][0]["code"], "PARSE001");
+
+    c.send(json!({"jsonrpc": "2.0", "method": "textDocument/didClose", "params": {"textDocument": {"uri": uri(&doc)}}}));
+    let diags = c.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    assert!(
+        diags["params"]["diagnostics"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    c.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null}));
+    let resp = c.expect(&|m| m["id"] == 2);
+    assert!(resp.get("error").is_none(), "{resp}");
+    c.send(json!({"jsonrpc": "2.0", "method": "exit", "params": null}));
+    let status = c.child.wait().unwrap();
+    assert!(status.success());
+}
