@@ -1,0 +1,142 @@
+//! The pre-commit hook and the GitHub Action, as their hosts run them.
+
+use std::path::Path;
+use std::process::Command;
+
+use tripline::parse::{Limits, yaml};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Run the hook's `entry` on the staged files of a real git repository, the way pre-commit
+/// does: the entry's words, then the file names.
+fn run_hook(dir: &Path) -> std::process::Output {
+    let text = std::fs::read_to_string(repo().join(".pre-commit-hooks.yaml")).unwrap();
+    let root = yaml::parse(&text, &Limits::default()).unwrap().root;
+    let hook = &root.items()[0];
+    assert_eq!(hook.get("id").and_then(|n| n.as_str()), Some("tripline"));
+    assert_eq!(hook.get("language").and_then(|n| n.as_str()), Some("rust"));
+    let entry: Vec<&str> = hook
+        .get("entry")
+        .and_then(|n| n.as_str())
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(entry[0], "tripline");
+    let types: Vec<&str> = hook
+        .get("types_or")
+        .unwrap()
+        .items()
+        .iter()
+        .filter_map(|n| n.as_str())
+        .collect();
+    let staged = git(
+        dir,
+        &["diff", "--cached", "--name-only", "--diff-filter=ACMR"],
+    );
+    let files: Vec<&str> = staged
+        .lines()
+        .filter(|f| {
+            let ext = f.rsplit('.').next().unwrap_or("");
+            types
+                .iter()
+                .any(|t| *t == ext || (*t == "yaml" && ext == "yml"))
+        })
+        .collect();
+    Command::new(env!("CARGO_BIN_EXE_tripline"))
+        .args(&entry[1..])
+        .args(&files)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn pre_commit_hook_checks_the_staged_templates() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    std::fs::write(
+        d.join("ok.yaml"),
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("workflow.yml"), "on: push\njobs: {}\n").unwrap();
+    std::fs::write(d.join("README.md"), "# not a template\n").unwrap();
+    git(d, &["add", "ok.yaml", "workflow.yml", "README.md"]);
+    let out = run_hook(d);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // A staged template with drift fails the commit, and only the finding is printed.
+    std::fs::write(d.join("trail.json"), r#"{"Resources": {"T": {"Type": "AWS::CloudTrail::Trail", "Properties": {"IsLogging": false, "S3BucketName": "b"}}}}"#).unwrap();
+    // An unstaged broken file is not the hook's business.
+    std::fs::write(d.join("wip.yaml"), "Resources: [\n").unwrap();
+    git(d, &["add", "trail.json"]);
+    let out = run_hook(d);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("trail.json:1:"), "{stdout}");
+    assert!(!stdout.contains("wip.yaml"));
+    assert!(
+        !stdout.contains("templates checked"),
+        "--quiet leaves out the summary"
+    );
+}
+
+#[test]
+fn action_is_a_composite_action_that_uploads_sarif() {
+    let text = std::fs::read_to_string(repo().join("action.yml")).unwrap();
+    let root = yaml::parse(&text, &Limits::default()).unwrap().root;
+    assert_eq!(
+        root.at(&["runs", "using"]).and_then(|n| n.as_str()),
+        Some("composite")
+    );
+    let steps = root.at(&["runs", "steps"]).unwrap().items();
+    let uses: Vec<&str> = steps
+        .iter()
+        .filter_map(|s| s.get("uses").and_then(|n| n.as_str()))
+        .collect();
+    assert!(
+        uses.iter()
+            .any(|u| u.starts_with("github/codeql-action/upload-sarif@"))
+    );
+    let script: String = steps
+        .iter()
+        .filter_map(|s| s.get("run").and_then(|n| n.as_str()))
+        .collect();
+    assert!(script.contains("--format sarif"));
+    // Inputs are passed through the environment, never interpolated into scripts.
+    assert!(!script.contains("${{"), "{script}");
+    for input in ["path", "args", "sarif-file", "upload-sarif", "fail"] {
+        assert!(root.at(&["inputs", input]).is_some(), "input {input}");
+    }
+    // The project's own workflow runs the action on the fixtures.
+    let wf = std::fs::read_to_string(repo().join(".github/workflows/ci.yml")).unwrap();
+    let wf = yaml::parse(&wf, &Limits::default()).unwrap().root;
+    let scan = wf.at(&["jobs", "scan", "steps"]).unwrap().items();
+    assert!(
+        scan.iter()
+            .any(|s| s.get("uses").and_then(|n| n.as_str()) == Some("./")
+                && s.at(&["with", "path"]).and_then(|n| n.as_str()) == Some("fixtures/"))
+    );
+}
