@@ -34,7 +34,7 @@ pub struct Entry {
 }
 
 /// What applying a baseline did.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BaselineStats {
     /// Findings that were in the baseline and are still there (not reported).
     pub known: usize,

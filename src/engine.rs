@@ -283,6 +283,13 @@ impl Engine {
         if meta.is_dir() {
             return self.io_failure(display, "is a directory, not a file".to_string());
         }
+        // FIFOs, sockets and devices could block a read forever or never end.
+        if !meta.is_file() {
+            return self.io_failure(
+                display,
+                "is not a regular file (a pipe, socket or device)".to_string(),
+            );
+        }
         if meta.len() > self.options.max_file_size {
             return self.io_failure(
                 display,
@@ -366,6 +373,20 @@ impl Engine {
                 return report;
             }
         };
+        // NUL bytes past the binary sniff: libyaml would reject the whole stream without a
+        // useful position, so report the first one exactly.
+        if let Some(at) = memchr::memchr(0, bytes) {
+            let raw = RawFinding {
+                policy: "PARSE001",
+                span: Span::empty(at),
+                message: "NUL byte in a text file (binary data, or a file in a UTF-16 encoding?)"
+                    .to_string(),
+                resource: None,
+            };
+            report.findings = self.finish(&self.selection, display, text, vec![raw]);
+            report.outcome = Outcome::Failed;
+            return report;
+        }
         CHECKING.with(|c| c.set(true));
         let result = catch_unwind(AssertUnwindSafe(|| self.check_text(display, name, text)));
         CHECKING.with(|c| c.set(false));

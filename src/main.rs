@@ -46,6 +46,16 @@ enum Command {
     },
     /// Run the language server on standard input and output (for editors).
     Lsp,
+    /// Combine the JSON or SARIF reports of `check --shard` runs into one report, identical to
+    /// the report of a single run over all shards.
+    Merge {
+        /// The shard reports (all JSON or all SARIF).
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// Write the merged report to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Write a commented starter tripline.toml.
     Init {
         /// Where to write it.
@@ -169,6 +179,25 @@ struct CheckArgs {
     /// Exit 0 even when there are findings (errors still exit 2).
     #[arg(long)]
     exit_zero: bool,
+    /// Check only shard K of N (1-based), chosen by a stable hash of each path, to spread a
+    /// large tree over CI jobs; combine the shards' reports with `tripline merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    shard: Option<(u64, u64)>,
+}
+
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let (k, n) = s.split_once('/').ok_or("expected K/N, e.g. 2/4")?;
+    let k: u64 = k.trim().parse().map_err(|_| "K must be a number")?;
+    let n: u64 = n.trim().parse().map_err(|_| "N must be a number")?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("shard {k}/{n}: need 1 <= K <= N"));
+    }
+    Ok((k, n))
+}
+
+/// Whether a path belongs to shard K of N.
+fn in_shard(path: &str, (k, n): (u64, u64)) -> bool {
+    tripline::finding::stable_hash(&[path]) % n == k - 1
 }
 
 #[derive(Args)]
@@ -193,6 +222,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => rules(args),
         Command::Explain { id } => explain(&id),
         Command::Init { path, force } => init(&path, force),
+        Command::Merge { reports, output } => merge(&reports, output.as_deref()),
         Command::Lsp => tripline::lsp::serve_stdio()
             .map(|_| EXIT_CLEAN)
             .map_err(|e| e.to_string()),
@@ -297,10 +327,14 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     .with_config(&config)
     .map_err(|e| format!("invalid config: {e}"))?
     .require_suppression_reason(args.require_suppression_reason);
-    let baseline = match &args.baseline {
+    let mut baseline = match &args.baseline {
         Some(p) => Some(Baseline::load(p).map_err(|e| e.to_string())?),
         None => None,
     };
+    if let (Some(b), Some(shard)) = (&mut baseline, args.shard) {
+        // Entries of other shards' files are neither known nor fixed here.
+        b.findings.retain(|e| in_shard(&e.path, shard));
+    }
 
     if args.verbose {
         match &config_path {
@@ -347,6 +381,11 @@ fn check(args: CheckArgs) -> Result<u8, String> {
             },
         )
         .map_err(|e| e.to_string())?;
+        let mut discovered = discovered;
+        if let Some(shard) = args.shard {
+            discovered.files.retain(|c| in_shard(&c.display, shard));
+            discovered.errors.retain(|e| in_shard(&e.display, shard));
+        }
         // A progress bar on a terminal for long human-format runs; never in machine formats,
         // which may be read from the same terminal.
         let show = matches!(args.format, OutputFormat::Human)
@@ -560,6 +599,51 @@ fn init(path: &Path, force: bool) -> Result<u8, String> {
     std::fs::write(path, STARTER_CONFIG)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     eprintln!("wrote {}", path.display());
+    Ok(EXIT_CLEAN)
+}
+
+fn merge(paths: &[PathBuf], output: Option<&Path>) -> Result<u8, String> {
+    use tripline::report::{json, sarif};
+    let mut values = Vec::new();
+    for p in paths {
+        let text =
+            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        let v: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not a JSON report: {e}", p.display()))?;
+        values.push((p, v));
+    }
+    let is_sarif = |v: &serde_json::Value| v.get("runs").is_some();
+    let mut buffer = Vec::new();
+    if values.iter().all(|(_, v)| is_sarif(v)) {
+        let merged = sarif::merge(values.into_iter().map(|(_, v)| v).collect())
+            .expect("at least one report");
+        sarif::write_value(&mut buffer, &merged).map_err(|e| e.to_string())?;
+    } else if values
+        .iter()
+        .all(|(_, v)| v.get("schema_version").is_some())
+    {
+        let mut docs = Vec::new();
+        for (p, v) in values {
+            docs.push(
+                serde_json::from_value(v)
+                    .map_err(|e| format!("{}: not a tripline JSON report: {e}", p.display()))?,
+            );
+        }
+        json::write_document(&mut buffer, &json::merge(docs)).map_err(|e| e.to_string())?;
+    } else {
+        return Err(
+            "merge takes reports of one kind: all `--format json` or all `--format sarif`".into(),
+        );
+    }
+    match output {
+        Some(p) => {
+            std::fs::write(p, &buffer).map_err(|e| format!("cannot write {}: {e}", p.display()))?
+        }
+        None => io::stdout()
+            .lock()
+            .write_all(&buffer)
+            .map_err(|e| e.to_string())?,
+    }
     Ok(EXIT_CLEAN)
 }
 

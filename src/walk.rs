@@ -146,7 +146,7 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, Glo
     let found = Mutex::new(Discovered::default());
     for root in roots {
         // A file named explicitly is always a candidate, whatever its extension.
-        if root.is_file() || !root.exists() {
+        if !root.is_dir() {
             found.lock().unwrap().files.push(Candidate {
                 display: display_path(root),
                 path: root.clone(),

@@ -1,89 +1,107 @@
 //! `--format json`: one JSON document per run. The schema is documented in
 //! `docs/json-format.md`; `schema_version` changes only when a field changes meaning or is
-//! removed.
+//! removed. The types read back too, which is how `tripline merge` combines shard reports into
+//! exactly the document a single run writes.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Summary;
+use crate::baseline::BaselineStats;
 use crate::engine::FileReport;
 use crate::finding::{Finding, Severity};
 use crate::policy;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Serialize)]
-struct Document<'a> {
-    schema_version: u32,
-    tool: Tool,
-    summary: SummaryOut,
-    findings: Vec<FindingOut<'a>>,
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub summary: SummaryOut,
+    pub findings: Vec<FindingOut>,
 }
 
-#[derive(Serialize)]
-struct Tool {
-    name: &'static str,
-    version: &'static str,
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
 }
 
-#[derive(Serialize)]
-struct SummaryOut {
-    files: usize,
-    templates: usize,
-    skipped: usize,
-    failed: usize,
-    findings: usize,
-    by_severity: std::collections::BTreeMap<&'static str, usize>,
-    suppressed: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    baseline: Option<crate::baseline::BaselineStats>,
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryOut {
+    pub files: usize,
+    pub templates: usize,
+    pub skipped: usize,
+    pub failed: usize,
+    pub findings: usize,
+    pub by_severity: BTreeMap<String, usize>,
+    pub suppressed: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineStats>,
 }
 
-#[derive(Serialize)]
-pub(crate) struct FindingOut<'a> {
-    policy: &'a str,
-    family: &'static str,
-    severity: Severity,
-    title: &'static str,
-    path: &'a str,
-    line: u32,
-    column: u32,
-    end_line: u32,
-    end_column: u32,
-    resource: Option<&'a str>,
-    message: &'a str,
-    snippet: String,
-    fingerprint: &'a str,
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FindingOut {
+    pub policy: String,
+    pub family: String,
+    pub severity: Severity,
+    pub title: String,
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub resource: Option<String>,
+    pub message: String,
+    pub snippet: String,
+    pub fingerprint: String,
 }
 
-impl<'a> FindingOut<'a> {
-    pub(crate) fn new(f: &'a Finding) -> FindingOut<'a> {
+impl FindingOut {
+    pub fn new(f: &Finding) -> FindingOut {
         let meta = policy::meta(f.policy);
         FindingOut {
-            policy: f.policy,
-            family: meta.map_or("engine", |m| m.family.as_str()),
+            policy: f.policy.to_string(),
+            family: meta.map_or("engine", |m| m.family.as_str()).to_string(),
             severity: f.severity,
-            title: meta.map_or("", |m| m.title),
-            path: &f.path,
+            title: meta.map_or("", |m| m.title).to_string(),
+            path: f.path.clone(),
             line: f.start.line,
             column: f.start.column,
             end_line: f.end.line,
             end_column: f.end.column,
-            resource: f.resource.as_deref(),
-            message: &f.message,
+            resource: f.resource.clone(),
+            message: f.message.clone(),
             snippet: f.excerpt.lines(f.start.line, f.end.line.max(f.start.line)),
-            fingerprint: &f.fingerprint,
+            fingerprint: f.fingerprint.clone(),
         }
+    }
+
+    /// The order of a run's findings: path, position, policy, message.
+    pub fn sort_key(&self) -> (&str, u32, u32, &str, &str) {
+        (
+            &self.path,
+            self.line,
+            self.column,
+            &self.policy,
+            &self.message,
+        )
     }
 }
 
-pub fn write(out: &mut dyn Write, reports: &[FileReport], summary: &Summary) -> io::Result<()> {
-    let doc = Document {
+pub fn document(reports: &[FileReport], summary: &Summary) -> Document {
+    Document {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
-            name: "tripline",
-            version: env!("CARGO_PKG_VERSION"),
+            name: "tripline".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
         },
         summary: SummaryOut {
             files: summary.files,
@@ -94,13 +112,55 @@ pub fn write(out: &mut dyn Write, reports: &[FileReport], summary: &Summary) -> 
             by_severity: Severity::ALL
                 .iter()
                 .zip(summary.by_severity)
-                .map(|(s, n)| (s.as_str(), n))
+                .map(|(s, n)| (s.as_str().to_string(), n))
                 .collect(),
             suppressed: summary.suppressed,
             baseline: summary.baseline,
         },
         findings: super::findings(reports).map(FindingOut::new).collect(),
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    }
+}
+
+pub fn write_document(out: &mut dyn Write, doc: &Document) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, doc)?;
     writeln!(out)
+}
+
+pub fn write(out: &mut dyn Write, reports: &[FileReport], summary: &Summary) -> io::Result<()> {
+    write_document(out, &document(reports, summary))
+}
+
+/// Combine the JSON reports of shards into the report of one run over all of them.
+pub fn merge(docs: Vec<Document>) -> Document {
+    let mut summary = SummaryOut::default();
+    let mut findings = Vec::new();
+    let mut baseline: Option<BaselineStats> = None;
+    for d in docs {
+        summary.files += d.summary.files;
+        summary.templates += d.summary.templates;
+        summary.skipped += d.summary.skipped;
+        summary.failed += d.summary.failed;
+        summary.findings += d.summary.findings;
+        summary.suppressed += d.summary.suppressed;
+        for (k, v) in d.summary.by_severity {
+            *summary.by_severity.entry(k).or_insert(0) += v;
+        }
+        if let Some(b) = d.summary.baseline {
+            let acc = baseline.get_or_insert_with(BaselineStats::default);
+            acc.known += b.known;
+            acc.fixed += b.fixed;
+        }
+        findings.extend(d.findings);
+    }
+    summary.baseline = baseline;
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Document {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "tripline".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        summary,
+        findings,
+    }
 }

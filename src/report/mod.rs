@@ -6,7 +6,7 @@
 
 pub mod github;
 mod human;
-mod json;
+pub mod json;
 pub mod junit;
 mod parseable;
 pub mod sarif;

@@ -133,3 +133,58 @@ pub fn write(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &document(reports))?;
     writeln!(out)
 }
+
+/// Percent-decode a SARIF artifact URI back to the path it was made from (for ordering).
+fn decode(uri: &str) -> String {
+    let bytes = uri.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = uri
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn result_key(r: &Value) -> (String, u64, u64, String, String) {
+    let loc = &r["locations"][0]["physicalLocation"];
+    (
+        decode(loc["artifactLocation"]["uri"].as_str().unwrap_or("")),
+        loc["region"]["startLine"].as_u64().unwrap_or(0),
+        loc["region"]["startColumn"].as_u64().unwrap_or(0),
+        r["ruleId"].as_str().unwrap_or("").to_string(),
+        r["message"]["text"].as_str().unwrap_or("").to_string(),
+    )
+}
+
+/// Combine the SARIF reports of shards into the report of one run over all of them.
+pub fn merge(docs: Vec<Value>) -> Option<Value> {
+    let mut iter = docs.into_iter();
+    let mut base = iter.next()?;
+    let mut results: Vec<Value> = base["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for d in iter {
+        if let Some(r) = d["runs"][0]["results"].as_array() {
+            results.extend(r.iter().cloned());
+        }
+    }
+    results.sort_by_key(result_key);
+    base["runs"][0]["results"] = Value::Array(results);
+    Some(base)
+}
+
+pub fn write_value(out: &mut dyn Write, doc: &Value) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, doc)?;
+    writeln!(out)
+}
