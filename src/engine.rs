@@ -130,7 +130,8 @@ impl FileReport {
 
 /// The configured policy engine. Cheap to share across threads.
 pub struct Engine {
-    policies: Vec<&'static dyn Policy>,
+    /// Every built-in policy with its metadata (looked up once, not per file).
+    policies: Vec<(&'static dyn Policy, &'static policy::PolicyMeta)>,
     settings: PolicySettings,
     selection: Selection,
     options: EngineOptions,
@@ -168,7 +169,10 @@ pub fn quiet_panics_during_checks() {
 impl Engine {
     pub fn new(settings: PolicySettings, selection: Selection, options: EngineOptions) -> Engine {
         Engine {
-            policies: policy::rules::builtin().to_vec(),
+            policies: policy::rules::builtin()
+                .iter()
+                .map(|p| (*p, p.meta()))
+                .collect(),
             settings,
             selection,
             options,
@@ -227,8 +231,8 @@ impl Engine {
     pub fn policies(&self) -> Vec<&'static dyn Policy> {
         self.policies
             .iter()
-            .copied()
-            .filter(|p| self.selection.enables(p.meta()))
+            .filter(|(_, m)| self.selection.enables(m))
+            .map(|(p, _)| *p)
             .collect()
     }
 
@@ -444,9 +448,12 @@ impl Engine {
         if !self.options.parse_only {
             let template = Template::new(format, &parsed.root);
             let documents = OnceCell::new();
-            for p in self.policies.iter().filter(|p| selection.enables(p.meta())) {
-                let mut cx = Context::new(&template, &self.settings, &documents, p.id(), &mut raws);
+            let statements = OnceCell::new();
+            for (p, _) in self.policies.iter().filter(|(_, m)| selection.enables(m)) {
+                let mut cx =
+                    Context::new(&template, &self.settings, &documents, &statements, p.id());
                 p.check(&mut cx);
+                raws.extend(cx.into_findings());
             }
             let enabled = |m: &policy::PolicyMeta| selection.enables(m);
             checked.suppressed = suppress::apply_inline(

@@ -82,7 +82,12 @@ include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
 
 /// The metadata of a policy or engine diagnostic by ID.
 pub fn meta(id: &str) -> Option<&'static PolicyMeta> {
-    CATALOG.iter().find(|m| m.id.eq_ignore_ascii_case(id))
+    // The catalog is sorted by ID (build.rs): exact IDs, the common case on hot paths, are a
+    // binary search; other spellings fall back to a case-insensitive scan.
+    match CATALOG.binary_search_by(|m| m.id.cmp(id)) {
+        Ok(i) => Some(&CATALOG[i]),
+        Err(_) => CATALOG.iter().find(|m| m.id.eq_ignore_ascii_case(id)),
+    }
 }
 
 /// Whether a pattern names a policy: an ID, an ID prefix (`LOG`) or a family (`logging`).
@@ -149,8 +154,9 @@ pub struct Context<'t, 'a> {
     pub template: &'t Template<'a>,
     pub settings: &'t PolicySettings,
     documents: &'t OnceCell<Vec<iam::PolicyDocument<'a>>>,
+    statements: &'t OnceCell<Vec<Vec<iam::Statement<'t>>>>,
     current: &'static str,
-    out: &'t mut Vec<RawFinding>,
+    out: Vec<RawFinding>,
 }
 
 impl<'t, 'a> Context<'t, 'a> {
@@ -158,16 +164,36 @@ impl<'t, 'a> Context<'t, 'a> {
         template: &'t Template<'a>,
         settings: &'t PolicySettings,
         documents: &'t OnceCell<Vec<iam::PolicyDocument<'a>>>,
+        statements: &'t OnceCell<Vec<Vec<iam::Statement<'t>>>>,
         current: &'static str,
-        out: &'t mut Vec<RawFinding>,
     ) -> Context<'t, 'a> {
         Context {
             template,
             settings,
             documents,
+            statements,
             current,
-            out,
+            out: Vec::new(),
         }
+    }
+
+    /// What the policy reported.
+    pub fn into_findings(self) -> Vec<RawFinding> {
+        self.out
+    }
+
+    /// The statements of document `index` of [`Context::documents`], read once per template
+    /// however many policies ask.
+    pub fn statements(&self, index: usize) -> &'t [iam::Statement<'t>] {
+        let template = self.template;
+        let documents = self.documents();
+        let all = self.statements.get_or_init(|| {
+            documents
+                .iter()
+                .map(|d| iam::statements(template, d.root()))
+                .collect()
+        });
+        &all[index]
     }
 
     /// The IAM policy documents of the template (identity, trust, resource policies, SCPs).

@@ -33,7 +33,7 @@ impl Policy for Det008 {
             "aws_s3_bucket_policy",
             "aws_s3_bucket",
         ];
-        for doc in cx.documents() {
+        for (di, doc) in cx.documents().iter().enumerate() {
             if doc.kind != DocKind::Resource {
                 continue;
             }
@@ -49,7 +49,7 @@ impl Policy for Det008 {
             }) else {
                 continue;
             };
-            for st in iam::statements(t, doc.root()) {
+            for st in cx.statements(di) {
                 if st.effect != Some(iam::Effect::Allow) || st.has_condition() {
                     continue;
                 }

@@ -2,7 +2,7 @@
 //! `aws:RequestedRegion`.
 
 use super::support::{SCP_TYPES, requested_region_conditions, scp_mentions_regions};
-use crate::policy::iam::{self, DocKind, Effect};
+use crate::policy::iam::{DocKind, Effect};
 use crate::policy::{Context, Policy};
 
 pub struct Reg006;
@@ -17,12 +17,12 @@ impl Policy for Reg006 {
             return;
         }
         let t = cx.template;
-        for doc in cx.documents() {
+        for (di, doc) in cx.documents().iter().enumerate() {
             let r = &t.resources[doc.resource];
             if doc.kind != DocKind::ServiceControl || !SCP_TYPES.contains(&r.rtype) {
                 continue;
             }
-            let statements = iam::statements(t, doc.root());
+            let statements = cx.statements(di);
             let mentions_condition = statements
                 .iter()
                 .any(|st| !requested_region_conditions(t, st).is_empty());

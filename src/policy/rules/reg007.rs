@@ -16,16 +16,16 @@ impl Policy for Reg007 {
             return;
         };
         let t = cx.template;
-        for doc in cx.documents() {
+        for (di, doc) in cx.documents().iter().enumerate() {
             let r = &t.resources[doc.resource];
             if doc.kind != DocKind::ServiceControl || !SCP_TYPES.contains(&r.rtype) {
                 continue;
             }
-            for st in iam::statements(t, doc.root()) {
+            for st in cx.statements(di) {
                 if st.effect != Some(Effect::Deny) {
                     continue;
                 }
-                for c in requested_region_conditions(t, &st) {
+                for c in requested_region_conditions(t, st) {
                     if !c.operator.to_ascii_lowercase().starts_with("stringnot")
                         || c.regions.is_empty()
                     {

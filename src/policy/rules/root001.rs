@@ -13,7 +13,7 @@ impl Policy for Root001 {
 
     fn check(&self, cx: &mut Context<'_, '_>) {
         let t = cx.template;
-        for doc in cx.documents() {
+        for (di, doc) in cx.documents().iter().enumerate() {
             if !matches!(doc.kind, DocKind::Trust | DocKind::Resource) {
                 continue;
             }
@@ -23,8 +23,8 @@ impl Policy for Root001 {
             } else {
                 "resource policy"
             };
-            let statements = iam::statements(t, doc.root());
-            for st in &statements {
+            let statements = cx.statements(di);
+            for st in statements {
                 if st.effect != Some(iam::Effect::Allow) || st.has_condition() {
                     continue;
                 }

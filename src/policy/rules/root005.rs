@@ -2,7 +2,7 @@
 
 use super::support::partial_texts;
 use super::support::{attached_to_users, grants_full_admin, is_admin_managed_policy};
-use crate::policy::iam::{self, DocKind};
+use crate::policy::iam::DocKind;
 use crate::policy::{Context, Policy};
 
 pub struct Root005;
@@ -14,13 +14,13 @@ impl Policy for Root005 {
 
     fn check(&self, cx: &mut Context<'_, '_>) {
         let t = cx.template;
-        for doc in cx.documents() {
+        for (di, doc) in cx.documents().iter().enumerate() {
             let r = &t.resources[doc.resource];
             if doc.kind != DocKind::Identity || !attached_to_users(t, r) {
                 continue;
             }
-            for st in iam::statements(t, doc.root()) {
-                if grants_full_admin(&st) {
+            for st in cx.statements(di) {
+                if grants_full_admin(st) {
                     cx.report(
                         r,
                         st.actions.span,

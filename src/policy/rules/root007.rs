@@ -1,7 +1,7 @@
 //! ROOT007: a role trusts a web-identity (OIDC) provider without limiting which identities of it
 //! may assume the role.
 
-use crate::policy::iam::{self, DocKind, Effect};
+use crate::policy::iam::{DocKind, Effect};
 use crate::policy::{Context, Policy};
 
 pub struct Root007;
@@ -17,12 +17,12 @@ impl Policy for Root007 {
 
     fn check(&self, cx: &mut Context<'_, '_>) {
         let t = cx.template;
-        for doc in cx.documents() {
+        for (di, doc) in cx.documents().iter().enumerate() {
             if doc.kind != DocKind::Trust {
                 continue;
             }
             let r = &t.resources[doc.resource];
-            for st in iam::statements(t, doc.root()) {
+            for st in cx.statements(di) {
                 if st.effect != Some(Effect::Allow) || !st.allows("sts:AssumeRoleWithWebIdentity") {
                     continue;
                 }

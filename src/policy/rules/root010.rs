@@ -2,7 +2,7 @@
 //! access.
 
 use super::support::{attached_to_users, grants_full_admin};
-use crate::policy::iam::{self, DocKind};
+use crate::policy::iam::DocKind;
 use crate::policy::{Context, Policy};
 
 pub struct Root010;
@@ -14,14 +14,14 @@ impl Policy for Root010 {
 
     fn check(&self, cx: &mut Context<'_, '_>) {
         let t = cx.template;
-        for doc in cx.documents() {
+        for (di, doc) in cx.documents().iter().enumerate() {
             let r = &t.resources[doc.resource];
             // Users are ROOT005's, with a stronger message; SCPs allow-lists are not grants.
             if doc.kind != DocKind::Identity || attached_to_users(t, r) {
                 continue;
             }
-            for st in iam::statements(t, doc.root()) {
-                if grants_full_admin(&st) {
+            for st in cx.statements(di) {
+                if grants_full_admin(st) {
                     let how = if st.not_action {
                         "all actions but a NotAction list"
                     } else {

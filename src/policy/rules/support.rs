@@ -691,15 +691,15 @@ pub struct GrantCheck<'s> {
 pub fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
     use crate::policy::iam::{self, DocKind};
     let t = cx.template;
-    for doc in cx.documents() {
+    for (di, doc) in cx.documents().iter().enumerate() {
         let wanted = doc.kind == DocKind::Identity
             || (check.include_scps && doc.kind == DocKind::ServiceControl);
         if !wanted {
             continue;
         }
         let r = &t.resources[doc.resource];
-        let statements = iam::statements(t, doc.root());
-        for st in &statements {
+        let statements = cx.statements(di);
+        for st in statements {
             if check.all_resources_only && !st.all_resources() {
                 continue;
             }
