@@ -55,6 +55,12 @@ enum Command {
         /// Write the merged report to this file instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Lowest severity that makes the exit code 1, as for `check`.
+        #[arg(long, value_enum, value_name = "SEVERITY", default_value = "low")]
+        fail_on: SeverityArg,
+        /// Exit 0 even when the merged report has findings (errors still exit 2).
+        #[arg(long)]
+        exit_zero: bool,
     },
     /// Write a commented starter tripline.toml.
     Init {
@@ -222,7 +228,12 @@ fn main() -> ExitCode {
         Command::Rules(args) => rules(args),
         Command::Explain { id } => explain(&id),
         Command::Init { path, force } => init(&path, force),
-        Command::Merge { reports, output } => merge(&reports, output.as_deref()),
+        Command::Merge {
+            reports,
+            output,
+            fail_on,
+            exit_zero,
+        } => merge(&reports, output.as_deref(), fail_on.into(), exit_zero),
         Command::Lsp => tripline::lsp::serve_stdio()
             .map(|_| EXIT_CLEAN)
             .map_err(|e| e.to_string()),
@@ -602,7 +613,14 @@ fn init(path: &Path, force: bool) -> Result<u8, String> {
     Ok(EXIT_CLEAN)
 }
 
-fn merge(paths: &[PathBuf], output: Option<&Path>) -> Result<u8, String> {
+/// `tripline merge`: the exit code is the one a single run would have had, so the final job of
+/// a sharded pipeline can fail the build.
+fn merge(
+    paths: &[PathBuf],
+    output: Option<&Path>,
+    fail_on: Severity,
+    exit_zero: bool,
+) -> Result<u8, String> {
     use tripline::report::{json, sarif};
     let mut values = Vec::new();
     for p in paths {
@@ -614,9 +632,11 @@ fn merge(paths: &[PathBuf], output: Option<&Path>) -> Result<u8, String> {
     }
     let is_sarif = |v: &serde_json::Value| v.get("runs").is_some();
     let mut buffer = Vec::new();
+    let failing: usize;
     if values.iter().all(|(_, v)| is_sarif(v)) {
         let merged = sarif::merge(values.into_iter().map(|(_, v)| v).collect())
             .expect("at least one report");
+        failing = sarif::severities(&merged).filter(|s| *s >= fail_on).count();
         sarif::write_value(&mut buffer, &merged).map_err(|e| e.to_string())?;
     } else if values
         .iter()
@@ -629,7 +649,13 @@ fn merge(paths: &[PathBuf], output: Option<&Path>) -> Result<u8, String> {
                     .map_err(|e| format!("{}: not a tripline JSON report: {e}", p.display()))?,
             );
         }
-        json::write_document(&mut buffer, &json::merge(docs)).map_err(|e| e.to_string())?;
+        let merged = json::merge(docs);
+        failing = merged
+            .findings
+            .iter()
+            .filter(|f| f.severity >= fail_on)
+            .count();
+        json::write_document(&mut buffer, &merged).map_err(|e| e.to_string())?;
     } else {
         return Err(
             "merge takes reports of one kind: all `--format json` or all `--format sarif`".into(),
@@ -644,7 +670,11 @@ fn merge(paths: &[PathBuf], output: Option<&Path>) -> Result<u8, String> {
             .write_all(&buffer)
             .map_err(|e| e.to_string())?,
     }
-    Ok(EXIT_CLEAN)
+    Ok(if !exit_zero && failing > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
 }
 
 fn verbose_summary(reports: &[FileReport]) {

@@ -223,12 +223,48 @@ fn shards_merge_into_the_single_run_report() {
             parts.push(write(dir.path(), &format!("{k}.{format}"), &part));
         }
         let merged = tripline().arg("merge").args(&parts).output().unwrap();
-        assert_eq!(merged.status.code(), Some(0));
+        // The fixtures fail, so the merged report fails the build as the single run does.
+        assert_eq!(merged.status.code(), Some(1));
         assert!(
             merged.stdout == whole,
             "merged {format} differs from the single run"
         );
+        // --fail-on and --exit-zero work as they do for `check`.
+        let at = |fail_on: &str| {
+            let check = tripline()
+                .args(["check", "--format", format, "--fail-on", fail_on])
+                .arg(fixtures())
+                .output()
+                .unwrap()
+                .status
+                .code();
+            let merge = tripline()
+                .args(["merge", "--fail-on", fail_on])
+                .args(&parts)
+                .output()
+                .unwrap()
+                .status
+                .code();
+            assert_eq!(merge, check, "merge --fail-on {fail_on} ({format})");
+        };
+        for s in ["low", "medium", "high", "critical"] {
+            at(s);
+        }
+        tripline()
+            .args(["merge", "--exit-zero"])
+            .args(&parts)
+            .assert()
+            .code(0);
     }
+    // A report that is neither kind is an error naming the file.
+    let dir = TempDir::new().unwrap();
+    let bogus = write(dir.path(), "bogus.json", b"[1, 2]");
+    tripline()
+        .arg("merge")
+        .arg(&bogus)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("merge takes reports of one kind"));
     tripline()
         .args(["check", "--shard", "4/3"])
         .arg(fixtures())

@@ -184,6 +184,27 @@ pub fn merge(docs: Vec<Value>) -> Option<Value> {
     Some(base)
 }
 
+/// The severities of a SARIF report's results, read from the `severity` property tripline
+/// writes (a result without it counts by its level: error is high, warning medium, else low).
+pub fn severities(doc: &Value) -> impl Iterator<Item = Severity> + '_ {
+    doc["runs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|run| run["results"].as_array())
+        .flatten()
+        .map(|r| {
+            r["properties"]["severity"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(match r["level"].as_str() {
+                    Some("error") => Severity::High,
+                    Some("warning") => Severity::Medium,
+                    _ => Severity::Low,
+                })
+        })
+}
+
 pub fn write_value(out: &mut dyn Write, doc: &Value) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, doc)?;
     writeln!(out)
