@@ -1,4 +1,5 @@
-//! `tripline.toml`: project settings, found by walking up from the checked path.
+//! `tripline.toml`: project settings. Which config governs which file is decided in
+//! [`crate::project`]: the nearest one at or above the file.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -43,6 +43,20 @@ impl Default for EngineOptions {
     }
 }
 
+/// Settings given on the command line, which take precedence over every config file.
+#[derive(Clone, Debug, Default)]
+pub struct Flags {
+    pub allowed_regions: Option<Vec<String>>,
+    /// Replaces the config's `select` when not empty.
+    pub select: Vec<String>,
+    /// Added to the config's `ignore`.
+    pub ignore: Vec<String>,
+    /// Replaces the config's `fail_on`.
+    pub fail_on: Option<Severity>,
+    pub require_suppression_reason: bool,
+    pub options: EngineOptions,
+}
+
 /// Which policies run and how their findings are graded.
 #[derive(Clone, Debug, Default)]
 pub struct Selection {
@@ -183,25 +197,52 @@ impl Engine {
         }
     }
 
-    /// An engine configured by a config file alone (what the language server uses; the command
-    /// line layers its flags over the same settings).
+    /// An engine configured by a config file alone (what the language server uses).
     pub fn from_config(config: &Config, options: EngineOptions) -> Result<Engine, GlobError> {
-        Engine::new(
-            PolicySettings {
-                allowed_regions: config.allowed_regions.clone(),
+        Engine::layered(
+            config,
+            &Flags {
+                options,
+                ..Flags::default()
             },
-            Selection {
-                select: config.select.clone(),
-                ignore: config.ignore.clone(),
-                severity: config
-                    .severity
-                    .iter()
-                    .map(|(k, v)| (k.to_ascii_uppercase(), *v))
-                    .collect(),
-            },
-            options,
         )
-        .with_config(config)
+    }
+
+    /// An engine for the files a config governs, with command-line flags layered over it: a
+    /// flag's region list and selection replace the config's, ignores add up.
+    pub fn layered(config: &Config, flags: &Flags) -> Result<Engine, GlobError> {
+        let allowed_regions = flags
+            .allowed_regions
+            .clone()
+            .or_else(|| config.allowed_regions.clone())
+            .map(|v| {
+                v.into_iter()
+                    .map(|r| r.trim().to_string())
+                    .filter(|r| !r.is_empty())
+                    .collect()
+            });
+        let mut select = if flags.select.is_empty() {
+            config.select.clone()
+        } else {
+            flags.select.clone()
+        };
+        select.retain(|s| !s.is_empty());
+        let selection = Selection {
+            select,
+            ignore: config.ignore.iter().chain(&flags.ignore).cloned().collect(),
+            severity: config
+                .severity
+                .iter()
+                .map(|(k, v)| (k.to_ascii_uppercase(), *v))
+                .collect(),
+        };
+        Ok(Engine::new(
+            PolicySettings { allowed_regions },
+            selection,
+            flags.options.clone(),
+        )
+        .with_config(config)?
+        .require_suppression_reason(flags.require_suppression_reason))
     }
 
     /// Take path overrides and suppression rules from a config file.
@@ -225,6 +266,10 @@ impl Engine {
     pub fn require_suppression_reason(mut self, yes: bool) -> Engine {
         self.require_reason |= yes;
         self
+    }
+
+    pub fn requires_suppression_reason(&self) -> bool {
+        self.require_reason
     }
 
     /// The policies the base selection enables (overrides may change it per file).

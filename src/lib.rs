@@ -15,6 +15,7 @@ pub mod lsp;
 pub mod model;
 pub mod parse;
 pub mod policy;
+pub mod project;
 pub mod report;
 pub mod source;
 pub mod suppress;
@@ -38,9 +39,21 @@ pub fn run_with_progress(
     walk_errors: &[WalkError],
     tick: &(dyn Fn() + Sync),
 ) -> Vec<FileReport> {
+    let files: Vec<(&Candidate, &Engine)> = files.iter().map(|c| (c, engine)).collect();
+    let errors: Vec<(&WalkError, &Engine)> = walk_errors.iter().map(|e| (e, engine)).collect();
+    run_each(&files, &errors, tick)
+}
+
+/// Check each file with its own engine (the one of the config that governs it), in parallel;
+/// the reports come back sorted by path.
+pub fn run_each<'e>(
+    files: &[(&Candidate, &'e Engine)],
+    walk_errors: &[(&WalkError, &'e Engine)],
+    tick: &(dyn Fn() + Sync),
+) -> Vec<FileReport> {
     let mut reports: Vec<FileReport> = files
         .par_iter()
-        .map(|c| {
+        .map(|(c, engine)| {
             let r = engine.check_path(&c.path, &c.display);
             tick();
             r
@@ -49,7 +62,7 @@ pub fn run_with_progress(
     reports.extend(
         walk_errors
             .iter()
-            .map(|e| engine.io_failure(&e.display, e.message.clone())),
+            .map(|(e, engine)| engine.io_failure(&e.display, e.message.clone())),
     );
     reports.sort_by(|a, b| a.path.cmp(&b.path));
     reports

@@ -3,17 +3,20 @@
 //! Exit codes (stable): 0 no findings at or above `--fail-on`; 1 findings at or above it;
 //! 2 usage, configuration or internal error.
 
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tripline::baseline::Baseline;
 use tripline::config::Config;
-use tripline::engine::{Engine, EngineOptions, FileReport, Outcome, Selection, Skip};
+use tripline::engine::{Engine, EngineOptions, FileReport, Flags, Outcome, Skip};
 use tripline::finding::Severity;
-use tripline::policy::{self, PolicySettings};
+use tripline::policy;
+use tripline::project::{ConfigChoice, Project, Scope};
 use tripline::report::{self, HumanOptions, Summary};
 use tripline::walk::{self, WalkOptions};
 
@@ -264,20 +267,37 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         }
     }
 
-    let config_path = if args.no_config {
-        None
+    for s in args.select.iter().chain(&args.ignore) {
+        if !policy::pattern_is_known(s) {
+            return Err(format!(
+                "unknown policy, prefix or family `{s}` in --select/--ignore"
+            ));
+        }
+    }
+    let choice = if args.no_config {
+        ConfigChoice::Nothing
     } else if let Some(c) = &args.config {
-        Some(c.clone())
-    } else if reads_stdin {
-        Config::discover(Path::new(args.stdin_filename.as_deref().unwrap_or(".")))
-            .or_else(|| Config::discover(Path::new(".")))
+        // Read now, so that a missing or invalid file is an error even when no file is checked.
+        Config::load(c).map_err(|e| e.to_string())?;
+        ConfigChoice::File(c.clone())
     } else {
-        Config::discover(&paths[0])
+        ConfigChoice::Discover
     };
-    let config = match &config_path {
-        Some(p) => Config::load(p).map_err(|e| e.to_string())?,
-        None => Config::default(),
-    };
+    let project = Arc::new(Project::new(
+        choice,
+        Flags {
+            allowed_regions: args.allowed_regions.clone(),
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+            fail_on: args.fail_on.map(Severity::from),
+            require_suppression_reason: args.require_suppression_reason,
+            options: EngineOptions {
+                max_file_size: args.max_file_size,
+                parse_only: args.parse_only,
+                ..EngineOptions::default()
+            },
+        },
+    ));
 
     let threads = args.threads.unwrap_or(0);
     if threads > 0 {
@@ -287,57 +307,6 @@ fn check(args: CheckArgs) -> Result<u8, String> {
             .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
     }
 
-    let allowed_regions = args
-        .allowed_regions
-        .clone()
-        .or(config.allowed_regions.clone())
-        .map(|v| {
-            v.into_iter()
-                .map(|r| r.trim().to_string())
-                .filter(|r| !r.is_empty())
-                .collect::<Vec<_>>()
-        });
-    let mut selection = Selection {
-        select: if args.select.is_empty() {
-            config.select.clone()
-        } else {
-            args.select.clone()
-        },
-        ignore: config.ignore.iter().chain(&args.ignore).cloned().collect(),
-        severity: config
-            .severity
-            .iter()
-            .map(|(k, v)| (k.to_ascii_uppercase(), *v))
-            .collect(),
-    };
-    for s in selection.select.iter().chain(&selection.ignore) {
-        if !policy::pattern_is_known(s) {
-            return Err(format!(
-                "unknown policy, prefix or family `{s}` in --select/--ignore"
-            ));
-        }
-    }
-    selection.select.retain(|s| !s.is_empty());
-    let fail_on: Severity = args
-        .fail_on
-        .map(Severity::from)
-        .or(config.fail_on)
-        .unwrap_or(Severity::Low);
-
-    let engine = Engine::new(
-        PolicySettings {
-            allowed_regions: allowed_regions.clone(),
-        },
-        selection,
-        EngineOptions {
-            max_file_size: args.max_file_size,
-            parse_only: args.parse_only,
-            ..EngineOptions::default()
-        },
-    )
-    .with_config(&config)
-    .map_err(|e| format!("invalid config: {e}"))?
-    .require_suppression_reason(args.require_suppression_reason);
     let mut baseline = match &args.baseline {
         Some(p) => Some(Baseline::load(p).map_err(|e| e.to_string())?),
         None => None,
@@ -347,64 +316,90 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         b.findings.retain(|e| in_shard(&e.path, shard));
     }
 
-    if args.verbose {
-        match &config_path {
-            Some(p) => eprintln!("config: {}", p.display()),
-            None => eprintln!("config: none"),
-        }
-        match &allowed_regions {
-            Some(r) => eprintln!("allowed regions: {}", r.join(", ")),
-            None => eprintln!(
-                "region policies are off: no allowed regions configured (--allowed-regions or \
-                 allowed_regions in tripline.toml)"
-            ),
-        }
-        eprintln!("policies: {}", engine.policies().len());
-    }
-
+    // Each report's scope (the config that governed it), by path.
+    let mut scope_of: HashMap<String, usize> = HashMap::new();
     let reports: Vec<FileReport> = if reads_stdin {
         let mut bytes = Vec::new();
         io::stdin()
             .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
         let name = args.stdin_filename.as_deref().unwrap_or("<stdin>");
-        vec![engine.check_bytes(name, &bytes)]
+        let (i, scope) = match &args.stdin_filename {
+            Some(n) => project.scope_for_file(Path::new(n)),
+            None => project.scope_for_dir(Path::new(".")),
+        };
+        config_errors(&project)?;
+        scope_of.insert(name.to_string(), i);
+        if args.verbose {
+            verbose_scopes(&project, &scope_of);
+        }
+        vec![scope.engine.check_bytes(name, &bytes)]
     } else {
-        let discovered = walk::discover(
+        // Resolve the roots' configs first: an invalid one stops the run before any work.
+        for p in &paths {
+            if p.is_dir() {
+                project.scope_for_dir(p);
+            } else {
+                project.scope_for_file(p);
+            }
+        }
+        config_errors(&project)?;
+        let filter: walk::PathFilter = {
+            let project = project.clone();
+            Arc::new(move |path: &Path, is_dir: bool| {
+                let parent = path.parent().unwrap_or(Path::new(""));
+                let (_, scope) = project.scope_for_dir(parent);
+                !scope.has_globs()
+                    || scope.admits(&project.absolute(path), &walk::display_path(path), is_dir)
+            })
+        };
+        let mut discovered = walk::discover_filtered(
             &paths,
             &WalkOptions {
-                include: config
-                    .include
-                    .iter()
-                    .chain(&args.include)
-                    .cloned()
-                    .collect(),
-                exclude: config
-                    .exclude
-                    .iter()
-                    .chain(&args.exclude)
-                    .cloned()
-                    .collect(),
+                include: args.include.clone(),
+                exclude: args.exclude.clone(),
                 hidden: args.hidden,
                 respect_ignore_files: !args.no_ignore,
                 follow_links: args.follow_links,
                 threads,
             },
+            Some(filter),
         )
         .map_err(|e| e.to_string())?;
-        let mut discovered = discovered;
         if let Some(shard) = args.shard {
             discovered.files.retain(|c| in_shard(&c.display, shard));
             discovered.errors.retain(|e| in_shard(&e.display, shard));
+        }
+        let files: Vec<(&walk::Candidate, Arc<Scope>)> = discovered
+            .files
+            .iter()
+            .map(|c| {
+                let (i, scope) = project.scope_for_file(&c.path);
+                scope_of.insert(c.display.clone(), i);
+                (c, scope)
+            })
+            .collect();
+        let errors: Vec<(&walk::WalkError, Arc<Scope>)> = discovered
+            .errors
+            .iter()
+            .map(|e| {
+                let (i, scope) = project.scope_for_file(Path::new(&e.display));
+                scope_of.insert(e.display.clone(), i);
+                (e, scope)
+            })
+            .collect();
+        config_errors(&project)?;
+        if args.verbose {
+            verbose_scopes(&project, &scope_of);
         }
         // A progress bar on a terminal for long human-format runs; never in machine formats,
         // which may be read from the same terminal.
         let show = matches!(args.format, OutputFormat::Human)
             && !args.quiet
             && io::stderr().is_terminal()
-            && discovered.files.len() >= 200;
+            && files.len() >= 200;
         let bar = if show {
-            let bar = indicatif::ProgressBar::new(discovered.files.len() as u64);
+            let bar = indicatif::ProgressBar::new(files.len() as u64);
             bar.set_style(
                 indicatif::ProgressStyle::with_template(
                     "{spinner} {pos}/{len} files {wide_bar} {eta}",
@@ -415,20 +410,29 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         } else {
             indicatif::ProgressBar::hidden()
         };
-        let reports =
-            tripline::run_with_progress(&engine, &discovered.files, &discovered.errors, &|| {
-                bar.inc(1)
-            });
+        let files: Vec<(&walk::Candidate, &Engine)> =
+            files.iter().map(|(c, s)| (*c, &s.engine)).collect();
+        let errors: Vec<(&walk::WalkError, &Engine)> =
+            errors.iter().map(|(e, s)| (*e, &s.engine)).collect();
+        let reports = tripline::run_each(&files, &errors, &|| bar.inc(1));
         bar.finish_and_clear();
         reports
     };
+    let scopes = project.scopes();
 
     let mut reports = reports;
-    if !args.parse_only
-        && let Some(report) =
-            stale_config_suppressions(&engine, &config, &reports, args.require_suppression_reason)
-    {
-        reports.push(report);
+    if !args.parse_only {
+        for (i, scope) in scopes.iter().enumerate() {
+            let governed: Vec<&FileReport> = reports
+                .iter()
+                .filter(|r| scope_of.get(&r.path) == Some(&i))
+                .collect();
+            if let Some(report) = stale_config_suppressions(scope, &governed) {
+                scope_of.insert(report.path.clone(), i);
+                reports.push(report);
+            }
+        }
+        reports.sort_by(|a, b| a.path.cmp(&b.path));
     }
     if let Some(path) = &args.write_baseline {
         Baseline::from_reports(&reports)
@@ -477,7 +481,17 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         }
     }
 
-    Ok(if !args.exit_zero && summary.at_least(fail_on) > 0 {
+    // Each file fails the run by the threshold of the config that governs it.
+    let failing = reports
+        .iter()
+        .map(|r| {
+            let fail_on = scope_of
+                .get(&r.path)
+                .map_or(Severity::Low, |&i| scopes[i].fail_on);
+            r.findings.iter().filter(|f| f.severity >= fail_on).count()
+        })
+        .sum::<usize>();
+    Ok(if !args.exit_zero && failing > 0 {
         EXIT_FINDINGS
     } else {
         EXIT_CLEAN
@@ -487,15 +501,12 @@ fn check(args: CheckArgs) -> Result<u8, String> {
 /// Findings about the config's own `[[suppress]]` rules: patterns that suppressed nothing in
 /// files they applied to (SUPP001), and rules without a reason when reasons are required
 /// (SUPP002).
-fn stale_config_suppressions(
-    engine: &Engine,
-    config: &Config,
-    reports: &[FileReport],
-    require_reason: bool,
-) -> Option<FileReport> {
+fn stale_config_suppressions(scope: &Scope, reports: &[&FileReport]) -> Option<FileReport> {
     use tripline::policy::RawFinding;
     use tripline::source::Span;
-    let source = config.source.as_ref()?;
+    let engine = &scope.engine;
+    let require_reason = engine.requires_suppression_reason();
+    let source = scope.config.source.as_ref()?;
     let used: std::collections::HashSet<(usize, usize)> = reports
         .iter()
         .flat_map(|r| r.used_rules.iter().copied())
@@ -556,7 +567,8 @@ fn stale_config_suppressions(
     Some(report)
 }
 
-const STARTER_CONFIG: &str = r#"# tripline.toml: settings for `tripline check`, found by walking up from the checked path.
+const STARTER_CONFIG: &str = r#"# tripline.toml: settings for `tripline check` and `tripline lsp`. Each file is checked under
+# the nearest tripline.toml at or above it (configs do not inherit from each other).
 # Every key is optional; unknown keys are an error.
 
 # Regions infrastructure may run in. Turns the region policies (REG*) on; without it they are off.
@@ -565,7 +577,8 @@ const STARTER_CONFIG: &str = r#"# tripline.toml: settings for `tripline check`, 
 # Lowest severity that makes `tripline check` exit 1: low, medium, high or critical.
 # fail_on = "low"
 
-# Files to check and to skip (globs; a glob without "/" matches a name at any depth).
+# Files to check and to skip (globs relative to this file; a glob without "/" matches a name
+# at any depth).
 # include = ["infra/**"]
 # exclude = ["vendor", "*.generated.yaml"]
 
@@ -675,6 +688,41 @@ fn merge(
     } else {
         EXIT_CLEAN
     })
+}
+
+/// Configs that could not be read or are invalid end the run (exit 2), all of them named.
+fn config_errors(project: &Project) -> Result<(), String> {
+    let errors = project.take_errors();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\nerror: "))
+}
+
+/// With --verbose: which configs govern how many files, and their region lists.
+fn verbose_scopes(project: &Project, scope_of: &HashMap<String, usize>) {
+    for (i, scope) in project.scopes().iter().enumerate() {
+        let files = scope_of.values().filter(|&&j| j == i).count();
+        if files == 0 {
+            continue;
+        }
+        let config = scope
+            .config_path()
+            .map_or("none".to_string(), |p| p.display().to_string());
+        eprintln!("config: {config} ({files} files)");
+        match &scope.engine.settings().allowed_regions {
+            Some(r) => eprintln!("  allowed regions: {}", r.join(", ")),
+            None => eprintln!(
+                "  region policies are off: no allowed regions configured (--allowed-regions or \
+                 allowed_regions in tripline.toml)"
+            ),
+        }
+        eprintln!("  policies: {}", scope.engine.policies().len());
+    }
 }
 
 fn verbose_summary(reports: &[FileReport]) {

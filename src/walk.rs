@@ -6,7 +6,7 @@
 //! checking so that output never depends on thread scheduling.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ignore::{WalkBuilder, WalkState};
@@ -139,8 +139,22 @@ fn has_template_extension(path: &Path) -> bool {
     })
 }
 
+/// Decides whether the walk keeps a path (as walked) that is a directory (`true`) or a file.
+pub type PathFilter = Arc<dyn Fn(&Path, bool) -> bool + Send + Sync>;
+
 /// Collect the files under `roots`, sorted and without duplicates.
 pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, GlobError> {
+    discover_filtered(roots, opts, None)
+}
+
+/// [`discover`], also asking `filter` about every directory and file below the roots (the
+/// roots themselves, and files named explicitly, are always kept). This is how each config's
+/// `include`/`exclude` apply to the subtree it governs.
+pub fn discover_filtered(
+    roots: &[PathBuf],
+    opts: &WalkOptions,
+    filter: Option<PathFilter>,
+) -> Result<Discovered, GlobError> {
     let include = Globs::new(&opts.include)?;
     let exclude = Globs::new(&opts.exclude)?;
     let found = Mutex::new(Discovered::default());
@@ -178,8 +192,16 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, Glo
         {
             let exclude = exclude.clone();
             let relative = relative.clone();
+            let filter = filter.clone();
             builder.filter_entry(move |e| {
-                exclude.is_empty() || !exclude.is_match(&relative(e.path()))
+                if e.depth() == 0 {
+                    return true;
+                }
+                if !exclude.is_empty() && exclude.is_match(&relative(e.path())) {
+                    return false;
+                }
+                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+                filter.as_ref().is_none_or(|f| f(e.path(), is_dir))
             });
         }
         builder.build_parallel().run(|| {

@@ -367,3 +367,100 @@ fn rules_and_explain_document_the_policies() {
         );
     tripline().args(["explain", "XYZ999"]).assert().code(2);
 }
+
+#[test]
+fn each_file_is_governed_by_its_nearest_config() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    // The repository's config fails on everything and skips infra/legacy (relative to itself,
+    // whichever directory the run starts from); team-b has its own that ignores logging.
+    write(
+        root,
+        "tripline.toml",
+        b"exclude = [\"infra/legacy\"]\n[[overrides]]\npaths = [\"infra/quiet/**\"]\nignore = [\"LOG001\"]\n",
+    );
+    write(root, "infra/app.yaml", FAILING_TRAIL.as_bytes());
+    write(root, "infra/legacy/old.yaml", FAILING_TRAIL.as_bytes());
+    write(root, "infra/quiet/q.yaml", FAILING_TRAIL.as_bytes());
+    write(root, "team-b/tripline.toml", b"ignore = [\"logging\"]\n");
+    write(root, "team-b/stack.yaml", FAILING_TRAIL.as_bytes());
+    let findings = |args: &[&Path]| -> Vec<String> {
+        let out = tripline()
+            .args(["check", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        json_of(&out.stdout)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let path = Path::new(f["path"].as_str().unwrap());
+                let relative = path.strip_prefix(root).unwrap().to_string_lossy();
+                format!(
+                    "{} {}",
+                    relative.replace('\\', "/"),
+                    f["policy"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let expected = vec!["infra/app.yaml LOG001".to_string()];
+    // From the top, from infra/ (the exclude is relative to the config, not to infra/), and
+    // with both subtrees named: the same files, each under its own config.
+    assert_eq!(findings(&[root]), expected);
+    assert_eq!(findings(&[&root.join("infra")]), expected);
+    assert_eq!(
+        findings(&[&root.join("team-b"), &root.join("infra")]),
+        expected
+    );
+    // team-b's config governs team-b even when named alone.
+    tripline()
+        .arg("check")
+        .arg(root.join("team-b"))
+        .assert()
+        .code(0);
+    // --config makes one config govern everything; --no-config none.
+    let all = tripline()
+        .args(["check", "--format", "json", "--config"])
+        .arg(root.join("team-b/tripline.toml"))
+        .arg(root)
+        .output()
+        .unwrap();
+    assert_eq!(all.status.code(), Some(0), "logging ignored everywhere");
+    assert_eq!(json_of(&all.stdout)["summary"]["templates"], 4);
+    let none = tripline()
+        .args(["check", "--format", "json", "--no-config"])
+        .arg(root)
+        .output()
+        .unwrap();
+    assert_eq!(json_of(&none.stdout)["summary"]["findings"], 4);
+    // A broken config below the root stops the run with its name.
+    write(root, "team-b/tripline.toml", b"ignroe = [\"logging\"]\n");
+    tripline().arg("check").arg(root).assert().code(2).stderr(
+        predicate::str::contains("team-b")
+            .and(predicate::str::contains("tripline.toml"))
+            .and(predicate::str::contains("ignroe")),
+    );
+}
+
+#[test]
+fn the_threshold_of_each_config_applies_to_its_files() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    // LOG001 (IsLogging: false) is high; a subtree that fails only on critical passes.
+    write(root, "tripline.toml", b"fail_on = \"critical\"\n");
+    write(root, "a/t.yaml", FAILING_TRAIL.as_bytes());
+    tripline().arg("check").arg(root).assert().code(0);
+    write(root, "b/tripline.toml", b"fail_on = \"low\"\n");
+    write(root, "b/t.yaml", FAILING_TRAIL.as_bytes());
+    tripline().arg("check").arg(root).assert().code(1);
+    tripline().arg("check").arg(root.join("a")).assert().code(0);
+    // The flag overrides every config.
+    tripline()
+        .args(["check", "--fail-on", "critical"])
+        .arg(root)
+        .assert()
+        .code(0);
+}
