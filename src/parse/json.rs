@@ -246,12 +246,13 @@ impl<'a> JsonParser<'a> {
             }
             Some(i) => {
                 let at = self.pos + i;
+                // Whatever ends the run, the text before it must hold no control character.
+                if let Some(bad) = self.bytes[self.pos..at].iter().position(|&b| b < 0x20) {
+                    self.pos += bad;
+                    return Err(self.error("control character in string"));
+                }
                 match self.bytes[at] {
                     b'"' => {
-                        if let Some(bad) = self.bytes[self.pos..at].iter().position(|&b| b < 0x20) {
-                            self.pos += bad;
-                            return Err(self.error("control character in string"));
-                        }
                         self.pos = at + 1;
                         return Ok(Cow::Borrowed(&self.text[start..at]));
                     }
@@ -383,6 +384,16 @@ mod tests {
         assert!(load("[1] x").is_err());
         assert!(load("\"\\ud800\"").is_err());
         assert!(load("").is_err());
+    }
+
+    #[test]
+    fn control_characters_in_strings_are_errors_wherever_they_are() {
+        // Found by fuzzing: a control character before an escape slipped through the fast path.
+        for text in ["[\"a\u{15}b\"]", "[\"a\u{15}\\\"b\"]", "[\"x\\n\u{1}\"]", "[\"a\tb\"]"] {
+            let err = load(text).unwrap_err();
+            assert!(err.message.contains("control character"), "{text:?}: {}", err.message);
+            assert_eq!(err.span.start as usize, text.find(|c: char| c < ' ').unwrap());
+        }
     }
 
     #[test]
