@@ -427,7 +427,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
                 .iter()
                 .filter(|r| scope_of.get(&r.path) == Some(&i))
                 .collect();
-            if let Some(report) = stale_config_suppressions(scope, &governed) {
+            if let Some(report) = stale_config_suppressions(scope, &governed, args.shard) {
                 scope_of.insert(report.path.clone(), i);
                 reports.push(report);
             }
@@ -501,12 +501,28 @@ fn check(args: CheckArgs) -> Result<u8, String> {
 /// Findings about the config's own `[[suppress]]` rules: patterns that suppressed nothing in
 /// files they applied to (SUPP001), and rules without a reason when reasons are required
 /// (SUPP002).
-fn stale_config_suppressions(scope: &Scope, reports: &[&FileReport]) -> Option<FileReport> {
+///
+/// Under `--shard`, a shard sees only some of the files a rule applies to, so it cannot tell
+/// that a rule suppresses nothing anywhere: SUPP001 needs an unsharded run. SUPP002 depends on
+/// the config alone and is reported by the one shard the config's path falls in, so that the
+/// merged report has it once, as a single run would.
+fn stale_config_suppressions(
+    scope: &Scope,
+    reports: &[&FileReport],
+    shard: Option<(u64, u64)>,
+) -> Option<FileReport> {
     use tripline::policy::RawFinding;
     use tripline::source::Span;
     let engine = &scope.engine;
-    let require_reason = engine.requires_suppression_reason();
     let source = scope.config.source.as_ref()?;
+    // Reported relative to the working directory, like the templates.
+    let display = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| source.path.strip_prefix(cwd).ok().map(walk::display_path))
+        .unwrap_or_else(|| walk::display_path(&source.path));
+    let report_stale = shard.is_none();
+    let require_reason =
+        engine.requires_suppression_reason() && shard.is_none_or(|s| in_shard(&display, s));
     let used: std::collections::HashSet<(usize, usize)> = reports
         .iter()
         .flat_map(|r| r.used_rules.iter().copied())
@@ -517,12 +533,12 @@ fn stale_config_suppressions(scope: &Scope, reports: &[&FileReport]) -> Option<F
         .collect();
     let mut raws = Vec::new();
     for (i, rule) in engine.rules().iter().enumerate() {
-        if !seen.contains(&i) {
-            continue;
-        }
         let enabled = |m: &policy::PolicyMeta| engine.may_enable(m);
         for (j, (pattern, span)) in rule.patterns.iter().enumerate() {
-            if !used.contains(&(i, j)) && tripline::suppress::pattern_selects_any(pattern, &enabled)
+            if report_stale
+                && seen.contains(&i)
+                && !used.contains(&(i, j))
+                && tripline::suppress::pattern_selects_any(pattern, &enabled)
             {
                 raws.push(RawFinding {
                     policy: "SUPP001",
@@ -547,11 +563,6 @@ fn stale_config_suppressions(scope: &Scope, reports: &[&FileReport]) -> Option<F
     if raws.is_empty() {
         return None;
     }
-    // Reported relative to the working directory, like the templates.
-    let display = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| source.path.strip_prefix(cwd).ok().map(walk::display_path))
-        .unwrap_or_else(|| walk::display_path(&source.path));
     let mut report = FileReport {
         path: display.clone(),
         outcome: Outcome::Config,

@@ -137,6 +137,44 @@ reason = "no detectors here"
     );
     let (code, doc) = findings(dir.path(), &["--select", "LOG009,DET005,SUPP", "other"]);
     assert_eq!(code, 0, "{doc}");
+
+    // Shards: none can know that a rule is stale everywhere, so SUPP001 waits for an unsharded
+    // run; a rule without a reason is reported by exactly one shard.
+    let mut per_shard = Vec::new();
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let (_, doc) = findings(
+            dir.path(),
+            &[
+                "--select",
+                "LOG009,DET005,SUPP",
+                "--require-suppression-reason",
+                "--shard",
+                &shard,
+            ],
+        );
+        per_shard.extend(ids(&doc).into_iter().filter(|id| id.contains("SUPP")));
+    }
+    assert!(per_shard.is_empty(), "{per_shard:?}");
+    write(
+        dir.path(),
+        "tripline.toml",
+        "[[suppress]]\npaths = [\"tf/*.tf.json\"]\nignore = [\"LOG009\"]\n",
+    );
+    let mut per_shard = Vec::new();
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let args = [
+            "--select",
+            "LOG009,SUPP",
+            "--require-suppression-reason",
+            "--shard",
+            &shard,
+        ];
+        let (_, doc) = findings(dir.path(), &args);
+        per_shard.extend(ids(&doc).into_iter().filter(|id| id.contains("SUPP")));
+    }
+    assert_eq!(per_shard, ["tripline.toml:3 SUPP002"]);
 }
 
 #[test]

@@ -389,10 +389,22 @@ mod tests {
     #[test]
     fn control_characters_in_strings_are_errors_wherever_they_are() {
         // Found by fuzzing: a control character before an escape slipped through the fast path.
-        for text in ["[\"a\u{15}b\"]", "[\"a\u{15}\\\"b\"]", "[\"x\\n\u{1}\"]", "[\"a\tb\"]"] {
+        for text in [
+            "[\"a\u{15}b\"]",
+            "[\"a\u{15}\\\"b\"]",
+            "[\"x\\n\u{1}\"]",
+            "[\"a\tb\"]",
+        ] {
             let err = load(text).unwrap_err();
-            assert!(err.message.contains("control character"), "{text:?}: {}", err.message);
-            assert_eq!(err.span.start as usize, text.find(|c: char| c < ' ').unwrap());
+            assert!(
+                err.message.contains("control character"),
+                "{text:?}: {}",
+                err.message
+            );
+            assert_eq!(
+                err.span.start as usize,
+                text.find(|c: char| c < ' ').unwrap()
+            );
         }
     }
 
