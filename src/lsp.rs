@@ -48,12 +48,11 @@ pub fn serve(connection: &Connection) -> Result<(), LspError> {
         },
         "positionEncoding": "utf-16",
     });
-    let init = connection.initialize(capabilities)?;
-    let root = workspace_root(&init);
+    connection.initialize(capabilities)?;
     let mut server = Server {
-        root,
         engines: HashMap::new(),
         documents: HashMap::new(),
+        messages: Vec::new(),
     };
     for msg in &connection.receiver {
         match msg {
@@ -70,6 +69,10 @@ pub fn serve(connection: &Connection) -> Result<(), LspError> {
             }
             Message::Notification(n) => {
                 if let Some(publish) = server.handle(&n) {
+                    // A config problem is shown once, before the diagnostics it affects.
+                    for message in server.messages.drain(..) {
+                        send(connection, Message::Notification(message))?;
+                    }
                     send(connection, Message::Notification(publish))?;
                 }
             }
@@ -87,11 +90,13 @@ fn send(connection: &Connection, msg: Message) -> Result<(), LspError> {
 }
 
 struct Server {
-    root: Option<PathBuf>,
-    /// Engines by config file (`None`: no config found).
-    engines: HashMap<Option<PathBuf>, Arc<Engine>>,
+    /// Engines by config file (`None`: no config found), with the config text they were built
+    /// from: a config edited while the editor runs is read again on the next check.
+    engines: HashMap<Option<PathBuf>, (String, Arc<Engine>)>,
     /// Open documents: URI → text.
     documents: HashMap<String, String>,
+    /// Notifications to send before the next diagnostics (`window/showMessage`).
+    messages: Vec<Notification>,
 }
 
 impl Server {
@@ -130,32 +135,48 @@ impl Server {
         Some(publish(&uri, diagnostics))
     }
 
+    /// The engine of the config that governs `path` (the nearest one, as for `check`). A
+    /// config that cannot be read or is invalid is reported to the user once per version of
+    /// its text, and the document is checked with the defaults meanwhile.
     fn engine_for(&mut self, path: Option<&Path>) -> Arc<Engine> {
         let config_path = path.and_then(Config::discover);
-        if let Some(e) = self.engines.get(&config_path) {
-            return e.clone();
+        let text = match &config_path {
+            Some(p) => std::fs::read_to_string(p).unwrap_or_default(),
+            None => String::new(),
+        };
+        if let Some((seen, engine)) = self.engines.get(&config_path)
+            && *seen == text
+        {
+            return engine.clone();
         }
-        let config = config_path
-            .as_deref()
-            .and_then(|p| Config::load(p).ok())
-            .unwrap_or_default();
-        let engine = Engine::from_config(&config, EngineOptions::default())
-            .or_else(|_| Engine::from_config(&Config::default(), EngineOptions::default()))
-            .expect("the default configuration is valid");
+        let loaded = match &config_path {
+            Some(p) => Config::load(p).map_err(|e| e.to_string()).and_then(|c| {
+                Engine::from_config(&c, EngineOptions::default())
+                    .map_err(|e| format!("invalid config {}: {e}", p.display()))
+            }),
+            None => Engine::from_config(&Config::default(), EngineOptions::default())
+                .map_err(|e| e.to_string()),
+        };
+        let engine = loaded.unwrap_or_else(|message| {
+            self.messages.push(Notification::new(
+                "window/showMessage".to_string(),
+                json!({"type": 1, "message": format!("tripline: {message}; checking with the default settings")}),
+            ));
+            Engine::from_config(&Config::default(), EngineOptions::default())
+                .expect("the default configuration is valid")
+        });
         let engine = Arc::new(engine);
-        self.engines.insert(config_path, engine.clone());
+        self.engines.insert(config_path, (text, engine.clone()));
         engine
     }
 
     fn diagnose(&mut self, uri: &str, text: &str) -> Vec<Value> {
         let path = file_path(uri);
-        let display = match (&path, &self.root) {
-            (Some(p), Some(root)) => p
-                .strip_prefix(root)
-                .map(crate::walk::display_path)
-                .unwrap_or_else(|_| crate::walk::display_path(p)),
-            (Some(p), None) => crate::walk::display_path(p),
-            (None, _) => uri.rsplit('/').next().unwrap_or(uri).to_string(),
+        // The absolute path: config globs (overrides, suppressions) are matched against it
+        // relative to the config's directory, whatever the server's working directory is.
+        let display = match &path {
+            Some(p) => crate::walk::display_path(p),
+            None => uri.rsplit('/').next().unwrap_or(uri).to_string(),
         };
         let engine = self.engine_for(path.as_deref());
         let report = engine.check_bytes(&display, text.as_bytes());
@@ -201,20 +222,6 @@ pub fn utf16_position(text: &str, index: &LineIndex, offset: usize) -> Value {
     let start = index.line_start(line);
     let character: usize = text[start..offset].chars().map(char::len_utf16).sum();
     json!({"line": line, "character": character})
-}
-
-/// The workspace root from `initialize` (`rootUri`, or the first workspace folder).
-fn workspace_root(init: &Value) -> Option<PathBuf> {
-    init.get("rootUri")
-        .and_then(Value::as_str)
-        .or_else(|| {
-            init.get("workspaceFolders")?
-                .as_array()?
-                .first()?
-                .get("uri")?
-                .as_str()
-        })
-        .and_then(file_path)
 }
 
 /// The local path of a `file:` URI, percent-decoded.

@@ -170,3 +170,78 @@ fn publishes_diagnostics_with_ranges_and_clears_them() {
     let status = c.child.wait().unwrap();
     assert!(status.success());
 }
+
+fn codes(diags: &Value) -> Vec<String> {
+    diags["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn follows_config_edits_and_reports_broken_configs() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let config = root.join("infra/tripline.toml");
+    std::fs::create_dir_all(root.join("infra/legacy")).unwrap();
+    // An override relative to the config's directory, while the server runs elsewhere.
+    std::fs::write(
+        &config,
+        "select = [\"LOG001\", \"LOG002\"]\n[[overrides]]\npaths = [\"legacy/**\"]\nignore = [\"LOG001\"]\n",
+    )
+    .unwrap();
+    let doc = root.join("infra/legacy/trail.yaml");
+    let text = "Resources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: false\n      IsMultiRegionTrail: true\n      EnableLogFileValidation: false\n      S3BucketName: logs\n";
+    let elsewhere = tempfile::TempDir::new().unwrap();
+    let mut c = Client::start(elsewhere.path());
+    c.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "processId": null, "rootUri": uri(&root), "capabilities": {}}}),
+    );
+    c.expect(&|m| m["id"] == 1);
+    c.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    let change = |c: &mut Client, version: u32| {
+        c.send(
+            json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": uri(&doc), "version": version},
+            "contentChanges": [{"text": text}]}}),
+        );
+        c.expect(&|m| m["method"] == "textDocument/publishDiagnostics")
+    };
+    c.send(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+        "uri": uri(&doc), "languageId": "yaml", "version": 1, "text": text}}}),
+    );
+    let diags = c.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    assert_eq!(codes(&diags), ["LOG002"], "the override applies");
+
+    // The config is edited while the editor runs: the next check uses it.
+    std::fs::write(&config, "select = [\"LOG001\"]\n").unwrap();
+    assert_eq!(codes(&change(&mut c, 2)), ["LOG001", "LOG001"]);
+
+    // A broken config is shown to the user, naming the file and the key, and the document is
+    // checked with the defaults meanwhile.
+    std::fs::write(&config, "selcet = [\"LOG001\"]\n").unwrap();
+    c.send(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": uri(&doc), "version": 3},
+        "contentChanges": [{"text": text}]}}),
+    );
+    let shown = c.expect(&|m| m["method"] == "window/showMessage");
+    let message = shown["params"]["message"].as_str().unwrap();
+    assert_eq!(shown["params"]["type"], 1);
+    assert!(
+        message.contains("infra/tripline.toml") && message.contains("selcet"),
+        "{message}"
+    );
+    let diags = c.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    assert!(codes(&diags).contains(&"LOG001".to_string()));
+    assert!(codes(&diags).contains(&"LOG004".to_string()));
+
+    c.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null}));
+    c.expect(&|m| m["id"] == 2);
+    c.send(json!({"jsonrpc": "2.0", "method": "exit", "params": null}));
+    assert!(c.child.wait().unwrap().success());
+}
