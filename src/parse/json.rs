@@ -316,7 +316,12 @@ impl<'a> JsonParser<'a> {
     }
 
     fn hex4(&mut self) -> Result<u32, ParseError> {
-        let Some(hex) = self.text.get(self.pos..self.pos + 4) else {
+        // `from_str_radix` alone would take a sign (`\\u+041`): check the digits first.
+        let Some(hex) = self
+            .text
+            .get(self.pos..self.pos + 4)
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+        else {
             return Err(self.error("expected four hex digits after \\u"));
         };
         let v = u32::from_str_radix(hex, 16)
@@ -383,6 +388,9 @@ mod tests {
         assert!(load("[01]").is_err());
         assert!(load("[1] x").is_err());
         assert!(load("\"\\ud800\"").is_err());
+        // Found by fuzzing: a sign is not a hex digit.
+        assert!(load("\"\\u+041\"").is_err());
+        assert!(load("\"\\u-041\"").is_err());
         assert!(load("").is_err());
     }
 
