@@ -4,7 +4,7 @@
 //! by path and fingerprint, and fingerprints ignore line numbers, so edits elsewhere in a file do
 //! not turn old findings into new ones.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,18 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
     pub message: String,
+}
+
+impl Entry {
+    pub fn of(f: &crate::finding::Finding) -> Entry {
+        Entry {
+            path: f.path.clone(),
+            fingerprint: f.fingerprint.clone(),
+            policy: f.policy.to_string(),
+            resource: f.resource.clone(),
+            message: f.message.clone(),
+        }
+    }
 }
 
 /// What applying a baseline did.
@@ -63,15 +75,11 @@ pub enum BaselineError {
 impl Baseline {
     /// The findings of a run, sorted.
     pub fn from_reports(reports: &[FileReport]) -> Baseline {
-        let mut findings: Vec<Entry> = crate::report::findings(reports)
-            .map(|f| Entry {
-                path: f.path.clone(),
-                fingerprint: f.fingerprint.clone(),
-                policy: f.policy.to_string(),
-                resource: f.resource.clone(),
-                message: f.message.clone(),
-            })
-            .collect();
+        Baseline::from_entries(crate::report::findings(reports).map(Entry::of).collect())
+    }
+
+    /// A baseline of these entries (sorted here).
+    pub fn from_entries(mut findings: Vec<Entry>) -> Baseline {
         findings.sort();
         Baseline {
             version: BASELINE_VERSION,
@@ -112,29 +120,60 @@ impl Baseline {
 
     /// Remove known findings from the reports; count known and fixed.
     pub fn apply(&self, reports: &mut [FileReport]) -> BaselineStats {
-        let known: HashSet<(&str, &str)> = self
-            .findings
-            .iter()
-            .map(|e| (e.path.as_str(), e.fingerprint.as_str()))
-            .collect();
-        let mut seen: HashSet<(String, String)> = HashSet::new();
-        let mut stats = BaselineStats::default();
+        let mut filter = self.filter();
         for r in reports.iter_mut() {
-            r.findings.retain(|f| {
-                if known.contains(&(f.path.as_str(), f.fingerprint.as_str())) {
-                    seen.insert((f.path.clone(), f.fingerprint.clone()));
-                    stats.known += 1;
-                    false
-                } else {
-                    true
-                }
-            });
+            filter.apply(r);
         }
-        stats.fixed = self
-            .findings
-            .iter()
-            .filter(|e| !seen.contains(&(e.path.clone(), e.fingerprint.clone())))
-            .count();
-        stats
+        filter.stats()
+    }
+
+    /// A filter for reports that come one at a time.
+    pub fn filter(&self) -> BaselineFilter<'_> {
+        BaselineFilter {
+            known: self
+                .findings
+                .iter()
+                .enumerate()
+                .fold(HashMap::new(), |mut m, (i, e)| {
+                    m.entry((e.path.as_str(), e.fingerprint.as_str()))
+                        .or_insert_with(Vec::new)
+                        .push(i);
+                    m
+                }),
+            seen: vec![false; self.findings.len()],
+            known_count: 0,
+        }
+    }
+}
+
+/// Removes a baseline's findings from reports as they come, and counts.
+pub struct BaselineFilter<'a> {
+    /// (path, fingerprint) → entry indexes (identical findings may repeat).
+    known: HashMap<(&'a str, &'a str), Vec<usize>>,
+    seen: Vec<bool>,
+    known_count: usize,
+}
+
+impl BaselineFilter<'_> {
+    pub fn apply(&mut self, report: &mut FileReport) {
+        report.findings.retain(|f| {
+            match self.known.get(&(f.path.as_str(), f.fingerprint.as_str())) {
+                Some(entries) => {
+                    for &i in entries {
+                        self.seen[i] = true;
+                    }
+                    self.known_count += 1;
+                    false
+                }
+                None => true,
+            }
+        });
+    }
+
+    pub fn stats(&self) -> BaselineStats {
+        BaselineStats {
+            known: self.known_count,
+            fixed: self.seen.iter().filter(|s| !**s).count(),
+        }
     }
 }

@@ -26,6 +26,28 @@ use rayon::prelude::*;
 use engine::{Engine, FileReport};
 use walk::{Candidate, WalkError};
 
+/// Files are checked in windows of this many, in parallel within a window; reports leave in
+/// path order as each window completes. Large enough that threads rarely wait at a window's
+/// end, small enough that the reports held at once stay a few megabytes.
+pub const WINDOW: usize = 1024;
+
+/// One unit of work: a file to check, or a path the walk could not enter (an IO001 report).
+#[derive(Clone, Copy, Debug)]
+pub enum Work<'a> {
+    File(&'a Candidate),
+    Unwalkable(&'a WalkError),
+}
+
+impl Work<'_> {
+    /// The path as reported.
+    pub fn display(&self) -> &str {
+        match self {
+            Work::File(c) => &c.display,
+            Work::Unwalkable(e) => &e.display,
+        }
+    }
+}
+
 /// Check the files in parallel and return their reports in the order given (sorted paths give
 /// sorted output whatever the number of threads). Walk errors become IO001 reports in order.
 pub fn run(engine: &Engine, files: &[Candidate], walk_errors: &[WalkError]) -> Vec<FileReport> {
@@ -39,31 +61,39 @@ pub fn run_with_progress(
     walk_errors: &[WalkError],
     tick: &(dyn Fn() + Sync),
 ) -> Vec<FileReport> {
-    let files: Vec<(&Candidate, &Engine)> = files.iter().map(|c| (c, engine)).collect();
-    let errors: Vec<(&WalkError, &Engine)> = walk_errors.iter().map(|e| (e, engine)).collect();
-    run_each(&files, &errors, tick)
+    let mut work: Vec<(Work<'_>, &Engine)> = files
+        .iter()
+        .map(|c| (Work::File(c), engine))
+        .chain(walk_errors.iter().map(|e| (Work::Unwalkable(e), engine)))
+        .collect();
+    work.sort_by(|a, b| a.0.display().cmp(b.0.display()));
+    let mut reports = Vec::with_capacity(work.len());
+    stream(&work, tick, &mut |r| reports.push(r));
+    reports
 }
 
-/// Check each file with its own engine (the one of the config that governs it), in parallel;
-/// the reports come back sorted by path.
-pub fn run_each<'e>(
-    files: &[(&Candidate, &'e Engine)],
-    walk_errors: &[(&WalkError, &'e Engine)],
+/// Check each unit of work with its own engine (the one of the config that governs it) and hand
+/// the reports to `sink` one by one, in the order of `work` (sort it by path for sorted output),
+/// whatever the number of threads. Only a window of reports is alive at a time.
+pub fn stream(
+    work: &[(Work<'_>, &Engine)],
     tick: &(dyn Fn() + Sync),
-) -> Vec<FileReport> {
-    let mut reports: Vec<FileReport> = files
-        .par_iter()
-        .map(|(c, engine)| {
-            let r = engine.check_path(&c.path, &c.display);
-            tick();
-            r
-        })
-        .collect();
-    reports.extend(
-        walk_errors
-            .iter()
-            .map(|(e, engine)| engine.io_failure(&e.display, e.message.clone())),
-    );
-    reports.sort_by(|a, b| a.path.cmp(&b.path));
-    reports
+    sink: &mut dyn FnMut(FileReport),
+) {
+    for window in work.chunks(WINDOW) {
+        let reports: Vec<FileReport> = window
+            .par_iter()
+            .map(|(w, engine)| {
+                let r = match w {
+                    Work::File(c) => engine.check_path(&c.path, &c.display),
+                    Work::Unwalkable(e) => engine.io_failure(&e.display, e.message.clone()),
+                };
+                tick();
+                r
+            })
+            .collect();
+        for r in reports {
+            sink(r);
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! Exit codes (stable): 0 no findings at or above `--fail-on`; 1 findings at or above it;
 //! 2 usage, configuration or internal error.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use tripline::baseline::Baseline;
+use tripline::Work;
+use tripline::baseline::{self, Baseline, BaselineFilter};
 use tripline::config::Config;
 use tripline::engine::{Engine, EngineOptions, FileReport, Flags, Outcome, Skip};
 use tripline::finding::Severity;
@@ -316,136 +317,6 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         b.findings.retain(|e| in_shard(&e.path, shard));
     }
 
-    // Each report's scope (the config that governed it), by path.
-    let mut scope_of: HashMap<String, usize> = HashMap::new();
-    let reports: Vec<FileReport> = if reads_stdin {
-        let mut bytes = Vec::new();
-        io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
-        let name = args.stdin_filename.as_deref().unwrap_or("<stdin>");
-        let (i, scope) = match &args.stdin_filename {
-            Some(n) => project.scope_for_file(Path::new(n)),
-            None => project.scope_for_dir(Path::new(".")),
-        };
-        config_errors(&project)?;
-        scope_of.insert(name.to_string(), i);
-        if args.verbose {
-            verbose_scopes(&project, &scope_of);
-        }
-        vec![scope.engine.check_bytes(name, &bytes)]
-    } else {
-        // Resolve the roots' configs first: an invalid one stops the run before any work.
-        for p in &paths {
-            if p.is_dir() {
-                project.scope_for_dir(p);
-            } else {
-                project.scope_for_file(p);
-            }
-        }
-        config_errors(&project)?;
-        let filter: walk::PathFilter = {
-            let project = project.clone();
-            Arc::new(move |path: &Path, is_dir: bool| {
-                let parent = path.parent().unwrap_or(Path::new(""));
-                let (_, scope) = project.scope_for_dir(parent);
-                !scope.has_globs()
-                    || scope.admits(&project.absolute(path), &walk::display_path(path), is_dir)
-            })
-        };
-        let mut discovered = walk::discover_filtered(
-            &paths,
-            &WalkOptions {
-                include: args.include.clone(),
-                exclude: args.exclude.clone(),
-                hidden: args.hidden,
-                respect_ignore_files: !args.no_ignore,
-                follow_links: args.follow_links,
-                threads,
-            },
-            Some(filter),
-        )
-        .map_err(|e| e.to_string())?;
-        if let Some(shard) = args.shard {
-            discovered.files.retain(|c| in_shard(&c.display, shard));
-            discovered.errors.retain(|e| in_shard(&e.display, shard));
-        }
-        let files: Vec<(&walk::Candidate, Arc<Scope>)> = discovered
-            .files
-            .iter()
-            .map(|c| {
-                let (i, scope) = project.scope_for_file(&c.path);
-                scope_of.insert(c.display.clone(), i);
-                (c, scope)
-            })
-            .collect();
-        let errors: Vec<(&walk::WalkError, Arc<Scope>)> = discovered
-            .errors
-            .iter()
-            .map(|e| {
-                let (i, scope) = project.scope_for_file(Path::new(&e.display));
-                scope_of.insert(e.display.clone(), i);
-                (e, scope)
-            })
-            .collect();
-        config_errors(&project)?;
-        if args.verbose {
-            verbose_scopes(&project, &scope_of);
-        }
-        // A progress bar on a terminal for long human-format runs; never in machine formats,
-        // which may be read from the same terminal.
-        let show = matches!(args.format, OutputFormat::Human)
-            && !args.quiet
-            && io::stderr().is_terminal()
-            && files.len() >= 200;
-        let bar = if show {
-            let bar = indicatif::ProgressBar::new(files.len() as u64);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} {pos}/{len} files {wide_bar} {eta}",
-                )
-                .expect("valid progress template"),
-            );
-            bar
-        } else {
-            indicatif::ProgressBar::hidden()
-        };
-        let files: Vec<(&walk::Candidate, &Engine)> =
-            files.iter().map(|(c, s)| (*c, &s.engine)).collect();
-        let errors: Vec<(&walk::WalkError, &Engine)> =
-            errors.iter().map(|(e, s)| (*e, &s.engine)).collect();
-        let reports = tripline::run_each(&files, &errors, &|| bar.inc(1));
-        bar.finish_and_clear();
-        reports
-    };
-    let scopes = project.scopes();
-
-    let mut reports = reports;
-    if !args.parse_only {
-        for (i, scope) in scopes.iter().enumerate() {
-            let governed: Vec<&FileReport> = reports
-                .iter()
-                .filter(|r| scope_of.get(&r.path) == Some(&i))
-                .collect();
-            if let Some(report) = stale_config_suppressions(scope, &governed, args.shard) {
-                scope_of.insert(report.path.clone(), i);
-                reports.push(report);
-            }
-        }
-        reports.sort_by(|a, b| a.path.cmp(&b.path));
-    }
-    if let Some(path) = &args.write_baseline {
-        Baseline::from_reports(&reports)
-            .write(path)
-            .map_err(|e| e.to_string())?;
-    }
-    let baseline_stats = baseline.as_ref().map(|b| b.apply(&mut reports));
-    let mut summary = Summary::of(&reports);
-    summary.baseline = baseline_stats;
-    if args.verbose {
-        verbose_summary(&reports);
-    }
-
     let format = match args.format {
         OutputFormat::Human => report::Format::Human,
         OutputFormat::Json => report::Format::Json,
@@ -464,38 +335,258 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         width: None,
         quiet: args.quiet,
     };
-    let mut buffer = Vec::new();
-    report::write(format, &mut buffer, &reports, &summary, &human)
-        .map_err(|e| format!("cannot write report: {e}"))?;
-    match &args.output {
-        Some(path) => std::fs::write(path, &buffer)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
-        None => {
-            let mut out = io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth reporting.
-            if let Err(e) = out.write_all(&buffer).and_then(|_| out.flush())
-                && e.kind() != io::ErrorKind::BrokenPipe
-            {
-                return Err(format!("cannot write report: {e}"));
+
+    if reads_stdin {
+        let mut bytes = Vec::new();
+        io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        let name = args.stdin_filename.as_deref().unwrap_or("<stdin>");
+        let (i, scope) = match &args.stdin_filename {
+            Some(n) => project.scope_for_file(Path::new(n)),
+            None => project.scope_for_dir(Path::new(".")),
+        };
+        config_errors(&project)?;
+        if args.verbose {
+            verbose_scopes(&project, &[i]);
+        }
+        let mut sink = Sink::new(&args, format, &human, baseline.as_ref(), &project)?;
+        sink.take(scope.engine.check_bytes(name, &bytes), i, scope.fail_on);
+        return sink.finish(&args, &project);
+    }
+
+    // Resolve the roots' configs first: an invalid one stops the run before any work.
+    for p in &paths {
+        if p.is_dir() {
+            project.scope_for_dir(p);
+        } else {
+            project.scope_for_file(p);
+        }
+    }
+    config_errors(&project)?;
+    let filter: walk::PathFilter = {
+        let project = project.clone();
+        Arc::new(move |path: &Path, is_dir: bool| {
+            let parent = path.parent().unwrap_or(Path::new(""));
+            let (_, scope) = project.scope_for_dir(parent);
+            !scope.has_globs()
+                || scope.admits(&project.absolute(path), &walk::display_path(path), is_dir)
+        })
+    };
+    let mut discovered = walk::discover_filtered(
+        &paths,
+        &WalkOptions {
+            include: args.include.clone(),
+            exclude: args.exclude.clone(),
+            hidden: args.hidden,
+            respect_ignore_files: !args.no_ignore,
+            follow_links: args.follow_links,
+            threads,
+        },
+        Some(filter),
+    )
+    .map_err(|e| e.to_string())?;
+    if let Some(shard) = args.shard {
+        discovered.files.retain(|c| in_shard(&c.display, shard));
+        discovered.errors.retain(|e| in_shard(&e.display, shard));
+    }
+    // Every unit of work with the scope that governs it, in path order: the order of the output.
+    let mut work: Vec<(Work<'_>, usize, Arc<Scope>)> = discovered
+        .files
+        .iter()
+        .map(|c| {
+            let (i, scope) = project.scope_for_file(&c.path);
+            (Work::File(c), i, scope)
+        })
+        .chain(discovered.errors.iter().map(|e| {
+            let (i, scope) = project.scope_for_file(Path::new(&e.display));
+            (Work::Unwalkable(e), i, scope)
+        }))
+        .collect();
+    work.sort_by(|a, b| a.0.display().cmp(b.0.display()));
+    config_errors(&project)?;
+    if args.verbose {
+        let governed: Vec<usize> = work.iter().map(|(_, i, _)| *i).collect();
+        verbose_scopes(&project, &governed);
+    }
+
+    // A progress bar on a terminal for long human-format runs; never in machine formats,
+    // which may be read from the same terminal.
+    let show = matches!(args.format, OutputFormat::Human)
+        && !args.quiet
+        && !args.verbose
+        && io::stderr().is_terminal()
+        && work.len() >= 200;
+    let bar = if show {
+        let bar = indicatif::ProgressBar::new(work.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} files {wide_bar} {eta}")
+                .expect("valid progress template"),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut sink = Sink::new(&args, format, &human, baseline.as_ref(), &project)?;
+    let engines: Vec<(Work<'_>, &Engine)> = work.iter().map(|(w, _, s)| (*w, &s.engine)).collect();
+    let mut next = 0;
+    tripline::stream(&engines, &|| bar.inc(1), &mut |report| {
+        let (_, i, scope) = &work[next];
+        next += 1;
+        bar.suspend(|| sink.take(report, *i, scope.fail_on));
+    });
+    bar.finish_and_clear();
+    sink.finish(&args, &project)
+}
+
+/// Where reports go as they come: the counts, the exit status, the baseline, the suppression
+/// bookkeeping, and the report itself.
+struct Sink<'a> {
+    reporter: Box<dyn report::Reporter>,
+    out: Box<dyn Write>,
+    /// The first error writing the report (a closed pipe is not one: `| head` is fine).
+    write_error: Option<io::Error>,
+    closed: bool,
+    summary: Summary,
+    /// Findings at or above the threshold of the config that governs their file.
+    failing: usize,
+    baseline: Option<BaselineFilter<'a>>,
+    /// Every finding, when --write-baseline asks for them.
+    entries: Option<Vec<baseline::Entry>>,
+    /// Per scope: the `[[suppress]]` patterns used and the rules seen.
+    used: HashMap<usize, HashSet<(usize, usize)>>,
+    seen: HashMap<usize, HashSet<usize>>,
+    verbose: bool,
+    skipped_binary: usize,
+    skipped_other: usize,
+}
+
+impl<'a> Sink<'a> {
+    fn new(
+        args: &CheckArgs,
+        format: report::Format,
+        human: &HumanOptions,
+        baseline: Option<&'a Baseline>,
+        _project: &Project,
+    ) -> Result<Sink<'a>, String> {
+        let out: Box<dyn Write> = match &args.output {
+            Some(path) => Box::new(io::BufWriter::new(
+                std::fs::File::create(path)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+            )),
+            None => Box::new(io::BufWriter::new(io::stdout())),
+        };
+        Ok(Sink {
+            reporter: report::reporter(format, human),
+            out,
+            write_error: None,
+            closed: false,
+            summary: Summary::default(),
+            failing: 0,
+            baseline: baseline.map(Baseline::filter),
+            entries: args.write_baseline.as_ref().map(|_| Vec::new()),
+            used: HashMap::new(),
+            seen: HashMap::new(),
+            verbose: args.verbose,
+            skipped_binary: 0,
+            skipped_other: 0,
+        })
+    }
+
+    fn take(&mut self, mut report: FileReport, scope: usize, fail_on: Severity) {
+        self.used
+            .entry(scope)
+            .or_default()
+            .extend(report.used_rules.iter().copied());
+        self.seen
+            .entry(scope)
+            .or_default()
+            .extend(report.seen_rules.iter().copied());
+        if let Some(entries) = &mut self.entries {
+            entries.extend(report.findings.iter().map(baseline::Entry::of));
+        }
+        if let Some(b) = &mut self.baseline {
+            b.apply(&mut report);
+        }
+        self.summary.add(&report);
+        self.failing += report
+            .findings
+            .iter()
+            .filter(|f| f.severity >= fail_on)
+            .count();
+        if self.verbose {
+            match report.outcome {
+                Outcome::Checked(format) => {
+                    eprintln!("checked {} ({})", report.path, format.name())
+                }
+                Outcome::Skipped(Skip::Binary) => self.skipped_binary += 1,
+                Outcome::Skipped(Skip::NotTemplate) => self.skipped_other += 1,
+                Outcome::Failed => eprintln!("failed {}", report.path),
+                Outcome::Config => {}
+            }
+        }
+        if !self.closed {
+            let result = self.reporter.file(&mut self.out, &report);
+            self.record(result);
+        }
+    }
+
+    fn record(&mut self, result: io::Result<()>) {
+        if let Err(e) = result {
+            self.closed = true;
+            if e.kind() != io::ErrorKind::BrokenPipe {
+                self.write_error.get_or_insert(e);
             }
         }
     }
 
-    // Each file fails the run by the threshold of the config that governs it.
-    let failing = reports
-        .iter()
-        .map(|r| {
-            let fail_on = scope_of
-                .get(&r.path)
-                .map_or(Severity::Low, |&i| scopes[i].fail_on);
-            r.findings.iter().filter(|f| f.severity >= fail_on).count()
+    /// The configs' own findings (known only now), the summary, and the exit code.
+    fn finish(mut self, args: &CheckArgs, project: &Project) -> Result<u8, String> {
+        if !args.parse_only {
+            let mut config_reports = Vec::new();
+            for (i, scope) in project.scopes().iter().enumerate() {
+                let used = self.used.remove(&i).unwrap_or_default();
+                let seen = self.seen.remove(&i).unwrap_or_default();
+                if let Some(report) = stale_config_suppressions(scope, &used, &seen, args.shard) {
+                    config_reports.push((report, i, scope.fail_on));
+                }
+            }
+            config_reports.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+            for (report, i, fail_on) in config_reports {
+                self.take(report, i, fail_on);
+            }
+        }
+        if let (Some(path), Some(entries)) = (&args.write_baseline, self.entries.take()) {
+            Baseline::from_entries(entries)
+                .write(path)
+                .map_err(|e| e.to_string())?;
+        }
+        self.summary.baseline = self.baseline.as_ref().map(BaselineFilter::stats);
+        if self.verbose {
+            eprintln!(
+                "skipped: {} not templates, {} binary",
+                self.skipped_other, self.skipped_binary
+            );
+        }
+        if !self.closed {
+            let result = self
+                .reporter
+                .finish(&mut self.out, &self.summary)
+                .and_then(|_| self.out.flush());
+            self.record(result);
+        }
+        if let Some(e) = self.write_error {
+            return Err(match &args.output {
+                Some(path) => format!("cannot write {}: {e}", path.display()),
+                None => format!("cannot write report: {e}"),
+            });
+        }
+        Ok(if !args.exit_zero && self.failing > 0 {
+            EXIT_FINDINGS
+        } else {
+            EXIT_CLEAN
         })
-        .sum::<usize>();
-    Ok(if !args.exit_zero && failing > 0 {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    })
+    }
 }
 
 /// Findings about the config's own `[[suppress]]` rules: patterns that suppressed nothing in
@@ -508,7 +599,8 @@ fn check(args: CheckArgs) -> Result<u8, String> {
 /// merged report has it once, as a single run would.
 fn stale_config_suppressions(
     scope: &Scope,
-    reports: &[&FileReport],
+    used: &HashSet<(usize, usize)>,
+    seen: &HashSet<usize>,
     shard: Option<(u64, u64)>,
 ) -> Option<FileReport> {
     use tripline::policy::RawFinding;
@@ -523,14 +615,6 @@ fn stale_config_suppressions(
     let report_stale = shard.is_none();
     let require_reason =
         engine.requires_suppression_reason() && shard.is_none_or(|s| in_shard(&display, s));
-    let used: std::collections::HashSet<(usize, usize)> = reports
-        .iter()
-        .flat_map(|r| r.used_rules.iter().copied())
-        .collect();
-    let seen: std::collections::HashSet<usize> = reports
-        .iter()
-        .flat_map(|r| r.seen_rules.iter().copied())
-        .collect();
     let mut raws = Vec::new();
     for (i, rule) in engine.rules().iter().enumerate() {
         let enabled = |m: &policy::PolicyMeta| engine.may_enable(m);
@@ -715,9 +799,9 @@ fn config_errors(project: &Project) -> Result<(), String> {
 }
 
 /// With --verbose: which configs govern how many files, and their region lists.
-fn verbose_scopes(project: &Project, scope_of: &HashMap<String, usize>) {
+fn verbose_scopes(project: &Project, governed: &[usize]) {
     for (i, scope) in project.scopes().iter().enumerate() {
-        let files = scope_of.values().filter(|&&j| j == i).count();
+        let files = governed.iter().filter(|&&j| j == i).count();
         if files == 0 {
             continue;
         }
@@ -734,21 +818,6 @@ fn verbose_scopes(project: &Project, scope_of: &HashMap<String, usize>) {
         }
         eprintln!("  policies: {}", scope.engine.policies().len());
     }
-}
-
-fn verbose_summary(reports: &[FileReport]) {
-    let mut binary = 0;
-    let mut other = 0;
-    for r in reports {
-        match r.outcome {
-            Outcome::Checked(format) => eprintln!("checked {} ({})", r.path, format.name()),
-            Outcome::Skipped(Skip::Binary) => binary += 1,
-            Outcome::Skipped(Skip::NotTemplate) => other += 1,
-            Outcome::Failed => eprintln!("failed {}", r.path),
-            Outcome::Config => {}
-        }
-    }
-    eprintln!("skipped: {other} not templates, {binary} binary");
 }
 
 fn rules(args: RulesArgs) -> Result<u8, String> {

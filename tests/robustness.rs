@@ -300,3 +300,50 @@ fn never_touches_the_network() {
         "output differs without a network"
     );
 }
+
+#[test]
+fn streamed_reports_across_many_windows_are_whole_and_deterministic() {
+    // More files than one window (tripline::WINDOW) so that reports leave in several batches.
+    let dir = TempDir::new().unwrap();
+    let n = tripline::WINDOW * 2 + 37;
+    for i in 0..n {
+        let body = if i % 3 == 0 {
+            "Resources:\n  B:\n    Type: AWS::S3::Bucket\n"
+        } else {
+            "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n"
+        };
+        write(
+            dir.path(),
+            &format!("d{}/t{i:05}.yaml", i % 7),
+            body.as_bytes(),
+        );
+    }
+    for format in ["json", "sarif", "junit"] {
+        let run = |threads: &str| {
+            let out = tripline()
+                .args(["check", "--no-config", "--format", format, "-j", threads])
+                .arg(dir.path())
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(1));
+            out.stdout
+        };
+        let one = run("1");
+        assert!(one == run("4"), "{format} differs between 1 and 4 threads");
+        if format == "junit" {
+            let text = String::from_utf8(one).unwrap();
+            assert_eq!(text.matches("<testsuite ").count(), n);
+            continue;
+        }
+        // The streamed document is exactly what serde writes for it, and complete.
+        let value: serde_json::Value = serde_json::from_slice(&one).unwrap();
+        let mut again = serde_json::to_vec_pretty(&value).unwrap();
+        again.push(b'\n');
+        assert!(again == one, "{format} is not serde's rendering of itself");
+        let count = match format {
+            "json" => value["findings"].as_array().unwrap().len(),
+            _ => value["runs"][0]["results"].as_array().unwrap().len(),
+        };
+        assert_eq!(count, n.div_ceil(3), "one finding (LOG009) per bucket");
+    }
+}

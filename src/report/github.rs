@@ -19,25 +19,33 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn write(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()> {
-    for f in super::findings(reports) {
-        let command = match f.severity {
-            Severity::Critical | Severity::High => "error",
-            Severity::Medium => "warning",
-            Severity::Low => "notice",
-        };
-        let title = policy::meta(f.policy).map_or("", |m| m.title);
-        writeln!(
-            out,
-            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            escape_property(&f.path),
-            f.start.line,
-            f.start.column,
-            f.end.line,
-            f.end.column,
-            escape_property(&format!("{} {title}", f.policy)),
-            escape_data(&f.message)
-        )?;
+pub struct GithubReporter;
+
+impl super::Reporter for GithubReporter {
+    fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+        for f in &report.findings {
+            let command = match f.severity {
+                Severity::Critical | Severity::High => "error",
+                Severity::Medium => "warning",
+                Severity::Low => "notice",
+            };
+            let title = policy::meta(f.policy).map_or("", |m| m.title);
+            writeln!(
+                out,
+                "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+                escape_property(&f.path),
+                f.start.line,
+                f.start.column,
+                f.end.line,
+                f.end.column,
+                escape_property(&format!("{} {title}", f.policy)),
+                escape_data(&f.message)
+            )?;
+        }
+        Ok(())
     }
-    Ok(())
+
+    fn finish(&mut self, _out: &mut dyn Write, _summary: &super::Summary) -> io::Result<()> {
+        Ok(())
+    }
 }

@@ -118,37 +118,52 @@ fn help_for(policy_id: &str) -> Option<String> {
     Some(first.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
-pub fn write(
-    out: &mut dyn Write,
-    reports: &[FileReport],
-    summary: &Summary,
-    opts: &HumanOptions,
-) -> io::Result<()> {
-    let theme = if opts.color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(opts.width.unwrap_or(100))
-        .with_context_lines(1)
-        .with_links(false);
-    for f in super::findings(reports) {
-        let diag = Rendered {
-            finding: f,
-            source: ExcerptSource { finding: f },
-            help: help_for(f.policy),
+/// Renders each finding with miette as its file comes, then the summary line.
+pub struct HumanReporter {
+    handler: GraphicalReportHandler,
+    quiet: bool,
+}
+
+impl HumanReporter {
+    pub fn new(opts: &HumanOptions) -> HumanReporter {
+        let theme = if opts.color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
         };
-        let mut s = String::new();
-        handler
-            .render_report(&mut s, &diag)
-            .map_err(|_| io::Error::other("could not render a diagnostic"))?;
-        writeln!(out, "{s}")?;
+        HumanReporter {
+            handler: GraphicalReportHandler::new_themed(theme)
+                .with_width(opts.width.unwrap_or(100))
+                .with_context_lines(1)
+                .with_links(false),
+            quiet: opts.quiet,
+        }
     }
-    if !opts.quiet {
-        writeln!(out, "{}", summary_line(summary))?;
+}
+
+impl super::Reporter for HumanReporter {
+    fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+        for f in &report.findings {
+            let diag = Rendered {
+                finding: f,
+                source: ExcerptSource { finding: f },
+                help: help_for(f.policy),
+            };
+            let mut s = String::new();
+            self.handler
+                .render_report(&mut s, &diag)
+                .map_err(|_| io::Error::other("could not render a diagnostic"))?;
+            writeln!(out, "{s}")?;
+        }
+        Ok(())
     }
-    Ok(())
+
+    fn finish(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+        if !self.quiet {
+            writeln!(out, "{}", summary_line(summary))?;
+        }
+        Ok(())
+    }
 }
 
 pub(crate) fn summary_line(s: &Summary) -> String {

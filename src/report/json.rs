@@ -21,8 +21,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Document {
     pub schema_version: u32,
     pub tool: Tool,
-    pub summary: SummaryOut,
+    /// Before the summary, so that findings can be written as files are checked.
     pub findings: Vec<FindingOut>,
+    pub summary: SummaryOut,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -96,28 +97,36 @@ impl FindingOut {
     }
 }
 
+fn tool() -> Tool {
+    Tool {
+        name: "tripline".to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    }
+}
+
+fn summary_out(summary: &Summary) -> SummaryOut {
+    SummaryOut {
+        files: summary.files,
+        templates: summary.templates,
+        skipped: summary.skipped,
+        failed: summary.failed,
+        findings: summary.findings,
+        by_severity: Severity::ALL
+            .iter()
+            .zip(summary.by_severity)
+            .map(|(s, n)| (s.as_str().to_string(), n))
+            .collect(),
+        suppressed: summary.suppressed,
+        baseline: summary.baseline,
+    }
+}
+
 pub fn document(reports: &[FileReport], summary: &Summary) -> Document {
     Document {
         schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "tripline".to_string(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-        },
-        summary: SummaryOut {
-            files: summary.files,
-            templates: summary.templates,
-            skipped: summary.skipped,
-            failed: summary.failed,
-            findings: summary.findings,
-            by_severity: Severity::ALL
-                .iter()
-                .zip(summary.by_severity)
-                .map(|(s, n)| (s.as_str().to_string(), n))
-                .collect(),
-            suppressed: summary.suppressed,
-            baseline: summary.baseline,
-        },
+        tool: tool(),
         findings: super::findings(reports).map(FindingOut::new).collect(),
+        summary: summary_out(summary),
     }
 }
 
@@ -128,6 +137,53 @@ pub fn write_document(out: &mut dyn Write, doc: &Document) -> io::Result<()> {
 
 pub fn write(out: &mut dyn Write, reports: &[FileReport], summary: &Summary) -> io::Result<()> {
     write_document(out, &document(reports, summary))
+}
+
+/// The document with its findings array replaced by `findings`.
+fn with_findings(summary: &Summary, findings: serde_json::Value) -> serde_json::Value {
+    let mut doc = serde_json::to_value(Document {
+        schema_version: SCHEMA_VERSION,
+        tool: tool(),
+        findings: Vec::new(),
+        summary: summary_out(summary),
+    })
+    .expect("documents serialize");
+    doc["findings"] = findings;
+    doc
+}
+
+/// Streams the document: findings as files are checked, the summary at the end.
+pub struct JsonReporter {
+    findings: super::StreamedArray,
+}
+
+impl Default for JsonReporter {
+    fn default() -> JsonReporter {
+        JsonReporter {
+            findings: super::StreamedArray::new(&with_findings(
+                &Summary::default(),
+                super::marker(),
+            )),
+        }
+    }
+}
+
+impl super::Reporter for JsonReporter {
+    fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+        for f in &report.findings {
+            let value = serde_json::to_value(FindingOut::new(f)).map_err(io::Error::other)?;
+            self.findings.item(out, &value)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+        self.findings.finish(
+            out,
+            &with_findings(summary, super::marker()),
+            &with_findings(summary, serde_json::json!([])),
+        )
+    }
 }
 
 /// Combine the JSON reports of shards into the report of one run over all of them.
@@ -153,14 +209,15 @@ pub fn merge(docs: Vec<Document>) -> Document {
         findings.extend(d.findings);
     }
     summary.baseline = baseline;
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // As in a single run: config files' findings after the templates'.
+    findings.sort_by(|a, b| {
+        (super::is_config_path(&a.path), a.sort_key())
+            .cmp(&(super::is_config_path(&b.path), b.sort_key()))
+    });
     Document {
         schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "tripline".to_string(),
-            version: env!("CARGO_PKG_VERSION").to_string(),
-        },
-        summary,
+        tool: tool(),
         findings,
+        summary,
     }
 }

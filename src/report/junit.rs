@@ -1,7 +1,7 @@
 //! JUnit XML, which most CI systems show as test results: one test suite per checked file, one
 //! failing test case per finding, and a passing case for a template without findings.
 
-use std::io::{self, Write};
+use std::io::{self, Seek, Write};
 
 use super::Summary;
 use crate::engine::{FileReport, Outcome};
@@ -25,19 +25,57 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-pub fn write(out: &mut dyn Write, reports: &[FileReport], summary: &Summary) -> io::Result<()> {
-    let shown: Vec<&FileReport> = reports
-        .iter()
-        .filter(|r| !matches!(r.outcome, Outcome::Skipped(_)))
-        .collect();
-    let tests: usize = shown.iter().map(|r| r.findings.len().max(1)).sum();
-    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(
-        out,
-        r#"<testsuites name="tripline" tests="{tests}" failures="{}" errors="0">"#,
-        summary.findings
-    )?;
-    for r in shown {
+/// JUnit's root element carries the totals, which are known only at the end: the test suites
+/// are spooled to an anonymous temporary file as files are checked (in memory if none can be
+/// made), then copied out after the header.
+#[derive(Default)]
+pub struct JunitReporter {
+    spool: Option<Spool>,
+    tests: usize,
+    failures: usize,
+}
+
+enum Spool {
+    File(io::BufWriter<std::fs::File>),
+    Memory(Vec<u8>),
+}
+
+impl Spool {
+    fn new() -> Spool {
+        match tempfile::tempfile() {
+            Ok(f) => Spool::File(io::BufWriter::new(f)),
+            Err(_) => Spool::Memory(Vec::new()),
+        }
+    }
+
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Spool::File(w) => w,
+            Spool::Memory(v) => v,
+        }
+    }
+
+    fn copy_to(self, out: &mut dyn Write) -> io::Result<()> {
+        match self {
+            Spool::File(w) => {
+                let mut file = w.into_inner().map_err(|e| e.into_error())?;
+                file.seek(io::SeekFrom::Start(0))?;
+                io::copy(&mut file, out)?;
+            }
+            Spool::Memory(v) => out.write_all(&v)?,
+        }
+        Ok(())
+    }
+}
+
+impl super::Reporter for JunitReporter {
+    fn file(&mut self, _out: &mut dyn Write, r: &FileReport) -> io::Result<()> {
+        if matches!(r.outcome, Outcome::Skipped(_)) {
+            return Ok(());
+        }
+        self.tests += r.findings.len().max(1);
+        self.failures += r.findings.len();
+        let out = self.spool.get_or_insert_with(Spool::new).writer();
         let path = escape(&r.path);
         writeln!(
             out,
@@ -75,7 +113,19 @@ pub fn write(out: &mut dyn Write, reports: &[FileReport], summary: &Summary) -> 
             )?;
             writeln!(out, "    </testcase>")?;
         }
-        writeln!(out, "  </testsuite>")?;
+        writeln!(out, "  </testsuite>")
     }
-    writeln!(out, "</testsuites>")
+
+    fn finish(&mut self, out: &mut dyn Write, _summary: &Summary) -> io::Result<()> {
+        writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+        writeln!(
+            out,
+            r#"<testsuites name="tripline" tests="{}" failures="{}" errors="0">"#,
+            self.tests, self.failures
+        )?;
+        if let Some(spool) = self.spool.take() {
+            spool.copy_to(out)?;
+        }
+        writeln!(out, "</testsuites>")
+    }
 }

@@ -53,23 +53,28 @@ impl Summary {
     pub fn of(reports: &[FileReport]) -> Summary {
         let mut s = Summary::default();
         for r in reports {
-            s.suppressed += r.suppressed;
-            match r.outcome {
-                Outcome::Checked(_) => s.templates += 1,
-                Outcome::Skipped(_) => s.skipped += 1,
-                Outcome::Failed => s.failed += 1,
-                Outcome::Config => {}
-            }
-            if r.outcome != Outcome::Config {
-                s.files += 1;
-            }
-            for f in &r.findings {
-                s.findings += 1;
-                let i = Severity::ALL.iter().position(|x| *x == f.severity).unwrap();
-                s.by_severity[i] += 1;
-            }
+            s.add(r);
         }
         s
+    }
+
+    /// Count one more file report.
+    pub fn add(&mut self, r: &FileReport) {
+        self.suppressed += r.suppressed;
+        match r.outcome {
+            Outcome::Checked(_) => self.templates += 1,
+            Outcome::Skipped(_) => self.skipped += 1,
+            Outcome::Failed => self.failed += 1,
+            Outcome::Config => {}
+        }
+        if r.outcome != Outcome::Config {
+            self.files += 1;
+        }
+        for f in &r.findings {
+            self.findings += 1;
+            let i = Severity::ALL.iter().position(|x| *x == f.severity).unwrap();
+            self.by_severity[i] += 1;
+        }
     }
 
     /// Findings at or above a severity.
@@ -88,7 +93,27 @@ pub fn findings(reports: &[FileReport]) -> impl Iterator<Item = &Finding> {
     reports.iter().flat_map(|r| r.findings.iter())
 }
 
-/// Write a run's results in `format`.
+/// Writes a run's results as they come: one file report at a time, in path order, then the
+/// summary. Nothing is kept between files beyond what the format's trailer needs, so memory
+/// does not grow with the size of the tree.
+pub trait Reporter {
+    fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()>;
+    fn finish(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()>;
+}
+
+/// The reporter for `format`.
+pub fn reporter(format: Format, human: &HumanOptions) -> Box<dyn Reporter> {
+    match format {
+        Format::Human => Box::new(human::HumanReporter::new(human)),
+        Format::Json => Box::new(json::JsonReporter::default()),
+        Format::Sarif => Box::new(sarif::SarifReporter::default()),
+        Format::Junit => Box::new(junit::JunitReporter::default()),
+        Format::Github => Box::new(github::GithubReporter),
+        Format::Parseable => Box::new(parseable::ParseableReporter),
+    }
+}
+
+/// Write a whole run's results in `format` (reports sorted by path).
 pub fn write(
     format: Format,
     out: &mut dyn Write,
@@ -96,12 +121,137 @@ pub fn write(
     summary: &Summary,
     human: &HumanOptions,
 ) -> io::Result<()> {
-    match format {
-        Format::Human => human::write(out, reports, summary, human),
-        Format::Json => json::write(out, reports, summary),
-        Format::Sarif => sarif::write(out, reports),
-        Format::Junit => junit::write(out, reports, summary),
-        Format::Github => github::write(out, reports),
-        Format::Parseable => parseable::write(out, reports),
+    let mut r = reporter(format, human);
+    for report in reports {
+        r.file(out, report)?;
+    }
+    r.finish(out, summary)
+}
+
+/// Whether a report path names a config file: findings about configs (stale suppressions) are
+/// known only at the end of a run, so they come after every template's, in every format and
+/// in merged reports alike.
+pub fn is_config_path(path: &str) -> bool {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    crate::config::CONFIG_FILES.contains(&name)
+}
+
+/// A JSON array streamed inside a pretty-printed document, byte for byte what
+/// `serde_json::to_writer_pretty` writes for the whole document: the document is rendered with
+/// a marker element where the array's items go, and split there. What comes before the array
+/// must be known at the start; what comes after only at the end.
+pub(crate) struct StreamedArray {
+    /// Everything up to and including the `[` and the line break after it.
+    head: String,
+    /// The indentation of the items.
+    indent: String,
+    items: usize,
+}
+
+/// A string that cannot occur in a pretty-printed document: serde escapes control characters.
+const MARKER: &str = "\u{1}tripline-items\u{1}";
+
+/// The marker element to put where the streamed array goes.
+pub(crate) fn marker() -> serde_json::Value {
+    serde_json::json!([MARKER])
+}
+
+/// `doc` pretty-printed, split around the marker line: (before the line, the line's
+/// indentation, after the line).
+fn split_at_marker(doc: &serde_json::Value) -> (String, String, String) {
+    let text = serde_json::to_string_pretty(doc).expect("documents serialize");
+    let quoted = serde_json::to_string(MARKER).expect("strings serialize");
+    let at = text.find(&quoted).expect("the marker is in the document");
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    (
+        text[..line_start].to_string(),
+        text[line_start..at].to_string(),
+        text[at + quoted.len()..].to_string(),
+    )
+}
+
+impl StreamedArray {
+    /// `with_marker`: the document as known at the start, with [`marker`] as the array.
+    pub(crate) fn new(with_marker: &serde_json::Value) -> StreamedArray {
+        let (head, indent, _) = split_at_marker(with_marker);
+        StreamedArray {
+            head,
+            indent,
+            items: 0,
+        }
+    }
+
+    /// Write one item (after the head, before the first).
+    pub(crate) fn item(&mut self, out: &mut dyn Write, item: &serde_json::Value) -> io::Result<()> {
+        if self.items == 0 {
+            out.write_all(self.head.as_bytes())?;
+        } else {
+            out.write_all(b",\n")?;
+        }
+        self.items += 1;
+        let text = serde_json::to_string_pretty(item).map_err(io::Error::other)?;
+        // Strings never hold a raw line break, so indenting every line is safe.
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.write_all(b"\n")?;
+            }
+            out.write_all(self.indent.as_bytes())?;
+            out.write_all(line.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Close the array and write the rest of the document: `with_marker` is the final document
+    /// with [`marker`] as the array, `empty` the same with an empty array (serde writes `[]` on
+    /// one line when nothing was streamed).
+    pub(crate) fn finish(
+        &mut self,
+        out: &mut dyn Write,
+        with_marker: &serde_json::Value,
+        empty: &serde_json::Value,
+    ) -> io::Result<()> {
+        if self.items == 0 {
+            serde_json::to_writer_pretty(&mut *out, empty)?;
+        } else {
+            let (_, _, tail) = split_at_marker(with_marker);
+            out.write_all(tail.as_bytes())?;
+        }
+        out.write_all(b"\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Streaming must give exactly the bytes serde gives for the whole document, or merged
+    /// shard reports would differ from single runs.
+    #[test]
+    fn streamed_arrays_match_serde_byte_for_byte() {
+        let doc = |items: serde_json::Value| json!({"a": 1, "nested": [{"b": "x", "items": items, "after": {"c": [1, 2]}}], "z": "end"});
+        for n in [0, 1, 3] {
+            let items: Vec<serde_json::Value> = (0..n)
+                .map(|i| json!({"i": i, "s": "line\nbreak \u{1} \"q\"", "deep": {"l": [i, {"m": null}]}}))
+                .collect();
+            let mut expected = serde_json::to_string_pretty(&doc(json!(items))).unwrap();
+            expected.push('\n');
+            let mut out = Vec::new();
+            let mut array = StreamedArray::new(&doc(marker()));
+            for item in &items {
+                array.item(&mut out, item).unwrap();
+            }
+            array
+                .finish(&mut out, &doc(marker()), &doc(json!([])))
+                .unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), expected, "{n} items");
+        }
+    }
+
+    #[test]
+    fn config_paths_are_recognized() {
+        assert!(is_config_path("tripline.toml"));
+        assert!(is_config_path("infra/team/.tripline.toml"));
+        assert!(!is_config_path("infra/tripline.toml.yaml"));
     }
 }

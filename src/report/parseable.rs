@@ -5,18 +5,26 @@ use std::io::{self, Write};
 
 use crate::engine::FileReport;
 
-pub fn write(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()> {
-    for f in super::findings(reports) {
-        writeln!(
-            out,
-            "{}:{}:{}: {} {} {}",
-            f.path,
-            f.start.line,
-            f.start.column,
-            f.severity,
-            f.policy,
-            f.message.replace('\n', " ")
-        )?;
+pub struct ParseableReporter;
+
+impl super::Reporter for ParseableReporter {
+    fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+        for f in &report.findings {
+            writeln!(
+                out,
+                "{}:{}:{}: {} {} {}",
+                f.path,
+                f.start.line,
+                f.start.column,
+                f.severity,
+                f.policy,
+                f.message.replace('\n', " ")
+            )?;
+        }
+        Ok(())
     }
-    Ok(())
+
+    fn finish(&mut self, _out: &mut dyn Write, _summary: &super::Summary) -> io::Result<()> {
+        Ok(())
+    }
 }

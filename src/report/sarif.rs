@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use crate::engine::FileReport;
-use crate::finding::Severity;
+use crate::finding::{Finding, Severity};
 use crate::policy::{self, PolicyMeta};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -75,44 +75,43 @@ fn rule(m: &PolicyMeta) -> Value {
     })
 }
 
-pub fn document(reports: &[FileReport]) -> Value {
-    let rules: Vec<&PolicyMeta> = policy::CATALOG.iter().collect();
-    let index_of = |id: &str| rules.iter().position(|m| m.id == id);
-    let results: Vec<Value> = super::findings(reports)
-        .map(|f| {
-            let mut region = json!({
-                "startLine": f.start.line,
-                "startColumn": f.start.column,
-                "endLine": f.end.line,
-                "endColumn": f.end.column.max(f.start.column + u32::from(f.end == f.start)),
-            });
-            let snippet = f.excerpt.lines(f.start.line, f.end.line.max(f.start.line));
-            if !snippet.is_empty() {
-                region["snippet"] = json!({"text": snippet});
-            }
-            let mut location = json!({
-                "physicalLocation": {
-                    "artifactLocation": {"uri": uri(&f.path)},
-                    "region": region,
-                },
-            });
-            if let Some(r) = &f.resource {
-                location["logicalLocations"] = json!([{"name": r, "kind": "resource"}]);
-            }
-            let mut result = json!({
-                "ruleId": f.policy,
-                "level": level(f.severity),
-                "message": {"text": f.message},
-                "locations": [location],
-                "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
-                "properties": {"severity": f.severity.as_str()},
-            });
-            if let Some(i) = index_of(f.policy) {
-                result["ruleIndex"] = json!(i);
-            }
-            result
-        })
-        .collect();
+/// One finding as a SARIF result.
+fn result(f: &Finding) -> Value {
+    let mut region = json!({
+        "startLine": f.start.line,
+        "startColumn": f.start.column,
+        "endLine": f.end.line,
+        "endColumn": f.end.column.max(f.start.column + u32::from(f.end == f.start)),
+    });
+    let snippet = f.excerpt.lines(f.start.line, f.end.line.max(f.start.line));
+    if !snippet.is_empty() {
+        region["snippet"] = json!({"text": snippet});
+    }
+    let mut location = json!({
+        "physicalLocation": {
+            "artifactLocation": {"uri": uri(&f.path)},
+            "region": region,
+        },
+    });
+    if let Some(r) = &f.resource {
+        location["logicalLocations"] = json!([{"name": r, "kind": "resource"}]);
+    }
+    let mut result = json!({
+        "ruleId": f.policy,
+        "level": level(f.severity),
+        "message": {"text": f.message},
+        "locations": [location],
+        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+        "properties": {"severity": f.severity.as_str()},
+    });
+    if let Some(i) = policy::CATALOG.iter().position(|m| m.id == f.policy) {
+        result["ruleIndex"] = json!(i);
+    }
+    result
+}
+
+/// The SARIF log with `results` as the run's results.
+fn log_with(results: Value) -> Value {
     json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -121,12 +120,43 @@ pub fn document(reports: &[FileReport]) -> Value {
                 "name": "tripline",
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "version": env!("CARGO_PKG_VERSION"),
-                "rules": rules.iter().map(|m| rule(m)).collect::<Vec<_>>(),
+                "rules": policy::CATALOG.iter().map(rule).collect::<Vec<_>>(),
             }},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     })
+}
+
+pub fn document(reports: &[FileReport]) -> Value {
+    log_with(Value::Array(super::findings(reports).map(result).collect()))
+}
+
+/// Streams the log: results as files are checked.
+pub struct SarifReporter {
+    results: super::StreamedArray,
+}
+
+impl Default for SarifReporter {
+    fn default() -> SarifReporter {
+        SarifReporter {
+            results: super::StreamedArray::new(&log_with(super::marker())),
+        }
+    }
+}
+
+impl super::Reporter for SarifReporter {
+    fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+        for f in &report.findings {
+            self.results.item(out, &result(f))?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, out: &mut dyn Write, _summary: &super::Summary) -> io::Result<()> {
+        self.results
+            .finish(out, &log_with(super::marker()), &log_with(json!([])))
+    }
 }
 
 pub fn write(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()> {
@@ -179,7 +209,11 @@ pub fn merge(docs: Vec<Value>) -> Option<Value> {
             results.extend(r.iter().cloned());
         }
     }
-    results.sort_by_key(result_key);
+    // As in a single run: config files' results after the templates'.
+    results.sort_by_cached_key(|r| {
+        let key = result_key(r);
+        (super::is_config_path(&key.0), key)
+    });
     base["runs"][0]["results"] = Value::Array(results);
     Some(base)
 }
