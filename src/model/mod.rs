@@ -105,6 +105,8 @@ pub struct Template<'a> {
     /// Template-level `Metadata` (CloudFormation).
     pub metadata: Option<&'a Node<'a>>,
     by_id: HashMap<String, usize>,
+    /// Who refers to whom, built on first use by the policies that ask.
+    references: std::cell::OnceCell<crate::policy::refs::ReferenceIndex>,
 }
 
 impl<'a> Template<'a> {
@@ -118,6 +120,7 @@ impl<'a> Template<'a> {
             providers: Vec::new(),
             metadata: None,
             by_id: HashMap::new(),
+            references: std::cell::OnceCell::new(),
         };
         match format {
             Format::CloudFormation | Format::Sam => cfn::load(&mut t),
@@ -131,6 +134,12 @@ impl<'a> Template<'a> {
             .map(|(i, r)| (r.id.to_string(), i))
             .collect();
         t
+    }
+
+    /// The index of references between this template's resources.
+    pub fn references(&self) -> &crate::policy::refs::ReferenceIndex {
+        self.references
+            .get_or_init(|| crate::policy::refs::ReferenceIndex::build(self))
     }
 
     pub fn is_cloudformation(&self) -> bool {

@@ -6,6 +6,7 @@
 //! [`Context`], which knows which policy is running and where findings go.
 
 pub mod iam;
+pub mod refs;
 pub mod rules;
 pub mod walk;
 

@@ -1,34 +1,41 @@
 //! LOG009: an S3 bucket without server access logging.
 
 use super::support::{
-    BUCKET_NAME_KEYS, BUCKET_TYPES, bucket_logs_access, path_refers_to, trail_buckets,
+    BUCKET_NAME_KEYS, BUCKET_TYPES, PathReferences, bucket_logs_access, trail_buckets,
 };
 use crate::model::{Resource, Template};
 use crate::policy::{Context, Policy};
 
 pub struct Log009;
 
-/// Whether other buckets deliver their access logs to `bucket`. A log bucket logging to itself
-/// would loop, and AWS advises against it, so log destinations are not reported.
-fn is_log_destination(t: &Template<'_>, bucket: &Resource<'_>) -> bool {
+/// Where buckets deliver their access logs, indexed once per template. A log bucket logging
+/// to itself would loop, and AWS advises against it, so log destinations are not reported.
+fn log_destinations<'t>(t: &'t Template<'_>) -> [PathReferences<'t>; 3] {
+    [
+        PathReferences::of(
+            t,
+            &["AWS::S3::Bucket"],
+            &["LoggingConfiguration", "DestinationBucketName"],
+        ),
+        PathReferences::of(t, &["aws_s3_bucket"], &["logging", "target_bucket"]),
+        PathReferences::of(t, &["aws_s3_bucket_logging"], &["target_bucket"]),
+    ]
+}
+
+/// Whether other buckets deliver their access logs to `bucket`.
+fn is_log_destination(
+    t: &Template<'_>,
+    destinations: &[PathReferences<'_>],
+    bucket: &Resource<'_>,
+) -> bool {
     if let Some(acl) = bucket.prop("AccessControl")
         && t.texts(acl).iter().any(|(s, _)| s == "LogDeliveryWrite")
     {
         return true;
     }
-    let sources: [(&[&str], &[&str]); 3] = [
-        (
-            &["AWS::S3::Bucket"],
-            &["LoggingConfiguration", "DestinationBucketName"],
-        ),
-        (&["aws_s3_bucket"], &["logging", "target_bucket"]),
-        (&["aws_s3_bucket_logging"], &["target_bucket"]),
-    ];
-    sources.iter().any(|(types, path)| {
-        t.resources_of(types).any(|other| {
-            other.id != bucket.id && path_refers_to(t, other, path, bucket, BUCKET_NAME_KEYS)
-        })
-    })
+    destinations
+        .iter()
+        .any(|d| d.refer_to(t, bucket, BUCKET_NAME_KEYS))
 }
 
 impl Policy for Log009 {
@@ -40,10 +47,15 @@ impl Policy for Log009 {
         let t = cx.template;
         // CloudTrail buckets are LOG005's, with a stronger message.
         let trail: Vec<String> = trail_buckets(t).iter().map(|b| b.id.to_string()).collect();
+        let mut destinations = None;
         for bucket in t.resources_of(BUCKET_TYPES) {
             if trail.iter().any(|id| *id == bucket.id)
                 || bucket_logs_access(t, bucket) != Some(false)
-                || is_log_destination(t, bucket)
+                || is_log_destination(
+                    t,
+                    destinations.get_or_insert_with(|| log_destinations(t)),
+                    bucket,
+                )
             {
                 continue;
             }

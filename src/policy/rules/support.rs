@@ -1,5 +1,7 @@
 //! Small helpers several policies share.
 
+use std::collections::HashMap;
+
 use crate::model::{Resolved, Resource, Template, UNKNOWN_MARK, Val};
 use crate::parse::{Node, Value};
 use crate::policy::Context;
@@ -346,41 +348,8 @@ pub fn reference_names(t: &Template<'_>, r: &Resource<'_>, name_keys: &[&str]) -
     names
 }
 
-/// Whether `node` (a property value of another resource) refers to the resource `names`
-/// describes: by `Ref`, `Fn::GetAtt` or `${Name}`/`${Name.Attr}` in `Fn::Sub` (CloudFormation),
-/// by a `${type.name...}` interpolation (Terraform configuration), or by its literal name or
-/// ARN.
-pub fn refers_to(t: &Template<'_>, node: &Node<'_>, names: &Names) -> bool {
-    let mut found = false;
-    let cfn = t.is_cloudformation();
-    scan_refs(node, cfn, &mut |s| {
-        if names
-            .ids
-            .iter()
-            .any(|n| if cfn { s == n } else { mentions(s, n) })
-        {
-            found = true;
-        }
-    });
-    if found || names.literals.is_empty() {
-        return found;
-    }
-    let mut literal = false;
-    super::super::walk::scalars(t, node, &mut |_, v| {
-        if let Some(text) = v.val.known_text() {
-            literal |= names.literals.iter().any(|n| {
-                text == n
-                    || text
-                        .strip_prefix("arn:")
-                        .is_some_and(|rest| rest.ends_with(&format!(":::{n}")))
-            });
-        }
-    });
-    literal
-}
-
 /// Whether `s` names `name` as a whole identifier (not as part of a longer one).
-fn mentions(s: &str, name: &str) -> bool {
+pub(crate) fn mentions(s: &str, name: &str) -> bool {
     let bytes = s.as_bytes();
     let mut from = 0;
     while let Some(i) = s[from..].find(name) {
@@ -399,7 +368,7 @@ fn mentions(s: &str, name: &str) -> bool {
 
 /// Calls `f` with each name a node refers to: CloudFormation `Ref` targets, `Fn::GetAtt`
 /// resources and `Fn::Sub` variables; Terraform interpolation expressions.
-fn scan_refs(node: &Node<'_>, cfn: bool, f: &mut dyn FnMut(&str)) {
+pub(crate) fn scan_refs(node: &Node<'_>, cfn: bool, f: &mut dyn FnMut(&str)) {
     match &node.value {
         Value::String(s) if !cfn => {
             let mut rest = s.as_ref();
@@ -461,7 +430,9 @@ fn scan_refs(node: &Node<'_>, cfn: bool, f: &mut dyn FnMut(&str)) {
     }
 }
 
-/// Resources of `types` that refer to `target` in any property.
+/// Resources of `types` that refer to `target` in any property, in template order. Answered
+/// from the template's reference index (built once, on first use), so asking for every
+/// resource's referrers stays linear in the size of the template.
 pub fn referrers<'t, 'a>(
     t: &'t Template<'a>,
     target: &Resource<'a>,
@@ -469,41 +440,105 @@ pub fn referrers<'t, 'a>(
     types: &'t [&'t str],
 ) -> Vec<&'t Resource<'a>> {
     let names = reference_names(t, target, name_keys);
-    t.resources_of(types)
-        .filter(|r| {
-            r.properties.is_some_and(|p| refers_to(t, p, &names))
-                || tf_config_references(t, r)
-                    .iter()
-                    .any(|s| names.ids.iter().any(|n| mentions(s, n)))
-        })
+    let index = t.references();
+    let mut referring = vec![false; t.resources.len()];
+    index.referring(&names, &mut referring);
+    t.resources
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| referring[*i] && types.contains(&r.rtype))
+        .map(|(_, r)| r)
         .collect()
 }
 
-/// Whether a property path of `r` refers to `target`.
-pub fn path_refers_to(
-    t: &Template<'_>,
-    r: &Resource<'_>,
-    path: &[&str],
-    target: &Resource<'_>,
-    name_keys: &[&str],
-) -> bool {
-    let names = reference_names(t, target, name_keys);
-    lookup(t, r, path).iter().any(|hit| match hit {
-        Lookup::Found(v) => match v.val {
-            Val::Map(n) | Val::Seq(n) => refers_to(t, n, &names),
-            _ => v
-                .val
-                .known_text()
-                .is_some_and(|s| names.literals.iter().any(|n| n == s)),
-        },
-        _ => false,
-    }) || raw_path_refers(t, r, path, &names)
+/// What the values at one property path of many resources refer to, indexed once so that
+/// "does any of them refer to this resource?" costs a lookup instead of a scan of every
+/// resource.
+#[derive(Default)]
+pub struct PathReferences<'t> {
+    /// Names referred to by `Ref`/`Fn::GetAtt`/`${}` (CloudFormation) → the referring resources.
+    ids: HashMap<String, Vec<&'t str>>,
+    /// Terraform expressions (matched as whole identifiers) and their resources.
+    expressions: Vec<(String, &'t str)>,
+    /// Literal names and the names inside `arn:...:::name` ARNs → the referring resources.
+    literals: HashMap<String, Vec<&'t str>>,
 }
 
-/// The same on the unevaluated nodes, where `Ref`s to resources live.
-fn raw_path_refers(t: &Template<'_>, r: &Resource<'_>, path: &[&str], names: &Names) -> bool {
+impl<'t> PathReferences<'t> {
+    /// Index the values at `path` of the resources of `types`.
+    pub fn of<'a>(t: &'t Template<'a>, types: &'t [&'t str], path: &[&str]) -> PathReferences<'t> {
+        let mut index = PathReferences::default();
+        let cfn = t.is_cloudformation();
+        for r in t.resources_of(types) {
+            let id: &'t str = &r.id;
+            let mut nodes: Vec<&Node<'_>> = Vec::new();
+            for hit in lookup(t, r, path) {
+                if let Lookup::Found(v) = hit {
+                    match v.val {
+                        Val::Map(n) | Val::Seq(n) => nodes.push(n),
+                        _ => {
+                            if let Some(s) = v.val.known_text() {
+                                index.literal(&s, id);
+                            }
+                        }
+                    }
+                }
+            }
+            nodes.extend(raw_path_nodes(r, path));
+            for n in nodes {
+                scan_refs(n, cfn, &mut |s| {
+                    if cfn {
+                        index.ids.entry(s.to_string()).or_default().push(id);
+                    } else {
+                        index.expressions.push((s.to_string(), id));
+                    }
+                });
+                super::super::walk::scalars(t, n, &mut |_, v| {
+                    if let Some(text) = v.val.known_text() {
+                        index.literal(&text, id);
+                    }
+                });
+            }
+            if t.format == crate::model::Format::TerraformPlan {
+                for s in tf_config_references(t, r) {
+                    index.expressions.push((s.to_string(), id));
+                }
+            }
+        }
+        index
+    }
+
+    fn literal(&mut self, text: &str, id: &'t str) {
+        self.literals.entry(text.to_string()).or_default().push(id);
+        if let Some(name) = text
+            .strip_prefix("arn:")
+            .and_then(|rest| rest.split_once(":::"))
+            .map(|(_, name)| name)
+        {
+            self.literals.entry(name.to_string()).or_default().push(id);
+        }
+    }
+
+    /// Whether a resource other than `target` refers to `target` at the path.
+    pub fn refer_to(&self, t: &Template<'_>, target: &Resource<'_>, name_keys: &[&str]) -> bool {
+        let names = reference_names(t, target, name_keys);
+        let other = |ids: &Vec<&str>| ids.iter().any(|id| *id != target.id);
+        names.ids.iter().any(|n| self.ids.get(n).is_some_and(other))
+            || self
+                .expressions
+                .iter()
+                .any(|(s, id)| *id != target.id && names.ids.iter().any(|n| mentions(s, n)))
+            || names
+                .literals
+                .iter()
+                .any(|n| self.literals.get(n).is_some_and(other))
+    }
+}
+
+/// The unevaluated nodes at a property path (through lists), where `Ref`s to resources live.
+fn raw_path_nodes<'n>(r: &Resource<'n>, path: &[&str]) -> Vec<&'n Node<'n>> {
     let Some(mut nodes) = r.properties.map(|p| vec![p]) else {
-        return false;
+        return Vec::new();
     };
     for key in path {
         let mut next = Vec::new();
@@ -515,11 +550,7 @@ fn raw_path_refers(t: &Template<'_>, r: &Resource<'_>, path: &[&str], names: &Na
         }
         nodes = next;
     }
-    nodes.into_iter().any(|n| refers_to(t, n, names))
-        || (t.format == crate::model::Format::TerraformPlan
-            && tf_config_references(t, r)
-                .iter()
-                .any(|s| names.ids.iter().any(|n| mentions(s, n))))
+    nodes
 }
 
 /// The expression references of a plan resource, from the plan's `configuration` section
