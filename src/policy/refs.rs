@@ -2,6 +2,7 @@
 //! policies asking "who refers to this bucket?" for every bucket stay linear in the size of the
 //! template instead of walking every other resource each time.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use crate::model::Template;
@@ -18,8 +19,9 @@ pub struct ReferenceIndex {
     /// `aws_s3_bucket.logs.id` names `aws_s3_bucket.logs`), including a plan's configuration.
     expressions: Vec<Vec<String>>,
     /// A known literal string, and the name inside an `arn:...:::name` ARN → the resources
-    /// whose properties hold it.
-    literals: HashMap<String, Vec<usize>>,
+    /// whose properties hold it. Built only when a question names a literal (a bucket with a
+    /// known `BucketName`): it needs every value evaluated.
+    literals: OnceCell<HashMap<String, Vec<usize>>>,
 }
 
 impl ReferenceIndex {
@@ -38,33 +40,38 @@ impl ReferenceIndex {
                         index.expressions[i].push(s.to_string());
                     }
                 });
-                walk::scalars(t, props, &mut |_, v| {
-                    if let Some(text) = v.val.known_text() {
-                        index.literal(&text, i);
-                    }
-                });
             }
             index.expressions[i].extend(tf_config_references(t, r).iter().map(|s| s.to_string()));
         }
         index
     }
 
-    fn literal(&mut self, text: &str, i: usize) {
-        self.literals.entry(text.to_string()).or_default().push(i);
-        // `arn:aws:s3:::logs` names the bucket `logs`: every suffix after a `:::`.
-        if let Some(rest) = text.strip_prefix("arn:") {
-            let mut from = 0;
-            while let Some(at) = rest[from..].find(":::") {
-                let name = &rest[from + at + 3..];
-                self.literals.entry(name.to_string()).or_default().push(i);
-                from += at + 1;
-            }
+    fn literals(t: &Template<'_>) -> HashMap<String, Vec<usize>> {
+        let mut literals: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in t.resources.iter().enumerate() {
+            let Some(props) = r.properties else { continue };
+            walk::scalars(t, props, &mut |_, v| {
+                let Some(text) = v.val.known_text() else {
+                    return;
+                };
+                // `arn:aws:s3:::logs` names the bucket `logs`: every suffix after a `:::`.
+                if let Some(rest) = text.strip_prefix("arn:") {
+                    let mut from = 0;
+                    while let Some(at) = rest[from..].find(":::") {
+                        let name = &rest[from + at + 3..];
+                        literals.entry(name.to_string()).or_default().push(i);
+                        from += at + 1;
+                    }
+                }
+                literals.entry(text.to_owned()).or_default().push(i);
+            });
         }
+        literals
     }
 
     /// Mark in `out` (indexed like `Template::resources`) the resources whose properties refer
     /// to what `names` describes.
-    pub fn referring(&self, names: &Names, out: &mut [bool]) {
+    pub fn referring(&self, t: &Template<'_>, names: &Names, out: &mut [bool]) {
         let mut mark = |list: Option<&Vec<usize>>| {
             for &i in list.into_iter().flatten() {
                 out[i] = true;
@@ -73,8 +80,11 @@ impl ReferenceIndex {
         for n in &names.ids {
             mark(self.ids.get(n));
         }
-        for n in &names.literals {
-            mark(self.literals.get(n));
+        if !names.literals.is_empty() {
+            let literals = self.literals.get_or_init(|| ReferenceIndex::literals(t));
+            for n in &names.literals {
+                mark(literals.get(n));
+            }
         }
         for (i, expressions) in self.expressions.iter().enumerate() {
             if !out[i]

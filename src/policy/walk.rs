@@ -1,6 +1,8 @@
 //! Visiting every value under a node, with intrinsic functions evaluated.
 
-use crate::model::{Resolved, Template, Val};
+use std::borrow::Cow;
+
+use crate::model::{Format, Resolved, Template, Val};
 use crate::parse::{Node, Value};
 
 /// Calls `f(key, value)` for every scalar under `node`, where `key` is the nearest mapping key
@@ -55,6 +57,16 @@ fn visit<'a, 'n>(
             visit(t, item, key, f, depth + 1);
         }
         return;
+    }
+    // Plain scalars, most of any template, evaluate to themselves: no allocation for them.
+    let plain = match &node.value {
+        Value::String(s) if t.format != Format::TerraformConfig => Some(Val::Str(Cow::Borrowed(s))),
+        Value::Number(n) => Some(Val::Number(Cow::Borrowed(n))),
+        Value::Bool(b) => Some(Val::Bool(*b)),
+        _ => None,
+    };
+    if let Some(val) = plain {
+        return f(key, &Resolved { val, span: node.span });
     }
     for r in t.eval(node) {
         match r.val {

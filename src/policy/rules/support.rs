@@ -442,7 +442,7 @@ pub fn referrers<'t, 'a>(
     let names = reference_names(t, target, name_keys);
     let index = t.references();
     let mut referring = vec![false; t.resources.len()];
-    index.referring(&names, &mut referring);
+    index.referring(t, &names, &mut referring);
     t.resources
         .iter()
         .enumerate()
