@@ -15,9 +15,12 @@ pub struct ReferenceIndex {
     /// CloudFormation: a logical ID named by `Ref`, `Fn::GetAtt` or `${}` in `Fn::Sub` → the
     /// resources (indexes into `Template::resources`) that name it.
     ids: HashMap<String, Vec<usize>>,
-    /// Terraform: each resource's interpolation expressions (matched as whole identifiers, as
-    /// `aws_s3_bucket.logs.id` names `aws_s3_bucket.logs`), including a plan's configuration.
-    expressions: Vec<Vec<String>>,
+    /// Terraform: the names in each interpolation expression (including a plan's
+    /// configuration) → the resources using them. `aws_s3_bucket.logs.id` names
+    /// `aws_s3_bucket.logs`: every identifier and every `a.b` pair of identifiers is a key.
+    expressions: HashMap<String, Vec<usize>>,
+    /// Expressions kept whole for names with more than one `.` (rare), matched by scanning.
+    whole: Vec<(String, usize)>,
     /// A known literal string, and the name inside an `arn:...:::name` ARN → the resources
     /// whose properties hold it. Built only when a question names a literal (a bucket with a
     /// known `BucketName`): it needs every value evaluated.
@@ -27,23 +30,54 @@ pub struct ReferenceIndex {
 impl ReferenceIndex {
     pub fn build(t: &Template<'_>) -> ReferenceIndex {
         let cfn = t.is_cloudformation();
-        let mut index = ReferenceIndex {
-            expressions: vec![Vec::new(); t.resources.len()],
-            ..ReferenceIndex::default()
-        };
+        let mut index = ReferenceIndex::default();
         for (i, r) in t.resources.iter().enumerate() {
             if let Some(props) = r.properties {
                 scan_refs(props, cfn, &mut |s| {
                     if cfn {
                         index.ids.entry(s.to_string()).or_default().push(i);
                     } else {
-                        index.expressions[i].push(s.to_string());
+                        index.expression(s, i);
                     }
                 });
             }
-            index.expressions[i].extend(tf_config_references(t, r).iter().map(|s| s.to_string()));
+            for s in tf_config_references(t, r) {
+                index.expression(s, i);
+            }
         }
         index
+    }
+
+    fn expression(&mut self, s: &str, i: usize) {
+        // Identifiers as `mentions` sees them: runs of letters, digits, `_` and `-`.
+        let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        let mut tokens: Vec<(usize, usize)> = Vec::new();
+        let mut start = None;
+        for (at, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
+            match (ident(c), start) {
+                (true, None) => start = Some(at),
+                (false, Some(from)) => {
+                    tokens.push((from, at));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        for (k, &(from, to)) in tokens.iter().enumerate() {
+            self.expressions.entry(s[from..to].to_string()).or_default().push(i);
+            if let Some(&(next_from, next_to)) = tokens.get(k + 1)
+                && next_from == to + 1
+                && s.as_bytes()[to] == b'.'
+            {
+                self.expressions
+                    .entry(s[from..next_to].to_string())
+                    .or_default()
+                    .push(i);
+            }
+        }
+        if s.matches('.').count() >= 2 {
+            self.whole.push((s.to_string(), i));
+        }
     }
 
     fn literals(t: &Template<'_>) -> HashMap<String, Vec<usize>> {
@@ -69,31 +103,31 @@ impl ReferenceIndex {
         literals
     }
 
-    /// Mark in `out` (indexed like `Template::resources`) the resources whose properties refer
-    /// to what `names` describes.
-    pub fn referring(&self, t: &Template<'_>, names: &Names, out: &mut [bool]) {
-        let mut mark = |list: Option<&Vec<usize>>| {
-            for &i in list.into_iter().flatten() {
-                out[i] = true;
-            }
-        };
+    /// The resources (indexes into `Template::resources`, ascending) whose properties refer to
+    /// what `names` describes.
+    pub fn referring(&self, t: &Template<'_>, names: &Names) -> Vec<usize> {
+        let mut out = Vec::new();
         for n in &names.ids {
-            mark(self.ids.get(n));
+            out.extend(self.ids.get(n).into_iter().flatten());
+            if n.matches('.').count() < 2 {
+                out.extend(self.expressions.get(n).into_iter().flatten());
+            } else {
+                out.extend(
+                    self.whole
+                        .iter()
+                        .filter(|(s, _)| mentions(s, n))
+                        .map(|(_, i)| *i),
+                );
+            }
         }
         if !names.literals.is_empty() {
             let literals = self.literals.get_or_init(|| ReferenceIndex::literals(t));
             for n in &names.literals {
-                mark(literals.get(n));
+                out.extend(literals.get(n).into_iter().flatten());
             }
         }
-        for (i, expressions) in self.expressions.iter().enumerate() {
-            if !out[i]
-                && expressions
-                    .iter()
-                    .any(|s| names.ids.iter().any(|n| mentions(s, n)))
-            {
-                out[i] = true;
-            }
-        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }

@@ -440,14 +440,11 @@ pub fn referrers<'t, 'a>(
     types: &'t [&'t str],
 ) -> Vec<&'t Resource<'a>> {
     let names = reference_names(t, target, name_keys);
-    let index = t.references();
-    let mut referring = vec![false; t.resources.len()];
-    index.referring(t, &names, &mut referring);
-    t.resources
-        .iter()
-        .enumerate()
-        .filter(|(i, r)| referring[*i] && types.contains(&r.rtype))
-        .map(|(_, r)| r)
+    t.references()
+        .referring(t, &names)
+        .into_iter()
+        .map(|i| &t.resources[i])
+        .filter(|r| types.contains(&r.rtype))
         .collect()
 }
 
