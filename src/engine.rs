@@ -492,11 +492,11 @@ impl Engine {
         let mut raws: Vec<RawFinding> = parsed.warnings.iter().map(parse_error_finding).collect();
         if !self.options.parse_only {
             let template = Template::new(format, &parsed.root);
-            let documents = OnceCell::new();
+            let shared = policy::Shared::default();
             let statements = OnceCell::new();
             for (p, _) in self.policies.iter().filter(|(_, m)| selection.enables(m)) {
                 let mut cx =
-                    Context::new(&template, &self.settings, &documents, &statements, p.id());
+                    Context::new(&template, &self.settings, &shared, &statements, p.id());
                 p.check(&mut cx);
                 raws.extend(cx.into_findings());
             }

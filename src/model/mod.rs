@@ -142,6 +142,22 @@ impl<'a> Template<'a> {
             .get_or_init(|| crate::policy::refs::ReferenceIndex::build(self))
     }
 
+    /// The position of `r` in `resources` (`r` must be one of them).
+    pub fn index_of(&self, r: &Resource<'a>) -> usize {
+        let size = std::mem::size_of::<Resource<'a>>().max(1);
+        let offset = (r as *const Resource<'a>)
+            .addr()
+            .wrapping_sub(self.resources.as_ptr().addr())
+            / size;
+        if self.resources.get(offset).is_some_and(|x| std::ptr::eq(x, r)) {
+            return offset;
+        }
+        self.resources
+            .iter()
+            .position(|x| std::ptr::eq(x, r))
+            .unwrap_or(usize::MAX)
+    }
+
     pub fn is_cloudformation(&self) -> bool {
         matches!(self.format, Format::CloudFormation | Format::Sam)
     }

@@ -156,26 +156,47 @@ pub struct Context<'t, 'a> {
     pub settings: &'t PolicySettings,
     documents: &'t OnceCell<Vec<iam::PolicyDocument<'a>>>,
     statements: &'t OnceCell<Vec<Vec<iam::Statement<'t>>>>,
+    authored: &'t OnceCell<Vec<Vec<rules::support::Authored<'a>>>>,
     current: &'static str,
     out: Vec<RawFinding>,
+}
+
+/// What the policies compute once per template and share: borrowed by each policy's
+/// [`Context`] (the engine makes one per template).
+#[derive(Default)]
+pub struct Shared<'a> {
+    pub documents: OnceCell<Vec<iam::PolicyDocument<'a>>>,
+    pub authored: OnceCell<Vec<Vec<rules::support::Authored<'a>>>>,
 }
 
 impl<'t, 'a> Context<'t, 'a> {
     pub fn new(
         template: &'t Template<'a>,
         settings: &'t PolicySettings,
-        documents: &'t OnceCell<Vec<iam::PolicyDocument<'a>>>,
+        shared: &'t Shared<'a>,
         statements: &'t OnceCell<Vec<Vec<iam::Statement<'t>>>>,
         current: &'static str,
     ) -> Context<'t, 'a> {
         Context {
             template,
             settings,
-            documents,
+            documents: &shared.documents,
             statements,
+            authored: &shared.authored,
             current,
             out: Vec::new(),
         }
+    }
+
+    /// The strings written in a resource (intrinsics evaluated; in Terraform plans only the
+    /// configured attributes), collected once per template.
+    pub fn authored(&self, resource: &Resource<'a>) -> &'t [rules::support::Authored<'a>] {
+        let template = self.template;
+        let all = self
+            .authored
+            .get_or_init(|| rules::support::all_authored(template));
+        all.get(template.index_of(resource))
+            .map_or(&[][..], Vec::as_slice)
     }
 
     /// What the policy reported.

@@ -11,7 +11,7 @@ use crate::parse::{Node, Value};
 pub fn scalars<'a, 'n>(
     t: &Template<'a>,
     node: &'n Node<'n>,
-    f: &mut dyn FnMut(Option<&str>, &Resolved<'n>),
+    f: &mut dyn FnMut(Option<&'n str>, &Resolved<'n>),
 ) where
     'a: 'n,
 {
@@ -24,8 +24,8 @@ const MAX_DEPTH: usize = 200;
 fn visit<'a, 'n>(
     t: &Template<'a>,
     node: &'n Node<'n>,
-    key: Option<&str>,
-    f: &mut dyn FnMut(Option<&str>, &Resolved<'n>),
+    key: Option<&'n str>,
+    f: &mut dyn FnMut(Option<&'n str>, &Resolved<'n>),
     depth: usize,
 ) where
     'a: 'n,

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use super::support::{arn_regions, authored_strings, is_region};
+use super::support::{arn_regions, is_region};
 use crate::policy::{Context, Policy};
 
 pub struct Reg001;
@@ -51,21 +51,22 @@ impl Policy for Reg001 {
 
         for r in &t.resources {
             let mut hits = Vec::new();
-            authored_strings(t, r, &mut |key, text, span| {
+            for a in cx.authored(r) {
+                let (key, text, span) = (a.key, a.text.as_ref(), a.span);
                 if key.is_some_and(|k| OWNED.contains(&(r.rtype, k))) {
-                    return;
+                    continue;
                 }
                 if key.is_some_and(|k| REGION_KEYS.contains(&k)) && is_region(text) {
                     // A resource-level region equal to its provider's is reported at the provider.
                     if !provider_regions.contains(text) {
                         hits.push((span, text.to_string(), "is set to"));
                     }
-                    return;
+                    continue;
                 }
                 for region in arn_regions(text) {
                     hits.push((span, region.to_string(), "names an ARN in"));
                 }
-            });
+            }
             for (span, region, how) in hits {
                 if !cx.settings.region_allowed(&region) {
                     cx.report(

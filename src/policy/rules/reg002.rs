@@ -1,6 +1,6 @@
 //! REG002: an endpoint URL or host name in a Region outside the allow-list.
 
-use super::support::{authored_strings, endpoint_regions};
+use super::support::endpoint_regions;
 use crate::policy::{Context, Policy};
 
 pub struct Reg002;
@@ -17,16 +17,16 @@ impl Policy for Reg002 {
         let t = cx.template;
         for r in &t.resources {
             let mut hits = Vec::new();
-            authored_strings(t, r, &mut |key, text, span| {
+            for a in cx.authored(r) {
                 // Regional service principals (`guardduty.ap-east-1.amazonaws.com` in a bucket
                 // policy) accept deliveries from that Region; they call nothing there.
-                if key == Some("Service") {
-                    return;
+                if a.key == Some("Service") {
+                    continue;
                 }
-                for region in endpoint_regions(text) {
-                    hits.push((span, region.to_string()));
+                for region in endpoint_regions(&a.text) {
+                    hits.push((a.span, region.to_string()));
                 }
-            });
+            }
             hits.dedup();
             for (span, region) in hits {
                 if !cx.settings.region_allowed(&region) {

@@ -1,6 +1,6 @@
 //! REG008: an Availability Zone in a Region outside the allow-list.
 
-use super::support::{authored_strings, az_region};
+use super::support::az_region;
 use crate::policy::{Context, Policy};
 
 pub struct Reg008;
@@ -24,13 +24,13 @@ impl Policy for Reg008 {
         let t = cx.template;
         for r in &t.resources {
             let mut hits = Vec::new();
-            authored_strings(t, r, &mut |key, text, span| {
-                if key.is_some_and(|k| AZ_KEYS.contains(&k))
-                    && let Some(region) = az_region(text)
+            for a in cx.authored(r) {
+                if a.key.is_some_and(|k| AZ_KEYS.contains(&k))
+                    && let Some(region) = az_region(&a.text)
                 {
-                    hits.push((span, text.to_string(), region.to_string()));
+                    hits.push((a.span, a.text.to_string(), region.to_string()));
                 }
-            });
+            }
             for (span, az, region) in hits {
                 if !cx.settings.region_allowed(&region) {
                     cx.report(

@@ -853,37 +853,56 @@ pub fn tf_configured_keys<'a>(t: &Template<'a>, r: &Resource<'a>) -> Option<Vec<
     None
 }
 
-/// Calls `f(key, value)` for each known string a resource's author wrote (intrinsics evaluated;
-/// in Terraform plans, only configured attributes; never Terraform's computed `arn`/`id`).
-pub fn authored_strings<'a>(
-    t: &Template<'a>,
-    r: &Resource<'a>,
-    f: &mut dyn FnMut(Option<&str>, &str, Span),
-) {
-    let Some(props) = r.properties else { return };
-    let configured = tf_configured_keys(t, r);
-    if t.is_terraform() {
-        for e in props.entries() {
-            if matches!(e.key.as_ref(), "arn" | "id")
-                || configured
-                    .as_ref()
-                    .is_some_and(|c| !c.contains(&e.key.as_ref()))
-            {
-                continue;
-            }
-            super::super::walk::scalars(t, &e.value, &mut |key, v| {
+/// A string value written in a resource: intrinsics evaluated; in Terraform plans, only
+/// configured attributes, never Terraform's computed `arn`/`id`.
+#[derive(Clone, Debug)]
+pub struct Authored<'a> {
+    /// The nearest mapping key above it.
+    pub key: Option<&'a str>,
+    pub text: std::borrow::Cow<'a, str>,
+    pub span: Span,
+}
+
+/// The strings authored in each resource (indexed like `Template::resources`): computed once
+/// per template for the policies that scan every string (the region family).
+pub fn all_authored<'a>(t: &Template<'a>) -> Vec<Vec<Authored<'a>>> {
+    t.resources
+        .iter()
+        .map(|r| {
+            let mut out = Vec::new();
+            let Some(props) = r.properties else {
+                return out;
+            };
+            let mut push = |key: Option<&'a str>, v: &crate::model::Resolved<'a>| {
                 if let Val::Str(s) = &v.val {
-                    f(key.or(Some(&e.key)), s, v.span);
+                    out.push(Authored {
+                        key,
+                        text: s.clone(),
+                        span: v.span,
+                    });
                 }
-            });
-        }
-        return;
-    }
-    super::super::walk::scalars(t, props, &mut |key, v| {
-        if let Val::Str(s) = &v.val {
-            f(key, s, v.span);
-        }
-    });
+            };
+            if t.is_terraform() {
+                let configured = tf_configured_keys(t, r);
+                for e in props.entries() {
+                    if matches!(e.key.as_ref(), "arn" | "id")
+                        || configured
+                            .as_ref()
+                            .is_some_and(|c| !c.contains(&e.key.as_ref()))
+                    {
+                        continue;
+                    }
+                    let top: &'a str = &e.key;
+                    super::super::walk::scalars(t, &e.value, &mut |key, v| {
+                        push(key.or(Some(top)), v)
+                    });
+                }
+            } else {
+                super::super::walk::scalars(t, props, &mut |key, v| push(key, v));
+            }
+            out
+        })
+        .collect()
 }
 
 /// The Regions named by endpoint host names in a string (`sqs.eu-west-2.amazonaws.com`,
