@@ -6,7 +6,9 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use crate::model::Template;
-use crate::policy::rules::support::{Names, mentions, scan_refs, tf_config_references};
+use crate::policy::rules::support::{
+    LogBuckets, Names, mentions, scan_refs, tf_config_references,
+};
 use crate::policy::walk;
 
 /// What each resource's properties refer to.
@@ -25,6 +27,8 @@ pub struct ReferenceIndex {
     /// whose properties hold it. Built only when a question names a literal (a bucket with a
     /// known `BucketName`): it needs every value evaluated.
     literals: OnceCell<HashMap<String, Vec<usize>>>,
+    /// The buckets that receive detective-control logs.
+    log_buckets: OnceCell<LogBuckets>,
 }
 
 impl ReferenceIndex {
@@ -78,6 +82,11 @@ impl ReferenceIndex {
         if s.matches('.').count() >= 2 {
             self.whole.push((s.to_string(), i));
         }
+    }
+
+    /// The buckets that receive CloudTrail or Config logs.
+    pub fn log_buckets(&self, t: &Template<'_>) -> &LogBuckets {
+        self.log_buckets.get_or_init(|| LogBuckets::of(t))
     }
 
     fn literals(t: &Template<'_>) -> HashMap<String, Vec<usize>> {

@@ -612,8 +612,11 @@ pub fn has_property(t: &Template<'_>, r: &Resource<'_>, path: &[&str]) -> Option
 
 /// The buckets of this template that a CloudTrail trail delivers to.
 pub fn trail_buckets<'t, 'a>(t: &'t Template<'a>) -> Vec<&'t Resource<'a>> {
-    t.resources_of(BUCKET_TYPES)
-        .filter(|b| !referrers(t, b, BUCKET_NAME_KEYS, TRAIL_TYPES).is_empty())
+    t.references()
+        .log_buckets(t)
+        .trail
+        .iter()
+        .map(|&i| &t.resources[i])
         .collect()
 }
 
@@ -786,23 +789,48 @@ pub fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
 
 /// Buckets of the template that receive CloudTrail logs or AWS Config history.
 pub fn detective_buckets<'t, 'a>(t: &'t Template<'a>) -> Vec<&'t Resource<'a>> {
-    t.resources_of(BUCKET_TYPES)
-        .filter(|b| {
-            !referrers(
-                t,
-                b,
-                BUCKET_NAME_KEYS,
-                &[
-                    "AWS::CloudTrail::Trail",
-                    "aws_cloudtrail",
-                    "AWS::Config::DeliveryChannel",
-                    "aws_config_delivery_channel",
-                ],
-            )
-            .is_empty()
-        })
+    t.references()
+        .log_buckets(t)
+        .detective
+        .iter()
+        .map(|&i| &t.resources[i])
         .collect()
 }
+
+/// Which buckets receive CloudTrail logs, and which CloudTrail or Config logs (indexes into
+/// `Template::resources`), worked out once per template: several policies ask.
+#[derive(Debug, Default)]
+pub struct LogBuckets {
+    pub trail: Vec<usize>,
+    pub detective: Vec<usize>,
+}
+
+impl LogBuckets {
+    pub fn of(t: &Template<'_>) -> LogBuckets {
+        let mut out = LogBuckets::default();
+        for (i, b) in t.resources.iter().enumerate() {
+            if !BUCKET_TYPES.contains(&b.rtype) {
+                continue;
+            }
+            let from = referrers(t, b, BUCKET_NAME_KEYS, DETECTIVE_SOURCES);
+            if from.iter().any(|r| TRAIL_TYPES.contains(&r.rtype)) {
+                out.trail.push(i);
+            }
+            if !from.is_empty() {
+                out.detective.push(i);
+            }
+        }
+        out
+    }
+}
+
+/// Resources that deliver detective-control logs to a bucket.
+const DETECTIVE_SOURCES: &[&str] = &[
+    "AWS::CloudTrail::Trail",
+    "aws_cloudtrail",
+    "AWS::Config::DeliveryChannel",
+    "aws_config_delivery_channel",
+];
 
 /// Whether a CloudFormation resource is kept when its stack is deleted or it is replaced.
 pub fn retained(t: &Template<'_>, r: &Resource<'_>) -> Option<bool> {
