@@ -19,6 +19,13 @@ use crate::source::Span;
 /// Stands for an unknown part of a partly known string.
 pub const UNKNOWN_MARK: char = '\u{FFFC}';
 
+/// Whether `s` holds an [`UNKNOWN_MARK`]. Faster than `str::contains` with the (non-ASCII)
+/// mark, which builds a substring searcher on every call: this runs on every value policies
+/// look at. The mark's UTF-8 encoding starts with 0xEF, which ASCII text never holds.
+pub fn has_unknown(s: &str) -> bool {
+    memchr::memchr(0xEF, s.as_bytes()).is_some() && s.contains(UNKNOWN_MARK)
+}
+
 /// Deepest chain of references followed (parameter defaults that are themselves intrinsics,
 /// nested `Fn::If`); beyond it a value is unknown.
 const MAX_EVAL_DEPTH: u8 = 24;
@@ -60,7 +67,7 @@ impl<'n> Val<'n> {
 
     /// The text of a scalar that is entirely known.
     pub fn known_text(&self) -> Option<&str> {
-        self.text().filter(|t| !t.contains(UNKNOWN_MARK))
+        self.text().filter(|t| !has_unknown(t))
     }
 
     /// A boolean, accepting the strings CloudFormation and Terraform accept for one.
@@ -83,7 +90,7 @@ impl<'n> Val<'n> {
     pub fn is_known(&self) -> bool {
         match self {
             Val::Unknown => false,
-            Val::Str(s) => !s.contains(UNKNOWN_MARK),
+            Val::Str(s) => !has_unknown(s),
             _ => true,
         }
     }
@@ -238,7 +245,7 @@ impl<'a> Template<'a> {
                     for item in self.items(seq) {
                         for ir in self.eval(item) {
                             match ir.val {
-                                Val::Str(s) if !s.contains(UNKNOWN_MARK) => {
+                                Val::Str(s) if !has_unknown(&s) => {
                                     texts.push((s, ir.span))
                                 }
                                 Val::NoValue => {}
@@ -247,7 +254,7 @@ impl<'a> Template<'a> {
                         }
                     }
                 }
-                Val::Str(s) if !s.contains(UNKNOWN_MARK) => texts.push((s, r.span)),
+                Val::Str(s) if !has_unknown(&s) => texts.push((s, r.span)),
                 Val::NoValue => {}
                 _ => unknown = true,
             }
@@ -366,7 +373,7 @@ impl<'a> Template<'a> {
                     .take(3)
                     .map(|k| self.single_text(k, depth))
                     .collect();
-                let found = (keys.len() == 3 && keys.iter().all(|k| !k.contains(UNKNOWN_MARK)))
+                let found = (keys.len() == 3 && keys.iter().all(|k| !has_unknown(k)))
                     .then(|| {
                         self.root.at(&[
                             "Mappings",

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use crate::model::{Template, UNKNOWN_MARK, Val};
+use crate::model::{Template, Val};
 use crate::parse::{Limits, Node, Value, json};
 use crate::source::Span;
 
@@ -580,7 +580,7 @@ where
 
 /// IAM action matching: case-insensitive, `*` matches any run of characters and `?` any one.
 pub fn action_matches(pattern: &str, action: &str) -> bool {
-    if pattern.contains(UNKNOWN_MARK) {
+    if crate::model::has_unknown(pattern) {
         return false;
     }
     glob_match(pattern.as_bytes(), action.as_bytes())
@@ -640,7 +640,7 @@ pub fn is_root_principal(principal: &str) -> bool {
 
 /// Whether the whole value is anything but partly unknown.
 pub fn is_known(s: &str) -> bool {
-    !s.contains(UNKNOWN_MARK)
+    !crate::model::has_unknown(s)
 }
 
 /// The node of a document's statement list (for spans when reporting the whole document).

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Resolved, Resource, Template, UNKNOWN_MARK, Val};
+use crate::model::{Resolved, Resource, Template, Val};
 use crate::parse::{Node, Value};
 use crate::policy::Context;
 use crate::source::Span;
@@ -37,7 +37,7 @@ pub fn arn_regions(text: &str) -> Vec<&str> {
             (fields.next(), fields.next(), fields.next(), fields.next());
         if let (Some(partition), Some(region)) = (partition, region)
             && partition.starts_with("aws")
-            && !region.contains(UNKNOWN_MARK)
+            && !crate::model::has_unknown(region)
             && is_region(region)
         {
             out.push(region);
@@ -339,7 +339,7 @@ pub fn reference_names(t: &Template<'_>, r: &Resource<'_>, name_keys: &[&str]) -
     for key in name_keys {
         if let Some(n) = r.prop(key) {
             for (s, _) in t.texts(n) {
-                if !s.is_empty() && !s.contains(UNKNOWN_MARK) {
+                if !s.is_empty() && !crate::model::has_unknown(&s) {
                     names.literals.push(s.to_string());
                 }
             }
