@@ -495,8 +495,7 @@ impl Engine {
             let shared = policy::Shared::default();
             let statements = OnceCell::new();
             for (p, _) in self.policies.iter().filter(|(_, m)| selection.enables(m)) {
-                let mut cx =
-                    Context::new(&template, &self.settings, &shared, &statements, p.id());
+                let mut cx = Context::new(&template, &self.settings, &shared, &statements, p.id());
                 p.check(&mut cx);
                 raws.extend(cx.into_findings());
             }
@@ -585,9 +584,13 @@ impl Engine {
             .collect();
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.span == b.span);
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        // Identical findings in one file get `:1`, `:2`... in order (keyed by the fingerprint's
+        // own hash value, without copying the strings).
+        let mut seen: HashMap<u64, usize> = HashMap::new();
         for f in &mut findings {
-            let n = seen.entry(f.fingerprint.clone()).or_insert(0);
+            let key = u64::from_str_radix(&f.fingerprint, 16)
+                .unwrap_or_else(|_| stable_hash(&[&f.fingerprint]));
+            let n = seen.entry(key).or_insert(0);
             if *n > 0 {
                 f.fingerprint = format!("{}:{n}", f.fingerprint);
             }

@@ -245,9 +245,7 @@ impl<'a> Template<'a> {
                     for item in self.items(seq) {
                         for ir in self.eval(item) {
                             match ir.val {
-                                Val::Str(s) if !has_unknown(&s) => {
-                                    texts.push((s, ir.span))
-                                }
+                                Val::Str(s) if !has_unknown(&s) => texts.push((s, ir.span)),
                                 Val::NoValue => {}
                                 _ => unknown = true,
                             }

@@ -149,7 +149,11 @@ impl<'a> Template<'a> {
             .addr()
             .wrapping_sub(self.resources.as_ptr().addr())
             / size;
-        if self.resources.get(offset).is_some_and(|x| std::ptr::eq(x, r)) {
+        if self
+            .resources
+            .get(offset)
+            .is_some_and(|x| std::ptr::eq(x, r))
+        {
             return offset;
         }
         self.resources

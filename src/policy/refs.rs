@@ -6,9 +6,7 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use crate::model::Template;
-use crate::policy::rules::support::{
-    LogBuckets, Names, mentions, scan_refs, tf_config_references,
-};
+use crate::policy::rules::support::{LogBuckets, Names, mentions, scan_refs, tf_config_references};
 use crate::policy::walk;
 
 /// What each resource's properties refer to.
@@ -68,7 +66,10 @@ impl ReferenceIndex {
             }
         }
         for (k, &(from, to)) in tokens.iter().enumerate() {
-            self.expressions.entry(s[from..to].to_string()).or_default().push(i);
+            self.expressions
+                .entry(s[from..to].to_string())
+                .or_default()
+                .push(i);
             if let Some(&(next_from, next_to)) = tokens.get(k + 1)
                 && next_from == to + 1
                 && s.as_bytes()[to] == b'.'

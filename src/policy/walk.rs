@@ -66,7 +66,13 @@ fn visit<'a, 'n>(
         _ => None,
     };
     if let Some(val) = plain {
-        return f(key, &Resolved { val, span: node.span });
+        return f(
+            key,
+            &Resolved {
+                val,
+                span: node.span,
+            },
+        );
     }
     for r in t.eval(node) {
         match r.val {
