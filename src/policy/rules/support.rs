@@ -475,7 +475,7 @@ impl<'t> PathReferences<'t> {
                         Val::Map(n) | Val::Seq(n) => nodes.push(n),
                         _ => {
                             if let Some(s) = v.val.known_text() {
-                                index.literal(&s, id);
+                                index.literal(s, id);
                             }
                         }
                     }
@@ -492,7 +492,7 @@ impl<'t> PathReferences<'t> {
                 });
                 super::super::walk::scalars(t, n, &mut |_, v| {
                     if let Some(text) = v.val.known_text() {
-                        index.literal(&text, id);
+                        index.literal(text, id);
                     }
                 });
             }
