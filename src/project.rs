@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use crate::config::{CONFIG_FILES, Config, ConfigError};
 use crate::engine::{Engine, Flags};
@@ -129,7 +129,7 @@ pub struct Project {
     choice: ConfigChoice,
     flags: Flags,
     cwd: PathBuf,
-    state: Mutex<State>,
+    state: RwLock<State>,
 }
 
 impl Project {
@@ -138,7 +138,7 @@ impl Project {
             choice,
             flags,
             cwd: std::env::current_dir().unwrap_or_default(),
-            state: Mutex::new(State::default()),
+            state: RwLock::new(State::default()),
         }
     }
 
@@ -152,8 +152,15 @@ impl Project {
     /// input's `--stdin-filename`). A config that cannot be loaded is remembered as an error
     /// (see [`Project::take_errors`]) and its files fall back to the settings of no config.
     pub fn scope_for_dir(&self, dir: &Path) -> (usize, Arc<Scope>) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        // Walked paths repeat their directory for every file: look it up as given first.
+        // Walked paths repeat their directory for every file: look it up as given first, under
+        // a read lock that the walker's threads share.
+        {
+            let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(&i) = state.by_given.get(dir) {
+                return (i, state.scopes[i].clone());
+            }
+        }
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         if let Some(&i) = state.by_given.get(dir) {
             return (i, state.scopes[i].clone());
         }
@@ -207,7 +214,7 @@ impl Project {
     /// Every scope resolved so far, by index.
     pub fn scopes(&self) -> Vec<Arc<Scope>> {
         self.state
-            .lock()
+            .read()
             .unwrap_or_else(|e| e.into_inner())
             .scopes
             .clone()
@@ -215,7 +222,7 @@ impl Project {
 
     /// Configs that could not be loaded, first seen first.
     pub fn take_errors(&self) -> Vec<ProjectError> {
-        std::mem::take(&mut self.state.lock().unwrap_or_else(|e| e.into_inner()).errors)
+        std::mem::take(&mut self.state.write().unwrap_or_else(|e| e.into_inner()).errors)
     }
 }
 

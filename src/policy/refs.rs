@@ -5,49 +5,48 @@
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
-use crate::model::Template;
-use crate::policy::rules::support::{LogBuckets, Names, mentions, scan_refs, tf_config_references};
+use crate::model::{Template, Val};
+use crate::parse::Node;
+use crate::policy::rules::support::{
+    LogBuckets, Lookup, Names, lookup, mentions, raw_path_nodes, scan_refs, tf_config_references,
+};
 use crate::policy::walk;
 
-/// What each resource's properties refer to.
+/// Names mentioned by resources → the resources (indexes into `Template::resources`) that
+/// mention them.
 #[derive(Debug, Default)]
-pub struct ReferenceIndex {
-    /// CloudFormation: a logical ID named by `Ref`, `Fn::GetAtt` or `${}` in `Fn::Sub` → the
-    /// resources (indexes into `Template::resources`) that name it.
+struct Table {
+    /// CloudFormation: logical IDs named by `Ref`, `Fn::GetAtt` or `${}` in `Fn::Sub`.
     ids: HashMap<String, Vec<usize>>,
-    /// Terraform: the names in each interpolation expression (including a plan's
-    /// configuration) → the resources using them. `aws_s3_bucket.logs.id` names
-    /// `aws_s3_bucket.logs`: every identifier and every `a.b` pair of identifiers is a key.
+    /// Terraform: the names in interpolation expressions (including a plan's configuration).
+    /// `aws_s3_bucket.logs.id` names `aws_s3_bucket.logs`: every identifier and every `a.b`
+    /// pair of identifiers is a key.
     expressions: HashMap<String, Vec<usize>>,
     /// Expressions kept whole for names with more than one `.` (rare), matched by scanning.
     whole: Vec<(String, usize)>,
-    /// A known literal string, and the name inside an `arn:...:::name` ARN → the resources
-    /// whose properties hold it. Built only when a question names a literal (a bucket with a
-    /// known `BucketName`): it needs every value evaluated.
-    literals: OnceCell<HashMap<String, Vec<usize>>>,
-    /// The buckets that receive detective-control logs.
-    log_buckets: OnceCell<LogBuckets>,
+    /// Known literal strings, and the name inside an `arn:...:::name` ARN.
+    literals: HashMap<String, Vec<usize>>,
 }
 
-impl ReferenceIndex {
-    pub fn build(t: &Template<'_>) -> ReferenceIndex {
-        let cfn = t.is_cloudformation();
-        let mut index = ReferenceIndex::default();
-        for (i, r) in t.resources.iter().enumerate() {
-            if let Some(props) = r.properties {
-                scan_refs(props, cfn, &mut |s| {
-                    if cfn {
-                        index.ids.entry(s.to_string()).or_default().push(i);
-                    } else {
-                        index.expression(s, i);
-                    }
-                });
+impl Table {
+    /// The references of `node` (unevaluated, where `Ref`s live), as resource `i`'s.
+    fn references(&mut self, node: &Node<'_>, cfn: bool, i: usize) {
+        scan_refs(node, cfn, &mut |s| {
+            if cfn {
+                self.ids.entry(s.to_string()).or_default().push(i);
+            } else {
+                self.expression(s, i);
             }
-            for s in tf_config_references(t, r) {
-                index.expression(s, i);
+        });
+    }
+
+    /// The known strings under `node` (evaluated), as resource `i`'s.
+    fn literals_under(&mut self, t: &Template<'_>, node: &Node<'_>, i: usize) {
+        walk::scalars(t, node, &mut |_, v| {
+            if let Some(text) = v.val.known_text() {
+                self.literal(text, i);
             }
-        }
-        index
+        });
     }
 
     fn expression(&mut self, s: &str, i: usize) {
@@ -85,38 +84,21 @@ impl ReferenceIndex {
         }
     }
 
-    /// The buckets that receive CloudTrail or Config logs.
-    pub fn log_buckets(&self, t: &Template<'_>) -> &LogBuckets {
-        self.log_buckets.get_or_init(|| LogBuckets::of(t))
-    }
-
-    fn literals(t: &Template<'_>) -> HashMap<String, Vec<usize>> {
-        let mut literals: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, r) in t.resources.iter().enumerate() {
-            let Some(props) = r.properties else { continue };
-            walk::scalars(t, props, &mut |_, v| {
-                let Some(text) = v.val.known_text() else {
-                    return;
-                };
-                // `arn:aws:s3:::logs` names the bucket `logs`: every suffix after a `:::`.
-                if let Some(rest) = text.strip_prefix("arn:") {
-                    let mut from = 0;
-                    while let Some(at) = rest[from..].find(":::") {
-                        let name = &rest[from + at + 3..];
-                        literals.entry(name.to_string()).or_default().push(i);
-                        from += at + 1;
-                    }
-                }
-                literals.entry(text.to_owned()).or_default().push(i);
-            });
+    fn literal(&mut self, text: &str, i: usize) {
+        // `arn:aws:s3:::logs` names the bucket `logs`: every suffix after a `:::`.
+        if let Some(rest) = text.strip_prefix("arn:") {
+            let mut from = 0;
+            while let Some(at) = rest[from..].find(":::") {
+                let name = &rest[from + at + 3..];
+                self.literals.entry(name.to_string()).or_default().push(i);
+                from += at + 1;
+            }
         }
-        literals
+        self.literals.entry(text.to_string()).or_default().push(i);
     }
 
-    /// The resources (indexes into `Template::resources`, ascending) whose properties refer to
-    /// what `names` describes.
-    pub fn referring(&self, t: &Template<'_>, names: &Names) -> Vec<usize> {
-        let mut out = Vec::new();
+    /// Add the resources that mention `names` by reference to `out`.
+    fn by_reference(&self, names: &Names, out: &mut Vec<usize>) {
         for n in &names.ids {
             out.extend(self.ids.get(n).into_iter().flatten());
             if n.matches('.').count() < 2 {
@@ -130,14 +112,222 @@ impl ReferenceIndex {
                 );
             }
         }
-        if !names.literals.is_empty() {
-            let literals = self.literals.get_or_init(|| ReferenceIndex::literals(t));
-            for n in &names.literals {
-                out.extend(literals.get(n).into_iter().flatten());
+    }
+
+    /// Add the resources that hold one of `names`' literal names to `out`.
+    fn by_literal(&self, names: &Names, out: &mut Vec<usize>) {
+        for n in &names.literals {
+            out.extend(self.literals.get(n).into_iter().flatten());
+        }
+    }
+}
+
+fn sorted(mut v: Vec<usize>) -> Vec<usize> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// What each resource's properties refer to.
+#[derive(Debug, Default)]
+pub struct ReferenceIndex {
+    /// References; literals are in `literals`.
+    table: Table,
+    /// Literal names, built only when a question names one (a bucket with a known
+    /// `BucketName`): it needs every value evaluated.
+    literals: OnceCell<Table>,
+    /// The buckets that receive detective-control logs.
+    log_buckets: OnceCell<LogBuckets>,
+}
+
+impl ReferenceIndex {
+    pub fn build(t: &Template<'_>) -> ReferenceIndex {
+        let cfn = t.is_cloudformation();
+        let mut table = Table::default();
+        for (i, r) in t.resources.iter().enumerate() {
+            if let Some(props) = r.properties {
+                table.references(props, cfn, i);
+            }
+            for s in tf_config_references(t, r) {
+                table.expression(s, i);
             }
         }
-        out.sort_unstable();
-        out.dedup();
-        out
+        ReferenceIndex {
+            table,
+            ..ReferenceIndex::default()
+        }
+    }
+
+    /// The buckets that receive CloudTrail or Config logs.
+    pub fn log_buckets(&self, t: &Template<'_>) -> &LogBuckets {
+        self.log_buckets.get_or_init(|| LogBuckets::of(t))
+    }
+
+    /// The resources (indexes into `Template::resources`, ascending) whose properties refer to
+    /// what `names` describes.
+    pub fn referring(&self, t: &Template<'_>, names: &Names) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.table.by_reference(names, &mut out);
+        if !names.literals.is_empty() {
+            let literals = self.literals.get_or_init(|| {
+                let mut table = Table::default();
+                for (i, r) in t.resources.iter().enumerate() {
+                    if let Some(props) = r.properties {
+                        table.literals_under(t, props, i);
+                    }
+                }
+                table
+            });
+            literals.by_literal(names, &mut out);
+        }
+        sorted(out)
+    }
+}
+
+/// What the values at one property path of some resources refer to (`LoggingConfiguration.
+/// DestinationBucketName` of every bucket), indexed once: "does any of them refer to this
+/// bucket?" is then a lookup.
+#[derive(Debug, Default)]
+pub struct PathReferences {
+    table: Table,
+}
+
+impl PathReferences {
+    /// Index the values at `path` of the resources of `types`.
+    pub fn of(t: &Template<'_>, types: &[&str], path: &[&str]) -> PathReferences {
+        let cfn = t.is_cloudformation();
+        let mut table = Table::default();
+        for (i, r) in t.resources.iter().enumerate() {
+            if !types.contains(&r.rtype) {
+                continue;
+            }
+            for hit in lookup(t, r, path) {
+                if let Lookup::Found(v) = hit {
+                    match v.val {
+                        Val::Map(n) | Val::Seq(n) => {
+                            table.references(n, cfn, i);
+                            table.literals_under(t, n, i);
+                        }
+                        _ => {
+                            if let Some(s) = v.val.known_text() {
+                                table.literal(s, i);
+                            }
+                        }
+                    }
+                }
+            }
+            for n in raw_path_nodes(r, path) {
+                table.references(n, cfn, i);
+                table.literals_under(t, n, i);
+            }
+            if t.format == crate::model::Format::TerraformPlan {
+                for s in tf_config_references(t, r) {
+                    table.expression(s, i);
+                }
+            }
+        }
+        PathReferences { table }
+    }
+
+    /// Whether a resource other than `target` refers to `target` at the path.
+    pub fn refer_to(
+        &self,
+        t: &Template<'_>,
+        target: &crate::model::Resource<'_>,
+        name_keys: &[&str],
+    ) -> bool {
+        let names = crate::policy::rules::support::reference_names(t, target, name_keys);
+        let mut out = Vec::new();
+        self.table.by_reference(&names, &mut out);
+        self.table.by_literal(&names, &mut out);
+        let own = t.index_of(target);
+        out.iter().any(|&i| i != own)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Format;
+    use crate::parse::{Limits, json, yaml};
+    use crate::policy::rules::support::referrers;
+
+    fn ids<'t>(found: Vec<&'t crate::model::Resource<'_>>) -> Vec<String> {
+        found.iter().map(|r| r.id.to_string()).collect()
+    }
+
+    #[test]
+    fn cloudformation_references_by_ref_getatt_sub_and_literal_names() {
+        let text = r#"
+Resources:
+  Logs: {Type: AWS::S3::Bucket, Properties: {BucketName: central-logs}}
+  Other: {Type: AWS::S3::Bucket}
+  ByRef: {Type: AWS::CloudTrail::Trail, Properties: {S3BucketName: !Ref Logs}}
+  ByAtt: {Type: AWS::CloudTrail::Trail, Properties: {X: !GetAtt Logs.Arn}}
+  BySub: {Type: AWS::CloudTrail::Trail, Properties: {X: !Sub "${Logs.Arn}/*"}}
+  ByName: {Type: AWS::CloudTrail::Trail, Properties: {S3BucketName: central-logs}}
+  ByArn: {Type: AWS::SQS::Queue, Properties: {X: "arn:aws:s3:::central-logs"}}
+  Unrelated: {Type: AWS::CloudTrail::Trail, Properties: {S3BucketName: !Ref Other2}}
+"#;
+        let root = yaml::parse(text, &Limits::default()).unwrap().root;
+        let t = Template::new(Format::CloudFormation, &root);
+        let logs = &t.resources[0];
+        let trails = &["AWS::CloudTrail::Trail"][..];
+        assert_eq!(
+            ids(referrers(&t, logs, &["BucketName"], trails)),
+            ["ByRef", "ByAtt", "BySub", "ByName"]
+        );
+        assert_eq!(
+            ids(referrers(&t, logs, &["BucketName"], &["AWS::SQS::Queue"])),
+            ["ByArn"]
+        );
+        assert!(referrers(&t, &t.resources[1], &["BucketName"], trails).is_empty());
+    }
+
+    #[test]
+    fn terraform_expressions_name_whole_identifiers() {
+        let text = r#"{"resource": {
+  "aws_s3_bucket": {"logs": {"bucket": "logs"}, "logs_old": {"bucket": "old"}},
+  "aws_cloudtrail": {
+    "a": {"s3_bucket_name": "${aws_s3_bucket.logs.id}"},
+    "b": {"s3_bucket_name": "${aws_s3_bucket.logs_old.id}"},
+    "c": {"s3_bucket_name": "${module.m.aws_s3_bucket.logs.id}"}
+  }}}"#;
+        let root = json::parse(text, &Limits::default()).unwrap().root;
+        let t = Template::new(Format::TerraformConfig, &root);
+        let logs = t
+            .resources
+            .iter()
+            .find(|r| r.id == "aws_s3_bucket.logs")
+            .unwrap();
+        let found = ids(referrers(&t, logs, &["bucket"], &["aws_cloudtrail"]));
+        assert_eq!(found, ["aws_cloudtrail.a", "aws_cloudtrail.c"]);
+    }
+
+    #[test]
+    fn path_references_ignore_the_resource_itself() {
+        let text = r#"
+Resources:
+  Logs:
+    Type: AWS::S3::Bucket
+    Properties: {LoggingConfiguration: {DestinationBucketName: !Ref Logs}}
+  Data:
+    Type: AWS::S3::Bucket
+    Properties: {LoggingConfiguration: {DestinationBucketName: !Ref Sink}}
+  Sink: {Type: AWS::S3::Bucket}
+"#;
+        let root = yaml::parse(text, &Limits::default()).unwrap().root;
+        let t = Template::new(Format::CloudFormation, &root);
+        let index = PathReferences::of(
+            &t,
+            &["AWS::S3::Bucket"],
+            &["LoggingConfiguration", "DestinationBucketName"],
+        );
+        assert!(
+            !index.refer_to(&t, &t.resources[0], &["BucketName"]),
+            "itself only"
+        );
+        assert!(!index.refer_to(&t, &t.resources[1], &["BucketName"]));
+        assert!(index.refer_to(&t, &t.resources[2], &["BucketName"]));
     }
 }

@@ -1,16 +1,15 @@
 //! LOG009: an S3 bucket without server access logging.
 
-use super::support::{
-    BUCKET_NAME_KEYS, BUCKET_TYPES, PathReferences, bucket_logs_access, trail_buckets,
-};
+use super::support::{BUCKET_NAME_KEYS, BUCKET_TYPES, bucket_logs_access, trail_buckets};
 use crate::model::{Resource, Template};
+use crate::policy::refs::PathReferences;
 use crate::policy::{Context, Policy};
 
 pub struct Log009;
 
 /// Where buckets deliver their access logs, indexed once per template. A log bucket logging
 /// to itself would loop, and AWS advises against it, so log destinations are not reported.
-fn log_destinations<'t>(t: &'t Template<'_>) -> [PathReferences<'t>; 3] {
+fn log_destinations(t: &Template<'_>) -> [PathReferences; 3] {
     [
         PathReferences::of(
             t,
@@ -25,7 +24,7 @@ fn log_destinations<'t>(t: &'t Template<'_>) -> [PathReferences<'t>; 3] {
 /// Whether other buckets deliver their access logs to `bucket`.
 fn is_log_destination(
     t: &Template<'_>,
-    destinations: &[PathReferences<'_>],
+    destinations: &[PathReferences],
     bucket: &Resource<'_>,
 ) -> bool {
     if let Some(acl) = bucket.prop("AccessControl")

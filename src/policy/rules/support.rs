@@ -1,7 +1,5 @@
 //! Small helpers several policies share.
 
-use std::collections::HashMap;
-
 use crate::model::{Resolved, Resource, Template, Val};
 use crate::parse::{Node, Value};
 use crate::policy::Context;
@@ -448,92 +446,8 @@ pub fn referrers<'t, 'a>(
         .collect()
 }
 
-/// What the values at one property path of many resources refer to, indexed once so that
-/// "does any of them refer to this resource?" costs a lookup instead of a scan of every
-/// resource.
-#[derive(Default)]
-pub struct PathReferences<'t> {
-    /// Names referred to by `Ref`/`Fn::GetAtt`/`${}` (CloudFormation) → the referring resources.
-    ids: HashMap<String, Vec<&'t str>>,
-    /// Terraform expressions (matched as whole identifiers) and their resources.
-    expressions: Vec<(String, &'t str)>,
-    /// Literal names and the names inside `arn:...:::name` ARNs → the referring resources.
-    literals: HashMap<String, Vec<&'t str>>,
-}
-
-impl<'t> PathReferences<'t> {
-    /// Index the values at `path` of the resources of `types`.
-    pub fn of<'a>(t: &'t Template<'a>, types: &'t [&'t str], path: &[&str]) -> PathReferences<'t> {
-        let mut index = PathReferences::default();
-        let cfn = t.is_cloudformation();
-        for r in t.resources_of(types) {
-            let id: &'t str = &r.id;
-            let mut nodes: Vec<&Node<'_>> = Vec::new();
-            for hit in lookup(t, r, path) {
-                if let Lookup::Found(v) = hit {
-                    match v.val {
-                        Val::Map(n) | Val::Seq(n) => nodes.push(n),
-                        _ => {
-                            if let Some(s) = v.val.known_text() {
-                                index.literal(s, id);
-                            }
-                        }
-                    }
-                }
-            }
-            nodes.extend(raw_path_nodes(r, path));
-            for n in nodes {
-                scan_refs(n, cfn, &mut |s| {
-                    if cfn {
-                        index.ids.entry(s.to_string()).or_default().push(id);
-                    } else {
-                        index.expressions.push((s.to_string(), id));
-                    }
-                });
-                super::super::walk::scalars(t, n, &mut |_, v| {
-                    if let Some(text) = v.val.known_text() {
-                        index.literal(text, id);
-                    }
-                });
-            }
-            if t.format == crate::model::Format::TerraformPlan {
-                for s in tf_config_references(t, r) {
-                    index.expressions.push((s.to_string(), id));
-                }
-            }
-        }
-        index
-    }
-
-    fn literal(&mut self, text: &str, id: &'t str) {
-        self.literals.entry(text.to_string()).or_default().push(id);
-        if let Some(name) = text
-            .strip_prefix("arn:")
-            .and_then(|rest| rest.split_once(":::"))
-            .map(|(_, name)| name)
-        {
-            self.literals.entry(name.to_string()).or_default().push(id);
-        }
-    }
-
-    /// Whether a resource other than `target` refers to `target` at the path.
-    pub fn refer_to(&self, t: &Template<'_>, target: &Resource<'_>, name_keys: &[&str]) -> bool {
-        let names = reference_names(t, target, name_keys);
-        let other = |ids: &Vec<&str>| ids.iter().any(|id| *id != target.id);
-        names.ids.iter().any(|n| self.ids.get(n).is_some_and(other))
-            || self
-                .expressions
-                .iter()
-                .any(|(s, id)| *id != target.id && names.ids.iter().any(|n| mentions(s, n)))
-            || names
-                .literals
-                .iter()
-                .any(|n| self.literals.get(n).is_some_and(other))
-    }
-}
-
 /// The unevaluated nodes at a property path (through lists), where `Ref`s to resources live.
-fn raw_path_nodes<'n>(r: &Resource<'n>, path: &[&str]) -> Vec<&'n Node<'n>> {
+pub(crate) fn raw_path_nodes<'n>(r: &Resource<'n>, path: &[&str]) -> Vec<&'n Node<'n>> {
     let Some(mut nodes) = r.properties.map(|p| vec![p]) else {
         return Vec::new();
     };
