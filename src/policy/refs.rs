@@ -252,7 +252,7 @@ mod tests {
     use crate::parse::{Limits, json, yaml};
     use crate::policy::rules::support::referrers;
 
-    fn ids<'t>(found: Vec<&'t crate::model::Resource<'_>>) -> Vec<String> {
+    fn ids(found: Vec<&crate::model::Resource<'_>>) -> Vec<String> {
         found.iter().map(|r| r.id.to_string()).collect()
     }
 
