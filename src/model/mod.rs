@@ -105,6 +105,9 @@ pub struct Template<'a> {
     /// Template-level `Metadata` (CloudFormation).
     pub metadata: Option<&'a Node<'a>>,
     by_id: HashMap<String, usize>,
+    /// Terraform plans: the `configuration` section's resources by their module-relative
+    /// address (`aws_s3_bucket.logs`), where expressions and configured keys live.
+    plan_config: HashMap<&'a str, Vec<&'a Node<'a>>>,
     /// Who refers to whom, built on first use by the policies that ask.
     references: std::cell::OnceCell<crate::policy::refs::ReferenceIndex>,
 }
@@ -120,12 +123,16 @@ impl<'a> Template<'a> {
             providers: Vec::new(),
             metadata: None,
             by_id: HashMap::new(),
+            plan_config: HashMap::new(),
             references: std::cell::OnceCell::new(),
         };
         match format {
             Format::CloudFormation | Format::Sam => cfn::load(&mut t),
             Format::TerraformPlan | Format::TerraformState => terraform::load_plan(&mut t),
             Format::TerraformConfig => terraform::load_config(&mut t),
+        }
+        if format == Format::TerraformPlan {
+            t.plan_config = plan_configuration(root);
         }
         t.by_id = t
             .resources
@@ -140,6 +147,26 @@ impl<'a> Template<'a> {
     pub fn references(&self) -> &crate::policy::refs::ReferenceIndex {
         self.references
             .get_or_init(|| crate::policy::refs::ReferenceIndex::build(self))
+    }
+
+    /// A plan resource's entries in the plan's `configuration` (empty for other formats). The
+    /// configuration names resources relative to their module, so `module.m.aws_s3_bucket.x[0]`
+    /// is found under `aws_s3_bucket.x` (and under `m.aws_s3_bucket.x`, and so on).
+    pub fn plan_config(&self, r: &Resource<'_>) -> Vec<&'a Node<'a>> {
+        if self.plan_config.is_empty() {
+            return Vec::new();
+        }
+        let address = r.id.split('[').next().unwrap_or(&r.id);
+        let mut out = Vec::new();
+        let mut rest = address;
+        loop {
+            out.extend(self.plan_config.get(rest).into_iter().flatten());
+            match rest.split_once('.') {
+                Some((_, tail)) => rest = tail,
+                None => break,
+            }
+        }
+        out
     }
 
     /// The position of `r` in `resources` (`r` must be one of them).
@@ -187,4 +214,21 @@ impl<'a> Template<'a> {
     pub fn parameter(&self, name: &str) -> Option<&Parameter<'a>> {
         self.parameters.iter().find(|p| p.name == name)
     }
+}
+
+/// The resources of a plan's `configuration`, in every module, by module-relative address.
+fn plan_configuration<'a>(root: &'a Node<'a>) -> HashMap<&'a str, Vec<&'a Node<'a>>> {
+    let mut out: HashMap<&'a str, Vec<&'a Node<'a>>> = HashMap::new();
+    let mut modules = vec![root.at(&["configuration", "root_module"])];
+    while let Some(Some(m)) = modules.pop() {
+        for res in m.get("resources").map_or(&[][..], Node::items) {
+            if let Some(a) = res.get("address").and_then(Node::as_str) {
+                out.entry(a).or_default().push(res);
+            }
+        }
+        for call in m.get("module_calls").map_or(&[][..], Node::entries) {
+            modules.push(call.value.get("module"));
+        }
+    }
+    out
 }

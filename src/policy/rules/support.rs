@@ -467,24 +467,9 @@ pub(crate) fn raw_path_nodes<'n>(r: &Resource<'n>, path: &[&str]) -> Vec<&'n Nod
 /// The expression references of a plan resource, from the plan's `configuration` section
 /// (planned values hold only known values; references to other resources live there).
 pub fn tf_config_references<'a>(t: &Template<'a>, r: &Resource<'a>) -> Vec<&'a str> {
-    if t.format != crate::model::Format::TerraformPlan {
-        return Vec::new();
-    }
-    let address = r.id.split('[').next().unwrap_or(&r.id);
     let mut out = Vec::new();
-    let mut modules = vec![t.root.at(&["configuration", "root_module"])];
-    while let Some(Some(m)) = modules.pop() {
-        for res in m.get("resources").map_or(&[][..], Node::items) {
-            let Some(a) = res.get("address").and_then(Node::as_str) else {
-                continue;
-            };
-            if address == a || address.ends_with(&format!(".{a}")) {
-                collect_references(res.get("expressions"), &mut out);
-            }
-        }
-        for call in m.get("module_calls").map_or(&[][..], Node::entries) {
-            modules.push(call.value.get("module"));
-        }
+    for res in t.plan_config(r) {
+        collect_references(res.get("expressions"), &mut out);
     }
     out
 }
@@ -768,31 +753,14 @@ pub fn retained(t: &Template<'_>, r: &Resource<'_>) -> Option<bool> {
 /// no one pinned in the template. `None` when the configuration is not in the plan, or for
 /// other formats.
 pub fn tf_configured_keys<'a>(t: &Template<'a>, r: &Resource<'a>) -> Option<Vec<&'a str>> {
-    if t.format != crate::model::Format::TerraformPlan {
-        return None;
-    }
-    let address = r.id.split('[').next().unwrap_or(&r.id);
-    let mut modules = vec![t.root.at(&["configuration", "root_module"])];
-    while let Some(Some(m)) = modules.pop() {
-        for res in m.get("resources").map_or(&[][..], Node::items) {
-            let Some(a) = res.get("address").and_then(Node::as_str) else {
-                continue;
-            };
-            if address == a || address.ends_with(&format!(".{a}")) {
-                return Some(
-                    res.get("expressions")
-                        .map_or(&[][..], Node::entries)
-                        .iter()
-                        .map(|e| e.key.as_ref())
-                        .collect(),
-                );
-            }
-        }
-        for call in m.get("module_calls").map_or(&[][..], Node::entries) {
-            modules.push(call.value.get("module"));
-        }
-    }
-    None
+    let res = *t.plan_config(r).first()?;
+    Some(
+        res.get("expressions")
+            .map_or(&[][..], Node::entries)
+            .iter()
+            .map(|e| e.key.as_ref())
+            .collect(),
+    )
 }
 
 /// A string value written in a resource: intrinsics evaluated; in Terraform plans, only
