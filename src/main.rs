@@ -808,7 +808,8 @@ fn verbose_scopes(project: &Project, governed: &[usize]) {
         let config = scope
             .config_path()
             .map_or("none".to_string(), |p| p.display().to_string());
-        eprintln!("config: {config} ({files} files)");
+        let plural = if files == 1 { "" } else { "s" };
+        eprintln!("config: {config} ({files} file{plural})");
         match &scope.engine.settings().allowed_regions {
             Some(r) => eprintln!("  allowed regions: {}", r.join(", ")),
             None => eprintln!(
