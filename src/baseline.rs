@@ -36,7 +36,7 @@ pub struct Entry {
 impl Entry {
     pub fn of(f: &crate::finding::Finding) -> Entry {
         Entry {
-            path: f.path.clone(),
+            path: f.path.to_string(),
             fingerprint: f.fingerprint.clone(),
             policy: f.policy.to_string(),
             resource: f.resource.clone(),
@@ -156,8 +156,8 @@ pub struct BaselineFilter<'a> {
 
 impl BaselineFilter<'_> {
     pub fn apply(&mut self, report: &mut FileReport) {
-        report.findings.retain(|f| {
-            match self.known.get(&(f.path.as_str(), f.fingerprint.as_str())) {
+        report.findings.retain(
+            |f| match self.known.get(&(&*f.path, f.fingerprint.as_str())) {
                 Some(entries) => {
                     for &i in entries {
                         self.seen[i] = true;
@@ -166,8 +166,8 @@ impl BaselineFilter<'_> {
                     false
                 }
                 None => true,
-            }
-        });
+            },
+        );
     }
 
     pub fn stats(&self) -> BaselineStats {

@@ -10,9 +10,10 @@ use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::config::{Config, ConfigSource, Override};
-use crate::finding::{Finding, Severity, stable_hash};
+use crate::finding::{Finding, Severity, StableHasher, stable_hash};
 use crate::model::{Format, Template, detect, looks_like_template};
 use crate::parse::{self, Limits, ParseError, ParseErrorKind};
 use crate::policy::{self, Context, Policy, PolicySettings, RawFinding};
@@ -359,7 +360,7 @@ impl Engine {
     pub fn io_failure(&self, display: &str, message: String) -> FileReport {
         let finding = self.finding(
             &self.selection,
-            display,
+            &Arc::from(display),
             "",
             None,
             RawFinding {
@@ -415,9 +416,13 @@ impl Engine {
                     ),
                     resource: None,
                 };
-                report
-                    .findings
-                    .push(self.finding(&self.selection, display, prefix, None, raw));
+                report.findings.push(self.finding(
+                    &self.selection,
+                    &Arc::from(display),
+                    prefix,
+                    None,
+                    raw,
+                ));
                 report.outcome = Outcome::Failed;
                 return report;
             }
@@ -459,7 +464,8 @@ impl Engine {
                     message: format!("internal error while checking this file: {what}"),
                     resource: None,
                 };
-                report.findings = vec![self.finding(&self.selection, display, text, None, raw)];
+                report.findings =
+                    vec![self.finding(&self.selection, &Arc::from(display), text, None, raw)];
                 report.outcome = Outcome::Failed;
             }
         }
@@ -564,6 +570,7 @@ impl Engine {
             return Vec::new();
         }
         let index = LineIndex::new(text);
+        let path: Arc<str> = Arc::from(display);
         let mut raws = raws;
         // In offset order, so that positions are computed incrementally.
         raws.sort_by_key(|r| (r.span.start, r.span.end));
@@ -579,7 +586,7 @@ impl Engine {
                 clamp_to_content(text, &mut raw);
                 let start = starts.position(text, raw.span.start as usize);
                 let end = ends.position(text, raw.span.end as usize);
-                self.finding(selection, display, text, Some((&index, start, end)), raw)
+                self.finding(selection, &path, text, Some((&index, start, end)), raw)
             })
             .collect();
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -602,7 +609,7 @@ impl Engine {
     fn finding(
         &self,
         selection: &Selection,
-        display: &str,
+        display: &Arc<str>,
         text: &str,
         known: Option<(&LineIndex, Position, Position)>,
         mut raw: RawFinding,
@@ -628,21 +635,17 @@ impl Engine {
             .unwrap_or(Severity::High);
         // The fingerprint ignores positions so that it survives edits elsewhere in the file:
         // policy, file, resource, the offending text (whitespace-normalized) and the message.
-        let snippet = span_text(text, raw.span);
-        let fingerprint = format!(
-            "{:016x}",
-            stable_hash(&[
-                raw.policy,
-                display,
-                raw.resource.as_deref().unwrap_or(""),
-                &snippet,
-                &raw.message,
-            ])
-        );
+        let mut hasher = StableHasher::new();
+        hasher.part(raw.policy);
+        hasher.part(display);
+        hasher.part(raw.resource.as_deref().unwrap_or(""));
+        hasher.words(span_text(text, raw.span));
+        hasher.part(&raw.message);
+        let fingerprint = format!("{:016x}", hasher.finish());
         Finding {
             policy: raw.policy,
             severity,
-            path: display.to_string(),
+            path: display.clone(),
             span: raw.span,
             start,
             end,
@@ -664,13 +667,12 @@ fn clamp_to_content(text: &str, raw: &mut RawFinding) {
 }
 
 /// The text under a span with whitespace runs collapsed, bounded in length.
-fn span_text(text: &str, span: Span) -> String {
+/// The text of a span, at most its first 256 bytes (what fingerprints hash, whitespace
+/// normalized).
+fn span_text(text: &str, span: Span) -> &str {
     let start = crate::source::floor_char_boundary(text, span.start as usize);
     let end = crate::source::floor_char_boundary(text, (span.end as usize).min(start + 256));
-    text[start..end.max(start)]
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    &text[start..end.max(start)]
 }
 
 fn parse_error_finding(e: &ParseError) -> RawFinding {

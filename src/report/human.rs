@@ -38,7 +38,7 @@ impl SourceCode for ExcerptSource<'_> {
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let inner = self.finding.excerpt.text.read_span(span, before, after)?;
         Ok(Box::new(MietteSpanContents::new_named(
-            self.finding.path.clone(),
+            self.finding.path.to_string(),
             inner.data(),
             *inner.span(),
             inner.line() + self.finding.excerpt.first_line as usize - 1,

@@ -73,7 +73,7 @@ impl FindingOut {
             family: meta.map_or("engine", |m| m.family.as_str()).to_string(),
             severity: f.severity,
             title: meta.map_or("", |m| m.title).to_string(),
-            path: f.path.clone(),
+            path: f.path.to_string(),
             line: f.start.line,
             column: f.start.column,
             end_line: f.end.line,
