@@ -897,15 +897,11 @@ fn explain(id: &str) -> Result<u8, String> {
     if !m.example.is_empty() {
         text.push_str(&format!("\nExample\n\n{}\n", m.example));
     }
-    let refs: Vec<String> = [
-        ("AWS Foundational Security Best Practices", m.fsbp),
-        ("CIS AWS Foundations Benchmark v3", m.cis),
-        ("AWS Control Tower", m.control_tower),
-    ]
-    .iter()
-    .filter(|(_, ids)| !ids.is_empty())
-    .map(|(name, ids)| format!("  {name}: {}", ids.join(", ")))
-    .collect();
+    let refs: Vec<String> = m
+        .mappings()
+        .iter()
+        .map(|(name, ids)| format!("  {name}: {}", ids.join(", ")))
+        .collect();
     if !refs.is_empty() {
         text.push_str(&format!("\nReferences\n\n{}\n", refs.join("\n")));
     }

@@ -81,6 +81,21 @@ pub struct PolicyMeta {
 
 include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
 
+impl PolicyMeta {
+    /// The public baselines this policy maps to, by name, with their control IDs (only those
+    /// with some).
+    pub fn mappings(&self) -> Vec<(&'static str, &'static [&'static str])> {
+        [
+            ("AWS Foundational Security Best Practices", self.fsbp),
+            ("CIS AWS Foundations Benchmark v3", self.cis),
+            ("AWS Control Tower", self.control_tower),
+        ]
+        .into_iter()
+        .filter(|(_, ids)| !ids.is_empty())
+        .collect()
+    }
+}
+
 /// The metadata of a policy or engine diagnostic by ID.
 pub fn meta(id: &str) -> Option<&'static PolicyMeta> {
     // The catalog is sorted by ID (build.rs): exact IDs, the common case on hot paths, are a
@@ -309,15 +324,11 @@ pub fn reference_markdown() -> String {
             if !m.example.is_empty() {
                 let _ = writeln!(out, "{}\n", m.example);
             }
-            let refs: Vec<String> = [
-                ("AWS FSBP", m.fsbp),
-                ("CIS AWS Foundations v3", m.cis),
-                ("AWS Control Tower", m.control_tower),
-            ]
-            .iter()
-            .filter(|(_, ids)| !ids.is_empty())
-            .map(|(n, ids)| format!("{n}: {}", ids.join(", ")))
-            .collect();
+            let refs: Vec<String> = m
+                .mappings()
+                .iter()
+                .map(|(n, ids)| format!("{n}: {}", ids.join(", ")))
+                .collect();
             if !refs.is_empty() {
                 let _ = writeln!(out, "References: {}.\n", refs.join("; "));
             }
