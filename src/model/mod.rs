@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 pub use detect::{Format, detect, looks_like_template};
-pub use eval::{Resolved, UNKNOWN_MARK, Val, has_unknown};
+pub use eval::{Resolved, UNKNOWN_MARK, Val, has_unknown, intrinsic};
 
 use crate::parse::Node;
 use crate::source::Span;

@@ -172,6 +172,7 @@ pub struct Context<'t, 'a> {
     documents: &'t OnceCell<Vec<iam::PolicyDocument<'a>>>,
     statements: &'t OnceCell<Vec<Vec<iam::Statement<'t>>>>,
     authored: &'t OnceCell<Vec<Vec<rules::support::Authored<'a>>>>,
+    attachments: &'t OnceCell<iam::attach::Attachments>,
     current: &'static str,
     out: Vec<RawFinding>,
 }
@@ -182,6 +183,7 @@ pub struct Context<'t, 'a> {
 pub struct Shared<'a> {
     pub documents: OnceCell<Vec<iam::PolicyDocument<'a>>>,
     pub authored: OnceCell<Vec<Vec<rules::support::Authored<'a>>>>,
+    pub attachments: OnceCell<iam::attach::Attachments>,
 }
 
 impl<'t, 'a> Context<'t, 'a> {
@@ -198,6 +200,7 @@ impl<'t, 'a> Context<'t, 'a> {
             documents: &shared.documents,
             statements,
             authored: &shared.authored,
+            attachments: &shared.attachments,
             current,
             out: Vec::new(),
         }
@@ -231,6 +234,37 @@ impl<'t, 'a> Context<'t, 'a> {
                 .collect()
         });
         &all[index]
+    }
+
+    /// Which principals each of [`Context::documents`] applies to, worked out once.
+    pub fn attachments(&self) -> &'t iam::attach::Attachments {
+        let template = self.template;
+        let documents = self.documents();
+        self.attachments
+            .get_or_init(|| iam::attach::Attachments::of(template, documents))
+    }
+
+    /// Whether an unconditional Deny of `action` on every resource, in document `doc` or in
+    /// any policy attached to every principal `doc` applies to, takes a grant of `action` in
+    /// `doc` back (IAM: an explicit Deny in any applicable policy wins).
+    pub fn denied_everywhere(&self, doc: usize, action: &str) -> bool {
+        if self
+            .statements(doc)
+            .iter()
+            .any(|d| d.denies_everywhere(action))
+        {
+            return true;
+        }
+        let attachments = self.attachments();
+        let holders = attachments.holders(doc);
+        !holders.is_empty()
+            && holders.iter().all(|&h| {
+                attachments.documents_of(h).iter().any(|&other| {
+                    self.statements(other)
+                        .iter()
+                        .any(|d| d.denies_everywhere(action))
+                })
+            })
     }
 
     /// The IAM policy documents of the template (identity, trust, resource policies, SCPs).

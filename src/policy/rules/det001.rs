@@ -31,7 +31,6 @@ impl Policy for Det001 {
                 actions: DETECTIVE_ACTIONS,
                 what: "disabling detective controls",
                 skip_full_wildcards: false,
-                include_scps: true,
                 all_resources_only: false,
             },
         );

@@ -30,7 +30,6 @@ impl Policy for Det002 {
                 actions: ACTIONS,
                 what: "disabling IAM Access Analyzer, Macie or Detective",
                 skip_full_wildcards: true,
-                include_scps: true,
                 all_resources_only: false,
             },
         );

@@ -42,7 +42,6 @@ impl Policy for Det003 {
                 actions: ACTIONS,
                 what: "reconfiguring detective controls to see less",
                 skip_full_wildcards: true,
-                include_scps: true,
                 all_resources_only: false,
             },
         );

@@ -26,7 +26,6 @@ impl Policy for Det004 {
                 actions: ACTIONS,
                 what: "deleting or silencing every alarm and alerting rule",
                 skip_full_wildcards: true,
-                include_scps: true,
                 all_resources_only: true,
             },
         );

@@ -50,17 +50,18 @@ impl Policy for Det008 {
                 continue;
             };
             for st in cx.statements(di) {
-                if st.effect != Some(iam::Effect::Allow) || st.has_condition() {
+                if st.effect != Some(iam::Effect::Allow)
+                    || iam::condition::allow_narrows(t, st.condition)
+                {
                     continue;
                 }
                 let broad = st.not_principal
                     || st.principal.is_anyone()
                     || st
                         .principal
-                        .aws
-                        .values
+                        .aws_values
                         .iter()
-                        .any(|(p, _)| iam::is_root_principal(p));
+                        .any(|v| iam::principal::root_account(t, v).is_some());
                 if !broad {
                     continue;
                 }

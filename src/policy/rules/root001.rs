@@ -1,7 +1,7 @@
 //! ROOT001: a trust or resource policy grants the account root principal, or everyone, without
-//! conditions.
+//! a condition that narrows who can use it.
 
-use crate::policy::iam::{self, DocKind};
+use crate::policy::iam::{self, DocKind, condition, principal};
 use crate::policy::{Context, Policy};
 
 pub struct Root001;
@@ -25,14 +25,30 @@ impl Policy for Root001 {
             };
             let statements = cx.statements(di);
             for st in statements {
-                if st.effect != Some(iam::Effect::Allow) || st.has_condition() {
+                if st.effect != Some(iam::Effect::Allow)
+                    || condition::allow_narrows(t, st.condition)
+                {
                     continue;
                 }
-                // "Allow everyone, then deny everyone unless <condition>" (private API Gateway
-                // endpoints, VPC-endpoint-only buckets) is a conditional grant in effect.
-                if statements.iter().any(|d| narrows(d, st)) {
+                // "Allow everyone, then deny everyone unless <condition on who>" (private API
+                // Gateway endpoints, VPC-endpoint-only buckets) is a narrowed grant in effect.
+                if statements.iter().any(|d| narrows(t, d, st)) {
                     continue;
                 }
+                // A condition that does not narrow who (`aws:SecureTransport`, `aws:Referer`)
+                // is named, so the reader sees why it did not count.
+                let keys = condition::keys(t, st.condition);
+                let without = if keys.is_empty() {
+                    "without a condition".to_string()
+                } else {
+                    format!(
+                        "with only conditions that do not narrow who can use it ({})",
+                        keys.iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
                 let p = &st.principal;
                 if st.not_principal {
                     cx.report(
@@ -40,7 +56,7 @@ impl Policy for Root001 {
                         p.span,
                         format!(
                             "{what} of `{}` allows everyone except the listed principals \
-                             (Allow with NotPrincipal) without a condition",
+                             (Allow with NotPrincipal) {without}",
                             r.id
                         ),
                     );
@@ -50,10 +66,7 @@ impl Policy for Root001 {
                     cx.report(
                         r,
                         p.span,
-                        format!(
-                            "{what} of `{}` grants any principal (`*`) without a condition",
-                            r.id
-                        ),
+                        format!("{what} of `{}` grants any principal (`*`) {without}", r.id),
                     );
                     continue;
                 }
@@ -64,30 +77,45 @@ impl Policy for Root001 {
                 if doc.kind != DocKind::Trust {
                     continue;
                 }
-                for (principal, span) in &p.aws.values {
-                    if iam::is_root_principal(principal) {
-                        cx.report(
-                            r,
-                            *span,
-                            format!(
-                                "trust policy of `{}` lets the root principal `{principal}` (any \
-                                 principal of that account) assume the role without a condition",
-                                r.id
-                            ),
-                        );
+                let mut seen = Vec::new();
+                for value in &p.aws_values {
+                    let Some(account) = principal::root_account(t, value) else {
+                        continue;
+                    };
+                    if seen.contains(&value.span) {
+                        continue;
                     }
+                    seen.push(value.span);
+                    let message = match (principal::known(value), &account) {
+                        (Some(text), principal::Account::Id(_)) => format!(
+                            "trust policy of `{}` lets the root principal `{text}` (any \
+                             principal of that account) assume the role {without}",
+                            r.id
+                        ),
+                        _ => format!(
+                            "trust policy of `{}` lets the root principal of {account} (`{}`: \
+                             any principal of that account) assume the role {without}",
+                            r.id,
+                            principal::display(value)
+                        ),
+                    };
+                    cx.report(r, value.span, message);
                 }
             }
         }
     }
 }
 
-/// Whether `deny` is a conditional Deny for everyone over actions that include all of `allow`'s,
-/// which narrows `allow` to the principals meeting the condition.
-fn narrows(deny: &iam::Statement<'_>, allow: &iam::Statement<'_>) -> bool {
+/// Whether `deny` is a Deny for everyone, conditioned only on who the caller is, over actions
+/// that include all of `allow`'s: it narrows `allow` to the callers the condition admits.
+fn narrows(
+    t: &crate::model::Template<'_>,
+    deny: &iam::Statement<'_>,
+    allow: &iam::Statement<'_>,
+) -> bool {
     deny.effect == Some(iam::Effect::Deny)
-        && deny.has_condition()
         && deny.principal.is_anyone()
+        && condition::deny_narrows(t, deny.condition)
         && !deny.not_action
         && !allow.not_action
         && !allow.actions.values.is_empty()

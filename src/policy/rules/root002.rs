@@ -1,7 +1,6 @@
 //! ROOT002: a Lambda permission that lets anyone, or a whole account, invoke the function.
 
-use crate::model::Val;
-use crate::policy::iam;
+use crate::policy::iam::principal;
 use crate::policy::{Context, Policy};
 
 pub struct Root002;
@@ -32,21 +31,24 @@ impl Policy for Root002 {
             {
                 continue;
             }
-            let Some(principal) = r.prop(k("Principal", "principal")) else {
+            let Some(node) = r.prop(k("Principal", "principal")) else {
                 continue;
             };
-            for v in t.eval(principal) {
-                let Val::Str(p) = &v.val else { continue };
-                let what = if p == "*" {
-                    "anyone (`*`)".to_string()
-                } else if iam::is_root_principal(p) {
-                    format!("every principal of account `{p}`")
-                } else {
-                    continue;
+            // An account ID may be written unquoted (a YAML or JSON number), and may come from
+            // a parameter or `AWS::AccountId`: it is that account's root all the same.
+            for value in principal::values(t, node) {
+                let what = match (principal::known(&value), principal::root_account(t, &value)) {
+                    (Some(text), _) if text == "*" => "anyone (`*`)".to_string(),
+                    (Some(text), Some(_)) => format!("every principal of account `{text}`"),
+                    (None, Some(account)) => format!(
+                        "every principal of {account} (`{}`)",
+                        principal::display(&value)
+                    ),
+                    _ => continue,
                 };
                 cx.report(
                     r,
-                    v.span,
+                    value.span,
                     format!(
                         "permission `{}` lets {what} invoke the function, with no source ARN, \
                          source account or organization condition",

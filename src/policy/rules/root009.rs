@@ -35,7 +35,6 @@ impl Policy for Root009 {
                 actions: ESCALATION,
                 what: "privilege escalation on all resources",
                 skip_full_wildcards: true,
-                include_scps: false,
                 all_resources_only: true,
             },
         );

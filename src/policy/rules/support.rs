@@ -610,35 +610,31 @@ pub struct GrantCheck<'s> {
     /// Leave out statements that match only through `*`, `*:*` or `NotAction` (full-admin
     /// grants, which DET001 already reports), so one statement is not reported four times.
     pub skip_full_wildcards: bool,
-    /// Only statements on all resources (`Resource: "*"`) count.
+    /// Only statements on every resource of the action (`*`, `arn:aws:iam::123:role/*`) count.
     pub all_resources_only: bool,
-    /// Read service control policies too (an SCP `Allow` leaves the actions open).
-    pub include_scps: bool,
 }
 
-/// Report each statement of an identity policy, permission set or SCP that allows some of
-/// `check.actions` and is not taken back by an unconditional deny in the same document.
+/// Report each statement of an identity policy (inline, standalone or AWS managed) that allows
+/// some of `check.actions` on resources they can act on, and that no unconditional Deny takes
+/// back, in the same policy or in any policy attached to the same principals. Service control
+/// policies are not read: an SCP `Allow` grants nothing (it only leaves room for IAM to).
 pub fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
     use crate::policy::iam::{self, DocKind};
     let t = cx.template;
     for (di, doc) in cx.documents().iter().enumerate() {
-        let wanted = doc.kind == DocKind::Identity
-            || (check.include_scps && doc.kind == DocKind::ServiceControl);
-        if !wanted {
+        if doc.kind != DocKind::Identity {
             continue;
         }
         let r = &t.resources[doc.resource];
         let statements = cx.statements(di);
         for st in statements {
-            if check.all_resources_only && !st.all_resources() {
-                continue;
-            }
             let full = |p: &str| p == "*" || p == "*:*";
             let granted: Vec<&str> = check
                 .actions
                 .iter()
                 .copied()
-                .filter(|a| st.allows(a))
+                .filter(|a| st.allows(a) && st.resource_may_cover(a))
+                .filter(|a| !check.all_resources_only || st.covers_all_resources_of(a))
                 .filter(|a| {
                     !check.skip_full_wildcards
                         || (!st.not_action
@@ -648,7 +644,7 @@ pub fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
                                 .iter()
                                 .any(|(p, _)| !full(p) && iam::action_matches(p, a)))
                 })
-                .filter(|a| !statements.iter().any(|d| d.denies_everywhere(a)))
+                .filter(|a| !cx.denied_everywhere(di, a))
                 .collect();
             let Some(first) = granted.first() else {
                 continue;
@@ -666,21 +662,23 @@ pub fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
                 Some(_) => String::new(),
                 None => " through NotAction".to_string(),
             };
-            let span = pattern.map_or(st.actions.span, |(_, s)| *s);
+            let span = match doc.managed {
+                Some(_) => doc.span,
+                None => pattern.map_or(st.actions.span, |(_, s)| *s),
+            };
             let sid = st
                 .sid
                 .as_ref()
                 .map(|s| format!(" (statement `{s}`)"))
                 .unwrap_or_default();
+            let whose = match doc.managed {
+                Some(name) => format!("AWS managed policy `{name}` attached to `{}`", r.id),
+                None => format!("policy of `{}`{sid}", r.id),
+            };
             cx.report(
                 r,
                 span,
-                format!(
-                    "policy of `{}`{sid} allows {}{how}: {}",
-                    r.id,
-                    check.what,
-                    granted.join(", ")
-                ),
+                format!("{whose} allows {}{how}: {}", check.what, granted.join(", ")),
             );
         }
     }

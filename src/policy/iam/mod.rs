@@ -2,6 +2,11 @@
 //! CloudFormation and Terraform, how statements, actions and principals are read, and how IAM
 //! matches actions (case-insensitive wildcards, `NotAction`, explicit denies).
 
+pub mod attach;
+pub mod condition;
+pub mod managed;
+pub mod principal;
+
 use std::borrow::Cow;
 
 use crate::model::{Template, Val};
@@ -27,8 +32,11 @@ pub struct PolicyDocument<'a> {
     /// Index of the owning resource in [`Template::resources`].
     pub resource: usize,
     pub kind: DocKind,
-    /// The property holding the document.
+    /// The property holding the document (for an attached AWS managed policy: the ARN that
+    /// attaches it).
     pub span: Span,
+    /// The AWS managed policy this document is, when it was attached by ARN or name.
+    pub managed: Option<&'static str>,
     root: DocRoot<'a>,
 }
 
@@ -272,8 +280,65 @@ pub fn documents<'a>(t: &Template<'a>) -> Vec<PolicyDocument<'a>> {
                 collect_document(t, index, *kind, node, &mut out);
             }
         }
+        for (rtype, key) in MANAGED_ATTACHMENTS {
+            if *rtype == r.rtype
+                && let Some(node) = r.prop(key)
+            {
+                collect_managed(t, index, node, &mut out);
+            }
+        }
     }
     out
+}
+
+/// Where AWS managed policies are attached by ARN (or, for SAM and permission sets, by name).
+pub const MANAGED_ATTACHMENTS: &[(&str, &str)] = &[
+    ("AWS::IAM::Role", "ManagedPolicyArns"),
+    ("AWS::IAM::User", "ManagedPolicyArns"),
+    ("AWS::IAM::Group", "ManagedPolicyArns"),
+    ("AWS::SSO::PermissionSet", "ManagedPolicies"),
+    ("AWS::Serverless::Function", "Policies"),
+    ("aws_iam_role", "managed_policy_arns"),
+    ("aws_iam_role_policy_attachment", "policy_arn"),
+    ("aws_iam_user_policy_attachment", "policy_arn"),
+    ("aws_iam_group_policy_attachment", "policy_arn"),
+    ("aws_iam_policy_attachment", "policy_arn"),
+    (
+        "aws_ssoadmin_managed_policy_attachment",
+        "managed_policy_arn",
+    ),
+];
+
+/// The AWS managed policies a property attaches, as documents at the ARN that names each.
+fn collect_managed<'a>(
+    t: &Template<'a>,
+    resource: usize,
+    node: &'a Node<'a>,
+    out: &mut Vec<PolicyDocument<'a>>,
+) {
+    let by_name = matches!(
+        t.resources[resource].rtype,
+        "AWS::Serverless::Function" | "AWS::SSO::PermissionSet"
+    );
+    for (text, span) in crate::policy::rules::support::partial_texts(t, node) {
+        let name = match managed::name_of_arn(&text) {
+            Some(n) => n,
+            None if by_name && !text.contains(':') && !crate::model::has_unknown(&text) => &text,
+            None => continue,
+        };
+        let Some((name, json_text)) = managed::document(name) else {
+            continue;
+        };
+        if let Some(parsed) = parse_embedded(json_text, span) {
+            out.push(PolicyDocument {
+                resource,
+                kind: DocKind::Identity,
+                span,
+                managed: Some(name),
+                root: DocRoot::Parsed(Box::new(parsed)),
+            });
+        }
+    }
 }
 
 /// `AWS::Organizations::Policy` and `aws_organizations_policy` hold several policy types; only
@@ -303,6 +368,7 @@ fn collect_document<'a>(
                 resource,
                 kind,
                 span: node.span,
+                managed: None,
                 root: DocRoot::Tree(m),
             }),
             Val::Str(s) if s.trim_start().starts_with('{') => {
@@ -311,6 +377,7 @@ fn collect_document<'a>(
                         resource,
                         kind,
                         span: node.span,
+                        managed: None,
                         root: DocRoot::Parsed(Box::new(parsed)),
                     });
                 }
@@ -376,6 +443,8 @@ pub struct Principal<'n> {
     /// `Principal: "*"` (everyone).
     pub everyone: bool,
     pub aws: Elements<'n>,
+    /// The `AWS` values in pieces, unknown parts kept (see [`principal`]).
+    pub aws_values: Vec<principal::Symbolic<'n>>,
     pub service: Elements<'n>,
     pub federated: Elements<'n>,
     pub span: Span,
@@ -401,6 +470,10 @@ pub struct Statement<'n> {
     pub not_action: bool,
     pub resources: Elements<'n>,
     pub not_resource: bool,
+    /// The `Resource` values with partly known ones (unknown parts as [`crate::model::UNKNOWN_MARK`]).
+    pub resource_texts: Vec<(String, Span)>,
+    /// Some `Resource` value cannot be known at all (`!GetAtt Trail.Arn`).
+    pub resource_unknown: bool,
     pub principal: Principal<'n>,
     pub not_principal: bool,
     pub condition: Option<&'n Node<'n>>,
@@ -476,6 +549,70 @@ impl<'n> Statement<'n> {
     pub fn all_resources(&self) -> bool {
         !self.not_resource && self.resources.contains_wildcard()
     }
+
+    /// Whether the statement's resources may include a resource of `action`'s service: an
+    /// Allow of `*` on `arn:aws:logs:*:*:*` grants no `cloudtrail:` action. Unknown resources
+    /// (`!GetAtt Trail.Arn`) and `NotResource` may cover anything.
+    pub fn resource_may_cover(&self, action: &str) -> bool {
+        if self.not_resource || !self.resources.present || self.resource_unknown {
+            return true;
+        }
+        let service = action.split(':').next().unwrap_or(action);
+        self.resource_texts
+            .iter()
+            .any(|(r, _)| resource_may_be_of(r, service))
+    }
+
+    /// Whether the statement's resources include every resource `action` can act on: `*`, or
+    /// an ARN pattern open in account, Region and name (`arn:aws:iam::123456789012:role/*` is
+    /// every role of the account, as broad as `*` for `iam:PassRole`).
+    pub fn covers_all_resources_of(&self, action: &str) -> bool {
+        if self.not_resource {
+            return false;
+        }
+        let service = action.split(':').next().unwrap_or(action);
+        self.resource_texts
+            .iter()
+            .any(|(r, _)| resource_is_all_of(r, service))
+    }
+}
+
+/// Whether an ARN pattern may name a resource of `service` (`*`, `arn:aws:cloudtrail:...`,
+/// `arn:*:*:...`, or one whose service field is unknown).
+fn resource_may_be_of(pattern: &str, service: &str) -> bool {
+    if pattern == "*" || crate::model::has_unknown(pattern) && !pattern.starts_with("arn:") {
+        return true;
+    }
+    let fields: Vec<&str> = pattern.splitn(6, ':').collect();
+    match fields.as_slice() {
+        [arn, _, svc, ..] if arn.eq_ignore_ascii_case("arn") => {
+            crate::model::has_unknown(svc) || glob_match(svc.as_bytes(), service.as_bytes())
+        }
+        // Not an ARN (`arn:*`, a bare wildcard pattern): let the pattern decide.
+        _ => pattern.contains('*'),
+    }
+}
+
+/// Whether an ARN pattern names every resource of `service` in some account.
+fn resource_is_all_of(pattern: &str, service: &str) -> bool {
+    if pattern == "*" {
+        return true;
+    }
+    let fields: Vec<&str> = pattern.splitn(6, ':').collect();
+    let [arn, _partition, svc, region, account, resource] = fields.as_slice() else {
+        return false;
+    };
+    let open = |f: &str| f.is_empty() || f == "*" || crate::model::has_unknown(f);
+    let account_ok = open(account) || account.bytes().all(|b| b.is_ascii_digit());
+    let resource_ok = *resource == "*"
+        || resource
+            .strip_suffix("/*")
+            .is_some_and(|kind| !kind.is_empty() && !kind.contains(['/', '*', '?']));
+    arn.eq_ignore_ascii_case("arn")
+        && (crate::model::has_unknown(svc) || glob_match(svc.as_bytes(), service.as_bytes()))
+        && open(region)
+        && account_ok
+        && resource_ok
 }
 
 /// The statements of a document, across `Fn::If` branches.
@@ -523,6 +660,19 @@ where
         (None, Some(nr)) => (Elements::read(t, Some(nr)), true),
         (None, None) => (Elements::default(), false),
     };
+    let (resource_texts, resource_unknown) = match node.get("Resource") {
+        Some(r) => {
+            let texts = crate::policy::rules::support::partial_texts(t, r);
+            let whole_unknown = texts
+                .iter()
+                .any(|(s, _)| s.chars().all(|c| c == crate::model::UNKNOWN_MARK));
+            (
+                texts,
+                whole_unknown || resources.unknown && resources.values.is_empty(),
+            )
+        }
+        None => (Vec::new(), false),
+    };
     let (principal, not_principal) = match (node.get("Principal"), node.get("NotPrincipal")) {
         (Some(p), _) => (read_principal(t, p), false),
         (None, Some(np)) => (read_principal(t, np), true),
@@ -539,6 +689,8 @@ where
         not_action,
         resources,
         not_resource,
+        resource_texts,
+        resource_unknown,
         principal,
         not_principal,
         condition: node.get("Condition"),
@@ -560,6 +712,9 @@ where
             Val::Map(m) => {
                 for e in m.entries() {
                     let el = Elements::read(t, Some(&e.value));
+                    if e.key == "AWS" {
+                        p.aws_values.extend(principal::values(t, &e.value));
+                    }
                     let slot = match e.key.as_ref() {
                         "AWS" => &mut p.aws,
                         "Service" => &mut p.service,

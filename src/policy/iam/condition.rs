@@ -1,0 +1,232 @@
+//! Which conditions narrow *who* can use a statement.
+//!
+//! An Allow to everyone (`Principal: "*"`) or to an account's root is excused by a condition only
+//! if the condition constrains the caller: its organization, account, ARN, network origin, the
+//! resource or account on whose behalf a service calls, a non-empty external ID, a pinned
+//! web-identity subject. Conditions on the request (`aws:SecureTransport`, time, tags, MFA
+//! presence, `aws:Referer`, which any client can set) leave the grant open to anyone who meets
+//! them, which is anyone. The same table decides whether a conditional Deny to everyone
+//! narrows a public Allow: `Deny s3:*` when `aws:SecureTransport` is false does not.
+//!
+//! The table is [`PRINCIPAL_KEYS`]; `tripline explain ROOT001` prints it.
+
+use crate::model::Template;
+use crate::parse::Node;
+
+/// Condition keys that constrain who the caller is, with why (for `explain`).
+pub const PRINCIPAL_KEYS: &[(&str, &str)] = &[
+    ("aws:PrincipalOrgID", "the caller's AWS organization"),
+    (
+        "aws:PrincipalOrgPaths",
+        "the caller's organizational unit path",
+    ),
+    ("aws:PrincipalAccount", "the caller's account"),
+    ("aws:PrincipalArn", "the caller's role or user ARN"),
+    ("aws:userid", "the caller's unique ID"),
+    ("aws:username", "the caller's user name"),
+    (
+        "aws:SourceAccount",
+        "the account of the resource a service acts for",
+    ),
+    ("aws:SourceArn", "the resource a service acts for"),
+    (
+        "aws:SourceOrgID",
+        "the organization of the resource a service acts for",
+    ),
+    (
+        "aws:SourceOrgPaths",
+        "the OU path of the resource a service acts for",
+    ),
+    (
+        "aws:SourceOwner",
+        "the account a service acts for (legacy SNS/SES key)",
+    ),
+    (
+        "aws:SourceVpce",
+        "the VPC endpoint the request comes through",
+    ),
+    ("aws:SourceVpc", "the VPC the request comes from"),
+    ("aws:SourceVpcArn", "the VPC the request comes from"),
+    ("aws:SourceIp", "the caller's IP range"),
+    ("aws:VpcSourceIp", "the caller's IP range within a VPC"),
+    (
+        "sts:ExternalId",
+        "a shared secret the third party must present (non-empty)",
+    ),
+    ("kms:CallerAccount", "the caller's account (KMS)"),
+    (
+        "s3:DataAccessPointAccount",
+        "the account owning the access point (S3)",
+    ),
+    (
+        "s3:DataAccessPointArn",
+        "the access point, which has its own policy (S3)",
+    ),
+    ("<provider>:sub", "the web-identity subject (OIDC `sub`)"),
+];
+
+/// Keys that never narrow who, named in messages so a reader sees why a condition did not help.
+pub const REQUEST_KEYS_NOTE: &str = "aws:SecureTransport, aws:Referer (any client sets it), \
+    aws:MultiFactorAuthPresent, aws:CurrentTime, aws:RequestTag/*, aws:PrincipalTag/*, an empty \
+    sts:ExternalId";
+
+/// Whether `key` (case-insensitive) constrains the caller.
+pub fn is_principal_key(key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    PRINCIPAL_KEYS
+        .iter()
+        .any(|(k, _)| !k.starts_with('<') && k.eq_ignore_ascii_case(&lower))
+        || is_oidc_subject(&lower)
+}
+
+/// `token.actions.githubusercontent.com:sub`, `accounts.google.com:sub`,
+/// `cognito-identity.amazonaws.com:sub`, `<issuer>/id/<x>:sub`.
+fn is_oidc_subject(lower: &str) -> bool {
+    lower
+        .rsplit_once(':')
+        .is_some_and(|(provider, k)| k == "sub" && provider.contains('.'))
+}
+
+/// One `Operator: {key: values}` pair of a condition block.
+#[derive(Debug)]
+pub struct Clause {
+    /// The operator without `ForAnyValue:`/`ForAllValues:` and `IfExists`.
+    pub operator: String,
+    pub for_all_values: bool,
+    pub if_exists: bool,
+    pub key: String,
+    /// Known values; `unknown` when some could not be known.
+    pub values: Vec<String>,
+    pub unknown: bool,
+}
+
+/// The clauses of a `Condition` block (all of which must hold).
+pub fn clauses(t: &Template<'_>, condition: &Node<'_>) -> Vec<Clause> {
+    let mut out = Vec::new();
+    for block in t.maps(condition) {
+        for op in block.entries() {
+            let mut operator: &str = &op.key;
+            let mut for_all_values = false;
+            if let Some(rest) = strip_prefix_ci(operator, "ForAnyValue:") {
+                operator = rest;
+            } else if let Some(rest) = strip_prefix_ci(operator, "ForAllValues:") {
+                operator = rest;
+                for_all_values = true;
+            }
+            let if_exists = operator.len() > 8
+                && operator[operator.len() - 8..].eq_ignore_ascii_case("IfExists");
+            if if_exists {
+                operator = &operator[..operator.len() - 8];
+            }
+            for m in t.maps(&op.value) {
+                for k in m.entries() {
+                    let (values, unknown) = t.texts_of_list(&k.value);
+                    out.push(Clause {
+                        operator: operator.to_string(),
+                        for_all_values,
+                        if_exists,
+                        key: k.key.to_string(),
+                        values: values.into_iter().map(|(v, _)| v.into_owned()).collect(),
+                        unknown,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn strip_prefix_ci<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
+    (s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix))
+        .then(|| &s[prefix.len()..])
+}
+
+const POSITIVE: &[&str] = &[
+    "StringEquals",
+    "StringEqualsIgnoreCase",
+    "StringLike",
+    "ArnEquals",
+    "ArnLike",
+    "IpAddress",
+];
+const NEGATIVE: &[&str] = &[
+    "StringNotEquals",
+    "StringNotEqualsIgnoreCase",
+    "StringNotLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "NotIpAddress",
+];
+
+fn is_one_of(op: &str, list: &[&str]) -> bool {
+    list.iter().any(|o| o.eq_ignore_ascii_case(op))
+}
+
+/// Whether the clause's values pin something: not empty, not only `*`, not an open network.
+fn values_pin(c: &Clause) -> bool {
+    if c.unknown {
+        // `!Ref OrgId`: some specific value the template does not show.
+        return true;
+    }
+    let open = |v: &str| {
+        v.is_empty()
+            || v.chars().all(|ch| ch == '*' || ch == '?')
+            || v == "0.0.0.0/0"
+            || v == "::/0"
+    };
+    !c.values.is_empty() && !c.values.iter().all(|v| open(v))
+}
+
+/// Whether a clause of an Allow restricts it to callers the condition names. `...IfExists` and
+/// `ForAllValues:` hold when the key is absent, so they narrow nothing.
+pub fn allow_clause_narrows(c: &Clause) -> bool {
+    is_principal_key(&c.key)
+        && is_one_of(&c.operator, POSITIVE)
+        && !c.if_exists
+        && !c.for_all_values
+        && values_pin(c)
+}
+
+/// Whether an Allow's condition narrows who may use it (one narrowing clause suffices: the
+/// clauses are ANDed).
+pub fn allow_narrows(t: &Template<'_>, condition: Option<&Node<'_>>) -> bool {
+    condition.is_some_and(|c| clauses(t, c).iter().any(allow_clause_narrows))
+}
+
+/// Keys that may stand beside the narrowing clauses of a Deny without weakening it in a way
+/// that matters (exempting AWS services acting on the caller's behalf).
+fn is_service_exemption(key: &str) -> bool {
+    [
+        "aws:PrincipalIsAWSService",
+        "aws:ViaAWSService",
+        "aws:CalledVia",
+    ]
+    .iter()
+    .any(|k| k.eq_ignore_ascii_case(key))
+}
+
+/// Whether a conditional Deny to everyone denies every caller outside the ones it names. Its
+/// clauses are ANDed, so every clause must be a negative constraint on who the caller is
+/// (`StringNotEquals aws:SourceVpce ...`); one clause on the request (`aws:SecureTransport`)
+/// lets every caller who meets the request condition through.
+pub fn deny_narrows(t: &Template<'_>, condition: Option<&Node<'_>>) -> bool {
+    let Some(condition) = condition else {
+        return false;
+    };
+    let cs = clauses(t, condition);
+    let narrowing =
+        |c: &Clause| is_principal_key(&c.key) && is_one_of(&c.operator, NEGATIVE) && values_pin(c);
+    cs.iter().any(narrowing)
+        && cs
+            .iter()
+            .all(|c| narrowing(c) || is_service_exemption(&c.key))
+}
+
+/// The condition keys of a block, for messages (`aws:SecureTransport`).
+pub fn keys(t: &Template<'_>, condition: Option<&Node<'_>>) -> Vec<String> {
+    let mut out: Vec<String> = condition
+        .map(|c| clauses(t, c).into_iter().map(|c| c.key).collect())
+        .unwrap_or_default();
+    out.dedup();
+    out
+}
