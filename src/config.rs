@@ -43,6 +43,10 @@ pub struct Config {
     /// metadata of its own).
     #[serde(default)]
     pub suppress: Vec<SuppressRule>,
+    /// What standalone IAM policy documents are, where their content does not say (a document
+    /// with a `Principal` is a resource or trust policy whatever this says).
+    #[serde(default)]
+    pub documents: Vec<DocumentsRule>,
     /// Where the config was read from (not a key of the file).
     #[serde(skip)]
     pub source: Option<ConfigSource>,
@@ -77,6 +81,16 @@ pub struct Override {
     pub ignore: Vec<String>,
     #[serde(default)]
     pub severity: BTreeMap<String, Severity>,
+}
+
+/// `[[documents]]`: the standalone policy documents matching `paths` are of `kind`
+/// (`scp`, `identity`, `resource`, `trust`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentsRule {
+    /// Globs relative to the config file's directory.
+    pub paths: Vec<String>,
+    pub kind: String,
 }
 
 /// `[[suppress]]`: findings of `ignore` in the files matching `paths` (all files when empty) and
@@ -158,6 +172,19 @@ impl Config {
                 return Err(invalid(format!(
                     "{section}: unknown policy, prefix or family `{pattern}`"
                 )));
+            }
+        }
+        for d in &config.documents {
+            if crate::model::DocumentKind::parse(&d.kind).is_none() {
+                return Err(invalid(format!(
+                    "[[documents]]: unknown kind `{}` (scp, identity, resource or trust)",
+                    d.kind
+                )));
+            }
+            if d.paths.is_empty() {
+                return Err(invalid(
+                    "[[documents]]: `paths` must list at least one glob".into(),
+                ));
             }
         }
         for o in &config.overrides {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use crate::config::{Config, ConfigSource, Override};
 use crate::finding::{Finding, Severity, StableHasher, stable_hash};
-use crate::model::{Format, Template, detect, looks_like_template};
+use crate::model::{Format, KindBasis, Template, detect, looks_like_template};
 use crate::parse::{self, Limits, ParseError, ParseErrorKind};
 use crate::policy::{self, Context, Policy, PolicySettings, RawFinding};
 use crate::source::{Excerpt, LineIndex, Position, PositionCursor, Span};
@@ -153,6 +153,8 @@ pub struct Engine {
     /// Directory that config paths (overrides, suppress rules) are relative to.
     base_dir: Option<PathBuf>,
     overrides: Vec<(Globs, Override)>,
+    /// `[[documents]]`: kinds of standalone policy documents by path.
+    documents: Vec<(Globs, crate::model::DocumentKind)>,
     rules: Vec<ConfigRule>,
     require_reason: bool,
 }
@@ -193,6 +195,7 @@ impl Engine {
             options,
             base_dir: None,
             overrides: Vec::new(),
+            documents: Vec::new(),
             rules: Vec::new(),
             require_reason: false,
         }
@@ -253,6 +256,12 @@ impl Engine {
             .overrides
             .iter()
             .map(|o| Ok((Globs::new(&o.paths)?, o.clone())))
+            .collect::<Result<_, GlobError>>()?;
+        self.documents = config
+            .documents
+            .iter()
+            .filter_map(|d| crate::model::DocumentKind::parse(&d.kind).map(|k| (d, k)))
+            .map(|(d, k)| Ok((Globs::new(&d.paths)?, k)))
             .collect::<Result<_, GlobError>>()?;
         self.rules = config
             .suppress
@@ -491,13 +500,24 @@ impl Engine {
                 return checked;
             }
         };
-        let Some(format) = detect(&parsed.root, name) else {
+        let Some(mut format) = detect(&parsed.root, name) else {
             return checked;
         };
+        // A standalone document without a principal: the config may say what it is.
+        if let Format::PolicyDocument { basis, .. } = &mut format
+            && *basis == KindBasis::Assumed
+            && let Some((_, kind)) = self.documents.iter().find(|(g, _)| g.is_match(&relative))
+        {
+            format = Format::PolicyDocument {
+                kind: *kind,
+                basis: KindBasis::Config,
+            };
+        }
         checked.outcome = Outcome::Checked(format);
         let mut raws: Vec<RawFinding> = parsed.warnings.iter().map(parse_error_finding).collect();
         if !self.options.parse_only {
-            let template = Template::new(format, &parsed.root);
+            let mut template = Template::new(format, &parsed.root);
+            template.name_document(name);
             let shared = policy::Shared::default();
             let statements = OnceCell::new();
             for (p, _) in self.policies.iter().filter(|(_, m)| selection.enables(m)) {

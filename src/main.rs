@@ -897,6 +897,7 @@ fn explain(id: &str) -> Result<u8, String> {
     if !m.example.is_empty() {
         text.push_str(&format!("\nExample\n\n{}\n", m.example));
     }
+    text.push_str(&policy::iam::explain_notes(m.id));
     let refs: Vec<String> = m
         .mappings()
         .iter()

@@ -13,7 +13,7 @@ mod terraform;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-pub use detect::{Format, detect, looks_like_template};
+pub use detect::{DocumentKind, Format, KindBasis, detect, document_kind, looks_like_template};
 pub use eval::{Resolved, UNKNOWN_MARK, Val, has_unknown, intrinsic};
 
 use crate::parse::Node;
@@ -130,6 +130,7 @@ impl<'a> Template<'a> {
             Format::CloudFormation | Format::Sam => cfn::load(&mut t),
             Format::TerraformPlan | Format::TerraformState => terraform::load_plan(&mut t),
             Format::TerraformConfig => terraform::load_config(&mut t),
+            Format::PolicyDocument { .. } => load_document(&mut t),
         }
         if format == Format::TerraformPlan {
             t.plan_config = plan_configuration(root);
@@ -141,6 +142,24 @@ impl<'a> Template<'a> {
             .map(|(i, r)| (r.id.to_string(), i))
             .collect();
         t
+    }
+
+    /// Name a standalone policy document's pseudo-resource (by its file name), for messages.
+    pub fn name_document(&mut self, name: &str) {
+        if let Some(r) = self.resources.first_mut()
+            && r.rtype == DOCUMENT_TYPE
+        {
+            r.id = Cow::Owned(name.to_string());
+            self.by_id = HashMap::from([(name.to_string(), 0)]);
+        }
+    }
+
+    /// The kind of a standalone policy document (`None` for templates).
+    pub fn document_kind(&self) -> Option<DocumentKind> {
+        match self.format {
+            Format::PolicyDocument { kind, .. } => Some(kind),
+            _ => None,
+        }
     }
 
     /// The index of references between this template's resources.
@@ -214,6 +233,33 @@ impl<'a> Template<'a> {
     pub fn parameter(&self, name: &str) -> Option<&Parameter<'a>> {
         self.parameters.iter().find(|p| p.name == name)
     }
+}
+
+/// The pseudo-resource type of a standalone IAM policy document.
+pub const DOCUMENT_TYPE: &str = "PolicyDocument";
+
+/// A standalone policy document is one pseudo-resource of type [`DOCUMENT_TYPE`], named
+/// `document` until [`Template::name_document`] gives it the file's name.
+fn load_document<'a>(t: &mut Template<'a>) {
+    let root = t.root;
+    let anchor = root
+        .entries()
+        .iter()
+        .find(|e| e.key == "Statement")
+        .map_or(root.span, |e| e.key_span);
+    t.resources.push(Resource {
+        id: Cow::Borrowed("document"),
+        rtype: DOCUMENT_TYPE,
+        node: root,
+        anchor,
+        properties: Some(root),
+        unknown: None,
+        metadata: None,
+        deletion_policy: None,
+        condition: None,
+        provider: None,
+        defaults: None,
+    });
 }
 
 /// The resources of a plan's `configuration`, in every module, by module-relative address.

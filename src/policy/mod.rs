@@ -267,6 +267,42 @@ impl<'t, 'a> Context<'t, 'a> {
             })
     }
 
+    /// Whether every principal document `doc` applies to is a role that only the AWS service
+    /// `service` itself may assume (`config.amazonaws.com` for `config:` actions): the
+    /// service's own role, which it needs to do its work, not a grant to a person or to code.
+    pub fn only_the_service_itself(&self, doc: usize, service: &str) -> bool {
+        let holders = self.attachments().holders(doc);
+        let documents = self.documents();
+        let wanted = format!("{}.amazonaws.com", service.to_ascii_lowercase());
+        !holders.is_empty()
+            && holders.iter().all(|&h| {
+                let trusts: Vec<usize> = documents
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, d)| d.resource == h && d.kind == iam::DocKind::Trust)
+                    .map(|(i, _)| i)
+                    .collect();
+                !trusts.is_empty()
+                    && trusts.iter().all(|&ti| {
+                        self.statements(ti)
+                            .iter()
+                            .filter(|st| st.effect == Some(iam::Effect::Allow))
+                            .all(|st| {
+                                let p = &st.principal;
+                                !p.everyone
+                                    && !p.aws.present
+                                    && !p.federated.present
+                                    && !p.service.unknown
+                                    && !p.service.values.is_empty()
+                                    && p.service
+                                        .values
+                                        .iter()
+                                        .all(|(s, _)| s.eq_ignore_ascii_case(&wanted))
+                            })
+                    })
+            })
+    }
+
     /// The IAM policy documents of the template (identity, trust, resource policies, SCPs).
     pub fn documents(&self) -> &'t [iam::PolicyDocument<'a>] {
         self.documents.get_or_init(|| iam::documents(self.template))

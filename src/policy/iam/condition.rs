@@ -222,11 +222,26 @@ pub fn deny_narrows(t: &Template<'_>, condition: Option<&Node<'_>>) -> bool {
             .all(|c| narrowing(c) || is_service_exemption(&c.key))
 }
 
-/// The condition keys of a block, for messages (`aws:SecureTransport`).
-pub fn keys(t: &Template<'_>, condition: Option<&Node<'_>>) -> Vec<String> {
-    let mut out: Vec<String> = condition
-        .map(|c| clauses(t, c).into_iter().map(|c| c.key).collect())
-        .unwrap_or_default();
-    out.dedup();
+/// Why each clause of a condition that narrows nothing does not, for messages:
+/// `` `aws:SecureTransport` (a property of the request, not of the caller) ``.
+pub fn explain_clauses(t: &Template<'_>, condition: Option<&Node<'_>>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in condition.map(|c| clauses(t, c)).unwrap_or_default() {
+        let why = if !is_principal_key(&c.key) {
+            "a property of the request, not of the caller"
+        } else if c.for_all_values {
+            "`ForAllValues:` also holds when the key is absent"
+        } else if c.if_exists {
+            "`...IfExists` also holds when the key is absent"
+        } else if !is_one_of(&c.operator, POSITIVE) {
+            "a negative or non-matching operator in an Allow admits everyone else"
+        } else {
+            "its values admit anyone"
+        };
+        let text = format!("`{}` ({why})", c.key);
+        if !out.contains(&text) {
+            out.push(text);
+        }
+    }
     out
 }

@@ -13,18 +13,8 @@ use crate::model::{Template, Val};
 use crate::parse::{Limits, Node, Value, json};
 use crate::source::Span;
 
-/// What a document governs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DocKind {
-    /// Attached to a user, group, role or permission set: what its holder may do.
-    Identity,
-    /// A role's trust policy: who may assume the role.
-    Trust,
-    /// Attached to a resource (bucket, key, queue...): who may use it.
-    Resource,
-    /// An AWS Organizations service control policy.
-    ServiceControl,
-}
+/// What a document governs (the model's [`crate::model::DocumentKind`]).
+pub use crate::model::DocumentKind as DocKind;
 
 /// An IAM document found in a template.
 #[derive(Debug)]
@@ -255,6 +245,17 @@ const LOCATIONS: &[(&str, &[&str], DocKind)] = &[
 /// Every IAM document in the template.
 pub fn documents<'a>(t: &Template<'a>) -> Vec<PolicyDocument<'a>> {
     let mut out = Vec::new();
+    if let Some(kind) = t.document_kind() {
+        // A standalone document: its root is the document.
+        out.push(PolicyDocument {
+            resource: 0,
+            kind,
+            span: t.root.get("Statement").map_or(t.root.span, |s| s.span),
+            managed: None,
+            root: DocRoot::Tree(t.root),
+        });
+        return out;
+    }
     for (index, r) in t.resources.iter().enumerate() {
         let Some(props) = r.properties else { continue };
         for (rtype, path, kind) in LOCATIONS {
@@ -362,6 +363,24 @@ fn collect_document<'a>(
     node: &'a Node<'a>,
     out: &mut Vec<PolicyDocument<'a>>,
 ) {
+    // Terraform JSON syntax: a policy string is JSON with `${...}` interpolations inside its
+    // strings. Parsed as written, the interpolations stay in the document's values, where the
+    // IAM model reads them as expressions (`arn:aws:iam::${var.account_id}:root` is still a
+    // root principal); evaluating first would turn them into anonymous unknowns.
+    if t.format == crate::model::Format::TerraformConfig
+        && let Value::String(raw) = &node.value
+        && raw.trim_start().starts_with('{')
+        && let Some(parsed) = parse_embedded(raw, node.span)
+    {
+        out.push(PolicyDocument {
+            resource,
+            kind,
+            span: node.span,
+            managed: None,
+            root: DocRoot::Parsed(Box::new(parsed)),
+        });
+        return;
+    }
     for r in t.eval(node) {
         match r.val {
             Val::Map(m) if m.get("Statement").is_some() => out.push(PolicyDocument {
@@ -395,6 +414,46 @@ fn parse_embedded(text: &str, span: Span) -> Option<Node<'static>> {
     root.get("Statement")?;
     root.respan(span);
     Some(root)
+}
+
+/// What `tripline explain` adds for the policies that read IAM documents: the table of
+/// condition keys that narrow who can use a grant, and the AWS managed-policy snapshot.
+pub fn explain_notes(id: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let id = id.to_ascii_uppercase();
+    if matches!(id.as_str(), "ROOT001" | "DET008") {
+        out.push_str(
+            "\nConditions that narrow who can use a grant\n\nAn Allow to everyone or to an \
+             account's root is excused only by a condition on one of these keys, with \
+             StringEquals/StringLike/ArnEquals/ArnLike/IpAddress (not ...IfExists, not \
+             ForAllValues:, which hold when the key is absent) and values that pin something \
+             (not `*`, not 0.0.0.0/0, not an empty external ID). A Deny to everyone narrows an \
+             Allow only if every clause of its condition is the negative form on such a key.\n\n",
+        );
+        for (key, what) in condition::PRINCIPAL_KEYS {
+            let _ = writeln!(out, "  {key:<28} {what}");
+        }
+        let _ = writeln!(
+            out,
+            "\nThese do not narrow who: {}.",
+            condition::REQUEST_KEYS_NOTE
+        );
+    }
+    if matches!(
+        id.as_str(),
+        "DET001" | "DET002" | "DET003" | "DET004" | "ROOT009"
+    ) {
+        let _ = writeln!(
+            out,
+            "\nAWS managed policies\n\nAttached AWS managed policies (ManagedPolicyArns, \
+             policy_arn...) are read like inline ones, from a table of {} policies derived \
+             from AWS's published documents as of {} (policies/aws-managed/).",
+            managed::count(),
+            managed::snapshot_date()
+        );
+    }
+    out
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

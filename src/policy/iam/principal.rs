@@ -16,8 +16,8 @@ use crate::source::Span;
 /// Where an unknown part of a principal comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Origin<'n> {
-    /// `AWS::AccountId`, or Terraform's `data.aws_caller_identity.<name>.account_id`.
-    ThisAccount,
+    /// `AWS::AccountId`, or Terraform's `data.aws_caller_identity.<name>.account_id`, as written.
+    ThisAccount(Cow<'n, str>),
     /// `AWS::Partition` (or another pseudo parameter that is not an account).
     Pseudo(&'n str),
     /// A CloudFormation parameter, by name (its default is only a default: the value is
@@ -96,6 +96,7 @@ where
         Value::String(s) if t.format == crate::model::Format::TerraformConfig => {
             one(terraform_pieces(s))
         }
+        Value::String(s) if crate::model::has_unknown(s) => one(marked_pieces(s)),
         Value::String(s) => one(vec![Piece::Text(Cow::Borrowed(s.as_ref()))]),
         Value::Number(n) => one(vec![Piece::Text(Cow::Borrowed(n.as_ref()))]),
         Value::Map(_) if t.is_cloudformation() => match intrinsic(node) {
@@ -207,7 +208,7 @@ where
 /// What a `Ref` or `${Name}` names.
 fn reference<'a, 'n>(t: &Template<'a>, name: &'n str) -> Origin<'n> {
     match name {
-        "AWS::AccountId" => Origin::ThisAccount,
+        "AWS::AccountId" => Origin::ThisAccount(Cow::Borrowed("AWS::AccountId")),
         _ if name.starts_with("AWS::") => Origin::Pseudo(name),
         _ if t.parameter(name).is_some() => Origin::Parameter(name),
         _ => Origin::Other,
@@ -250,6 +251,20 @@ where
     }
     if !rest.is_empty() {
         out.push(Piece::Text(Cow::Borrowed(rest)));
+    }
+    out
+}
+
+/// A string with [`crate::model::UNKNOWN_MARK`]s (a value evaluated elsewhere) in pieces.
+fn marked_pieces(s: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    for (i, part) in s.split(crate::model::UNKNOWN_MARK).enumerate() {
+        if i > 0 {
+            out.push(Piece::Unknown(Origin::Other));
+        }
+        if !part.is_empty() {
+            out.push(Piece::Text(Cow::Borrowed(part)));
+        }
     }
     out
 }
@@ -311,7 +326,7 @@ fn terraform_origin(expr: &str) -> Origin<'static> {
         && parts[1] == "aws_caller_identity"
         && parts[3] == "account_id"
     {
-        return Origin::ThisAccount;
+        return Origin::ThisAccount(Cow::Owned(expr.to_string()));
     }
     if expr.starts_with("data.aws_partition.") {
         return Origin::Pseudo("AWS::Partition");
@@ -395,7 +410,7 @@ pub fn root_account<'a, 'n>(t: &Template<'a>, value: &Symbolic<'n>) -> Option<Ac
     match fields[4].as_slice() {
         [Piece::Text(s)] if is_account_id(s) => Some(Account::Id(s.to_string())),
         [Piece::Unknown(origin)] => Some(match origin {
-            Origin::ThisAccount => Account::This,
+            Origin::ThisAccount(_) => Account::This,
             Origin::Parameter(p) => Account::Parameter(p),
             Origin::Expression(e) => Account::Expression(e.to_string()),
             _ => Account::Unknown,
@@ -409,7 +424,7 @@ pub fn root_account<'a, 'n>(t: &Template<'a>, value: &Symbolic<'n>) -> Option<Ac
 /// account's root when the reference is an account ID.
 fn whole_reference_account<'n>(t: &Template<'_>, origin: &Origin<'n>) -> Option<Account<'n>> {
     match origin {
-        Origin::ThisAccount => Some(Account::This),
+        Origin::ThisAccount(_) => Some(Account::This),
         Origin::Parameter(name) => {
             parameter_is_account(t, name).then_some(Account::Parameter(name))
         }
@@ -473,7 +488,11 @@ pub fn display(value: &Symbolic<'_>) -> String {
     for p in &value.pieces {
         match p {
             Piece::Text(s) => out.push_str(s),
-            Piece::Unknown(Origin::ThisAccount) => out.push_str("${AWS::AccountId}"),
+            Piece::Unknown(Origin::ThisAccount(written)) => {
+                out.push_str("${");
+                out.push_str(written);
+                out.push('}');
+            }
             Piece::Unknown(Origin::Pseudo(p)) => {
                 out.push_str("${");
                 out.push_str(p);

@@ -16,7 +16,10 @@ pub const DETECTIVE_ACTIONS: &[&str] = &[
     "guardduty:DeleteDetector",
     "guardduty:UpdateDetector",
     "guardduty:DisassociateFromMasterAccount",
+    "guardduty:DisassociateFromAdministratorAccount",
+    "config:DeleteServiceLinkedConfigurationRecorder",
     "securityhub:DisableSecurityHub",
+    "securityhub:DisableSecurityHubV2",
 ];
 
 impl Policy for Det001 {

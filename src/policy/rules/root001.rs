@@ -37,16 +37,13 @@ impl Policy for Root001 {
                 }
                 // A condition that does not narrow who (`aws:SecureTransport`, `aws:Referer`)
                 // is named, so the reader sees why it did not count.
-                let keys = condition::keys(t, st.condition);
-                let without = if keys.is_empty() {
+                let clauses = condition::explain_clauses(t, st.condition);
+                let without = if clauses.is_empty() {
                     "without a condition".to_string()
                 } else {
                     format!(
-                        "with only conditions that do not narrow who can use it ({})",
-                        keys.iter()
-                            .map(|k| format!("`{k}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        "with only conditions that do not narrow who can use it: {}",
+                        clauses.join(", ")
                     )
                 };
                 let p = &st.principal;
@@ -93,8 +90,8 @@ impl Policy for Root001 {
                             r.id
                         ),
                         _ => format!(
-                            "trust policy of `{}` lets the root principal of {account} (`{}`: \
-                             any principal of that account) assume the role {without}",
+                            "trust policy of `{}` lets the root principal of {account} (`{}`), \
+                             that is any principal of that account, assume the role {without}",
                             r.id,
                             principal::display(value)
                         ),

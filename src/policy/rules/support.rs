@@ -645,6 +645,7 @@ pub fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
                                 .any(|(p, _)| !full(p) && iam::action_matches(p, a)))
                 })
                 .filter(|a| !cx.denied_everywhere(di, a))
+                .filter(|a| !cx.only_the_service_itself(di, a.split(':').next().unwrap_or(a)))
                 .collect();
             let Some(first) = granted.first() else {
                 continue;
@@ -672,7 +673,24 @@ pub fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
                 .map(|s| format!(" (statement `{s}`)"))
                 .unwrap_or_default();
             let whose = match doc.managed {
-                Some(name) => format!("AWS managed policy `{name}` attached to `{}`", r.id),
+                Some(name) => {
+                    let holders: Vec<String> = cx
+                        .attachments()
+                        .holders(di)
+                        .iter()
+                        .filter(|&&h| h != doc.resource)
+                        .map(|&h| format!("`{}`", t.resources[h].id))
+                        .collect();
+                    if holders.is_empty() {
+                        format!("AWS managed policy `{name}` attached to `{}`", r.id)
+                    } else {
+                        format!(
+                            "AWS managed policy `{name}` attached to {} by `{}`",
+                            holders.join(", "),
+                            r.id
+                        )
+                    }
+                }
                 None => format!("policy of `{}`{sid}", r.id),
             };
             cx.report(
@@ -857,7 +875,11 @@ pub fn az_region(az: &str) -> Option<&str> {
     })
 }
 
-pub const SCP_TYPES: &[&str] = &["AWS::Organizations::Policy", "aws_organizations_policy"];
+pub const SCP_TYPES: &[&str] = &[
+    "AWS::Organizations::Policy",
+    "aws_organizations_policy",
+    crate::model::DOCUMENT_TYPE,
+];
 
 /// A `Deny` statement conditioned on `aws:RequestedRegion`: the condition operator and the
 /// Region values it lists (known ones only), with the span of the values.
