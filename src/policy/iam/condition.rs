@@ -245,3 +245,128 @@ pub fn explain_clauses(t: &Template<'_>, condition: Option<&Node<'_>>) -> Vec<St
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Format, Template};
+    use crate::parse::{Limits, yaml};
+
+    fn with_condition(condition: &str, f: impl FnOnce(&Template<'_>, &Node<'_>)) {
+        let text = format!("Resources: {{}}\nCondition: {condition}\n");
+        let root = yaml::parse(&text, &Limits::default()).unwrap().root;
+        let t = Template::new(Format::CloudFormation, &root);
+        f(&t, root.get("Condition").unwrap());
+    }
+
+    fn allow_narrows_text(condition: &str) -> bool {
+        let mut out = false;
+        with_condition(condition, |t, c| out = allow_narrows(t, Some(c)));
+        out
+    }
+
+    fn deny_narrows_text(condition: &str) -> bool {
+        let mut out = false;
+        with_condition(condition, |t, c| out = deny_narrows(t, Some(c)));
+        out
+    }
+
+    #[test]
+    fn every_principal_key_narrows_an_allow() {
+        for (key, _) in PRINCIPAL_KEYS {
+            let key = if key.starts_with('<') {
+                "token.actions.githubusercontent.com:sub"
+            } else {
+                key
+            };
+            let op = if key.ends_with("SourceIp") {
+                "IpAddress"
+            } else {
+                "StringEquals"
+            };
+            let value = if key.ends_with("SourceIp") {
+                "203.0.113.0/24"
+            } else {
+                "x-1"
+            };
+            let condition = format!("{{{op}: {{\"{key}\": \"{value}\"}}}}");
+            assert!(allow_narrows_text(&condition), "{key} should narrow");
+            // Case does not matter in condition keys.
+            let lower = format!("{{{op}: {{\"{}\": \"{value}\"}}}}", key.to_lowercase());
+            assert!(
+                allow_narrows_text(&lower),
+                "{key} (lower case) should narrow"
+            );
+        }
+    }
+
+    #[test]
+    fn request_conditions_and_weak_forms_do_not_narrow() {
+        for condition in [
+            "{Bool: {aws:SecureTransport: 'true'}}",
+            "{StringLike: {aws:Referer: 'https://example.com/*'}}",
+            "{Bool: {aws:MultiFactorAuthPresent: 'false'}}",
+            "{Bool: {aws:MultiFactorAuthPresent: 'true'}}",
+            "{DateGreaterThan: {aws:CurrentTime: '2020-01-01T00:00:00Z'}}",
+            "{StringEquals: {aws:RequestTag/team: ops}}",
+            "{StringEquals: {aws:PrincipalTag/team: ops}}",
+            "{StringEquals: {sts:ExternalId: ''}}",
+            "{StringEqualsIfExists: {aws:PrincipalOrgID: o-a1b2c3d4e5}}",
+            "{ForAllValues:StringEquals: {aws:PrincipalOrgID: o-a1b2c3d4e5}}",
+            "{StringNotEquals: {aws:PrincipalOrgID: o-a1b2c3d4e5}}",
+            "{StringLike: {aws:PrincipalArn: '*'}}",
+            "{IpAddress: {aws:SourceIp: 0.0.0.0/0}}",
+            "{StringLike: {token.actions.githubusercontent.com:aud: sts.amazonaws.com}}",
+            "{Null: {aws:PrincipalOrgID: 'false'}}",
+        ] {
+            assert!(
+                !allow_narrows_text(condition),
+                "{condition} should not narrow"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_values_of_a_principal_key_still_narrow() {
+        let text = "Parameters: {Org: {Type: String}}\nResources: {}\nCondition: {StringEquals: {aws:PrincipalOrgID: !Ref Org}}\n";
+        let root = yaml::parse(text, &Limits::default()).unwrap().root;
+        let t = Template::new(Format::CloudFormation, &root);
+        assert!(allow_narrows(&t, root.get("Condition")));
+    }
+
+    #[test]
+    fn a_deny_narrows_only_when_every_clause_is_about_who() {
+        assert!(deny_narrows_text(
+            "{StringNotEquals: {aws:SourceVpce: vpce-1a2b3c4d}}"
+        ));
+        assert!(deny_narrows_text(
+            "{StringNotEqualsIfExists: {aws:PrincipalOrgID: o-a1b2c3d4e5}, Bool: {aws:PrincipalIsAWSService: 'false'}}"
+        ));
+        assert!(deny_narrows_text(
+            "{NotIpAddress: {aws:SourceIp: 203.0.113.0/24}}"
+        ));
+        // Deny s3:* when not TLS: everyone on TLS is still allowed.
+        assert!(!deny_narrows_text("{Bool: {aws:SecureTransport: 'false'}}"));
+        // A request clause beside the who clause weakens the deny.
+        assert!(!deny_narrows_text(
+            "{StringNotEquals: {aws:SourceVpce: vpce-1a2b3c4d}, Bool: {aws:SecureTransport: 'false'}}"
+        ));
+        // The positive form in a Deny denies the named callers, it admits no one.
+        assert!(!deny_narrows_text(
+            "{StringEquals: {aws:SourceVpce: vpce-1a2b3c4d}}"
+        ));
+    }
+
+    #[test]
+    fn explanations_say_why_a_clause_does_not_narrow() {
+        with_condition(
+            "{ForAllValues:StringEquals: {aws:PrincipalOrgID: o-1}, Bool: {aws:SecureTransport: 'true'}}",
+            |t, c| {
+                let why = explain_clauses(t, Some(c));
+                assert_eq!(why.len(), 2);
+                assert!(why[0].contains("ForAllValues"), "{why:?}");
+                assert!(why[1].contains("request"), "{why:?}");
+            },
+        );
+    }
+}

@@ -1006,6 +1006,52 @@ Resources:
     }
 
     #[test]
+    fn resources_scope_what_an_allow_grants() {
+        let m = crate::model::UNKNOWN_MARK;
+        assert!(resource_may_be_of("*", "cloudtrail"));
+        assert!(resource_may_be_of(
+            "arn:aws:cloudtrail:*:*:trail/x",
+            "cloudtrail"
+        ));
+        assert!(resource_may_be_of("arn:*:*:*:*:*", "cloudtrail"));
+        assert!(resource_may_be_of("arn:aws:cloud*:*:*:*", "cloudtrail"));
+        assert!(!resource_may_be_of("arn:aws:logs:*:*:*", "cloudtrail"));
+        assert!(!resource_may_be_of(
+            "arn:aws:iam::123456789012:role/admin",
+            "cloudtrail"
+        ));
+        assert!(resource_may_be_of(
+            &format!("arn:{m}:cloudtrail:{m}:{m}:trail/x"),
+            "cloudtrail"
+        ));
+        assert!(resource_may_be_of(&m.to_string(), "cloudtrail"));
+
+        assert!(resource_is_all_of("*", "iam"));
+        assert!(resource_is_all_of(
+            "arn:aws:iam::123456789012:role/*",
+            "iam"
+        ));
+        assert!(resource_is_all_of(
+            &format!("arn:{m}:iam::{m}:role/*"),
+            "iam"
+        ));
+        assert!(resource_is_all_of("arn:aws:iam::*:*", "iam"));
+        assert!(!resource_is_all_of(
+            "arn:aws:iam::123456789012:role/service-role/*",
+            "iam"
+        ));
+        assert!(!resource_is_all_of(
+            "arn:aws:iam::123456789012:role/app-*",
+            "iam"
+        ));
+        assert!(!resource_is_all_of("arn:aws:s3:::bucket/*", "iam"));
+        assert!(resource_is_all_of(
+            "arn:aws:events:*:123456789012:rule/*",
+            "events"
+        ));
+    }
+
+    #[test]
     fn root_principals_are_recognized() {
         assert!(is_root_principal("arn:aws:iam::123456789012:root"));
         assert!(is_root_principal("123456789012"));

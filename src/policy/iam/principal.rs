@@ -525,3 +525,108 @@ pub fn known(value: &Symbolic<'_>) -> Option<String> {
     }
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Format;
+    use crate::parse::{Limits, json, yaml};
+
+    /// The accounts of the principal values at `Outputs.P` (`None` for a value that is no root).
+    fn accounts(format: Format, text: &str, path: &[&str]) -> Vec<Option<String>> {
+        let root = match format {
+            Format::CloudFormation => yaml::parse(text, &Limits::default()).unwrap().root,
+            _ => json::parse(text, &Limits::default()).unwrap().root,
+        };
+        let t = Template::new(format, &root);
+        let node = root.at(path).unwrap();
+        values(&t, node)
+            .iter()
+            .map(|v| root_account(&t, v).map(|a| a.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn roots_with_unknown_parts() {
+        let text = r#"
+Parameters:
+  Peer: {Type: String}
+  PeerArn: {Type: String}
+  Pattern: {Type: String, AllowedPattern: '^\d{12}$'}
+Resources: {}
+Outputs:
+  P:
+    - !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"
+    - !Sub "arn:aws:iam::${Peer}:root"
+    - !Join ["", ["arn:", !Ref AWS::Partition, ":iam::", !Ref Peer, ":root"]]
+    - !Ref AWS::AccountId
+    - 123456789012
+    - "123456789012"
+    - arn:aws-cn:iam::123456789012:root
+    - !Ref PeerArn
+    - !Ref Pattern
+    - !Sub "arn:aws:iam::${AWS::AccountId}:role/x"
+    - !GetAtt Role.Arn
+    - !Sub "${PeerArn}:root"
+    - "*"
+    - !If [C, !Ref AWS::AccountId, arn:aws:iam::123456789012:user/u]
+"#;
+        let got = accounts(Format::CloudFormation, text, &["Outputs", "P"]);
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(
+            got,
+            vec![
+                s("this account"),
+                s("the account from parameter `Peer`"),
+                s("the account from parameter `Peer`"),
+                s("this account"),
+                s("account `123456789012`"),
+                s("account `123456789012`"),
+                s("account `123456789012`"),
+                None,
+                s("the account from parameter `Pattern`"),
+                None,
+                None,
+                None,
+                None,
+                s("this account"),
+                None,
+            ]
+        );
+    }
+
+    #[test]
+    fn terraform_expressions() {
+        let text = r#"{"resource": {}, "locals": {"P": [
+            "arn:aws:iam::${var.account_id}:root",
+            "${data.aws_caller_identity.current.account_id}",
+            "${var.trusted_account_id}",
+            "${var.role_arn}",
+            "arn:${data.aws_partition.current.partition}:iam::111122223333:root",
+            "$${literal}:root"
+        ]}}"#;
+        let got = accounts(Format::TerraformConfig, text, &["locals", "P"]);
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(
+            got,
+            vec![
+                s("the account from `var.account_id`"),
+                s("this account"),
+                s("the account from `var.trusted_account_id`"),
+                None,
+                s("account `111122223333`"),
+                None,
+            ]
+        );
+    }
+
+    #[test]
+    fn display_shows_unknown_parts_as_written() {
+        let text = "Parameters: {Peer: {Type: String, Default: /}}\nResources: {}\nOutputs:\n  P: !Sub \"arn:aws:iam::${Peer}:root\"\n";
+        let root = yaml::parse(text, &Limits::default()).unwrap().root;
+        let t = Template::new(Format::CloudFormation, &root);
+        let v = values(&t, root.at(&["Outputs", "P"]).unwrap());
+        assert_eq!(display(&v[0]), "arn:aws:iam::${Peer}:root");
+        assert_eq!(known(&v[0]), None);
+    }
+}
