@@ -518,6 +518,7 @@ impl Engine {
         if !self.options.parse_only {
             let mut template = Template::new(format, &parsed.root);
             template.name_document(name);
+            template.source = Some(text);
             let shared = policy::Shared::default();
             let statements = OnceCell::new();
             for (p, _) in self.policies.iter().filter(|(_, m)| selection.enables(m)) {

@@ -108,6 +108,9 @@ pub struct Template<'a> {
     /// Terraform plans: the `configuration` section's resources by their module-relative
     /// address (`aws_s3_bucket.logs`), where expressions and configured keys live.
     plan_config: HashMap<&'a str, Vec<&'a Node<'a>>>,
+    /// The text the tree was parsed from, when known: embedded documents (a policy written as
+    /// an HCL expression inside a string) are given positions in it.
+    pub source: Option<&'a str>,
     /// Who refers to whom, built on first use by the policies that ask.
     references: std::cell::OnceCell<crate::policy::refs::ReferenceIndex>,
 }
@@ -124,6 +127,7 @@ impl<'a> Template<'a> {
             metadata: None,
             by_id: HashMap::new(),
             plan_config: HashMap::new(),
+            source: None,
             references: std::cell::OnceCell::new(),
         };
         match format {

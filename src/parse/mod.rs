@@ -3,6 +3,7 @@
 //! Both loaders enforce the same [`Limits`], so hostile input (alias bombs, deeply nested
 //! documents) ends in a clear error rather than an exhausted machine.
 
+pub mod hcl;
 pub mod json;
 mod libyaml;
 mod node;

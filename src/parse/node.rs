@@ -147,6 +147,20 @@ impl<'a> Node<'a> {
 
     /// Give every node of the tree the same span: used for trees parsed out of an embedded
     /// string, whose inner offsets mean nothing in the file.
+    /// Move every span of the tree (node and key spans) through `f`: a tree parsed from text
+    /// embedded in a file is given the file's positions.
+    pub fn remap(&mut self, f: &dyn Fn(Span) -> Span) {
+        self.span = f(self.span);
+        match &mut self.value {
+            Value::Seq(items) => items.iter_mut().for_each(|n| n.remap(f)),
+            Value::Map(entries) => entries.iter_mut().for_each(|e| {
+                e.key_span = f(e.key_span);
+                e.value.remap(f);
+            }),
+            _ => {}
+        }
+    }
+
     pub fn respan(&mut self, span: Span) {
         self.span = span;
         match &mut self.value {

@@ -381,6 +381,21 @@ fn collect_document<'a>(
         });
         return;
     }
+    // `"${jsonencode({Version = "2012-10-17", Statement = [...]})}"`: the HCL expression inside
+    // the interpolation is the document, with positions inside the string.
+    if t.format == crate::model::Format::TerraformConfig
+        && let Value::String(raw) = &node.value
+        && let Some(parsed) = parse_interpolated_document(t, raw, node.span)
+    {
+        out.push(PolicyDocument {
+            resource,
+            kind,
+            span: node.span,
+            managed: None,
+            root: DocRoot::Parsed(Box::new(parsed)),
+        });
+        return;
+    }
     for r in t.eval(node) {
         match r.val {
             Val::Map(m) if m.get("Statement").is_some() => out.push(PolicyDocument {
@@ -404,6 +419,119 @@ fn collect_document<'a>(
             _ => {}
         }
     }
+}
+
+/// A Terraform string that is one interpolation of an expression encoding a policy
+/// (`${jsonencode({...})}`), parsed into a document whose positions are those in the file when
+/// the file's text is known (else the string's).
+fn parse_interpolated_document(t: &Template<'_>, raw: &str, span: Span) -> Option<Node<'static>> {
+    let trimmed = raw.trim();
+    let inner = trimmed.strip_prefix("${")?.strip_suffix('}')?;
+    // One interpolation, not `${a}-${b}`: the first `${` must close at the very end.
+    if crate::policy::iam::interpolation_end(trimmed) != Some(trimmed.len()) {
+        return None;
+    }
+    let offset_in_raw = raw.find("${")? + 2;
+    let mut root = crate::parse::hcl::expression(inner, &Limits::default()).ok()?;
+    root.get("Statement")?;
+    match t.source.and_then(|s| string_offsets(s, span, raw)) {
+        Some(map) => root.remap(&|s: Span| {
+            let at = |i: u32| {
+                let i = (i as usize + offset_in_raw).min(map.len() - 1);
+                map[i]
+            };
+            Span {
+                start: at(s.start),
+                end: at(s.end),
+            }
+        }),
+        None => root.respan(span),
+    }
+    Some(root)
+}
+
+/// Where in `source` each byte of a string value written at `span` is: `map[i]` is the file
+/// offset of the value's byte `i` (one past the end at `map[value.len()]`). Handles values
+/// written plain and JSON/YAML double-quoted strings with escapes; `None` when the written
+/// form cannot be matched to the value.
+fn string_offsets(source: &str, span: Span, value: &str) -> Option<Vec<u32>> {
+    let written = source.get(span.start as usize..span.end as usize)?;
+    let base = span.start as usize;
+    if written == value {
+        return Some((0..=value.len()).map(|i| (base + i) as u32).collect());
+    }
+    let inner = written.strip_prefix('"')?.strip_suffix('"')?;
+    let mut map = Vec::with_capacity(value.len() + 1);
+    let mut decoded = String::with_capacity(value.len());
+    let bytes = inner.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let at = (base + 1 + i) as u32;
+        let (ch, len) = if bytes[i] == b'\\' {
+            let next = *bytes.get(i + 1)?;
+            match next {
+                b'"' => ('"', 2),
+                b'\\' => ('\\', 2),
+                b'/' => ('/', 2),
+                b'n' => ('\n', 2),
+                b't' => ('\t', 2),
+                b'r' => ('\r', 2),
+                b'b' => ('\u{8}', 2),
+                b'f' => ('\u{c}', 2),
+                b'u' => {
+                    let hex = inner.get(i + 2..i + 6)?;
+                    (char::from_u32(u32::from_str_radix(hex, 16).ok()?)?, 6)
+                }
+                _ => return None,
+            }
+        } else {
+            let ch = inner[i..].chars().next()?;
+            (ch, ch.len_utf8())
+        };
+        for _ in 0..ch.len_utf8() {
+            map.push(at);
+        }
+        decoded.push(ch);
+        i += len;
+    }
+    map.push((base + 1 + inner.len()) as u32);
+    (decoded == value).then_some(map)
+}
+
+/// The end (exclusive) of the interpolation starting at the beginning of `s` (`${...}`),
+/// counting nested braces and skipping quoted strings.
+pub(crate) fn interpolation_end(s: &str) -> Option<usize> {
+    let bytes = s.as_bytes();
+    if !s.starts_with("${") {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut i = 1;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Parse a policy written as a JSON string. Unknown parts (interpolations) inside JSON strings
