@@ -16,9 +16,11 @@ pub const DETECTIVE_ACTIONS: &[&str] = &[
     "guardduty:DeleteDetector",
     "guardduty:UpdateDetector",
     "guardduty:DisassociateFromMasterAccount",
+    "securityhub:DisableSecurityHub",
+    // Added after reviewing the Service Authorization Reference (kept last so that existing
+    // findings keep their position and message).
     "guardduty:DisassociateFromAdministratorAccount",
     "config:DeleteServiceLinkedConfigurationRecorder",
-    "securityhub:DisableSecurityHub",
     "securityhub:DisableSecurityHubV2",
 ];
 

@@ -9,8 +9,6 @@ const ACTIONS: &[&str] = &[
     "access-analyzer:DeleteAnalyzer",
     "access-analyzer:CreateArchiveRule",
     "access-analyzer:UpdateArchiveRule",
-    "access-analyzer:UpdateAnalyzer",
-    "macie2:UpdateOrganizationConfiguration",
     "macie2:DisableMacie",
     "macie2:DisableOrganizationAdminAccount",
     "macie2:DisassociateFromAdministratorAccount",
@@ -18,6 +16,10 @@ const ACTIONS: &[&str] = &[
     "detective:DeleteGraph",
     "detective:DisassociateMembership",
     "detective:DisableOrganizationAdminAccount",
+    // Added after reviewing the Service Authorization Reference (kept last so that existing
+    // findings keep their position and message).
+    "access-analyzer:UpdateAnalyzer",
+    "macie2:UpdateOrganizationConfiguration",
     "detective:UpdateDatasourcePackages",
 ];
 
