@@ -402,6 +402,12 @@ impl Engine {
                 ),
             );
         }
+        // A UTF-8 byte-order mark is not part of the text: positions, excerpts and fingerprints
+        // are those of the same file without it (editors do not count it either).
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        if let Some((decoded, encoding)) = decode_utf16(bytes) {
+            return self.check_utf16(display, report, decoded, encoding);
+        }
         if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF_BYTES)]).is_some() {
             report.outcome = Outcome::Skipped(Skip::Binary);
             return report;
@@ -436,6 +442,68 @@ impl Engine {
                 return report;
             }
         };
+        self.check_str(display, name, text, report)
+    }
+
+    /// A UTF-16 file is decoded and checked like any other (positions are those of the decoded
+    /// text, in lines and characters as an editor shows them), with a PARSE004 finding saying
+    /// that it is not UTF-8: CloudFormation and Terraform read templates as UTF-8.
+    fn check_utf16(
+        &self,
+        display: &str,
+        report: FileReport,
+        decoded: Result<String, usize>,
+        encoding: &'static str,
+    ) -> FileReport {
+        let name = display.rsplit('/').next().unwrap_or(display);
+        let text = match decoded {
+            Ok(text) => text,
+            Err(unit) => {
+                let raw = RawFinding {
+                    policy: "PARSE004",
+                    span: Span::empty(0),
+                    message: format!(
+                        "the file is {encoding} with an unpaired surrogate at code unit {unit}; \
+                         templates must be UTF-8"
+                    ),
+                    resource: None,
+                };
+                let mut report = report;
+                report.findings = self.finish(&self.selection, display, "", vec![raw]);
+                report.outcome = Outcome::Failed;
+                return report;
+            }
+        };
+        if !looks_like_template(text.as_bytes(), name) {
+            // Named or walked, a UTF-16 file that is no template is skipped as any other text.
+            return report;
+        }
+        let mut checked = self.check_str(display, name, &text, report);
+        let raw = RawFinding {
+            policy: "PARSE004",
+            span: Span::empty(0),
+            message: format!(
+                "the file is {encoding}, not UTF-8: it was decoded and checked, but \
+                 CloudFormation and Terraform read templates as UTF-8; re-encode it"
+            ),
+            resource: None,
+        };
+        let mut findings = self.finish(&self.selection, display, &text, vec![raw]);
+        findings.append(&mut checked.findings);
+        findings.sort_by(|a, b| (a.start, a.policy).cmp(&(b.start, b.policy)));
+        checked.findings = findings;
+        checked
+    }
+
+    /// Check decoded text: the part of [`Engine::check_bytes`] after decoding.
+    fn check_str(
+        &self,
+        display: &str,
+        name: &str,
+        text: &str,
+        mut report: FileReport,
+    ) -> FileReport {
+        let bytes = text.as_bytes();
         // NUL bytes past the binary sniff: libyaml would reject the whole stream without a
         // useful position, so report the first one exactly.
         if let Some(at) = memchr::memchr(0, bytes) {
@@ -515,6 +583,9 @@ impl Engine {
         }
         checked.outcome = Outcome::Checked(format);
         let mut raws: Vec<RawFinding> = parsed.warnings.iter().map(parse_error_finding).collect();
+        if matches!(format, Format::CloudFormation | Format::Sam) {
+            raws.extend(cloudformation_structure(&parsed.root));
+        }
         if !self.options.parse_only {
             let mut template = Template::new(format, &parsed.root);
             template.name_document(name);
@@ -701,6 +772,7 @@ fn parse_error_finding(e: &ParseError) -> RawFinding {
         ParseErrorKind::Syntax => "PARSE001",
         ParseErrorKind::DuplicateKey => "PARSE002",
         ParseErrorKind::Limit => "PARSE003",
+        ParseErrorKind::Unsupported => "PARSE005",
     };
     RawFinding {
         policy,
@@ -730,4 +802,101 @@ pub fn load<'a>(
         }
     }
     parse::yaml::parse(text, limits)
+}
+
+/// UTF-16 text, by its byte-order mark or, without one, by the zero high bytes of ASCII text
+/// in its first code units: the decoded text (or the index of the first unpaired surrogate)
+/// and the encoding's name. `None` for anything else.
+fn decode_utf16(bytes: &[u8]) -> Option<(Result<String, usize>, &'static str)> {
+    let (body, little, name) = if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        // FF FE 00 00 is UTF-32 LE, which is not handled here.
+        if rest.starts_with(&[0, 0]) {
+            return None;
+        }
+        (rest, true, "UTF-16 LE (with byte-order mark)")
+    } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        (rest, false, "UTF-16 BE (with byte-order mark)")
+    } else {
+        let units: Vec<&[u8]> = bytes.chunks_exact(2).take(64).collect();
+        if units.len() < 2 || !bytes.len().is_multiple_of(2) {
+            return None;
+        }
+        let ascii_le = units.iter().all(|u| u[1] == 0 && u[0] != 0 && u[0] < 0x80);
+        let ascii_be = units.iter().all(|u| u[0] == 0 && u[1] != 0 && u[1] < 0x80);
+        match (ascii_le, ascii_be) {
+            (true, _) => (bytes, true, "UTF-16 LE"),
+            (_, true) => (bytes, false, "UTF-16 BE"),
+            _ => return None,
+        }
+    };
+    let units = body.chunks_exact(2).map(|u| {
+        if little {
+            u16::from_le_bytes([u[0], u[1]])
+        } else {
+            u16::from_be_bytes([u[0], u[1]])
+        }
+    });
+    let mut out = String::with_capacity(body.len() / 2);
+    for (i, c) in char::decode_utf16(units).enumerate() {
+        match c {
+            Ok(c) => out.push(c),
+            Err(_) => return Some((Err(i), name)),
+        }
+    }
+    Some((Ok(out), name))
+}
+
+/// What makes CloudFormation reject a template that loads: `Resources` that is not a mapping,
+/// resources without a string `Type` (PARSE005). Without these findings such a template would
+/// pass with none of its resources seen.
+fn cloudformation_structure(root: &crate::parse::Node<'_>) -> Vec<RawFinding> {
+    use crate::parse::Value;
+    let mut out = Vec::new();
+    let Some(entry) = root.entries().iter().find(|e| e.key == "Resources") else {
+        return out;
+    };
+    let what = match &entry.value.value {
+        // An empty mapping hides nothing (CloudFormation wants a resource, but nothing here goes
+        // unchecked).
+        Value::Map(_) => None,
+        Value::Seq(_) => Some("a list"),
+        Value::Null => Some("empty (null)"),
+        _ => Some("a scalar"),
+    };
+    if let Some(what) = what {
+        out.push(RawFinding {
+            policy: "PARSE005",
+            span: entry.key_span,
+            message: format!(
+                "`Resources` is {what}; CloudFormation needs a mapping of logical IDs to \
+                 resources, so no resource of this template was checked"
+            ),
+            resource: None,
+        });
+        return out;
+    }
+    for e in entry.value.entries() {
+        // Language-extension `Fn::ForEach::Name` blocks generate resources; they have no Type.
+        if e.key.starts_with("Fn::ForEach") {
+            continue;
+        }
+        let typed = e
+            .value
+            .get("Type")
+            .and_then(crate::parse::Node::as_str)
+            .is_some();
+        if !typed {
+            out.push(RawFinding {
+                policy: "PARSE005",
+                span: e.key_span,
+                message: format!(
+                    "resource `{}` has no string `Type`, so CloudFormation rejects the template \
+                     and tripline could not check the resource",
+                    e.key
+                ),
+                resource: Some(e.key.to_string()),
+            });
+        }
+    }
+    out
 }

@@ -61,7 +61,15 @@ impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         starts.push(0);
-        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
+        let bytes = text.as_bytes();
+        // Line breaks as YAML reads them: LF, CRLF, and a CR alone (old Mac files), which
+        // would otherwise put a whole file on line 1.
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                continue;
+            }
+            starts.push(i as u32 + 1);
+        }
         LineIndex {
             starts,
             ascii: text.is_ascii(),
@@ -174,6 +182,9 @@ pub struct Excerpt {
     pub first_line: u32,
     /// Byte offset in the file where `text` starts.
     pub offset: u32,
+    /// 1-based column (in characters) of `text`'s first character on its line: 1 unless a
+    /// very long line was cut to a window around the finding.
+    pub first_column: u32,
     pub text: String,
 }
 
@@ -200,23 +211,49 @@ impl Excerpt {
         };
         end = end.min(text.len()).max(start);
         let mut start = start;
+        let mut first_line = first as u32 + 1;
+        let mut first_column = 1;
         if end - start > EXCERPT_MAX_LINE_BYTES * (last - first + 1) {
-            // A very long line: keep a window around the span start instead of the whole line.
+            // A very long line: keep a window around the span start instead of the whole line,
+            // numbered as where the window starts (its line, and its column on that line).
             let from = (span.start as usize).saturating_sub(EXCERPT_MAX_LINE_BYTES / 2);
             start = floor_char_boundary(text, from.max(start));
             end = floor_char_boundary(text, (start + EXCERPT_MAX_LINE_BYTES).min(end));
+            let line = index.line_of(start);
+            first_line = line as u32 + 1;
+            first_column = index.position(text, start).column;
         }
+        // A lone CR is a line break (as YAML reads it); renderers that only know LF get an LF
+        // in its place (same length, so offsets stay right).
+        let raw = text[start..end].trim_end_matches(['\n', '\r']);
+        let text = if raw.contains('\r') {
+            let bytes = raw.as_bytes();
+            let mapped: Vec<u8> = bytes
+                .iter()
+                .enumerate()
+                .map(|(i, &b)| {
+                    if b == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+                        b'\n'
+                    } else {
+                        b
+                    }
+                })
+                .collect();
+            String::from_utf8(mapped).unwrap_or_else(|_| raw.to_string())
+        } else {
+            raw.to_string()
+        };
         Excerpt {
-            first_line: first as u32 + 1,
+            first_line,
             offset: start as u32,
-            text: text[start..end].trim_end_matches(['\n', '\r']).to_string(),
+            first_column,
+            text,
         }
     }
 
     /// The excerpt's lines `from..=to` (1-based file line numbers), joined by newlines.
     pub fn lines(&self, from: u32, to: u32) -> String {
-        self.text
-            .lines()
+        split_lines(&self.text)
             .enumerate()
             .filter(|(i, _)| {
                 let n = self.first_line + *i as u32;
@@ -226,6 +263,25 @@ impl Excerpt {
             .collect::<Vec<_>>()
             .join("\n")
     }
+}
+
+/// Lines split at LF, CRLF or a lone CR, without their breaks.
+pub fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let s = rest?;
+        match s.find(['\n', '\r']) {
+            Some(i) => {
+                let skip = if s[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = Some(&s[i + skip..]);
+                Some(&s[..i])
+            }
+            None => {
+                rest = None;
+                Some(s)
+            }
+        }
+    })
 }
 
 pub fn floor_char_boundary(text: &str, mut at: usize) -> usize {

@@ -199,8 +199,12 @@ fn error_of(parser: &unsafe_sys::yaml_parser_t) -> YamlError {
         ),
         None => problem.to_string(),
     };
-    YamlError {
-        message,
-        offset: parser.problem_mark.index as usize,
-    }
+    // Reader errors (a control character, invalid UTF-8) carry a byte offset of their own;
+    // their problem mark is never set, so it would point at the start of the file.
+    let offset = if parser.error == unsafe_sys::YAML_READER_ERROR {
+        parser.problem_offset as usize
+    } else {
+        parser.problem_mark.index as usize
+    };
+    YamlError { message, offset }
 }

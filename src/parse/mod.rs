@@ -41,6 +41,9 @@ pub enum ParseErrorKind {
     DuplicateKey,
     /// The document exceeds a [`Limits`] bound.
     Limit,
+    /// A construct the target does not accept (a YAML merge key, `Resources` that is not a
+    /// mapping); the document is still loaded and checked as far as it can be.
+    Unsupported,
 }
 
 /// A problem found while loading a document, with the span it concerns.

@@ -224,6 +224,47 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// YAML 1.1 merge keys (`<<: *base`, `<<: [*a, *b]`): the merged mappings' entries are
+    /// added where the mapping does not set the key itself (earlier sources win), as PyYAML,
+    /// `aws cloudformation package` and `sam build` do. CloudFormation itself does not support
+    /// hash merges, so each one is also reported (PARSE005): the template deploys only through
+    /// a tool that expands it.
+    fn expand_merges(&mut self, entries: Vec<Entry<'a>>) -> Vec<Entry<'a>> {
+        if !entries.iter().any(|e| e.key == "<<") {
+            return entries;
+        }
+        let mut own = Vec::with_capacity(entries.len());
+        let mut sources = Vec::new();
+        for e in entries {
+            if e.key == "<<" {
+                self.warnings.push(ParseError::new(
+                    ParseErrorKind::Unsupported,
+                    "YAML merge key `<<`: CloudFormation does not support hash merges and rejects \
+                     the template unless a tool (`aws cloudformation package`, `sam build`) \
+                     expands it first; it was expanded to check the result",
+                    e.key_span,
+                ));
+                match e.value.value {
+                    Value::Map(_) => sources.push(e.value),
+                    Value::Seq(items) => sources.extend(items.into_iter().filter(|n| n.is_map())),
+                    _ => {}
+                }
+            } else {
+                own.push(e);
+            }
+        }
+        for source in sources {
+            if let Value::Map(merged) = source.value {
+                for m in merged {
+                    if !own.iter().any(|e| e.key == m.key) {
+                        own.push(m);
+                    }
+                }
+            }
+        }
+        own
+    }
+
     fn close(&mut self, end_event: Span) -> Result<(), ParseError> {
         let frame = self
             .stack
@@ -253,6 +294,7 @@ impl<'a> Builder<'a> {
                 ..
             } => {
                 let last = entries.last().map(|e| e.value.span.end);
+                let entries = self.expand_merges(entries);
                 (start, anchor, tag, Value::Map(entries), last)
             }
         };

@@ -36,13 +36,20 @@ impl SourceCode for ExcerptSource<'_> {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.finding.excerpt.text.read_span(span, before, after)?;
+        let excerpt = &self.finding.excerpt;
+        let inner = excerpt.text.read_span(span, before, after)?;
+        // A window cut from a long line starts at a column of its own.
+        let column = if inner.line() == 0 {
+            inner.column() + excerpt.first_column.max(1) as usize - 1
+        } else {
+            inner.column()
+        };
         Ok(Box::new(MietteSpanContents::new_named(
             self.finding.path.to_string(),
             inner.data(),
             *inner.span(),
-            inner.line() + self.finding.excerpt.first_line as usize - 1,
-            inner.column(),
+            inner.line() + excerpt.first_line as usize - 1,
+            column,
             inner.line_count(),
         )))
     }
