@@ -88,10 +88,11 @@ impl Baseline {
     }
 
     pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
-        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::output::read_text_bounded(path, crate::output::MAX_REPORT_BYTES)
+            .map_err(|source| BaselineError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let baseline: Baseline =
             serde_json::from_str(&text).map_err(|e| BaselineError::Invalid {
                 path: path.to_path_buf(),
@@ -112,7 +113,7 @@ impl Baseline {
     pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
         let mut text = serde_json::to_string_pretty(self).expect("baselines serialize");
         text.push('\n');
-        std::fs::write(path, text).map_err(|source| BaselineError::Write {
+        crate::output::write_atomic(path, text.as_bytes()).map_err(|source| BaselineError::Write {
             path: path.to_path_buf(),
             source,
         })

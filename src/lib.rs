@@ -13,6 +13,7 @@ pub mod engine;
 pub mod finding;
 pub mod lsp;
 pub mod model;
+pub mod output;
 pub mod parse;
 pub mod policy;
 pub mod project;

@@ -16,6 +16,7 @@ use tripline::baseline::{self, Baseline, BaselineFilter};
 use tripline::config::Config;
 use tripline::engine::{Engine, EngineOptions, FileReport, Flags, Outcome, Skip};
 use tripline::finding::Severity;
+use tripline::output::AtomicFile;
 use tripline::policy;
 use tripline::project::{ConfigChoice, Project, Scope};
 use tripline::report::{self, HumanOptions, Summary};
@@ -268,6 +269,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         }
     }
 
+    check_output_paths(&args, &paths)?;
     for s in args.select.iter().chain(&args.ignore) {
         if !policy::pattern_is_known(s) {
             return Err(format!(
@@ -337,8 +339,10 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     };
 
     if reads_stdin {
+        // One byte past the limit is enough to report the input as too large.
         let mut bytes = Vec::new();
         io::stdin()
+            .take(args.max_file_size.saturating_add(1))
             .read_to_end(&mut bytes)
             .map_err(|e| format!("cannot read standard input: {e}"))?;
         let name = args.stdin_filename.as_deref().unwrap_or("<stdin>");
@@ -443,7 +447,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
 /// bookkeeping, and the report itself.
 struct Sink<'a> {
     reporter: Box<dyn report::Reporter>,
-    out: Box<dyn Write>,
+    out: Out,
     /// The first error writing the report (a closed pipe is not one: `| head` is fine).
     write_error: Option<io::Error>,
     closed: bool,
@@ -469,12 +473,12 @@ impl<'a> Sink<'a> {
         baseline: Option<&'a Baseline>,
         _project: &Project,
     ) -> Result<Sink<'a>, String> {
-        let out: Box<dyn Write> = match &args.output {
-            Some(path) => Box::new(io::BufWriter::new(
-                std::fs::File::create(path)
+        let out = match &args.output {
+            Some(path) => Out::File(
+                AtomicFile::create(path)
                     .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
-            )),
-            None => Box::new(io::BufWriter::new(io::stdout())),
+            ),
+            None => Out::Stdout(io::BufWriter::new(io::stdout())),
         };
         Ok(Sink {
             reporter: report::reporter(format, human),
@@ -517,11 +521,17 @@ impl<'a> Sink<'a> {
         if self.verbose {
             match report.outcome {
                 Outcome::Checked(format) => {
-                    eprintln!("checked {} ({})", report.path, format.name())
+                    eprintln!(
+                        "checked {} ({})",
+                        tripline::report::escape::line(&report.path),
+                        format.name()
+                    )
                 }
                 Outcome::Skipped(Skip::Binary) => self.skipped_binary += 1,
                 Outcome::Skipped(Skip::NotTemplate) => self.skipped_other += 1,
-                Outcome::Failed => eprintln!("failed {}", report.path),
+                Outcome::Failed => {
+                    eprintln!("failed {}", tripline::report::escape::line(&report.path))
+                }
                 Outcome::Config => {}
             }
         }
@@ -562,6 +572,17 @@ impl<'a> Sink<'a> {
                 .map_err(|e| e.to_string())?;
         }
         self.summary.baseline = self.baseline.as_ref().map(BaselineFilter::stats);
+        if self.summary.templates == 0 && !args.quiet {
+            // A job pointed at the wrong directory should not look green without a word; the
+            // exit code stays what the findings say.
+            eprintln!(
+                "note: no templates were checked ({} file{} skipped as not templates, {} could not be \
+                 loaded); is this the right path?",
+                self.summary.skipped,
+                if self.summary.skipped == 1 { "" } else { "s" },
+                self.summary.failed
+            );
+        }
         if self.verbose {
             eprintln!(
                 "skipped: {} not templates, {} binary",
@@ -574,6 +595,12 @@ impl<'a> Sink<'a> {
                 .finish(&mut self.out, &self.summary)
                 .and_then(|_| self.out.flush());
             self.record(result);
+        }
+        if self.write_error.is_none()
+            && let Out::File(file) = std::mem::replace(&mut self.out, Out::Closed)
+            && let Err(e) = file.commit()
+        {
+            self.write_error = Some(e);
         }
         if let Some(e) = self.write_error {
             return Err(match &args.output {
@@ -721,6 +748,86 @@ fn init(path: &Path, force: bool) -> Result<u8, String> {
     Ok(EXIT_CLEAN)
 }
 
+/// Refuse, before any work, outputs that would destroy an input or each other, and outputs
+/// whose directory does not exist.
+fn check_output_paths(args: &CheckArgs, inputs: &[PathBuf]) -> Result<(), String> {
+    use tripline::output::same_file;
+    let outputs: Vec<(&str, &PathBuf)> = [
+        ("-o/--output", args.output.as_ref()),
+        ("--write-baseline", args.write_baseline.as_ref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.map(|p| (flag, p)))
+    .collect();
+    for (flag, out) in &outputs {
+        let dir = match out.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            return Err(format!(
+                "{flag} {}: directory {} does not exist",
+                out.display(),
+                dir.display()
+            ));
+        }
+        if out.is_dir() {
+            return Err(format!("{flag} {}: is a directory", out.display()));
+        }
+        for input in inputs {
+            if input.as_os_str() != "-" && input.is_file() && same_file(input, out) {
+                return Err(format!(
+                    "{flag} {} is one of the files to check; refusing to overwrite it",
+                    out.display()
+                ));
+            }
+        }
+        if let Some(b) = &args.baseline
+            && *flag == "-o/--output"
+            && same_file(b, out)
+        {
+            return Err(format!(
+                "{flag} {} is the baseline being read; refusing to overwrite it with a report",
+                out.display()
+            ));
+        }
+    }
+    if let [(_, a), (_, b)] = outputs.as_slice()
+        && same_file(a, b)
+    {
+        return Err(format!(
+            "-o/--output and --write-baseline both name {}; give them different files",
+            a.display()
+        ));
+    }
+    Ok(())
+}
+
+/// Where a report goes: standard output, or a file that appears only once it is complete.
+enum Out {
+    Stdout(io::BufWriter<io::Stdout>),
+    File(AtomicFile),
+    Closed,
+}
+
+impl Write for Out {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Out::Stdout(w) => w.write(buf),
+            Out::File(f) => f.write(buf),
+            Out::Closed => Err(io::Error::other("report already written")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Out::Stdout(w) => w.flush(),
+            Out::File(f) => f.flush(),
+            Out::Closed => Ok(()),
+        }
+    }
+}
+
 /// `tripline merge`: the exit code is the one a single run would have had, so the final job of
 /// a sharded pipeline can fail the build.
 fn merge(
@@ -732,8 +839,8 @@ fn merge(
     use tripline::report::{json, sarif};
     let mut values = Vec::new();
     for p in paths {
-        let text =
-            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+        let text = tripline::output::read_text_bounded(p, tripline::output::MAX_REPORT_BYTES)
+            .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
         let v: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| format!("{}: not a JSON report: {e}", p.display()))?;
         values.push((p, v));
@@ -770,9 +877,8 @@ fn merge(
         );
     }
     match output {
-        Some(p) => {
-            std::fs::write(p, &buffer).map_err(|e| format!("cannot write {}: {e}", p.display()))?
-        }
+        Some(p) => tripline::output::write_atomic(p, &buffer)
+            .map_err(|e| format!("cannot write {}: {e}", p.display()))?,
         None => io::stdout()
             .lock()
             .write_all(&buffer)

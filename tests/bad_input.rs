@@ -192,3 +192,153 @@ fn findings_on_long_lines_are_shown_at_their_real_position() {
     assert!(human.contains(&format!("{loc}]")), "{loc} not in:\n{human}");
     assert!(human.contains("\n 4 │"), "gutter shows line 4:\n{human}");
 }
+
+#[test]
+fn a_run_that_checked_no_template_says_so() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "package.json", b"{\"name\": \"x\"}");
+    let out = tripline()
+        .args(["check", "--no-config"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the exit code stays as documented"
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("no templates were checked"), "{err}");
+}
+
+#[test]
+fn outputs_are_whole_or_absent_and_never_an_input() {
+    let dir = TempDir::new().unwrap();
+    let t = write(dir.path(), "t.yaml", TRAIL.as_bytes());
+    // -o naming the template is refused, and the template is untouched.
+    let out = tripline()
+        .args(["check", "--no-config", "-o"])
+        .arg(&t)
+        .arg(&t)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing to overwrite"));
+    assert_eq!(std::fs::read_to_string(&t).unwrap(), TRAIL);
+    // The same file for the report and the baseline is refused.
+    let same = dir.path().join("x.json");
+    let out = tripline()
+        .args(["check", "--no-config", "-o"])
+        .arg(&same)
+        .arg("--write-baseline")
+        .arg(&same)
+        .arg(&t)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!same.exists());
+    // A missing output directory is an error before the run.
+    let out = tripline()
+        .args(["check", "--no-config", "-o"])
+        .arg(dir.path().join("missing/report.json"))
+        .arg(&t)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+    // A written report and baseline leave no temporary file behind.
+    let report = dir.path().join("out/report.json");
+    std::fs::create_dir_all(report.parent().unwrap()).unwrap();
+    let baseline = dir.path().join("out/baseline.json");
+    tripline()
+        .args(["check", "--no-config", "--format", "json", "-o"])
+        .arg(&report)
+        .arg("--write-baseline")
+        .arg(&baseline)
+        .arg(&t)
+        .assert()
+        .code(1);
+    let names: Vec<String> = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(v["summary"]["findings"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn standard_input_and_baselines_are_read_with_a_bound() {
+    let dir = TempDir::new().unwrap();
+    // Standard input over --max-file-size: one IO001 finding, not an endless read.
+    let big = format!("{TRAIL}# {}\n", "x".repeat(4096));
+    let out = tripline()
+        .args([
+            "check",
+            "--no-config",
+            "--format",
+            "parseable",
+            "--max-file-size",
+            "1024",
+            "-",
+        ])
+        .write_stdin(big)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("IO001") && text.contains("1024-byte limit"),
+        "{text}"
+    );
+    // A baseline that is not a regular file of bounded size ends in an error.
+    if Path::new("/dev/zero").exists() {
+        let t = write(dir.path(), "t.yaml", TRAIL.as_bytes());
+        let out = tripline()
+            .args(["check", "--no-config", "--baseline", "/dev/zero"])
+            .arg(&t)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+    }
+}
+
+#[test]
+fn control_characters_from_input_are_shown_escaped() {
+    let dir = TempDir::new().unwrap();
+    let json = "{\"AWSTemplateFormatVersion\": \"2010-09-09\", \"Resources\": {\"Trail\\u001b]0;pwned\\u0007\\u001b[2J\": {\"Type\": \"AWS::CloudTrail::Trail\", \"Properties\": {\"IsLogging\": false, \"S3BucketName\": \"b\", \"IsMultiRegionTrail\": true, \"EnableLogFileValidation\": true}}}}";
+    let name = if cfg!(unix) {
+        "a\n::error file=x::forged.json"
+    } else {
+        "a.json"
+    };
+    write(dir.path(), name, json.as_bytes());
+    for format in ["human", "parseable", "github", "junit"] {
+        let out = tripline()
+            .args([
+                "check",
+                "--no-config",
+                "--verbose",
+                "--select",
+                "LOG001",
+                "--format",
+                format,
+            ])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let all = [out.stdout, out.stderr].concat();
+        assert!(!all.contains(&0x1b), "{format}: raw ESC in output");
+        assert!(!all.contains(&0x07), "{format}: raw BEL in output");
+        let text = String::from_utf8(all).unwrap();
+        assert!(
+            !text.lines().any(|l| l.starts_with("::error file=x")),
+            "{format}: forged workflow command:\n{text}"
+        );
+        assert!(
+            text.contains("\\x1b"),
+            "{format}: escape not shown:\n{text}"
+        );
+    }
+}

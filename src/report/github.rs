@@ -9,6 +9,12 @@ use crate::policy;
 
 /// Escape the message part of a workflow command.
 fn escape_data(s: &str) -> String {
+    // `%`, CR and LF as the runner decodes them; other control characters shown visibly.
+    let s: String = s
+        .split(['\n', '\r'])
+        .map(|part| super::escape::line(part).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n");
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")

@@ -27,6 +27,9 @@ pub struct HumanOptions {
 /// file.
 struct ExcerptSource<'f> {
     finding: &'f Finding,
+    /// The path and excerpt with control characters shown escaped.
+    path: String,
+    text: String,
 }
 
 impl SourceCode for ExcerptSource<'_> {
@@ -37,7 +40,7 @@ impl SourceCode for ExcerptSource<'_> {
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
         let excerpt = &self.finding.excerpt;
-        let inner = excerpt.text.read_span(span, before, after)?;
+        let inner = self.text.read_span(span, before, after)?;
         // A window cut from a long line starts at a column of its own.
         let column = if inner.line() == 0 {
             inner.column() + excerpt.first_column.max(1) as usize - 1
@@ -45,7 +48,7 @@ impl SourceCode for ExcerptSource<'_> {
             inner.column()
         };
         Ok(Box::new(MietteSpanContents::new_named(
-            self.finding.path.to_string(),
+            self.path.clone(),
             inner.data(),
             *inner.span(),
             inner.line() + excerpt.first_line as usize - 1,
@@ -59,17 +62,47 @@ struct Rendered<'f> {
     finding: &'f Finding,
     source: ExcerptSource<'f>,
     help: Option<String>,
+    /// The message with control characters shown escaped.
+    message: String,
+    /// The label's start and length in the escaped excerpt.
+    label: (usize, usize),
+}
+
+impl<'f> Rendered<'f> {
+    /// Everything taken from input (path, message, excerpt) is escaped before it reaches the
+    /// terminal; the label is moved to where its text is in the escaped excerpt.
+    fn new(f: &'f Finding) -> Rendered<'f> {
+        let text_len = f.excerpt.text.len();
+        let start = (f.span.start.saturating_sub(f.excerpt.offset) as usize).min(text_len);
+        let len = f.span.len().min(text_len - start);
+        let (text, map) = super::escape::lines_with_map(&f.excerpt.text);
+        let label = match &map {
+            Some(map) => (map[start], map[start + len] - map[start]),
+            None => (start, len),
+        };
+        Rendered {
+            finding: f,
+            source: ExcerptSource {
+                finding: f,
+                path: super::escape::line(&f.path).into_owned(),
+                text: text.into_owned(),
+            },
+            help: help_for(f.policy),
+            message: super::escape::line(&f.message).into_owned(),
+            label,
+        }
+    }
 }
 
 impl fmt::Debug for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&self.message)
     }
 }
 
 impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -104,9 +137,7 @@ impl Diagnostic for Rendered<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let f = self.finding;
-        let text_len = f.excerpt.text.len();
-        let start = (f.span.start.saturating_sub(f.excerpt.offset) as usize).min(text_len);
-        let len = f.span.len().min(text_len - start);
+        let (start, len) = self.label;
         let label = if f.resource.is_some() && !f.span.is_empty() {
             Some("here".to_string())
         } else {
@@ -151,11 +182,7 @@ impl HumanReporter {
 impl super::Reporter for HumanReporter {
     fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
         for f in &report.findings {
-            let diag = Rendered {
-                finding: f,
-                source: ExcerptSource { finding: f },
-                help: help_for(f.policy),
-            };
+            let diag = Rendered::new(f);
             let mut s = String::new();
             self.handler
                 .render_report(&mut s, &diag)

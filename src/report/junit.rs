@@ -17,8 +17,12 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters, even escaped.
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => out.push('\u{FFFD}'),
+            // XML 1.0 forbids most control characters, even escaped: they are shown visibly.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t')
+                || (0x7F..=0x9F).contains(&(c as u32)) =>
+            {
+                out.push_str(&super::escape::line(&c.to_string()))
+            }
             c => out.push(c),
         }
     }
@@ -76,7 +80,8 @@ impl super::Reporter for JunitReporter {
         self.tests += r.findings.len().max(1);
         self.failures += r.findings.len();
         let out = self.spool.get_or_insert_with(Spool::new).writer();
-        let path = escape(&r.path);
+        // A newline in a file name must not start a line of its own in a CI log.
+        let path = escape(&super::escape::line(&r.path));
         writeln!(
             out,
             r#"  <testsuite name="{path}" tests="{}" failures="{}" errors="0">"#,

@@ -4,6 +4,7 @@
 //! position, and prints nothing that depends on timing or thread count, so the same tree always
 //! gives the same bytes.
 
+pub mod escape;
 pub mod github;
 mod human;
 pub mod json;

@@ -13,12 +13,12 @@ impl super::Reporter for ParseableReporter {
             writeln!(
                 out,
                 "{}:{}:{}: {} {} {}",
-                f.path,
+                super::escape::line(&f.path),
                 f.start.line,
                 f.start.column,
                 f.severity,
                 f.policy,
-                f.message.replace('\n', " ")
+                super::escape::line(&f.message.replace('\n', " "))
             )?;
         }
         Ok(())

@@ -1,0 +1,135 @@
+//! Files the tool writes and reads whole: written atomically (a temporary file in the same
+//! directory, renamed over the target when complete, so a killed run leaves the previous file
+//! or none, never half of one), and read with a bound (so `--baseline /dev/zero` ends).
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Largest baseline or shard report read (far above any real one: 256 MiB).
+pub const MAX_REPORT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A file being written: nothing appears at `path` until [`AtomicFile::commit`].
+pub struct AtomicFile {
+    path: PathBuf,
+    file: io::BufWriter<tempfile::NamedTempFile>,
+}
+
+impl AtomicFile {
+    /// Start writing `path`. Its directory must exist.
+    pub fn create(path: &Path) -> io::Result<AtomicFile> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let file = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            file: io::BufWriter::new(file),
+        })
+    }
+
+    /// Flush and move the file into place.
+    pub fn commit(self) -> io::Result<()> {
+        let file = self.file.into_inner().map_err(|e| e.into_error())?;
+        file.as_file().sync_all()?;
+        file.persist(&self.path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// Write `bytes` to `path` atomically.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = AtomicFile::create(path)?;
+    f.write_all(bytes)?;
+    f.commit()
+}
+
+/// Read at most `limit` bytes of `reader`; more is an error that says so.
+pub fn read_bounded(reader: impl Read, limit: u64, what: &str) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    reader.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{what} is larger than {limit} bytes"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Read a whole text file of at most `limit` bytes.
+pub fn read_text_bounded(path: &Path, limit: u64) -> io::Result<String> {
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.is_dir() {
+        return Err(io::Error::other("is a directory"));
+    }
+    let bytes = read_bounded(file, limit, "the file")?;
+    String::from_utf8(bytes).map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8"))
+}
+
+/// Whether two paths name the same file (or would, once created): compared by canonical path
+/// where they exist, else by their absolute form.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    let norm = |p: &Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            // Not there yet: its directory may be, under another spelling.
+            let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+            match (abs.parent(), abs.file_name()) {
+                (Some(dir), Some(name)) => std::fs::canonicalize(dir)
+                    .map(|d| d.join(name))
+                    .unwrap_or(abs.clone()),
+                _ => abs,
+            }
+        })
+    };
+    norm(a) == norm(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_appears_before_commit_and_a_dropped_write_leaves_the_old_file() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let target = dir.path().join("report.json");
+        std::fs::write(&target, "old").unwrap();
+        {
+            let mut f = AtomicFile::create(&target).unwrap();
+            f.write_all(b"half").unwrap();
+            // dropped without commit: a killed run
+        }
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
+        let mut f = AtomicFile::create(&target).unwrap();
+        f.write_all(b"new").unwrap();
+        f.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn bounded_reads_stop() {
+        let zeros = std::io::repeat(0);
+        let err = read_bounded(zeros, 1024, "standard input").unwrap_err();
+        assert!(err.to_string().contains("larger than 1024"));
+        assert_eq!(read_bounded(&b"abc"[..], 3, "x").unwrap(), b"abc");
+    }
+}
