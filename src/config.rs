@@ -16,6 +16,9 @@ pub const CONFIG_FILES: &[&str] = &["tripline.toml", ".tripline.toml"];
 pub struct Config {
     /// Regions infrastructure may run in. Unset turns the region family off.
     pub allowed_regions: Option<Vec<String>>,
+    /// Accept Regions in `allowed_regions` that tripline does not know yet (newer ones).
+    #[serde(default)]
+    pub allow_unknown_regions: bool,
     /// Lowest severity that makes `check` exit 1.
     pub fail_on: Option<Severity>,
     /// Globs of files to check (default: all template-like files).
@@ -173,6 +176,10 @@ impl Config {
                     "{section}: unknown policy, prefix or family `{pattern}`"
                 )));
             }
+        }
+        if let Some(regions) = &config.allowed_regions {
+            crate::policy::regions::validate(regions, config.allow_unknown_regions)
+                .map_err(|e| invalid(format!("allowed_regions: {e}")))?;
         }
         for d in &config.documents {
             if crate::model::DocumentKind::parse(&d.kind).is_none() {

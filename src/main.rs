@@ -160,7 +160,11 @@ struct CheckArgs {
     /// Do not honour .gitignore, .ignore and .triplineignore files.
     #[arg(long)]
     no_ignore: bool,
-    /// Follow symbolic links to directories (loops are detected and reported).
+    /// Accept Regions in --allowed-regions that tripline does not know yet.
+    #[arg(long)]
+    allow_unknown_regions: bool,
+    /// Follow symbolic links to directories and files (loops are detected and reported);
+    /// without it, links met in the walk are not read (a file named on the command line is).
     #[arg(long)]
     follow_links: bool,
     /// Largest file loaded, in bytes; larger ones are reported as IO001.
@@ -270,6 +274,10 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     }
 
     check_output_paths(&args, &paths)?;
+    if let Some(regions) = &args.allowed_regions {
+        policy::regions::validate(regions, args.allow_unknown_regions)
+            .map_err(|e| format!("--allowed-regions: {e}"))?;
+    }
     for s in args.select.iter().chain(&args.ignore) {
         if !policy::pattern_is_known(s) {
             return Err(format!(
@@ -302,7 +310,15 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         },
     ));
 
-    let threads = args.threads.unwrap_or(0);
+    let mut threads = args.threads.unwrap_or(0);
+    // More workers than a few per core only adds start-up and scheduling cost (2,000 threads
+    // on one file took minutes): cap, and say so.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cap = (cores * 4).clamp(4, 256);
+    if threads > cap {
+        eprintln!("note: --threads {threads} capped at {cap} (4 per CPU, at most 256)");
+        threads = cap;
+    }
     if threads > 0 {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)

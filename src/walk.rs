@@ -117,9 +117,11 @@ impl Globs {
     }
 }
 
-/// The path as reported: `/` separators, without a leading `./`.
+/// The path as reported: `/` separators, without a leading `./`. Lossless: on Unix a `\` is
+/// a character of a file name (kept, so `a\b.yaml` is not `a/b.yaml`), and bytes that are not
+/// UTF-8 are written `\xNN` instead of being replaced (two such names never look the same).
 pub fn display_path(path: &Path) -> String {
-    let s = path.to_string_lossy().replace('\\', "/");
+    let s = lossless(path);
     let mut s = s.as_str();
     while let Some(rest) = s.strip_prefix("./") {
         s = rest;
@@ -129,6 +131,34 @@ pub fn display_path(path: &Path) -> String {
     } else {
         s.to_string()
     }
+}
+
+#[cfg(unix)]
+fn lossless(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(not(unix))]
+fn lossless(path: &Path) -> String {
+    // Windows: `\` is the separator.
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// A walked path relative to its root, as config globs see it: separators are `/` only where
+/// the platform's separator is something else.
+fn relative_to(root: &Path, p: &Path) -> String {
+    let rel = p.strip_prefix(root).unwrap_or(p);
+    let s = lossless(rel);
+    s.trim_start_matches('/').to_string()
 }
 
 fn has_template_extension(path: &Path) -> bool {
@@ -167,14 +197,8 @@ pub fn discover_filtered(
             });
             continue;
         }
-        let root_str = root.to_string_lossy().replace('\\', "/");
-        let relative = move |p: &Path| -> String {
-            let s = p.to_string_lossy().replace('\\', "/");
-            s.strip_prefix(&root_str)
-                .unwrap_or(&s)
-                .trim_start_matches('/')
-                .to_string()
-        };
+        let root_path = root.clone();
+        let relative = move |p: &Path| -> String { relative_to(&root_path, p) };
         let mut builder = WalkBuilder::new(root);
         builder
             .hidden(!opts.hidden)
@@ -211,8 +235,10 @@ pub fn discover_filtered(
             Box::new(move |entry| {
                 match entry {
                     Ok(e) => {
+                        // A link to a file is followed only with --follow-links, like links to
+                        // directories: it may point outside the tree (`~/.aws/credentials`).
                         let is_file = e.file_type().is_some_and(|t| t.is_file())
-                            || (e.path_is_symlink() && e.path().is_file());
+                            || (opts.follow_links && e.path_is_symlink() && e.path().is_file());
                         if is_file
                             && has_template_extension(e.path())
                             && (include.is_empty() || include.is_match(&relative(e.path())))
@@ -239,7 +265,10 @@ pub fn discover_filtered(
     }
     let mut found = found.into_inner().unwrap();
     found.files.sort();
-    found.files.dedup_by(|a, b| a.display == b.display);
+    // The same file reached twice (a root named twice, nested roots) is checked once; files
+    // whose names only look alike are different files.
+    let mut seen = std::collections::HashSet::new();
+    found.files.retain(|c| seen.insert(c.path.clone()));
     found.errors.sort();
     found.errors.dedup();
     Ok(found)

@@ -342,3 +342,115 @@ fn control_characters_from_input_are_shown_escaped() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn files_whose_names_only_look_alike_are_all_checked() {
+    let dir = TempDir::new().unwrap();
+    let failing = TRAIL;
+    let passing = TRAIL.replace("IsLogging: false", "IsLogging: true");
+    write(dir.path(), "a/b.yaml", passing.as_bytes());
+    write(dir.path(), "a\\b.yaml", failing.as_bytes());
+    let (code, found) = positions(&[], dir.path());
+    assert_eq!(code, 1, "the failing look-alike is not dropped: {found:?}");
+    assert_eq!(found, vec!["a\\b.yaml:6:18 LOG001"]);
+    // A file named `legacy\evil.yaml` is not under `legacy/`.
+    write(
+        dir.path(),
+        "tripline.toml",
+        b"[[overrides]]\npaths = [\"legacy/**\"]\nignore = [\"LOG\"]\n",
+    );
+    write(dir.path(), "legacy\\evil.yaml", failing.as_bytes());
+    let out = tripline()
+        .args(["check", "--format", "parseable", "--select", "LOG001"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("legacy\\evil.yaml:6:18"), "{text}");
+    // Names that are not UTF-8 stay distinct.
+    use std::os::unix::ffi::OsStrExt;
+    let odd = std::ffi::OsStr::from_bytes(b"odd\xFF.yaml");
+    std::fs::write(dir.path().join(odd), failing).unwrap();
+    let (_, found) = positions(&[], dir.path());
+    assert!(
+        found.iter().any(|l| l.starts_with("odd\\xFF.yaml:6:18")),
+        "{found:?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn file_links_are_followed_only_when_asked() {
+    let outside = TempDir::new().unwrap();
+    let secret = write(outside.path(), "credentials.yaml", TRAIL.as_bytes());
+    let dir = TempDir::new().unwrap();
+    std::os::unix::fs::symlink(&secret, dir.path().join("link.yaml")).unwrap();
+    let (_, found) = positions(&[], dir.path());
+    assert!(
+        found.is_empty(),
+        "a link out of the tree was read: {found:?}"
+    );
+    let (_, found) = positions(&["--follow-links", "--select", "LOG001"], dir.path());
+    assert_eq!(found, vec!["link.yaml:6:18 LOG001"]);
+    // Named on the command line, the link is read as given.
+    let (_, found) = positions(&[], &dir.path().join("link.yaml"));
+    assert_eq!(found, vec!["link.yaml:6:18 LOG001"]);
+}
+
+#[test]
+fn region_lists_are_validated() {
+    let dir = TempDir::new().unwrap();
+    let t = write(dir.path(), "t.yaml", TRAIL.as_bytes());
+    for (value, expect) in [
+        ("us-esat-1", "did you mean `us-east-1`"),
+        ("", "empty entry"),
+        ("ap-southeast-9", "--allow-unknown-regions"),
+    ] {
+        let out = tripline()
+            .args(["check", "--no-config", "--allowed-regions", value])
+            .arg(&t)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{value}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(expect), "{value}: {err}");
+    }
+    tripline()
+        .args([
+            "check",
+            "--no-config",
+            "--allow-unknown-regions",
+            "--allowed-regions",
+            "ap-southeast-9",
+        ])
+        .arg(&t)
+        .assert()
+        .code(1);
+    write(
+        dir.path(),
+        "tripline.toml",
+        b"allowed_regions = [\"eu-wset-1\"]\n",
+    );
+    let out = tripline().arg("check").arg(&t).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("tripline.toml") && err.contains("eu-west-1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn thread_counts_are_capped() {
+    let dir = TempDir::new().unwrap();
+    let t = write(dir.path(), "t.yaml", TRAIL.as_bytes());
+    let out = tripline()
+        .args(["check", "--no-config", "--threads", "2000"])
+        .arg(&t)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("capped at"));
+}

@@ -7,6 +7,7 @@
 
 pub mod iam;
 pub mod refs;
+pub mod regions;
 pub mod rules;
 pub mod walk;
 
