@@ -208,15 +208,15 @@ impl Config {
         Ok(config)
     }
 
-    /// The nearest config file at or above `start`.
+    /// The nearest config file at or above `start` (see [`search_dirs`] for how far up).
     pub fn discover(start: &Path) -> Option<PathBuf> {
         let start = if start.is_file() || !start.exists() {
             start.parent()?.to_path_buf()
         } else {
             start.to_path_buf()
         };
-        let start = std::path::absolute(&start).unwrap_or(start);
-        for dir in start.ancestors() {
+        let start = normalize(&std::path::absolute(&start).unwrap_or(start));
+        for dir in search_dirs(&start) {
             for name in CONFIG_FILES {
                 let candidate = dir.join(name);
                 if candidate.is_file() {
@@ -226,6 +226,43 @@ impl Config {
         }
         None
     }
+}
+
+/// The directories searched for a config, nearest first: `dir` and its ancestors up to the
+/// repository root (the first directory holding `.git`), never further, so a `tripline.toml`
+/// left in a temporary directory, `$HOME` or a CI workspace above the repository cannot turn
+/// its checks off. Outside any repository the search stops below `$HOME`, the temporary
+/// directory and `/` (those are never searched), as editorconfig-style tools stop at a root.
+pub fn search_dirs(dir: &Path) -> Vec<&Path> {
+    let ancestors: Vec<&Path> = dir.ancestors().collect();
+    if let Some(root) = ancestors.iter().position(|d| d.join(".git").exists()) {
+        return ancestors[..=root].to_vec();
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let temp = std::env::temp_dir();
+    let stops = |d: &Path| {
+        d.parent().is_none()
+            || home.as_deref() == Some(d)
+            || d == temp
+            || std::fs::canonicalize(d).is_ok_and(|c| c == temp || home.as_deref() == Some(&c))
+    };
+    ancestors.into_iter().take_while(|d| !stops(d)).collect()
+}
+
+/// Resolve `.` and `..` lexically in an absolute path (a URI's `a/../b` names `b`).
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -27,15 +27,127 @@ pub enum LspError {
     Send(String),
 }
 
+/// Largest message body read from a client (far above any real document).
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+/// Longest header line, and most header lines, of one message.
+const MAX_HEADER_LINE: usize = 8 * 1024;
+const MAX_HEADERS: usize = 32;
+
 /// Serve one client on stdin/stdout until it sends `exit`.
 pub fn serve_stdio() -> Result<(), LspError> {
-    let (connection, io_threads) = Connection::stdio();
-    serve(&connection)?;
+    let (connection, reader, writer) = stdio_connection();
+    let served = serve(&connection);
     drop(connection);
-    io_threads
+    let _ = writer.join();
+    // The reader ends at `exit`, at end of input, or on a message it refused.
+    let read = reader
         .join()
-        .map_err(|e| LspError::Send(e.to_string()))?;
-    Ok(())
+        .unwrap_or_else(|_| Err("reader thread panicked".into()));
+    served?;
+    read.map_err(LspError::Send)
+}
+
+/// A connection over stdio whose reader bounds what a client may send: lsp-server's own reader
+/// allocates whatever `Content-Length` says (`1e12` aborts the process). A message over
+/// [`MAX_MESSAGE_BYTES`], or malformed headers, end the connection cleanly with the reason.
+fn stdio_connection() -> (
+    Connection,
+    std::thread::JoinHandle<Result<(), String>>,
+    std::thread::JoinHandle<()>,
+) {
+    let (to_client, outgoing) = crossbeam_channel::bounded::<Message>(0);
+    let (incoming, from_client) = crossbeam_channel::bounded::<Message>(0);
+    let writer = std::thread::spawn(move || {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        for msg in outgoing {
+            if msg.write(&mut out).is_err() {
+                break;
+            }
+        }
+    });
+    let reader = std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut input = std::io::BufReader::new(stdin.lock());
+        loop {
+            let msg = match read_message(&mut input) {
+                Ok(Some(m)) => m,
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    eprintln!("tripline lsp: {e}; closing the connection");
+                    return Err(e);
+                }
+            };
+            let is_exit = matches!(&msg, Message::Notification(n) if n.method == "exit");
+            if incoming.send(msg).is_err() || is_exit {
+                return Ok(());
+            }
+        }
+    });
+    (
+        Connection {
+            sender: to_client,
+            receiver: from_client,
+        },
+        reader,
+        writer,
+    )
+}
+
+/// One JSON-RPC message (`Content-Length` framing), bounded; `None` at end of input.
+fn read_message(input: &mut impl std::io::BufRead) -> Result<Option<Message>, String> {
+    use std::io::{BufRead as _, Read as _};
+    let mut length: Option<usize> = None;
+    let mut headers = 0;
+    loop {
+        let mut line = Vec::new();
+        let n = (&mut *input)
+            .take(MAX_HEADER_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| e.to_string())?;
+        if n == 0 {
+            return if headers == 0 {
+                Ok(None)
+            } else {
+                Err("input ended inside message headers".into())
+            };
+        }
+        if line.len() > MAX_HEADER_LINE {
+            return Err(format!("header line longer than {MAX_HEADER_LINE} bytes"));
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\r', '\n']);
+        if text.is_empty() {
+            if headers == 0 {
+                continue;
+            }
+            break;
+        }
+        headers += 1;
+        if headers > MAX_HEADERS {
+            return Err("too many message headers".into());
+        }
+        if let Some((name, value)) = text.split_once(':')
+            && name.trim().eq_ignore_ascii_case("Content-Length")
+        {
+            let value = value.trim();
+            let n: usize = value
+                .parse()
+                .map_err(|_| format!("invalid Content-Length `{value}`"))?;
+            if n > MAX_MESSAGE_BYTES {
+                return Err(format!(
+                    "message of {n} bytes is over the {MAX_MESSAGE_BYTES}-byte limit"
+                ));
+            }
+            length = Some(n);
+        }
+    }
+    let length = length.ok_or("message without Content-Length")?;
+    let mut body = vec![0; length];
+    input.read_exact(&mut body).map_err(|e| e.to_string())?;
+    serde_json::from_slice(&body)
+        .map(Some)
+        .map_err(|e| format!("malformed message: {e}"))
 }
 
 /// Serve one client on a connection.

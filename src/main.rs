@@ -865,6 +865,16 @@ fn merge(
     let mut buffer = Vec::new();
     let failing: usize;
     if values.iter().all(|(_, v)| is_sarif(v)) {
+        // One run per tripline report: anything else is not a shard of one run.
+        for (p, v) in &values {
+            let runs = v["runs"].as_array().map_or(0, Vec::len);
+            if runs != 1 || !v["runs"][0].is_object() {
+                return Err(format!(
+                    "{}: a tripline SARIF report has exactly one run, this one has {runs}",
+                    p.display()
+                ));
+            }
+        }
         let merged = sarif::merge(values.into_iter().map(|(_, v)| v).collect())
             .expect("at least one report");
         failing = sarif::severities(&merged).filter(|s| *s >= fail_on).count();

@@ -11,7 +11,7 @@
 //! config's own directory, whichever path the run was started from.
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use crate::config::{CONFIG_FILES, Config, ConfigError};
@@ -228,7 +228,7 @@ impl Project {
 
 /// The nearest config at or above `dir`, caching what each directory on the way resolves to.
 fn nearest_config(dir: &Path, state: &mut State) -> Option<PathBuf> {
-    for ancestor in dir.ancestors() {
+    for ancestor in crate::config::search_dirs(dir) {
         if let Some(&i) = state.by_dir.get(ancestor) {
             return state.scopes[i].config_path().map(Path::to_path_buf);
         }
@@ -242,20 +242,7 @@ fn nearest_config(dir: &Path, state: &mut State) -> Option<PathBuf> {
     None
 }
 
-/// Resolve `.` and `..` lexically in an absolute path.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
+use crate::config::normalize;
 
 #[cfg(test)]
 mod tests {

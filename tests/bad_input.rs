@@ -454,3 +454,64 @@ fn thread_counts_are_capped() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8(out.stderr).unwrap().contains("capped at"));
 }
+
+#[test]
+fn config_discovery_stops_at_the_repository_root() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "tripline.toml", b"ignore = [\"logging\"]\n");
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    let t = write(&repo, "stacks/t.yaml", TRAIL.as_bytes());
+    let out = tripline()
+        .args(["check", "--format", "parseable", "--select", "LOG001"])
+        .arg(&t)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("LOG001"),
+        "a config above the repository turned checks off: {text}"
+    );
+    // Inside the repository, the nearest config governs as before.
+    write(&repo, "tripline.toml", b"ignore = [\"logging\"]\n");
+    let out = tripline()
+        .args(["check", "--format", "parseable"])
+        .arg(&t)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn merge_refuses_reports_that_are_not_one_run() {
+    let dir = TempDir::new().unwrap();
+    let empty = write(
+        dir.path(),
+        "a.sarif",
+        b"{\"version\": \"2.1.0\", \"runs\": []}",
+    );
+    let out = tripline().arg("merge").arg(&empty).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "no panic (101)");
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("exactly one run")
+    );
+}
+
+#[test]
+fn the_language_server_refuses_a_huge_message_without_aborting() {
+    let out = tripline()
+        .arg("lsp")
+        .write_stdin("Content-Length: 1000000000000\r\n\r\n")
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    let code = out.status.code();
+    assert!(
+        code.is_some() && code != Some(101) && code != Some(134),
+        "{code:?}"
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("over the"), "{err}");
+}
