@@ -8,6 +8,12 @@ use serde::Deserialize;
 
 use crate::finding::Severity;
 
+/// Bounds on what a config may ask for: a hostile config with thousands of complex globs once
+/// took 5 GB to compile and match.
+const MAX_CONFIG_BYTES: usize = 1024 * 1024;
+const MAX_GLOBS: usize = 2_000;
+const MAX_GLOB_LEN: usize = 1_024;
+
 /// File names searched for, in order, in each directory.
 pub const CONFIG_FILES: &[&str] = &["tripline.toml", ".tripline.toml"];
 
@@ -125,14 +131,26 @@ pub enum ConfigError {
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            crate::output::read_text_bounded(path, MAX_CONFIG_BYTES as u64).map_err(|source| {
+                ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            })?;
         Config::parse(&text, path)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        if text.len() > MAX_CONFIG_BYTES {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message: format!(
+                    "the config is {} bytes; at most {MAX_CONFIG_BYTES} are read",
+                    text.len()
+                ),
+            });
+        }
         let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
             path: path.to_path_buf(),
             message: e.to_string().trim_end().to_string(),
@@ -180,6 +198,28 @@ impl Config {
         if let Some(regions) = &config.allowed_regions {
             crate::policy::regions::validate(regions, config.allow_unknown_regions)
                 .map_err(|e| invalid(format!("allowed_regions: {e}")))?;
+        }
+        let globs: Vec<&String> = config
+            .include
+            .iter()
+            .chain(&config.exclude)
+            .chain(config.overrides.iter().flat_map(|o| &o.paths))
+            .chain(config.suppress.iter().flat_map(|r| &r.paths))
+            .chain(config.documents.iter().flat_map(|d| &d.paths))
+            .collect();
+        if globs.len() > MAX_GLOBS {
+            return Err(invalid(format!(
+                "{} globs; a config may use at most {MAX_GLOBS} (each is compiled and matched \
+                 against every path)",
+                globs.len()
+            )));
+        }
+        if let Some(long) = globs.iter().find(|g| g.len() > MAX_GLOB_LEN) {
+            return Err(invalid(format!(
+                "a glob of {} characters (`{}...`); at most {MAX_GLOB_LEN}",
+                long.len(),
+                long.chars().take(40).collect::<String>()
+            )));
         }
         for d in &config.documents {
             if crate::model::DocumentKind::parse(&d.kind).is_none() {
@@ -275,6 +315,19 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("x/tripline.toml"), "{text}");
         assert!(text.contains("allowed_region"), "{text}");
+    }
+
+    #[test]
+    fn configs_are_bounded() {
+        let many: String = (0..2_001).map(|i| format!("\"d{i}/**\", ")).collect();
+        let err = Config::parse(&format!("exclude = [{many}]\n"), Path::new("t.toml")).unwrap_err();
+        assert!(err.to_string().contains("at most 2000"), "{err}");
+        let long = "a".repeat(2_000);
+        let err =
+            Config::parse(&format!("include = [\"{long}\"]\n"), Path::new("t.toml")).unwrap_err();
+        assert!(err.to_string().contains("at most 1024"), "{err}");
+        let huge = format!("# {}\n", "x".repeat(MAX_CONFIG_BYTES));
+        assert!(Config::parse(&huge, Path::new("t.toml")).is_err());
     }
 
     #[test]

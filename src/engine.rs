@@ -201,6 +201,12 @@ impl Engine {
         }
     }
 
+    /// Run one more policy after the built-in ones (custom rule layers; tests).
+    pub fn with_policy(mut self, policy: &'static dyn Policy) -> Engine {
+        self.policies.push((policy, policy.meta()));
+        self
+    }
+
     /// An engine configured by a config file alone (what the language server uses).
     pub fn from_config(config: &Config, options: EngineOptions) -> Result<Engine, GlobError> {
         Engine::layered(
@@ -594,8 +600,30 @@ impl Engine {
             let statements = OnceCell::new();
             for (p, _) in self.policies.iter().filter(|(_, m)| selection.enables(m)) {
                 let mut cx = Context::new(&template, &self.settings, &shared, &statements, p.id());
-                p.check(&mut cx);
-                raws.extend(cx.into_findings());
+                // A panic in one policy costs that policy's findings for this file only: the
+                // other policies' findings are kept and the panic becomes an INTERNAL001.
+                let outcome = catch_unwind(AssertUnwindSafe(|| p.check(&mut cx)));
+                match outcome {
+                    Ok(()) => raws.extend(cx.into_findings()),
+                    Err(payload) => {
+                        let what = payload
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| payload.downcast_ref::<String>().cloned())
+                            .unwrap_or_else(|| "unknown panic".to_string());
+                        raws.push(RawFinding {
+                            policy: "INTERNAL001",
+                            span: Span::empty(0),
+                            message: format!(
+                                "internal error in policy {} while checking this file ({what}); \
+                                 its findings for this file are missing, the other policies' are \
+                                 complete",
+                                p.id()
+                            ),
+                            resource: None,
+                        });
+                    }
+                }
             }
             let enabled = |m: &policy::PolicyMeta| selection.enables(m);
             checked.suppressed = suppress::apply_inline(

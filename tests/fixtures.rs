@@ -151,3 +151,48 @@ fn every_policy_is_catalogued_and_every_catalog_entry_is_implemented() {
         assert!(policy::meta(id).is_some(), "{id} has no policies/{id}.toml");
     }
 }
+
+/// A policy that panics on purpose: its failure must not cost the others their findings.
+struct Panics;
+
+impl tripline::policy::Policy for Panics {
+    fn id(&self) -> &'static str {
+        "INTERNAL001"
+    }
+
+    fn check(&self, _cx: &mut tripline::policy::Context<'_, '_>) {
+        panic!("deliberate failure");
+    }
+}
+
+#[test]
+fn a_panicking_policy_costs_only_its_own_findings() {
+    static PANICS: Panics = Panics;
+    tripline::engine::quiet_panics_during_checks();
+    let plain = engine();
+    let with_panic = engine().with_policy(&PANICS);
+    let path = fixtures().join("LOG001/fail.yaml");
+    let expected = plain.check_path(&path, "fail.yaml");
+    let got = with_panic.check_path(&path, "fail.yaml");
+    assert!(matches!(got.outcome, Outcome::Checked(_)));
+    let internal: Vec<_> = got
+        .findings
+        .iter()
+        .filter(|f| f.policy == "INTERNAL001")
+        .collect();
+    assert_eq!(internal.len(), 1);
+    assert!(internal[0].message.contains("deliberate failure"));
+    let others: Vec<_> = got
+        .findings
+        .iter()
+        .filter(|f| f.policy != "INTERNAL001")
+        .map(|f| (f.policy, f.start, f.message.clone()))
+        .collect();
+    let before: Vec<_> = expected
+        .findings
+        .iter()
+        .map(|f| (f.policy, f.start, f.message.clone()))
+        .collect();
+    assert!(!before.is_empty());
+    assert_eq!(others, before, "the other policies' findings are all kept");
+}
