@@ -771,7 +771,7 @@ impl Engine {
             end,
             message: raw.message,
             resource: raw.resource,
-            excerpt: Excerpt::around(text, index, raw.span),
+            excerpt: Excerpt::around_at(text, index, raw.span, Some(start)),
             fingerprint,
         }
     }

@@ -197,6 +197,18 @@ const EXCERPT_MAX_LINE_BYTES: usize = 400;
 impl Excerpt {
     /// The lines of `span`, with one line of context before and after.
     pub fn around(text: &str, index: &LineIndex, span: Span) -> Excerpt {
+        Excerpt::around_at(text, index, span, None)
+    }
+
+    /// [`Excerpt::around`], given the span start's position when the caller knows it (so a
+    /// window cut from a huge line is numbered without counting the line's characters again:
+    /// many findings on one line stay linear).
+    pub fn around_at(
+        text: &str,
+        index: &LineIndex,
+        span: Span,
+        start_at: Option<Position>,
+    ) -> Excerpt {
         let span_first = index.line_of(span.start as usize);
         let span_last = index
             .line_of(span.end.saturating_sub(1).max(span.start) as usize)
@@ -221,7 +233,16 @@ impl Excerpt {
             end = floor_char_boundary(text, (start + EXCERPT_MAX_LINE_BYTES).min(end));
             let line = index.line_of(start);
             first_line = line as u32 + 1;
-            first_column = index.position(text, start).column;
+            first_column = match start_at {
+                // The window starts on the span's line: step back from the span's column.
+                Some(p) if index.line_of(span.start as usize) == line => {
+                    let between = text
+                        .get(start..span.start as usize)
+                        .map_or(0, |s| s.chars().count()) as u32;
+                    p.column.saturating_sub(between).max(1)
+                }
+                _ => index.position(text, start).column,
+            };
         }
         // A lone CR is a line break (as YAML reads it); renderers that only know LF get an LF
         // in its place (same length, so offsets stay right).
