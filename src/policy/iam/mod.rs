@@ -170,6 +170,76 @@ const LOCATIONS: &[(&str, &[&str], DocKind)] = &[
         &["Statement"],
         DocKind::Resource,
     ),
+    ("AWS::Events::EventBus", &["Policy"], DocKind::Resource),
+    ("AWS::S3::AccessPoint", &["Policy"], DocKind::Resource),
+    (
+        "AWS::S3ObjectLambda::AccessPointPolicy",
+        &["PolicyDocument"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::S3Express::BucketPolicy",
+        &["PolicyDocument"],
+        DocKind::Resource,
+    ),
+    ("AWS::KMS::ReplicaKey", &["KeyPolicy"], DocKind::Resource),
+    (
+        "AWS::ECR::RegistryPolicy",
+        &["PolicyText"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::ECR::PublicRepository",
+        &["RepositoryPolicyText"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::CodeArtifact::Domain",
+        &["PermissionsPolicyDocument"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::CodeArtifact::Repository",
+        &["PermissionsPolicyDocument"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::Kinesis::ResourcePolicy",
+        &["ResourcePolicy"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::DynamoDB::Table",
+        &["ResourcePolicy", "PolicyDocument"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::DynamoDB::GlobalTable",
+        &["Replicas", "[]", "ResourcePolicy", "PolicyDocument"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::VpcLattice::AuthPolicy",
+        &["Policy"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::VpcLattice::ResourcePolicy",
+        &["Policy"],
+        DocKind::Resource,
+    ),
+    ("AWS::MediaStore::Container", &["Policy"], DocKind::Resource),
+    (
+        "AWS::Logs::Destination",
+        &["DestinationPolicy"],
+        DocKind::Resource,
+    ),
+    (
+        "AWS::CloudTrail::ResourcePolicy",
+        &["ResourcePolicy"],
+        DocKind::Resource,
+    ),
+    ("AWS::IoT::Policy", &["PolicyDocument"], DocKind::Identity),
     // Terraform (aws provider)
     ("aws_iam_policy", &["policy"], DocKind::Identity),
     ("aws_iam_role_policy", &["policy"], DocKind::Identity),
@@ -240,6 +310,74 @@ const LOCATIONS: &[(&str, &[&str], DocKind)] = &[
         DocKind::Resource,
     ),
     ("aws_glacier_vault", &["access_policy"], DocKind::Resource),
+    // More resource policies (reviewed against the CloudFormation resource reference and the
+    // aws provider): each can grant everyone or another account.
+    ("aws_s3_access_point", &["policy"], DocKind::Resource),
+    (
+        "aws_s3control_access_point_policy",
+        &["policy"],
+        DocKind::Resource,
+    ),
+    ("aws_kms_replica_key", &["policy"], DocKind::Resource),
+    ("aws_ecr_registry_policy", &["policy"], DocKind::Resource),
+    (
+        "aws_ecrpublic_repository_policy",
+        &["policy"],
+        DocKind::Resource,
+    ),
+    (
+        "aws_codeartifact_domain_permissions_policy",
+        &["policy_document"],
+        DocKind::Resource,
+    ),
+    (
+        "aws_codeartifact_repository_permissions_policy",
+        &["policy_document"],
+        DocKind::Resource,
+    ),
+    (
+        "aws_kinesis_resource_policy",
+        &["policy"],
+        DocKind::Resource,
+    ),
+    (
+        "aws_dynamodb_resource_policy",
+        &["policy"],
+        DocKind::Resource,
+    ),
+    (
+        "aws_cloudwatch_event_bus_policy",
+        &["policy"],
+        DocKind::Resource,
+    ),
+    ("aws_vpclattice_auth_policy", &["policy"], DocKind::Resource),
+    (
+        "aws_vpclattice_resource_policy",
+        &["policy"],
+        DocKind::Resource,
+    ),
+    (
+        "aws_media_store_container_policy",
+        &["policy"],
+        DocKind::Resource,
+    ),
+    ("aws_glue_resource_policy", &["policy"], DocKind::Resource),
+    (
+        "aws_cloudwatch_log_destination_policy",
+        &["access_policy"],
+        DocKind::Resource,
+    ),
+    (
+        "aws_networkfirewall_resource_policy",
+        &["policy"],
+        DocKind::Resource,
+    ),
+    (
+        "aws_schemas_registry_policy",
+        &["policy"],
+        DocKind::Resource,
+    ),
+    ("aws_iot_policy", &["policy"], DocKind::Identity),
 ];
 
 /// Every IAM document in the template.
