@@ -908,11 +908,12 @@ fn cloudformation_structure(root: &crate::parse::Node<'_>) -> Vec<RawFinding> {
         if e.key.starts_with("Fn::ForEach") {
             continue;
         }
-        let typed = e
-            .value
-            .get("Type")
-            .and_then(crate::parse::Node::as_str)
-            .is_some();
+        // A mapping Type is a packaging tool's directive (`Rain::Module: ./bucket.yml`): the
+        // tool replaces it, and the module is a template of its own in the tree.
+        let typed = matches!(
+            e.value.get("Type").map(|t| &t.value),
+            Some(Value::String(_) | Value::Map(_))
+        );
         if !typed {
             out.push(RawFinding {
                 policy: "PARSE005",
