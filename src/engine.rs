@@ -536,11 +536,7 @@ impl Engine {
                 report.seen_rules = checked.seen_rules;
             }
             Err(payload) => {
-                let what = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".to_string());
+                let what = panic_message(payload.as_ref());
                 let raw = RawFinding {
                     policy: "INTERNAL001",
                     span: Span::empty(0),
@@ -606,11 +602,7 @@ impl Engine {
                 match outcome {
                     Ok(()) => raws.extend(cx.into_findings()),
                     Err(payload) => {
-                        let what = payload
-                            .downcast_ref::<&str>()
-                            .map(|s| s.to_string())
-                            .or_else(|| payload.downcast_ref::<String>().cloned())
-                            .unwrap_or_else(|| "unknown panic".to_string());
+                        let what = panic_message(payload.as_ref());
                         raws.push(RawFinding {
                             policy: "INTERNAL001",
                             span: Span::empty(0),
@@ -928,4 +920,13 @@ fn cloudformation_structure(root: &crate::parse::Node<'_>) -> Vec<RawFinding> {
         }
     }
     out
+}
+
+/// What a caught panic said.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
 }

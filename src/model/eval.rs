@@ -441,34 +441,63 @@ impl<'a> Template<'a> {
     }
 }
 
-/// A Terraform JSON-syntax string: `${...}` and `%{...}` are expressions (unknown here), `$${`
-/// and `%%{` are escapes for the literal text.
-fn terraform_string<'n>(s: &'n Cow<'n, str>) -> Val<'n> {
-    if !s.contains("${") && !s.contains("%{") {
-        return Val::Str(Cow::Borrowed(s.as_ref()));
-    }
+/// One part of a Terraform JSON-syntax string: literal text (escapes `$${`, `%%{` resolved), or
+/// the expression inside a `${...}` interpolation or `%{...}` directive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Segment<'s> {
+    Text(Cow<'s, str>),
+    /// The text between the braces, as written.
+    Expr(&'s str),
+}
+
+/// Split a Terraform string into literal text and expressions. Braces nest; quoted strings
+/// inside an expression (`${jsonencode({a = "}"})}`) do not close it; an unterminated
+/// expression runs to the end.
+pub fn terraform_segments<'s>(s: &'s str) -> Vec<Segment<'s>> {
     let bytes = s.as_bytes();
-    let mut out = String::with_capacity(s.len());
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut literal_from = 0;
+    let mut borrowed = true;
     let mut i = 0;
+    let flush =
+        |out: &mut Vec<Segment<'s>>, text: &mut String, borrowed: bool, from: usize, to: usize| {
+            if borrowed {
+                if to > from {
+                    out.push(Segment::Text(Cow::Borrowed(&s[from..to])));
+                }
+            } else if !text.is_empty() {
+                out.push(Segment::Text(Cow::Owned(std::mem::take(text))));
+            }
+        };
     while i < bytes.len() {
         let c = bytes[i];
         if (c == b'$' || c == b'%')
             && bytes.get(i + 1) == Some(&c)
             && bytes.get(i + 2) == Some(&b'{')
         {
-            out.push(c as char);
-            out.push('{');
+            // An escape: the literal text can no longer be borrowed whole.
+            if borrowed {
+                text.push_str(&s[literal_from..i]);
+                borrowed = false;
+            }
+            text.push(c as char);
+            text.push('{');
             i += 3;
         } else if (c == b'$' || c == b'%') && bytes.get(i + 1) == Some(&b'{') {
-            // Skip the balanced expression.
-            let mut level = 0usize;
-            let mut j = i + 1;
+            flush(&mut out, &mut text, borrowed, literal_from, i);
+            let (mut level, mut in_string, mut j) = (0usize, false, i + 1);
+            let mut end = bytes.len();
             while j < bytes.len() {
-                match bytes[j] {
-                    b'{' => level += 1,
-                    b'}' => {
+                match (in_string, bytes[j]) {
+                    (true, b'\\') => j += 1,
+                    (true, b'"') => in_string = false,
+                    (false, b'"') => in_string = true,
+                    (false, b'{') => level += 1,
+                    (false, b'}') => {
                         level -= 1;
                         if level == 0 {
+                            end = j;
                             break;
                         }
                     }
@@ -476,19 +505,46 @@ fn terraform_string<'n>(s: &'n Cow<'n, str>) -> Val<'n> {
                 }
                 j += 1;
             }
-            out.push(UNKNOWN_MARK);
-            i = j + 1;
+            out.push(Segment::Expr(&s[(i + 2).min(end)..end]));
+            i = end + 1;
+            literal_from = i.min(s.len());
+            borrowed = true;
         } else {
             let ch_len = s[i..].chars().next().map_or(1, char::len_utf8);
-            out.push_str(&s[i..i + ch_len]);
+            if !borrowed {
+                text.push_str(&s[i..i + ch_len]);
+            }
             i += ch_len;
         }
     }
-    if out == UNKNOWN_MARK.to_string() {
-        Val::Unknown
-    } else {
-        Val::Str(Cow::Owned(out))
+    flush(
+        &mut out,
+        &mut text,
+        borrowed,
+        literal_from,
+        s.len().max(literal_from),
+    );
+    out
+}
+
+/// A Terraform JSON-syntax string: `${...}` and `%{...}` are expressions (unknown here), `$${`
+/// and `%%{` are escapes for the literal text.
+fn terraform_string<'n>(s: &'n Cow<'n, str>) -> Val<'n> {
+    if !s.contains("${") && !s.contains("%{") {
+        return Val::Str(Cow::Borrowed(s.as_ref()));
     }
+    let segments = terraform_segments(s);
+    if let [Segment::Expr(_)] = segments.as_slice() {
+        return Val::Unknown;
+    }
+    let mut out = String::with_capacity(s.len());
+    for seg in segments {
+        match seg {
+            Segment::Text(t) => out.push_str(&t),
+            Segment::Expr(_) => out.push(UNKNOWN_MARK),
+        }
+    }
+    Val::Str(Cow::Owned(out))
 }
 
 #[cfg(test)]
@@ -557,5 +613,15 @@ Outputs:
             terraform_string(&Cow::Borrowed("$${literal}")),
             Val::Str(Cow::Owned("${literal}".into()))
         );
+        assert_eq!(
+            terraform_segments("a${x}b$${y}${jsonencode({k = \"}\"})}"),
+            vec![
+                Segment::Text(Cow::Borrowed("a")),
+                Segment::Expr("x"),
+                Segment::Text(Cow::Owned("b${y}".into())),
+                Segment::Expr("jsonencode({k = \"}\"})"),
+            ]
+        );
+        assert_eq!(terraform_segments("${open"), vec![Segment::Expr("open")]);
     }
 }

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 pub use detect::{DocumentKind, Format, KindBasis, detect, document_kind, looks_like_template};
-pub use eval::{Resolved, UNKNOWN_MARK, Val, has_unknown, intrinsic};
+pub use eval::{Resolved, Segment, UNKNOWN_MARK, Val, has_unknown, intrinsic, terraform_segments};
 
 use crate::parse::Node;
 use crate::source::Span;

@@ -272,17 +272,12 @@ impl<'t, 'a> Context<'t, 'a> {
     /// `service` itself may assume (`config.amazonaws.com` for `config:` actions): the
     /// service's own role, which it needs to do its work, not a grant to a person or to code.
     pub fn only_the_service_itself(&self, doc: usize, service: &str) -> bool {
-        let holders = self.attachments().holders(doc);
-        let documents = self.documents();
+        let attachments = self.attachments();
+        let holders = attachments.holders(doc);
         let wanted = format!("{}.amazonaws.com", service.to_ascii_lowercase());
         !holders.is_empty()
             && holders.iter().all(|&h| {
-                let trusts: Vec<usize> = documents
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, d)| d.resource == h && d.kind == iam::DocKind::Trust)
-                    .map(|(i, _)| i)
-                    .collect();
+                let trusts = attachments.trusts_of(h);
                 !trusts.is_empty()
                     && trusts.iter().all(|&ti| {
                         self.statements(ti)

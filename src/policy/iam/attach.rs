@@ -74,6 +74,8 @@ pub struct Attachments {
     holders: Vec<Vec<usize>>,
     /// Per principal: the documents that apply to it.
     documents: HashMap<usize, Vec<usize>>,
+    /// Per role: its trust policies.
+    trusts: HashMap<usize, Vec<usize>>,
 }
 
 impl Attachments {
@@ -115,7 +117,13 @@ impl Attachments {
         }
         let mut holders = Vec::with_capacity(docs.len());
         let mut documents: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut trusts: HashMap<usize, Vec<usize>> = HashMap::new();
         for (di, d) in docs.iter().enumerate() {
+            if d.kind == super::DocKind::Trust {
+                trusts.entry(d.resource).or_default().push(di);
+                holders.push(Vec::new());
+                continue;
+            }
             let r = &t.resources[d.resource];
             let mut hs = if HOLDER_TYPES.contains(&r.rtype) {
                 vec![d.resource]
@@ -129,7 +137,16 @@ impl Attachments {
             }
             holders.push(hs);
         }
-        Attachments { holders, documents }
+        Attachments {
+            holders,
+            documents,
+            trusts,
+        }
+    }
+
+    /// The trust policies of role `holder`.
+    pub fn trusts_of(&self, holder: usize) -> &[usize] {
+        self.trusts.get(&holder).map_or(&[], Vec::as_slice)
     }
 
     /// The principals document `doc` applies to.

@@ -501,58 +501,38 @@ fn collect_document<'a>(
     node: &'a Node<'a>,
     out: &mut Vec<PolicyDocument<'a>>,
 ) {
-    // Terraform JSON syntax: a policy string is JSON with `${...}` interpolations inside its
-    // strings. Parsed as written, the interpolations stay in the document's values, where the
-    // IAM model reads them as expressions (`arn:aws:iam::${var.account_id}:root` is still a
-    // root principal); evaluating first would turn them into anonymous unknowns.
+    let document = |root| PolicyDocument {
+        resource,
+        kind,
+        span: node.span,
+        managed: None,
+        root,
+    };
+    let parsed = |n: Node<'static>| document(DocRoot::Parsed(Box::new(n)));
     if t.format == crate::model::Format::TerraformConfig
         && let Value::String(raw) = &node.value
-        && raw.trim_start().starts_with('{')
-        && let Some(parsed) = parse_embedded(raw, node.span)
     {
-        out.push(PolicyDocument {
-            resource,
-            kind,
-            span: node.span,
-            managed: None,
-            root: DocRoot::Parsed(Box::new(parsed)),
-        });
-        return;
-    }
-    // `"${jsonencode({Version = "2012-10-17", Statement = [...]})}"`: the HCL expression inside
-    // the interpolation is the document, with positions inside the string.
-    if t.format == crate::model::Format::TerraformConfig
-        && let Value::String(raw) = &node.value
-        && let Some(parsed) = parse_interpolated_document(t, raw, node.span)
-    {
-        out.push(PolicyDocument {
-            resource,
-            kind,
-            span: node.span,
-            managed: None,
-            root: DocRoot::Parsed(Box::new(parsed)),
-        });
-        return;
+        // Terraform JSON syntax: a policy string is JSON with `${...}` interpolations inside
+        // its strings. Parsed as written, they stay in the document's values, where the IAM
+        // model reads them as expressions (`arn:aws:iam::${var.account_id}:root` is still a
+        // root principal); evaluating first would turn them into anonymous unknowns. Or it is
+        // `${jsonencode({...})}`, whose HCL expression is the document, with positions inside
+        // the string.
+        let found = if raw.trim_start().starts_with('{') {
+            parse_embedded(raw, node.span)
+        } else {
+            parse_interpolated_document(t, raw, node.span)
+        };
+        if let Some(n) = found {
+            out.push(parsed(n));
+            return;
+        }
     }
     for r in t.eval(node) {
         match r.val {
-            Val::Map(m) if m.get("Statement").is_some() => out.push(PolicyDocument {
-                resource,
-                kind,
-                span: node.span,
-                managed: None,
-                root: DocRoot::Tree(m),
-            }),
+            Val::Map(m) if m.get("Statement").is_some() => out.push(document(DocRoot::Tree(m))),
             Val::Str(s) if s.trim_start().starts_with('{') => {
-                if let Some(parsed) = parse_embedded(&s, node.span) {
-                    out.push(PolicyDocument {
-                        resource,
-                        kind,
-                        span: node.span,
-                        managed: None,
-                        root: DocRoot::Parsed(Box::new(parsed)),
-                    });
-                }
+                out.extend(parse_embedded(&s, node.span).map(parsed));
             }
             _ => {}
         }
@@ -563,12 +543,12 @@ fn collect_document<'a>(
 /// (`${jsonencode({...})}`), parsed into a document whose positions are those in the file when
 /// the file's text is known (else the string's).
 fn parse_interpolated_document(t: &Template<'_>, raw: &str, span: Span) -> Option<Node<'static>> {
-    let trimmed = raw.trim();
-    let inner = trimmed.strip_prefix("${")?.strip_suffix('}')?;
-    // One interpolation, not `${a}-${b}`: the first `${` must close at the very end.
-    if crate::policy::iam::interpolation_end(trimmed) != Some(trimmed.len()) {
+    // One interpolation and nothing else, not `${a}-${b}`.
+    let segments = crate::model::terraform_segments(raw.trim());
+    let [crate::model::Segment::Expr(inner)] = segments.as_slice() else {
         return None;
-    }
+    };
+    let inner = *inner;
     let offset_in_raw = raw.find("${")? + 2;
     let mut root = crate::parse::hcl::expression(inner, &Limits::default()).ok()?;
     root.get("Statement")?;
@@ -634,42 +614,6 @@ fn string_offsets(source: &str, span: Span, value: &str) -> Option<Vec<u32>> {
     }
     map.push((base + 1 + inner.len()) as u32);
     (decoded == value).then_some(map)
-}
-
-/// The end (exclusive) of the interpolation starting at the beginning of `s` (`${...}`),
-/// counting nested braces and skipping quoted strings.
-pub(crate) fn interpolation_end(s: &str) -> Option<usize> {
-    let bytes = s.as_bytes();
-    if !s.starts_with("${") {
-        return None;
-    }
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut i = 1;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if in_string {
-            match b {
-                b'\\' => i += 1,
-                b'"' => in_string = false,
-                _ => {}
-            }
-        } else {
-            match b {
-                b'"' => in_string = true,
-                b'{' => depth += 1,
-                b'}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return Some(i + 1);
-                    }
-                }
-                _ => {}
-            }
-        }
-        i += 1;
-    }
-    None
 }
 
 /// Parse a policy written as a JSON string. Unknown parts (interpolations) inside JSON strings
@@ -1092,47 +1036,6 @@ fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
     p == pattern.len()
 }
 
-/// The account of a principal ARN (`arn:aws:iam::123456789012:root` → `123456789012`), or of a
-/// bare account ID.
-pub fn principal_account(principal: &str) -> Option<&str> {
-    if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(principal);
-    }
-    let mut parts = principal.splitn(6, ':');
-    let (arn, _partition, service, _region, account) = (
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    );
-    (arn == "arn" && service == "iam").then_some(account)
-}
-
-/// Whether a principal names an account's root: `arn:aws:iam::<acct>:root` or a bare account ID
-/// (which IAM reads as the root principal).
-pub fn is_root_principal(principal: &str) -> bool {
-    if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
-        return true;
-    }
-    principal_account(principal).is_some() && principal.ends_with(":root")
-}
-
-/// Whether the whole value is anything but partly unknown.
-pub fn is_known(s: &str) -> bool {
-    !crate::model::has_unknown(s)
-}
-
-/// The node of a document's statement list (for spans when reporting the whole document).
-pub fn statement_list<'n>(doc: &'n Node<'n>) -> Option<&'n Node<'n>> {
-    doc.get("Statement")
-}
-
-/// Whether a node is a string scalar equal to `s` (ignoring case).
-pub fn str_is(node: &Node<'_>, s: &str) -> bool {
-    matches!(&node.value, Value::String(v) if v.eq_ignore_ascii_case(s))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1315,18 +1218,5 @@ Resources:
             "arn:aws:events:*:123456789012:rule/*",
             "events"
         ));
-    }
-
-    #[test]
-    fn root_principals_are_recognized() {
-        assert!(is_root_principal("arn:aws:iam::123456789012:root"));
-        assert!(is_root_principal("123456789012"));
-        assert!(is_root_principal("arn:aws-us-gov:iam::123456789012:root"));
-        assert!(!is_root_principal("arn:aws:iam::123456789012:role/x"));
-        assert!(!is_root_principal("*"));
-        assert_eq!(
-            principal_account("arn:aws:iam::123456789012:user/a"),
-            Some("123456789012")
-        );
     }
 }

@@ -271,52 +271,20 @@ fn marked_pieces(s: &str) -> Vec<Piece<'_>> {
 
 /// A Terraform JSON-syntax string in pieces: `${expr}` is an expression, `$${` an escape.
 pub(crate) fn terraform_pieces(s: &str) -> Vec<Piece<'_>> {
-    let mut out = Vec::new();
-    let bytes = s.as_bytes();
-    let mut text = String::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        if (c == b'$' || c == b'%')
-            && bytes.get(i + 1) == Some(&c)
-            && bytes.get(i + 2) == Some(&b'{')
-        {
-            text.push(c as char);
-            text.push('{');
-            i += 3;
-        } else if (c == b'$' || c == b'%') && bytes.get(i + 1) == Some(&b'{') {
-            let mut level = 0usize;
-            let mut j = i + 1;
-            while j < bytes.len() {
-                match bytes[j] {
-                    b'{' => level += 1,
-                    b'}' => {
-                        level -= 1;
-                        if level == 0 {
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-                j += 1;
+    crate::model::terraform_segments(s)
+        .into_iter()
+        .map(|seg| match seg {
+            crate::model::Segment::Text(t) => Piece::Text(t),
+            crate::model::Segment::Expr(e) => {
+                let e = e
+                    .trim()
+                    .trim_start_matches('~')
+                    .trim_end_matches('~')
+                    .trim();
+                Piece::Unknown(terraform_origin(e))
             }
-            if !text.is_empty() {
-                out.push(Piece::Text(Cow::Owned(std::mem::take(&mut text))));
-            }
-            let expr = s[i + 2..j.min(s.len())].trim();
-            let expr = expr.trim_start_matches('~').trim_end_matches('~').trim();
-            out.push(Piece::Unknown(terraform_origin(expr)));
-            i = j + 1;
-        } else {
-            let ch_len = s[i..].chars().next().map_or(1, char::len_utf8);
-            text.push_str(&s[i..i + ch_len]);
-            i += ch_len;
-        }
-    }
-    if !text.is_empty() {
-        out.push(Piece::Text(Cow::Owned(text)));
-    }
-    out
+        })
+        .collect()
 }
 
 fn terraform_origin(expr: &str) -> Origin<'static> {
@@ -593,6 +561,14 @@ Outputs:
                 None,
             ]
         );
+    }
+
+    #[test]
+    fn literal_roots_in_every_partition_and_what_is_not_a_root() {
+        let text = "Resources: {}\nOutputs:\n  P: [arn:aws:iam::123456789012:root, '123456789012', arn:aws-us-gov:iam::123456789012:root, arn:aws:iam::123456789012:role/x, '*', arn:aws:iam::123456789012:user/a]\n";
+        let got = accounts(Format::CloudFormation, text, &["Outputs", "P"]);
+        let id = Some("account `123456789012`".to_string());
+        assert_eq!(got, vec![id.clone(), id.clone(), id, None, None, None]);
     }
 
     #[test]
