@@ -18,6 +18,7 @@ pub mod parse;
 pub mod policy;
 pub mod project;
 pub mod report;
+pub mod shard;
 pub mod source;
 pub mod suppress;
 pub mod walk;

@@ -20,6 +20,7 @@ use tripline::output::AtomicFile;
 use tripline::policy;
 use tripline::project::{ConfigChoice, Project, Scope};
 use tripline::report::{self, HumanOptions, Summary};
+use tripline::shard::{self, ReportOrigin, Shard};
 use tripline::walk::{self, WalkOptions};
 
 const EXIT_CLEAN: u8 = 0;
@@ -196,23 +197,8 @@ struct CheckArgs {
     exit_zero: bool,
     /// Check only shard K of N (1-based), chosen by a stable hash of each path, to spread a
     /// large tree over CI jobs; combine the shards' reports with `tripline merge`.
-    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
-    shard: Option<(u64, u64)>,
-}
-
-fn parse_shard(s: &str) -> Result<(u64, u64), String> {
-    let (k, n) = s.split_once('/').ok_or("expected K/N, e.g. 2/4")?;
-    let k: u64 = k.trim().parse().map_err(|_| "K must be a number")?;
-    let n: u64 = n.trim().parse().map_err(|_| "N must be a number")?;
-    if n == 0 || k == 0 || k > n {
-        return Err(format!("shard {k}/{n}: need 1 <= K <= N"));
-    }
-    Ok((k, n))
-}
-
-/// Whether a path belongs to shard K of N.
-fn in_shard(path: &str, (k, n): (u64, u64)) -> bool {
-    tripline::finding::stable_hash(&[path]) % n == k - 1
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    shard: Option<Shard>,
 }
 
 #[derive(Args)]
@@ -332,7 +318,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     };
     if let (Some(b), Some(shard)) = (&mut baseline, args.shard) {
         // Entries of other shards' files are neither known nor fixed here.
-        b.findings.retain(|e| in_shard(&e.path, shard));
+        b.findings.retain(|e| shard.contains(&e.path));
     }
 
     let format = match args.format {
@@ -407,8 +393,8 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     )
     .map_err(|e| e.to_string())?;
     if let Some(shard) = args.shard {
-        discovered.files.retain(|c| in_shard(&c.display, shard));
-        discovered.errors.retain(|e| in_shard(&e.display, shard));
+        discovered.files.retain(|c| shard.contains(&c.display));
+        discovered.errors.retain(|e| shard.contains(&e.display));
     }
     // Every unit of work with the scope that governs it, in path order: the order of the output.
     let mut work: Vec<(Work<'_>, usize, Arc<Scope>)> = discovered
@@ -497,7 +483,7 @@ impl<'a> Sink<'a> {
             None => Out::Stdout(io::BufWriter::new(io::stdout())),
         };
         Ok(Sink {
-            reporter: report::reporter(format, human),
+            reporter: report::reporter(format, human, args.shard),
             out,
             write_error: None,
             closed: false,
@@ -644,7 +630,7 @@ fn stale_config_suppressions(
     scope: &Scope,
     used: &HashSet<(usize, usize)>,
     seen: &HashSet<usize>,
-    shard: Option<(u64, u64)>,
+    shard: Option<Shard>,
 ) -> Option<FileReport> {
     use tripline::policy::RawFinding;
     use tripline::source::Span;
@@ -657,7 +643,7 @@ fn stale_config_suppressions(
         .unwrap_or_else(|| walk::display_path(&source.path));
     let report_stale = shard.is_none();
     let require_reason =
-        engine.requires_suppression_reason() && shard.is_none_or(|s| in_shard(&display, s));
+        engine.requires_suppression_reason() && shard.is_none_or(|s| s.contains(&display));
     let mut raws = Vec::new();
     for (i, rule) in engine.rules().iter().enumerate() {
         let enabled = |m: &policy::PolicyMeta| engine.may_enable(m);
@@ -875,6 +861,18 @@ fn merge(
                 ));
             }
         }
+        let mut origins = Vec::new();
+        for (p, v) in &values {
+            origins.push(ReportOrigin {
+                name: p.display().to_string(),
+                version: v["runs"][0]["tool"]["driver"]["version"]
+                    .as_str()
+                    .unwrap_or("unknown")
+                    .to_string(),
+                shard: sarif::shard_of(v).map_err(|e| format!("{}: {e}", p.display()))?,
+            });
+        }
+        shard::validate_set(&origins)?;
         let merged = sarif::merge(values.into_iter().map(|(_, v)| v).collect())
             .expect("at least one report");
         failing = sarif::severities(&merged).filter(|s| *s >= fail_on).count();
@@ -883,13 +881,19 @@ fn merge(
         .iter()
         .all(|(_, v)| v.get("schema_version").is_some())
     {
-        let mut docs = Vec::new();
+        let mut docs: Vec<json::Document> = Vec::new();
+        let mut origins = Vec::new();
         for (p, v) in values {
-            docs.push(
-                serde_json::from_value(v)
-                    .map_err(|e| format!("{}: not a tripline JSON report: {e}", p.display()))?,
-            );
+            let doc: json::Document = serde_json::from_value(v)
+                .map_err(|e| format!("{}: not a tripline JSON report: {e}", p.display()))?;
+            origins.push(ReportOrigin {
+                name: p.display().to_string(),
+                version: doc.tool.version.clone(),
+                shard: doc.shard,
+            });
+            docs.push(doc);
         }
+        shard::validate_set(&origins)?;
         let merged = json::merge(docs);
         failing = merged
             .findings

@@ -2,6 +2,7 @@
 //! line endings, structure CloudFormation rejects, and where findings on long lines are shown.
 //! Real files on disk, the real binary.
 
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -514,4 +515,55 @@ fn the_language_server_refuses_a_huge_message_without_aborting() {
     );
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("over the"), "{err}");
+}
+
+/// Shard reports record K/N, and `merge` takes only a whole set: before, the same shard twice
+/// doubled its findings and a missing shard lost them, both with exit 0 or 1.
+#[test]
+fn merge_takes_only_a_whole_set_of_shards() {
+    let dir = TempDir::new().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for format in ["json", "sarif"] {
+        let shard = |spec: &str| {
+            let out = tripline()
+                .args(["check", "--format", format, "--shard", spec])
+                .arg(&fixtures)
+                .output()
+                .unwrap();
+            let name = format!("{}.{format}", spec.replace('/', "-of-"));
+            write(dir.path(), &name, &out.stdout)
+        };
+        let (a, b, c) = (shard("1/3"), shard("2/3"), shard("3/3"));
+        let other_n = shard("2/2");
+        let refused = |reports: &[&PathBuf], expected: &str| {
+            let out = tripline().arg("merge").args(reports).output().unwrap();
+            let stderr = String::from_utf8(out.stderr).unwrap();
+            assert_eq!(out.status.code(), Some(2), "{format} {reports:?}: {stderr}");
+            assert!(stderr.contains(expected), "{format}: {stderr}");
+        };
+        refused(&[&a, &b, &b, &c], "are both shard 2/3");
+        refused(&[&a, &c], "shard 2/3 missing");
+        refused(&[&a, &b, &other_n], "share N");
+        // The whole set merges, in any order, into a report that records no shard.
+        let out = tripline().arg("merge").args([&c, &a, &b]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let merged: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(merged.get("shard").is_none());
+        assert!(merged["runs"][0].get("properties").is_none());
+        let recorded: serde_json::Value = serde_json::from_slice(&fs::read(&b).unwrap()).unwrap();
+        let shard = if format == "json" {
+            &recorded["shard"]
+        } else {
+            &recorded["runs"][0]["properties"]["shard"]
+        };
+        assert_eq!(shard, &serde_json::json!({"index": 2, "count": 3}));
+        // A report of another version is not a shard of this run.
+        let text = fs::read_to_string(&c).unwrap().replacen(
+            concat!("\"version\": \"", env!("CARGO_PKG_VERSION"), "\""),
+            "\"version\": \"0.0.1-other\"",
+            1,
+        );
+        let older = write(dir.path(), &format!("older.{format}"), text.as_bytes());
+        refused(&[&a, &b, &older], "one version");
+    }
 }

@@ -13,6 +13,7 @@ use crate::baseline::BaselineStats;
 use crate::engine::FileReport;
 use crate::finding::{Finding, Severity};
 use crate::policy;
+use crate::shard::Shard;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -21,6 +22,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Document {
     pub schema_version: u32,
     pub tool: Tool,
+    /// The shard of a `check --shard K/N` run; absent in unsharded and merged reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
     /// Before the summary, so that findings can be written as files are checked.
     pub findings: Vec<FindingOut>,
     pub summary: SummaryOut,
@@ -125,6 +129,7 @@ pub fn document(reports: &[FileReport], summary: &Summary) -> Document {
     Document {
         schema_version: SCHEMA_VERSION,
         tool: tool(),
+        shard: None,
         findings: super::findings(reports).map(FindingOut::new).collect(),
         summary: summary_out(summary),
     }
@@ -140,10 +145,15 @@ pub fn write(out: &mut dyn Write, reports: &[FileReport], summary: &Summary) -> 
 }
 
 /// The document with its findings array replaced by `findings`.
-fn with_findings(summary: &Summary, findings: serde_json::Value) -> serde_json::Value {
+fn with_findings(
+    shard: Option<Shard>,
+    summary: &Summary,
+    findings: serde_json::Value,
+) -> serde_json::Value {
     let mut doc = serde_json::to_value(Document {
         schema_version: SCHEMA_VERSION,
         tool: tool(),
+        shard,
         findings: Vec::new(),
         summary: summary_out(summary),
     })
@@ -154,13 +164,16 @@ fn with_findings(summary: &Summary, findings: serde_json::Value) -> serde_json::
 
 /// Streams the document: findings as files are checked, the summary at the end.
 pub struct JsonReporter {
+    shard: Option<Shard>,
     findings: super::StreamedArray,
 }
 
-impl Default for JsonReporter {
-    fn default() -> JsonReporter {
+impl JsonReporter {
+    pub fn new(shard: Option<Shard>) -> JsonReporter {
         JsonReporter {
+            shard,
             findings: super::StreamedArray::new(&with_findings(
+                shard,
                 &Summary::default(),
                 super::marker(),
             )),
@@ -180,14 +193,17 @@ impl super::Reporter for JsonReporter {
     fn finish(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
         self.findings.finish(
             out,
-            &with_findings(summary, super::marker()),
-            &with_findings(summary, serde_json::json!([])),
+            &with_findings(self.shard, summary, super::marker()),
+            &with_findings(self.shard, summary, serde_json::json!([])),
         )
     }
 }
 
-/// Combine the JSON reports of shards into the report of one run over all of them.
+/// Combine the JSON reports of shards into the report of one run over all of them (check the
+/// set first with [`crate::shard::validate_set`]). The result records no shard and the shards'
+/// tool version.
 pub fn merge(docs: Vec<Document>) -> Document {
+    let version = docs.first().map_or_else(tool, |d| d.tool.clone());
     let mut summary = SummaryOut::default();
     let mut findings = Vec::new();
     let mut baseline: Option<BaselineStats> = None;
@@ -216,7 +232,8 @@ pub fn merge(docs: Vec<Document>) -> Document {
     });
     Document {
         schema_version: SCHEMA_VERSION,
-        tool: tool(),
+        tool: version,
+        shard: None,
         findings,
         summary,
     }

@@ -103,11 +103,17 @@ pub trait Reporter {
 }
 
 /// The reporter for `format`.
-pub fn reporter(format: Format, human: &HumanOptions) -> Box<dyn Reporter> {
+/// `shard` is recorded in JSON and SARIF reports, so that `merge` can tell whether a set of
+/// reports is one whole run.
+pub fn reporter(
+    format: Format,
+    human: &HumanOptions,
+    shard: Option<crate::shard::Shard>,
+) -> Box<dyn Reporter> {
     match format {
         Format::Human => Box::new(human::HumanReporter::new(human)),
-        Format::Json => Box::new(json::JsonReporter::default()),
-        Format::Sarif => Box::new(sarif::SarifReporter::default()),
+        Format::Json => Box::new(json::JsonReporter::new(shard)),
+        Format::Sarif => Box::new(sarif::SarifReporter::new(shard)),
         Format::Junit => Box::new(junit::JunitReporter::default()),
         Format::Github => Box::new(github::GithubReporter),
         Format::Parseable => Box::new(parseable::ParseableReporter),
@@ -122,7 +128,7 @@ pub fn write(
     summary: &Summary,
     human: &HumanOptions,
 ) -> io::Result<()> {
-    let mut r = reporter(format, human);
+    let mut r = reporter(format, human, None);
     for report in reports {
         r.file(out, report)?;
     }

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crate::engine::FileReport;
 use crate::finding::{Finding, Severity};
 use crate::policy::{self, PolicyMeta};
+use crate::shard::Shard;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -110,9 +111,10 @@ fn result(f: &Finding) -> Value {
     result
 }
 
-/// The SARIF log with `results` as the run's results.
-fn log_with(results: Value) -> Value {
-    json!({
+/// The SARIF log with `results` as the run's results; a shard's run records which shard it is
+/// in the run's property bag.
+fn log_with(results: Value, shard: Option<Shard>) -> Value {
+    let mut log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
@@ -125,22 +127,44 @@ fn log_with(results: Value) -> Value {
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
-    })
+    });
+    if let Some(shard) = shard {
+        log["runs"][0]["properties"] = json!({"shard": shard});
+    }
+    log
+}
+
+/// The shard a SARIF report records (`runs[0].properties.shard`), if any.
+pub fn shard_of(doc: &Value) -> Result<Option<Shard>, String> {
+    match doc["runs"][0]
+        .get("properties")
+        .and_then(|p| p.get("shard"))
+    {
+        None => Ok(None),
+        Some(v) => serde_json::from_value(v.clone())
+            .map(Some)
+            .map_err(|e| format!("`runs[0].properties.shard` is not a shard: {e}")),
+    }
 }
 
 pub fn document(reports: &[FileReport]) -> Value {
-    log_with(Value::Array(super::findings(reports).map(result).collect()))
+    log_with(
+        Value::Array(super::findings(reports).map(result).collect()),
+        None,
+    )
 }
 
 /// Streams the log: results as files are checked.
 pub struct SarifReporter {
+    shard: Option<Shard>,
     results: super::StreamedArray,
 }
 
-impl Default for SarifReporter {
-    fn default() -> SarifReporter {
+impl SarifReporter {
+    pub fn new(shard: Option<Shard>) -> SarifReporter {
         SarifReporter {
-            results: super::StreamedArray::new(&log_with(super::marker())),
+            shard,
+            results: super::StreamedArray::new(&log_with(super::marker(), shard)),
         }
     }
 }
@@ -154,8 +178,11 @@ impl super::Reporter for SarifReporter {
     }
 
     fn finish(&mut self, out: &mut dyn Write, _summary: &super::Summary) -> io::Result<()> {
-        self.results
-            .finish(out, &log_with(super::marker()), &log_with(json!([])))
+        self.results.finish(
+            out,
+            &log_with(super::marker(), self.shard),
+            &log_with(json!([]), self.shard),
+        )
     }
 }
 
@@ -199,6 +226,15 @@ pub fn merge(docs: Vec<Value>) -> Option<Value> {
         (super::is_config_path(&key.0), key)
     });
     base["runs"][0]["results"] = Value::Array(results);
+    // The merged report is the whole run, not a shard.
+    if let Some(run) = base["runs"][0].as_object_mut() {
+        if let Some(props) = run.get_mut("properties").and_then(Value::as_object_mut) {
+            props.remove("shard");
+            if props.is_empty() {
+                run.remove("properties");
+            }
+        }
+    }
     Some(base)
 }
 
