@@ -19,6 +19,7 @@ use crate::parse::{self, Limits, ParseError, ParseErrorKind};
 use crate::policy::{self, Context, Policy, PolicySettings, RawFinding};
 use crate::source::{Excerpt, LineIndex, Position, PositionCursor, Span};
 use crate::suppress::{self, ConfigRule};
+use crate::terraform_dir::is_hcl_name;
 use crate::walk::{GlobError, Globs};
 
 /// Bytes sniffed for NUL to tell binary files from text.
@@ -157,6 +158,8 @@ pub struct Engine {
     documents: Vec<(Globs, crate::model::DocumentKind)>,
     rules: Vec<ConfigRule>,
     require_reason: bool,
+    /// Parsed `.tf` siblings, shared by the files of a directory.
+    siblings: crate::terraform_dir::SiblingCache,
 }
 
 /// What checking one template produced, before it becomes a [`FileReport`].
@@ -198,6 +201,7 @@ impl Engine {
             documents: Vec::new(),
             rules: Vec::new(),
             require_reason: false,
+            siblings: Default::default(),
         }
     }
 
@@ -366,7 +370,7 @@ impl Engine {
             );
         }
         match std::fs::read(path) {
-            Ok(bytes) => self.check_bytes(display, &bytes),
+            Ok(bytes) => self.check_bytes_at(display, &bytes, Some(path)),
             Err(e) => self.io_failure(display, format!("cannot read file: {e}")),
         }
     }
@@ -393,6 +397,13 @@ impl Engine {
     /// Check file contents. `display` is the path as reported (its name helps recognize
     /// `*.tf.json`).
     pub fn check_bytes(&self, display: &str, bytes: &[u8]) -> FileReport {
+        self.check_bytes_at(display, bytes, None)
+    }
+
+    /// [`Engine::check_bytes`] for the contents of the file at `origin` (an editor's unsaved
+    /// buffer, say): a Terraform file is checked with the other files of its directory, as
+    /// Terraform loads them.
+    pub fn check_bytes_at(&self, display: &str, bytes: &[u8], origin: Option<&Path>) -> FileReport {
         let mut report = FileReport::new(
             display,
             Outcome::Skipped(Skip::NotTemplate),
@@ -412,7 +423,7 @@ impl Engine {
         // are those of the same file without it (editors do not count it either).
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         if let Some((decoded, encoding)) = decode_utf16(bytes) {
-            return self.check_utf16(display, report, decoded, encoding);
+            return self.check_utf16(display, report, decoded, encoding, origin);
         }
         if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF_BYTES)]).is_some() {
             report.outcome = Outcome::Skipped(Skip::Binary);
@@ -448,7 +459,7 @@ impl Engine {
                 return report;
             }
         };
-        self.check_str(display, name, text, report)
+        self.check_str(display, name, text, report, origin)
     }
 
     /// A UTF-16 file is decoded and checked like any other (positions are those of the decoded
@@ -460,6 +471,7 @@ impl Engine {
         report: FileReport,
         decoded: Result<String, usize>,
         encoding: &'static str,
+        origin: Option<&Path>,
     ) -> FileReport {
         let name = display.rsplit('/').next().unwrap_or(display);
         let text = match decoded {
@@ -484,7 +496,7 @@ impl Engine {
             // Named or walked, a UTF-16 file that is no template is skipped as any other text.
             return report;
         }
-        let mut checked = self.check_str(display, name, &text, report);
+        let mut checked = self.check_str(display, name, &text, report, origin);
         let raw = RawFinding {
             policy: "PARSE004",
             span: Span::empty(0),
@@ -508,6 +520,7 @@ impl Engine {
         name: &str,
         text: &str,
         mut report: FileReport,
+        origin: Option<&Path>,
     ) -> FileReport {
         let bytes = text.as_bytes();
         // NUL bytes past the binary sniff: libyaml would reject the whole stream without a
@@ -525,7 +538,9 @@ impl Engine {
             return report;
         }
         CHECKING.with(|c| c.set(true));
-        let result = catch_unwind(AssertUnwindSafe(|| self.check_text(display, name, text)));
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            self.check_text(display, name, text, origin)
+        }));
         CHECKING.with(|c| c.set(false));
         match result {
             Ok(checked) => {
@@ -551,7 +566,7 @@ impl Engine {
         report
     }
 
-    fn check_text(&self, display: &str, name: &str, text: &str) -> Checked {
+    fn check_text(&self, display: &str, name: &str, text: &str, origin: Option<&Path>) -> Checked {
         let relative = self.relative(display);
         let selection = self.selection_for(&relative);
         let mut checked = Checked {
@@ -589,9 +604,35 @@ impl Engine {
             raws.extend(cloudformation_structure(&parsed.root));
         }
         if !self.options.parse_only {
-            let mut template = Template::new(format, &parsed.root);
+            let hcl = is_hcl_name(name);
+            let comments = if hcl {
+                suppress::comments(text, &parsed.root)
+            } else {
+                Vec::new()
+            };
+            // A Terraform file is read with the rest of its configuration (its directory).
+            let siblings = match origin {
+                Some(path) if format == Format::TerraformConfig => crate::terraform_dir::siblings(
+                    path,
+                    &self.options.limits,
+                    self.options.max_file_size,
+                    &self.siblings,
+                ),
+                _ => Vec::new(),
+            };
+            let (mut root, combined) = if siblings.is_empty() {
+                (parsed.root, None)
+            } else {
+                let (root, combined) = crate::terraform_dir::combine(parsed.root, text, &siblings);
+                (root, Some(combined))
+            };
+            if format == Format::TerraformConfig {
+                crate::model::inline_policy_documents(&mut root);
+            }
+            let own_end = text.len() as u32;
+            let mut template = Template::new(format, &root);
             template.name_document(name);
-            template.source = Some(text);
+            template.source = Some(combined.as_deref().unwrap_or(text));
             let shared = policy::Shared::default();
             let statements = OnceCell::new();
             for (p, _) in self.policies.iter().filter(|(_, m)| selection.enables(m)) {
@@ -617,13 +658,13 @@ impl Engine {
                     }
                 }
             }
+            // What lands in the other files of the configuration is theirs to report.
+            raws.retain(|raw| raw.span.start <= own_end);
             let enabled = |m: &policy::PolicyMeta| selection.enables(m);
-            checked.suppressed = suppress::apply_inline(
-                &suppress::inline(&template),
-                &mut raws,
-                &enabled,
-                self.require_reason,
-            );
+            let mut inline = suppress::inline(&template);
+            inline.extend(comments);
+            checked.suppressed =
+                suppress::apply_inline(&inline, &mut raws, &enabled, self.require_reason);
             let before = raws.len();
             let mut used = Vec::new();
             raws.retain(|raw| {
@@ -652,6 +693,7 @@ impl Engine {
                         || template
                             .resources
                             .iter()
+                            .filter(|r| r.anchor.start <= own_end)
                             .any(|r| rule.applies(&relative, Some(&r.id)))
                 })
                 .map(|(i, _)| i)
@@ -810,6 +852,9 @@ pub fn load<'a>(
     name: &str,
     limits: &Limits,
 ) -> Result<parse::Parsed<'a>, ParseError> {
+    if is_hcl_name(name) {
+        return parse::hcl::file(text, limits);
+    }
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let first = body.bytes().find(|b| !b.is_ascii_whitespace());
     if matches!(first, Some(b'{' | b'[')) {

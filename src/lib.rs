@@ -21,6 +21,7 @@ pub mod report;
 pub mod shard;
 pub mod source;
 pub mod suppress;
+pub mod terraform_dir;
 pub mod walk;
 
 use rayon::prelude::*;

@@ -34,6 +34,9 @@ pub struct Inline {
     pub reason: Option<String>,
     /// The `tripline` key, for reporting the block itself.
     pub span: Span,
+    /// Limits the block to findings inside this span (a comment above a Terraform block that
+    /// is not a resource).
+    pub within: Option<Span>,
 }
 
 fn read_block(t: &Template<'_>, resource: Option<String>, metadata: &Node<'_>) -> Option<Inline> {
@@ -62,7 +65,200 @@ fn read_block(t: &Template<'_>, resource: Option<String>, metadata: &Node<'_>) -
         patterns,
         reason,
         span: entry.key_span,
+        within: None,
     })
+}
+
+/// The comment that marks a suppression in Terraform native syntax.
+pub const COMMENT_MARK: &str = "tripline:ignore";
+
+/// Comment suppressions of a `.tf` file (HCL has comments, so they sit where YAML would put
+/// `Metadata`):
+///
+/// ```hcl
+/// # tripline:ignore LOG009 access logs go to the central log account
+/// resource "aws_s3_bucket" "logs" { ... }
+/// ```
+///
+/// On the line of a block's header or on the comment lines right above it, the comment covers
+/// that block: a resource's findings, or for other blocks (`data`, `provider`, ...) the
+/// findings inside it. `# tripline:ignore-file ...` covers the whole file. After the policy
+/// patterns (separated by spaces or commas) comes the reason.
+pub fn comments(text: &str, root: &Node<'_>) -> Vec<Inline> {
+    let blocks = hcl_blocks(root);
+    let mut out = Vec::new();
+    let mut offset = 0usize;
+    let lines: Vec<(usize, &str)> = text
+        .split_inclusive('\n')
+        .map(|l| {
+            let at = offset;
+            offset += l.len();
+            (at, l)
+        })
+        .collect();
+    for (i, &(start, line)) in lines.iter().enumerate() {
+        let Some(at) = comment_start(line) else {
+            continue;
+        };
+        let comment = &line[at..];
+        let Some(mark) = comment.find(COMMENT_MARK) else {
+            continue;
+        };
+        let rest = &comment[mark + COMMENT_MARK.len()..];
+        let (file_level, rest) = match rest.strip_prefix("-file") {
+            Some(r) => (true, r),
+            None => (false, rest),
+        };
+        if !rest.is_empty() && !rest.starts_with([' ', '\t', ':']) {
+            continue;
+        }
+        let rest = rest.trim_start_matches(':');
+        // `rest` is a slice of `text`: its offset is where its patterns' spans start.
+        let base = rest.as_ptr() as usize - text.as_ptr() as usize;
+        let (patterns, reason) = comment_patterns(rest, base);
+        if patterns.is_empty() {
+            continue;
+        }
+        let span = Span::new(start + at, start + line.trim_end().len());
+        if file_level {
+            out.push(Inline {
+                resource: None,
+                patterns,
+                reason,
+                span,
+                within: None,
+            });
+            continue;
+        }
+        // The block on this line (a trailing comment) or after the comment lines below it.
+        let code_before = !line[..at].trim().is_empty();
+        let target = if code_before {
+            Some(start)
+        } else {
+            lines[i + 1..]
+                .iter()
+                .find(|(_, l)| {
+                    !l.trim().is_empty() && comment_start(l) != Some(l.len() - l.trim_start().len())
+                })
+                .map(|(s, _)| *s)
+        };
+        let Some(target) = target else {
+            continue;
+        };
+        let line_end = text[target..].find('\n').map_or(text.len(), |n| target + n);
+        let Some((block_span, resource)) = blocks
+            .iter()
+            .find(|(s, _)| (s.start as usize) >= target && (s.start as usize) <= line_end)
+        else {
+            continue;
+        };
+        out.push(Inline {
+            resource: resource.clone(),
+            within: if resource.is_some() {
+                None
+            } else {
+                Some(*block_span)
+            },
+            patterns,
+            reason,
+            span,
+        });
+    }
+    out
+}
+
+/// Where a `#` or `//` comment starts on a line, outside strings.
+fn comment_start(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b'#' if !in_string => return Some(i),
+            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Policy patterns (`LOG009`, `LOG*`, `ROOT001,ROOT002`) at the start of `text`, with their
+/// spans (`base` is `text`'s offset), and the reason after them.
+fn comment_patterns(text: &str, base: usize) -> (Vec<(String, Span)>, Option<String>) {
+    let mut patterns = Vec::new();
+    let mut pos = 0;
+    loop {
+        let rest = &text[pos..];
+        let skip = rest.len() - rest.trim_start_matches([' ', '\t', ',']).len();
+        let rest = &rest[skip..];
+        let word_len = rest
+            .find(|c: char| c.is_whitespace() || c == ',')
+            .unwrap_or(rest.len());
+        let word = &rest[..word_len];
+        let looks_like_pattern = !word.is_empty()
+            && word.starts_with(|c: char| c.is_ascii_uppercase())
+            && word.chars().all(|c| {
+                c.is_ascii_uppercase()
+                    || c.is_ascii_digit()
+                    || c == '*'
+                    || c == '/'
+                    || c == '-'
+                    || c == '_'
+            })
+            && (word.chars().any(|c| c.is_ascii_digit()) || word.ends_with('*'));
+        if !looks_like_pattern {
+            let reason = rest
+                .trim()
+                .trim_start_matches(['-', ':'])
+                .trim()
+                .to_string();
+            return (patterns, Some(reason).filter(|r| !r.is_empty()));
+        }
+        let at = base + pos + skip;
+        patterns.push((word.to_string(), Span::new(at, at + word.len())));
+        pos += skip + word_len;
+    }
+}
+
+/// The top-level blocks of a Terraform document (JSON-syntax shape): spans, and the resource
+/// address for `resource` blocks.
+fn hcl_blocks(root: &Node<'_>) -> Vec<(Span, Option<String>)> {
+    let mut out = Vec::new();
+    let objects = |n: &Node<'_>| -> Vec<Span> {
+        match &n.value {
+            crate::parse::Value::Seq(items) => items.iter().map(|i| i.span).collect(),
+            _ => vec![n.span],
+        }
+    };
+    for e in root.entries() {
+        match e.key.as_ref() {
+            "resource" | "data" | "ephemeral" => {
+                for by_type in e.value.entries() {
+                    for named in by_type.value.entries() {
+                        let id =
+                            (e.key == "resource").then(|| format!("{}.{}", by_type.key, named.key));
+                        out.push((named.value.span, id));
+                    }
+                }
+            }
+            "module" | "variable" | "output" | "check" => {
+                for named in e.value.entries() {
+                    out.push((named.value.span, None));
+                }
+            }
+            "provider" => {
+                for named in e.value.entries() {
+                    out.extend(objects(&named.value).into_iter().map(|s| (s, None)));
+                }
+            }
+            _ => out.extend(objects(&e.value).into_iter().map(|s| (s, None))),
+        }
+    }
+    out.sort_by_key(|(s, _)| s.start);
+    out
 }
 
 /// The inline suppressions of a template (CloudFormation only).
@@ -155,6 +351,11 @@ pub fn apply_inline(
         let mut keep = true;
         for (i, b) in blocks.iter().enumerate() {
             if b.resource.is_some() && b.resource.as_deref() != raw.resource.as_deref() {
+                continue;
+            }
+            if b.within
+                .is_some_and(|w| raw.span.start < w.start || raw.span.start > w.end)
+            {
                 continue;
             }
             for (j, (p, _)) in b.patterns.iter().enumerate() {

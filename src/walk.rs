@@ -13,7 +13,9 @@ use ignore::{WalkBuilder, WalkState};
 
 /// Extensions of files that may hold templates. Files named explicitly are checked whatever
 /// their extension; detection is by content either way.
-pub const TEMPLATE_EXTENSIONS: &[&str] = &["yaml", "yml", "json", "template", "cfn", "tpl"];
+pub const TEMPLATE_EXTENSIONS: &[&str] = &[
+    "yaml", "yml", "json", "template", "cfn", "tpl", "tf", "tofu",
+];
 
 /// A project-specific ignore file, read like `.gitignore`.
 pub const IGNORE_FILE: &str = ".triplineignore";

@@ -46,14 +46,12 @@ fn actual(
 ) -> (Vec<String>, BTreeMap<String, Outcome>) {
     let mut lines = Vec::new();
     let mut outcomes = BTreeMap::new();
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().unwrap() != "expected.txt")
-        .collect();
-    files.sort();
-    for path in files {
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
+    for path in fixture_files(dir) {
+        let name = path
+            .strip_prefix(dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let report = engine.check_path(&path, &name);
         outcomes.insert(name.clone(), report.outcome);
         for f in report.findings.iter().filter(|f| keep(f.policy)) {
@@ -62,6 +60,35 @@ fn actual(
     }
     lines.sort();
     (lines, outcomes)
+}
+
+/// The fixture files of a directory, sorted: its files, and the `.tf` files of its `tf/*/`
+/// directories (each one Terraform configuration, as Terraform reads a directory).
+fn fixture_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        if path.is_dir() {
+            for config in std::fs::read_dir(&path).unwrap() {
+                let config = config.unwrap().path();
+                for f in std::fs::read_dir(&config).unwrap() {
+                    let f = f.unwrap().path();
+                    if f.extension().is_some_and(|e| e == "tf") {
+                        files.push(f);
+                    }
+                }
+            }
+        } else if path.file_name().unwrap() != "expected.txt" {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// A fixture is failing when its name (or its configuration directory's) starts with `fail`.
+fn is_failing(file: &str) -> bool {
+    file.split('/').any(|part| part.starts_with("fail"))
 }
 
 #[test]
@@ -82,6 +109,12 @@ fn every_policy_has_fixtures_for_each_format_it_covers() {
                     "{}: no {kind}.tfplan.json or {kind}.tf.json",
                     meta.id
                 );
+                let native = std::fs::read_dir(dir.join("tf"))
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Result::ok)
+                    .any(|e| e.file_name().to_string_lossy().starts_with(kind));
+                assert!(native, "{}: no tf/{kind}*/ configuration (.tf)", meta.id);
             }
         }
     }
@@ -105,7 +138,7 @@ fn policy_fixtures_give_exactly_the_expected_findings() {
                 "{id}/{file} was not checked as a template: {outcome:?}"
             );
             let reported = lines.iter().any(|l| l.starts_with(&format!("{file}:")));
-            if file.starts_with("fail") {
+            if is_failing(file) {
                 assert!(
                     reported,
                     "{id}/{file} is a failing fixture without findings"
@@ -115,6 +148,43 @@ fn policy_fixtures_give_exactly_the_expected_findings() {
             }
         }
     }
+}
+
+/// The `.tf` twin of a `.tf.json` fixture (`tf/<stem>/main.tf`, the same configuration in
+/// native syntax) gives the same findings: policy, resource and message.
+#[test]
+fn native_syntax_twins_give_the_findings_of_their_json_syntax() {
+    let engine = engine();
+    let mut twins = 0;
+    for p in policy::rules::builtin() {
+        let dir = fixtures().join(p.id());
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let json = e.unwrap().path();
+            let name = json.file_name().unwrap().to_string_lossy().to_string();
+            let Some(stem) = name.strip_suffix(".tf.json") else {
+                continue;
+            };
+            let hcl = dir.join("tf").join(stem).join("main.tf");
+            assert!(
+                hcl.is_file(),
+                "{}/{name} has no twin tf/{stem}/main.tf",
+                p.id()
+            );
+            let findings = |path: &Path| {
+                let mut v: Vec<(String, Option<String>, String)> = engine
+                    .check_path(path, &path.file_name().unwrap().to_string_lossy())
+                    .findings
+                    .into_iter()
+                    .map(|f| (f.policy.to_string(), f.resource, f.message))
+                    .collect();
+                v.sort();
+                v
+            };
+            assert_eq!(findings(&hcl), findings(&json), "{}/{name}", p.id());
+            twins += 1;
+        }
+    }
+    assert!(twins >= 100, "{twins} twins");
 }
 
 #[test]

@@ -104,7 +104,7 @@ const SAM_TRANSFORM: &str = "AWS::Serverless-2016-10-31";
 /// The cheap first step: could this text be a template at all? False negatives are not
 /// allowed here (every template must pass), false positives only cost a parse.
 pub fn looks_like_template(text: &[u8], file_name: &str) -> bool {
-    if is_tf_json_name(file_name) {
+    if is_tf_json_name(file_name) || crate::terraform_dir::is_hcl_name(file_name) {
         return true;
     }
     let finder = |needle: &str| memchr::memmem::find(text, needle.as_bytes()).is_some();
@@ -137,6 +137,11 @@ pub fn detect(root: &Node<'_>, file_name: &str) -> Option<Format> {
         } else {
             Format::CloudFormation
         });
+    }
+    // Native syntax says what it is by its name: every `.tf` file is configuration, even one
+    // that only declares variables.
+    if crate::terraform_dir::is_hcl_name(file_name) {
+        return Some(Format::TerraformConfig);
     }
     if is_tf_json_name(file_name)
         && [

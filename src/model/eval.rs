@@ -270,7 +270,7 @@ impl<'a> Template<'a> {
         }
         match &node.value {
             Value::String(s) => match self.format {
-                Format::TerraformConfig => push(out, terraform_string(s)),
+                Format::TerraformConfig => self.terraform_string(s, site, out, depth),
                 _ => push(out, Val::Str(Cow::Borrowed(s))),
             },
             Value::Number(n) => push(out, Val::Number(Cow::Borrowed(n))),
@@ -527,24 +527,111 @@ pub fn terraform_segments<'s>(s: &'s str) -> Vec<Segment<'s>> {
     out
 }
 
-/// A Terraform JSON-syntax string: `${...}` and `%{...}` are expressions (unknown here), `$${`
-/// and `%%{` are escapes for the literal text.
-fn terraform_string<'n>(s: &'n Cow<'n, str>) -> Val<'n> {
-    if !s.contains("${") && !s.contains("%{") {
-        return Val::Str(Cow::Borrowed(s.as_ref()));
-    }
-    let segments = terraform_segments(s);
-    if let [Segment::Expr(_)] = segments.as_slice() {
-        return Val::Unknown;
-    }
-    let mut out = String::with_capacity(s.len());
-    for seg in segments {
-        match seg {
-            Segment::Text(t) => out.push_str(&t),
-            Segment::Expr(_) => out.push(UNKNOWN_MARK),
+impl<'a> Template<'a> {
+    /// A Terraform string: `${...}` interpolations of `var.x` (its default, or its tfvars
+    /// value) and `local.x` resolve; `cond ? a : b` takes both values as `Fn::If` does; any
+    /// other expression is unknown. `$${` and `%%{` are escapes for the literal text.
+    fn terraform_string<'n>(&self, s: &'n str, site: Span, out: &mut Vec<Resolved<'n>>, depth: u8)
+    where
+        'a: 'n,
+    {
+        if !s.contains("${") && !s.contains("%{") {
+            return out.push(Resolved {
+                val: Val::Str(Cow::Borrowed(s)),
+                span: site,
+            });
         }
+        let segments = terraform_segments(s);
+        if let [Segment::Expr(expr)] = segments.as_slice() {
+            return self.terraform_expr(expr, site, out, depth);
+        }
+        let mut text = String::with_capacity(s.len());
+        for seg in segments {
+            match seg {
+                Segment::Text(t) => text.push_str(&t),
+                Segment::Expr(e) => match self.terraform_reference(e) {
+                    Some(node) => text.push_str(&self.single_text(node, depth)),
+                    None => text.push(UNKNOWN_MARK),
+                },
+            }
+        }
+        out.push(Resolved {
+            val: Val::Str(Cow::Owned(text)),
+            span: site,
+        });
     }
-    Val::Str(Cow::Owned(out))
+
+    /// The node a `var.x` or `local.x` expression stands for.
+    fn terraform_reference(&self, expr: &str) -> Option<&'a Node<'a>> {
+        let expr = expr.trim();
+        let ident = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
+        if let Some(name) = expr.strip_prefix("var.").filter(|n| ident(n)) {
+            return self.parameter(name).and_then(|p| p.default);
+        }
+        if let Some(name) = expr.strip_prefix("local.").filter(|n| ident(n)) {
+            return self.local(name);
+        }
+        None
+    }
+
+    fn terraform_expr<'n>(&self, expr: &str, site: Span, out: &mut Vec<Resolved<'n>>, depth: u8)
+    where
+        'a: 'n,
+    {
+        if depth > MAX_EVAL_DEPTH {
+            return out.push(Resolved {
+                val: Val::Unknown,
+                span: site,
+            });
+        }
+        if let Some(node) = self.terraform_reference(expr) {
+            return self.eval_into(node, site, out, depth + 1);
+        }
+        if expr.contains('?')
+            && let Some(branches) = crate::parse::hcl::conditional_branches(expr)
+        {
+            for branch in branches {
+                self.eval_owned(branch, site, out, depth + 1);
+            }
+            return;
+        }
+        out.push(Resolved {
+            val: Val::Unknown,
+            span: site,
+        });
+    }
+
+    /// A value parsed from an expression's text (a conditional's branch): scalars are kept,
+    /// references resolved, anything else is unknown.
+    fn eval_owned<'n>(
+        &self,
+        node: Node<'static>,
+        site: Span,
+        out: &mut Vec<Resolved<'n>>,
+        depth: u8,
+    ) where
+        'a: 'n,
+    {
+        let val = match node.value {
+            Value::String(s) => {
+                let segments = terraform_segments(&s);
+                match segments.as_slice() {
+                    [Segment::Expr(e)] => return self.terraform_expr(e, site, out, depth),
+                    _ if s.contains("${") || s.contains("%{") => Val::Unknown,
+                    _ => Val::Str(Cow::Owned(s.into_owned())),
+                }
+            }
+            Value::Bool(b) => Val::Bool(b),
+            Value::Number(n) => Val::Number(Cow::Owned(n.into_owned())),
+            Value::Null => Val::Null,
+            _ => Val::Unknown,
+        };
+        out.push(Resolved { val, span: site });
+    }
 }
 
 #[cfg(test)]
@@ -602,17 +689,46 @@ Outputs:
         assert_eq!(first_text(&t, &["Outputs", "i"]), ["?"]);
     }
 
+    fn terraform_values(hcl: &str, attr: &str) -> Vec<String> {
+        let root = crate::parse::hcl::file(hcl, &Limits::default())
+            .unwrap()
+            .root;
+        let t = Template::new(Format::TerraformConfig, &root);
+        first_text(&t, &["resource", "aws_s3_bucket", "b", attr])
+    }
+
     #[test]
-    fn terraform_interpolations_are_unknown_parts() {
-        assert_eq!(terraform_string(&Cow::Borrowed("${var.r}")), Val::Unknown);
-        assert_eq!(
-            terraform_string(&Cow::Borrowed("arn:aws:s3:::${var.b}/*")),
-            Val::Str(Cow::Owned(format!("arn:aws:s3:::{UNKNOWN_MARK}/*")))
-        );
-        assert_eq!(
-            terraform_string(&Cow::Borrowed("$${literal}")),
-            Val::Str(Cow::Owned("${literal}".into()))
-        );
+    fn terraform_interpolations_resolve_variables_locals_and_conditionals() {
+        let hcl = r#"
+variable "r" {}
+variable "name" { default = "logs" }
+variable "on" { default = true }
+locals {
+  prefix = "corp"
+  chained = local.prefix
+}
+resource "aws_s3_bucket" "b" {
+  unknown = var.r
+  partly = "arn:aws:s3:::${var.r}/*"
+  escaped = "$${literal}"
+  defaulted = var.name
+  joined = "arn:aws:s3:::${local.prefix}-${var.name}/*"
+  local = local.chained
+  both = var.on ? "a" : var.name
+  nested = (var.on ? "x" : (false ? "y" : "z"))
+  call = upper(var.name)
+}
+"#;
+        let v = |attr: &str| terraform_values(hcl, attr);
+        assert_eq!(v("unknown"), ["?"]);
+        assert_eq!(v("partly"), ["arn:aws:s3:::?/*"]);
+        assert_eq!(v("escaped"), ["${literal}"]);
+        assert_eq!(v("defaulted"), ["logs"]);
+        assert_eq!(v("joined"), ["arn:aws:s3:::corp-logs/*"]);
+        assert_eq!(v("local"), ["corp"]);
+        assert_eq!(v("both"), ["a", "logs"]);
+        assert_eq!(v("nested"), ["x", "y", "z"]);
+        assert_eq!(v("call"), ["?"]);
         assert_eq!(
             terraform_segments("a${x}b$${y}${jsonencode({k = \"}\"})}"),
             vec![

@@ -13,8 +13,11 @@ mod terraform;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-pub use detect::{DocumentKind, Format, KindBasis, detect, document_kind, looks_like_template};
+pub use detect::{
+    DocumentKind, Format, KindBasis, detect, document_kind, is_tf_json_name, looks_like_template,
+};
 pub use eval::{Resolved, Segment, UNKNOWN_MARK, Val, has_unknown, intrinsic, terraform_segments};
+pub use terraform::inline_policy_documents;
 
 use crate::parse::Node;
 use crate::source::Span;
@@ -101,6 +104,8 @@ pub struct Template<'a> {
     pub root: &'a Node<'a>,
     pub resources: Vec<Resource<'a>>,
     pub parameters: Vec<Parameter<'a>>,
+    /// Terraform `locals` by name.
+    pub locals: Vec<(&'a str, &'a Node<'a>)>,
     pub providers: Vec<Provider<'a>>,
     /// Template-level `Metadata` (CloudFormation).
     pub metadata: Option<&'a Node<'a>>,
@@ -123,6 +128,7 @@ impl<'a> Template<'a> {
             root,
             resources: Vec::new(),
             parameters: Vec::new(),
+            locals: Vec::new(),
             providers: Vec::new(),
             metadata: None,
             by_id: HashMap::new(),
@@ -236,6 +242,15 @@ impl<'a> Template<'a> {
 
     pub fn parameter(&self, name: &str) -> Option<&Parameter<'a>> {
         self.parameters.iter().find(|p| p.name == name)
+    }
+
+    /// A Terraform local value by name.
+    pub fn local(&self, name: &str) -> Option<&'a Node<'a>> {
+        self.locals
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
     }
 }
 

@@ -10,13 +10,306 @@
 //! - anything else (references, calls, conditionals, `for`) becomes `"${expr}"`: unknown.
 //!
 //! Spans are byte offsets into the text given, which the caller shifts to where that text is.
+//!
+//! A whole `.tf` file ([`file`]) becomes the document its `.tf.json` twin would be: top-level
+//! blocks grouped by kind and labels (`resource.TYPE.NAME`, `variable.NAME`, `provider.NAME`
+//! as a list, `locals` as a list), nested blocks as lists of their bodies, and `dynamic "x"`
+//! blocks as an `x` block whose body is the `content` (the block may be there: it is never
+//! "missing", and what it holds is as unknown as the iterator).
 
 use std::borrow::Cow;
 
 use hcl_edit::expr::{Expression, ObjectKey};
+use hcl_edit::structure::{Block, Body, Structure};
 
-use super::{Entry, Limits, Node, Value};
+use super::{Entry, Limits, Node, ParseError, ParseErrorKind, Parsed, Value};
 use crate::source::Span;
+
+/// Top-level block kinds whose bodies are keyed by their labels (as Terraform's JSON syntax
+/// nests them); how many labels each takes.
+const LABELLED: &[(&str, usize)] = &[
+    ("resource", 2),
+    ("data", 2),
+    ("ephemeral", 2),
+    ("module", 1),
+    ("variable", 1),
+    ("output", 1),
+    ("provider", 1),
+    ("check", 1),
+];
+
+/// Parse a `.tf` file into the tree of its JSON-syntax equivalent.
+pub fn file(text: &str, limits: &Limits) -> Result<Parsed<'static>, ParseError> {
+    if let Some(at) = too_deep(text, limits.max_depth) {
+        return Err(ParseError::new(
+            ParseErrorKind::Limit,
+            format!("nested deeper than {} levels", limits.max_depth),
+            Span::empty(at),
+        ));
+    }
+    let mut warnings = Vec::new();
+    // Terraform accepts an object constructor that repeats a key (the last one wins); hcl-edit
+    // refuses it. Each repeated key is renamed in a copy of the text (same length, so every
+    // offset stays) until the file parses, then given its name back in the tree, where the last
+    // one wins too; each is reported as a duplicate key.
+    let mut patched: Option<String> = None;
+    let mut renamed: Vec<(usize, String)> = Vec::new();
+    let body = loop {
+        let source = patched.as_deref().unwrap_or(text);
+        match hcl_edit::parser::parse_body(source) {
+            Ok(body) => break body,
+            Err(e) => {
+                let at = e.location().offset().min(text.len());
+                let key_len = source[at..]
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                    .unwrap_or(source.len() - at);
+                if e.message().contains("redefined object key")
+                    && key_len > 0
+                    && renamed.len() < MAX_RENAMED_KEYS
+                {
+                    let key = source[at..at + key_len].to_string();
+                    let mut copy = source.to_string();
+                    copy.replace_range(at..at + key_len, &"_".repeat(key_len));
+                    warnings.push(ParseError::new(
+                        ParseErrorKind::DuplicateKey,
+                        format!("duplicate key `{key}` in an object: the last value is used"),
+                        Span::new(at, at + key_len),
+                    ));
+                    renamed.push((at, key));
+                    patched = Some(copy);
+                    continue;
+                }
+                return Err(ParseError::new(
+                    ParseErrorKind::Syntax,
+                    format!("HCL: {}", e.message()),
+                    Span::empty(at),
+                ));
+            }
+        }
+    };
+    let text = patched.as_deref().unwrap_or(text);
+    let whole = Span::new(0, text.len());
+    let mut root: Vec<Entry<'static>> = Vec::new();
+    for structure in body.iter() {
+        match structure {
+            // Top-level attributes are not Terraform; kept so that nothing is lost.
+            Structure::Attribute(a) => root.push(attribute(text, a, whole)),
+            Structure::Block(block) => top_level(text, block, &mut root, &mut warnings),
+        }
+    }
+    let mut root = Node::new(whole, Value::Map(root));
+    if !renamed.is_empty() {
+        restore_keys(&mut root, &renamed);
+    }
+    Ok(Parsed { root, warnings })
+}
+
+/// Repeated object keys renamed to parse a file, at most (each costs a parse).
+const MAX_RENAMED_KEYS: usize = 64;
+
+fn restore_keys(node: &mut Node<'static>, renamed: &[(usize, String)]) {
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| restore_keys(n, renamed)),
+        Value::Map(entries) => {
+            for e in entries {
+                if let Some((_, key)) = renamed
+                    .iter()
+                    .find(|(at, _)| *at == e.key_span.start as usize)
+                {
+                    e.key = Cow::Owned(key.clone());
+                }
+                restore_keys(&mut e.value, renamed);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The byte offset where nesting first goes deeper than `max` (brackets, braces, parentheses
+/// outside strings and comments are not told apart here: a conservative bound that keeps
+/// hcl-edit's recursive parser well inside the stack).
+fn too_deep(text: &str, max: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > max {
+                    return Some(i);
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn span_or(item: &impl hcl_edit::Span, fallback: Span) -> Span {
+    item.span().map_or(fallback, |r| Span::new(r.start, r.end))
+}
+
+/// The entry for `key` in `entries`, added (at `key_span`, with a value spanning `span`) if
+/// missing.
+fn slot<'e>(
+    entries: &'e mut Vec<Entry<'static>>,
+    key: &str,
+    key_span: Span,
+    empty: Value<'static>,
+) -> &'e mut Node<'static> {
+    let at = match entries.iter().position(|e| e.key == key) {
+        Some(i) => i,
+        None => {
+            entries.push(Entry {
+                key: Cow::Owned(key.to_string()),
+                key_span,
+                value: Node::new(key_span, empty),
+            });
+            entries.len() - 1
+        }
+    };
+    &mut entries[at].value
+}
+
+fn map_entries<'n>(node: &'n mut Node<'static>) -> &'n mut Vec<Entry<'static>> {
+    if !node.is_map() {
+        node.value = Value::Map(Vec::new());
+    }
+    match &mut node.value {
+        Value::Map(entries) => entries,
+        _ => unreachable!("made a map above"),
+    }
+}
+
+fn seq_items<'n>(node: &'n mut Node<'static>) -> &'n mut Vec<Node<'static>> {
+    if !node.is_seq() {
+        node.value = Value::Seq(Vec::new());
+    }
+    match &mut node.value {
+        Value::Seq(items) => items,
+        _ => unreachable!("made a list above"),
+    }
+}
+
+fn top_level(
+    text: &str,
+    block: &Block,
+    root: &mut Vec<Entry<'static>>,
+    warnings: &mut Vec<ParseError>,
+) {
+    let whole = Span::new(0, text.len());
+    let span = span_or(block, whole);
+    let kind = block.ident.as_str();
+    let kind_span = span_or(&block.ident, span);
+    let body = Node::new(span, Value::Map(body_entries(text, &block.body, span)));
+    let labels: Vec<(&str, Span)> = block
+        .labels
+        .iter()
+        .map(|l| {
+            let s = match l {
+                hcl_edit::structure::BlockLabel::Ident(i) => span_or(i, span),
+                hcl_edit::structure::BlockLabel::String(s) => span_or(s, span),
+            };
+            (l.as_str(), s)
+        })
+        .collect();
+    let wanted = LABELLED.iter().find(|(k, _)| *k == kind).map(|(_, n)| *n);
+    let group = slot(root, kind, kind_span, Value::Map(Vec::new()));
+    match (wanted, labels.as_slice()) {
+        (Some(2), [(first, first_span), (name, name_span)]) => {
+            let by_type = slot(
+                map_entries(group),
+                first,
+                *first_span,
+                Value::Map(Vec::new()),
+            );
+            let entries = map_entries(by_type);
+            if entries.iter().any(|e| e.key == *name) {
+                warnings.push(ParseError::new(
+                    ParseErrorKind::DuplicateKey,
+                    format!("{kind} \"{first}\" \"{name}\" is declared twice"),
+                    *name_span,
+                ));
+            }
+            entries.push(Entry {
+                key: Cow::Owned(name.to_string()),
+                key_span: *name_span,
+                value: body,
+            });
+        }
+        (Some(1), [(name, name_span)]) if kind == "provider" => {
+            // Several configurations of one provider (aliases): a list, as in JSON syntax.
+            let list = slot(map_entries(group), name, *name_span, Value::Seq(Vec::new()));
+            seq_items(list).push(body);
+        }
+        (Some(1), [(name, name_span)]) => {
+            map_entries(group).push(Entry {
+                key: Cow::Owned(name.to_string()),
+                key_span: *name_span,
+                value: body,
+            });
+        }
+        (Some(n), _) => warnings.push(ParseError::new(
+            ParseErrorKind::Syntax,
+            format!(
+                "a `{kind}` block takes {n} label{}, this one has {}",
+                if n == 1 { "" } else { "s" },
+                labels.len()
+            ),
+            kind_span,
+        )),
+        // `locals`, `terraform`, `moved`, `import`...: a list of bodies.
+        (None, _) => seq_items(group).push(body),
+    }
+}
+
+/// The entries of a block body: attributes, then nested blocks grouped by type as lists.
+fn body_entries(text: &str, body: &Body, span: Span) -> Vec<Entry<'static>> {
+    let mut entries: Vec<Entry<'static>> = Vec::new();
+    for structure in body.iter() {
+        match structure {
+            Structure::Attribute(a) => entries.push(attribute(text, a, span)),
+            Structure::Block(block) => {
+                let block_span = span_or(block, span);
+                let (name, name_span, inner) = if block.ident.as_str() == "dynamic" {
+                    let Some(label) = block.labels.first() else {
+                        continue;
+                    };
+                    let label_span = match label {
+                        hcl_edit::structure::BlockLabel::Ident(i) => span_or(i, block_span),
+                        hcl_edit::structure::BlockLabel::String(s) => span_or(s, block_span),
+                    };
+                    // The generated block's body is `content`; without one, an empty body.
+                    let content = block.body.get_blocks("content").next();
+                    let entries = content
+                        .map(|c| body_entries(text, &c.body, span_or(c, block_span)))
+                        .unwrap_or_default();
+                    (label.as_str(), label_span, entries)
+                } else {
+                    let ident_span = span_or(&block.ident, block_span);
+                    (
+                        block.ident.as_str(),
+                        ident_span,
+                        body_entries(text, &block.body, block_span),
+                    )
+                };
+                let list = slot(&mut entries, name, name_span, Value::Seq(Vec::new()));
+                list.span = list.span.to(block_span);
+                seq_items(list).push(Node::new(block_span, Value::Map(inner)));
+            }
+        }
+    }
+    entries
+}
+
+fn attribute(text: &str, a: &hcl_edit::structure::Attribute, fallback: Span) -> Entry<'static> {
+    let key_span = span_or(&a.key, fallback);
+    Entry {
+        key: Cow::Owned(a.key.as_str().to_string()),
+        key_span,
+        value: convert(text, &a.value),
+    }
+}
 
 /// An expression that could not be parsed: the message and the byte offset in the text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,6 +321,10 @@ pub struct HclError {
 
 /// Parse one HCL expression into a tree.
 pub fn expression(text: &str, limits: &Limits) -> Result<Node<'static>, HclError> {
+    expression_syntax(text, limits).map(|expr| convert(text, &expr))
+}
+
+fn expression_syntax(text: &str, limits: &Limits) -> Result<Expression, HclError> {
     // hcl-edit recurses on nesting: refuse what would go deeper than the other loaders allow
     // before it gets there.
     let depth = text
@@ -48,11 +345,26 @@ pub fn expression(text: &str, limits: &Limits) -> Result<Node<'static>, HclError
             offset: 0,
         });
     }
-    let expr = hcl_edit::parser::parse_expr(text).map_err(|e| HclError {
+    hcl_edit::parser::parse_expr(text).map_err(|e| HclError {
         message: e.message().to_string(),
         offset: e.location().offset(),
-    })?;
-    Ok(convert(text, &expr))
+    })
+}
+
+/// The two branches of `cond ? a : b` (each as a tree of its own text), or `None` for any other
+/// expression.
+pub fn conditional_branches(text: &str) -> Option<[Node<'static>; 2]> {
+    let expr = expression_syntax(text, &Limits::default()).ok()?;
+    let mut expr = &expr;
+    while let Expression::Parenthesis(p) = expr {
+        expr = p.inner();
+    }
+    match expr {
+        Expression::Conditional(c) => {
+            Some([convert(text, &c.true_expr), convert(text, &c.false_expr)])
+        }
+        _ => None,
+    }
 }
 
 fn span_of(expr: &impl hcl_edit::Span, fallback: Span) -> Span {
@@ -73,7 +385,11 @@ fn convert(source: &str, expr: &Expression) -> Node<'static> {
         Expression::Null(_) => Value::Null,
         Expression::Bool(b) => Value::Bool(*b.value()),
         Expression::Number(n) => Value::Number(Cow::Owned(n.value().to_string())),
-        Expression::String(s) => Value::String(Cow::Owned(s.value().to_string())),
+        // A string without interpolations: a `${` in it was written `$${` (an escape), and the
+        // JSON syntax this tree follows spells it that way too.
+        Expression::String(s) => Value::String(Cow::Owned(
+            s.value().replace("${", "$${").replace("%{", "%%{"),
+        )),
         Expression::Array(items) => Value::Seq(items.iter().map(|e| convert(source, e)).collect()),
         Expression::Object(object) => Value::Map(
             object

@@ -40,6 +40,28 @@ impl Table {
         });
     }
 
+    /// What the `local.x` values that `node` mentions refer to, as resource `i`'s (a
+    /// `vpc_id = local.vpc_id` whose local is `try(aws_vpc.this[0].id, "")` refers to the VPC),
+    /// following locals that mention other locals.
+    fn through_locals(&mut self, t: &Template<'_>, node: &Node<'_>, i: usize) {
+        /// Locals followed per resource, at most (chains in real modules are a few deep).
+        const MAX_LOCALS: usize = 256;
+        let mut pending: Vec<String> = Vec::new();
+        scan_refs(node, false, &mut |s| pending.extend(local_names(s)));
+        let mut seen = std::collections::HashSet::new();
+        while let Some(name) = pending.pop() {
+            if seen.len() >= MAX_LOCALS || !seen.insert(name.clone()) {
+                continue;
+            }
+            if let Some(value) = t.local(&name) {
+                scan_refs(value, false, &mut |s| {
+                    self.expression(s, i);
+                    pending.extend(local_names(s));
+                });
+            }
+        }
+    }
+
     /// The known strings under `node` (evaluated), as resource `i`'s.
     fn literals_under(&mut self, t: &Template<'_>, node: &Node<'_>, i: usize) {
         walk::scalars(t, node, &mut |_, v| {
@@ -122,6 +144,24 @@ impl Table {
     }
 }
 
+/// The `x` of each `local.x` in an expression.
+fn local_names(expr: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = expr;
+    while let Some(at) = rest.find("local.") {
+        let before = rest[..at].chars().next_back();
+        let after = &rest[at + "local.".len()..];
+        let len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(after.len());
+        if !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') && len > 0 {
+            out.push(after[..len].to_string());
+        }
+        rest = &after[len..];
+    }
+    out
+}
+
 fn sorted(mut v: Vec<usize>) -> Vec<usize> {
     v.sort_unstable();
     v.dedup();
@@ -147,6 +187,9 @@ impl ReferenceIndex {
         for (i, r) in t.resources.iter().enumerate() {
             if let Some(props) = r.properties {
                 table.references(props, cfn, i);
+                if !cfn && !t.locals.is_empty() {
+                    table.through_locals(t, props, i);
+                }
             }
             for s in tf_config_references(t, r) {
                 table.expression(s, i);

@@ -227,12 +227,12 @@ pub fn merge(docs: Vec<Value>) -> Option<Value> {
     });
     base["runs"][0]["results"] = Value::Array(results);
     // The merged report is the whole run, not a shard.
-    if let Some(run) = base["runs"][0].as_object_mut() {
-        if let Some(props) = run.get_mut("properties").and_then(Value::as_object_mut) {
-            props.remove("shard");
-            if props.is_empty() {
-                run.remove("properties");
-            }
+    if let Some(run) = base["runs"][0].as_object_mut()
+        && let Some(props) = run.get_mut("properties").and_then(Value::as_object_mut)
+    {
+        props.remove("shard");
+        if props.is_empty() {
+            run.remove("properties");
         }
     }
     Some(base)

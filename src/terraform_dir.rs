@@ -1,0 +1,319 @@
+//! A Terraform configuration is a directory, not a file: Terraform loads every `.tf` and
+//! `.tf.json` file of a directory together (resources in one file, variables in another, a
+//! policy document in a third), and `terraform.tfvars` / `*.auto.tfvars` set the variables.
+//!
+//! tripline still reports file by file (a finding belongs to the file holding the offending
+//! text), so checking `main.tf` loads its siblings as context: their trees are merged into one
+//! document after the file's own, at byte offsets past the file's end. Every policy then sees
+//! the whole configuration, and the engine keeps only the findings that land inside the file
+//! itself; each sibling reports its own when it is checked.
+//!
+//! A directory holding only `.tf.json` files keeps the per-file reading tripline has always
+//! had: collections of JSON examples are not one configuration as often as `.tf` directories
+//! are.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use crate::parse::{self, Entry, Limits, Node, Value};
+use crate::source::Span;
+
+/// The key under which the combined document holds `*.tfvars` values: a NUL never occurs in a
+/// checked text, so no real key collides with it.
+pub const TFVARS_KEY: &str = "\u{0}tfvars";
+
+/// Whether a file name is Terraform native syntax (`.tf`, or OpenTofu's `.tofu`).
+pub fn is_hcl_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".tf") || lower.ends_with(".tofu")
+}
+
+fn is_tfvars_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "terraform.tfvars"
+        || lower.ends_with(".auto.tfvars")
+        || lower == "terraform.tfvars.json"
+        || lower.ends_with(".auto.tfvars.json")
+}
+
+/// One other file of the directory, parsed, with positions relative to its own start.
+#[derive(Debug)]
+pub struct Sibling {
+    pub name: String,
+    pub text: String,
+    pub root: Node<'static>,
+    pub tfvars: bool,
+}
+
+/// Parsed siblings by path, reused while their size and modification time stay the same: each
+/// file of a directory needs all the others.
+#[derive(Default)]
+pub struct SiblingCache {
+    entries: Mutex<HashMap<PathBuf, Cached>>,
+}
+
+/// A parsed sibling with the size and modification time it was read at.
+type Cached = (u64, Option<SystemTime>, Arc<Sibling>);
+
+/// Bound on cached siblings: the walk checks a directory's files together, so a few
+/// directories' worth is all that is ever reused.
+const CACHE_MAX: usize = 2048;
+
+impl SiblingCache {
+    fn get_or_load(
+        &self,
+        path: &Path,
+        meta: &std::fs::Metadata,
+        load: impl FnOnce() -> Option<Sibling>,
+    ) -> Option<Arc<Sibling>> {
+        let modified = meta.modified().ok();
+        if let Ok(map) = self.entries.lock()
+            && let Some((len, time, s)) = map.get(path)
+            && *len == meta.len()
+            && *time == modified
+        {
+            return Some(s.clone());
+        }
+        let loaded = Arc::new(load()?);
+        if let Ok(mut map) = self.entries.lock() {
+            if map.len() >= CACHE_MAX {
+                map.clear();
+            }
+            map.insert(path.to_path_buf(), (meta.len(), modified, loaded.clone()));
+        }
+        Some(loaded)
+    }
+}
+
+/// The other configuration files of `path`'s directory, in name order, when the directory is a
+/// `.tf` configuration (holds a `.tf` or `.tofu` file). Files that cannot be read or parsed are
+/// left out: their own checks report why.
+pub fn siblings(
+    path: &Path,
+    limits: &Limits,
+    max_file_size: u64,
+    cache: &SiblingCache,
+) -> Vec<Arc<Sibling>> {
+    let Some(dir) = path.parent() else {
+        return Vec::new();
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let own = path.file_name();
+    let mut names: Vec<(String, PathBuf)> = read
+        .filter_map(Result::ok)
+        .filter(|e| Some(e.file_name().as_os_str()) != own)
+        .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
+        .filter(|(n, _)| is_hcl_name(n) || crate::model::is_tf_json_name(n) || is_tfvars_name(n))
+        .collect();
+    let own_is_hcl = own.and_then(|n| n.to_str()).is_some_and(is_hcl_name);
+    if !own_is_hcl && !names.iter().any(|(n, _)| is_hcl_name(n)) {
+        return Vec::new();
+    }
+    names.sort();
+    let mut out = Vec::new();
+    for (name, p) in names {
+        // Regular files only, never through a link (as the walk does by default).
+        let Ok(meta) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        if !meta.is_file() || meta.len() > max_file_size {
+            continue;
+        }
+        let loaded = cache.get_or_load(&p, &meta, || {
+            let text = String::from_utf8(std::fs::read(&p).ok()?).ok()?;
+            let tfvars = is_tfvars_name(&name);
+            let root = parse_owned(&name, &text, limits)?;
+            Some(Sibling {
+                name: name.clone(),
+                text,
+                root,
+                tfvars,
+            })
+        });
+        out.extend(loaded);
+    }
+    out
+}
+
+/// A configuration file's tree, owned (JSON trees borrow their text).
+fn parse_owned(name: &str, text: &str, limits: &Limits) -> Option<Node<'static>> {
+    if name.to_ascii_lowercase().ends_with(".json") {
+        parse::json::parse(text, limits)
+            .ok()
+            .map(|p| into_owned(p.root))
+    } else {
+        parse::hcl::file(text, limits).ok().map(|p| p.root)
+    }
+}
+
+/// A tree that borrows nothing.
+pub fn into_owned(node: Node<'_>) -> Node<'static> {
+    let value = match node.value {
+        Value::Null => Value::Null,
+        Value::Bool(b) => Value::Bool(b),
+        Value::Number(n) => Value::Number(Cow::Owned(n.into_owned())),
+        Value::String(s) => Value::String(Cow::Owned(s.into_owned())),
+        Value::Seq(items) => Value::Seq(items.into_iter().map(into_owned).collect()),
+        Value::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|e| Entry {
+                    key: Cow::Owned(e.key.into_owned()),
+                    key_span: e.key_span,
+                    value: into_owned(e.value),
+                })
+                .collect(),
+        ),
+    };
+    Node::new(node.span, value)
+}
+
+fn shift(node: &mut Node<'_>, by: u32) {
+    node.span = Span {
+        start: node.span.start + by,
+        end: node.span.end + by,
+    };
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| shift(n, by)),
+        Value::Map(entries) => {
+            for e in entries {
+                e.key_span = Span {
+                    start: e.key_span.start + by,
+                    end: e.key_span.end + by,
+                };
+                shift(&mut e.value, by);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The file's own tree with its siblings' merged after it, and the text the combined spans
+/// index into (the file's text, then each sibling's at its offset). A top-level block kind
+/// present in several files becomes a list of their objects, which Terraform's JSON syntax
+/// allows for every block kind.
+pub fn combine<'a>(own: Node<'a>, own_text: &str, siblings: &[Arc<Sibling>]) -> (Node<'a>, String) {
+    let mut text = String::with_capacity(
+        own_text.len() + siblings.iter().map(|s| s.text.len() + 1).sum::<usize>(),
+    );
+    text.push_str(own_text);
+    let whole = own.span;
+    // (key, key span, the values of that key in each file)
+    type Group<'a> = (Cow<'a, str>, Span, Vec<Node<'a>>);
+    let mut groups: Vec<Group<'a>> = Vec::new();
+    let add = |entries: Vec<Entry<'a>>, groups: &mut Vec<Group<'a>>| {
+        for e in entries {
+            // JSON syntax may already write a block kind as a list of objects.
+            let values = match e.value.value {
+                Value::Seq(items) => items,
+                value => vec![Node::new(e.value.span, value)],
+            };
+            match groups.iter_mut().find(|g| g.0 == e.key) {
+                Some(g) => g.2.extend(values),
+                None => groups.push((e.key, e.key_span, values)),
+            }
+        }
+    };
+    match own.value {
+        Value::Map(entries) => add(entries, &mut groups),
+        _ => return (Node::new(whole, Value::Map(Vec::new())), text),
+    }
+    let mut tfvars: Vec<Entry<'a>> = Vec::new();
+    for s in siblings {
+        text.push('\n');
+        let base = text.len() as u32;
+        text.push_str(&s.text);
+        let mut root = s.root.clone();
+        shift(&mut root, base);
+        let Value::Map(entries) = root.value else {
+            continue;
+        };
+        if s.tfvars {
+            // Later files win, as Terraform reads terraform.tfvars before *.auto.tfvars in
+            // lexical order.
+            for e in entries {
+                tfvars.retain(|t| t.key != e.key);
+                tfvars.push(e);
+            }
+        } else {
+            add(entries, &mut groups);
+        }
+    }
+    let mut groups: Vec<Entry<'a>> = groups
+        .into_iter()
+        .map(|(key, key_span, mut values)| {
+            // A kind found in one file only keeps its own shape.
+            let value = if values.len() == 1 {
+                values.pop().expect("one value")
+            } else {
+                let span = values.first().map_or(key_span, |v| v.span);
+                Node::new(span, Value::Seq(values))
+            };
+            Entry {
+                key,
+                key_span,
+                value,
+            }
+        })
+        .collect();
+    if !tfvars.is_empty() {
+        groups.push(Entry {
+            key: Cow::Borrowed(TFVARS_KEY),
+            key_span: Span::empty(whole.end as usize),
+            value: Node::new(Span::empty(whole.end as usize), Value::Map(tfvars)),
+        });
+    }
+    (Node::new(whole, Value::Map(groups)), text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn siblings_merge_after_the_file_and_keep_their_positions() {
+        let own_text = "resource \"aws_s3_bucket\" \"a\" {}\n";
+        let other = "variable \"region\" {\n  default = \"eu-west-1\"\n}\nresource \"aws_s3_bucket\" \"b\" {}\n";
+        let limits = Limits::default();
+        let own = parse::hcl::file(own_text, &limits).unwrap().root;
+        let sibling = Arc::new(Sibling {
+            name: "other.tf".into(),
+            text: other.into(),
+            root: parse::hcl::file(other, &limits).unwrap().root,
+            tfvars: false,
+        });
+        let vars = Arc::new(Sibling {
+            name: "terraform.tfvars".into(),
+            text: "region = \"us-east-1\"\n".into(),
+            root: parse::hcl::file("region = \"us-east-1\"\n", &limits)
+                .unwrap()
+                .root,
+            tfvars: true,
+        });
+        let (root, text) = combine(own, own_text, &[sibling, vars]);
+        let resources = root.get("resource").unwrap().items();
+        assert_eq!(resources.len(), 2, "one object per file");
+        let b = resources[1].at(&["aws_s3_bucket", "b"]).unwrap();
+        assert!(b.span.start as usize > own_text.len());
+        assert!(text[b.span.start as usize..].starts_with("resource \"aws_s3_bucket\" \"b\""));
+        let default = root.at(&["variable", "region", "default"]).unwrap();
+        assert_eq!(
+            &text[default.span.start as usize..default.span.end as usize],
+            "\"eu-west-1\""
+        );
+        assert_eq!(
+            root.at(&[TFVARS_KEY, "region"]).and_then(Node::as_str),
+            Some("us-east-1")
+        );
+    }
+}
