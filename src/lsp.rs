@@ -291,7 +291,9 @@ impl Server {
             None => uri.rsplit('/').next().unwrap_or(uri).to_string(),
         };
         let engine = self.engine_for(path.as_deref());
-        let report = engine.check_bytes(&display, text.as_bytes());
+        // The buffer is checked with the other files of its directory as they are on disk (a
+        // `.tf` file is one part of a configuration).
+        let report = engine.check_bytes_at(&display, text.as_bytes(), path.as_deref());
         let index = LineIndex::new(text);
         report
             .findings

@@ -195,7 +195,7 @@ fn comment_patterns(text: &str, base: usize) -> (Vec<(String, Span)>, Option<Str
         let skip = rest.len() - rest.trim_start_matches([' ', '\t', ',']).len();
         let rest = &rest[skip..];
         let word_len = rest
-            .find(|c: char| c.is_whitespace() || c == ',')
+            .find(|c: char| c.is_whitespace() || c == ',' || c == ':')
             .unwrap_or(rest.len());
         let word = &rest[..word_len];
         let looks_like_pattern = !word.is_empty()

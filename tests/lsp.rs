@@ -245,3 +245,45 @@ fn follows_config_edits_and_reports_broken_configs() {
     c.send(json!({"jsonrpc": "2.0", "method": "exit", "params": null}));
     assert!(c.child.wait().unwrap().success());
 }
+
+/// A `.tf` buffer is checked with the other files of its directory as they are on disk: the
+/// variable's value comes from `terraform.tfvars` beside it.
+#[test]
+fn checks_terraform_buffers_with_their_configuration() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("tripline.toml"), "select = [\"LOG001\"]\n").unwrap();
+    std::fs::write(
+        root.join("variables.tf"),
+        "variable \"validate\" {\n  default = true\n}\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("terraform.tfvars"), "validate = false\n").unwrap();
+    let doc = root.join("main.tf");
+    let text = "resource \"aws_cloudtrail\" \"main\" {\n  name = \"main\"\n  s3_bucket_name = \"logs\"\n  is_multi_region_trail = true\n  enable_log_file_validation = var.validate\n}\n";
+    let mut c = Client::start(&root);
+    c.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "processId": null, "rootUri": uri(&root), "capabilities": {}}}),
+    );
+    c.expect(&|m| m["id"] == 1);
+    c.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    c.send(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+        "uri": uri(&doc), "languageId": "terraform", "version": 1, "text": text}}}),
+    );
+    let diags = c.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    assert_eq!(codes(&diags), ["LOG001"]);
+    let d = &diags["params"]["diagnostics"][0];
+    assert_eq!(d["range"]["start"], json!({"line": 4, "character": 31}));
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("enable_log_file_validation is false")
+    );
+    c.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null}));
+    c.expect(&|m| m["id"] == 2);
+    c.send(json!({"jsonrpc": "2.0", "method": "exit", "params": null}));
+    assert!(c.child.wait().unwrap().success());
+}
