@@ -20,7 +20,7 @@ fn engine() -> &'static Engine {
 }
 
 fuzz_target!(|data: &[u8]| {
-    for name in ["t.yaml", "t.json", "main.tf.json"] {
+    for name in ["t.yaml", "t.json", "main.tf.json", "main.tf"] {
         let report = engine().check_bytes(name, data);
         for f in &report.findings {
             assert_ne!(f.policy, "INTERNAL001", "{}", f.message);
