@@ -160,7 +160,26 @@ pub struct Engine {
     require_reason: bool,
     /// Parsed `.tf` siblings, shared by the files of a directory.
     siblings: crate::terraform_dir::SiblingCache,
+    /// Policy findings of `.tf` configuration directories, computed once per directory.
+    directories: std::sync::Mutex<HashMap<PathBuf, Arc<DirectoryEntry>>>,
 }
+
+/// A directory's listing and, once one of its files asked, its findings.
+struct DirectoryEntry {
+    listing: Vec<crate::terraform_dir::Listed>,
+    findings: std::sync::OnceLock<Arc<DirectoryFindings>>,
+}
+
+/// The raw findings of a whole configuration directory, with where each file sits in the
+/// combined text (name, offset, length).
+#[derive(Default)]
+struct DirectoryFindings {
+    files: Vec<(String, u32, u32)>,
+    raws: Vec<RawFinding>,
+}
+
+/// Directories whose findings are kept at most (the walk checks a directory's files together).
+const DIRECTORY_CACHE_MAX: usize = 1024;
 
 /// What checking one template produced, before it becomes a [`FileReport`].
 struct Checked {
@@ -202,6 +221,7 @@ impl Engine {
             rules: Vec::new(),
             require_reason: false,
             siblings: Default::default(),
+            directories: Default::default(),
         }
     }
 
@@ -610,54 +630,60 @@ impl Engine {
             } else {
                 Vec::new()
             };
-            // A Terraform file is read with the rest of its configuration (its directory).
-            let siblings = match origin {
-                Some(path) if format == Format::TerraformConfig => crate::terraform_dir::siblings(
-                    path,
-                    &self.options.limits,
-                    self.options.max_file_size,
-                    &self.siblings,
-                ),
-                _ => Vec::new(),
-            };
-            let (mut root, combined) = if siblings.is_empty() {
-                (parsed.root, None)
-            } else {
-                let (root, combined) = crate::terraform_dir::combine(parsed.root, text, &siblings);
-                (root, Some(combined))
-            };
-            if format == Format::TerraformConfig {
-                crate::model::inline_policy_documents(&mut root);
-            }
-            let own_end = text.len() as u32;
-            let mut template = Template::new(format, &root);
-            template.name_document(name);
-            template.source = Some(combined.as_deref().unwrap_or(text));
-            let shared = policy::Shared::default();
-            let statements = OnceCell::new();
-            for (p, _) in self.policies.iter().filter(|(_, m)| selection.enables(m)) {
-                let mut cx = Context::new(&template, &self.settings, &shared, &statements, p.id());
-                // A panic in one policy costs that policy's findings for this file only: the
-                // other policies' findings are kept and the panic becomes an INTERNAL001.
-                let outcome = catch_unwind(AssertUnwindSafe(|| p.check(&mut cx)));
-                match outcome {
-                    Ok(()) => raws.extend(cx.into_findings()),
-                    Err(payload) => {
-                        let what = panic_message(payload.as_ref());
-                        raws.push(RawFinding {
-                            policy: "INTERNAL001",
-                            span: Span::empty(0),
-                            message: format!(
-                                "internal error in policy {} while checking this file ({what}); \
-                                 its findings for this file are missing, the other policies' are \
-                                 complete",
-                                p.id()
-                            ),
-                            resource: None,
-                        });
-                    }
+            // A Terraform file is read with the rest of its configuration (its directory): the
+            // directory is checked once, and each file takes what lands in it.
+            let from_directory = match origin {
+                Some(path) if format == Format::TerraformConfig => {
+                    self.directory_raws(path, name, text)
                 }
-            }
+                _ => None,
+            };
+            let own_end = text.len() as u32;
+            let own_root;
+            let combined_root;
+            let combined_text;
+            let template = if let Some(dir_raws) = from_directory {
+                // The directory ran every policy some file may enable; this file's selection
+                // decides, as if only its policies had run.
+                raws.extend(
+                    dir_raws
+                        .into_iter()
+                        .filter(|r| policy::meta(r.policy).is_none_or(|m| selection.enables(m))),
+                );
+                own_root = parsed.root;
+                Template::new(format, &own_root)
+            } else {
+                // One file alone, or an editor's buffer that differs from the file on disk:
+                // its siblings are merged after it.
+                let siblings = match origin {
+                    Some(path) if format == Format::TerraformConfig => {
+                        crate::terraform_dir::siblings(
+                            path,
+                            &self.options.limits,
+                            self.options.max_file_size,
+                            &self.siblings,
+                        )
+                    }
+                    _ => Vec::new(),
+                };
+                let (mut root, text_of_all) = if siblings.is_empty() {
+                    (parsed.root, None)
+                } else {
+                    let (root, all, _) =
+                        crate::terraform_dir::combine(parsed.root, text, &siblings);
+                    (root, Some(all))
+                };
+                if format == Format::TerraformConfig {
+                    crate::model::inline_policy_documents(&mut root);
+                }
+                combined_root = root;
+                combined_text = text_of_all;
+                let mut template = Template::new(format, &combined_root);
+                template.name_document(name);
+                template.source = Some(combined_text.as_deref().unwrap_or(text));
+                raws.extend(self.run_policies(&template, &|m| selection.enables(m)));
+                template
+            };
             // What lands in the other files of the configuration is theirs to report.
             raws.retain(|raw| raw.span.start <= own_end);
             let enabled = |m: &policy::PolicyMeta| selection.enables(m);
@@ -703,6 +729,120 @@ impl Engine {
         }
         checked.findings = self.finish(&selection, display, text, raws);
         checked
+    }
+
+    /// Run the policies `enabled` selects on a template; a panic in one costs only its findings.
+    fn run_policies(
+        &self,
+        template: &Template<'_>,
+        enabled: &dyn Fn(&policy::PolicyMeta) -> bool,
+    ) -> Vec<RawFinding> {
+        let mut raws = Vec::new();
+        let shared = policy::Shared::default();
+        let statements = OnceCell::new();
+        for (p, _) in self.policies.iter().filter(|(_, m)| enabled(m)) {
+            let mut cx = Context::new(template, &self.settings, &shared, &statements, p.id());
+            // A panic in one policy costs that policy's findings for this file only: the
+            // other policies' findings are kept and the panic becomes an INTERNAL001.
+            let outcome = catch_unwind(AssertUnwindSafe(|| p.check(&mut cx)));
+            match outcome {
+                Ok(()) => raws.extend(cx.into_findings()),
+                Err(payload) => {
+                    let what = panic_message(payload.as_ref());
+                    raws.push(RawFinding {
+                        policy: "INTERNAL001",
+                        span: Span::empty(0),
+                        message: format!(
+                            "internal error in policy {} while checking this file ({what}); \
+                             its findings for this file are missing, the other policies' are \
+                             complete",
+                            p.id()
+                        ),
+                        resource: None,
+                    });
+                }
+            }
+        }
+        raws
+    }
+
+    /// The policy findings of a `.tf` configuration directory that land in the file `path`
+    /// (whose text is `text`), positioned in that file. The directory is checked once, as one
+    /// document, for all its files; `None` when the directory is not a multi-file `.tf`
+    /// configuration, or when `text` is not the file on disk (an editor's buffer).
+    fn directory_raws(&self, path: &Path, name: &str, text: &str) -> Option<Vec<RawFinding>> {
+        let listing = crate::terraform_dir::listing(path, self.options.max_file_size);
+        if listing.len() < 2 {
+            return None;
+        }
+        let own = listing.iter().position(|f| {
+            f.name == name || Some(std::ffi::OsStr::new(&f.name)) == path.file_name()
+        })?;
+        if listing[own].len != text.len() as u64 {
+            return None;
+        }
+        let dir = path.parent()?.to_path_buf();
+        let entry = {
+            let mut map = self.directories.lock().ok()?;
+            if map.len() >= DIRECTORY_CACHE_MAX {
+                map.clear();
+            }
+            let fresh = map.get(&dir).is_some_and(|e| e.listing == listing);
+            if !fresh {
+                map.insert(
+                    dir.clone(),
+                    Arc::new(DirectoryEntry {
+                        listing: listing.clone(),
+                        findings: std::sync::OnceLock::new(),
+                    }),
+                );
+            }
+            map.get(&dir)?.clone()
+        };
+        // The first file of the directory to get here checks it; the others wait for it.
+        let findings = entry.findings.get_or_init(|| {
+            let files = crate::terraform_dir::load(&listing, &self.options.limits, &self.siblings);
+            let Some((first, rest)) = files.split_first() else {
+                return Arc::new(DirectoryFindings::default());
+            };
+            let (mut root, all, bases) =
+                crate::terraform_dir::combine(first.root.clone(), &first.text, rest);
+            crate::model::inline_policy_documents(&mut root);
+            let mut template = Template::new(Format::TerraformConfig, &root);
+            template.source = Some(&all);
+            let raws = self.run_policies(&template, &|m| self.may_enable(m));
+            let mut placed = vec![(first.name.clone(), 0u32, first.text.len() as u32)];
+            for (s, base) in rest.iter().zip(bases) {
+                placed.push((s.name.clone(), base, s.text.len() as u32));
+            }
+            Arc::new(DirectoryFindings {
+                files: placed,
+                raws,
+            })
+        });
+        let (_, base, len) = findings
+            .files
+            .iter()
+            .find(|(n, _, _)| *n == listing[own].name)?;
+        // The file as parsed for the directory must be the text checked now.
+        if *len as usize != text.len() {
+            return None;
+        }
+        Some(
+            findings
+                .raws
+                .iter()
+                .filter(|r| r.span.start >= *base && r.span.start <= base + len)
+                .map(|r| {
+                    let mut r = r.clone();
+                    r.span = Span {
+                        start: r.span.start - base,
+                        end: (r.span.end - base).min(*len),
+                    };
+                    r
+                })
+                .collect(),
+        )
     }
 
     /// Findings about a file that is not checked as a template (the config), with positions,

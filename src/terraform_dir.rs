@@ -88,15 +88,20 @@ impl SiblingCache {
     }
 }
 
-/// The other configuration files of `path`'s directory, in name order, when the directory is a
-/// `.tf` configuration (holds a `.tf` or `.tofu` file). Files that cannot be read or parsed are
-/// left out: their own checks report why.
-pub fn siblings(
-    path: &Path,
-    limits: &Limits,
-    max_file_size: u64,
-    cache: &SiblingCache,
-) -> Vec<Arc<Sibling>> {
+/// One configuration file of a directory as listed: name, path, size, modification time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    pub name: String,
+    pub path: PathBuf,
+    pub len: u64,
+    pub modified: Option<SystemTime>,
+}
+
+/// The configuration files of `path`'s directory (`path` itself included), in name order, when
+/// the directory is a `.tf` configuration (holds a `.tf` or `.tofu` file); empty otherwise.
+/// Regular files only, never through a link (as the walk does by default), at most
+/// `max_file_size` bytes each.
+pub fn listing(path: &Path, max_file_size: u64) -> Vec<Listed> {
     let Some(dir) = path.parent() else {
         return Vec::new();
     };
@@ -108,31 +113,55 @@ pub fn siblings(
     let Ok(read) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let own = path.file_name();
-    let mut names: Vec<(String, PathBuf)> = read
+    let mut files: Vec<Listed> = read
         .filter_map(Result::ok)
-        .filter(|e| Some(e.file_name().as_os_str()) != own)
         .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
         .filter(|(n, _)| is_hcl_name(n) || crate::model::is_tf_json_name(n) || is_tfvars_name(n))
+        .filter_map(|(name, path)| {
+            let meta = std::fs::symlink_metadata(&path).ok()?;
+            (meta.is_file() && meta.len() <= max_file_size).then(|| Listed {
+                name,
+                len: meta.len(),
+                modified: meta.modified().ok(),
+                path,
+            })
+        })
         .collect();
-    let own_is_hcl = own.and_then(|n| n.to_str()).is_some_and(is_hcl_name);
-    if !own_is_hcl && !names.iter().any(|(n, _)| is_hcl_name(n)) {
+    if !files.iter().any(|f| is_hcl_name(&f.name)) {
         return Vec::new();
     }
-    names.sort();
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    files
+}
+
+/// The other configuration files of `path`'s directory, parsed, in name order (see
+/// [`listing`]). Files that cannot be read or parsed are left out: their own checks report why.
+pub fn siblings(
+    path: &Path,
+    limits: &Limits,
+    max_file_size: u64,
+    cache: &SiblingCache,
+) -> Vec<Arc<Sibling>> {
+    let own = path.file_name().and_then(|n| n.to_str());
+    let others: Vec<Listed> = listing(path, max_file_size)
+        .into_iter()
+        .filter(|f| Some(f.name.as_str()) != own)
+        .collect();
+    load(&others, limits, cache)
+}
+
+/// The listed files, parsed (through the cache); unreadable or unparsable ones left out.
+pub fn load(files: &[Listed], limits: &Limits, cache: &SiblingCache) -> Vec<Arc<Sibling>> {
     let mut out = Vec::new();
-    for (name, p) in names {
-        // Regular files only, never through a link (as the walk does by default).
-        let Ok(meta) = std::fs::symlink_metadata(&p) else {
+    for f in files {
+        let (name, p) = (&f.name, &f.path);
+        let Ok(meta) = std::fs::symlink_metadata(p) else {
             continue;
         };
-        if !meta.is_file() || meta.len() > max_file_size {
-            continue;
-        }
-        let loaded = cache.get_or_load(&p, &meta, || {
-            let text = String::from_utf8(std::fs::read(&p).ok()?).ok()?;
-            let tfvars = is_tfvars_name(&name);
-            let root = parse_owned(&name, &text, limits)?;
+        let loaded = cache.get_or_load(p, &meta, || {
+            let text = String::from_utf8(std::fs::read(p).ok()?).ok()?;
+            let tfvars = is_tfvars_name(name);
+            let root = parse_owned(name, &text, limits)?;
             Some(Sibling {
                 name: name.clone(),
                 text,
@@ -202,7 +231,12 @@ fn shift(node: &mut Node<'_>, by: u32) {
 /// index into (the file's text, then each sibling's at its offset). A top-level block kind
 /// present in several files becomes a list of their objects, which Terraform's JSON syntax
 /// allows for every block kind.
-pub fn combine<'a>(own: Node<'a>, own_text: &str, siblings: &[Arc<Sibling>]) -> (Node<'a>, String) {
+pub fn combine<'a>(
+    own: Node<'a>,
+    own_text: &str,
+    siblings: &[Arc<Sibling>],
+) -> (Node<'a>, String, Vec<u32>) {
+    let mut bases = Vec::with_capacity(siblings.len());
     let mut text = String::with_capacity(
         own_text.len() + siblings.iter().map(|s| s.text.len() + 1).sum::<usize>(),
     );
@@ -226,12 +260,13 @@ pub fn combine<'a>(own: Node<'a>, own_text: &str, siblings: &[Arc<Sibling>]) -> 
     };
     match own.value {
         Value::Map(entries) => add(entries, &mut groups),
-        _ => return (Node::new(whole, Value::Map(Vec::new())), text),
+        _ => return (Node::new(whole, Value::Map(Vec::new())), text, bases),
     }
     let mut tfvars: Vec<Entry<'a>> = Vec::new();
     for s in siblings {
         text.push('\n');
         let base = text.len() as u32;
+        bases.push(base);
         text.push_str(&s.text);
         let mut root = s.root.clone();
         shift(&mut root, base);
@@ -273,7 +308,7 @@ pub fn combine<'a>(own: Node<'a>, own_text: &str, siblings: &[Arc<Sibling>]) -> 
             value: Node::new(Span::empty(whole.end as usize), Value::Map(tfvars)),
         });
     }
-    (Node::new(whole, Value::Map(groups)), text)
+    (Node::new(whole, Value::Map(groups)), text, bases)
 }
 
 #[cfg(test)]
@@ -300,7 +335,8 @@ mod tests {
                 .root,
             tfvars: true,
         });
-        let (root, text) = combine(own, own_text, &[sibling, vars]);
+        let (root, text, bases) = combine(own, own_text, &[sibling, vars]);
+        assert_eq!(bases[0] as usize, own_text.len() + 1);
         let resources = root.get("resource").unwrap().items();
         assert_eq!(resources.len(), 2, "one object per file");
         let b = resources[1].at(&["aws_s3_bucket", "b"]).unwrap();
