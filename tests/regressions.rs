@@ -22,7 +22,7 @@ fn regression_inputs_never_cause_internal_errors() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
         let own = path.file_name().unwrap().to_string_lossy().to_string();
-        for name in [own.as_str(), "t.yaml", "t.json", "main.tf.json"] {
+        for name in [own.as_str(), "t.yaml", "t.json", "main.tf.json", "main.tf"] {
             let report = engine.check_bytes(name, &bytes);
             for f in &report.findings {
                 assert_ne!(f.policy, "INTERNAL001", "{}: {}", path.display(), f.message);

@@ -59,7 +59,11 @@ pub fn file(text: &str, limits: &Limits) -> Result<Parsed<'static>, ParseError> 
         match hcl_edit::parser::parse_body(source) {
             Ok(body) => break body,
             Err(e) => {
-                let at = e.location().offset().min(text.len());
+                // The parser's offset may fall inside a multi-byte character of invalid input.
+                let at = crate::source::floor_char_boundary(
+                    source,
+                    e.location().offset().min(source.len()),
+                );
                 let key_len = source[at..]
                     .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
                     .unwrap_or(source.len() - at);
@@ -347,7 +351,7 @@ fn expression_syntax(text: &str, limits: &Limits) -> Result<Expression, HclError
     }
     hcl_edit::parser::parse_expr(text).map_err(|e| HclError {
         message: e.message().to_string(),
-        offset: e.location().offset(),
+        offset: crate::source::floor_char_boundary(text, e.location().offset().min(text.len())),
     })
 }
 
