@@ -207,26 +207,6 @@ pub fn into_owned(node: Node<'_>) -> Node<'static> {
     Node::new(node.span, value)
 }
 
-fn shift(node: &mut Node<'_>, by: u32) {
-    node.span = Span {
-        start: node.span.start + by,
-        end: node.span.end + by,
-    };
-    match &mut node.value {
-        Value::Seq(items) => items.iter_mut().for_each(|n| shift(n, by)),
-        Value::Map(entries) => {
-            for e in entries {
-                e.key_span = Span {
-                    start: e.key_span.start + by,
-                    end: e.key_span.end + by,
-                };
-                shift(&mut e.value, by);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// The file's own tree with its siblings' merged after it, and the text the combined spans
 /// index into (the file's text, then each sibling's at its offset). A top-level block kind
 /// present in several files becomes a list of their objects, which Terraform's JSON syntax
@@ -269,7 +249,7 @@ pub fn combine<'a>(
         bases.push(base);
         text.push_str(&s.text);
         let mut root = s.root.clone();
-        shift(&mut root, base);
+        root.shift(base);
         let Value::Map(entries) = root.value else {
             continue;
         };

@@ -422,7 +422,12 @@ fn convert(source: &str, expr: &Expression) -> Node<'static> {
                 .unwrap_or(text);
             Value::String(Cow::Owned(unescape_template(inner)))
         }
-        Expression::HeredocTemplate(h) => Value::String(Cow::Owned(h.template.to_string())),
+        Expression::HeredocTemplate(h) => {
+            if let Some(document) = heredoc_policy(source, span) {
+                return document;
+            }
+            Value::String(Cow::Owned(h.template.to_string()))
+        }
         Expression::Parenthesis(p) => return convert(source, p.inner()),
         Expression::FuncCall(call)
             if call.name.namespace.is_empty()
@@ -438,6 +443,25 @@ fn convert(source: &str, expr: &Expression) -> Node<'static> {
         ))),
     };
     Node::new(span, value)
+}
+
+/// A heredoc whose body is a JSON policy document (`policy = <<EOF {"Statement": ...} EOF`, the
+/// most common way to write one before `jsonencode`), parsed where it is written, so that a
+/// finding points at the principal or action inside it. The raw body is parsed, not the
+/// de-indented text of `<<-`: JSON does not mind the indentation, and offsets stay exact.
+fn heredoc_policy(source: &str, span: Span) -> Option<Node<'static>> {
+    let text = source_of(source, span);
+    let body_start = text.find('\n')? + 1;
+    let body_end = text.rfind('\n')?;
+    let body = text.get(body_start..body_end)?;
+    if !body.trim_start().starts_with('{') || !body.contains("Statement") {
+        return None;
+    }
+    let parsed = super::json::parse(body, &Limits::default()).ok()?;
+    parsed.root.get("Statement")?;
+    let mut root = parsed.root.into_owned();
+    root.shift(span.start + body_start as u32);
+    Some(root)
 }
 
 /// A key or value that is an expression, as Terraform JSON would spell it.

@@ -161,6 +161,26 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// Move every span of the tree `by` bytes later (a tree parsed from a slice, placed where
+    /// the slice is).
+    pub fn shift(&mut self, by: u32) {
+        let moved = |s: Span| Span {
+            start: s.start + by,
+            end: s.end + by,
+        };
+        self.span = moved(self.span);
+        match &mut self.value {
+            Value::Seq(items) => items.iter_mut().for_each(|n| n.shift(by)),
+            Value::Map(entries) => {
+                for e in entries {
+                    e.key_span = moved(e.key_span);
+                    e.value.shift(by);
+                }
+            }
+            _ => {}
+        }
+    }
+
     pub fn respan(&mut self, span: Span) {
         self.span = span;
         match &mut self.value {
