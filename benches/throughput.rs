@@ -156,6 +156,58 @@ fn generate(dir: &Path, files: usize) -> u64 {
         .sum()
 }
 
+/// A tree of Terraform native-syntax configurations: `dirs` directories, each a module split
+/// across files the way real ones are (resources, IAM documents, variables, locals), so that
+/// the directory loading is measured too.
+fn generate_hcl(dir: &Path, dirs: usize) -> u64 {
+    let mut rng = Rng(0x7f4a_7c15_9e37_79b9);
+    let _ = std::fs::remove_dir_all(dir);
+    let mut bytes = 0u64;
+    for d in 0..dirs {
+        let module = dir.join(format!("m{:04}", d));
+        std::fs::create_dir_all(&module).unwrap();
+        let mut main = String::new();
+        let mut iam = String::new();
+        let resources = rng.log_uniform(4.0, 120.0);
+        for i in 0..resources {
+            let region = REGIONS[rng.below(REGIONS.len() as u64) as usize];
+            match rng.below(5) {
+                0 => write!(
+                    main,
+                    "resource \"aws_s3_bucket\" \"b{i}\" {{\n  bucket = \"${{local.prefix}}-data-{i}\"\n  tags = {{\n    team = \"platform\"\n  }}\n}}\n\nresource \"aws_s3_bucket_logging\" \"b{i}\" {{\n  bucket        = aws_s3_bucket.b{i}.id\n  target_bucket = var.log_bucket\n  target_prefix = \"b{i}/\"\n}}\n\n"
+                ),
+                1 => write!(
+                    iam,
+                    "resource \"aws_iam_role\" \"r{i}\" {{\n  name               = \"role-{i}\"\n  assume_role_policy = data.aws_iam_policy_document.trust{i}.json\n}}\n\ndata \"aws_iam_policy_document\" \"trust{i}\" {{\n  statement {{\n    actions = [\"sts:AssumeRole\"]\n    principals {{\n      type        = \"Service\"\n      identifiers = [\"lambda.amazonaws.com\"]\n    }}\n  }}\n}}\n\nresource \"aws_iam_role_policy\" \"r{i}\" {{\n  role = aws_iam_role.r{i}.id\n  policy = jsonencode({{\n    Version = \"2012-10-17\"\n    Statement = [{{\n      Effect   = \"Allow\"\n      Action   = [\"s3:GetObject\", \"sqs:SendMessage\"]\n      Resource = \"arn:aws:sqs:{region}:123456789012:queue-{i}\"\n    }}]\n  }})\n}}\n\n"
+                ),
+                2 => write!(
+                    main,
+                    "resource \"aws_cloudtrail\" \"t{i}\" {{\n  name                       = \"trail-{i}\"\n  s3_bucket_name             = var.log_bucket\n  is_multi_region_trail      = var.multi_region\n  enable_log_file_validation = true\n  kms_key_id                 = var.kms_key\n\n  dynamic \"event_selector\" {{\n    for_each = var.selectors\n    content {{\n      read_write_type = event_selector.value\n    }}\n  }}\n}}\n\n"
+                ),
+                3 => write!(
+                    main,
+                    "resource \"aws_cloudwatch_log_group\" \"g{i}\" {{\n  name              = \"/app/{i}\"\n  retention_in_days = var.retention\n  kms_key_id        = var.kms_key\n}}\n\n"
+                ),
+                _ => write!(
+                    main,
+                    "resource \"aws_sqs_queue\" \"q{i}\" {{\n  name                      = \"queue-{i}\"\n  message_retention_seconds = var.env == \"prod\" ? 1209600 : 86400\n  redrive_policy = jsonencode({{\n    deadLetterTargetArn = \"arn:aws:sqs:{region}:123456789012:dlq\"\n    maxReceiveCount     = 5\n  }})\n}}\n\n"
+                ),
+            }
+            .unwrap();
+        }
+        let variables = "variable \"log_bucket\" {\n  type    = string\n  default = \"central-logs\"\n}\n\nvariable \"multi_region\" {\n  type    = bool\n  default = true\n}\n\nvariable \"kms_key\" {\n  type = string\n}\n\nvariable \"retention\" {\n  type    = number\n  default = 365\n}\n\nvariable \"selectors\" {\n  type    = list(string)\n  default = [\"All\"]\n}\n\nvariable \"env\" {\n  type = string\n}\n\nlocals {\n  prefix = \"corp\"\n}\n\nprovider \"aws\" {\n  region = \"us-east-1\"\n}\n";
+        for (name, text) in [
+            ("main.tf", main.as_str()),
+            ("iam.tf", iam.as_str()),
+            ("variables.tf", variables),
+        ] {
+            std::fs::write(module.join(name), text).unwrap();
+            bytes += text.len() as u64;
+        }
+    }
+    bytes
+}
+
 fn median(mut d: Vec<Duration>) -> Duration {
     d.sort();
     d[d.len() / 2]
@@ -225,5 +277,32 @@ fn main() {
     println!(
         "full / parse-only: {:.2}x  ({findings} findings)",
         t_full.as_secs_f64() / t_parse.as_secs_f64()
+    );
+
+    // Terraform native syntax, on one thread so that the figure is per core.
+    let hcl_dir = dir.with_file_name("bench-tree-hcl");
+    let hcl_bytes = generate_hcl(&hcl_dir, (files / 10).max(1));
+    let hcl_mb = hcl_bytes as f64 / 1e6;
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool");
+    let (h_parse, h_files, _) = one.install(|| {
+        measure(&parse_only, &hcl_dir, 1);
+        measure(&parse_only, &hcl_dir, runs)
+    });
+    let (h_full, _, h_findings) = one.install(|| measure(&full, &hcl_dir, runs));
+    println!("terraform .tf: {h_files} files, {hcl_mb:.1} MB, one thread:");
+    for (name, t) in [("parse-only", h_parse), ("full check", h_full)] {
+        println!(
+            "{name:<11} {:>8.1} ms  {:>9.0} files/s  {:>7.1} MB/s per core",
+            t.as_secs_f64() * 1e3,
+            h_files as f64 / t.as_secs_f64(),
+            hcl_mb / t.as_secs_f64()
+        );
+    }
+    println!(
+        "full / parse-only: {:.2}x  ({h_findings} findings)",
+        h_full.as_secs_f64() / h_parse.as_secs_f64()
     );
 }
