@@ -145,6 +145,21 @@ impl<'a> Template<'a> {
         if format == Format::TerraformPlan {
             t.plan_config = plan_configuration(root);
         }
+        if format == Format::TerraformConfig {
+            // `count = 0` or `for_each = {}` in every case: the resource is never created.
+            let never: Vec<bool> = t
+                .resources
+                .iter()
+                .map(|r| terraform::never_created(&t, r))
+                .collect();
+            if never.contains(&true) {
+                let mut at = 0;
+                t.resources.retain(|_| {
+                    at += 1;
+                    !never[at - 1]
+                });
+            }
+        }
         t.by_id = t
             .resources
             .iter()

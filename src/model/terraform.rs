@@ -438,3 +438,28 @@ fn render_conditions<'a>(blocks: &Node<'a>) -> Node<'a> {
     }
     Node::new(blocks.span, Value::Map(by_test))
 }
+
+/// Whether every value `count` or `for_each` may take creates no instance (`count = 0`,
+/// `count = var.enabled ? 1 : 0` with both branches 0, `for_each = {}`): such a resource is
+/// never created, and nothing about it can drift. A value that is unknown may create one.
+pub(super) fn never_created(t: &Template<'_>, r: &Resource<'_>) -> bool {
+    let zero = |node: &Node<'_>, is_zero: &dyn Fn(&crate::model::Val<'_>) -> bool| {
+        let values = t.eval(node);
+        !values.is_empty() && values.iter().all(|v| is_zero(&v.val))
+    };
+    use crate::model::Val;
+    if let Some(count) = r.node.get("count") {
+        return zero(count, &|v| match v {
+            Val::Number(n) => n.trim().parse::<f64>().is_ok_and(|n| n == 0.0),
+            Val::Str(s) => s.trim() == "0",
+            _ => false,
+        });
+    }
+    if let Some(each) = r.node.get("for_each") {
+        return zero(each, &|v| match v {
+            Val::Seq(n) | Val::Map(n) => n.items().is_empty() && n.entries().is_empty(),
+            _ => false,
+        });
+    }
+    false
+}
