@@ -23,6 +23,7 @@ pub mod source;
 pub mod suppress;
 pub mod terraform_dir;
 pub mod walk;
+pub mod wildcard;
 
 use rayon::prelude::*;
 

@@ -314,7 +314,7 @@ impl ConfigRule {
                 || resource.is_some_and(|r| {
                     self.resources
                         .iter()
-                        .any(|g| policy::iam::action_matches(g, r))
+                        .any(|g| crate::wildcard::matches(g.as_bytes(), r.as_bytes(), false))
                 }))
     }
 }

@@ -1010,30 +1010,9 @@ pub fn action_matches(pattern: &str, action: &str) -> bool {
     glob_match(pattern.as_bytes(), action.as_bytes())
 }
 
+/// IAM compares actions and service prefixes without regard to case.
 fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
-    // Iterative matcher with single-star backtracking: linear in practice, no recursion.
-    let (mut p, mut t) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == b'?' || pattern[p].eq_ignore_ascii_case(&text[t])) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == b'*' {
-            star = Some(p);
-            mark = t;
-            p += 1;
-        } else if let Some(s) = star {
-            p = s + 1;
-            mark += 1;
-            t = mark;
-        } else {
-            return false;
-        }
-    }
-    while p < pattern.len() && pattern[p] == b'*' {
-        p += 1;
-    }
-    p == pattern.len()
+    crate::wildcard::matches(pattern, text, true)
 }
 
 #[cfg(test)]
