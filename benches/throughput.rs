@@ -213,11 +213,14 @@ fn median(mut d: Vec<Duration>) -> Duration {
     d[d.len() / 2]
 }
 
-fn measure(engine: &Engine, dir: &Path, runs: usize) -> (Duration, usize, usize) {
+/// A fresh engine per run, as each `tripline check` has: the engine caches what a run reuses
+/// (parsed `.tf` files, directory findings), which must not carry over from run to run here.
+fn measure(engine: &dyn Fn() -> Engine, dir: &Path, runs: usize) -> (Duration, usize, usize) {
     let mut times = Vec::new();
     let mut files = 0;
     let mut findings = 0;
     for _ in 0..runs {
+        let engine = &engine();
         let start = Instant::now();
         let found = walk::discover(&[dir.to_path_buf()], &WalkOptions::default()).unwrap();
         let reports = tripline::run(engine, &found.files, &found.errors);
@@ -249,15 +252,23 @@ fn main() {
     let settings = PolicySettings {
         allowed_regions: Some(vec!["us-east-1".into(), "eu-west-1".into()]),
     };
-    let parse_only = Engine::new(
-        settings.clone(),
-        Selection::default(),
-        EngineOptions {
-            parse_only: true,
-            ..EngineOptions::default()
-        },
-    );
-    let full = Engine::new(settings, Selection::default(), EngineOptions::default());
+    let parse_only = || {
+        Engine::new(
+            settings.clone(),
+            Selection::default(),
+            EngineOptions {
+                parse_only: true,
+                ..EngineOptions::default()
+            },
+        )
+    };
+    let full = || {
+        Engine::new(
+            settings.clone(),
+            Selection::default(),
+            EngineOptions::default(),
+        )
+    };
 
     // Warm the page cache so both modes read from memory.
     measure(&parse_only, &dir, 1);

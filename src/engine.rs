@@ -596,7 +596,19 @@ impl Engine {
             used_rules: Vec::new(),
             seen_rules: Vec::new(),
         };
-        let parsed = match load(text, name, &self.options.limits) {
+        // A `.tf` file's directory parses it too: share that parse (through the sibling cache)
+        // rather than parse it twice.
+        let cached = match origin {
+            Some(path) if is_hcl_name(name) && !self.options.parse_only => {
+                crate::terraform_dir::cached_parse(path, text, &self.options.limits, &self.siblings)
+            }
+            _ => None,
+        };
+        let loaded = match cached {
+            Some(parsed) => Ok(parsed),
+            None => load(text, name, &self.options.limits),
+        };
+        let parsed = match loaded {
             Ok(p) => p,
             Err(e) => {
                 let raw = parse_error_finding(&e);

@@ -46,6 +46,8 @@ pub struct Sibling {
     pub text: String,
     pub root: Node<'static>,
     pub tfvars: bool,
+    /// Non-fatal problems met parsing it (repeated keys).
+    pub warnings: Vec<parse::ParseError>,
 }
 
 /// Parsed siblings by path, reused while their size and modification time stay the same: each
@@ -161,12 +163,13 @@ pub fn load(files: &[Listed], limits: &Limits, cache: &SiblingCache) -> Vec<Arc<
         let loaded = cache.get_or_load(p, &meta, || {
             let text = String::from_utf8(std::fs::read(p).ok()?).ok()?;
             let tfvars = is_tfvars_name(name);
-            let root = parse_owned(name, &text, limits)?;
+            let (root, warnings) = parse_owned(name, &text, limits)?;
             Some(Sibling {
                 name: name.clone(),
                 text,
                 root,
                 tfvars,
+                warnings,
             })
         });
         out.extend(loaded);
@@ -174,15 +177,46 @@ pub fn load(files: &[Listed], limits: &Limits, cache: &SiblingCache) -> Vec<Arc<
     out
 }
 
-/// A configuration file's tree, owned (JSON trees borrow their text).
-fn parse_owned(name: &str, text: &str, limits: &Limits) -> Option<Node<'static>> {
+/// A configuration file's tree, owned (JSON trees borrow their text), and its warnings.
+fn parse_owned(
+    name: &str,
+    text: &str,
+    limits: &Limits,
+) -> Option<(Node<'static>, Vec<parse::ParseError>)> {
     if name.to_ascii_lowercase().ends_with(".json") {
         parse::json::parse(text, limits)
             .ok()
-            .map(|p| into_owned(p.root))
+            .map(|p| (into_owned(p.root), p.warnings))
     } else {
-        parse::hcl::file(text, limits).ok().map(|p| p.root)
+        parse::hcl::file(text, limits)
+            .ok()
+            .map(|p| (p.root, p.warnings))
     }
+}
+
+/// The parse of the `.tf` file at `path` through the cache, when `text` is what the file holds:
+/// its directory's check parses it too, so each file is parsed once, not twice.
+pub fn cached_parse(
+    path: &Path,
+    text: &str,
+    limits: &Limits,
+    cache: &SiblingCache,
+) -> Option<parse::Parsed<'static>> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() || meta.len() != text.len() as u64 {
+        return None;
+    }
+    let listed = Listed {
+        name: path.file_name()?.to_str()?.to_string(),
+        path: path.to_path_buf(),
+        len: meta.len(),
+        modified: meta.modified().ok(),
+    };
+    let sibling = load(std::slice::from_ref(&listed), limits, cache).pop()?;
+    (sibling.text == text).then(|| parse::Parsed {
+        root: sibling.root.clone(),
+        warnings: sibling.warnings.clone(),
+    })
 }
 
 /// A tree that borrows nothing.
@@ -306,6 +340,7 @@ mod tests {
             text: other.into(),
             root: parse::hcl::file(other, &limits).unwrap().root,
             tfvars: false,
+            warnings: Vec::new(),
         });
         let vars = Arc::new(Sibling {
             name: "terraform.tfvars".into(),
@@ -314,6 +349,7 @@ mod tests {
                 .unwrap()
                 .root,
             tfvars: true,
+            warnings: Vec::new(),
         });
         let (root, text, bases) = combine(own, own_text, &[sibling, vars]);
         assert_eq!(bases[0] as usize, own_text.len() + 1);
