@@ -31,6 +31,17 @@ pub fn is_hcl_name(name: &str) -> bool {
     lower.ends_with(".tf") || lower.ends_with(".tofu")
 }
 
+/// `override.tf`, `*_override.tf` (and `.tf.json`): Terraform merges their blocks into the
+/// blocks of the same address instead of adding new ones.
+pub fn is_override_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let stem = lower
+        .strip_suffix(".tf.json")
+        .or_else(|| lower.strip_suffix(".tf"))
+        .or_else(|| lower.strip_suffix(".tofu"));
+    stem.is_some_and(|s| s == "override" || s.ends_with("_override"))
+}
+
 fn is_tfvars_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower == "terraform.tfvars"
@@ -132,7 +143,10 @@ pub fn listing(path: &Path, max_file_size: u64) -> Vec<Listed> {
     if !files.iter().any(|f| is_hcl_name(&f.name)) {
         return Vec::new();
     }
-    files.sort_by(|a, b| a.name.cmp(&b.name));
+    // Override files last, as Terraform applies them after every other file.
+    files.sort_by(|a, b| {
+        (is_override_name(&a.name), &a.name).cmp(&(is_override_name(&b.name), &b.name))
+    });
     files
 }
 
@@ -277,6 +291,7 @@ pub fn combine<'a>(
         _ => return (Node::new(whole, Value::Map(Vec::new())), text, bases),
     }
     let mut tfvars: Vec<Entry<'a>> = Vec::new();
+    let mut overrides: Vec<Vec<Entry<'a>>> = Vec::new();
     for s in siblings {
         text.push('\n');
         let base = text.len() as u32;
@@ -294,9 +309,58 @@ pub fn combine<'a>(
                 tfvars.retain(|t| t.key != e.key);
                 tfvars.push(e);
             }
+        } else if is_override_name(&s.name) {
+            overrides.push(entries);
         } else {
             add(entries, &mut groups);
         }
+    }
+    for entries in overrides {
+        let mut rest = Vec::new();
+        for e in entries {
+            if e.key != "resource" && e.key != "data" {
+                rest.push(e);
+                continue;
+            }
+            let kind = e.key.clone();
+            let Some(group) = groups.iter_mut().find(|g| g.0 == kind) else {
+                rest.push(e);
+                continue;
+            };
+            let mut unmatched = Vec::new();
+            for by_type in objects_owned(e.value) {
+                let Value::Map(types) = by_type.value else {
+                    continue;
+                };
+                for t in types {
+                    for named in objects_owned(t.value) {
+                        let Value::Map(names) = named.value else {
+                            continue;
+                        };
+                        for n in names {
+                            match find_body(&mut group.2, &t.key, &n.key) {
+                                Some(target) => merge_body(target, n.value),
+                                None => unmatched.push((t.key.clone(), t.key_span, n)),
+                            }
+                        }
+                    }
+                }
+            }
+            // An override of a block that does not exist (Terraform rejects it): kept visible
+            // as a block of its own.
+            for (rtype, type_span, n) in unmatched {
+                let span = n.value.span;
+                group.2.push(Node::new(
+                    span,
+                    Value::Map(vec![Entry {
+                        key: rtype,
+                        key_span: type_span,
+                        value: Node::new(span, Value::Map(vec![n])),
+                    }]),
+                ));
+            }
+        }
+        add(rest, &mut groups);
     }
     let mut groups: Vec<Entry<'a>> = groups
         .into_iter()
@@ -325,9 +389,98 @@ pub fn combine<'a>(
     (Node::new(whole, Value::Map(groups)), text, bases)
 }
 
+/// A block kind written as one object or a list of objects, as owned nodes.
+fn objects_owned(node: Node<'_>) -> Vec<Node<'_>> {
+    match node.value {
+        Value::Seq(items) => items.into_iter().filter(|n| n.is_map()).collect(),
+        value => vec![Node::new(node.span, value)],
+    }
+}
+
+/// The body of block `rtype.name` among a kind's per-file objects.
+fn find_body<'n, 'a>(
+    values: &'n mut [Node<'a>],
+    rtype: &str,
+    name: &str,
+) -> Option<&'n mut Node<'a>> {
+    for v in values.iter_mut() {
+        let Value::Map(types) = &mut v.value else {
+            continue;
+        };
+        for t in types.iter_mut().filter(|t| t.key == rtype) {
+            let candidates: Vec<&mut Node<'a>> = if t.value.is_seq() {
+                match &mut t.value.value {
+                    Value::Seq(items) => items.iter_mut().collect(),
+                    _ => Vec::new(),
+                }
+            } else {
+                vec![&mut t.value]
+            };
+            for c in candidates {
+                if let Value::Map(names) = &mut c.value
+                    && let Some(e) = names.iter_mut().find(|e| e.key == name)
+                {
+                    if e.value.is_seq() && !e.value.items().is_empty() {
+                        if let Value::Seq(bodies) = &mut e.value.value {
+                            return bodies.first_mut();
+                        }
+                        return None;
+                    }
+                    return Some(&mut e.value);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Terraform's override merge: each attribute or nested block type of the override replaces
+/// the original's.
+fn merge_body<'a>(target: &mut Node<'a>, with: Node<'a>) {
+    let Value::Map(entries) = with.value else {
+        return;
+    };
+    if !target.is_map() {
+        return;
+    }
+    let Value::Map(existing) = &mut target.value else {
+        return;
+    };
+    for e in entries {
+        match existing.iter_mut().find(|x| x.key == e.key) {
+            Some(x) => *x = e,
+            None => existing.push(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn override_files_merge_into_the_blocks_they_override() {
+        let limits = Limits::default();
+        let main = "resource \"aws_cloudtrail\" \"t\" {\n  name = \"t\"\n  is_multi_region_trail = false\n}\n";
+        let over = "resource \"aws_cloudtrail\" \"t\" {\n  is_multi_region_trail = true\n}\n";
+        let sibling = Arc::new(Sibling {
+            name: "override.tf".into(),
+            text: over.into(),
+            root: parse::hcl::file(over, &limits).unwrap().root,
+            tfvars: false,
+            warnings: Vec::new(),
+        });
+        let own = parse::hcl::file(main, &limits).unwrap().root;
+        let (root, _, _) = combine(own, main, &[sibling]);
+        let body = root.at(&["resource", "aws_cloudtrail", "t"]).unwrap();
+        assert_eq!(body.get("name").and_then(Node::as_str), Some("t"));
+        assert_eq!(
+            body.get("is_multi_region_trail").map(|n| &n.value),
+            Some(&Value::Bool(true))
+        );
+        assert!(is_override_name("override.tf") && is_override_name("dev_override.tf.json"));
+        assert!(!is_override_name("overrides.tf"));
+    }
 
     #[test]
     fn siblings_merge_after_the_file_and_keep_their_positions() {
