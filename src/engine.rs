@@ -176,6 +176,8 @@ struct DirectoryEntry {
 struct DirectoryFindings {
     files: Vec<(String, u32, u32)>,
     raws: Vec<RawFinding>,
+    /// Not one configuration (a resource declared by two files): each file is checked alone.
+    alone: bool,
 }
 
 /// Directories whose findings are kept at most (the walk checks a directory's files together).
@@ -678,6 +680,13 @@ impl Engine {
                     }
                     _ => Vec::new(),
                 };
+                let mut roots: Vec<(&str, &crate::parse::Node<'_>)> = vec![(name, &parsed.root)];
+                roots.extend(siblings.iter().map(|s| (s.name.as_str(), &s.root)));
+                let siblings = if crate::terraform_dir::is_one_configuration(&roots) {
+                    siblings
+                } else {
+                    Vec::new()
+                };
                 let (mut root, text_of_all) = if siblings.is_empty() {
                     (parsed.root, None)
                 } else {
@@ -814,6 +823,14 @@ impl Engine {
         // The first file of the directory to get here checks it; the others wait for it.
         let findings = entry.findings.get_or_init(|| {
             let files = crate::terraform_dir::load(&listing, &self.options.limits, &self.siblings);
+            let roots: Vec<(&str, &crate::parse::Node<'_>)> =
+                files.iter().map(|f| (f.name.as_str(), &f.root)).collect();
+            if !crate::terraform_dir::is_one_configuration(&roots) {
+                return Arc::new(DirectoryFindings {
+                    alone: true,
+                    ..DirectoryFindings::default()
+                });
+            }
             let Some((first, rest)) = files.split_first() else {
                 return Arc::new(DirectoryFindings::default());
             };
@@ -830,8 +847,12 @@ impl Engine {
             Arc::new(DirectoryFindings {
                 files: placed,
                 raws,
+                alone: false,
             })
         });
+        if findings.alone {
+            return None;
+        }
         let (_, base, len) = findings
             .files
             .iter()

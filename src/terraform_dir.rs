@@ -389,6 +389,49 @@ pub fn combine<'a>(
     (Node::new(whole, Value::Map(groups)), text, bases)
 }
 
+/// The `type.name` addresses of the resources a file declares.
+pub fn resource_addresses(root: &Node<'_>) -> Vec<String> {
+    fn objects<'n, 'a>(n: &'n Node<'a>) -> Vec<&'n Node<'a>> {
+        match &n.value {
+            Value::Seq(items) => items.iter().filter(|i| i.is_map()).collect(),
+            _ => vec![n],
+        }
+    }
+    let mut out = Vec::new();
+    for block in root.get("resource").map(objects).unwrap_or_default() {
+        for by_type in block.entries() {
+            for named in objects(&by_type.value) {
+                for e in named.entries() {
+                    out.push(format!("{}.{}", by_type.key, e.key));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether files can be one Terraform configuration: no resource address is declared by two
+/// of them (override files aside). Terraform rejects such a directory; what holds one is a
+/// collection of separate examples (a test suite's `positive1.tf`, `negative1.tf`...), whose
+/// files are then checked one by one.
+pub fn is_one_configuration(files: &[(&str, &Node<'_>)]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    for (name, root) in files {
+        if is_override_name(name) {
+            continue;
+        }
+        let mut own: Vec<String> = resource_addresses(root);
+        own.sort();
+        own.dedup();
+        for a in own {
+            if !seen.insert(a) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
 /// A block kind written as one object or a list of objects, as owned nodes.
 fn objects_owned(node: Node<'_>) -> Vec<Node<'_>> {
     match node.value {

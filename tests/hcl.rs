@@ -128,3 +128,32 @@ fn output_is_byte_identical_at_any_thread_count() {
     assert_eq!(one, run("2"));
     assert_eq!(one, run("8"));
 }
+
+/// A directory whose files declare the same resource twice is not a configuration Terraform
+/// accepts, but a collection of separate examples (a test suite's positive and negative
+/// cases): each file is checked alone, so one example's logging does not excuse another's
+/// bucket of the same name.
+#[test]
+fn files_that_redeclare_a_resource_are_checked_one_by_one() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "positive1.tf",
+        "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n",
+    );
+    write(
+        root,
+        "negative1.tf",
+        "resource \"aws_s3_bucket\" \"b\" {\n  bucket = \"b\"\n}\n\nresource \"aws_s3_bucket_logging\" \"b\" {\n  bucket        = aws_s3_bucket.b.id\n  target_bucket = \"logs\"\n}\n",
+    );
+    let (code, out) = parseable(root, &["--select", "LOG009"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "positive1.tf:1:26: low LOG009 bucket `aws_s3_bucket.b` has no server access logging, so requests to it leave no record"
+        ],
+        "{out}"
+    );
+}
