@@ -180,6 +180,14 @@ struct DirectoryFindings {
     alone: bool,
 }
 
+/// What a `.tf` file's directory check gives the file.
+enum FromDirectory {
+    /// The findings that land in the file, positioned in it.
+    Raws(Vec<RawFinding>),
+    /// The directory is not one configuration: check the file alone.
+    Alone,
+}
+
 /// Directories whose findings are kept at most (the walk checks a directory's files together).
 const DIRECTORY_CACHE_MAX: usize = 1024;
 
@@ -656,7 +664,7 @@ impl Engine {
             let own_root;
             let combined_root;
             let combined_text;
-            let template = if let Some(dir_raws) = from_directory {
+            let template = if let Some(FromDirectory::Raws(dir_raws)) = from_directory {
                 // The directory ran every policy some file may enable; this file's selection
                 // decides, as if only its policies had run.
                 raws.extend(
@@ -670,6 +678,8 @@ impl Engine {
                 // One file alone, or an editor's buffer that differs from the file on disk:
                 // its siblings are merged after it.
                 let siblings = match origin {
+                    // Known not to be one configuration: the file alone.
+                    _ if matches!(from_directory, Some(FromDirectory::Alone)) => Vec::new(),
                     Some(path) if format == Format::TerraformConfig => {
                         crate::terraform_dir::siblings(
                             path,
@@ -791,7 +801,7 @@ impl Engine {
     /// (whose text is `text`), positioned in that file. The directory is checked once, as one
     /// document, for all its files; `None` when the directory is not a multi-file `.tf`
     /// configuration, or when `text` is not the file on disk (an editor's buffer).
-    fn directory_raws(&self, path: &Path, name: &str, text: &str) -> Option<Vec<RawFinding>> {
+    fn directory_raws(&self, path: &Path, name: &str, text: &str) -> Option<FromDirectory> {
         let listing = crate::terraform_dir::listing(path, self.options.max_file_size);
         if listing.len() < 2 {
             return None;
@@ -851,7 +861,7 @@ impl Engine {
             })
         });
         if findings.alone {
-            return None;
+            return Some(FromDirectory::Alone);
         }
         let (_, base, len) = findings
             .files
@@ -861,7 +871,7 @@ impl Engine {
         if *len as usize != text.len() {
             return None;
         }
-        Some(
+        Some(FromDirectory::Raws(
             findings
                 .raws
                 .iter()
@@ -875,7 +885,7 @@ impl Engine {
                     r
                 })
                 .collect(),
-        )
+        ))
     }
 
     /// Findings about a file that is not checked as a template (the config), with positions,

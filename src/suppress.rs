@@ -228,10 +228,10 @@ fn comment_patterns(text: &str, base: usize) -> (Vec<(String, Span)>, Option<Str
 fn hcl_blocks(root: &Node<'_>) -> Vec<(Span, Option<String>)> {
     let mut out = Vec::new();
     let objects = |n: &Node<'_>| -> Vec<Span> {
-        match &n.value {
-            crate::parse::Value::Seq(items) => items.iter().map(|i| i.span).collect(),
-            _ => vec![n.span],
-        }
+        crate::model::block_objects(n)
+            .iter()
+            .map(|o| o.span)
+            .collect()
     };
     for e in root.entries() {
         match e.key.as_ref() {

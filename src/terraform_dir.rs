@@ -200,7 +200,7 @@ fn parse_owned(
     if name.to_ascii_lowercase().ends_with(".json") {
         parse::json::parse(text, limits)
             .ok()
-            .map(|p| (into_owned(p.root), p.warnings))
+            .map(|p| (p.root.into_owned(), p.warnings))
     } else {
         parse::hcl::file(text, limits)
             .ok()
@@ -231,28 +231,6 @@ pub fn cached_parse(
         root: sibling.root.clone(),
         warnings: sibling.warnings.clone(),
     })
-}
-
-/// A tree that borrows nothing.
-pub fn into_owned(node: Node<'_>) -> Node<'static> {
-    let value = match node.value {
-        Value::Null => Value::Null,
-        Value::Bool(b) => Value::Bool(b),
-        Value::Number(n) => Value::Number(Cow::Owned(n.into_owned())),
-        Value::String(s) => Value::String(Cow::Owned(s.into_owned())),
-        Value::Seq(items) => Value::Seq(items.into_iter().map(into_owned).collect()),
-        Value::Map(entries) => Value::Map(
-            entries
-                .into_iter()
-                .map(|e| Entry {
-                    key: Cow::Owned(e.key.into_owned()),
-                    key_span: e.key_span,
-                    value: into_owned(e.value),
-                })
-                .collect(),
-        ),
-    };
-    Node::new(node.span, value)
 }
 
 /// The file's own tree with its siblings' merged after it, and the text the combined spans
@@ -391,12 +369,7 @@ pub fn combine<'a>(
 
 /// The `type.name` addresses of the resources a file declares.
 pub fn resource_addresses(root: &Node<'_>) -> Vec<String> {
-    fn objects<'n, 'a>(n: &'n Node<'a>) -> Vec<&'n Node<'a>> {
-        match &n.value {
-            Value::Seq(items) => items.iter().filter(|i| i.is_map()).collect(),
-            _ => vec![n],
-        }
-    }
+    let objects = crate::model::block_objects;
     let mut out = Vec::new();
     for block in root.get("resource").map(objects).unwrap_or_default() {
         for by_type in block.entries() {

@@ -141,7 +141,7 @@ fn plan_resource<'a>(
 }
 
 /// Blocks in Terraform's JSON syntax may be written as one object or as an array of objects.
-fn objects<'n, 'a>(node: &'n Node<'a>) -> Vec<&'n Node<'a>> {
+pub fn objects<'n, 'a>(node: &'n Node<'a>) -> Vec<&'n Node<'a>> {
     match &node.value {
         Value::Map(_) => vec![node],
         Value::Seq(items) => items.iter().filter(|n| n.is_map()).collect(),
