@@ -56,6 +56,12 @@ pub struct Config {
     /// with a `Principal` is a resource or trust policy whatever this says).
     #[serde(default)]
     pub documents: Vec<DocumentsRule>,
+    /// Guard rule files or directories of them, relative to the config file.
+    #[serde(default)]
+    pub rules: Vec<String>,
+    /// Settings of the Guard rules.
+    #[serde(default)]
+    pub guard: GuardConfig,
     /// Where the config was read from (not a key of the file).
     #[serde(skip)]
     pub source: Option<ConfigSource>,
@@ -73,6 +79,30 @@ impl ConfigSource {
     pub fn dir(&self) -> PathBuf {
         let abs = std::path::absolute(&self.path).unwrap_or_else(|_| self.path.clone());
         abs.parent().map(Path::to_path_buf).unwrap_or_default()
+    }
+}
+
+/// `[guard]`: settings of the Guard rules.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardConfig {
+    /// Severities by rule: a policy ID (`GUARD/cloudtrail/trail_multi_region`) or a prefix of
+    /// IDs (`GUARD/cloudtrail`, `GUARD`); the longest matching key wins.
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+}
+
+impl Config {
+    /// The rule paths of `rules`, resolved against the config's directory.
+    pub fn rule_paths(&self) -> Vec<PathBuf> {
+        let base = self.source.as_ref().map(ConfigSource::dir);
+        self.rules
+            .iter()
+            .map(|r| match &base {
+                Some(b) => b.join(r),
+                None => PathBuf::from(r),
+            })
+            .collect()
     }
 }
 
@@ -167,7 +197,7 @@ impl Config {
         );
         for (section, map) in severities {
             for id in map.keys() {
-                if crate::policy::meta(id).is_none() {
+                if crate::policy::meta(id).is_none() && !crate::policy::pattern_is_custom(id) {
                     return Err(invalid(format!("{section}: unknown policy `{id}`")));
                 }
             }
@@ -189,7 +219,9 @@ impl Config {
                     .map(|s| ("[[suppress]] ignore", s.get_ref().as_str()))
             }));
         for (section, pattern) in patterns {
-            if !crate::policy::pattern_is_known(pattern) {
+            if !crate::policy::pattern_is_known(pattern)
+                && !crate::policy::pattern_is_custom(pattern)
+            {
                 return Err(invalid(format!(
                     "{section}: unknown policy, prefix or family `{pattern}`"
                 )));

@@ -56,7 +56,24 @@ pub struct Flags {
     /// Replaces the config's `fail_on`.
     pub fail_on: Option<Severity>,
     pub require_suppression_reason: bool,
+    /// Guard rule files or directories (`--rules`), added to each config's `rules`.
+    pub rules: Vec<PathBuf>,
     pub options: EngineOptions,
+}
+
+/// Why an engine cannot be made from a config.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Glob(#[from] GlobError),
+    #[error(transparent)]
+    Guard(#[from] crate::guard::GuardError),
+}
+
+/// A severity key of a config as the ID it names (IDs are matched without regard to case; a
+/// Guard rule's keeps its rule name's case).
+fn canonical_id(key: &str) -> String {
+    policy::meta(key).map_or_else(|| key.to_ascii_uppercase(), |m| m.id.to_string())
 }
 
 /// Which policies run and how their findings are graded.
@@ -89,7 +106,7 @@ impl Selection {
         }
         s.ignore.extend(o.ignore.iter().cloned());
         s.severity
-            .extend(o.severity.iter().map(|(k, v)| (k.to_ascii_uppercase(), *v)));
+            .extend(o.severity.iter().map(|(k, v)| (canonical_id(k), *v)));
         s
     }
 }
@@ -162,6 +179,8 @@ pub struct Engine {
     siblings: crate::terraform_dir::SiblingCache,
     /// Policy findings of `.tf` configuration directories, computed once per directory.
     directories: std::sync::Mutex<HashMap<PathBuf, Arc<DirectoryEntry>>>,
+    /// Users' Guard rules, run after the built-in policies.
+    guard: Option<Arc<crate::guard::RuleSet>>,
 }
 
 /// A directory's listing and, once one of its files asked, its findings.
@@ -232,7 +251,13 @@ impl Engine {
             require_reason: false,
             siblings: Default::default(),
             directories: Default::default(),
+            guard: None,
         }
+    }
+
+    /// The Guard rules this engine runs.
+    pub fn guard(&self) -> Option<&crate::guard::RuleSet> {
+        self.guard.as_deref()
     }
 
     /// Run one more policy after the built-in ones (custom rule layers; tests).
@@ -242,7 +267,7 @@ impl Engine {
     }
 
     /// An engine configured by a config file alone (what the language server uses).
-    pub fn from_config(config: &Config, options: EngineOptions) -> Result<Engine, GlobError> {
+    pub fn from_config(config: &Config, options: EngineOptions) -> Result<Engine, EngineError> {
         Engine::layered(
             config,
             &Flags {
@@ -254,7 +279,11 @@ impl Engine {
 
     /// An engine for the files a config governs, with command-line flags layered over it: a
     /// flag's region list and selection replace the config's, ignores add up.
-    pub fn layered(config: &Config, flags: &Flags) -> Result<Engine, GlobError> {
+    pub fn layered(config: &Config, flags: &Flags) -> Result<Engine, EngineError> {
+        // Rule files first: the severities and selections below may name their policies.
+        let mut rule_paths = flags.rules.clone();
+        rule_paths.extend(config.rule_paths());
+        let guard = crate::guard::load(&rule_paths)?;
         let allowed_regions = flags
             .allowed_regions
             .clone()
@@ -274,19 +303,19 @@ impl Engine {
         let selection = Selection {
             select,
             ignore: config.ignore.iter().chain(&flags.ignore).cloned().collect(),
-            severity: config
-                .severity
-                .iter()
-                .map(|(k, v)| (k.to_ascii_uppercase(), *v))
+            severity: guard_severities(guard.as_deref(), &config.guard.severity)
+                .chain(config.severity.iter().map(|(k, v)| (canonical_id(k), *v)))
                 .collect(),
         };
-        Ok(Engine::new(
+        let mut engine = Engine::new(
             PolicySettings { allowed_regions },
             selection,
             flags.options.clone(),
         )
         .with_config(config)?
-        .require_suppression_reason(flags.require_suppression_reason))
+        .require_suppression_reason(flags.require_suppression_reason);
+        engine.guard = guard;
+        Ok(engine)
     }
 
     /// Take path overrides and suppression rules from a config file.
@@ -794,6 +823,24 @@ impl Engine {
                 }
             }
         }
+        if let Some(guard) = &self.guard {
+            // Users' Guard rules after the built-in policies; a panic in Guard costs only its findings.
+            let outcome = catch_unwind(AssertUnwindSafe(|| guard.check(template, enabled)));
+            match outcome {
+                Ok(found) => raws.extend(found),
+                Err(payload) => raws.push(RawFinding {
+                    policy: "INTERNAL001",
+                    span: Span::empty(0),
+                    message: format!(
+                        "internal error in Guard while checking this file ({}); the Guard \
+                         rules' findings for this file are missing, the built-in policies' are \
+                         complete",
+                        panic_message(payload.as_ref())
+                    ),
+                    resource: None,
+                }),
+            }
+        }
         raws
     }
 
@@ -996,6 +1043,27 @@ impl Engine {
 
 /// Errors "at end of file" point at the end of the last non-blank line, where the reader will
 /// look for what is unfinished.
+/// `[guard.severity]` as severities by policy ID: for each Guard rule, the longest key that is
+/// its ID or a prefix of it.
+fn guard_severities<'a>(
+    guard: Option<&'a crate::guard::RuleSet>,
+    table: &'a std::collections::BTreeMap<String, Severity>,
+) -> impl Iterator<Item = (String, Severity)> + 'a {
+    guard
+        .into_iter()
+        .flat_map(|g| g.metas())
+        .filter_map(move |m| {
+            table
+                .iter()
+                .filter(|(k, _)| {
+                    m.id.get(..k.len())
+                        .is_some_and(|head| head.eq_ignore_ascii_case(k))
+                })
+                .max_by_key(|(k, _)| k.len())
+                .map(|(_, s)| (m.id.to_string(), *s))
+        })
+}
+
 fn clamp_to_content(text: &str, raw: &mut RawFinding) {
     let content_end = text.trim_end().len();
     if raw.span.is_empty() && raw.span.start as usize > content_end {

@@ -11,6 +11,7 @@ pub mod baseline;
 pub mod config;
 pub mod engine;
 pub mod finding;
+pub mod guard;
 pub mod lsp;
 pub mod model;
 pub mod output;

@@ -45,10 +45,34 @@ enum Command {
     Check(Box<CheckArgs>),
     /// List the policies.
     Rules(RulesArgs),
-    /// Print a policy's documentation.
+    /// Print a policy's documentation (a Guard rule's: its text).
     Explain {
-        /// Policy ID, e.g. LOG001.
+        /// Policy ID, e.g. LOG001 or GUARD/cloudtrail/trail_multi_region.
         id: String,
+        /// Guard rule files or directories to look the ID up in (repeatable).
+        #[arg(long, value_name = "PATH")]
+        rules: Vec<PathBuf>,
+    },
+    /// Run Guard rule unit tests (the YAML test files `cfn-guard test` reads), with
+    /// `cfn-guard test`'s report and exit codes (0 all pass, 7 a test failed, 1 or 5 an error).
+    TestRules {
+        /// The rule file to test.
+        #[arg(
+            long,
+            value_name = "FILE",
+            conflicts_with = "dir",
+            required_unless_present = "dir"
+        )]
+        rules_file: Option<PathBuf>,
+        /// The test file or directory of test files for --rules-file.
+        #[arg(long, value_name = "PATH", requires = "rules_file")]
+        test_data: Option<PathBuf>,
+        /// A directory of rule files with their tests (`x.guard` and `tests/x_tests.yaml`).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Print every rule's result, not only the failures.
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Run the language server on standard input and output (for editors).
     Lsp,
@@ -195,6 +219,10 @@ struct CheckArgs {
     /// Exit 0 even when there are findings (errors still exit 2).
     #[arg(long)]
     exit_zero: bool,
+    /// Guard rule file, or directory of `.guard`/`.ruleset` files, to run beside the built-in
+    /// policies (repeatable; added to the config's `rules`).
+    #[arg(long, value_name = "PATH")]
+    rules: Vec<PathBuf>,
     /// Check only shard K of N (1-based), chosen by a stable hash of each path, to spread a
     /// large tree over CI jobs; combine the shards' reports with `tripline merge`.
     #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
@@ -206,6 +234,9 @@ struct RulesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: RulesFormat,
+    /// Also list the rules of these Guard rule files or directories (repeatable).
+    #[arg(long, value_name = "PATH")]
+    rules: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -221,7 +252,19 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check(*args),
         Command::Rules(args) => rules(args),
-        Command::Explain { id } => explain(&id),
+        Command::Explain { id, rules } => explain(&id, &rules),
+        Command::TestRules {
+            rules_file,
+            test_data,
+            dir,
+            verbose,
+        } => tripline::guard::test_rules(
+            rules_file.as_deref(),
+            test_data.as_deref(),
+            dir.as_deref(),
+            verbose,
+        )
+        .map(|code| u8::try_from(code).unwrap_or(EXIT_ERROR)),
         Command::Init { path, force } => init(&path, force),
         Command::Merge {
             reports,
@@ -264,8 +307,12 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         policy::regions::validate(regions, args.allow_unknown_regions)
             .map_err(|e| format!("--allowed-regions: {e}"))?;
     }
+    // Read and validate the rule files before anything is checked: a rule that does not parse
+    // ends the run (exit 2) with its position. Their policies can then be selected by ID.
+    tripline::guard::load(&args.rules).map_err(|e| e.to_string())?;
     for s in args.select.iter().chain(&args.ignore) {
-        if !policy::pattern_is_known(s) {
+        // A config's own rules are read with the config, later.
+        if !policy::pattern_is_known(s) && !policy::pattern_is_custom(s) {
             return Err(format!(
                 "unknown policy, prefix or family `{s}` in --select/--ignore"
             ));
@@ -288,6 +335,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
             ignore: args.ignore.clone(),
             fail_on: args.fail_on.map(Severity::from),
             require_suppression_reason: args.require_suppression_reason,
+            rules: args.rules.clone(),
             options: EngineOptions {
                 max_file_size: args.max_file_size,
                 parse_only: args.parse_only,
@@ -958,15 +1006,16 @@ fn verbose_scopes(project: &Project, governed: &[usize]) {
 }
 
 fn rules(args: RulesArgs) -> Result<u8, String> {
-    let builtin: Vec<&policy::PolicyMeta> = policy::CATALOG
-        .iter()
+    tripline::guard::load(&args.rules).map_err(|e| e.to_string())?;
+    let listed: Vec<&policy::PolicyMeta> = policy::catalog()
+        .into_iter()
         .filter(|m| m.family != policy::Family::Engine)
         .collect();
     let mut out = io::stdout().lock();
     let result = match args.format {
         RulesFormat::Json => {
-            let list: Vec<serde_json::Value> = policy::CATALOG
-                .iter()
+            let list: Vec<serde_json::Value> = policy::catalog()
+                .into_iter()
                 .map(|m| {
                     serde_json::json!({
                         "id": m.id,
@@ -989,17 +1038,21 @@ fn rules(args: RulesArgs) -> Result<u8, String> {
         }
         RulesFormat::Markdown => out.write_all(policy::reference_markdown().as_bytes()),
         RulesFormat::Table => {
-            let mut text = format!("{:<12} {:<10} {:<9} TITLE\n", "ID", "FAMILY", "SEVERITY");
-            for m in &builtin {
+            let width = listed.iter().map(|m| m.id.len()).max().unwrap_or(0).max(11) + 1;
+            let mut text = format!(
+                "{:<width$} {:<10} {:<9} TITLE\n",
+                "ID", "FAMILY", "SEVERITY"
+            );
+            for m in &listed {
                 text.push_str(&format!(
-                    "{:<12} {:<10} {:<9} {}\n",
+                    "{:<width$} {:<10} {:<9} {}\n",
                     m.id,
                     m.family.as_str(),
                     m.severity.as_str(),
                     m.title
                 ));
             }
-            text.push_str(&format!("\n{} policies\n", builtin.len()));
+            text.push_str(&format!("\n{} policies\n", listed.len()));
             out.write_all(text.as_bytes())
         }
     };
@@ -1009,7 +1062,26 @@ fn rules(args: RulesArgs) -> Result<u8, String> {
     }
 }
 
-fn explain(id: &str) -> Result<u8, String> {
+fn explain(id: &str, rules: &[PathBuf]) -> Result<u8, String> {
+    let guard = tripline::guard::load(rules).map_err(|e| e.to_string())?;
+    if let Some((file, rule)) = guard.as_deref().and_then(|g| g.rule(id)) {
+        let m = rule.meta;
+        let text = format!(
+            "{} — {}\n\nfamily: {}   severity: {}   rule: {}:{}\n\n{}\n",
+            m.id,
+            m.title,
+            m.family,
+            m.severity,
+            file.display,
+            rule.line,
+            file.text.trim_end()
+        );
+        let mut out = io::stdout().lock();
+        return match out.write_all(tripline::report::escape::lines_with_map(&text).0.as_bytes()) {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.to_string()),
+            _ => Ok(EXIT_CLEAN),
+        };
+    }
     let Some(m) = policy::meta(id) else {
         return Err(format!(
             "unknown policy `{id}`; `tripline rules` lists them"

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use crate::config::{CONFIG_FILES, Config, ConfigError};
-use crate::engine::{Engine, Flags};
+use crate::engine::{Engine, EngineError, Flags};
 use crate::finding::Severity;
 use crate::walk::{GlobError, Globs, display_path};
 
@@ -34,6 +34,8 @@ pub enum ConfigChoice {
 pub enum ProjectError {
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Guard(#[from] crate::guard::GuardError),
     #[error("invalid config {}: {source}", path.display())]
     Glob {
         path: PathBuf,
@@ -68,7 +70,10 @@ impl Scope {
             path: path(),
             source,
         };
-        let engine = Engine::layered(&config, flags).map_err(glob_error)?;
+        let engine = Engine::layered(&config, flags).map_err(|e| match e {
+            EngineError::Glob(e) => glob_error(e),
+            EngineError::Guard(e) => ProjectError::Guard(e),
+        })?;
         let include = Globs::new(&config.include).map_err(glob_error)?;
         let exclude = Globs::new(&config.exclude).map_err(glob_error)?;
         let base = config.source.as_ref().map(|s| normalize(&s.dir()));

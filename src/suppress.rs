@@ -326,8 +326,8 @@ pub fn pattern_covers(pattern: &str, policy_id: &str) -> bool {
 
 /// Whether a pattern could suppress anything among the enabled policies.
 pub fn pattern_selects_any(pattern: &str, enabled: &dyn Fn(&PolicyMeta) -> bool) -> bool {
-    policy::CATALOG
-        .iter()
+    policy::catalog()
+        .into_iter()
         .any(|m| enabled(m) && policy::pattern_matches(pattern, m))
 }
 

@@ -25,15 +25,18 @@ pub enum Family {
     Root,
     Logging,
     Detective,
+    /// Users' own policies (Guard rules).
+    Custom,
     Engine,
 }
 
 impl Family {
-    pub const ALL: [Family; 5] = [
+    pub const ALL: [Family; 6] = [
         Family::Region,
         Family::Root,
         Family::Logging,
         Family::Detective,
+        Family::Custom,
         Family::Engine,
     ];
 
@@ -43,6 +46,7 @@ impl Family {
             Family::Root => "root",
             Family::Logging => "logging",
             Family::Detective => "detective",
+            Family::Custom => "custom",
             Family::Engine => "engine",
         }
     }
@@ -97,13 +101,66 @@ impl PolicyMeta {
     }
 }
 
+/// Policies registered at run time (Guard rules), sorted by ID. Rule files are read once, when
+/// a run starts, and their policies live as long as the process, like the built-in catalog.
+static CUSTOM: std::sync::RwLock<Vec<&'static PolicyMeta>> = std::sync::RwLock::new(Vec::new());
+
+/// The prefix of every custom policy's ID.
+pub const CUSTOM_PREFIX: &str = "GUARD";
+
+/// Add a custom policy to the catalog; registering an ID again returns the first registration
+/// (a rule file named by two configs is one set of policies).
+pub fn register_custom(meta: PolicyMeta) -> &'static PolicyMeta {
+    let mut custom = CUSTOM.write().unwrap_or_else(|e| e.into_inner());
+    match custom.binary_search_by(|m| m.id.cmp(meta.id)) {
+        Ok(i) => custom[i],
+        Err(i) => {
+            let meta: &'static PolicyMeta = Box::leak(Box::new(meta));
+            custom.insert(i, meta);
+            meta
+        }
+    }
+}
+
+/// Every policy: the built-in catalog, then the custom policies, each sorted by ID.
+pub fn catalog() -> Vec<&'static PolicyMeta> {
+    let custom = CUSTOM.read().unwrap_or_else(|e| e.into_inner());
+    CATALOG.iter().chain(custom.iter().copied()).collect()
+}
+
+/// A policy's position in [`catalog`].
+pub fn catalog_index(id: &str) -> Option<usize> {
+    match CATALOG.binary_search_by(|m| m.id.cmp(id)) {
+        Ok(i) => Some(i),
+        Err(_) => {
+            let custom = CUSTOM.read().unwrap_or_else(|e| e.into_inner());
+            custom
+                .binary_search_by(|m| m.id.cmp(id))
+                .ok()
+                .map(|i| CATALOG.len() + i)
+        }
+    }
+}
+
 /// The metadata of a policy or engine diagnostic by ID.
 pub fn meta(id: &str) -> Option<&'static PolicyMeta> {
     // The catalog is sorted by ID (build.rs): exact IDs, the common case on hot paths, are a
     // binary search; other spellings fall back to a case-insensitive scan.
     match CATALOG.binary_search_by(|m| m.id.cmp(id)) {
         Ok(i) => Some(&CATALOG[i]),
-        Err(_) => CATALOG.iter().find(|m| m.id.eq_ignore_ascii_case(id)),
+        Err(_) => CATALOG
+            .iter()
+            .find(|m| m.id.eq_ignore_ascii_case(id))
+            .or_else(|| {
+                let custom = CUSTOM.read().unwrap_or_else(|e| e.into_inner());
+                match custom.binary_search_by(|m| m.id.cmp(id)) {
+                    Ok(i) => Some(custom[i]),
+                    Err(_) => custom
+                        .iter()
+                        .find(|m| m.id.eq_ignore_ascii_case(id))
+                        .copied(),
+                }
+            }),
     }
 }
 
@@ -111,10 +168,18 @@ pub fn meta(id: &str) -> Option<&'static PolicyMeta> {
 pub fn pattern_is_known(pattern: &str) -> bool {
     !pattern.is_empty()
         && (Family::parse(pattern).is_some()
-            || CATALOG.iter().any(|m| {
+            || catalog().iter().any(|m| {
                 m.id.to_ascii_uppercase()
                     .starts_with(&pattern.to_ascii_uppercase())
             }))
+}
+
+/// Whether a pattern may name a custom policy that is not loaded yet (a config is read before
+/// the rule files it names).
+pub fn pattern_is_custom(pattern: &str) -> bool {
+    pattern
+        .get(..CUSTOM_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(CUSTOM_PREFIX))
 }
 
 /// Whether a pattern (ID, ID prefix or family) selects a policy.
@@ -349,6 +414,7 @@ pub fn reference_markdown() -> String {
             Family::Root => "Root user and privileged access",
             Family::Logging => "Logging",
             Family::Detective => "Detective-control protection",
+            Family::Custom => "Custom",
             Family::Engine => "Engine diagnostics",
         };
         let _ = writeln!(

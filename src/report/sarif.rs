@@ -105,7 +105,7 @@ fn result(f: &Finding) -> Value {
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": {"severity": f.severity.as_str()},
     });
-    if let Some(i) = policy::CATALOG.iter().position(|m| m.id == f.policy) {
+    if let Some(i) = policy::catalog_index(f.policy) {
         result["ruleIndex"] = json!(i);
     }
     result
@@ -122,7 +122,7 @@ fn log_with(results: Value, shard: Option<Shard>) -> Value {
                 "name": "tripline",
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "version": env!("CARGO_PKG_VERSION"),
-                "rules": policy::CATALOG.iter().map(rule).collect::<Vec<_>>(),
+                "rules": policy::catalog().into_iter().map(rule).collect::<Vec<_>>(),
             }},
             "columnKind": "unicodeCodePoints",
             "results": results,

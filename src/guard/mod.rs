@@ -1,0 +1,310 @@
+//! Users' own policies in the Guard DSL, evaluated by the `cfn-guard` crate.
+//!
+//! A rule file is read and validated once, when the run starts ([`load`]); each of its
+//! top-level rules becomes a policy `GUARD/<file stem>/<rule name>` of the `custom` family, with
+//! its metadata registered beside the built-in catalog ([`crate::policy::register_custom`]), so
+//! that selection, suppressions, baselines, every report format and the language server treat it
+//! as they treat a built-in policy.
+//!
+//! Guard is handed each template as the data it is: the file's own text for CloudFormation and
+//! Terraform JSON (so its verdicts are `cfn-guard validate`'s), and the `*.tf.json`-shaped tree
+//! for HCL (`.tf`). Only templates tripline's parser accepted reach Guard, so its own recursion
+//! never meets a document deeper than tripline's limits. Guard's report carries paths
+//! (`/Resources/Trail/Properties/IsMultiRegionTrail`) but no positions: [`locate`] maps each
+//! onto tripline's located tree.
+
+mod locate;
+mod report;
+mod rulefile;
+#[cfg(feature = "guard")]
+mod run;
+mod testing;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+pub use rulefile::{GuardRule, RuleFile};
+pub use testing::test_rules;
+
+use crate::model::Template;
+use crate::policy::{PolicyMeta, RawFinding};
+
+/// Extensions of the files a rule directory contributes (as `cfn-guard validate` reads them).
+pub const RULE_EXTENSIONS: &[&str] = &["guard", "ruleset"];
+
+/// Rule files larger than this are refused (a rule file is written by hand).
+const MAX_RULE_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GuardError {
+    #[error(
+        "this build of tripline has no Guard support (it was built without the `guard` feature); rebuild with default features to use --rules"
+    )]
+    NotBuilt,
+    #[error("cannot read Guard rules {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: no .guard or .ruleset files", path.display())]
+    Empty { path: PathBuf },
+    #[error("{}:{line}:{column}: invalid Guard rule file: {message}", path.display())]
+    Syntax {
+        path: PathBuf,
+        line: u32,
+        column: u32,
+        message: String,
+    },
+    #[error("{}: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+    #[error(
+        "{first} and {second} both define {id}: rule IDs are the file stem and rule name, so rename one"
+    )]
+    Duplicate {
+        id: String,
+        first: String,
+        second: String,
+    },
+}
+
+/// The Guard rule files of a run, validated.
+#[derive(Debug)]
+pub struct RuleSet {
+    files: Vec<RuleFile>,
+    /// The rule files in as few Guard calls as their rule names allow: Guard's report names a
+    /// failing rule but not its file, so two files that both define `rule check` go to Guard
+    /// apart.
+    batches: Vec<Batch>,
+}
+
+#[derive(Debug)]
+struct Batch {
+    /// `"rules":[...]` of the Guard payload, built once: every evaluation sends the same rules.
+    payload_rules: String,
+    /// Indexes into `RuleSet::files`.
+    files: Vec<usize>,
+}
+
+impl RuleSet {
+    pub fn files(&self) -> &[RuleFile] {
+        &self.files
+    }
+
+    /// Every rule's metadata, in file then rule order.
+    pub fn metas(&self) -> impl Iterator<Item = &'static PolicyMeta> + '_ {
+        self.files
+            .iter()
+            .flat_map(|f| f.rules.iter().map(|r| r.meta))
+    }
+
+    /// The rule behind a policy ID.
+    pub fn rule(&self, id: &str) -> Option<(&RuleFile, &GuardRule)> {
+        self.files.iter().find_map(|f| {
+            f.rules
+                .iter()
+                .find(|r| r.meta.id.eq_ignore_ascii_case(id))
+                .map(|r| (f, r))
+        })
+    }
+
+    /// Evaluate the rules `enabled` selects on one template and map each failure to a node of
+    /// the template's tree.
+    pub fn check(
+        &self,
+        template: &Template<'_>,
+        enabled: &dyn Fn(&PolicyMeta) -> bool,
+    ) -> Vec<RawFinding> {
+        if !self.metas().any(enabled) {
+            return Vec::new();
+        }
+        let data = report::data_for(template);
+        let mut raws = Vec::new();
+        for batch in &self.batches {
+            let rules = batch.files.iter().flat_map(|&i| &self.files[i].rules);
+            if !rules.clone().any(|r| enabled(r.meta)) {
+                continue;
+            }
+            match evaluate(&batch.payload_rules, &data) {
+                Ok(output) => raws.extend(report::findings(rules, template, &output, enabled)),
+                Err(message) => {
+                    raws.push(RawFinding {
+                        policy: "EVAL001",
+                        span: crate::source::Span::empty(0),
+                        message: format!(
+                            "Guard could not read this file as data ({message}); the Guard \
+                             rules' findings for it are missing, the built-in policies' are \
+                             complete"
+                        ),
+                        resource: None,
+                    });
+                    break;
+                }
+            }
+        }
+        raws
+    }
+}
+
+#[cfg(feature = "guard")]
+fn evaluate(payload_rules: &str, data: &str) -> Result<String, String> {
+    run::evaluate(payload_rules, data)
+}
+
+#[cfg(feature = "guard")]
+fn run_names(text: &str, display: &str) -> Result<Vec<String>, rulefile::NamesError> {
+    run::names(text, display)
+}
+
+#[cfg(not(feature = "guard"))]
+fn run_names(_text: &str, _display: &str) -> Result<Vec<String>, rulefile::NamesError> {
+    Err(rulefile::NamesError::Other(
+        GuardError::NotBuilt.to_string(),
+    ))
+}
+
+#[cfg(not(feature = "guard"))]
+fn evaluate(_payload_rules: &str, _data: &str) -> Result<String, String> {
+    Err(GuardError::NotBuilt.to_string())
+}
+
+/// Rule sets already loaded, by their files and texts: scopes that name the same rules share
+/// them, and an edited rule file (the language server runs for hours) is read again.
+static LOADED: Mutex<Vec<(RuleTexts, Arc<RuleSet>)>> = Mutex::new(Vec::new());
+
+/// Rule files (absolute paths) with their texts.
+type RuleTexts = Vec<(PathBuf, String)>;
+
+/// Read and validate the rule files at `paths` (files, or directories searched recursively for
+/// `.guard` and `.ruleset` files, in name order). `None` when `paths` is empty.
+pub fn load(paths: &[PathBuf]) -> Result<Option<Arc<RuleSet>>, GuardError> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    if !cfg!(feature = "guard") {
+        return Err(GuardError::NotBuilt);
+    }
+    let mut key: RuleTexts = Vec::new();
+    // As given (relative paths stay relative in messages).
+    let mut given: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        for file in rule_files(path)? {
+            let absolute = std::path::absolute(&file).unwrap_or_else(|_| file.clone());
+            // The same file named twice (a directory and a file in it) counts once.
+            if key.iter().any(|(p, _)| *p == absolute) {
+                continue;
+            }
+            let text =
+                crate::output::read_text_bounded(&file, MAX_RULE_FILE_BYTES).map_err(|source| {
+                    GuardError::Read {
+                        path: file.clone(),
+                        source,
+                    }
+                })?;
+            key.push((absolute, text));
+            given.push(file);
+        }
+    }
+    let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, set)) = loaded.iter().find(|(k, _)| *k == key) {
+        return Ok(Some(set.clone()));
+    }
+    let mut files = Vec::new();
+    for (path, (_, text)) in given.iter().zip(&key) {
+        files.push(rulefile::read(path, &display(path), text.clone())?);
+    }
+    for (i, a) in files.iter().enumerate() {
+        for b in &files[..i] {
+            for rule in &a.rules {
+                if b.rules.iter().any(|r| r.meta.id == rule.meta.id) {
+                    return Err(GuardError::Duplicate {
+                        id: rule.meta.id.to_string(),
+                        first: b.display.clone(),
+                        second: a.display.clone(),
+                    });
+                }
+            }
+        }
+    }
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let fits = |group: &Vec<usize>| {
+            group.iter().all(|&g| {
+                files[g]
+                    .rules
+                    .iter()
+                    .all(|r| file.rules.iter().all(|o| o.name != r.name))
+            })
+        };
+        match groups.iter_mut().find(|g| fits(g)) {
+            Some(group) => group.push(i),
+            None => groups.push(vec![i]),
+        }
+    }
+    let batches = groups
+        .into_iter()
+        .map(|group| {
+            let texts: Vec<&str> = group.iter().map(|&i| files[i].text.as_str()).collect();
+            Batch {
+                payload_rules: format!(
+                    "\"rules\":{}",
+                    serde_json::to_string(&texts).expect("strings serialize")
+                ),
+                files: group,
+            }
+        })
+        .collect();
+    let set = Arc::new(RuleSet { files, batches });
+    loaded.push((key, set.clone()));
+    Ok(Some(set))
+}
+
+/// The rule files a path stands for.
+fn rule_files(path: &Path) -> Result<Vec<PathBuf>, GuardError> {
+    let meta = std::fs::metadata(path).map_err(|source| GuardError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut found = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|source| GuardError::Read {
+            path: dir.clone(),
+            source,
+        })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| GuardError::Read {
+                path: dir.clone(),
+                source,
+            })?;
+            let p = entry.path();
+            let kind = entry.file_type().map_err(|source| GuardError::Read {
+                path: p.clone(),
+                source,
+            })?;
+            if kind.is_dir() {
+                stack.push(p);
+            } else if p
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| RULE_EXTENSIONS.contains(&e))
+            {
+                found.push(p);
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(GuardError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    found.sort();
+    Ok(found)
+}
+
+fn display(path: &Path) -> String {
+    crate::walk::display_path(path)
+}
