@@ -223,6 +223,14 @@ thread_local! {
     static CHECKING: Cell<bool> = const { Cell::new(false) };
 }
 
+/// Run `f`, catching a panic as a check does (quietly: the caller reports it).
+pub(crate) fn catch_quietly<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    let before = CHECKING.with(|c| c.replace(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    CHECKING.with(|c| c.set(before));
+    result
+}
+
 /// Install a panic hook that stays quiet for panics caught while checking a file (they are
 /// reported as INTERNAL001 findings) and defers to the previous hook otherwise.
 pub fn quiet_panics_during_checks() {
@@ -252,6 +260,53 @@ impl Engine {
             siblings: Default::default(),
             directories: Default::default(),
             guard: None,
+        }
+    }
+
+    /// Evaluate the Guard rules ahead, in batches, on the templates among `paths` whose checks
+    /// will send Guard their own text (see [`crate::guard::RuleSet::prepare`]); the checks then
+    /// take the reports. Other files (HCL, whose directory is one document) are evaluated by
+    /// their checks alone.
+    pub fn prepare_guard(&self, paths: &[&Path]) {
+        use rayon::prelude::*;
+        let Some(guard) = &self.guard else { return };
+        if self.options.parse_only {
+            return;
+        }
+        let documents: Vec<String> = paths
+            .par_iter()
+            .filter_map(|path| {
+                let name = path.file_name()?.to_str()?;
+                if is_hcl_name(name) {
+                    return None;
+                }
+                let selection =
+                    self.selection_for(&self.relative(&crate::walk::display_path(path)));
+                if !guard.metas().any(|m| selection.enables(m)) {
+                    return None;
+                }
+                let meta = std::fs::metadata(path).ok()?;
+                if !meta.is_file() || meta.len() > self.options.max_file_size {
+                    return None;
+                }
+                let text = std::fs::read_to_string(path).ok()?;
+                let is_template = {
+                    let parsed = load(&text, name, &self.options.limits).ok()?;
+                    matches!(
+                        detect(&parsed.root, name),
+                        Some(Format::CloudFormation | Format::Sam | Format::TerraformPlan)
+                    )
+                };
+                is_template.then_some(text)
+            })
+            .collect();
+        guard.prepare(documents);
+    }
+
+    /// Forget what [`Engine::prepare_guard`] computed.
+    pub fn clear_guard(&self) {
+        if let Some(guard) = &self.guard {
+            guard.clear_prepared();
         }
     }
 

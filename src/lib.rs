@@ -86,6 +86,24 @@ pub fn stream(
     sink: &mut dyn FnMut(FileReport),
 ) {
     for window in work.chunks(WINDOW) {
+        // Guard rules are evaluated ahead, in batches (one Guard call re-parses every rule).
+        let mut engines: Vec<&Engine> = Vec::new();
+        for (_, e) in window {
+            if !engines.iter().any(|x| std::ptr::eq(*x, *e)) {
+                engines.push(e);
+            }
+        }
+        for engine in &engines {
+            let paths: Vec<&std::path::Path> = window
+                .iter()
+                .filter(|(_, e)| std::ptr::eq(*e, *engine))
+                .filter_map(|(w, _)| match w {
+                    Work::File(c) => Some(c.path.as_path()),
+                    Work::Unwalkable(_) => None,
+                })
+                .collect();
+            engine.prepare_guard(&paths);
+        }
         let reports: Vec<FileReport> = window
             .par_iter()
             .map(|(w, engine)| {
@@ -97,6 +115,9 @@ pub fn stream(
                 r
             })
             .collect();
+        for engine in &engines {
+            engine.clear_guard();
+        }
         for r in reports {
             sink(r);
         }

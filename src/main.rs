@@ -247,6 +247,12 @@ enum RulesFormat {
     Markdown,
 }
 
+// mimalloc instead of the system allocator: parsing and Guard's evaluation allocate and free
+// small values at a high rate; glibc's malloc/free were ~40% of a Guard run's profile, and a
+// Guard run takes ~45% less CPU with mimalloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {

@@ -20,8 +20,12 @@ mod rulefile;
 mod run;
 mod testing;
 
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+use serde_json::Value as Json;
 
 pub use rulefile::{GuardRule, RuleFile};
 pub use testing::test_rules;
@@ -75,15 +79,37 @@ pub struct RuleSet {
     /// The rule files in as few Guard calls as their rule names allow: Guard's report names a
     /// failing rule but not its file, so two files that both define `rule check` go to Guard
     /// apart.
-    batches: Vec<Batch>,
+    groups: Vec<RuleGroup>,
+    prepared: Prepared,
 }
 
 #[derive(Debug)]
-struct Batch {
+struct RuleGroup {
     /// `"rules":[...]` of the Guard payload, built once: every evaluation sends the same rules.
     payload_rules: String,
     /// Indexes into `RuleSet::files`.
     files: Vec<usize>,
+}
+
+/// Documents handed to Guard in one call when many files are checked: Guard parses every rule
+/// file again on each call (its API keeps no parsed rules), which costs more than evaluating a
+/// small template, so a run evaluates its templates in batches ahead of their checks.
+const DOCUMENTS_PER_CALL: usize = 32;
+
+/// Guard's reports computed ahead of the checks that need them, by rule group and data: a check
+/// takes its report if the data it would send is exactly what was sent.
+#[derive(Debug, Default)]
+struct Prepared {
+    by_hash: Mutex<HashMap<u64, Vec<PreparedReport>>>,
+}
+
+/// A rule group's index, the data sent, Guard's report.
+type PreparedReport = (usize, String, Arc<Json>);
+
+fn hash_of(data: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    data.hash(&mut h);
+    h.finish()
 }
 
 impl RuleSet {
@@ -108,6 +134,76 @@ impl RuleSet {
         })
     }
 
+    /// Evaluate every rule group on these documents (the data a later [`RuleSet::check`] will
+    /// send), a batch per Guard call, in parallel, and keep the reports for those checks. A
+    /// batch that Guard refuses (one document it cannot read) is simply not kept: its documents
+    /// are then evaluated one by one, and the unreadable one gets its EVAL001.
+    pub fn prepare(&self, documents: Vec<String>) {
+        use rayon::prelude::*;
+        let documents: Vec<String> = {
+            let mut seen = std::collections::HashSet::new();
+            documents
+                .into_iter()
+                .filter(|d| seen.insert(hash_of(d)))
+                .collect()
+        };
+        let reports: Vec<PreparedReport> = documents
+            .par_chunks(DOCUMENTS_PER_CALL)
+            .flat_map_iter(|chunk| {
+                let texts: Vec<&str> = chunk.iter().map(String::as_str).collect();
+                self.groups.iter().enumerate().flat_map(move |(g, group)| {
+                    // A panic here is not lost: the checks evaluate their documents again, alone,
+                    // and report it.
+                    let reports = crate::engine::catch_quietly(|| {
+                        evaluate_many(&group.payload_rules, &texts)
+                    })
+                    .ok()
+                    .and_then(Result::ok)
+                    .unwrap_or_default();
+                    let complete = reports.len() == chunk.len();
+                    chunk
+                        .iter()
+                        .zip(reports)
+                        .filter(move |_| complete)
+                        .map(move |(d, r)| (g, d.clone(), Arc::new(r)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut by_hash = self
+            .prepared
+            .by_hash
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for (g, data, report) in reports {
+            by_hash
+                .entry(hash_of(&data))
+                .or_default()
+                .push((g, data, report));
+        }
+    }
+
+    /// Forget the reports [`RuleSet::prepare`] kept (their checks are done).
+    pub fn clear_prepared(&self) {
+        self.prepared
+            .by_hash
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// The prepared report of `data` (kept until cleared: identical files share it).
+    fn prepared(&self, group: usize, data: &str) -> Option<Arc<Json>> {
+        let by_hash = self
+            .prepared
+            .by_hash
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let list = by_hash.get(&hash_of(data))?;
+        let hit = list.iter().find(|(g, d, _)| *g == group && d == data);
+        hit.map(|(_, _, r)| r.clone())
+    }
+
     /// Evaluate the rules `enabled` selects on one template and map each failure to a node of
     /// the template's tree.
     pub fn check(
@@ -120,13 +216,21 @@ impl RuleSet {
         }
         let data = report::data_for(template);
         let mut raws = Vec::new();
-        for batch in &self.batches {
-            let rules = batch.files.iter().flat_map(|&i| &self.files[i].rules);
+        for (g, group) in self.groups.iter().enumerate() {
+            let rules = group.files.iter().flat_map(|&i| &self.files[i].rules);
             if !rules.clone().any(|r| enabled(r.meta)) {
                 continue;
             }
-            match evaluate(&batch.payload_rules, &data) {
-                Ok(output) => raws.extend(report::findings(rules, template, &output, enabled)),
+            let report = match self.prepared(g, &data) {
+                Some(report) => Ok(report),
+                None => evaluate_many(&group.payload_rules, &[&data]).and_then(|mut v| {
+                    v.pop()
+                        .map(Arc::new)
+                        .ok_or_else(|| "Guard gave no report".to_string())
+                }),
+            };
+            match report {
+                Ok(report) => raws.extend(report::findings(rules, template, &report, enabled)),
                 Err(message) => {
                     raws.push(RawFinding {
                         policy: "EVAL001",
@@ -146,9 +250,19 @@ impl RuleSet {
     }
 }
 
+/// Guard's report for each document, in order.
+fn evaluate_many(payload_rules: &str, documents: &[&str]) -> Result<Vec<Json>, String> {
+    let output = evaluate(payload_rules, documents)?;
+    match serde_json::from_str(&output) {
+        Ok(Json::Array(reports)) => Ok(reports),
+        Ok(_) => Err("Guard's report is not a list".to_string()),
+        Err(e) => Err(format!("Guard's report could not be read ({e})")),
+    }
+}
+
 #[cfg(feature = "guard")]
-fn evaluate(payload_rules: &str, data: &str) -> Result<String, String> {
-    run::evaluate(payload_rules, data)
+fn evaluate(payload_rules: &str, documents: &[&str]) -> Result<String, String> {
+    run::evaluate(payload_rules, documents)
 }
 
 #[cfg(feature = "guard")]
@@ -164,7 +278,7 @@ fn run_names(_text: &str, _display: &str) -> Result<Vec<String>, rulefile::Names
 }
 
 #[cfg(not(feature = "guard"))]
-fn evaluate(_payload_rules: &str, _data: &str) -> Result<String, String> {
+fn evaluate(_payload_rules: &str, _documents: &[&str]) -> Result<String, String> {
     Err(GuardError::NotBuilt.to_string())
 }
 
@@ -241,11 +355,11 @@ pub fn load(paths: &[PathBuf]) -> Result<Option<Arc<RuleSet>>, GuardError> {
             None => groups.push(vec![i]),
         }
     }
-    let batches = groups
+    let rule_groups = groups
         .into_iter()
         .map(|group| {
             let texts: Vec<&str> = group.iter().map(|&i| files[i].text.as_str()).collect();
-            Batch {
+            RuleGroup {
                 payload_rules: format!(
                     "\"rules\":{}",
                     serde_json::to_string(&texts).expect("strings serialize")
@@ -254,7 +368,11 @@ pub fn load(paths: &[PathBuf]) -> Result<Option<Arc<RuleSet>>, GuardError> {
             }
         })
         .collect();
-    let set = Arc::new(RuleSet { files, batches });
+    let set = Arc::new(RuleSet {
+        files,
+        groups: rule_groups,
+        prepared: Default::default(),
+    });
     loaded.push((key, set.clone()));
     Ok(Some(set))
 }

@@ -84,24 +84,12 @@ struct Failure {
 pub(super) fn findings<'r>(
     rules: impl Iterator<Item = &'r GuardRule> + Clone,
     template: &Template<'_>,
-    output: &str,
+    report: &Json,
     enabled: &dyn Fn(&PolicyMeta) -> bool,
 ) -> Vec<RawFinding> {
-    let report: Json = match serde_json::from_str(output) {
-        Ok(v) => v,
-        Err(e) => {
-            return vec![RawFinding {
-                policy: "INTERNAL001",
-                span: Span::empty(0),
-                message: format!(
-                    "Guard's report could not be read ({e}); the Guard rules' findings for this file are missing"
-                ),
-                resource: None,
-            }];
-        }
-    };
     let mut raws: Vec<RawFinding> = Vec::new();
-    for file in report.as_array().into_iter().flatten() {
+    {
+        let file = report;
         for entry in file["not_compliant"].as_array().into_iter().flatten() {
             let rule = &entry["Rule"];
             let Some(name) = rule["name"].as_str() else {

@@ -15,12 +15,12 @@ use super::rulefile::NamesError;
 /// `cfn-guard validate`'s exit status for an error (a rule or data file it cannot parse).
 const GUARD_ERROR: i32 = 5;
 
-/// Evaluate the rules of `payload_rules` (`"rules":[...]`) on one document: Guard's
-/// structured JSON report.
-pub(super) fn evaluate(payload_rules: &str, data: &str) -> Result<String, String> {
+/// Evaluate the rules of `payload_rules` (`"rules":[...]`) on documents: Guard's structured
+/// JSON report, one entry per document.
+pub(super) fn evaluate(payload_rules: &str, documents: &[&str]) -> Result<String, String> {
     let payload = format!(
-        "{{{payload_rules},\"data\":[{}]}}",
-        serde_json::to_string(data).expect("strings serialize")
+        "{{{payload_rules},\"data\":{}}}",
+        serde_json::to_string(documents).expect("strings serialize")
     );
     let (status, out, err) = execute(&payload, false)?;
     if status == GUARD_ERROR {
@@ -71,7 +71,7 @@ pub(super) fn names(text: &str, display: &str) -> Result<Vec<String>, NamesError
         "\"rules\":{}",
         serde_json::to_string(&[text]).expect("strings serialize")
     );
-    let report = evaluate(&rules, "{}").map_err(NamesError::Other)?;
+    let report = evaluate(&rules, &["{}"]).map_err(NamesError::Other)?;
     let value: serde_json::Value =
         serde_json::from_str(&report).map_err(|e| NamesError::Other(e.to_string()))?;
     let mut names = Vec::new();
