@@ -137,6 +137,7 @@ pub(super) fn read(path: &Path, display: &str, text: String) -> Result<RuleFile,
 /// Why a rule file's rules could not be listed.
 #[derive(Debug)]
 pub(super) enum NamesError {
+    #[cfg_attr(not(feature = "guard"), allow(dead_code))]
     Syntax {
         line: u32,
         column: u32,
