@@ -220,3 +220,53 @@ fn output_file_receives_the_report() {
         serde_json::from_str(&std::fs::read_to_string(&target).unwrap()).unwrap();
     assert!(!doc["runs"][0]["results"].as_array().unwrap().is_empty());
 }
+
+/// Guard rules in SARIF: their metadata in the run's rules (title, help from the rule file),
+/// each result's ruleIndex pointing at its rule, and the log still valid against the schema.
+#[test]
+fn sarif_carries_guard_rules_and_stays_valid() {
+    let guard = fixtures().join("guard");
+    let out = run_with(
+        "sarif",
+        &guard.join("templates/trail.yaml"),
+        &[
+            "--no-config",
+            "--rules",
+            guard.join("rules").to_str().unwrap(),
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let mut schema = sarif_schema();
+    for def in ["run", "toolComponent"] {
+        schema["definitions"][def]["properties"]["language"]["pattern"] =
+            serde_json::json!("^[a-zA-Z]{2}$|^[a-zA-Z]{2}-[a-zA-Z]{2}$");
+    }
+    let validator = jsonschema::options().build(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let run = &doc["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let result = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "GUARD/trails/trail_multi_region")
+        .expect("the Guard finding");
+    let rule = &rules[result["ruleIndex"].as_u64().unwrap() as usize];
+    assert_eq!(rule["id"], "GUARD/trails/trail_multi_region");
+    assert_eq!(
+        rule["shortDescription"]["text"],
+        "a trail must record every Region"
+    );
+    assert!(
+        rule["help"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("set IsMultiRegionTrail to true")
+    );
+    assert_eq!(result["level"], "error");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        7
+    );
+}

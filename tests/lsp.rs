@@ -287,3 +287,50 @@ fn checks_terraform_buffers_with_their_configuration() {
     c.send(json!({"jsonrpc": "2.0", "method": "exit", "params": null}));
     assert!(c.child.wait().unwrap().success());
 }
+
+/// The config's Guard rules reach the editor too: their findings are diagnostics with their
+/// ranges, under the rule's ID.
+#[test]
+fn guard_rules_of_the_config_are_diagnostics() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/guard");
+    std::fs::create_dir_all(root.join("policy")).unwrap();
+    std::fs::copy(
+        fixtures.join("rules/trails.guard"),
+        root.join("policy/trails.guard"),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("tripline.toml"),
+        "rules = [\"policy\"]\nselect = [\"GUARD\"]\n",
+    )
+    .unwrap();
+    let doc = root.join("trail.yaml");
+    let text = std::fs::read_to_string(fixtures.join("templates/trail.yaml")).unwrap();
+    let mut c = Client::start(&root);
+    c.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "processId": null, "rootUri": uri(&root), "capabilities": {}}}),
+    );
+    c.expect(&|m| m["id"] == 1);
+    c.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    c.send(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+        "uri": uri(&doc), "languageId": "yaml", "version": 1, "text": text}}}),
+    );
+    let diags = c.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    assert_eq!(
+        codes(&diags),
+        [
+            "GUARD/trails/trail_log_file_validation",
+            "GUARD/trails/trail_multi_region"
+        ]
+    );
+    let multi = &diags["params"]["diagnostics"][1];
+    assert_eq!(multi["range"]["start"], json!({"line": 6, "character": 26}));
+    c.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null}));
+    c.expect(&|m| m["id"] == 2);
+    c.send(json!({"jsonrpc": "2.0", "method": "exit", "params": null}));
+    assert!(c.child.wait().unwrap().success());
+}
