@@ -263,25 +263,26 @@ impl Engine {
         }
     }
 
-    /// Evaluate the Guard rules ahead, in batches, on the templates among `paths` whose checks
+    /// Evaluate the Guard rules ahead, in batches, on the templates among `files` (path, path
+    /// as reported) whose checks
     /// will send Guard their own text (see [`crate::guard::RuleSet::prepare`]); the checks then
     /// take the reports. Other files (HCL, whose directory is one document) are evaluated by
     /// their checks alone.
-    pub fn prepare_guard(&self, paths: &[&Path]) {
+    pub fn prepare_guard(&self, files: &[(&Path, &str)]) {
         use rayon::prelude::*;
         let Some(guard) = &self.guard else { return };
         if self.options.parse_only {
             return;
         }
-        let documents: Vec<String> = paths
+        let documents: Vec<String> = files
             .par_iter()
-            .filter_map(|path| {
+            .filter_map(|&(path, display)| {
                 let name = path.file_name()?.to_str()?;
                 if is_hcl_name(name) {
                     return None;
                 }
-                let selection =
-                    self.selection_for(&self.relative(&crate::walk::display_path(path)));
+                // The selection the file's check will use.
+                let selection = self.selection_for(&self.relative(display));
                 if !guard.metas().any(|m| selection.enables(m)) {
                     return None;
                 }

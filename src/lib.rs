@@ -94,15 +94,15 @@ pub fn stream(
             }
         }
         for engine in &engines {
-            let paths: Vec<&std::path::Path> = window
+            let files: Vec<(&std::path::Path, &str)> = window
                 .iter()
                 .filter(|(_, e)| std::ptr::eq(*e, *engine))
                 .filter_map(|(w, _)| match w {
-                    Work::File(c) => Some(c.path.as_path()),
+                    Work::File(c) => Some((c.path.as_path(), c.display.as_str())),
                     Work::Unwalkable(_) => None,
                 })
                 .collect();
-            engine.prepare_guard(&paths);
+            engine.prepare_guard(&files);
         }
         let reports: Vec<FileReport> = window
             .par_iter()

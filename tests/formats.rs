@@ -63,13 +63,11 @@ fn sarif_schema() -> serde_json::Value {
     schema
 }
 
-#[test]
-fn sarif_is_valid_against_the_official_schema() {
-    let out = run("sarif", &fixtures());
-    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    // The published schema's `run.language` pattern is not a valid regex (an unbalanced `]`, an
-    // erratum of the 2.1.0 schema); the validator refuses such a schema, so that one pattern is
-    // replaced by the intended one. Everything else is used as published.
+/// A validator of the official schema. The published schema's `run.language` pattern is not a
+/// valid regex (an unbalanced `]`, an erratum of the 2.1.0 schema); the validator refuses such a
+/// schema, so that one pattern is replaced by the intended one. Everything else is used as
+/// published.
+fn sarif_validator() -> jsonschema::Validator {
     let mut schema = sarif_schema();
     let mut fixed = 0;
     for def in ["run", "toolComponent"] {
@@ -79,7 +77,14 @@ fn sarif_is_valid_against_the_official_schema() {
         fixed += 1;
     }
     assert_eq!(fixed, 2);
-    let validator = jsonschema::options().build(&schema).unwrap();
+    jsonschema::options().build(&schema).unwrap()
+}
+
+#[test]
+fn sarif_is_valid_against_the_official_schema() {
+    let out = run("sarif", &fixtures());
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let validator = sarif_validator();
     let errors: Vec<String> = validator
         .iter_errors(&doc)
         .map(|e| format!("{e} at {}", e.instance_path()))
@@ -236,12 +241,7 @@ fn sarif_carries_guard_rules_and_stays_valid() {
         ],
     );
     let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    let mut schema = sarif_schema();
-    for def in ["run", "toolComponent"] {
-        schema["definitions"][def]["properties"]["language"]["pattern"] =
-            serde_json::json!("^[a-zA-Z]{2}$|^[a-zA-Z]{2}-[a-zA-Z]{2}$");
-    }
-    let validator = jsonschema::options().build(&schema).unwrap();
+    let validator = sarif_validator();
     let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let run = &doc["runs"][0];

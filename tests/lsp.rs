@@ -82,6 +82,33 @@ impl Client {
     }
 }
 
+impl Client {
+    fn initialize(&mut self, root: &Path) {
+        self.send(
+            json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "processId": null, "rootUri": uri(root), "capabilities": {}}}),
+        );
+        self.expect(&|m| m["id"] == 1);
+        self.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    }
+
+    /// Open a document; its first diagnostics.
+    fn open(&mut self, doc: &Path, language: &str, text: &str) -> Value {
+        self.send(
+            json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": uri(doc), "languageId": language, "version": 1, "text": text}}}),
+        );
+        self.expect(&|m| m["method"] == "textDocument/publishDiagnostics")
+    }
+
+    fn shutdown(mut self) {
+        self.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null}));
+        self.expect(&|m| m["id"] == 2);
+        self.send(json!({"jsonrpc": "2.0", "method": "exit", "params": null}));
+        assert!(self.child.wait().unwrap().success());
+    }
+}
+
 fn uri(path: &Path) -> String {
     format!("file://{}", path.to_string_lossy().replace(' ', "%20"))
 }
@@ -262,17 +289,8 @@ fn checks_terraform_buffers_with_their_configuration() {
     let doc = root.join("main.tf");
     let text = "resource \"aws_cloudtrail\" \"main\" {\n  name = \"main\"\n  s3_bucket_name = \"logs\"\n  is_multi_region_trail = true\n  enable_log_file_validation = var.validate\n}\n";
     let mut c = Client::start(&root);
-    c.send(
-        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "processId": null, "rootUri": uri(&root), "capabilities": {}}}),
-    );
-    c.expect(&|m| m["id"] == 1);
-    c.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
-    c.send(
-        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
-        "uri": uri(&doc), "languageId": "terraform", "version": 1, "text": text}}}),
-    );
-    let diags = c.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    c.initialize(&root);
+    let diags = c.open(&doc, "terraform", text);
     assert_eq!(codes(&diags), ["LOG001"]);
     let d = &diags["params"]["diagnostics"][0];
     assert_eq!(d["range"]["start"], json!({"line": 4, "character": 31}));
@@ -282,10 +300,7 @@ fn checks_terraform_buffers_with_their_configuration() {
             .unwrap()
             .contains("enable_log_file_validation is false")
     );
-    c.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null}));
-    c.expect(&|m| m["id"] == 2);
-    c.send(json!({"jsonrpc": "2.0", "method": "exit", "params": null}));
-    assert!(c.child.wait().unwrap().success());
+    c.shutdown();
 }
 
 /// The config's Guard rules reach the editor too: their findings are diagnostics with their
@@ -309,17 +324,8 @@ fn guard_rules_of_the_config_are_diagnostics() {
     let doc = root.join("trail.yaml");
     let text = std::fs::read_to_string(fixtures.join("templates/trail.yaml")).unwrap();
     let mut c = Client::start(&root);
-    c.send(
-        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "processId": null, "rootUri": uri(&root), "capabilities": {}}}),
-    );
-    c.expect(&|m| m["id"] == 1);
-    c.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
-    c.send(
-        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
-        "uri": uri(&doc), "languageId": "yaml", "version": 1, "text": text}}}),
-    );
-    let diags = c.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    c.initialize(&root);
+    let diags = c.open(&doc, "yaml", &text);
     assert_eq!(
         codes(&diags),
         [
@@ -329,8 +335,5 @@ fn guard_rules_of_the_config_are_diagnostics() {
     );
     let multi = &diags["params"]["diagnostics"][1];
     assert_eq!(multi["range"]["start"], json!({"line": 6, "character": 26}));
-    c.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null}));
-    c.expect(&|m| m["id"] == 2);
-    c.send(json!({"jsonrpc": "2.0", "method": "exit", "params": null}));
-    assert!(c.child.wait().unwrap().success());
+    c.shutdown();
 }

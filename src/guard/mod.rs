@@ -100,7 +100,7 @@ const DOCUMENTS_PER_CALL: usize = 32;
 /// takes its report if the data it would send is exactly what was sent.
 #[derive(Debug, Default)]
 struct Prepared {
-    by_hash: Mutex<HashMap<u64, Vec<PreparedReport>>>,
+    by_hash: std::sync::RwLock<HashMap<u64, Vec<PreparedReport>>>,
 }
 
 /// A rule group's index, the data sent, Guard's report.
@@ -113,10 +113,6 @@ fn hash_of(data: &str) -> u64 {
 }
 
 impl RuleSet {
-    pub fn files(&self) -> &[RuleFile] {
-        &self.files
-    }
-
     /// Every rule's metadata, in file then rule order.
     pub fn metas(&self) -> impl Iterator<Item = &'static PolicyMeta> + '_ {
         self.files
@@ -173,7 +169,7 @@ impl RuleSet {
         let mut by_hash = self
             .prepared
             .by_hash
-            .lock()
+            .write()
             .unwrap_or_else(|e| e.into_inner());
         for (g, data, report) in reports {
             by_hash
@@ -187,7 +183,7 @@ impl RuleSet {
     pub fn clear_prepared(&self) {
         self.prepared
             .by_hash
-            .lock()
+            .write()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
     }
@@ -197,7 +193,7 @@ impl RuleSet {
         let by_hash = self
             .prepared
             .by_hash
-            .lock()
+            .read()
             .unwrap_or_else(|e| e.into_inner());
         let list = by_hash.get(&hash_of(data))?;
         let hit = list.iter().find(|(g, d, _)| *g == group && d == data);
@@ -325,7 +321,11 @@ pub fn load(paths: &[PathBuf]) -> Result<Option<Arc<RuleSet>>, GuardError> {
     }
     let mut files = Vec::new();
     for (path, (_, text)) in given.iter().zip(&key) {
-        files.push(rulefile::read(path, &display(path), text.clone())?);
+        files.push(rulefile::read(
+            path,
+            &crate::walk::display_path(path),
+            text.clone(),
+        )?);
     }
     for (i, a) in files.iter().enumerate() {
         for b in &files[..i] {
@@ -421,8 +421,4 @@ fn rule_files(path: &Path) -> Result<Vec<PathBuf>, GuardError> {
     }
     found.sort();
     Ok(found)
-}
-
-fn display(path: &Path) -> String {
-    crate::walk::display_path(path)
 }

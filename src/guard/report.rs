@@ -88,52 +88,49 @@ pub(super) fn findings<'r>(
     enabled: &dyn Fn(&PolicyMeta) -> bool,
 ) -> Vec<RawFinding> {
     let mut raws: Vec<RawFinding> = Vec::new();
-    {
-        let file = report;
-        for entry in file["not_compliant"].as_array().into_iter().flatten() {
-            let rule = &entry["Rule"];
-            let Some(name) = rule["name"].as_str() else {
-                continue;
-            };
-            let Some(guard_rule) = rules.clone().find(|r| r.name == name) else {
-                continue;
-            };
-            if !enabled(guard_rule.meta) {
-                continue;
-            }
-            let mut failures = Vec::new();
-            collect(rule, &mut failures);
-            if failures.is_empty() {
-                failures.push(Failure::default());
-            }
-            for failure in failures {
-                let (span, exact) = match &failure.path {
-                    Some(p) => {
-                        let l = locate(template.root, p);
-                        (l.span, l.exact)
-                    }
-                    None => (Span::empty(0), false),
-                };
-                let resource = resource_at(template, span);
-                let message = message(
-                    guard_rule.message.as_deref(),
-                    &failure,
-                    exact,
-                    resource.is_some(),
-                );
-                if raws
-                    .iter()
-                    .any(|r| r.policy == guard_rule.meta.id && r.span == span)
-                {
-                    continue;
+    for entry in report["not_compliant"].as_array().into_iter().flatten() {
+        let rule = &entry["Rule"];
+        let Some(name) = rule["name"].as_str() else {
+            continue;
+        };
+        let Some(guard_rule) = rules.clone().find(|r| r.name == name) else {
+            continue;
+        };
+        if !enabled(guard_rule.meta) {
+            continue;
+        }
+        let mut failures = Vec::new();
+        collect(rule, &mut failures);
+        if failures.is_empty() {
+            failures.push(Failure::default());
+        }
+        for failure in failures {
+            let (span, exact) = match &failure.path {
+                Some(p) => {
+                    let l = locate(template.root, p);
+                    (l.span, l.exact)
                 }
-                raws.push(RawFinding {
-                    policy: guard_rule.meta.id,
-                    span,
-                    message,
-                    resource,
-                });
+                None => (Span::empty(0), false),
+            };
+            let resource = resource_at(template, span);
+            let message = message(
+                guard_rule.message.as_deref(),
+                &failure,
+                exact,
+                resource.is_some(),
+            );
+            if raws
+                .iter()
+                .any(|r| r.policy == guard_rule.meta.id && r.span == span)
+            {
+                continue;
             }
+            raws.push(RawFinding {
+                policy: guard_rule.meta.id,
+                span,
+                message,
+                resource,
+            });
         }
     }
     raws

@@ -63,9 +63,14 @@ pub(super) fn read(path: &Path, display: &str, text: String) -> Result<RuleFile,
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
+    // In the order the file defines them.
+    let mut names: Vec<(usize, String)> = names
+        .into_iter()
+        .map(|n| (rule_line(&lines, &n), n))
+        .collect();
+    names.sort();
     let mut rules = Vec::new();
-    for name in names {
-        let line = rule_line(&lines, &name);
+    for (line, name) in names {
         let comments = comments_above(&lines, line);
         let severity = match severity_comment(&comments) {
             Some(Ok(s)) => s,

@@ -89,9 +89,7 @@ pub(super) fn names(text: &str, display: &str) -> Result<Vec<String>, NamesError
             }
         }
     }
-    // In the order the file defines them.
-    let position = |name: &str| text.find(&format!("rule {name}")).unwrap_or(usize::MAX);
-    names.sort_by_key(|n| (position(n), n.clone()));
+    names.sort();
     names.dedup();
     Ok(names)
 }

@@ -146,22 +146,17 @@ pub fn catalog_index(id: &str) -> Option<usize> {
 pub fn meta(id: &str) -> Option<&'static PolicyMeta> {
     // The catalog is sorted by ID (build.rs): exact IDs, the common case on hot paths, are a
     // binary search; other spellings fall back to a case-insensitive scan.
-    match CATALOG.binary_search_by(|m| m.id.cmp(id)) {
-        Ok(i) => Some(&CATALOG[i]),
-        Err(_) => CATALOG
-            .iter()
-            .find(|m| m.id.eq_ignore_ascii_case(id))
-            .or_else(|| {
-                let custom = CUSTOM.read().unwrap_or_else(|e| e.into_inner());
-                match custom.binary_search_by(|m| m.id.cmp(id)) {
-                    Ok(i) => Some(custom[i]),
-                    Err(_) => custom
-                        .iter()
-                        .find(|m| m.id.eq_ignore_ascii_case(id))
-                        .copied(),
-                }
-            }),
+    if let Ok(i) = CATALOG.binary_search_by(|m| m.id.cmp(id)) {
+        return Some(&CATALOG[i]);
     }
+    let custom = CUSTOM.read().unwrap_or_else(|e| e.into_inner());
+    if let Ok(i) = custom.binary_search_by(|m| m.id.cmp(id)) {
+        return Some(custom[i]);
+    }
+    CATALOG
+        .iter()
+        .chain(custom.iter().copied())
+        .find(|m| m.id.eq_ignore_ascii_case(id))
 }
 
 /// Whether a pattern names a policy: an ID, an ID prefix (`LOG`) or a family (`logging`).
