@@ -15,11 +15,11 @@ use std::sync::Arc;
 use crate::config::{Config, ConfigSource, Override};
 use crate::finding::{Finding, Severity, StableHasher, stable_hash};
 use crate::model::{Format, KindBasis, Template, detect, looks_like_template};
-use crate::parse::{self, Limits, ParseError, ParseErrorKind};
+use crate::parse::{Limits, ParseError, ParseErrorKind, decode_utf16, is_hcl_name, load};
 use crate::policy::{self, Context, Policy, PolicySettings, RawFinding};
 use crate::source::{Excerpt, LineIndex, Position, PositionCursor, Span};
 use crate::suppress::{self, ConfigRule};
-use crate::terraform_dir::is_hcl_name;
+
 use crate::walk::{GlobError, Globs};
 
 /// Bytes sniffed for NUL to tell binary files from text.
@@ -1149,73 +1149,6 @@ fn parse_error_finding(e: &ParseError) -> RawFinding {
         message: e.message.clone(),
         resource: None,
     }
-}
-
-/// Load text as JSON or YAML. JSON is tried first when the text starts like a JSON object or
-/// array (our JSON loader is faster and its errors are clearer); a file that is not JSON after
-/// all falls back to YAML unless its name says `.json`.
-pub fn load<'a>(
-    text: &'a str,
-    name: &str,
-    limits: &Limits,
-) -> Result<parse::Parsed<'a>, ParseError> {
-    if is_hcl_name(name) {
-        return parse::hcl::file(text, limits);
-    }
-    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let first = body.bytes().find(|b| !b.is_ascii_whitespace());
-    if matches!(first, Some(b'{' | b'[')) {
-        match parse::json::parse(text, limits) {
-            Ok(p) => return Ok(p),
-            Err(e) if name.to_ascii_lowercase().ends_with(".json") => return Err(e),
-            Err(e) => {
-                return parse::yaml::parse(text, limits).map_err(|_| e);
-            }
-        }
-    }
-    parse::yaml::parse(text, limits)
-}
-
-/// UTF-16 text, by its byte-order mark or, without one, by the zero high bytes of ASCII text
-/// in its first code units: the decoded text (or the index of the first unpaired surrogate)
-/// and the encoding's name. `None` for anything else.
-fn decode_utf16(bytes: &[u8]) -> Option<(Result<String, usize>, &'static str)> {
-    let (body, little, name) = if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        // FF FE 00 00 is UTF-32 LE, which is not handled here.
-        if rest.starts_with(&[0, 0]) {
-            return None;
-        }
-        (rest, true, "UTF-16 LE (with byte-order mark)")
-    } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
-        (rest, false, "UTF-16 BE (with byte-order mark)")
-    } else {
-        let units: Vec<&[u8]> = bytes.chunks_exact(2).take(64).collect();
-        if units.len() < 2 || !bytes.len().is_multiple_of(2) {
-            return None;
-        }
-        let ascii_le = units.iter().all(|u| u[1] == 0 && u[0] != 0 && u[0] < 0x80);
-        let ascii_be = units.iter().all(|u| u[0] == 0 && u[1] != 0 && u[1] < 0x80);
-        match (ascii_le, ascii_be) {
-            (true, _) => (bytes, true, "UTF-16 LE"),
-            (_, true) => (bytes, false, "UTF-16 BE"),
-            _ => return None,
-        }
-    };
-    let units = body.chunks_exact(2).map(|u| {
-        if little {
-            u16::from_le_bytes([u[0], u[1]])
-        } else {
-            u16::from_be_bytes([u[0], u[1]])
-        }
-    });
-    let mut out = String::with_capacity(body.len() / 2);
-    for (i, c) in char::decode_utf16(units).enumerate() {
-        match c {
-            Ok(c) => out.push(c),
-            Err(_) => return Some((Err(i), name)),
-        }
-    }
-    Some((Ok(out), name))
 }
 
 /// What makes CloudFormation reject a template that loads: `Resources` that is not a mapping,

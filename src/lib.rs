@@ -10,21 +10,20 @@
 pub mod baseline;
 pub mod config;
 pub mod engine;
-pub mod finding;
 pub mod guard;
 pub mod lsp;
-pub mod model;
 pub mod output;
-pub mod parse;
-pub mod policy;
 pub mod project;
 pub mod report;
 pub mod shard;
-pub mod source;
 pub mod suppress;
-pub mod terraform_dir;
 pub mod walk;
-pub mod wildcard;
+
+pub use tripline_model as model;
+pub use tripline_model::terraform_dir;
+pub use tripline_policy as policy;
+pub use tripline_policy::finding;
+pub use tripline_syntax::{parse, source, wildcard};
 
 use rayon::prelude::*;
 

@@ -1,0 +1,548 @@
+//! Which resources of a template refer to which: built once per template, on first use, so that
+//! policies asking "who refers to this bucket?" for every bucket stay linear in the size of the
+//! template instead of walking every other resource each time.
+
+use std::cell::OnceCell;
+use std::collections::HashMap;
+
+use crate::lookup::{Lookup, lookup};
+use crate::parse::{Node, Value};
+use crate::walk;
+use crate::{Resource, Template, Val};
+
+/// Names mentioned by resources → the resources (indexes into `Template::resources`) that
+/// mention them.
+#[derive(Debug, Default)]
+struct Table {
+    /// CloudFormation: logical IDs named by `Ref`, `Fn::GetAtt` or `${}` in `Fn::Sub`.
+    ids: HashMap<String, Vec<usize>>,
+    /// Terraform: the names in interpolation expressions (including a plan's configuration).
+    /// `aws_s3_bucket.logs.id` names `aws_s3_bucket.logs`: every identifier and every `a.b`
+    /// pair of identifiers is a key.
+    expressions: HashMap<String, Vec<usize>>,
+    /// Expressions kept whole for names with more than one `.` (rare), matched by scanning.
+    whole: Vec<(String, usize)>,
+    /// Known literal strings, and the name inside an `arn:...:::name` ARN.
+    literals: HashMap<String, Vec<usize>>,
+}
+
+impl Table {
+    /// The references of `node` (unevaluated, where `Ref`s live), as resource `i`'s.
+    fn references(&mut self, node: &Node<'_>, cfn: bool, i: usize) {
+        scan_refs(node, cfn, &mut |s| {
+            if cfn {
+                self.ids.entry(s.to_string()).or_default().push(i);
+            } else {
+                self.expression(s, i);
+            }
+        });
+    }
+
+    /// What the `local.x` values that `node` mentions refer to, as resource `i`'s (a
+    /// `vpc_id = local.vpc_id` whose local is `try(aws_vpc.this[0].id, "")` refers to the VPC),
+    /// following locals that mention other locals.
+    fn through_locals(&mut self, t: &Template<'_>, node: &Node<'_>, i: usize) {
+        /// Locals followed per resource, at most (chains in real modules are a few deep).
+        const MAX_LOCALS: usize = 256;
+        let mut pending: Vec<String> = Vec::new();
+        scan_refs(node, false, &mut |s| pending.extend(local_names(s)));
+        let mut seen = std::collections::HashSet::new();
+        while let Some(name) = pending.pop() {
+            if seen.len() >= MAX_LOCALS || !seen.insert(name.clone()) {
+                continue;
+            }
+            if let Some(value) = t.local(&name) {
+                scan_refs(value, false, &mut |s| {
+                    self.expression(s, i);
+                    pending.extend(local_names(s));
+                });
+            }
+        }
+    }
+
+    /// The known strings under `node` (evaluated), as resource `i`'s.
+    fn literals_under(&mut self, t: &Template<'_>, node: &Node<'_>, i: usize) {
+        walk::scalars(t, node, &mut |_, v| {
+            if let Some(text) = v.val.known_text() {
+                self.literal(text, i);
+            }
+        });
+    }
+
+    fn expression(&mut self, s: &str, i: usize) {
+        // Identifiers as `mentions` sees them: runs of letters, digits, `_` and `-`.
+        let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        let mut tokens: Vec<(usize, usize)> = Vec::new();
+        let mut start = None;
+        for (at, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
+            match (ident(c), start) {
+                (true, None) => start = Some(at),
+                (false, Some(from)) => {
+                    tokens.push((from, at));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        for (k, &(from, to)) in tokens.iter().enumerate() {
+            self.expressions
+                .entry(s[from..to].to_string())
+                .or_default()
+                .push(i);
+            if let Some(&(next_from, next_to)) = tokens.get(k + 1)
+                && next_from == to + 1
+                && s.as_bytes()[to] == b'.'
+            {
+                self.expressions
+                    .entry(s[from..next_to].to_string())
+                    .or_default()
+                    .push(i);
+            }
+        }
+        if s.matches('.').count() >= 2 {
+            self.whole.push((s.to_string(), i));
+        }
+    }
+
+    fn literal(&mut self, text: &str, i: usize) {
+        // `arn:aws:s3:::logs` names the bucket `logs`: every suffix after a `:::`.
+        if let Some(rest) = text.strip_prefix("arn:") {
+            let mut from = 0;
+            while let Some(at) = rest[from..].find(":::") {
+                let name = &rest[from + at + 3..];
+                self.literals.entry(name.to_string()).or_default().push(i);
+                from += at + 1;
+            }
+        }
+        self.literals.entry(text.to_string()).or_default().push(i);
+    }
+
+    /// Add the resources that mention `names` by reference to `out`.
+    fn by_reference(&self, names: &Names, out: &mut Vec<usize>) {
+        for n in &names.ids {
+            out.extend(self.ids.get(n).into_iter().flatten());
+            if n.matches('.').count() < 2 {
+                out.extend(self.expressions.get(n).into_iter().flatten());
+            } else {
+                out.extend(
+                    self.whole
+                        .iter()
+                        .filter(|(s, _)| mentions(s, n))
+                        .map(|(_, i)| *i),
+                );
+            }
+        }
+    }
+
+    /// Add the resources that hold one of `names`' literal names to `out`.
+    fn by_literal(&self, names: &Names, out: &mut Vec<usize>) {
+        for n in &names.literals {
+            out.extend(self.literals.get(n).into_iter().flatten());
+        }
+    }
+}
+
+/// The `x` of each `local.x` in an expression.
+fn local_names(expr: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = expr;
+    while let Some(at) = rest.find("local.") {
+        let before = rest[..at].chars().next_back();
+        let after = &rest[at + "local.".len()..];
+        let len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(after.len());
+        if !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') && len > 0 {
+            out.push(after[..len].to_string());
+        }
+        rest = &after[len..];
+    }
+    out
+}
+
+fn sorted(mut v: Vec<usize>) -> Vec<usize> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// What each resource's properties refer to.
+#[derive(Debug, Default)]
+pub struct ReferenceIndex {
+    /// References; literals are in `literals`.
+    table: Table,
+    /// Literal names, built only when a question names one (a bucket with a known
+    /// `BucketName`): it needs every value evaluated.
+    literals: OnceCell<Table>,
+}
+
+impl ReferenceIndex {
+    pub fn build(t: &Template<'_>) -> ReferenceIndex {
+        let cfn = t.is_cloudformation();
+        let mut table = Table::default();
+        for (i, r) in t.resources.iter().enumerate() {
+            if let Some(props) = r.properties {
+                table.references(props, cfn, i);
+                if !cfn && !t.locals.is_empty() {
+                    table.through_locals(t, props, i);
+                }
+            }
+            for s in tf_config_references(t, r) {
+                table.expression(s, i);
+            }
+        }
+        ReferenceIndex {
+            table,
+            ..ReferenceIndex::default()
+        }
+    }
+
+    /// The resources (indexes into `Template::resources`, ascending) whose properties refer to
+    /// what `names` describes.
+    pub fn referring(&self, t: &Template<'_>, names: &Names) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.table.by_reference(names, &mut out);
+        if !names.literals.is_empty() {
+            let literals = self.literals.get_or_init(|| {
+                let mut table = Table::default();
+                for (i, r) in t.resources.iter().enumerate() {
+                    if let Some(props) = r.properties {
+                        table.literals_under(t, props, i);
+                    }
+                }
+                table
+            });
+            literals.by_literal(names, &mut out);
+        }
+        sorted(out)
+    }
+}
+
+/// What the values at one property path of some resources refer to (`LoggingConfiguration.
+/// DestinationBucketName` of every bucket), indexed once: "does any of them refer to this
+/// bucket?" is then a lookup.
+#[derive(Debug, Default)]
+pub struct PathReferences {
+    table: Table,
+}
+
+impl PathReferences {
+    /// Index the values at `path` of the resources of `types`.
+    pub fn of(t: &Template<'_>, types: &[&str], path: &[&str]) -> PathReferences {
+        let cfn = t.is_cloudformation();
+        let mut table = Table::default();
+        for (i, r) in t.resources.iter().enumerate() {
+            if !types.contains(&r.rtype) {
+                continue;
+            }
+            for hit in lookup(t, r, path) {
+                if let Lookup::Found(v) = hit {
+                    match v.val {
+                        Val::Map(n) | Val::Seq(n) => {
+                            table.references(n, cfn, i);
+                            table.literals_under(t, n, i);
+                        }
+                        _ => {
+                            if let Some(s) = v.val.known_text() {
+                                table.literal(s, i);
+                            }
+                        }
+                    }
+                }
+            }
+            for n in raw_path_nodes(r, path) {
+                table.references(n, cfn, i);
+                table.literals_under(t, n, i);
+            }
+            if t.format == crate::Format::TerraformPlan {
+                for s in tf_config_references(t, r) {
+                    table.expression(s, i);
+                }
+            }
+        }
+        PathReferences { table }
+    }
+
+    /// Whether a resource other than `target` refers to `target` at the path.
+    pub fn refer_to(
+        &self,
+        t: &Template<'_>,
+        target: &crate::Resource<'_>,
+        name_keys: &[&str],
+    ) -> bool {
+        let names = crate::refs::reference_names(t, target, name_keys);
+        let mut out = Vec::new();
+        self.table.by_reference(&names, &mut out);
+        self.table.by_literal(&names, &mut out);
+        let own = t.index_of(target);
+        out.iter().any(|&i| i != own)
+    }
+}
+
+/// How other resources of the same template can name a resource.
+#[derive(Debug, Default)]
+pub struct Names {
+    /// Logical ID (CloudFormation) or address without index and module prefix (Terraform).
+    pub ids: Vec<String>,
+    /// Literal physical names (`BucketName: logs`, `bucket = "logs"`), when known.
+    pub literals: Vec<String>,
+}
+
+/// The names of `r`; `name_keys` are the properties that hold its physical name.
+pub fn reference_names(t: &Template<'_>, r: &Resource<'_>, name_keys: &[&str]) -> Names {
+    let mut names = Names::default();
+    if t.is_terraform() {
+        // Plans and states name instances `aws_s3_bucket.x[0]` (in modules `module.m.aws_...`);
+        // expressions name the resource `aws_s3_bucket.x`.
+        let base = r.id.split('[').next().unwrap_or(&r.id);
+        let base = match base.rfind("module.") {
+            Some(i) => base[i..].splitn(3, '.').nth(2).unwrap_or(base),
+            None => base,
+        };
+        names.ids.push(base.to_string());
+    } else {
+        names.ids.push(r.id.to_string());
+    }
+    for key in name_keys {
+        if let Some(n) = r.prop(key) {
+            for (s, _) in t.texts(n) {
+                if !s.is_empty() && !crate::has_unknown(&s) {
+                    names.literals.push(s.to_string());
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Whether `s` names `name` as a whole identifier (not as part of a longer one).
+pub fn mentions(s: &str, name: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = s[from..].find(name) {
+        let start = from + i;
+        let end = start + name.len();
+        let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        let before_ok = start == 0 || !ident(bytes[start - 1]);
+        let after_ok = end == bytes.len() || !ident(bytes[end]);
+        if before_ok && after_ok {
+            return true;
+        }
+        from = start + 1;
+    }
+    false
+}
+
+/// Calls `f` with each name a node refers to: CloudFormation `Ref` targets, `Fn::GetAtt`
+/// resources and `Fn::Sub` variables; Terraform interpolation expressions.
+pub fn scan_refs(node: &Node<'_>, cfn: bool, f: &mut dyn FnMut(&str)) {
+    match &node.value {
+        Value::String(s) if !cfn => {
+            let mut rest = s.as_ref();
+            while let Some(i) = rest.find("${") {
+                let expr = &rest[i + 2..];
+                let end = expr.find('}').unwrap_or(expr.len());
+                f(&expr[..end]);
+                rest = &expr[end..];
+            }
+        }
+        Value::Seq(items) => items.iter().for_each(|n| scan_refs(n, cfn, f)),
+        Value::Map(entries) => {
+            if cfn && let [e] = entries.as_slice() {
+                match e.key.as_ref() {
+                    "Ref" => {
+                        if let Some(s) = e.value.as_str() {
+                            f(s);
+                        }
+                        return;
+                    }
+                    "Fn::GetAtt" => {
+                        match (&e.value.value, e.value.items().first()) {
+                            (Value::String(s), _) => f(s.split('.').next().unwrap_or(s)),
+                            (_, Some(first)) => {
+                                if let Some(s) = first.as_str() {
+                                    f(s);
+                                }
+                            }
+                            _ => {}
+                        }
+                        return;
+                    }
+                    "Fn::Sub" => {
+                        let template = match &e.value.value {
+                            Value::String(s) => Some(s.as_ref()),
+                            _ => e.value.items().first().and_then(Node::as_str),
+                        };
+                        if let Some(t) = template {
+                            let mut rest = t;
+                            while let Some(i) = rest.find("${") {
+                                let expr = &rest[i + 2..];
+                                let end = expr.find('}').unwrap_or(expr.len());
+                                let name = &expr[..end];
+                                f(name.split('.').next().unwrap_or(name));
+                                rest = &expr[end..];
+                            }
+                        }
+                        if let Some(vars) = e.value.items().get(1) {
+                            scan_refs(vars, cfn, f);
+                        }
+                        return;
+                    }
+                    _ => {}
+                }
+            }
+            entries.iter().for_each(|e| scan_refs(&e.value, cfn, f));
+        }
+        _ => {}
+    }
+}
+
+/// Resources of `types` that refer to `target` in any property, in template order. Answered
+/// from the template's reference index (built once, on first use), so asking for every
+/// resource's referrers stays linear in the size of the template.
+pub fn referrers<'t, 'a>(
+    t: &'t Template<'a>,
+    target: &Resource<'a>,
+    name_keys: &[&str],
+    types: &'t [&'t str],
+) -> Vec<&'t Resource<'a>> {
+    let names = reference_names(t, target, name_keys);
+    t.references()
+        .referring(t, &names)
+        .into_iter()
+        .map(|i| &t.resources[i])
+        .filter(|r| types.contains(&r.rtype))
+        .collect()
+}
+
+/// The unevaluated nodes at a property path (through lists), where `Ref`s to resources live.
+pub fn raw_path_nodes<'n>(r: &Resource<'n>, path: &[&str]) -> Vec<&'n Node<'n>> {
+    let Some(mut nodes) = r.properties.map(|p| vec![p]) else {
+        return Vec::new();
+    };
+    for key in path {
+        let mut next = Vec::new();
+        for n in nodes {
+            match &n.value {
+                Value::Seq(items) => next.extend(items.iter().filter_map(|i| i.get(key))),
+                _ => next.extend(n.get(key)),
+            }
+        }
+        nodes = next;
+    }
+    nodes
+}
+
+/// The expression references of a plan resource, from the plan's `configuration` section
+/// (planned values hold only known values; references to other resources live there).
+pub fn tf_config_references<'a>(t: &Template<'a>, r: &Resource<'a>) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    for res in t.plan_config(r) {
+        collect_references(res.get("expressions"), &mut out);
+    }
+    out
+}
+
+fn collect_references<'a>(node: Option<&'a Node<'a>>, out: &mut Vec<&'a str>) {
+    let Some(node) = node else { return };
+    match &node.value {
+        Value::Map(entries) => {
+            for e in entries {
+                if e.key == "references" {
+                    out.extend(e.value.items().iter().filter_map(Node::as_str));
+                } else {
+                    collect_references(Some(&e.value), out);
+                }
+            }
+        }
+        Value::Seq(items) => items.iter().for_each(|n| collect_references(Some(n), out)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Format;
+    use crate::parse::{Limits, json, yaml};
+    use crate::refs::referrers;
+
+    fn ids(found: Vec<&crate::Resource<'_>>) -> Vec<String> {
+        found.iter().map(|r| r.id.to_string()).collect()
+    }
+
+    #[test]
+    fn cloudformation_references_by_ref_getatt_sub_and_literal_names() {
+        let text = r#"
+Resources:
+  Logs: {Type: AWS::S3::Bucket, Properties: {BucketName: central-logs}}
+  Other: {Type: AWS::S3::Bucket}
+  ByRef: {Type: AWS::CloudTrail::Trail, Properties: {S3BucketName: !Ref Logs}}
+  ByAtt: {Type: AWS::CloudTrail::Trail, Properties: {X: !GetAtt Logs.Arn}}
+  BySub: {Type: AWS::CloudTrail::Trail, Properties: {X: !Sub "${Logs.Arn}/*"}}
+  ByName: {Type: AWS::CloudTrail::Trail, Properties: {S3BucketName: central-logs}}
+  ByArn: {Type: AWS::SQS::Queue, Properties: {X: "arn:aws:s3:::central-logs"}}
+  Unrelated: {Type: AWS::CloudTrail::Trail, Properties: {S3BucketName: !Ref Other2}}
+"#;
+        let root = yaml::parse(text, &Limits::default()).unwrap().root;
+        let t = Template::new(Format::CloudFormation, &root);
+        let logs = &t.resources[0];
+        let trails = &["AWS::CloudTrail::Trail"][..];
+        assert_eq!(
+            ids(referrers(&t, logs, &["BucketName"], trails)),
+            ["ByRef", "ByAtt", "BySub", "ByName"]
+        );
+        assert_eq!(
+            ids(referrers(&t, logs, &["BucketName"], &["AWS::SQS::Queue"])),
+            ["ByArn"]
+        );
+        assert!(referrers(&t, &t.resources[1], &["BucketName"], trails).is_empty());
+    }
+
+    #[test]
+    fn terraform_expressions_name_whole_identifiers() {
+        let text = r#"{"resource": {
+  "aws_s3_bucket": {"logs": {"bucket": "logs"}, "logs_old": {"bucket": "old"}},
+  "aws_cloudtrail": {
+    "a": {"s3_bucket_name": "${aws_s3_bucket.logs.id}"},
+    "b": {"s3_bucket_name": "${aws_s3_bucket.logs_old.id}"},
+    "c": {"s3_bucket_name": "${module.m.aws_s3_bucket.logs.id}"}
+  }}}"#;
+        let root = json::parse(text, &Limits::default()).unwrap().root;
+        let t = Template::new(Format::TerraformConfig, &root);
+        let logs = t
+            .resources
+            .iter()
+            .find(|r| r.id == "aws_s3_bucket.logs")
+            .unwrap();
+        let found = ids(referrers(&t, logs, &["bucket"], &["aws_cloudtrail"]));
+        assert_eq!(found, ["aws_cloudtrail.a", "aws_cloudtrail.c"]);
+    }
+
+    #[test]
+    fn path_references_ignore_the_resource_itself() {
+        let text = r#"
+Resources:
+  Logs:
+    Type: AWS::S3::Bucket
+    Properties: {LoggingConfiguration: {DestinationBucketName: !Ref Logs}}
+  Data:
+    Type: AWS::S3::Bucket
+    Properties: {LoggingConfiguration: {DestinationBucketName: !Ref Sink}}
+  Sink: {Type: AWS::S3::Bucket}
+"#;
+        let root = yaml::parse(text, &Limits::default()).unwrap().root;
+        let t = Template::new(Format::CloudFormation, &root);
+        let index = PathReferences::of(
+            &t,
+            &["AWS::S3::Bucket"],
+            &["LoggingConfiguration", "DestinationBucketName"],
+        );
+        assert!(
+            !index.refer_to(&t, &t.resources[0], &["BucketName"]),
+            "itself only"
+        );
+        assert!(!index.refer_to(&t, &t.resources[1], &["BucketName"]));
+        assert!(index.refer_to(&t, &t.resources[2], &["BucketName"]));
+    }
+}

@@ -1,0 +1,534 @@
+//! A Terraform configuration is a directory, not a file: Terraform loads every `.tf` and
+//! `.tf.json` file of a directory together (resources in one file, variables in another, a
+//! policy document in a third), and `terraform.tfvars` / `*.auto.tfvars` set the variables.
+//!
+//! tripline still reports file by file (a finding belongs to the file holding the offending
+//! text), so checking `main.tf` loads its siblings as context: their trees are merged into one
+//! document after the file's own, at byte offsets past the file's end. Every policy then sees
+//! the whole configuration, and the engine keeps only the findings that land inside the file
+//! itself; each sibling reports its own when it is checked.
+//!
+//! A directory holding only `.tf.json` files keeps the per-file reading tripline has always
+//! had: collections of JSON examples are not one configuration as often as `.tf` directories
+//! are.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use crate::parse::{self, Entry, Limits, Node, Value, is_hcl_name};
+use crate::source::Span;
+
+/// The key under which the combined document holds `*.tfvars` values: a NUL never occurs in a
+/// checked text, so no real key collides with it.
+pub const TFVARS_KEY: &str = "\u{0}tfvars";
+
+/// `override.tf`, `*_override.tf` (and `.tf.json`): Terraform merges their blocks into the
+/// blocks of the same address instead of adding new ones.
+pub fn is_override_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let stem = lower
+        .strip_suffix(".tf.json")
+        .or_else(|| lower.strip_suffix(".tf"))
+        .or_else(|| lower.strip_suffix(".tofu"));
+    stem.is_some_and(|s| s == "override" || s.ends_with("_override"))
+}
+
+fn is_tfvars_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "terraform.tfvars"
+        || lower.ends_with(".auto.tfvars")
+        || lower == "terraform.tfvars.json"
+        || lower.ends_with(".auto.tfvars.json")
+}
+
+/// One other file of the directory, parsed, with positions relative to its own start.
+#[derive(Debug)]
+pub struct Sibling {
+    pub name: String,
+    pub text: String,
+    pub root: Node<'static>,
+    pub tfvars: bool,
+    /// Non-fatal problems met parsing it (repeated keys).
+    pub warnings: Vec<parse::ParseError>,
+}
+
+/// Parsed siblings by path, reused while their size and modification time stay the same: each
+/// file of a directory needs all the others.
+#[derive(Default)]
+pub struct SiblingCache {
+    entries: Mutex<HashMap<PathBuf, Cached>>,
+}
+
+/// A parsed sibling with the size and modification time it was read at.
+type Cached = (u64, Option<SystemTime>, Arc<Sibling>);
+
+/// Bound on cached siblings: the walk checks a directory's files together, so a few
+/// directories' worth is all that is ever reused.
+const CACHE_MAX: usize = 2048;
+
+impl SiblingCache {
+    fn get_or_load(
+        &self,
+        path: &Path,
+        meta: &std::fs::Metadata,
+        load: impl FnOnce() -> Option<Sibling>,
+    ) -> Option<Arc<Sibling>> {
+        let modified = meta.modified().ok();
+        if let Ok(map) = self.entries.lock()
+            && let Some((len, time, s)) = map.get(path)
+            && *len == meta.len()
+            && *time == modified
+        {
+            return Some(s.clone());
+        }
+        let loaded = Arc::new(load()?);
+        if let Ok(mut map) = self.entries.lock() {
+            if map.len() >= CACHE_MAX {
+                map.clear();
+            }
+            map.insert(path.to_path_buf(), (meta.len(), modified, loaded.clone()));
+        }
+        Some(loaded)
+    }
+}
+
+/// One configuration file of a directory as listed: name, path, size, modification time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    pub name: String,
+    pub path: PathBuf,
+    pub len: u64,
+    pub modified: Option<SystemTime>,
+}
+
+/// The configuration files of `path`'s directory (`path` itself included), in name order, when
+/// the directory is a `.tf` configuration (holds a `.tf` or `.tofu` file); empty otherwise.
+/// Regular files only, never through a link (as the walk does by default), at most
+/// `max_file_size` bytes each.
+pub fn listing(path: &Path, max_file_size: u64) -> Vec<Listed> {
+    let Some(dir) = path.parent() else {
+        return Vec::new();
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(read) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<Listed> = read
+        .filter_map(Result::ok)
+        .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
+        .filter(|(n, _)| is_hcl_name(n) || crate::is_tf_json_name(n) || is_tfvars_name(n))
+        .filter_map(|(name, path)| {
+            let meta = std::fs::symlink_metadata(&path).ok()?;
+            (meta.is_file() && meta.len() <= max_file_size).then(|| Listed {
+                name,
+                len: meta.len(),
+                modified: meta.modified().ok(),
+                path,
+            })
+        })
+        .collect();
+    if !files.iter().any(|f| is_hcl_name(&f.name)) {
+        return Vec::new();
+    }
+    // Override files last, as Terraform applies them after every other file.
+    files.sort_by(|a, b| {
+        (is_override_name(&a.name), &a.name).cmp(&(is_override_name(&b.name), &b.name))
+    });
+    files
+}
+
+/// The other configuration files of `path`'s directory, parsed, in name order (see
+/// [`listing`]). Files that cannot be read or parsed are left out: their own checks report why.
+pub fn siblings(
+    path: &Path,
+    limits: &Limits,
+    max_file_size: u64,
+    cache: &SiblingCache,
+) -> Vec<Arc<Sibling>> {
+    let own = path.file_name().and_then(|n| n.to_str());
+    let others: Vec<Listed> = listing(path, max_file_size)
+        .into_iter()
+        .filter(|f| Some(f.name.as_str()) != own)
+        .collect();
+    load(&others, limits, cache)
+}
+
+/// The listed files, parsed (through the cache); unreadable or unparsable ones left out.
+pub fn load(files: &[Listed], limits: &Limits, cache: &SiblingCache) -> Vec<Arc<Sibling>> {
+    let mut out = Vec::new();
+    for f in files {
+        let (name, p) = (&f.name, &f.path);
+        let Ok(meta) = std::fs::symlink_metadata(p) else {
+            continue;
+        };
+        let loaded = cache.get_or_load(p, &meta, || {
+            let text = String::from_utf8(std::fs::read(p).ok()?).ok()?;
+            let tfvars = is_tfvars_name(name);
+            let (root, warnings) = parse_owned(name, &text, limits)?;
+            Some(Sibling {
+                name: name.clone(),
+                text,
+                root,
+                tfvars,
+                warnings,
+            })
+        });
+        out.extend(loaded);
+    }
+    out
+}
+
+/// A configuration file's tree, owned (JSON trees borrow their text), and its warnings.
+fn parse_owned(
+    name: &str,
+    text: &str,
+    limits: &Limits,
+) -> Option<(Node<'static>, Vec<parse::ParseError>)> {
+    if name.to_ascii_lowercase().ends_with(".json") {
+        parse::json::parse(text, limits)
+            .ok()
+            .map(|p| (p.root.into_owned(), p.warnings))
+    } else {
+        parse::hcl::file(text, limits)
+            .ok()
+            .map(|p| (p.root, p.warnings))
+    }
+}
+
+/// The parse of the `.tf` file at `path` through the cache, when `text` is what the file holds:
+/// its directory's check parses it too, so each file is parsed once, not twice.
+pub fn cached_parse(
+    path: &Path,
+    text: &str,
+    limits: &Limits,
+    cache: &SiblingCache,
+) -> Option<parse::Parsed<'static>> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() || meta.len() != text.len() as u64 {
+        return None;
+    }
+    let listed = Listed {
+        name: path.file_name()?.to_str()?.to_string(),
+        path: path.to_path_buf(),
+        len: meta.len(),
+        modified: meta.modified().ok(),
+    };
+    let sibling = load(std::slice::from_ref(&listed), limits, cache).pop()?;
+    (sibling.text == text).then(|| parse::Parsed {
+        root: sibling.root.clone(),
+        warnings: sibling.warnings.clone(),
+    })
+}
+
+/// The file's own tree with its siblings' merged after it, and the text the combined spans
+/// index into (the file's text, then each sibling's at its offset). A top-level block kind
+/// present in several files becomes a list of their objects, which Terraform's JSON syntax
+/// allows for every block kind.
+pub fn combine<'a>(
+    own: Node<'a>,
+    own_text: &str,
+    siblings: &[Arc<Sibling>],
+) -> (Node<'a>, String, Vec<u32>) {
+    let mut bases = Vec::with_capacity(siblings.len());
+    let mut text = String::with_capacity(
+        own_text.len() + siblings.iter().map(|s| s.text.len() + 1).sum::<usize>(),
+    );
+    text.push_str(own_text);
+    let whole = own.span;
+    // (key, key span, the values of that key in each file)
+    type Group<'a> = (Cow<'a, str>, Span, Vec<Node<'a>>);
+    let mut groups: Vec<Group<'a>> = Vec::new();
+    let add = |entries: Vec<Entry<'a>>, groups: &mut Vec<Group<'a>>| {
+        for e in entries {
+            // JSON syntax may already write a block kind as a list of objects.
+            let values = match e.value.value {
+                Value::Seq(items) => items,
+                value => vec![Node::new(e.value.span, value)],
+            };
+            match groups.iter_mut().find(|g| g.0 == e.key) {
+                Some(g) => g.2.extend(values),
+                None => groups.push((e.key, e.key_span, values)),
+            }
+        }
+    };
+    match own.value {
+        Value::Map(entries) => add(entries, &mut groups),
+        _ => return (Node::new(whole, Value::Map(Vec::new())), text, bases),
+    }
+    let mut tfvars: Vec<Entry<'a>> = Vec::new();
+    let mut overrides: Vec<Vec<Entry<'a>>> = Vec::new();
+    for s in siblings {
+        text.push('\n');
+        let base = text.len() as u32;
+        bases.push(base);
+        text.push_str(&s.text);
+        let mut root = s.root.clone();
+        root.shift(base);
+        let Value::Map(entries) = root.value else {
+            continue;
+        };
+        if s.tfvars {
+            // Later files win, as Terraform reads terraform.tfvars before *.auto.tfvars in
+            // lexical order.
+            for e in entries {
+                tfvars.retain(|t| t.key != e.key);
+                tfvars.push(e);
+            }
+        } else if is_override_name(&s.name) {
+            overrides.push(entries);
+        } else {
+            add(entries, &mut groups);
+        }
+    }
+    for entries in overrides {
+        let mut rest = Vec::new();
+        for e in entries {
+            if e.key != "resource" && e.key != "data" {
+                rest.push(e);
+                continue;
+            }
+            let kind = e.key.clone();
+            let Some(group) = groups.iter_mut().find(|g| g.0 == kind) else {
+                rest.push(e);
+                continue;
+            };
+            let mut unmatched = Vec::new();
+            for by_type in objects_owned(e.value) {
+                let Value::Map(types) = by_type.value else {
+                    continue;
+                };
+                for t in types {
+                    for named in objects_owned(t.value) {
+                        let Value::Map(names) = named.value else {
+                            continue;
+                        };
+                        for n in names {
+                            match find_body(&mut group.2, &t.key, &n.key) {
+                                Some(target) => merge_body(target, n.value),
+                                None => unmatched.push((t.key.clone(), t.key_span, n)),
+                            }
+                        }
+                    }
+                }
+            }
+            // An override of a block that does not exist (Terraform rejects it): kept visible
+            // as a block of its own.
+            for (rtype, type_span, n) in unmatched {
+                let span = n.value.span;
+                group.2.push(Node::new(
+                    span,
+                    Value::Map(vec![Entry {
+                        key: rtype,
+                        key_span: type_span,
+                        value: Node::new(span, Value::Map(vec![n])),
+                    }]),
+                ));
+            }
+        }
+        add(rest, &mut groups);
+    }
+    let mut groups: Vec<Entry<'a>> = groups
+        .into_iter()
+        .map(|(key, key_span, mut values)| {
+            // A kind found in one file only keeps its own shape.
+            let value = if values.len() == 1 {
+                values.pop().expect("one value")
+            } else {
+                let span = values.first().map_or(key_span, |v| v.span);
+                Node::new(span, Value::Seq(values))
+            };
+            Entry {
+                key,
+                key_span,
+                value,
+            }
+        })
+        .collect();
+    if !tfvars.is_empty() {
+        groups.push(Entry {
+            key: Cow::Borrowed(TFVARS_KEY),
+            key_span: Span::empty(whole.end as usize),
+            value: Node::new(Span::empty(whole.end as usize), Value::Map(tfvars)),
+        });
+    }
+    (Node::new(whole, Value::Map(groups)), text, bases)
+}
+
+/// The `type.name` addresses of the resources a file declares.
+pub fn resource_addresses(root: &Node<'_>) -> Vec<String> {
+    let objects = crate::block_objects;
+    let mut out = Vec::new();
+    for block in root.get("resource").map(objects).unwrap_or_default() {
+        for by_type in block.entries() {
+            for named in objects(&by_type.value) {
+                for e in named.entries() {
+                    out.push(format!("{}.{}", by_type.key, e.key));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether files can be one Terraform configuration: no resource address is declared by two
+/// of them (override files aside). Terraform rejects such a directory; what holds one is a
+/// collection of separate examples (a test suite's `positive1.tf`, `negative1.tf`...), whose
+/// files are then checked one by one.
+pub fn is_one_configuration(files: &[(&str, &Node<'_>)]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    for (name, root) in files {
+        if is_override_name(name) {
+            continue;
+        }
+        let mut own: Vec<String> = resource_addresses(root);
+        own.sort();
+        own.dedup();
+        for a in own {
+            if !seen.insert(a) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// A block kind written as one object or a list of objects, as owned nodes.
+fn objects_owned(node: Node<'_>) -> Vec<Node<'_>> {
+    match node.value {
+        Value::Seq(items) => items.into_iter().filter(|n| n.is_map()).collect(),
+        value => vec![Node::new(node.span, value)],
+    }
+}
+
+/// The body of block `rtype.name` among a kind's per-file objects.
+fn find_body<'n, 'a>(
+    values: &'n mut [Node<'a>],
+    rtype: &str,
+    name: &str,
+) -> Option<&'n mut Node<'a>> {
+    for v in values.iter_mut() {
+        let Value::Map(types) = &mut v.value else {
+            continue;
+        };
+        for t in types.iter_mut().filter(|t| t.key == rtype) {
+            let candidates: Vec<&mut Node<'a>> = if t.value.is_seq() {
+                match &mut t.value.value {
+                    Value::Seq(items) => items.iter_mut().collect(),
+                    _ => Vec::new(),
+                }
+            } else {
+                vec![&mut t.value]
+            };
+            for c in candidates {
+                if let Value::Map(names) = &mut c.value
+                    && let Some(e) = names.iter_mut().find(|e| e.key == name)
+                {
+                    if e.value.is_seq() && !e.value.items().is_empty() {
+                        if let Value::Seq(bodies) = &mut e.value.value {
+                            return bodies.first_mut();
+                        }
+                        return None;
+                    }
+                    return Some(&mut e.value);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Terraform's override merge: each attribute or nested block type of the override replaces
+/// the original's.
+fn merge_body<'a>(target: &mut Node<'a>, with: Node<'a>) {
+    let Value::Map(entries) = with.value else {
+        return;
+    };
+    if !target.is_map() {
+        return;
+    }
+    let Value::Map(existing) = &mut target.value else {
+        return;
+    };
+    for e in entries {
+        match existing.iter_mut().find(|x| x.key == e.key) {
+            Some(x) => *x = e,
+            None => existing.push(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn override_files_merge_into_the_blocks_they_override() {
+        let limits = Limits::default();
+        let main = "resource \"aws_cloudtrail\" \"t\" {\n  name = \"t\"\n  is_multi_region_trail = false\n}\n";
+        let over = "resource \"aws_cloudtrail\" \"t\" {\n  is_multi_region_trail = true\n}\n";
+        let sibling = Arc::new(Sibling {
+            name: "override.tf".into(),
+            text: over.into(),
+            root: parse::hcl::file(over, &limits).unwrap().root,
+            tfvars: false,
+            warnings: Vec::new(),
+        });
+        let own = parse::hcl::file(main, &limits).unwrap().root;
+        let (root, _, _) = combine(own, main, &[sibling]);
+        let body = root.at(&["resource", "aws_cloudtrail", "t"]).unwrap();
+        assert_eq!(body.get("name").and_then(Node::as_str), Some("t"));
+        assert_eq!(
+            body.get("is_multi_region_trail").map(|n| &n.value),
+            Some(&Value::Bool(true))
+        );
+        assert!(is_override_name("override.tf") && is_override_name("dev_override.tf.json"));
+        assert!(!is_override_name("overrides.tf"));
+    }
+
+    #[test]
+    fn siblings_merge_after_the_file_and_keep_their_positions() {
+        let own_text = "resource \"aws_s3_bucket\" \"a\" {}\n";
+        let other = "variable \"region\" {\n  default = \"eu-west-1\"\n}\nresource \"aws_s3_bucket\" \"b\" {}\n";
+        let limits = Limits::default();
+        let own = parse::hcl::file(own_text, &limits).unwrap().root;
+        let sibling = Arc::new(Sibling {
+            name: "other.tf".into(),
+            text: other.into(),
+            root: parse::hcl::file(other, &limits).unwrap().root,
+            tfvars: false,
+            warnings: Vec::new(),
+        });
+        let vars = Arc::new(Sibling {
+            name: "terraform.tfvars".into(),
+            text: "region = \"us-east-1\"\n".into(),
+            root: parse::hcl::file("region = \"us-east-1\"\n", &limits)
+                .unwrap()
+                .root,
+            tfvars: true,
+            warnings: Vec::new(),
+        });
+        let (root, text, bases) = combine(own, own_text, &[sibling, vars]);
+        assert_eq!(bases[0] as usize, own_text.len() + 1);
+        let resources = root.get("resource").unwrap().items();
+        assert_eq!(resources.len(), 2, "one object per file");
+        let b = resources[1].at(&["aws_s3_bucket", "b"]).unwrap();
+        assert!(b.span.start as usize > own_text.len());
+        assert!(text[b.span.start as usize..].starts_with("resource \"aws_s3_bucket\" \"b\""));
+        let default = root.at(&["variable", "region", "default"]).unwrap();
+        assert_eq!(
+            &text[default.span.start as usize..default.span.end as usize],
+            "\"eu-west-1\""
+        );
+        assert_eq!(
+            root.at(&[TFVARS_KEY, "region"]).and_then(Node::as_str),
+            Some("us-east-1")
+        );
+    }
+}

@@ -1,0 +1,160 @@
+//! What a check reports.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::source::{Excerpt, Position, Span};
+
+/// How bad a finding is. Ordered from least to most severe, so `>=` compares thresholds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Severity, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            _ => Err(format!(
+                "unknown severity `{s}` (expected critical, high, medium or low)"
+            )),
+        }
+    }
+}
+
+/// One finding in one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// Policy ID (`REG001`) or engine diagnostic ID (`PARSE001`).
+    pub policy: &'static str,
+    pub severity: Severity,
+    /// The path as reported: relative to where the user pointed, with `/` separators. Shared
+    /// by the findings of one file.
+    pub path: std::sync::Arc<str>,
+    pub span: Span,
+    pub start: Position,
+    pub end: Position,
+    pub message: String,
+    /// Logical ID or Terraform address of the resource concerned, when there is one.
+    pub resource: Option<String>,
+    pub excerpt: Excerpt,
+    /// Identifies the finding across edits that move lines (the engine computes it).
+    pub fingerprint: String,
+}
+
+impl Finding {
+    /// The order findings are reported in: by position, then policy, then message.
+    pub fn sort_key(&self) -> (&str, Position, &str, &str) {
+        (&self.path, self.start, self.policy, &self.message)
+    }
+}
+
+/// FNV-1a, 64 bit: a stable hash for fingerprints (std's hashers may change between releases,
+/// and fingerprints are stored in baselines).
+pub fn stable_hash(parts: &[&str]) -> u64 {
+    let mut h = StableHasher::new();
+    for part in parts {
+        h.part(part);
+    }
+    h.finish()
+}
+
+/// [`stable_hash`] fed piece by piece: the same value for the same parts, without building
+/// them first.
+#[derive(Clone, Copy, Debug)]
+pub struct StableHasher(u64);
+
+impl StableHasher {
+    pub fn new() -> StableHasher {
+        StableHasher(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    /// One part: its bytes, then a separator no UTF-8 text holds.
+    pub fn part(&mut self, part: &str) {
+        self.bytes(part.as_bytes());
+        self.bytes(&[0xff]);
+    }
+
+    /// One part made of `text`'s words joined by single spaces (whitespace-normalized).
+    pub fn words(&mut self, text: &str) {
+        for (i, word) in text.split_whitespace().enumerate() {
+            if i > 0 {
+                self.bytes(b" ");
+            }
+            self.bytes(word.as_bytes());
+        }
+        self.bytes(&[0xff]);
+    }
+
+    pub fn finish(self) -> u64 {
+        self.0
+    }
+}
+
+impl Default for StableHasher {
+    fn default() -> StableHasher {
+        StableHasher::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fingerprints in baselines depend on these values: hashing piece by piece must give what
+    /// hashing the joined, whitespace-normalized parts gives.
+    #[test]
+    fn hashing_words_equals_hashing_the_normalized_text() {
+        let text = "  Type:   AWS::S3::Bucket\n\t  Properties: {}  ";
+        let normalized = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut h = StableHasher::new();
+        h.part("LOG009");
+        h.words(text);
+        h.part("");
+        assert_eq!(h.finish(), stable_hash(&["LOG009", &normalized, ""]));
+        // Pinned: FNV-1a 64 over `a` and the 0xff separator. A change here breaks every baseline.
+        assert_eq!(stable_hash(&["a"]), 0x089b_c907_b544_c769);
+        assert_ne!(stable_hash(&["ab", "c"]), stable_hash(&["a", "bc"]));
+    }
+}

@@ -1,0 +1,481 @@
+//! Policies: the codified security baseline.
+//!
+//! A policy is one self-contained unit: its metadata and docs in `policies/<ID>.toml` (embedded at
+//! build time, see `build.rs`), its check in `crates/policy/src/rules/<id>.rs`, its fixtures in
+//! `fixtures/<ID>/`. Checks are native Rust over the [`Template`] model and report through a
+//! [`Context`], which knows which policy is running and where findings go.
+
+pub mod finding;
+pub mod iam;
+pub mod regions;
+pub mod rules;
+pub mod support;
+
+use tripline_model as model;
+use tripline_syntax::{parse, source, wildcard};
+
+use std::cell::OnceCell;
+use std::fmt;
+
+use crate::finding::Severity;
+use crate::model::{Resource, Template};
+use crate::source::Span;
+
+/// The four baseline families, plus the engine's own diagnostics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Family {
+    Region,
+    Root,
+    Logging,
+    Detective,
+    /// Users' own policies (Guard rules).
+    Custom,
+    Engine,
+}
+
+impl Family {
+    pub const ALL: [Family; 6] = [
+        Family::Region,
+        Family::Root,
+        Family::Logging,
+        Family::Detective,
+        Family::Custom,
+        Family::Engine,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Region => "region",
+            Family::Root => "root",
+            Family::Logging => "logging",
+            Family::Detective => "detective",
+            Family::Custom => "custom",
+            Family::Engine => "engine",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Family> {
+        Family::ALL
+            .into_iter()
+            .find(|f| f.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A policy's metadata and documentation, from `policies/<ID>.toml`.
+#[derive(Debug)]
+pub struct PolicyMeta {
+    pub id: &'static str,
+    pub family: Family,
+    pub severity: Severity,
+    pub title: &'static str,
+    pub formats: &'static [&'static str],
+    pub resource_types: &'static [&'static str],
+    pub rationale: &'static str,
+    pub remediation: &'static str,
+    pub example: &'static str,
+    /// AWS Foundational Security Best Practices control IDs.
+    pub fsbp: &'static [&'static str],
+    /// CIS AWS Foundations Benchmark v3 recommendation numbers.
+    pub cis: &'static [&'static str],
+    /// AWS Control Tower control IDs.
+    pub control_tower: &'static [&'static str],
+}
+
+include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
+
+impl PolicyMeta {
+    /// The public baselines this policy maps to, by name, with their control IDs (only those
+    /// with some).
+    pub fn mappings(&self) -> Vec<(&'static str, &'static [&'static str])> {
+        [
+            ("AWS Foundational Security Best Practices", self.fsbp),
+            ("CIS AWS Foundations Benchmark v3", self.cis),
+            ("AWS Control Tower", self.control_tower),
+        ]
+        .into_iter()
+        .filter(|(_, ids)| !ids.is_empty())
+        .collect()
+    }
+}
+
+/// Policies registered at run time (Guard rules), sorted by ID. Rule files are read once, when
+/// a run starts, and their policies live as long as the process, like the built-in catalog.
+static CUSTOM: std::sync::RwLock<Vec<&'static PolicyMeta>> = std::sync::RwLock::new(Vec::new());
+
+/// The prefix of every custom policy's ID.
+pub const CUSTOM_PREFIX: &str = "GUARD";
+
+/// Add a custom policy to the catalog; registering an ID again returns the first registration
+/// (a rule file named by two configs is one set of policies).
+pub fn register_custom(meta: PolicyMeta) -> &'static PolicyMeta {
+    let mut custom = CUSTOM.write().unwrap_or_else(|e| e.into_inner());
+    match custom.binary_search_by(|m| m.id.cmp(meta.id)) {
+        Ok(i) => custom[i],
+        Err(i) => {
+            let meta: &'static PolicyMeta = Box::leak(Box::new(meta));
+            custom.insert(i, meta);
+            meta
+        }
+    }
+}
+
+/// Every policy: the built-in catalog, then the custom policies, each sorted by ID.
+pub fn catalog() -> Vec<&'static PolicyMeta> {
+    let custom = CUSTOM.read().unwrap_or_else(|e| e.into_inner());
+    CATALOG.iter().chain(custom.iter().copied()).collect()
+}
+
+/// A policy's position in [`catalog`].
+pub fn catalog_index(id: &str) -> Option<usize> {
+    match CATALOG.binary_search_by(|m| m.id.cmp(id)) {
+        Ok(i) => Some(i),
+        Err(_) => {
+            let custom = CUSTOM.read().unwrap_or_else(|e| e.into_inner());
+            custom
+                .binary_search_by(|m| m.id.cmp(id))
+                .ok()
+                .map(|i| CATALOG.len() + i)
+        }
+    }
+}
+
+/// The metadata of a policy or engine diagnostic by ID.
+pub fn meta(id: &str) -> Option<&'static PolicyMeta> {
+    // The catalog is sorted by ID (build.rs): exact IDs, the common case on hot paths, are a
+    // binary search; other spellings fall back to a case-insensitive scan.
+    if let Ok(i) = CATALOG.binary_search_by(|m| m.id.cmp(id)) {
+        return Some(&CATALOG[i]);
+    }
+    let custom = CUSTOM.read().unwrap_or_else(|e| e.into_inner());
+    if let Ok(i) = custom.binary_search_by(|m| m.id.cmp(id)) {
+        return Some(custom[i]);
+    }
+    CATALOG
+        .iter()
+        .chain(custom.iter().copied())
+        .find(|m| m.id.eq_ignore_ascii_case(id))
+}
+
+/// Whether a pattern names a policy: an ID, an ID prefix (`LOG`) or a family (`logging`).
+pub fn pattern_is_known(pattern: &str) -> bool {
+    !pattern.is_empty()
+        && (Family::parse(pattern).is_some()
+            || catalog().iter().any(|m| {
+                m.id.to_ascii_uppercase()
+                    .starts_with(&pattern.to_ascii_uppercase())
+            }))
+}
+
+/// Whether a pattern may name a custom policy that is not loaded yet (a config is read before
+/// the rule files it names).
+pub fn pattern_is_custom(pattern: &str) -> bool {
+    pattern
+        .get(..CUSTOM_PREFIX.len())
+        .is_some_and(|p| p.eq_ignore_ascii_case(CUSTOM_PREFIX))
+}
+
+/// Whether a pattern (ID, ID prefix or family) selects a policy.
+pub fn pattern_matches(pattern: &str, meta: &PolicyMeta) -> bool {
+    pattern.eq_ignore_ascii_case(meta.id)
+        || Family::parse(pattern) == Some(meta.family)
+        || (!pattern.is_empty()
+            && meta
+                .id
+                .to_ascii_uppercase()
+                .starts_with(&pattern.to_ascii_uppercase()))
+}
+
+/// A check over one template.
+pub trait Policy: Sync + Send {
+    /// The ID under which the policy's metadata is catalogued.
+    fn id(&self) -> &'static str;
+
+    /// Inspect the template and report through `cx`.
+    fn check(&self, cx: &mut Context<'_, '_>);
+
+    fn meta(&self) -> &'static PolicyMeta {
+        meta(self.id()).expect("every policy has a catalog entry (tested)")
+    }
+}
+
+/// Settings that change what policies report.
+#[derive(Clone, Debug, Default)]
+pub struct PolicySettings {
+    /// Regions infrastructure may run in; `None` turns the region family off.
+    pub allowed_regions: Option<Vec<String>>,
+}
+
+impl PolicySettings {
+    pub fn region_allowed(&self, region: &str) -> bool {
+        self.allowed_regions
+            .as_ref()
+            .is_none_or(|list| list.iter().any(|r| r.eq_ignore_ascii_case(region)))
+    }
+}
+
+/// A finding as a policy reports it, before positions and excerpts are attached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawFinding {
+    pub policy: &'static str,
+    pub span: Span,
+    pub message: String,
+    pub resource: Option<String>,
+}
+
+/// What a policy sees while it runs: the template, the settings, and shared analyses computed
+/// at most once per template (the IAM documents every IAM policy reads).
+pub struct Context<'t, 'a> {
+    pub template: &'t Template<'a>,
+    pub settings: &'t PolicySettings,
+    documents: &'t OnceCell<Vec<iam::PolicyDocument<'a>>>,
+    statements: &'t OnceCell<Vec<Vec<iam::Statement<'t>>>>,
+    authored: &'t OnceCell<Vec<Vec<crate::support::authored::Authored<'a>>>>,
+    attachments: &'t OnceCell<iam::attach::Attachments>,
+    log_buckets: &'t OnceCell<support::buckets::LogBuckets>,
+    current: &'static str,
+    out: Vec<RawFinding>,
+}
+
+/// What the policies compute once per template and share: borrowed by each policy's
+/// [`Context`] (the engine makes one per template).
+#[derive(Default)]
+pub struct Shared<'a> {
+    pub documents: OnceCell<Vec<iam::PolicyDocument<'a>>>,
+    pub authored: OnceCell<Vec<Vec<crate::support::authored::Authored<'a>>>>,
+    pub attachments: OnceCell<iam::attach::Attachments>,
+    pub log_buckets: OnceCell<support::buckets::LogBuckets>,
+}
+
+impl<'t, 'a> Context<'t, 'a> {
+    pub fn new(
+        template: &'t Template<'a>,
+        settings: &'t PolicySettings,
+        shared: &'t Shared<'a>,
+        statements: &'t OnceCell<Vec<Vec<iam::Statement<'t>>>>,
+        current: &'static str,
+    ) -> Context<'t, 'a> {
+        Context {
+            template,
+            settings,
+            documents: &shared.documents,
+            statements,
+            authored: &shared.authored,
+            attachments: &shared.attachments,
+            log_buckets: &shared.log_buckets,
+            current,
+            out: Vec::new(),
+        }
+    }
+
+    /// The strings written in a resource (intrinsics evaluated; in Terraform plans only the
+    /// configured attributes), collected once per template.
+    pub fn authored(
+        &self,
+        resource: &Resource<'a>,
+    ) -> &'t [crate::support::authored::Authored<'a>] {
+        let template = self.template;
+        let all = self
+            .authored
+            .get_or_init(|| crate::support::authored::all_authored(template));
+        all.get(template.index_of(resource))
+            .map_or(&[][..], Vec::as_slice)
+    }
+
+    /// Which buckets receive CloudTrail or Config logs, worked out once per template.
+    pub fn log_buckets(&self) -> &'t support::buckets::LogBuckets {
+        let template = self.template;
+        self.log_buckets
+            .get_or_init(|| support::buckets::LogBuckets::of(template))
+    }
+
+    /// What the policy reported.
+    pub fn into_findings(self) -> Vec<RawFinding> {
+        self.out
+    }
+
+    /// The statements of document `index` of [`Context::documents`], read once per template
+    /// however many policies ask.
+    pub fn statements(&self, index: usize) -> &'t [iam::Statement<'t>] {
+        let template = self.template;
+        let documents = self.documents();
+        let all = self.statements.get_or_init(|| {
+            documents
+                .iter()
+                .map(|d| iam::statements(template, d.root()))
+                .collect()
+        });
+        &all[index]
+    }
+
+    /// Which principals each of [`Context::documents`] applies to, worked out once.
+    pub fn attachments(&self) -> &'t iam::attach::Attachments {
+        let template = self.template;
+        let documents = self.documents();
+        self.attachments
+            .get_or_init(|| iam::attach::Attachments::of(template, documents))
+    }
+
+    /// Whether an unconditional Deny of `action` on every resource, in document `doc` or in
+    /// any policy attached to every principal `doc` applies to, takes a grant of `action` in
+    /// `doc` back (IAM: an explicit Deny in any applicable policy wins).
+    pub fn denied_everywhere(&self, doc: usize, action: &str) -> bool {
+        if self
+            .statements(doc)
+            .iter()
+            .any(|d| d.denies_everywhere(action))
+        {
+            return true;
+        }
+        let attachments = self.attachments();
+        let holders = attachments.holders(doc);
+        !holders.is_empty()
+            && holders.iter().all(|&h| {
+                attachments.documents_of(h).iter().any(|&other| {
+                    self.statements(other)
+                        .iter()
+                        .any(|d| d.denies_everywhere(action))
+                })
+            })
+    }
+
+    /// Whether every principal document `doc` applies to is a role that only the AWS service
+    /// `service` itself may assume (`config.amazonaws.com` for `config:` actions): the
+    /// service's own role, which it needs to do its work, not a grant to a person or to code.
+    pub fn only_the_service_itself(&self, doc: usize, service: &str) -> bool {
+        let attachments = self.attachments();
+        let holders = attachments.holders(doc);
+        let wanted = format!("{}.amazonaws.com", service.to_ascii_lowercase());
+        !holders.is_empty()
+            && holders.iter().all(|&h| {
+                let trusts = attachments.trusts_of(h);
+                !trusts.is_empty()
+                    && trusts.iter().all(|&ti| {
+                        self.statements(ti)
+                            .iter()
+                            .filter(|st| st.effect == Some(iam::Effect::Allow))
+                            .all(|st| {
+                                let p = &st.principal;
+                                !p.everyone
+                                    && !p.aws.present
+                                    && !p.federated.present
+                                    && !p.service.unknown
+                                    && !p.service.values.is_empty()
+                                    && p.service
+                                        .values
+                                        .iter()
+                                        .all(|(s, _)| s.eq_ignore_ascii_case(&wanted))
+                            })
+                    })
+            })
+    }
+
+    /// The IAM policy documents of the template (identity, trust, resource policies, SCPs).
+    pub fn documents(&self) -> &'t [iam::PolicyDocument<'a>] {
+        self.documents.get_or_init(|| iam::documents(self.template))
+    }
+
+    /// Report at a span, concerning a resource.
+    pub fn report(&mut self, resource: &Resource<'_>, span: Span, message: impl Into<String>) {
+        self.out.push(RawFinding {
+            policy: self.current,
+            span,
+            message: message.into(),
+            resource: Some(resource.id.to_string()),
+        });
+    }
+
+    /// Report something a resource lacks, at the resource's logical ID or address.
+    pub fn report_missing(&mut self, resource: &Resource<'_>, message: impl Into<String>) {
+        let span = resource.anchor;
+        self.report(resource, span, message);
+    }
+
+    /// Report at a span that belongs to no resource (a provider block, a parameter).
+    pub fn report_at(&mut self, span: Span, message: impl Into<String>) {
+        self.out.push(RawFinding {
+            policy: self.current,
+            span,
+            message: message.into(),
+            resource: None,
+        });
+    }
+}
+
+/// The policy reference (`docs/policies.md`), generated from the catalog so that it cannot
+/// drift from what the binary ships (a test compares the two).
+pub fn reference_markdown() -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "# Policy reference\n\nGenerated from `policies/*.toml` by `tripline rules --format markdown`; \
+         do not edit by hand (`cargo test` checks that it is current).\n\n",
+    );
+    for family in Family::ALL {
+        let metas: Vec<&PolicyMeta> = CATALOG.iter().filter(|m| m.family == family).collect();
+        if metas.is_empty() {
+            continue;
+        }
+        let heading = match family {
+            Family::Region => "Region restriction",
+            Family::Root => "Root user and privileged access",
+            Family::Logging => "Logging",
+            Family::Detective => "Detective-control protection",
+            Family::Custom => "Custom",
+            Family::Engine => "Engine diagnostics",
+        };
+        let _ = writeln!(
+            out,
+            "## {heading}\n\n| ID | severity | title |\n|---|---|---|"
+        );
+        for m in &metas {
+            let _ = writeln!(
+                out,
+                "| [{}](#{}) | {} | {} |",
+                m.id,
+                m.id.to_ascii_lowercase(),
+                m.severity,
+                m.title
+            );
+        }
+        out.push('\n');
+        for m in metas {
+            let _ = writeln!(
+                out,
+                "### {}\n\n**{}** — {} severity; formats: {}.\n",
+                m.id,
+                m.title,
+                m.severity,
+                m.formats.join(", ")
+            );
+            if !m.resource_types.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "Resources: {}.\n",
+                    m.resource_types
+                        .iter()
+                        .map(|r| format!("`{r}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            let _ = writeln!(out, "{}\n\n**Fix:** {}\n", m.rationale, m.remediation);
+            if !m.example.is_empty() {
+                let _ = writeln!(out, "{}\n", m.example);
+            }
+            let refs: Vec<String> = m
+                .mappings()
+                .iter()
+                .map(|(n, ids)| format!("{n}: {}", ids.join(", ")))
+                .collect();
+            if !refs.is_empty() {
+                let _ = writeln!(out, "References: {}.\n", refs.join("; "));
+            }
+        }
+    }
+    out
+}

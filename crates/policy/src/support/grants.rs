@@ -1,0 +1,147 @@
+//! Reporting IAM grants of sensitive actions, and the shapes of full-admin policies.
+
+use crate::Context;
+use crate::model::refs::referrers;
+use crate::model::{Resource, Template};
+
+/// How a grant of sensitive actions is reported.
+pub struct GrantCheck<'s> {
+    /// The actions that matter, `service:Action`.
+    pub actions: &'s [&'s str],
+    /// Completes "allows ..." in the message.
+    pub what: &'s str,
+    /// Leave out statements that match only through `*`, `*:*` or `NotAction` (full-admin
+    /// grants, which DET001 already reports), so one statement is not reported four times.
+    pub skip_full_wildcards: bool,
+    /// Only statements on every resource of the action (`*`, `arn:aws:iam::123:role/*`) count.
+    pub all_resources_only: bool,
+}
+
+/// Report each statement of an identity policy (inline, standalone or AWS managed) that allows
+/// some of `check.actions` on resources they can act on, and that no unconditional Deny takes
+/// back, in the same policy or in any policy attached to the same principals. Service control
+/// policies are not read: an SCP `Allow` grants nothing (it only leaves room for IAM to).
+pub fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
+    use crate::iam::{self, DocKind};
+    let t = cx.template;
+    for (di, doc) in cx.documents().iter().enumerate() {
+        if doc.kind != DocKind::Identity {
+            continue;
+        }
+        let r = &t.resources[doc.resource];
+        let statements = cx.statements(di);
+        for st in statements {
+            let full = |p: &str| p == "*" || p == "*:*";
+            let granted: Vec<&str> = check
+                .actions
+                .iter()
+                .copied()
+                .filter(|a| st.allows(a) && st.resource_may_cover(a))
+                .filter(|a| !check.all_resources_only || st.covers_all_resources_of(a))
+                .filter(|a| {
+                    !check.skip_full_wildcards
+                        || (!st.not_action
+                            && st
+                                .actions
+                                .values
+                                .iter()
+                                .any(|(p, _)| !full(p) && iam::action_matches(p, a)))
+                })
+                .filter(|a| !cx.denied_everywhere(di, a))
+                .filter(|a| !cx.only_the_service_itself(di, a.split(':').next().unwrap_or(a)))
+                .collect();
+            let Some(first) = granted.first() else {
+                continue;
+            };
+            let pattern = st
+                .actions
+                .values
+                .iter()
+                .find(|(p, _)| {
+                    (!check.skip_full_wildcards || !full(p)) && iam::action_matches(p, first)
+                })
+                .filter(|_| !st.not_action);
+            let how = match pattern {
+                Some((p, _)) if !p.eq_ignore_ascii_case(first) => format!(" through `{p}`"),
+                Some(_) => String::new(),
+                None => " through NotAction".to_string(),
+            };
+            let span = match doc.managed {
+                Some(_) => doc.span,
+                None => pattern.map_or(st.actions.span, |(_, s)| *s),
+            };
+            let sid = st
+                .sid
+                .as_ref()
+                .map(|s| format!(" (statement `{s}`)"))
+                .unwrap_or_default();
+            let whose = match doc.managed {
+                Some(name) => {
+                    let holders: Vec<String> = cx
+                        .attachments()
+                        .holders(di)
+                        .iter()
+                        .filter(|&&h| h != doc.resource)
+                        .map(|&h| format!("`{}`", t.resources[h].id))
+                        .collect();
+                    if holders.is_empty() {
+                        format!("AWS managed policy `{name}` attached to `{}`", r.id)
+                    } else {
+                        format!(
+                            "AWS managed policy `{name}` attached to {} by `{}`",
+                            holders.join(", "),
+                            r.id
+                        )
+                    }
+                }
+                None => format!("policy of `{}`{sid}", r.id),
+            };
+            cx.report(
+                r,
+                span,
+                format!("{whose} allows {}{how}: {}", check.what, granted.join(", ")),
+            );
+        }
+    }
+}
+
+/// ARN of AWS's managed full-administrator policy, in any partition.
+pub fn is_admin_managed_policy(arn: &str) -> bool {
+    // The partition is often `${AWS::Partition}`, unknown here but irrelevant.
+    arn.starts_with("arn:") && arn.ends_with(":iam::aws:policy/AdministratorAccess")
+}
+
+/// Whether a statement grants everything on everything: `Allow` of `*` / `*:*` (or of all
+/// but a `NotAction` list) on `Resource: "*"`.
+pub fn grants_full_admin(st: &crate::iam::Statement<'_>) -> bool {
+    use crate::iam::Effect;
+    st.effect == Some(Effect::Allow)
+        && st.all_resources()
+        && if st.not_action {
+            !st.actions.unknown && st.actions.present
+        } else {
+            st.actions
+                .values
+                .iter()
+                .any(|(a, _)| a == "*" || a == "*:*")
+        }
+}
+
+/// Whether a policy-owning resource is attached to IAM users: user inline policies, policies
+/// with a `Users` list, and Terraform policies attached by `aws_iam_user_policy_attachment` or
+/// `aws_iam_policy_attachment` with `users`.
+pub fn attached_to_users(t: &Template<'_>, r: &Resource<'_>) -> bool {
+    match r.rtype {
+        "AWS::IAM::User" | "AWS::IAM::UserPolicy" | "aws_iam_user_policy" => true,
+        "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
+            r.prop("Users").is_some_and(|u| !t.items(u).is_empty())
+        }
+        "aws_iam_policy" => {
+            !referrers(t, r, &["arn", "name"], &["aws_iam_user_policy_attachment"]).is_empty()
+                || referrers(t, r, &["arn", "name"], &["aws_iam_policy_attachment"])
+                    .iter()
+                    .any(|a| a.prop("users").is_some_and(|u| !t.items(u).is_empty()))
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,7 @@
+//! Helpers several policies share, by subject.
+
+pub mod authored;
+pub mod buckets;
+pub mod grants;
+pub mod properties;
+pub mod regions;

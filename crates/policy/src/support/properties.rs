@@ -1,0 +1,88 @@
+//! Property checks shared by policies: a boolean that must be on, a setting that must be set.
+
+use crate::Context;
+use crate::model::lookup::{Lookup, lookup};
+use crate::model::{Resource, Template, Val};
+use crate::source::Span;
+
+/// A boolean property check with a default: returns the span to report when the property is
+/// known to be `want`'s opposite in some branch, or absent while the default is wrong.
+pub enum BoolState {
+    /// Set to the wrong value (in some branch): report at this span.
+    Wrong(Span),
+    /// Not set, and the default is the wrong value.
+    MissingWrong,
+    Fine,
+}
+
+pub fn bool_property(
+    t: &Template<'_>,
+    r: &Resource<'_>,
+    key: &str,
+    want: bool,
+    default: bool,
+) -> BoolState {
+    match r.prop(key) {
+        Some(node) => match t.bools(node).into_iter().find(|(b, _)| *b == Some(!want)) {
+            Some((_, span)) => BoolState::Wrong(span),
+            None => BoolState::Fine,
+        },
+        None if r.is_unknown(key) => BoolState::Fine,
+        None if default != want => BoolState::MissingWrong,
+        None => BoolState::Fine,
+    }
+}
+
+/// A path that must end in `true` (or be absent with a `true` default). Reports each known
+/// `false` at its span, and absence (when the default is `false`) at the nearest existing
+/// parent. `what` completes "`<id>` ..." in the message.
+pub fn require_true(
+    cx: &mut Context<'_, '_>,
+    r: &Resource<'_>,
+    path: &[&str],
+    default: bool,
+    what: &str,
+) {
+    let t = cx.template;
+    let hits = lookup(t, r, path);
+    let key = path.join(".");
+    for hit in hits {
+        match hit {
+            Lookup::Found(v) if v.val.as_bool() == Some(false) => {
+                cx.report(r, v.span, format!("`{}` {what} ({key} is false)", r.id));
+            }
+            Lookup::Missing(span) if !default => {
+                cx.report(r, span, format!("`{}` {what} ({key} is not set)", r.id));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A path that must be present (any known non-empty value). Reports absence at the nearest
+/// existing parent.
+pub fn require_present(cx: &mut Context<'_, '_>, r: &Resource<'_>, path: &[&str], what: &str) {
+    let t = cx.template;
+    let key = path.join(".");
+    let hits = lookup(t, r, path);
+    // Several branches: report once per missing location.
+    let mut reported = Vec::new();
+    for hit in hits {
+        if let Lookup::Missing(span) = hit
+            && !reported.contains(&span)
+        {
+            reported.push(span);
+            cx.report(r, span, format!("`{}` {what} ({key} is not set)", r.id));
+        }
+        if let Lookup::Found(v) = &hit {
+            let empty = match v.val {
+                Val::Seq(s) => t.items(s).is_empty(),
+                Val::Map(m) => m.entries().is_empty(),
+                _ => v.val.known_text() == Some(""),
+            };
+            if empty {
+                cx.report(r, v.span, format!("`{}` {what} ({key} is empty)", r.id));
+            }
+        }
+    }
+}

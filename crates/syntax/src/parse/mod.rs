@@ -1,0 +1,169 @@
+//! Loading YAML and JSON into a [`Node`] tree that keeps the byte span of every node.
+//!
+//! Both loaders enforce the same [`Limits`], so hostile input (alias bombs, deeply nested
+//! documents) ends in a clear error rather than an exhausted machine.
+
+pub mod hcl;
+pub mod json;
+mod libyaml;
+mod node;
+pub mod yaml;
+
+pub use node::{Entry, Node, Value};
+
+use crate::source::Span;
+
+/// Bounds on what a document may cost to load.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Deepest nesting of mappings and sequences accepted. Real templates stay below 40; the
+    /// bound keeps recursive consumers of the tree well inside the stack.
+    pub max_depth: usize,
+    /// Most nodes that YAML aliases may add to a document in total (the "billion laughs"
+    /// guard). Each alias use copies its anchored node, so this bounds memory too.
+    pub max_alias_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_depth: 128,
+            max_alias_nodes: 100_000,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParseErrorKind {
+    /// Not well-formed YAML or JSON.
+    Syntax,
+    /// A mapping repeats a key; the document is still loaded (the last value wins).
+    DuplicateKey,
+    /// The document exceeds a [`Limits`] bound.
+    Limit,
+    /// A construct the target does not accept (a YAML merge key, `Resources` that is not a
+    /// mapping); the document is still loaded and checked as far as it can be.
+    Unsupported,
+}
+
+/// A problem found while loading a document, with the span it concerns.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{message}")]
+pub struct ParseError {
+    pub kind: ParseErrorKind,
+    pub message: String,
+    pub span: Span,
+}
+
+impl ParseError {
+    pub fn new(kind: ParseErrorKind, message: impl Into<String>, span: Span) -> ParseError {
+        ParseError {
+            kind,
+            message: message.into(),
+            span,
+        }
+    }
+}
+
+/// A loaded document and the non-fatal problems met on the way.
+#[derive(Debug)]
+pub struct Parsed<'a> {
+    pub root: Node<'a>,
+    pub warnings: Vec<ParseError>,
+}
+
+/// Tracks keys already seen in one mapping. Small mappings (nearly all) scan linearly; large ones
+/// (a `Resources` section with hundreds of entries) switch to a hash set so that loading stays
+/// linear.
+#[derive(Default)]
+pub(crate) struct KeySet {
+    set: Option<std::collections::HashSet<String>>,
+}
+
+const KEYSET_LINEAR_MAX: usize = 16;
+
+impl KeySet {
+    /// Returns true when `key` was already present in `entries`.
+    pub(crate) fn seen_before(&mut self, entries: &[Entry<'_>], key: &str) -> bool {
+        if let Some(set) = &mut self.set {
+            return !set.insert(key.to_string());
+        }
+        let dup = entries.iter().any(|e| e.key == key);
+        if entries.len() >= KEYSET_LINEAR_MAX {
+            let mut set: std::collections::HashSet<String> =
+                entries.iter().map(|e| e.key.to_string()).collect();
+            set.insert(key.to_string());
+            self.set = Some(set);
+        }
+        dup
+    }
+}
+
+/// Whether a file name is Terraform native syntax (`.tf`, or OpenTofu's `.tofu`).
+pub fn is_hcl_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".tf") || lower.ends_with(".tofu")
+}
+
+/// Load text as JSON or YAML. JSON is tried first when the text starts like a JSON object or
+/// array (our JSON loader is faster and its errors are clearer); a file that is not JSON after
+/// all falls back to YAML unless its name says `.json`.
+pub fn load<'a>(text: &'a str, name: &str, limits: &Limits) -> Result<Parsed<'a>, ParseError> {
+    if is_hcl_name(name) {
+        return hcl::file(text, limits);
+    }
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first = body.bytes().find(|b| !b.is_ascii_whitespace());
+    if matches!(first, Some(b'{' | b'[')) {
+        match json::parse(text, limits) {
+            Ok(p) => return Ok(p),
+            Err(e) if name.to_ascii_lowercase().ends_with(".json") => return Err(e),
+            Err(e) => {
+                return yaml::parse(text, limits).map_err(|_| e);
+            }
+        }
+    }
+    yaml::parse(text, limits)
+}
+
+/// UTF-16 text, by its byte-order mark or, without one, by the zero high bytes of ASCII text
+/// in its first code units: the decoded text (or the index of the first unpaired surrogate)
+/// and the encoding's name. `None` for anything else.
+pub fn decode_utf16(bytes: &[u8]) -> Option<(Result<String, usize>, &'static str)> {
+    let (body, little, name) = if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
+        // FF FE 00 00 is UTF-32 LE, which is not handled here.
+        if rest.starts_with(&[0, 0]) {
+            return None;
+        }
+        (rest, true, "UTF-16 LE (with byte-order mark)")
+    } else if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
+        (rest, false, "UTF-16 BE (with byte-order mark)")
+    } else {
+        let units: Vec<&[u8]> = bytes.chunks_exact(2).take(64).collect();
+        if units.len() < 2 || !bytes.len().is_multiple_of(2) {
+            return None;
+        }
+        let ascii_le = units.iter().all(|u| u[1] == 0 && u[0] != 0 && u[0] < 0x80);
+        let ascii_be = units.iter().all(|u| u[0] == 0 && u[1] != 0 && u[1] < 0x80);
+        match (ascii_le, ascii_be) {
+            (true, _) => (bytes, true, "UTF-16 LE"),
+            (_, true) => (bytes, false, "UTF-16 BE"),
+            _ => return None,
+        }
+    };
+    let units = body.chunks_exact(2).map(|u| {
+        if little {
+            u16::from_le_bytes([u[0], u[1]])
+        } else {
+            u16::from_be_bytes([u[0], u[1]])
+        }
+    });
+    let mut out = String::with_capacity(body.len() / 2);
+    for (i, c) in char::decode_utf16(units).enumerate() {
+        match c {
+            Ok(c) => out.push(c),
+            Err(_) => return Some((Err(i), name)),
+        }
+    }
+    Some((Ok(out), name))
+}
