@@ -44,75 +44,6 @@ pub fn arn_regions(text: &str) -> Vec<&str> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn region_codes() {
-        for r in [
-            "us-east-1",
-            "eu-central-2",
-            "us-gov-west-1",
-            "cn-north-1",
-            "ap-southeast-4",
-            "il-central-1",
-        ] {
-            assert!(is_region(r), "{r}");
-        }
-        for r in [
-            "us-east",
-            "useast-1",
-            "US-EAST-1",
-            "us-east-123",
-            "global",
-            "eu--1",
-            "x-y-1-2-3",
-        ] {
-            assert!(!is_region(r), "{r}");
-        }
-    }
-
-    #[test]
-    fn endpoints_and_zones() {
-        assert_eq!(
-            endpoint_regions("https://sqs.eu-west-2.amazonaws.com/1/q"),
-            ["eu-west-2"]
-        );
-        assert_eq!(
-            endpoint_regions("s3-us-west-1.amazonaws.com"),
-            ["us-west-1"]
-        );
-        assert_eq!(
-            endpoint_regions("x.s3.dualstack.ap-south-1.amazonaws.com"),
-            ["ap-south-1"]
-        );
-        assert_eq!(
-            endpoint_regions("sts.amazonaws.com and docs.aws.amazon.com"),
-            Vec::<&str>::new()
-        );
-        assert_eq!(az_region("us-west-2a"), Some("us-west-2"));
-        assert_eq!(az_region("us-west-2-lax-1a"), Some("us-west-2"));
-        assert_eq!(az_region("use1-az1"), None);
-        assert_eq!(az_region("us-west-2"), None);
-    }
-
-    #[test]
-    fn arn_region_fields() {
-        assert_eq!(
-            arn_regions("arn:aws:sns:eu-west-1:123456789012:t"),
-            ["eu-west-1"]
-        );
-        assert_eq!(arn_regions("arn:aws:s3:::bucket/*"), Vec::<&str>::new());
-        assert_eq!(
-            arn_regions(
-                "a arn:aws:lambda:us-west-2:1:function:f and arn:aws-cn:sqs:cn-north-1:1:q"
-            ),
-            ["us-west-2", "cn-north-1"]
-        );
-    }
-}
-
 /// The Regions named by endpoint host names in a string (`sqs.eu-west-2.amazonaws.com`,
 /// `s3-us-west-1.amazonaws.com`, `*.amazonaws.com.cn`).
 pub fn endpoint_regions(text: &str) -> Vec<&str> {
@@ -209,4 +140,73 @@ pub fn scp_mentions_regions(t: &Template<'_>, r: &Resource<'_>) -> bool {
                     .any(|(s, _)| s.to_ascii_lowercase().contains("region"))
             })
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_codes() {
+        for r in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "cn-north-1",
+            "ap-southeast-4",
+            "il-central-1",
+        ] {
+            assert!(is_region(r), "{r}");
+        }
+        for r in [
+            "us-east",
+            "useast-1",
+            "US-EAST-1",
+            "us-east-123",
+            "global",
+            "eu--1",
+            "x-y-1-2-3",
+        ] {
+            assert!(!is_region(r), "{r}");
+        }
+    }
+
+    #[test]
+    fn endpoints_and_zones() {
+        assert_eq!(
+            endpoint_regions("https://sqs.eu-west-2.amazonaws.com/1/q"),
+            ["eu-west-2"]
+        );
+        assert_eq!(
+            endpoint_regions("s3-us-west-1.amazonaws.com"),
+            ["us-west-1"]
+        );
+        assert_eq!(
+            endpoint_regions("x.s3.dualstack.ap-south-1.amazonaws.com"),
+            ["ap-south-1"]
+        );
+        assert_eq!(
+            endpoint_regions("sts.amazonaws.com and docs.aws.amazon.com"),
+            Vec::<&str>::new()
+        );
+        assert_eq!(az_region("us-west-2a"), Some("us-west-2"));
+        assert_eq!(az_region("us-west-2-lax-1a"), Some("us-west-2"));
+        assert_eq!(az_region("use1-az1"), None);
+        assert_eq!(az_region("us-west-2"), None);
+    }
+
+    #[test]
+    fn arn_region_fields() {
+        assert_eq!(
+            arn_regions("arn:aws:sns:eu-west-1:123456789012:t"),
+            ["eu-west-1"]
+        );
+        assert_eq!(arn_regions("arn:aws:s3:::bucket/*"), Vec::<&str>::new());
+        assert_eq!(
+            arn_regions(
+                "a arn:aws:lambda:us-west-2:1:function:f and arn:aws-cn:sqs:cn-north-1:1:q"
+            ),
+            ["us-west-2", "cn-north-1"]
+        );
+    }
 }
