@@ -223,7 +223,7 @@ fn measure(engine: &dyn Fn() -> Engine, dir: &Path, runs: usize) -> (Duration, u
         let engine = &engine();
         let start = Instant::now();
         let found = walk::discover(&[dir.to_path_buf()], &WalkOptions::default()).unwrap();
-        let reports = tripline::run(engine, &found.files, &found.errors);
+        let reports = tripline::run::check_files(engine, &found.files, &found.errors);
         times.push(start.elapsed());
         files = reports.len();
         findings = reports.iter().map(|r| r.findings.len()).sum();

@@ -337,6 +337,53 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// The commented starter config `tripline init` writes: every key, with what it does.
+pub const STARTER: &str = r#"# tripline.toml: settings for `tripline check` and `tripline lsp`. Each file is checked under
+# the nearest tripline.toml at or above it (configs do not inherit from each other).
+# Every key is optional; unknown keys are an error.
+
+# Regions infrastructure may run in. Turns the region policies (REG*) on; without it they are off.
+# allowed_regions = ["us-east-1", "eu-west-1"]
+
+# Lowest severity that makes `tripline check` exit 1: low, medium, high or critical.
+# fail_on = "low"
+
+# Files to check and to skip (globs relative to this file; a glob without "/" matches a name
+# at any depth).
+# include = ["infra/**"]
+# exclude = ["vendor", "*.generated.yaml"]
+
+# Policies to run (IDs, ID prefixes such as "LOG", or families: region, root, logging,
+# detective) and policies not to run.
+# select = ["region", "root", "logging", "detective"]
+# ignore = ["LOG009"]
+
+# Report suppressions that give no reason (SUPP002).
+# require_suppression_reason = true
+
+# Severity overrides by policy ID.
+# [severity]
+# LOG019 = "low"
+
+# Settings for some paths only (globs relative to this file).
+# [[overrides]]
+# paths = ["legacy/**"]
+# ignore = ["REG"]
+# severity = { LOG009 = "low" }
+
+# Suppressions, for formats without metadata (Terraform JSON) or for whole directories.
+# In CloudFormation, prefer the resource's own Metadata:
+#   Metadata:
+#     tripline:
+#       ignore: [LOG009]
+#       reason: access logs go to the central log account
+# [[suppress]]
+# paths = ["stacks/logging/*.tf.json"]
+# resources = ["aws_s3_bucket.access_logs"]
+# ignore = ["LOG009"]
+# reason = "this bucket receives the access logs of the others"
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,9 +11,11 @@ use lsp_server::{Connection, Message, Notification, Response};
 use serde_json::{Value, json};
 
 use crate::config::Config;
-use crate::engine::{Engine, EngineOptions};
+use crate::engine::{FileReport, Flags, Outcome};
 use crate::finding::{Finding, Severity};
 use crate::policy;
+use crate::project::{ConfigChoice, Project};
+use crate::run::{Input, Listener, Run, RunOptions};
 use crate::source::LineIndex;
 
 /// LSP error code for an unsupported request.
@@ -162,7 +164,7 @@ pub fn serve(connection: &Connection) -> Result<(), LspError> {
     });
     connection.initialize(capabilities)?;
     let mut server = Server {
-        engines: HashMap::new(),
+        runs: HashMap::new(),
         documents: HashMap::new(),
         messages: Vec::new(),
     };
@@ -202,9 +204,9 @@ fn send(connection: &Connection, msg: Message) -> Result<(), LspError> {
 }
 
 struct Server {
-    /// Engines by config file (`None`: no config found), with the config text they were built
+    /// Runs by config file (`None`: no config found), with the config text they were made
     /// from: a config edited while the editor runs is read again on the next check.
-    engines: HashMap<Option<PathBuf>, (String, Arc<Engine>)>,
+    runs: HashMap<Option<PathBuf>, (String, Arc<Run>)>,
     /// Open documents: URI → text.
     documents: HashMap<String, String>,
     /// Notifications to send before the next diagnostics (`window/showMessage`).
@@ -247,39 +249,27 @@ impl Server {
         Some(publish(&uri, diagnostics))
     }
 
-    /// The engine of the config that governs `path` (the nearest one, as for `check`). A
-    /// config that cannot be read or is invalid is reported to the user once per version of
-    /// its text, and the document is checked with the defaults meanwhile.
-    fn engine_for(&mut self, path: Option<&Path>) -> Arc<Engine> {
+    /// The run of the config that governs `path` (the nearest one, as for `check`), made again
+    /// when the config's text changed since the last check.
+    fn run_for(&mut self, path: Option<&Path>) -> Arc<Run> {
         let config_path = path.and_then(Config::discover);
         let text = match &config_path {
             Some(p) => std::fs::read_to_string(p).unwrap_or_default(),
             None => String::new(),
         };
-        if let Some((seen, engine)) = self.engines.get(&config_path)
+        if let Some((seen, run)) = self.runs.get(&config_path)
             && *seen == text
         {
-            return engine.clone();
+            return run.clone();
         }
-        let loaded = match &config_path {
-            Some(p) => Config::load(p).map_err(|e| e.to_string()).and_then(|c| {
-                Engine::from_config(&c, EngineOptions::default())
-                    .map_err(|e| format!("invalid config {}: {e}", p.display()))
-            }),
-            None => Engine::from_config(&Config::default(), EngineOptions::default())
-                .map_err(|e| e.to_string()),
+        let choice = match &config_path {
+            Some(p) => ConfigChoice::File(p.clone()),
+            None => ConfigChoice::Nothing,
         };
-        let engine = loaded.unwrap_or_else(|message| {
-            self.messages.push(Notification::new(
-                "window/showMessage".to_string(),
-                json!({"type": 1, "message": format!("tripline: {message}; checking with the default settings")}),
-            ));
-            Engine::from_config(&Config::default(), EngineOptions::default())
-                .expect("the default configuration is valid")
-        });
-        let engine = Arc::new(engine);
-        self.engines.insert(config_path, (text, engine.clone()));
-        engine
+        let project = Arc::new(Project::new(choice, Flags::default()));
+        let run = Arc::new(Run::new(project, RunOptions::default()));
+        self.runs.insert(config_path, (text, run.clone()));
+        run
     }
 
     fn diagnose(&mut self, uri: &str, text: &str) -> Vec<Value> {
@@ -290,16 +280,49 @@ impl Server {
             Some(p) => crate::walk::display_path(p),
             None => uri.rsplit('/').next().unwrap_or(uri).to_string(),
         };
-        let engine = self.engine_for(path.as_deref());
-        // The buffer is checked with the other files of its directory as they are on disk (a
-        // `.tf` file is one part of a configuration).
-        let report = engine.check_bytes_at(&display, text.as_bytes(), path.as_deref());
+        let run = self.run_for(path.as_deref());
+        let input = Input::Buffer {
+            name: &display,
+            bytes: text.as_bytes(),
+            path: path.as_deref(),
+        };
+        let mut document = Document::default();
+        if let Err(e) = run.check(input, &mut document, &|| {}) {
+            // Said once per version of the config's text: the run keeps the default settings
+            // for that config from now on, so checking again succeeds.
+            self.messages.push(Notification::new(
+                "window/showMessage".to_string(),
+                json!({"type": 1, "message": format!("tripline: {e}; checking with the default settings")}),
+            ));
+            document = Document::default();
+            if let Err(e) = run.check(input, &mut document, &|| {}) {
+                self.messages.push(Notification::new(
+                    "window/showMessage".to_string(),
+                    json!({"type": 1, "message": format!("tripline: {e}")}),
+                ));
+            }
+        }
         let index = LineIndex::new(text);
-        report
+        document
             .findings
             .iter()
             .map(|f| diagnostic(text, &index, f))
             .collect()
+    }
+}
+
+/// The findings of the document itself (a run also reports the config's own findings, which
+/// belong to another file).
+#[derive(Default)]
+struct Document {
+    findings: Vec<Finding>,
+}
+
+impl Listener for Document {
+    fn report(&mut self, report: &FileReport) {
+        if report.outcome != Outcome::Config {
+            self.findings.extend(report.findings.iter().cloned());
+        }
     }
 }
 

@@ -133,3 +133,64 @@ mod tests {
         assert_eq!(read_bounded(&b"abc"[..], 3, "x").unwrap(), b"abc");
     }
 }
+
+/// An output that would destroy an input or another output, or that cannot be written.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct RefusedOutput(String);
+
+/// Refuse, before any work, outputs that would destroy an input or each other, and outputs
+/// whose directory does not exist. `outputs` are (flag, path) pairs; `inputs` the paths to
+/// check (`-` is standard input); `baseline` the baseline being read, which a report must not
+/// overwrite.
+pub fn refuse_clobbering(
+    outputs: &[(&str, &Path)],
+    inputs: &[PathBuf],
+    baseline: Option<&Path>,
+) -> Result<(), RefusedOutput> {
+    for (flag, out) in outputs {
+        let dir = match out.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if !dir.is_dir() {
+            return Err(RefusedOutput(format!(
+                "{flag} {}: directory {} does not exist",
+                out.display(),
+                dir.display()
+            )));
+        }
+        if out.is_dir() {
+            return Err(RefusedOutput(format!(
+                "{flag} {}: is a directory",
+                out.display()
+            )));
+        }
+        for input in inputs {
+            if input.as_os_str() != "-" && input.is_file() && same_file(input, out) {
+                return Err(RefusedOutput(format!(
+                    "{flag} {} is one of the files to check; refusing to overwrite it",
+                    out.display()
+                )));
+            }
+        }
+        if let Some(b) = baseline
+            && *flag == "-o/--output"
+            && same_file(b, out)
+        {
+            return Err(RefusedOutput(format!(
+                "{flag} {} is the baseline being read; refusing to overwrite it with a report",
+                out.display()
+            )));
+        }
+    }
+    if let [(_, a), (_, b)] = outputs
+        && same_file(a, b)
+    {
+        return Err(RefusedOutput(format!(
+            "-o/--output and --write-baseline both name {}; give them different files",
+            a.display()
+        )));
+    }
+    Ok(())
+}

@@ -303,9 +303,9 @@ fn never_touches_the_network() {
 
 #[test]
 fn streamed_reports_across_many_windows_are_whole_and_deterministic() {
-    // More files than one window (tripline::WINDOW) so that reports leave in several batches.
+    // More files than one window (tripline::run::WINDOW) so that reports leave in several batches.
     let dir = TempDir::new().unwrap();
-    let n = tripline::WINDOW * 2 + 37;
+    let n = tripline::run::WINDOW * 2 + 37;
     for i in 0..n {
         let body = if i % 3 == 0 {
             "Resources:\n  B:\n    Type: AWS::S3::Bucket\n"

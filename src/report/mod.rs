@@ -4,11 +4,13 @@
 //! position, and prints nothing that depends on timing or thread count, so the same tree always
 //! gives the same bytes.
 
+pub mod catalog;
 pub mod escape;
 pub mod github;
 mod human;
 pub mod json;
 pub mod junit;
+pub mod merge;
 mod parseable;
 pub mod sarif;
 

@@ -1,0 +1,487 @@
+//! A run: the one sequence every front end goes through. Scopes (which config governs which
+//! file) → walk → shard → check → stream (reports in path order, a window at a time) → baseline
+//! → fail-on (per config) → the configs' own findings → exit status.
+//!
+//! `tripline check` and the language server both call [`Run::check`]; they differ only in what
+//! they do with each report ([`Listener`]): print it in a format, or turn it into diagnostics.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::baseline::{self, Baseline, BaselineFilter};
+use crate::engine::{Engine, FileReport, Outcome};
+use crate::finding::Severity;
+use crate::policy::{self, RawFinding};
+use crate::project::{Project, ProjectError, Scope};
+use crate::report::Summary;
+use crate::shard::Shard;
+use crate::source::Span;
+use crate::walk::{self, Candidate, GlobError, WalkError, WalkOptions};
+
+/// Files are checked in windows of this many, in parallel within a window; reports leave in
+/// path order as each window completes. Large enough that threads rarely wait at a window's
+/// end, small enough that the reports held at once stay a few megabytes.
+pub const WINDOW: usize = 1024;
+
+/// Exit status of `tripline check` (and `merge`): stable, documented in the README.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// No finding at or above the threshold.
+    Clean = 0,
+    /// Findings at or above the threshold.
+    Findings = 1,
+    /// The run could not be done (bad arguments, invalid config, unwritable output).
+    Error = 2,
+}
+
+/// What a run checks.
+#[derive(Clone, Copy, Debug)]
+pub enum Input<'a> {
+    /// Files and directories on disk, walked.
+    Paths(&'a [PathBuf]),
+    /// Text from standard input, reported as `name`; `path`, when given, says which config
+    /// governs it (otherwise the one of the working directory).
+    Stdin {
+        name: &'a str,
+        bytes: &'a [u8],
+        path: Option<&'a Path>,
+    },
+    /// An editor's unsaved buffer of the file at `path`: checked with the other files of its
+    /// directory as they are on disk (a `.tf` file is one part of a configuration).
+    Buffer {
+        name: &'a str,
+        bytes: &'a [u8],
+        path: Option<&'a Path>,
+    },
+}
+
+/// How a run goes, beyond what the configs and flags of its [`Project`] say.
+#[derive(Debug, Default)]
+pub struct RunOptions {
+    /// How paths are walked.
+    pub walk: WalkOptions,
+    /// Only this shard's files.
+    pub shard: Option<Shard>,
+    /// Findings of this baseline are known and do not count.
+    pub baseline: Option<Baseline>,
+    /// Write every finding (before the baseline is applied) to this file at the end.
+    pub write_baseline: Option<PathBuf>,
+    /// Only parse: no policies, no config findings.
+    pub parse_only: bool,
+}
+
+/// Why a run could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Configs that could not be read or are invalid, all of them.
+    #[error("{}", join_errors(.0))]
+    Config(Vec<ProjectError>),
+    /// An `--include`/`--exclude` glob that does not parse.
+    #[error(transparent)]
+    Glob(#[from] GlobError),
+    /// The baseline could not be written.
+    #[error(transparent)]
+    Baseline(#[from] baseline::BaselineError),
+}
+
+fn join_errors(errors: &[ProjectError]) -> String {
+    errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\nerror: ")
+}
+
+/// What a front end does with a run's reports. Reports arrive in path order, baseline applied,
+/// the configs' own findings last.
+pub trait Listener {
+    /// Called once the files to check and the scope governing each are known (index into
+    /// [`Project::scopes`] per file, in path order), before any is checked.
+    fn planned(&mut self, _project: &Project, _governed: &[usize]) {}
+
+    /// One file's report.
+    fn report(&mut self, report: &FileReport);
+}
+
+/// What a run found, for the exit status and the summary line.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// Counts over every report (baseline statistics included when one was applied).
+    pub summary: Summary,
+    /// Findings at or above the `fail_on` of the config that governs their file.
+    pub failing: usize,
+}
+
+impl RunOutcome {
+    /// [`ExitStatus::Findings`] when some finding is at or above its threshold, unless
+    /// `exit_zero` says a pipeline only wants the report.
+    pub fn status(&self, exit_zero: bool) -> ExitStatus {
+        if !exit_zero && self.failing > 0 {
+            ExitStatus::Findings
+        } else {
+            ExitStatus::Clean
+        }
+    }
+}
+
+/// A configured run over a [`Project`] (the configs and command-line flags).
+pub struct Run {
+    project: Arc<Project>,
+    options: RunOptions,
+}
+
+impl Run {
+    /// A run over `project` with `options`.
+    pub fn new(project: Arc<Project>, options: RunOptions) -> Run {
+        Run { project, options }
+    }
+
+    /// The configs and flags this run checks under.
+    pub fn project(&self) -> &Arc<Project> {
+        &self.project
+    }
+
+    /// Check `input`, handing each report to `listener` in path order; `tick` is called after
+    /// each file (from worker threads: a progress display). Configs are resolved before any
+    /// work, so an invalid one ends the run before anything is reported.
+    pub fn check(
+        &self,
+        input: Input<'_>,
+        listener: &mut dyn Listener,
+        tick: &(dyn Fn() + Sync),
+    ) -> Result<RunOutcome, RunError> {
+        let mut tally = Tally::new(&self.options);
+        match input {
+            Input::Stdin { name, bytes, path } | Input::Buffer { name, bytes, path } => {
+                let (i, scope) = match path {
+                    Some(p) => self.project.scope_for_file(p),
+                    None => self.project.scope_for_dir(Path::new(".")),
+                };
+                self.config_errors()?;
+                listener.planned(&self.project, &[i]);
+                let report = match input {
+                    Input::Buffer { .. } => scope.engine.check_bytes_at(name, bytes, path),
+                    _ => scope.engine.check_bytes(name, bytes),
+                };
+                tally.take(report, i, scope.fail_on, listener);
+            }
+            Input::Paths(paths) => self.check_paths(paths, &mut tally, listener, tick)?,
+        }
+        self.finish(tally, listener)
+    }
+
+    fn check_paths(
+        &self,
+        paths: &[PathBuf],
+        tally: &mut Tally<'_>,
+        listener: &mut dyn Listener,
+        tick: &(dyn Fn() + Sync),
+    ) -> Result<(), RunError> {
+        let project = &self.project;
+        // Resolve the roots' configs first: an invalid one stops the run before any work.
+        for p in paths {
+            if p.is_dir() {
+                project.scope_for_dir(p);
+            } else {
+                project.scope_for_file(p);
+            }
+        }
+        self.config_errors()?;
+        let filter: walk::PathFilter = {
+            let project = project.clone();
+            Arc::new(move |path: &Path, is_dir: bool| {
+                let parent = path.parent().unwrap_or(Path::new(""));
+                let (_, scope) = project.scope_for_dir(parent);
+                !scope.has_globs()
+                    || scope.admits(&project.absolute(path), &walk::display_path(path), is_dir)
+            })
+        };
+        let mut discovered = walk::discover_filtered(paths, &self.options.walk, Some(filter))?;
+        if let Some(shard) = self.options.shard {
+            discovered.files.retain(|c| shard.contains(&c.display));
+            discovered.errors.retain(|e| shard.contains(&e.display));
+        }
+        // Every unit of work with the scope that governs it, in path order: the order of the
+        // output.
+        let mut work: Vec<(Work<'_>, usize, Arc<Scope>)> = discovered
+            .files
+            .iter()
+            .map(|c| {
+                let (i, scope) = project.scope_for_file(&c.path);
+                (Work::File(c), i, scope)
+            })
+            .chain(discovered.errors.iter().map(|e| {
+                let (i, scope) = project.scope_for_file(Path::new(&e.display));
+                (Work::Unwalkable(e), i, scope)
+            }))
+            .collect();
+        work.sort_by(|a, b| a.0.display().cmp(b.0.display()));
+        self.config_errors()?;
+        let governed: Vec<usize> = work.iter().map(|(_, i, _)| *i).collect();
+        listener.planned(project, &governed);
+        let engines: Vec<(Work<'_>, &Engine)> =
+            work.iter().map(|(w, _, s)| (*w, &s.engine)).collect();
+        let mut next = 0;
+        stream(&engines, tick, &mut |report| {
+            let (_, i, scope) = &work[next];
+            next += 1;
+            tally.take(report, *i, scope.fail_on, listener);
+        });
+        Ok(())
+    }
+
+    fn config_errors(&self) -> Result<(), RunError> {
+        let errors = self.project.take_errors();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(RunError::Config(errors))
+        }
+    }
+
+    /// The configs' own findings (known only now), the baseline file, the summary.
+    fn finish(
+        &self,
+        mut tally: Tally<'_>,
+        listener: &mut dyn Listener,
+    ) -> Result<RunOutcome, RunError> {
+        if !self.options.parse_only {
+            let mut config_reports = Vec::new();
+            for (i, scope) in self.project.scopes().iter().enumerate() {
+                let used = tally.used.remove(&i).unwrap_or_default();
+                let seen = tally.seen.remove(&i).unwrap_or_default();
+                if let Some(report) =
+                    stale_config_suppressions(scope, &used, &seen, self.options.shard)
+                {
+                    config_reports.push((report, i, scope.fail_on));
+                }
+            }
+            config_reports.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+            for (report, i, fail_on) in config_reports {
+                tally.take(report, i, fail_on, listener);
+            }
+        }
+        if let (Some(path), Some(entries)) = (&self.options.write_baseline, tally.entries.take()) {
+            Baseline::from_entries(entries).write(path)?;
+        }
+        tally.summary.baseline = tally.baseline.as_ref().map(BaselineFilter::stats);
+        Ok(RunOutcome {
+            summary: tally.summary,
+            failing: tally.failing,
+        })
+    }
+}
+
+/// The bookkeeping of a run as reports come: counts, the baseline, the suppression rules used.
+struct Tally<'a> {
+    summary: Summary,
+    failing: usize,
+    baseline: Option<BaselineFilter<'a>>,
+    /// Every finding, when the baseline is to be written.
+    entries: Option<Vec<baseline::Entry>>,
+    /// Per scope: the `[[suppress]]` patterns used and the rules seen.
+    used: HashMap<usize, HashSet<(usize, usize)>>,
+    seen: HashMap<usize, HashSet<usize>>,
+}
+
+impl<'a> Tally<'a> {
+    fn new(options: &'a RunOptions) -> Tally<'a> {
+        Tally {
+            summary: Summary::default(),
+            failing: 0,
+            baseline: options.baseline.as_ref().map(Baseline::filter),
+            entries: options.write_baseline.as_ref().map(|_| Vec::new()),
+            used: HashMap::new(),
+            seen: HashMap::new(),
+        }
+    }
+
+    fn take(
+        &mut self,
+        mut report: FileReport,
+        scope: usize,
+        fail_on: Severity,
+        listener: &mut dyn Listener,
+    ) {
+        self.used
+            .entry(scope)
+            .or_default()
+            .extend(report.used_rules.iter().copied());
+        self.seen
+            .entry(scope)
+            .or_default()
+            .extend(report.seen_rules.iter().copied());
+        if let Some(entries) = &mut self.entries {
+            entries.extend(report.findings.iter().map(baseline::Entry::of));
+        }
+        if let Some(b) = &mut self.baseline {
+            b.apply(&mut report);
+        }
+        self.summary.add(&report);
+        self.failing += report
+            .findings
+            .iter()
+            .filter(|f| f.severity >= fail_on)
+            .count();
+        listener.report(&report);
+    }
+}
+
+/// Findings about the config's own `[[suppress]]` rules: patterns that suppressed nothing in
+/// files they applied to (SUPP001), and rules without a reason when reasons are required
+/// (SUPP002).
+///
+/// Under `--shard`, a shard sees only some of the files a rule applies to, so it cannot tell
+/// that a rule suppresses nothing anywhere: SUPP001 needs an unsharded run. SUPP002 depends on
+/// the config alone and is reported by the one shard the config's path falls in, so that the
+/// merged report has it once, as a single run would.
+fn stale_config_suppressions(
+    scope: &Scope,
+    used: &HashSet<(usize, usize)>,
+    seen: &HashSet<usize>,
+    shard: Option<Shard>,
+) -> Option<FileReport> {
+    let engine = &scope.engine;
+    let source = scope.config.source.as_ref()?;
+    // Reported relative to the working directory, like the templates.
+    let display = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| source.path.strip_prefix(cwd).ok().map(walk::display_path))
+        .unwrap_or_else(|| walk::display_path(&source.path));
+    let report_stale = shard.is_none();
+    let require_reason =
+        engine.requires_suppression_reason() && shard.is_none_or(|s| s.contains(&display));
+    let mut raws = Vec::new();
+    for (i, rule) in engine.rules().iter().enumerate() {
+        let enabled = |m: &policy::PolicyMeta| engine.may_enable(m);
+        for (j, (pattern, span)) in rule.patterns.iter().enumerate() {
+            if report_stale
+                && seen.contains(&i)
+                && !used.contains(&(i, j))
+                && crate::suppress::pattern_selects_any(pattern, &enabled)
+            {
+                raws.push(RawFinding {
+                    policy: "SUPP001",
+                    span: Span::new(span.start, span.end),
+                    message: format!("[[suppress]] of `{pattern}` suppresses nothing in the files it applies to; remove it"),
+                    resource: None,
+                });
+            }
+        }
+        if require_reason
+            && rule.reason.is_none()
+            && let Some((_, span)) = rule.patterns.first()
+        {
+            raws.push(RawFinding {
+                policy: "SUPP002",
+                span: Span::new(span.start, span.end),
+                message: "[[suppress]] rule gives no `reason`".to_string(),
+                resource: None,
+            });
+        }
+    }
+    if raws.is_empty() {
+        return None;
+    }
+    let mut report = FileReport {
+        path: display.clone(),
+        outcome: Outcome::Config,
+        findings: engine.findings_for(&display, &source.text, raws),
+        bytes: source.text.len() as u64,
+        suppressed: 0,
+        used_rules: Vec::new(),
+        seen_rules: Vec::new(),
+    };
+    report
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Some(report)
+}
+
+/// One unit of work: a file to check, or a path the walk could not enter (an IO001 report).
+#[derive(Clone, Copy, Debug)]
+pub enum Work<'a> {
+    /// A file the walk found.
+    File(&'a Candidate),
+    /// A path the walk could not enter.
+    Unwalkable(&'a WalkError),
+}
+
+impl Work<'_> {
+    /// The path as reported.
+    pub fn display(&self) -> &str {
+        match self {
+            Work::File(c) => &c.display,
+            Work::Unwalkable(e) => &e.display,
+        }
+    }
+}
+
+/// Check the files with one engine, in parallel, and return their reports in path order
+/// whatever the number of threads. Walk errors become IO001 reports in order. (The benchmark
+/// and tests use this; front ends use [`Run`].)
+pub fn check_files(
+    engine: &Engine,
+    files: &[Candidate],
+    walk_errors: &[WalkError],
+) -> Vec<FileReport> {
+    let mut work: Vec<(Work<'_>, &Engine)> = files
+        .iter()
+        .map(|c| (Work::File(c), engine))
+        .chain(walk_errors.iter().map(|e| (Work::Unwalkable(e), engine)))
+        .collect();
+    work.sort_by(|a, b| a.0.display().cmp(b.0.display()));
+    let mut reports = Vec::with_capacity(work.len());
+    stream(&work, &|| {}, &mut |r| reports.push(r));
+    reports
+}
+
+/// Check each unit of work with its own engine (the one of the config that governs it) and hand
+/// the reports to `sink` one by one, in the order of `work` (sort it by path for sorted output),
+/// whatever the number of threads. Only a window of reports is alive at a time.
+fn stream(
+    work: &[(Work<'_>, &Engine)],
+    tick: &(dyn Fn() + Sync),
+    sink: &mut dyn FnMut(FileReport),
+) {
+    for window in work.chunks(WINDOW) {
+        // Guard rules are evaluated ahead, in batches (one Guard call re-parses every rule).
+        let mut engines: Vec<&Engine> = Vec::new();
+        for (_, e) in window {
+            if !engines.iter().any(|x| std::ptr::eq(*x, *e)) {
+                engines.push(e);
+            }
+        }
+        for engine in &engines {
+            let files: Vec<(&Path, &str)> = window
+                .iter()
+                .filter(|(_, e)| std::ptr::eq(*e, *engine))
+                .filter_map(|(w, _)| match w {
+                    Work::File(c) => Some((c.path.as_path(), c.display.as_str())),
+                    Work::Unwalkable(_) => None,
+                })
+                .collect();
+            engine.prepare_guard(&files);
+        }
+        let reports: Vec<FileReport> = window
+            .par_iter()
+            .map(|(w, engine)| {
+                let r = match w {
+                    Work::File(c) => engine.check_path(&c.path, &c.display),
+                    Work::Unwalkable(e) => engine.io_failure(&e.display, e.message.clone()),
+                };
+                tick();
+                r
+            })
+            .collect();
+        for engine in &engines {
+            engine.clear_guard();
+        }
+        for r in reports {
+            sink(r);
+        }
+    }
+}
