@@ -11,12 +11,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::FileReport;
 
-pub const BASELINE_VERSION: u32 = 1;
+/// The baseline file format's version.
+pub(crate) const BASELINE_VERSION: u32 = 1;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
+/// A baseline file: findings that are known and do not fail a build.
 pub struct Baseline {
+    /// The format version ([`BASELINE_VERSION`]).
     pub version: u32,
+    /// The known findings, sorted.
     pub findings: Vec<Entry>,
 }
 
@@ -25,15 +29,21 @@ pub struct Baseline {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
+    /// The file, as reported.
     pub path: String,
+    /// The finding's fingerprint (stable across edits that move lines).
     pub fingerprint: String,
+    /// The policy's ID.
     pub policy: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The resource concerned, if any.
     pub resource: Option<String>,
+    /// The finding's message when it was recorded (for people reading the file).
     pub message: String,
 }
 
 impl Entry {
+    /// The entry recording finding `f`.
     pub fn of(f: &crate::finding::Finding) -> Entry {
         Entry {
             path: f.path.to_string(),
@@ -55,31 +65,39 @@ pub struct BaselineStats {
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why a baseline cannot be read or written.
 pub enum BaselineError {
     #[error("cannot read baseline {path}: {source}")]
+    /// The file could not be read.
     Read {
+        /// The baseline.
         path: PathBuf,
         #[source]
+        /// Why.
         source: std::io::Error,
     },
     #[error("invalid baseline {path}: {message}")]
-    Invalid { path: PathBuf, message: String },
+    /// The file is not a baseline.
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     #[error("cannot write baseline {path}: {source}")]
+    /// The file could not be written.
     Write {
+        /// The baseline.
         path: PathBuf,
         #[source]
+        /// Why.
         source: std::io::Error,
     },
 }
 
 impl Baseline {
-    /// The findings of a run, sorted.
-    pub fn from_reports(reports: &[FileReport]) -> Baseline {
-        Baseline::from_entries(crate::report::findings(reports).map(Entry::of).collect())
-    }
-
     /// A baseline of these entries (sorted here).
-    pub fn from_entries(mut findings: Vec<Entry>) -> Baseline {
+    pub(crate) fn from_entries(mut findings: Vec<Entry>) -> Baseline {
         findings.sort();
         Baseline {
             version: BASELINE_VERSION,
@@ -87,6 +105,7 @@ impl Baseline {
         }
     }
 
+    /// Read a baseline file.
     pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
         let text = crate::output::read_text_bounded(path, crate::output::MAX_REPORT_BYTES)
             .map_err(|source| BaselineError::Read {
@@ -110,6 +129,7 @@ impl Baseline {
         Ok(baseline)
     }
 
+    /// Write the baseline to `path`, atomically.
     pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
         let mut text = serde_json::to_string_pretty(self).expect("baselines serialize");
         text.push('\n');
@@ -156,6 +176,7 @@ pub struct BaselineFilter<'a> {
 }
 
 impl BaselineFilter<'_> {
+    /// Remove the known findings from `report` and count them.
     pub fn apply(&mut self, report: &mut FileReport) {
         report.findings.retain(
             |f| match self.known.get(&(&*f.path, f.fingerprint.as_str())) {
@@ -171,7 +192,8 @@ impl BaselineFilter<'_> {
         );
     }
 
-    pub fn stats(&self) -> BaselineStats {
+    /// The counts so far: known findings matched, and those not seen again (fixed).
+    pub(crate) fn stats(&self) -> BaselineStats {
         BaselineStats {
             known: self.known_count,
             fixed: self.seen.iter().filter(|s| !**s).count(),

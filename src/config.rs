@@ -15,10 +15,11 @@ const MAX_GLOBS: usize = 2_000;
 const MAX_GLOB_LEN: usize = 1_024;
 
 /// File names searched for, in order, in each directory.
-pub const CONFIG_FILES: &[&str] = &["tripline.toml", ".tripline.toml"];
+pub(crate) const CONFIG_FILES: &[&str] = &["tripline.toml", ".tripline.toml"];
 
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+/// A `tripline.toml`: every key optional, unknown keys an error.
 pub struct Config {
     /// Regions infrastructure may run in. Unset turns the region family off.
     pub allowed_regions: Option<Vec<String>>,
@@ -70,7 +71,9 @@ pub struct Config {
 /// The file a config came from, kept to locate its entries in reports.
 #[derive(Clone, Debug)]
 pub struct ConfigSource {
+    /// Where the config is.
     pub path: PathBuf,
+    /// Its text (findings about the config point into it).
     pub text: String,
 }
 
@@ -94,7 +97,7 @@ pub struct GuardConfig {
 
 impl Config {
     /// The rule paths of `rules`, resolved against the config's directory.
-    pub fn rule_paths(&self) -> Vec<PathBuf> {
+    pub(crate) fn rule_paths(&self) -> Vec<PathBuf> {
         let base = self.source.as_ref().map(ConfigSource::dir);
         self.rules
             .iter()
@@ -119,6 +122,7 @@ pub struct Override {
     #[serde(default)]
     pub ignore: Vec<String>,
     #[serde(default)]
+    /// Severities by Guard rule ID or ID prefix (the longest key wins).
     pub severity: BTreeMap<String, Severity>,
 }
 
@@ -129,6 +133,7 @@ pub struct Override {
 pub struct DocumentsRule {
     /// Globs relative to the config file's directory.
     pub paths: Vec<String>,
+    /// `identity`, `resource`, `trust` or `scp`.
     pub kind: String,
 }
 
@@ -138,28 +143,41 @@ pub struct DocumentsRule {
 #[serde(deny_unknown_fields)]
 pub struct SuppressRule {
     #[serde(default)]
+    /// Globs of the files this applies to, relative to the config.
     pub paths: Vec<String>,
     /// Logical IDs or Terraform addresses; `*` and `?` wildcards allowed.
     #[serde(default)]
     pub resources: Vec<String>,
     /// Policy IDs, ID prefixes or families.
     pub ignore: Vec<toml::Spanned<String>>,
+    /// Why (required with `require_suppression_reason`).
     pub reason: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why a config cannot be used.
 pub enum ConfigError {
     #[error("cannot read config {path}: {source}")]
+    /// The file could not be read.
     Read {
+        /// The config.
         path: PathBuf,
         #[source]
+        /// Why.
         source: std::io::Error,
     },
     #[error("invalid config {path}:\n{message}")]
-    Invalid { path: PathBuf, message: String },
+    /// The file is not a valid config.
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 impl Config {
+    /// Read and validate a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text =
             crate::output::read_text_bounded(path, MAX_CONFIG_BYTES as u64).map_err(|source| {
@@ -171,6 +189,7 @@ impl Config {
         Config::parse(&text, path)
     }
 
+    /// Validate config text read from `path` (used in messages and for relative paths).
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         if text.len() > MAX_CONFIG_BYTES {
             return Err(ConfigError::Invalid {
@@ -305,7 +324,7 @@ impl Config {
 /// left in a temporary directory, `$HOME` or a CI workspace above the repository cannot turn
 /// its checks off. Outside any repository the search stops below `$HOME`, the temporary
 /// directory and `/` (those are never searched), as editorconfig-style tools stop at a root.
-pub fn search_dirs(dir: &Path) -> Vec<&Path> {
+pub(crate) fn search_dirs(dir: &Path) -> Vec<&Path> {
     let ancestors: Vec<&Path> = dir.ancestors().collect();
     if let Some(root) = ancestors.iter().position(|d| d.join(".git").exists()) {
         return ancestors[..=root].to_vec();
@@ -322,7 +341,7 @@ pub fn search_dirs(dir: &Path) -> Vec<&Path> {
 }
 
 /// Resolve `.` and `..` lexically in an absolute path (a URI's `a/../b` names `b`).
-pub fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for c in path.components() {

@@ -28,6 +28,7 @@ const BINARY_SNIFF_BYTES: usize = 8192;
 /// How the engine runs.
 #[derive(Clone, Debug)]
 pub struct EngineOptions {
+    /// Parser limits (depth, size, aliases).
     pub limits: Limits,
     /// Files larger than this are reported (IO001) instead of loaded.
     pub max_file_size: u64,
@@ -48,6 +49,7 @@ impl Default for EngineOptions {
 /// Settings given on the command line, which take precedence over every config file.
 #[derive(Clone, Debug, Default)]
 pub struct Flags {
+    /// `--allowed-regions`: replaces the config's list.
     pub allowed_regions: Option<Vec<String>>,
     /// Replaces the config's `select` when not empty.
     pub select: Vec<String>,
@@ -55,18 +57,22 @@ pub struct Flags {
     pub ignore: Vec<String>,
     /// Replaces the config's `fail_on`.
     pub fail_on: Option<Severity>,
+    /// `--require-suppression-reason`.
     pub require_suppression_reason: bool,
     /// Guard rule files or directories (`--rules`), added to each config's `rules`.
     pub rules: Vec<PathBuf>,
+    /// Engine options (file size limit, parse-only).
     pub options: EngineOptions,
 }
 
 /// Why an engine cannot be made from a config.
 #[derive(Debug, thiserror::Error)]
-pub enum EngineError {
+pub(crate) enum EngineError {
     #[error(transparent)]
+    /// An `include`/`exclude`/override glob that does not parse.
     Glob(#[from] GlobError),
     #[error(transparent)]
+    /// A Guard rule file that cannot be used.
     Guard(#[from] crate::guard::GuardError),
 }
 
@@ -123,7 +129,9 @@ pub enum Skip {
 /// What happened to one file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
+    /// Read as a template of this format and checked.
     Checked(Format),
+    /// Not checked, and why.
     Skipped(Skip),
     /// Could not be read or loaded; the reason is among the findings.
     Failed,
@@ -134,9 +142,13 @@ pub enum Outcome {
 /// The result of checking one file.
 #[derive(Clone, Debug)]
 pub struct FileReport {
+    /// The file as reported (relative to the working directory).
     pub path: String,
+    /// What happened to the file.
     pub outcome: Outcome,
+    /// Findings, sorted by position.
     pub findings: Vec<Finding>,
+    /// The file's size.
     pub bytes: u64,
     /// Findings removed by suppressions.
     pub suppressed: usize,
@@ -243,6 +255,7 @@ pub fn quiet_panics_during_checks() {
 }
 
 impl Engine {
+    /// An engine running the built-in policies `selection` enables, with `settings`.
     pub fn new(settings: PolicySettings, selection: Selection, options: EngineOptions) -> Engine {
         Engine {
             policies: policy::rules::builtin()
@@ -268,7 +281,7 @@ impl Engine {
     /// will send Guard their own text (see [`crate::guard::RuleSet::prepare`]); the checks then
     /// take the reports. Other files (HCL, whose directory is one document) are evaluated by
     /// their checks alone.
-    pub fn prepare_guard(&self, files: &[(&Path, &str)]) {
+    pub(crate) fn prepare_guard(&self, files: &[(&Path, &str)]) {
         use rayon::prelude::*;
         let Some(guard) = &self.guard else { return };
         if self.options.parse_only {
@@ -305,7 +318,7 @@ impl Engine {
     }
 
     /// Forget what [`Engine::prepare_guard`] computed.
-    pub fn clear_guard(&self) {
+    pub(crate) fn clear_guard(&self) {
         if let Some(guard) = &self.guard {
             guard.clear_prepared();
         }
@@ -322,20 +335,9 @@ impl Engine {
         self
     }
 
-    /// An engine configured by a config file alone (what the language server uses).
-    pub fn from_config(config: &Config, options: EngineOptions) -> Result<Engine, EngineError> {
-        Engine::layered(
-            config,
-            &Flags {
-                options,
-                ..Flags::default()
-            },
-        )
-    }
-
     /// An engine for the files a config governs, with command-line flags layered over it: a
     /// flag's region list and selection replace the config's, ignores add up.
-    pub fn layered(config: &Config, flags: &Flags) -> Result<Engine, EngineError> {
+    pub(crate) fn layered(config: &Config, flags: &Flags) -> Result<Engine, EngineError> {
         // Rule files first: the severities and selections below may name their policies.
         let mut rule_paths = flags.rules.clone();
         rule_paths.extend(config.rule_paths());
@@ -375,7 +377,7 @@ impl Engine {
     }
 
     /// Take path overrides and suppression rules from a config file.
-    pub fn with_config(mut self, config: &Config) -> Result<Engine, GlobError> {
+    pub(crate) fn with_config(mut self, config: &Config) -> Result<Engine, GlobError> {
         self.base_dir = config.source.as_ref().map(ConfigSource::dir);
         self.overrides = config
             .overrides
@@ -403,7 +405,8 @@ impl Engine {
         self
     }
 
-    pub fn requires_suppression_reason(&self) -> bool {
+    /// Whether suppressions must give a reason (`require_suppression_reason`).
+    pub(crate) fn requires_suppression_reason(&self) -> bool {
         self.require_reason
     }
 
@@ -423,7 +426,7 @@ impl Engine {
 
     /// Whether some file could use a policy (for deciding whether a config suppression of it is
     /// stale).
-    pub fn may_enable(&self, meta: &policy::PolicyMeta) -> bool {
+    pub(crate) fn may_enable(&self, meta: &policy::PolicyMeta) -> bool {
         self.selection.enables(meta)
             || self
                 .overrides
@@ -454,6 +457,7 @@ impl Engine {
         selection
     }
 
+    /// The settings policies run with.
     pub fn settings(&self) -> &PolicySettings {
         &self.settings
     }
@@ -491,7 +495,7 @@ impl Engine {
     }
 
     /// A report for a file that could not be read (IO001).
-    pub fn io_failure(&self, display: &str, message: String) -> FileReport {
+    pub(crate) fn io_failure(&self, display: &str, message: String) -> FileReport {
         let finding = self.finding(
             &self.selection,
             &Arc::from(display),
@@ -518,7 +522,12 @@ impl Engine {
     /// [`Engine::check_bytes`] for the contents of the file at `origin` (an editor's unsaved
     /// buffer, say): a Terraform file is checked with the other files of its directory, as
     /// Terraform loads them.
-    pub fn check_bytes_at(&self, display: &str, bytes: &[u8], origin: Option<&Path>) -> FileReport {
+    pub(crate) fn check_bytes_at(
+        &self,
+        display: &str,
+        bytes: &[u8],
+        origin: Option<&Path>,
+    ) -> FileReport {
         let mut report = FileReport::new(
             display,
             Outcome::Skipped(Skip::NotTemplate),
@@ -993,7 +1002,12 @@ impl Engine {
 
     /// Findings about a file that is not checked as a template (the config), with positions,
     /// excerpts and fingerprints.
-    pub fn findings_for(&self, display: &str, text: &str, raws: Vec<RawFinding>) -> Vec<Finding> {
+    pub(crate) fn findings_for(
+        &self,
+        display: &str,
+        text: &str,
+        raws: Vec<RawFinding>,
+    ) -> Vec<Finding> {
         self.finish(&self.selection, display, text, raws)
     }
 

@@ -7,6 +7,8 @@
 //! [`engine`] runs them on one file, [`walk`] finds files, [`report`] writes results. The
 //! `tripline` binary is a thin command line over [`run`].
 
+#![deny(missing_docs)]
+
 pub mod baseline;
 pub mod config;
 pub mod engine;
@@ -17,7 +19,7 @@ pub mod project;
 pub mod report;
 pub mod run;
 pub mod shard;
-pub mod suppress;
+mod suppress;
 pub mod walk;
 
 pub use tripline_model as model;

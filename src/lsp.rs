@@ -22,15 +22,18 @@ use crate::source::LineIndex;
 const METHOD_NOT_FOUND: i32 = -32601;
 
 #[derive(Debug, thiserror::Error)]
+/// Why the language server stopped.
 pub enum LspError {
     #[error("language server protocol error: {0}")]
+    /// The client sent something that is not the protocol.
     Protocol(#[from] lsp_server::ProtocolError),
     #[error("language server connection closed: {0}")]
+    /// The connection closed while a message was sent.
     Send(String),
 }
 
 /// Largest message body read from a client (far above any real document).
-pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 /// Longest header line, and most header lines, of one message.
 const MAX_HEADER_LINE: usize = 8 * 1024;
 const MAX_HEADERS: usize = 32;
@@ -153,7 +156,7 @@ fn read_message(input: &mut impl std::io::BufRead) -> Result<Option<Message>, St
 }
 
 /// Serve one client on a connection.
-pub fn serve(connection: &Connection) -> Result<(), LspError> {
+pub(crate) fn serve(connection: &Connection) -> Result<(), LspError> {
     let capabilities = json!({
         "textDocumentSync": {
             "openClose": true,
@@ -353,7 +356,7 @@ fn diagnostic(text: &str, index: &LineIndex, f: &Finding) -> Value {
 }
 
 /// An LSP position: 0-based line and UTF-16 code units from the line start.
-pub fn utf16_position(text: &str, index: &LineIndex, offset: usize) -> Value {
+pub(crate) fn utf16_position(text: &str, index: &LineIndex, offset: usize) -> Value {
     let offset = crate::source::floor_char_boundary(text, offset);
     let line = index.line_of(offset);
     let start = index.line_start(line);
@@ -362,7 +365,7 @@ pub fn utf16_position(text: &str, index: &LineIndex, offset: usize) -> Value {
 }
 
 /// The local path of a `file:` URI, percent-decoded.
-pub fn file_path(uri: &str) -> Option<PathBuf> {
+pub(crate) fn file_path(uri: &str) -> Option<PathBuf> {
     let rest = uri.strip_prefix("file://")?;
     // `file:///path` on Unix; `file:///C:/path` on Windows.
     let rest = rest.strip_prefix("localhost").unwrap_or(rest);

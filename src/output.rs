@@ -6,7 +6,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Largest baseline or shard report read (far above any real one: 256 MiB).
-pub const MAX_REPORT_BYTES: u64 = 256 * 1024 * 1024;
+pub(crate) const MAX_REPORT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// A file being written: nothing appears at `path` until [`AtomicFile::commit`].
 pub struct AtomicFile {
@@ -62,7 +62,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Read at most `limit` bytes of `reader`; more is an error that says so.
-pub fn read_bounded(reader: impl Read, limit: u64, what: &str) -> io::Result<Vec<u8>> {
+pub(crate) fn read_bounded(reader: impl Read, limit: u64, what: &str) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     reader.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
@@ -75,7 +75,7 @@ pub fn read_bounded(reader: impl Read, limit: u64, what: &str) -> io::Result<Vec
 }
 
 /// Read a whole text file of at most `limit` bytes.
-pub fn read_text_bounded(path: &Path, limit: u64) -> io::Result<String> {
+pub(crate) fn read_text_bounded(path: &Path, limit: u64) -> io::Result<String> {
     let file = std::fs::File::open(path)?;
     if file.metadata()?.is_dir() {
         return Err(io::Error::other("is a directory"));
@@ -86,7 +86,7 @@ pub fn read_text_bounded(path: &Path, limit: u64) -> io::Result<String> {
 
 /// Whether two paths name the same file (or would, once created): compared by canonical path
 /// where they exist, else by their absolute form.
-pub fn same_file(a: &Path, b: &Path) -> bool {
+pub(crate) fn same_file(a: &Path, b: &Path) -> bool {
     let norm = |p: &Path| {
         std::fs::canonicalize(p).unwrap_or_else(|_| {
             // Not there yet: its directory may be, under another spelling.

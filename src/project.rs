@@ -31,15 +31,21 @@ pub enum ConfigChoice {
 }
 
 #[derive(Debug, thiserror::Error)]
+/// Why a config cannot govern its files.
 pub enum ProjectError {
     #[error(transparent)]
+    /// It cannot be read or is invalid.
     Config(#[from] ConfigError),
     #[error(transparent)]
+    /// A Guard rule file it names cannot be used.
     Guard(#[from] crate::guard::GuardError),
     #[error("invalid config {}: {source}", path.display())]
+    /// A glob in it does not parse.
     Glob {
+        /// The config.
         path: PathBuf,
         #[source]
+        /// Why.
         source: GlobError,
     },
 }
@@ -48,6 +54,7 @@ pub enum ProjectError {
 pub struct Scope {
     /// The config as read; `config.source` is `None` when no file applies.
     pub config: Config,
+    /// The engine checking the scope's files.
     pub engine: Engine,
     /// Lowest severity that fails the run for these files.
     pub fail_on: Severity,
@@ -93,7 +100,7 @@ impl Scope {
     }
 
     /// Whether the config has `include` or `exclude` globs.
-    pub fn has_globs(&self) -> bool {
+    pub(crate) fn has_globs(&self) -> bool {
         !(self.include.is_empty() && self.exclude.is_empty())
     }
 
@@ -138,6 +145,7 @@ pub struct Project {
 }
 
 impl Project {
+    /// Configs chosen by `choice`, with the command line's `flags` over each.
     pub fn new(choice: ConfigChoice, flags: Flags) -> Project {
         Project {
             choice,
@@ -149,14 +157,14 @@ impl Project {
 
     /// A path made absolute against the working directory, with `.` and `..` resolved
     /// lexically (not through symbolic links, so that it stays comparable with walked paths).
-    pub fn absolute(&self, path: &Path) -> PathBuf {
+    pub(crate) fn absolute(&self, path: &Path) -> PathBuf {
         normalize(&self.cwd.join(path))
     }
 
     /// The scope of the files directly in `dir` (any path; need not exist, as for standard
     /// input's `--stdin-filename`). A config that cannot be loaded is remembered as an error
     /// (see [`Project::take_errors`]) and its files fall back to the settings of no config.
-    pub fn scope_for_dir(&self, dir: &Path) -> (usize, Arc<Scope>) {
+    pub(crate) fn scope_for_dir(&self, dir: &Path) -> (usize, Arc<Scope>) {
         // Walked paths repeat their directory for every file: look it up as given first, under
         // a read lock that the walker's threads share.
         {
@@ -203,7 +211,7 @@ impl Project {
     }
 
     /// The scope of one file.
-    pub fn scope_for_file(&self, path: &Path) -> (usize, Arc<Scope>) {
+    pub(crate) fn scope_for_file(&self, path: &Path) -> (usize, Arc<Scope>) {
         let parent = path.parent().unwrap_or(Path::new(""));
         self.scope_for_dir(parent)
     }
@@ -226,7 +234,7 @@ impl Project {
     }
 
     /// Configs that could not be loaded, first seen first.
-    pub fn take_errors(&self) -> Vec<ProjectError> {
+    pub(crate) fn take_errors(&self) -> Vec<ProjectError> {
         std::mem::take(&mut self.state.write().unwrap_or_else(|e| e.into_inner()).errors)
     }
 }

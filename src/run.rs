@@ -45,15 +45,21 @@ pub enum Input<'a> {
     /// Text from standard input, reported as `name`; `path`, when given, says which config
     /// governs it (otherwise the one of the working directory).
     Stdin {
+        /// The name the input is reported as.
         name: &'a str,
+        /// The text.
         bytes: &'a [u8],
+        /// The path whose config governs it.
         path: Option<&'a Path>,
     },
     /// An editor's unsaved buffer of the file at `path`: checked with the other files of its
     /// directory as they are on disk (a `.tf` file is one part of a configuration).
     Buffer {
+        /// The name the input is reported as.
         name: &'a str,
+        /// The text.
         bytes: &'a [u8],
+        /// The file the buffer holds.
         path: Option<&'a Path>,
     },
 }

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Shard {
+    /// 1-based index of this shard.
     pub index: u64,
+    /// How many shards there are.
     pub count: u64,
 }
 
@@ -48,15 +50,18 @@ impl fmt::Display for Shard {
 /// What `merge` knows of one report: its name (for messages), the tool version that wrote it,
 /// and its shard (`None`: an unsharded run, a whole run on its own).
 #[derive(Clone, Debug)]
-pub struct ReportOrigin {
+pub(crate) struct ReportOrigin {
+    /// The report, for messages.
     pub name: String,
+    /// The tripline version that wrote it.
     pub version: String,
+    /// The shard it says it is, if any.
     pub shard: Option<Shard>,
 }
 
 /// Check that `reports` are the shards of one run, each once: one tool version, one N, every K
 /// from 1 to N present exactly once. Any other set would double or lose findings in silence.
-pub fn validate_set(reports: &[ReportOrigin]) -> Result<(), String> {
+pub(crate) fn validate_set(reports: &[ReportOrigin]) -> Result<(), String> {
     let Some(first) = reports.first() else {
         return Err("no reports to merge".into());
     };

@@ -22,11 +22,11 @@ use crate::source::Span;
 use crate::walk::{GlobError, Globs};
 
 /// The metadata key tripline reads.
-pub const METADATA_KEY: &str = "tripline";
+pub(crate) const METADATA_KEY: &str = "tripline";
 
 /// One `Metadata.tripline` block.
 #[derive(Debug)]
-pub struct Inline {
+pub(crate) struct Inline {
     /// The resource it sits on, or `None` at template level (applies to the whole file).
     pub resource: Option<String>,
     /// The patterns of `ignore`, with their spans.
@@ -70,7 +70,7 @@ fn read_block(t: &Template<'_>, resource: Option<String>, metadata: &Node<'_>) -
 }
 
 /// The comment that marks a suppression in Terraform native syntax.
-pub const COMMENT_MARK: &str = "tripline:ignore";
+pub(crate) const COMMENT_MARK: &str = "tripline:ignore";
 
 /// Comment suppressions of a `.tf` file (HCL has comments, so they sit where YAML would put
 /// `Metadata`):
@@ -293,7 +293,7 @@ pub struct ConfigRule {
 }
 
 impl ConfigRule {
-    pub fn compile(rule: &SuppressRule) -> Result<ConfigRule, GlobError> {
+    pub(crate) fn compile(rule: &SuppressRule) -> Result<ConfigRule, GlobError> {
         Ok(ConfigRule {
             paths: Globs::new(&rule.paths)?,
             resources: rule.resources.clone(),
@@ -320,12 +320,12 @@ impl ConfigRule {
 }
 
 /// Whether a pattern suppresses a finding of `policy`.
-pub fn pattern_covers(pattern: &str, policy_id: &str) -> bool {
+pub(crate) fn pattern_covers(pattern: &str, policy_id: &str) -> bool {
     policy::meta(policy_id).is_some_and(|m| policy::pattern_matches(pattern, m))
 }
 
 /// Whether a pattern could suppress anything among the enabled policies.
-pub fn pattern_selects_any(pattern: &str, enabled: &dyn Fn(&PolicyMeta) -> bool) -> bool {
+pub(crate) fn pattern_selects_any(pattern: &str, enabled: &dyn Fn(&PolicyMeta) -> bool) -> bool {
     policy::catalog()
         .into_iter()
         .any(|m| enabled(m) && policy::pattern_matches(pattern, m))
@@ -334,7 +334,7 @@ pub fn pattern_selects_any(pattern: &str, enabled: &dyn Fn(&PolicyMeta) -> bool)
 /// Apply inline suppressions to the raw findings of a file: drop what they cover, and add
 /// SUPP001 for patterns that covered nothing and SUPP002 for blocks without a reason (when
 /// required). Returns how many findings were suppressed.
-pub fn apply_inline(
+pub(crate) fn apply_inline(
     blocks: &[Inline],
     raws: &mut Vec<RawFinding>,
     enabled: &dyn Fn(&PolicyMeta) -> bool,

@@ -13,22 +13,27 @@ use ignore::{WalkBuilder, WalkState};
 
 /// Extensions of files that may hold templates. Files named explicitly are checked whatever
 /// their extension; detection is by content either way.
-pub const TEMPLATE_EXTENSIONS: &[&str] = &[
+pub(crate) const TEMPLATE_EXTENSIONS: &[&str] = &[
     "yaml", "yml", "json", "template", "cfn", "tpl", "tf", "tofu",
 ];
 
 /// A project-specific ignore file, read like `.gitignore`.
-pub const IGNORE_FILE: &str = ".triplineignore";
+pub(crate) const IGNORE_FILE: &str = ".triplineignore";
 
 #[derive(Clone, Debug)]
+/// How paths are walked.
 pub struct WalkOptions {
+    /// `--include` globs: only matching files are checked.
     pub include: Vec<String>,
+    /// `--exclude` globs: matching files and directories are skipped.
     pub exclude: Vec<String>,
     /// Walk hidden files and directories too.
     pub hidden: bool,
     /// Honour `.gitignore`, `.ignore` and `.triplineignore`.
     pub respect_ignore_files: bool,
+    /// Follow symbolic links out of the tree (`--follow-links`).
     pub follow_links: bool,
+    /// Walker threads (0: one per CPU).
     pub threads: usize,
 }
 
@@ -50,28 +55,38 @@ impl Default for WalkOptions {
 pub struct Candidate {
     /// The path as reported (`/` separators, no leading `./`).
     pub display: String,
+    /// The path to read.
     pub path: PathBuf,
 }
 
 /// A path the walk could not enter (permissions, a symlink loop).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct WalkError {
+    /// The path as reported.
     pub display: String,
+    /// Why it could not be entered.
     pub message: String,
 }
 
 #[derive(Debug, Default)]
+/// What a walk found.
 pub struct Discovered {
+    /// Files to check, sorted by path.
     pub files: Vec<Candidate>,
+    /// Paths that could not be entered (reported as IO001).
     pub errors: Vec<WalkError>,
 }
 
 #[derive(Debug, thiserror::Error)]
+/// A glob that does not parse.
 pub enum GlobError {
     #[error("invalid glob `{glob}`: {source}")]
+    /// An `--include`/`--exclude` glob or a config glob is invalid.
     Invalid {
+        /// The glob as written.
         glob: String,
         #[source]
+        /// Why.
         source: globset::Error,
     },
 }
@@ -85,6 +100,7 @@ pub struct Globs {
 }
 
 impl Globs {
+    /// Compile `patterns` (a pattern without `/` matches a name at any depth).
     pub fn new(patterns: &[String]) -> Result<Globs, GlobError> {
         let mut b = GlobSetBuilder::new();
         for p in patterns {
@@ -110,11 +126,13 @@ impl Globs {
         })
     }
 
+    /// Whether there are no patterns.
     pub fn is_empty(&self) -> bool {
         self.empty
     }
 
-    pub fn is_match(&self, relative: &str) -> bool {
+    /// Whether the relative path `relative` matches a pattern.
+    pub(crate) fn is_match(&self, relative: &str) -> bool {
         self.set.is_match(relative)
     }
 }
@@ -122,7 +140,7 @@ impl Globs {
 /// The path as reported: `/` separators, without a leading `./`. Lossless: on Unix a `\` is
 /// a character of a file name (kept, so `a\b.yaml` is not `a/b.yaml`), and bytes that are not
 /// UTF-8 are written `\xNN` instead of being replaced (two such names never look the same).
-pub fn display_path(path: &Path) -> String {
+pub(crate) fn display_path(path: &Path) -> String {
     let s = lossless(path);
     let mut s = s.as_str();
     while let Some(rest) = s.strip_prefix("./") {
@@ -172,7 +190,7 @@ fn has_template_extension(path: &Path) -> bool {
 }
 
 /// Decides whether the walk keeps a path (as walked) that is a directory (`true`) or a file.
-pub type PathFilter = Arc<dyn Fn(&Path, bool) -> bool + Send + Sync>;
+pub(crate) type PathFilter = Arc<dyn Fn(&Path, bool) -> bool + Send + Sync>;
 
 /// Collect the files under `roots`, sorted and without duplicates.
 pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, GlobError> {
@@ -182,7 +200,7 @@ pub fn discover(roots: &[PathBuf], opts: &WalkOptions) -> Result<Discovered, Glo
 /// [`discover`], also asking `filter` about every directory and file below the roots (the
 /// roots themselves, and files named explicitly, are always kept). This is how each config's
 /// `include`/`exclude` apply to the subtree it governs.
-pub fn discover_filtered(
+pub(crate) fn discover_filtered(
     roots: &[PathBuf],
     opts: &WalkOptions,
     filter: Option<PathFilter>,

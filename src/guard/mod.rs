@@ -34,40 +34,64 @@ use crate::model::Template;
 use crate::policy::{PolicyMeta, RawFinding};
 
 /// Extensions of the files a rule directory contributes (as `cfn-guard validate` reads them).
-pub const RULE_EXTENSIONS: &[&str] = &["guard", "ruleset"];
+pub(crate) const RULE_EXTENSIONS: &[&str] = &["guard", "ruleset"];
 
 /// Rule files larger than this are refused (a rule file is written by hand).
 const MAX_RULE_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
+/// Why Guard rules cannot be used.
 pub enum GuardError {
     #[error(
         "this build of tripline has no Guard support (it was built without the `guard` feature); rebuild with default features to use --rules"
     )]
+    /// This build has no Guard support (the `guard` feature is off).
     NotBuilt,
     #[error("cannot read Guard rules {}: {source}", path.display())]
+    /// A rule file could not be read.
     Read {
+        /// The rule file.
         path: PathBuf,
         #[source]
+        /// Why.
         source: std::io::Error,
     },
     #[error("{}: no .guard or .ruleset files", path.display())]
-    Empty { path: PathBuf },
-    #[error("{}:{line}:{column}: invalid Guard rule file: {message}", path.display())]
-    Syntax {
+    /// A rule file holds no rules.
+    Empty {
+        /// The file or directory.
         path: PathBuf,
+    },
+    #[error("{}:{line}:{column}: invalid Guard rule file: {message}", path.display())]
+    /// A rule file does not parse.
+    Syntax {
+        /// The rule file.
+        path: PathBuf,
+        /// 1-based line of the error.
         line: u32,
+        /// 1-based column of the error.
         column: u32,
+        /// Guard's message.
         message: String,
     },
     #[error("{}: {message}", path.display())]
-    Invalid { path: PathBuf, message: String },
+    /// A rule file parses but cannot be evaluated (an undefined variable, a bad severity).
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     #[error(
         "{first} and {second} both define {id}: rule IDs are the file stem and rule name, so rename one"
     )]
+    /// Two rule files define the same policy ID.
     Duplicate {
+        /// The ID.
         id: String,
+        /// The first file defining it.
         first: String,
+        /// The second.
         second: String,
     },
 }
@@ -134,7 +158,7 @@ impl RuleSet {
     /// send), a batch per Guard call, in parallel, and keep the reports for those checks. A
     /// batch that Guard refuses (one document it cannot read) is simply not kept: its documents
     /// are then evaluated one by one, and the unreadable one gets its EVAL001.
-    pub fn prepare(&self, documents: Vec<String>) {
+    pub(crate) fn prepare(&self, documents: Vec<String>) {
         use rayon::prelude::*;
         let documents: Vec<String> = {
             let mut seen = std::collections::HashSet::new();
@@ -180,7 +204,7 @@ impl RuleSet {
     }
 
     /// Forget the reports [`RuleSet::prepare`] kept (their checks are done).
-    pub fn clear_prepared(&self) {
+    pub(crate) fn clear_prepared(&self) {
         self.prepared
             .by_hash
             .write()

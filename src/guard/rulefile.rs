@@ -9,9 +9,11 @@ use crate::policy::{self, Family, PolicyMeta};
 /// A rule file as loaded.
 #[derive(Debug)]
 pub struct RuleFile {
+    /// Where the file is.
     pub path: PathBuf,
     /// The path as reported.
     pub display: String,
+    /// Its text.
     pub text: String,
     /// Its top-level rules, in the order they appear.
     pub rules: Vec<GuardRule>,
@@ -20,11 +22,13 @@ pub struct RuleFile {
 /// One top-level (unparameterized) rule of a file.
 #[derive(Debug)]
 pub struct GuardRule {
+    /// The rule's name in the file.
     pub name: String,
     /// 1-based line of `rule <name>` in the file.
     pub line: u32,
     /// The custom message of the rule's first `<< >>` block, whitespace-collapsed.
     pub message: Option<String>,
+    /// The policy the rule is registered as.
     pub meta: &'static PolicyMeta,
 }
 

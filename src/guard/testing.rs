@@ -36,6 +36,7 @@ pub fn test_rules(
         .map_err(|e| e.to_string())
 }
 
+/// `tripline test-rules` in a build without Guard support: an error saying so.
 #[cfg(not(feature = "guard"))]
 pub fn test_rules(
     _rules: Option<&Path>,

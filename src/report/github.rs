@@ -25,7 +25,7 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub struct GithubReporter;
+pub(crate) struct GithubReporter;
 
 impl super::Reporter for GithubReporter {
     fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {

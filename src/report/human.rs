@@ -15,7 +15,9 @@ use crate::finding::{Finding, Severity};
 use crate::policy;
 
 #[derive(Clone, Debug, Default)]
+/// How the human report looks.
 pub struct HumanOptions {
+    /// ANSI colours.
     pub color: bool,
     /// Terminal width for wrapping; `None` for a fixed default (deterministic output).
     pub width: Option<usize>,
@@ -157,7 +159,7 @@ fn help_for(policy_id: &str) -> Option<String> {
 }
 
 /// Renders each finding with miette as its file comes, then the summary line.
-pub struct HumanReporter {
+pub(crate) struct HumanReporter {
     handler: GraphicalReportHandler,
     quiet: bool,
 }

@@ -15,11 +15,11 @@ use crate::finding::{Finding, Severity};
 use crate::policy;
 use crate::shard::Shard;
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct Document {
+pub(crate) struct Document {
     pub schema_version: u32,
     pub tool: Tool,
     /// The shard of a `check --shard K/N` run; absent in unsharded and merged reports.
@@ -32,14 +32,14 @@ pub struct Document {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct Tool {
+pub(crate) struct Tool {
     pub name: String,
     pub version: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct SummaryOut {
+pub(crate) struct SummaryOut {
     pub files: usize,
     pub templates: usize,
     pub skipped: usize,
@@ -53,7 +53,7 @@ pub struct SummaryOut {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct FindingOut {
+pub(crate) struct FindingOut {
     pub policy: String,
     pub family: String,
     pub severity: Severity,
@@ -125,23 +125,9 @@ fn summary_out(summary: &Summary) -> SummaryOut {
     }
 }
 
-pub fn document(reports: &[FileReport], summary: &Summary) -> Document {
-    Document {
-        schema_version: SCHEMA_VERSION,
-        tool: tool(),
-        shard: None,
-        findings: super::findings(reports).map(FindingOut::new).collect(),
-        summary: summary_out(summary),
-    }
-}
-
-pub fn write_document(out: &mut dyn Write, doc: &Document) -> io::Result<()> {
+pub(crate) fn write_document(out: &mut dyn Write, doc: &Document) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, doc)?;
     writeln!(out)
-}
-
-pub fn write(out: &mut dyn Write, reports: &[FileReport], summary: &Summary) -> io::Result<()> {
-    write_document(out, &document(reports, summary))
 }
 
 /// The document with its findings array replaced by `findings`.
@@ -163,7 +149,7 @@ fn with_findings(
 }
 
 /// Streams the document: findings as files are checked, the summary at the end.
-pub struct JsonReporter {
+pub(crate) struct JsonReporter {
     shard: Option<Shard>,
     findings: super::StreamedArray,
 }

@@ -33,7 +33,7 @@ pub fn escape(s: &str) -> String {
 /// are spooled to an anonymous temporary file as files are checked (in memory if none can be
 /// made), then copied out after the header.
 #[derive(Default)]
-pub struct JunitReporter {
+pub(crate) struct JunitReporter {
     spool: Option<Spool>,
     tests: usize,
     failures: usize,

@@ -6,13 +6,13 @@
 
 pub mod catalog;
 pub mod escape;
-pub mod github;
+pub(crate) mod github;
 mod human;
-pub mod json;
-pub mod junit;
+pub(crate) mod json;
+pub(crate) mod junit;
 pub mod merge;
 mod parseable;
-pub mod sarif;
+pub(crate) mod sarif;
 
 use std::io::{self, Write};
 
@@ -24,11 +24,17 @@ use crate::finding::{Finding, Severity};
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Diagnostics with excerpts, for people.
     Human,
+    /// JSON (`docs/json-format.md`).
     Json,
+    /// SARIF 2.1.0, for code scanning.
     Sarif,
+    /// JUnit XML, for test report viewers.
     Junit,
+    /// GitHub Actions workflow commands (annotations).
     Github,
+    /// One line per finding: `file:line:col: ID message`.
     Parseable,
 }
 
@@ -43,6 +49,7 @@ pub struct Summary {
     pub skipped: usize,
     /// Files that could not be read or loaded.
     pub failed: usize,
+    /// Findings reported (after suppressions and the baseline).
     pub findings: usize,
     /// Findings per severity, indexed like [`Severity::ALL`] (critical first).
     pub by_severity: [usize; 4],
@@ -53,6 +60,7 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The counts over `reports`.
     pub fn of(reports: &[FileReport]) -> Summary {
         let mut s = Summary::default();
         for r in reports {
@@ -79,16 +87,6 @@ impl Summary {
             self.by_severity[i] += 1;
         }
     }
-
-    /// Findings at or above a severity.
-    pub fn at_least(&self, threshold: Severity) -> usize {
-        Severity::ALL
-            .iter()
-            .zip(self.by_severity)
-            .filter(|(s, _)| **s >= threshold)
-            .map(|(_, n)| n)
-            .sum()
-    }
 }
 
 /// All findings of a run, in report order.
@@ -100,7 +98,9 @@ pub fn findings(reports: &[FileReport]) -> impl Iterator<Item = &Finding> {
 /// summary. Nothing is kept between files beyond what the format's trailer needs, so memory
 /// does not grow with the size of the tree.
 pub trait Reporter {
+    /// Write one file's report (they arrive in path order).
     fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()>;
+    /// Write the end of the report, with the run's counts.
     fn finish(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()>;
 }
 
@@ -140,7 +140,7 @@ pub fn write(
 /// Whether a report path names a config file: findings about configs (stale suppressions) are
 /// known only at the end of a run, so they come after every template's, in every format and
 /// in merged reports alike.
-pub fn is_config_path(path: &str) -> bool {
+pub(crate) fn is_config_path(path: &str) -> bool {
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
     crate::config::CONFIG_FILES.contains(&name)
 }

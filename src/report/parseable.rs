@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use crate::engine::FileReport;
 
-pub struct ParseableReporter;
+pub(crate) struct ParseableReporter;
 
 impl super::Reporter for ParseableReporter {
     fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {

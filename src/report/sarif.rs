@@ -15,7 +15,7 @@ use crate::shard::Shard;
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// The fingerprint key: versioned, so a change of fingerprint scheme is a new key.
-pub const FINGERPRINT_KEY: &str = "tripline/v1";
+pub(crate) const FINGERPRINT_KEY: &str = "tripline/v1";
 
 pub fn level(s: Severity) -> &'static str {
     match s {
@@ -135,7 +135,7 @@ fn log_with(results: Value, shard: Option<Shard>) -> Value {
 }
 
 /// The shard a SARIF report records (`runs[0].properties.shard`), if any.
-pub fn shard_of(doc: &Value) -> Result<Option<Shard>, String> {
+pub(crate) fn shard_of(doc: &Value) -> Result<Option<Shard>, String> {
     match doc["runs"][0]
         .get("properties")
         .and_then(|p| p.get("shard"))
@@ -147,15 +147,8 @@ pub fn shard_of(doc: &Value) -> Result<Option<Shard>, String> {
     }
 }
 
-pub fn document(reports: &[FileReport]) -> Value {
-    log_with(
-        Value::Array(super::findings(reports).map(result).collect()),
-        None,
-    )
-}
-
 /// Streams the log: results as files are checked.
-pub struct SarifReporter {
+pub(crate) struct SarifReporter {
     shard: Option<Shard>,
     results: super::StreamedArray,
 }
@@ -184,11 +177,6 @@ impl super::Reporter for SarifReporter {
             &log_with(json!([]), self.shard),
         )
     }
-}
-
-pub fn write(out: &mut dyn Write, reports: &[FileReport]) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &document(reports))?;
-    writeln!(out)
 }
 
 /// Percent-decode a SARIF artifact URI back to the path it was made from (for ordering).
@@ -259,7 +247,7 @@ pub fn severities(doc: &Value) -> impl Iterator<Item = Severity> + '_ {
         })
 }
 
-pub fn write_value(out: &mut dyn Write, doc: &Value) -> io::Result<()> {
+pub(crate) fn write_value(out: &mut dyn Write, doc: &Value) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, doc)?;
     writeln!(out)
 }

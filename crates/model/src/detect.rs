@@ -22,6 +22,7 @@ pub enum Format {
     /// An IAM policy document on its own (`{"Version": "2012-10-17", "Statement": [...]}`), as
     /// organizations keep SCPs and IAM policies in their own repositories.
     PolicyDocument {
+        /// What the document is (template or policy document), and how that was decided.
         kind: DocumentKind,
         /// How the kind was decided.
         basis: KindBasis,
@@ -69,6 +70,7 @@ pub enum KindBasis {
 }
 
 impl Format {
+    /// The format's name as reports print it (`cloudformation-yaml`, `terraform-plan`, ...).
     pub fn name(self) -> &'static str {
         match self {
             Format::CloudFormation => "cloudformation",
@@ -114,6 +116,7 @@ pub fn looks_like_template(text: &[u8], file_name: &str) -> bool {
         || finder("Statement")
 }
 
+/// Whether a file name is Terraform JSON configuration (`*.tf.json`).
 pub fn is_tf_json_name(file_name: &str) -> bool {
     file_name.to_ascii_lowercase().ends_with(".tf.json")
 }

@@ -31,11 +31,15 @@ pub fn has_unknown(s: &str) -> bool {
 const MAX_EVAL_DEPTH: u8 = 24;
 
 #[derive(Clone, Debug, PartialEq)]
+/// A value after intrinsic functions were evaluated as far as the template allows.
 pub enum Val<'n> {
     /// A string, possibly with [`UNKNOWN_MARK`]s in it.
     Str(Cow<'n, str>),
+    /// A boolean.
     Bool(bool),
+    /// A number, as written.
     Number(Cow<'n, str>),
+    /// `null`.
     Null,
     /// A list; its items are evaluated on demand.
     Seq(&'n Node<'n>),
@@ -50,7 +54,9 @@ pub enum Val<'n> {
 /// One possible value of a node and the span to report it at.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resolved<'n> {
+    /// The value.
     pub val: Val<'n>,
+    /// Where it came from (the literal, or the intrinsic that produced it).
     pub span: Span,
 }
 
@@ -80,6 +86,7 @@ impl<'n> Val<'n> {
         }
     }
 
+    /// The value as a number (numbers and numeric strings).
     pub fn as_number(&self) -> Option<f64> {
         match self {
             Val::Number(s) | Val::Str(s) => s.trim().parse().ok(),
@@ -87,6 +94,7 @@ impl<'n> Val<'n> {
         }
     }
 
+    /// Whether the value is known (not the result of something evaluation cannot see).
     pub fn is_known(&self) -> bool {
         match self {
             Val::Unknown => false,
@@ -445,6 +453,7 @@ impl<'a> Template<'a> {
 /// the expression inside a `${...}` interpolation or `%{...}` directive.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Segment<'s> {
+    /// Literal text.
     Text(Cow<'s, str>),
     /// The text between the braces, as written.
     Expr(&'s str),

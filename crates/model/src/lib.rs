@@ -5,6 +5,8 @@
 //! attribute values. Both stay references into the parsed tree, so a policy can point at the
 //! exact node that is wrong, or at the resource when a property is missing.
 
+#![deny(missing_docs)]
+
 mod cfn;
 mod detect;
 mod eval;
@@ -88,8 +90,11 @@ impl<'a> Resource<'a> {
 /// A CloudFormation parameter or Terraform variable.
 #[derive(Debug)]
 pub struct Parameter<'a> {
+    /// The parameter's (or Terraform variable's) name.
     pub name: &'a str,
+    /// Its declaration.
     pub node: &'a Node<'a>,
+    /// Its `Default` (Terraform: `default`, overridden by `*.tfvars`).
     pub default: Option<&'a Node<'a>>,
 }
 
@@ -98,6 +103,7 @@ pub struct Parameter<'a> {
 pub struct Provider<'a> {
     /// `aws` or `aws.<alias>`.
     pub key: Cow<'a, str>,
+    /// The provider block.
     pub node: &'a Node<'a>,
     /// The `region` value node, when set.
     pub region: Option<&'a Node<'a>>,
@@ -106,12 +112,17 @@ pub struct Provider<'a> {
 /// A loaded template: its format and normalized contents.
 #[derive(Debug)]
 pub struct Template<'a> {
+    /// The format the template was read as.
     pub format: Format,
+    /// The whole document.
     pub root: &'a Node<'a>,
+    /// Resources, in document order.
     pub resources: Vec<Resource<'a>>,
+    /// CloudFormation parameters and Terraform variables.
     pub parameters: Vec<Parameter<'a>>,
     /// Terraform `locals` by name.
     pub locals: Vec<(&'a str, &'a Node<'a>)>,
+    /// Terraform provider blocks (their Regions and assumed roles).
     pub providers: Vec<Provider<'a>>,
     /// Template-level `Metadata` (CloudFormation).
     pub metadata: Option<&'a Node<'a>>,
@@ -239,14 +250,17 @@ impl<'a> Template<'a> {
             .unwrap_or(usize::MAX)
     }
 
+    /// Whether the template is CloudFormation (YAML or JSON, SAM included).
     pub fn is_cloudformation(&self) -> bool {
         matches!(self.format, Format::CloudFormation | Format::Sam)
     }
 
+    /// Whether the template is Terraform (configuration, plan or state).
     pub fn is_terraform(&self) -> bool {
         !self.is_cloudformation()
     }
 
+    /// The resource with this logical ID or address.
     pub fn resource(&self, id: &str) -> Option<&Resource<'a>> {
         self.by_id.get(id).map(|&i| &self.resources[i])
     }
@@ -261,6 +275,7 @@ impl<'a> Template<'a> {
             .filter(move |r| types.contains(&r.rtype))
     }
 
+    /// The parameter or variable with this name.
     pub fn parameter(&self, name: &str) -> Option<&Parameter<'a>> {
         self.parameters.iter().find(|p| p.name == name)
     }

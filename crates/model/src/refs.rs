@@ -177,6 +177,7 @@ pub struct ReferenceIndex {
 }
 
 impl ReferenceIndex {
+    /// Index the references of every resource of `t` (literal names are indexed on first use).
     pub fn build(t: &Template<'_>) -> ReferenceIndex {
         let cfn = t.is_cloudformation();
         let mut table = Table::default();
@@ -199,7 +200,7 @@ impl ReferenceIndex {
 
     /// The resources (indexes into `Template::resources`, ascending) whose properties refer to
     /// what `names` describes.
-    pub fn referring(&self, t: &Template<'_>, names: &Names) -> Vec<usize> {
+    pub(crate) fn referring(&self, t: &Template<'_>, names: &Names) -> Vec<usize> {
         let mut out = Vec::new();
         self.table.by_reference(names, &mut out);
         if !names.literals.is_empty() {
@@ -289,7 +290,7 @@ pub struct Names {
 }
 
 /// The names of `r`; `name_keys` are the properties that hold its physical name.
-pub fn reference_names(t: &Template<'_>, r: &Resource<'_>, name_keys: &[&str]) -> Names {
+pub(crate) fn reference_names(t: &Template<'_>, r: &Resource<'_>, name_keys: &[&str]) -> Names {
     let mut names = Names::default();
     if t.is_terraform() {
         // Plans and states name instances `aws_s3_bucket.x[0]` (in modules `module.m.aws_...`);
@@ -316,7 +317,7 @@ pub fn reference_names(t: &Template<'_>, r: &Resource<'_>, name_keys: &[&str]) -
 }
 
 /// Whether `s` names `name` as a whole identifier (not as part of a longer one).
-pub fn mentions(s: &str, name: &str) -> bool {
+pub(crate) fn mentions(s: &str, name: &str) -> bool {
     let bytes = s.as_bytes();
     let mut from = 0;
     while let Some(i) = s[from..].find(name) {
@@ -416,7 +417,7 @@ pub fn referrers<'t, 'a>(
 }
 
 /// The unevaluated nodes at a property path (through lists), where `Ref`s to resources live.
-pub fn raw_path_nodes<'n>(r: &Resource<'n>, path: &[&str]) -> Vec<&'n Node<'n>> {
+pub(crate) fn raw_path_nodes<'n>(r: &Resource<'n>, path: &[&str]) -> Vec<&'n Node<'n>> {
     let Some(mut nodes) = r.properties.map(|p| vec![p]) else {
         return Vec::new();
     };
@@ -435,7 +436,7 @@ pub fn raw_path_nodes<'n>(r: &Resource<'n>, path: &[&str]) -> Vec<&'n Node<'n>> 
 
 /// The expression references of a plan resource, from the plan's `configuration` section
 /// (planned values hold only known values; references to other resources live there).
-pub fn tf_config_references<'a>(t: &Template<'a>, r: &Resource<'a>) -> Vec<&'a str> {
+pub(crate) fn tf_config_references<'a>(t: &Template<'a>, r: &Resource<'a>) -> Vec<&'a str> {
     let mut out = Vec::new();
     for res in t.plan_config(r) {
         collect_references(res.get("expressions"), &mut out);

@@ -23,11 +23,11 @@ use crate::source::Span;
 
 /// The key under which the combined document holds `*.tfvars` values: a NUL never occurs in a
 /// checked text, so no real key collides with it.
-pub const TFVARS_KEY: &str = "\u{0}tfvars";
+pub(crate) const TFVARS_KEY: &str = "\u{0}tfvars";
 
 /// `override.tf`, `*_override.tf` (and `.tf.json`): Terraform merges their blocks into the
 /// blocks of the same address instead of adding new ones.
-pub fn is_override_name(name: &str) -> bool {
+pub(crate) fn is_override_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let stem = lower
         .strip_suffix(".tf.json")
@@ -47,9 +47,13 @@ fn is_tfvars_name(name: &str) -> bool {
 /// One other file of the directory, parsed, with positions relative to its own start.
 #[derive(Debug)]
 pub struct Sibling {
+    /// The file name.
     pub name: String,
+    /// The file's text.
     pub text: String,
+    /// Its parsed tree (owning its strings, so the cache can keep it).
     pub root: Node<'static>,
+    /// Whether it is a `*.tfvars` file (variable values, not configuration).
     pub tfvars: bool,
     /// Non-fatal problems met parsing it (repeated keys).
     pub warnings: Vec<parse::ParseError>,
@@ -98,9 +102,13 @@ impl SiblingCache {
 /// One configuration file of a directory as listed: name, path, size, modification time.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Listed {
+    /// The file name.
     pub name: String,
+    /// Its path.
     pub path: PathBuf,
+    /// Its size in bytes.
     pub len: u64,
+    /// Its modification time, when the file system says (part of the cache key).
     pub modified: Option<SystemTime>,
 }
 
@@ -362,7 +370,7 @@ pub fn combine<'a>(
 }
 
 /// The `type.name` addresses of the resources a file declares.
-pub fn resource_addresses(root: &Node<'_>) -> Vec<String> {
+pub(crate) fn resource_addresses(root: &Node<'_>) -> Vec<String> {
     let objects = crate::block_objects;
     let mut out = Vec::new();
     for block in root.get("resource").map(objects).unwrap_or_default() {

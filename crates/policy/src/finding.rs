@@ -11,13 +11,18 @@ use crate::source::{Excerpt, Position, Span};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing; rarely a risk on its own.
     Low,
+    /// A gap in the baseline that should be closed.
     Medium,
+    /// A control is missing or can be turned off.
     High,
+    /// The baseline is broken outright (e.g. anyone may assume the account root).
     Critical,
 }
 
 impl Severity {
+    /// Every severity, highest first.
     pub const ALL: [Severity; 4] = [
         Severity::Critical,
         Severity::High,
@@ -25,6 +30,7 @@ impl Severity {
         Severity::Low,
     ];
 
+    /// The severity's name as configs and reports spell it (`low` ... `critical`).
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Low => "low",
@@ -61,16 +67,22 @@ impl FromStr for Severity {
 pub struct Finding {
     /// Policy ID (`REG001`) or engine diagnostic ID (`PARSE001`).
     pub policy: &'static str,
+    /// The policy's severity, or the one a config gave it.
     pub severity: Severity,
     /// The path as reported: relative to where the user pointed, with `/` separators. Shared
     /// by the findings of one file.
     pub path: std::sync::Arc<str>,
+    /// Byte range of the offending text in the file.
     pub span: Span,
+    /// Where the span starts (1-based line and column).
     pub start: Position,
+    /// Where the span ends.
     pub end: Position,
+    /// What is wrong, naming the resource and the value.
     pub message: String,
     /// Logical ID or Terraform address of the resource concerned, when there is one.
     pub resource: Option<String>,
+    /// The lines around the span, for reports that show them.
     pub excerpt: Excerpt,
     /// Identifies the finding across edits that move lines (the engine computes it).
     pub fingerprint: String,
@@ -99,6 +111,7 @@ pub fn stable_hash(parts: &[&str]) -> u64 {
 pub struct StableHasher(u64);
 
 impl StableHasher {
+    /// A hasher with the fixed seed.
     pub fn new() -> StableHasher {
         StableHasher(0xcbf2_9ce4_8422_2325)
     }
@@ -127,6 +140,7 @@ impl StableHasher {
         self.bytes(&[0xff]);
     }
 
+    /// The hash of everything written.
     pub fn finish(self) -> u64 {
         self.0
     }

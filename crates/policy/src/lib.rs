@@ -5,6 +5,8 @@
 //! `fixtures/<ID>/`. Checks are native Rust over the [`Template`] model and report through a
 //! [`Context`], which knows which policy is running and where findings go.
 
+#![deny(missing_docs)]
+
 pub mod finding;
 pub mod iam;
 pub mod regions;
@@ -24,16 +26,22 @@ use crate::source::Span;
 /// The four baseline families, plus the engine's own diagnostics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Family {
+    /// Region restriction (REG).
     Region,
+    /// Root user and privileged access (ROOT).
     Root,
+    /// Logging (LOG).
     Logging,
+    /// Detective-control protection (DET).
     Detective,
     /// Users' own policies (Guard rules).
     Custom,
+    /// The engine's own diagnostics (PARSE, IO, SUPP, INTERNAL, EVAL).
     Engine,
 }
 
 impl Family {
+    /// Every family, in report order.
     pub const ALL: [Family; 6] = [
         Family::Region,
         Family::Root,
@@ -43,6 +51,7 @@ impl Family {
         Family::Engine,
     ];
 
+    /// The family's name as `--select` and reports spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             Family::Region => "region",
@@ -54,6 +63,7 @@ impl Family {
         }
     }
 
+    /// The family named `s` (case-insensitive).
     pub fn parse(s: &str) -> Option<Family> {
         Family::ALL
             .into_iter()
@@ -70,14 +80,23 @@ impl fmt::Display for Family {
 /// A policy's metadata and documentation, from `policies/<ID>.toml`.
 #[derive(Debug)]
 pub struct PolicyMeta {
+    /// The policy's ID (`LOG009`).
     pub id: &'static str,
+    /// Its family.
     pub family: Family,
+    /// Its default severity.
     pub severity: Severity,
+    /// One line saying what it finds.
     pub title: &'static str,
+    /// The input formats it reads.
     pub formats: &'static [&'static str],
+    /// The resource types it inspects.
     pub resource_types: &'static [&'static str],
+    /// Why it matters.
     pub rationale: &'static str,
+    /// How to fix what it reports.
     pub remediation: &'static str,
+    /// A fixed example, in Markdown (may be empty).
     pub example: &'static str,
     /// AWS Foundational Security Best Practices control IDs.
     pub fsbp: &'static [&'static str],
@@ -109,7 +128,7 @@ impl PolicyMeta {
 static CUSTOM: std::sync::RwLock<Vec<&'static PolicyMeta>> = std::sync::RwLock::new(Vec::new());
 
 /// The prefix of every custom policy's ID.
-pub const CUSTOM_PREFIX: &str = "GUARD";
+pub(crate) const CUSTOM_PREFIX: &str = "GUARD";
 
 /// Add a custom policy to the catalog; registering an ID again returns the first registration
 /// (a rule file named by two configs is one set of policies).
@@ -199,6 +218,7 @@ pub trait Policy: Sync + Send {
     /// Inspect the template and report through `cx`.
     fn check(&self, cx: &mut Context<'_, '_>);
 
+    /// The policy's catalog entry.
     fn meta(&self) -> &'static PolicyMeta {
         meta(self.id()).expect("every policy has a catalog entry (tested)")
     }
@@ -212,7 +232,8 @@ pub struct PolicySettings {
 }
 
 impl PolicySettings {
-    pub fn region_allowed(&self, region: &str) -> bool {
+    /// Whether `region` is allowed (every Region is when no list is set).
+    pub(crate) fn region_allowed(&self, region: &str) -> bool {
         self.allowed_regions
             .as_ref()
             .is_none_or(|list| list.iter().any(|r| r.eq_ignore_ascii_case(region)))
@@ -222,16 +243,22 @@ impl PolicySettings {
 /// A finding as a policy reports it, before positions and excerpts are attached.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawFinding {
+    /// The policy's ID.
     pub policy: &'static str,
+    /// The offending text.
     pub span: Span,
+    /// What is wrong.
     pub message: String,
+    /// The resource concerned, if any.
     pub resource: Option<String>,
 }
 
 /// What a policy sees while it runs: the template, the settings, and shared analyses computed
 /// at most once per template (the IAM documents every IAM policy reads).
 pub struct Context<'t, 'a> {
+    /// The template being checked.
     pub template: &'t Template<'a>,
+    /// The settings of the run.
     pub settings: &'t PolicySettings,
     documents: &'t OnceCell<Vec<iam::PolicyDocument<'a>>>,
     statements: &'t OnceCell<Vec<Vec<iam::Statement<'t>>>>,
@@ -246,13 +273,18 @@ pub struct Context<'t, 'a> {
 /// [`Context`] (the engine makes one per template).
 #[derive(Default)]
 pub struct Shared<'a> {
-    pub documents: OnceCell<Vec<iam::PolicyDocument<'a>>>,
-    pub authored: OnceCell<Vec<Vec<crate::support::authored::Authored<'a>>>>,
-    pub attachments: OnceCell<iam::attach::Attachments>,
-    pub log_buckets: OnceCell<support::buckets::LogBuckets>,
+    /// The IAM documents of the template.
+    pub(crate) documents: OnceCell<Vec<iam::PolicyDocument<'a>>>,
+    /// The strings authored in each resource.
+    pub(crate) authored: OnceCell<Vec<Vec<crate::support::authored::Authored<'a>>>>,
+    /// Which principals each IAM document applies to.
+    pub(crate) attachments: OnceCell<iam::attach::Attachments>,
+    /// The buckets detective controls log to.
+    pub(crate) log_buckets: OnceCell<support::buckets::LogBuckets>,
 }
 
 impl<'t, 'a> Context<'t, 'a> {
+    /// A context for policy `current` over `template`, sharing `shared` and `statements` with the other policies of the same template.
     pub fn new(
         template: &'t Template<'a>,
         settings: &'t PolicySettings,
@@ -275,7 +307,7 @@ impl<'t, 'a> Context<'t, 'a> {
 
     /// The strings written in a resource (intrinsics evaluated; in Terraform plans only the
     /// configured attributes), collected once per template.
-    pub fn authored(
+    pub(crate) fn authored(
         &self,
         resource: &Resource<'a>,
     ) -> &'t [crate::support::authored::Authored<'a>] {
@@ -288,7 +320,7 @@ impl<'t, 'a> Context<'t, 'a> {
     }
 
     /// Which buckets receive CloudTrail or Config logs, worked out once per template.
-    pub fn log_buckets(&self) -> &'t support::buckets::LogBuckets {
+    pub(crate) fn log_buckets(&self) -> &'t support::buckets::LogBuckets {
         let template = self.template;
         self.log_buckets
             .get_or_init(|| support::buckets::LogBuckets::of(template))
@@ -314,7 +346,7 @@ impl<'t, 'a> Context<'t, 'a> {
     }
 
     /// Which principals each of [`Context::documents`] applies to, worked out once.
-    pub fn attachments(&self) -> &'t iam::attach::Attachments {
+    pub(crate) fn attachments(&self) -> &'t iam::attach::Attachments {
         let template = self.template;
         let documents = self.documents();
         self.attachments
@@ -324,7 +356,7 @@ impl<'t, 'a> Context<'t, 'a> {
     /// Whether an unconditional Deny of `action` on every resource, in document `doc` or in
     /// any policy attached to every principal `doc` applies to, takes a grant of `action` in
     /// `doc` back (IAM: an explicit Deny in any applicable policy wins).
-    pub fn denied_everywhere(&self, doc: usize, action: &str) -> bool {
+    pub(crate) fn denied_everywhere(&self, doc: usize, action: &str) -> bool {
         if self
             .statements(doc)
             .iter()
@@ -347,7 +379,7 @@ impl<'t, 'a> Context<'t, 'a> {
     /// Whether every principal document `doc` applies to is a role that only the AWS service
     /// `service` itself may assume (`config.amazonaws.com` for `config:` actions): the
     /// service's own role, which it needs to do its work, not a grant to a person or to code.
-    pub fn only_the_service_itself(&self, doc: usize, service: &str) -> bool {
+    pub(crate) fn only_the_service_itself(&self, doc: usize, service: &str) -> bool {
         let attachments = self.attachments();
         let holders = attachments.holders(doc);
         let wanted = format!("{}.amazonaws.com", service.to_ascii_lowercase());
@@ -391,13 +423,13 @@ impl<'t, 'a> Context<'t, 'a> {
     }
 
     /// Report something a resource lacks, at the resource's logical ID or address.
-    pub fn report_missing(&mut self, resource: &Resource<'_>, message: impl Into<String>) {
+    pub(crate) fn report_missing(&mut self, resource: &Resource<'_>, message: impl Into<String>) {
         let span = resource.anchor;
         self.report(resource, span, message);
     }
 
     /// Report at a span that belongs to no resource (a provider block, a parameter).
-    pub fn report_at(&mut self, span: Span, message: impl Into<String>) {
+    pub(crate) fn report_at(&mut self, span: Span, message: impl Into<String>) {
         self.out.push(RawFinding {
             policy: self.current,
             span,

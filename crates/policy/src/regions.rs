@@ -5,7 +5,7 @@
 
 /// Regions of every partition (aws, aws-cn, aws-us-gov, the isolated ones, the European
 /// sovereign cloud), as of late 2026.
-pub const KNOWN: &[&str] = &[
+pub(crate) const KNOWN: &[&str] = &[
     "af-south-1",
     "ap-east-1",
     "ap-east-2",

@@ -7,11 +7,14 @@
 /// A half-open range of byte offsets into a source text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
+    /// Start byte offset.
     pub start: u32,
+    /// End byte offset (exclusive).
     pub end: u32,
 }
 
 impl Span {
+    /// The bytes `start..end`.
     pub fn new(start: usize, end: usize) -> Span {
         Span {
             start: start as u32,
@@ -19,14 +22,17 @@ impl Span {
         }
     }
 
+    /// An empty span at `at`.
     pub fn empty(at: usize) -> Span {
         Span::new(at, at)
     }
 
+    /// Length in bytes.
     pub fn len(&self) -> usize {
         (self.end - self.start) as usize
     }
 
+    /// Whether the span covers nothing.
     pub fn is_empty(&self) -> bool {
         self.start == self.end
     }
@@ -44,7 +50,9 @@ impl Span {
 /// and most editors mean by "column"; the LSP layer converts to UTF-16 itself.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Position {
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column, in characters.
     pub column: u32,
 }
 
@@ -58,6 +66,7 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
+    /// Index the line starts of `text`.
     pub fn new(text: &str) -> LineIndex {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         starts.push(0);
@@ -76,6 +85,7 @@ impl LineIndex {
         }
     }
 
+    /// How many lines the text has.
     pub fn line_count(&self) -> usize {
         self.starts.len()
     }
@@ -112,27 +122,6 @@ impl LineIndex {
             column: column as u32,
         }
     }
-
-    /// Byte offset of a 1-based line and a 0-based character column on it.
-    pub fn offset_of_char_column(&self, text: &str, line1: usize, col_chars: usize) -> usize {
-        let start = self.line_start(line1.saturating_sub(1));
-        let rest = &text[start.min(text.len())..];
-        match rest.char_indices().nth(col_chars) {
-            Some((i, _)) => start + i,
-            None => text.len(),
-        }
-    }
-
-    /// The text of 0-based line `line`, without its line break.
-    pub fn line_text<'t>(&self, text: &'t str, line: usize) -> &'t str {
-        let start = self.line_start(line);
-        let end = if line + 1 < self.starts.len() {
-            self.starts[line + 1] as usize
-        } else {
-            text.len()
-        };
-        text[start.min(text.len())..end.min(text.len())].trim_end_matches(['\n', '\r'])
-    }
 }
 
 /// Positions of offsets visited mostly in increasing order: each step counts characters from
@@ -144,10 +133,12 @@ pub struct PositionCursor<'i> {
 }
 
 impl<'i> PositionCursor<'i> {
+    /// A cursor over `index`, starting at the top.
     pub fn new(index: &'i LineIndex) -> PositionCursor<'i> {
         PositionCursor { index, last: None }
     }
 
+    /// The position of `offset` in `text` (fastest when offsets come in increasing order).
     pub fn position(&mut self, text: &str, offset: usize) -> Position {
         let offset = offset.min(text.len());
         let pos = match self.last {
@@ -185,6 +176,7 @@ pub struct Excerpt {
     /// 1-based column (in characters) of `text`'s first character on its line: 1 unless a
     /// very long line was cut to a window around the finding.
     pub first_column: u32,
+    /// The lines, as written (control characters are escaped when printed).
     pub text: String,
 }
 
@@ -287,7 +279,7 @@ impl Excerpt {
 }
 
 /// Lines split at LF, CRLF or a lone CR, without their breaks.
-pub fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn split_lines(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let s = rest?;
@@ -305,6 +297,7 @@ pub fn split_lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The largest char boundary of `text` at or before `at`.
 pub fn floor_char_boundary(text: &str, mut at: usize) -> usize {
     at = at.min(text.len());
     while at > 0 && !text.is_char_boundary(at) {
@@ -348,8 +341,6 @@ mod tests {
         // 'd' follows a two-byte 'ç'
         assert_eq!(index.position(text, 5), Position { line: 2, column: 2 });
         assert_eq!(index.position(text, 11), Position { line: 4, column: 1 });
-        assert_eq!(index.line_text(text, 1), "çd: x");
-        assert_eq!(index.offset_of_char_column(text, 2, 1), 5);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::parse::Node;
 use super::PolicyDocument;
 
 /// Resource types that are principals: what their attached policies allow, they may do.
-pub const HOLDER_TYPES: &[&str] = &[
+pub(crate) const HOLDER_TYPES: &[&str] = &[
     "AWS::IAM::Role",
     "AWS::IAM::User",
     "AWS::IAM::Group",
@@ -68,7 +68,7 @@ const POLICY_KEYS: &[&str] = &["policy_arn"];
 
 /// Which principals each document applies to, and which documents apply to each principal.
 #[derive(Debug, Default)]
-pub struct Attachments {
+pub(crate) struct Attachments {
     /// Per document (index into the template's documents): the principals it applies to
     /// (indexes into `Template::resources`), empty when none can be found.
     holders: Vec<Vec<usize>>,
@@ -145,7 +145,7 @@ impl Attachments {
     }
 
     /// The trust policies of role `holder`.
-    pub fn trusts_of(&self, holder: usize) -> &[usize] {
+    pub(crate) fn trusts_of(&self, holder: usize) -> &[usize] {
         self.trusts.get(&holder).map_or(&[], Vec::as_slice)
     }
 
@@ -155,7 +155,7 @@ impl Attachments {
     }
 
     /// The documents that apply to principal `holder`.
-    pub fn documents_of(&self, holder: usize) -> &[usize] {
+    pub(crate) fn documents_of(&self, holder: usize) -> &[usize] {
         self.documents.get(&holder).map_or(&[], Vec::as_slice)
     }
 }

@@ -14,7 +14,7 @@ use crate::model::Template;
 use crate::parse::Node;
 
 /// Condition keys that constrain who the caller is, with why (for `explain`).
-pub const PRINCIPAL_KEYS: &[(&str, &str)] = &[
+pub(crate) const PRINCIPAL_KEYS: &[(&str, &str)] = &[
     ("aws:PrincipalOrgID", "the caller's AWS organization"),
     (
         "aws:PrincipalOrgPaths",
@@ -66,12 +66,12 @@ pub const PRINCIPAL_KEYS: &[(&str, &str)] = &[
 ];
 
 /// Keys that never narrow who, named in messages so a reader sees why a condition did not help.
-pub const REQUEST_KEYS_NOTE: &str = "aws:SecureTransport, aws:Referer (any client sets it), \
+pub(crate) const REQUEST_KEYS_NOTE: &str = "aws:SecureTransport, aws:Referer (any client sets it), \
     aws:MultiFactorAuthPresent, aws:CurrentTime, aws:RequestTag/*, aws:PrincipalTag/*, an empty \
     sts:ExternalId";
 
 /// Whether `key` (case-insensitive) constrains the caller.
-pub fn is_principal_key(key: &str) -> bool {
+pub(crate) fn is_principal_key(key: &str) -> bool {
     let lower = key.to_ascii_lowercase();
     PRINCIPAL_KEYS
         .iter()
@@ -92,11 +92,15 @@ fn is_oidc_subject(lower: &str) -> bool {
 pub struct Clause {
     /// The operator without `ForAnyValue:`/`ForAllValues:` and `IfExists`.
     pub operator: String,
+    /// `ForAllValues:` (true of an empty request value, so it never narrows who).
     pub for_all_values: bool,
+    /// `...IfExists` (true when the key is absent, so it never narrows who).
     pub if_exists: bool,
+    /// The condition key, lowercased (IAM keys are case-insensitive).
     pub key: String,
     /// Known values; `unknown` when some could not be known.
     pub values: Vec<String>,
+    /// Whether some values could not be known.
     pub unknown: bool,
 }
 
@@ -179,7 +183,7 @@ fn values_pin(c: &Clause) -> bool {
 
 /// Whether a clause of an Allow restricts it to callers the condition names. `...IfExists` and
 /// `ForAllValues:` hold when the key is absent, so they narrow nothing.
-pub fn allow_clause_narrows(c: &Clause) -> bool {
+pub(crate) fn allow_clause_narrows(c: &Clause) -> bool {
     is_principal_key(&c.key)
         && is_one_of(&c.operator, POSITIVE)
         && !c.if_exists
@@ -189,7 +193,7 @@ pub fn allow_clause_narrows(c: &Clause) -> bool {
 
 /// Whether an Allow's condition narrows who may use it (one narrowing clause suffices: the
 /// clauses are ANDed).
-pub fn allow_narrows(t: &Template<'_>, condition: Option<&Node<'_>>) -> bool {
+pub(crate) fn allow_narrows(t: &Template<'_>, condition: Option<&Node<'_>>) -> bool {
     condition.is_some_and(|c| clauses(t, c).iter().any(allow_clause_narrows))
 }
 
@@ -209,7 +213,7 @@ fn is_service_exemption(key: &str) -> bool {
 /// clauses are ANDed, so every clause must be a negative constraint on who the caller is
 /// (`StringNotEquals aws:SourceVpce ...`); one clause on the request (`aws:SecureTransport`)
 /// lets every caller who meets the request condition through.
-pub fn deny_narrows(t: &Template<'_>, condition: Option<&Node<'_>>) -> bool {
+pub(crate) fn deny_narrows(t: &Template<'_>, condition: Option<&Node<'_>>) -> bool {
     let Some(condition) = condition else {
         return false;
     };
@@ -224,7 +228,7 @@ pub fn deny_narrows(t: &Template<'_>, condition: Option<&Node<'_>>) -> bool {
 
 /// Why each clause of a condition that narrows nothing does not, for messages:
 /// `` `aws:SecureTransport` (a property of the request, not of the caller) ``.
-pub fn explain_clauses(t: &Template<'_>, condition: Option<&Node<'_>>) -> Vec<String> {
+pub(crate) fn explain_clauses(t: &Template<'_>, condition: Option<&Node<'_>>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for c in condition.map(|c| clauses(t, c)).unwrap_or_default() {
         let why = if !is_principal_key(&c.key) {

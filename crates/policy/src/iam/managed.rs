@@ -49,7 +49,7 @@ fn loaded() -> &'static Loaded {
 }
 
 /// The date of the newest policy version in the table's snapshot (for `explain`).
-pub fn snapshot_date() -> &'static str {
+pub(crate) fn snapshot_date() -> &'static str {
     &loaded().snapshot
 }
 
@@ -69,7 +69,7 @@ pub fn document(name: &str) -> Option<(&'static str, &'static str)> {
 
 /// The name of the AWS managed policy an ARN names (`arn:aws:iam::aws:policy/service-role/X`
 /// → `X`), whatever the partition; `None` for customer-managed policies.
-pub fn name_of_arn(arn: &str) -> Option<&str> {
+pub(crate) fn name_of_arn(arn: &str) -> Option<&str> {
     let (_, rest) = arn.split_once(":iam::aws:policy/")?;
     let name = rest.rsplit('/').next()?;
     (!name.is_empty() && !crate::model::has_unknown(name)).then_some(name)

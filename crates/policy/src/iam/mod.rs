@@ -21,6 +21,7 @@ pub use crate::model::DocumentKind as DocKind;
 pub struct PolicyDocument<'a> {
     /// Index of the owning resource in [`Template::resources`].
     pub resource: usize,
+    /// What the document governs (identity, trust, resource, SCP).
     pub kind: DocKind,
     /// The property holding the document (for an attached AWS managed policy: the ARN that
     /// attaches it).
@@ -40,6 +41,7 @@ enum DocRoot<'a> {
 }
 
 impl<'a> PolicyDocument<'a> {
+    /// The document's root node (`Statement` lives under it).
     pub fn root(&self) -> &Node<'_> {
         match &self.root {
             DocRoot::Tree(n) => n,
@@ -431,7 +433,7 @@ pub fn documents<'a>(t: &Template<'a>) -> Vec<PolicyDocument<'a>> {
 }
 
 /// Where AWS managed policies are attached by ARN (or, for SAM and permission sets, by name).
-pub const MANAGED_ATTACHMENTS: &[(&str, &str)] = &[
+pub(crate) const MANAGED_ATTACHMENTS: &[(&str, &str)] = &[
     ("AWS::IAM::Role", "ManagedPolicyArns"),
     ("AWS::IAM::User", "ManagedPolicyArns"),
     ("AWS::IAM::Group", "ManagedPolicyArns"),
@@ -667,8 +669,11 @@ pub fn explain_notes(id: &str) -> String {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A statement's `Effect`.
 pub enum Effect {
+    /// `Allow`.
     Allow,
+    /// `Deny`.
     Deny,
 }
 
@@ -676,7 +681,9 @@ pub enum Effect {
 /// and whether some values could not be known.
 #[derive(Clone, Debug, Default)]
 pub struct Elements<'n> {
+    /// The known values with their spans.
     pub values: Vec<(Cow<'n, str>, Span)>,
+    /// Whether some values could not be known (a parameter, an expression).
     pub unknown: bool,
     /// Whether the element is written at all.
     pub present: bool,
@@ -701,7 +708,8 @@ impl<'n> Elements<'n> {
         }
     }
 
-    pub fn contains_wildcard(&self) -> bool {
+    /// Whether some value is or contains a `*` wildcard.
+    pub(crate) fn contains_wildcard(&self) -> bool {
         self.values.iter().any(|(v, _)| v == "*")
     }
 }
@@ -711,18 +719,23 @@ impl<'n> Elements<'n> {
 pub struct Principal<'n> {
     /// `Principal: "*"` (everyone).
     pub everyone: bool,
+    /// `AWS` principals (accounts, roles, users, root).
     pub aws: Elements<'n>,
     /// The `AWS` values in pieces, unknown parts kept (see [`principal`]).
     pub aws_values: Vec<principal::Symbolic<'n>>,
+    /// `Service` principals.
     pub service: Elements<'n>,
+    /// `Federated` principals.
     pub federated: Elements<'n>,
+    /// Span of the whole principal.
     pub span: Span,
+    /// Whether the statement has a principal at all.
     pub present: bool,
 }
 
 impl Principal<'_> {
     /// `"*"` or `{"AWS": "*"}`: any principal at all.
-    pub fn is_anyone(&self) -> bool {
+    pub(crate) fn is_anyone(&self) -> bool {
         self.everyone || self.aws.contains_wildcard()
     }
 }
@@ -730,21 +743,29 @@ impl Principal<'_> {
 /// One statement of a document.
 #[derive(Clone, Debug)]
 pub struct Statement<'n> {
+    /// The statement's node.
     pub node: &'n Node<'n>,
+    /// The `Sid`, if any.
     pub sid: Option<Cow<'n, str>>,
     /// `None` when the effect cannot be known.
     pub effect: Option<Effect>,
+    /// `Action`, or `NotAction` when `not_action` is set.
     pub actions: Elements<'n>,
     /// The actions were given as `NotAction`.
     pub not_action: bool,
+    /// `Resource`, or `NotResource` when `not_resource` is set.
     pub resources: Elements<'n>,
+    /// Whether `resources` are a `NotResource` list.
     pub not_resource: bool,
     /// The `Resource` values with partly known ones (unknown parts as [`crate::model::UNKNOWN_MARK`]).
     pub resource_texts: Vec<(String, Span)>,
     /// Some `Resource` value cannot be known at all (`!GetAtt Trail.Arn`).
     pub resource_unknown: bool,
+    /// `Principal`, or `NotPrincipal` when `not_principal` is set.
     pub principal: Principal<'n>,
+    /// Whether `principal` is a `NotPrincipal`.
     pub not_principal: bool,
+    /// The `Condition` block, if any.
     pub condition: Option<&'n Node<'n>>,
 }
 
@@ -775,7 +796,7 @@ impl<'n> Statement<'n> {
     }
 
     /// The span of the action pattern that selects `action`, or of the whole element.
-    pub fn action_span(&self, action: &str) -> Span {
+    pub(crate) fn action_span(&self, action: &str) -> Span {
         if !self.not_action
             && let Some((_, span)) = self
                 .actions
@@ -788,21 +809,9 @@ impl<'n> Statement<'n> {
         self.actions.span
     }
 
-    /// The action pattern that selects `action` (for messages).
-    pub fn matching_pattern(&self, action: &str) -> Option<&str> {
-        if self.not_action {
-            return None;
-        }
-        self.actions
-            .values
-            .iter()
-            .find(|(p, _)| action_matches(p, action))
-            .map(|(p, _)| p.as_ref())
-    }
-
     /// An unconditional deny of `action` on every resource: nothing else in the same policy can
     /// grant it back.
-    pub fn denies_everywhere(&self, action: &str) -> bool {
+    pub(crate) fn denies_everywhere(&self, action: &str) -> bool {
         self.effect == Some(Effect::Deny)
             && self.condition.is_none()
             && !self.not_resource
@@ -810,19 +819,15 @@ impl<'n> Statement<'n> {
             && self.covers(action)
     }
 
-    pub fn has_condition(&self) -> bool {
-        self.condition.is_some_and(|c| !c.entries().is_empty())
-    }
-
     /// Whether the statement applies to all resources (`Resource: "*"`).
-    pub fn all_resources(&self) -> bool {
+    pub(crate) fn all_resources(&self) -> bool {
         !self.not_resource && self.resources.contains_wildcard()
     }
 
     /// Whether the statement's resources may include a resource of `action`'s service: an
     /// Allow of `*` on `arn:aws:logs:*:*:*` grants no `cloudtrail:` action. Unknown resources
     /// (`!GetAtt Trail.Arn`) and `NotResource` may cover anything.
-    pub fn resource_may_cover(&self, action: &str) -> bool {
+    pub(crate) fn resource_may_cover(&self, action: &str) -> bool {
         if self.not_resource || !self.resources.present || self.resource_unknown {
             return true;
         }
@@ -835,7 +840,7 @@ impl<'n> Statement<'n> {
     /// Whether the statement's resources include every resource `action` can act on: `*`, or
     /// an ARN pattern open in account, Region and name (`arn:aws:iam::123456789012:role/*` is
     /// every role of the account, as broad as `*` for `iam:PassRole`).
-    pub fn covers_all_resources_of(&self, action: &str) -> bool {
+    pub(crate) fn covers_all_resources_of(&self, action: &str) -> bool {
         if self.not_resource {
             return false;
         }
@@ -1003,7 +1008,7 @@ where
 }
 
 /// IAM action matching: case-insensitive, `*` matches any run of characters and `?` any one.
-pub fn action_matches(pattern: &str, action: &str) -> bool {
+pub(crate) fn action_matches(pattern: &str, action: &str) -> bool {
     if crate::model::has_unknown(pattern) {
         return false;
     }

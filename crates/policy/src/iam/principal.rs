@@ -32,14 +32,18 @@ pub enum Origin<'n> {
 /// One part of a principal value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Piece<'n> {
+    /// Text known from the template.
     Text(Cow<'n, str>),
+    /// A part evaluation cannot know, and where it comes from.
     Unknown(Origin<'n>),
 }
 
 /// One value a principal element may take, in pieces, and where it is written.
 #[derive(Clone, Debug)]
 pub struct Symbolic<'n> {
+    /// The pieces, in order.
     pub pieces: Vec<Piece<'n>>,
+    /// Where the principal is written.
     pub span: Span,
 }
 
@@ -304,7 +308,7 @@ fn terraform_origin(expr: &str) -> Origin<'static> {
 
 /// Whose root a root principal is.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Account<'n> {
+pub(crate) enum Account<'n> {
     /// A known 12-digit account ID.
     Id(String),
     /// The account the stack or configuration is deployed in.
@@ -332,7 +336,7 @@ impl std::fmt::Display for Account<'_> {
 /// Whether a principal value is an account's root: `arn:<partition>:iam::<account>:root` or a
 /// bare account ID (which IAM reads as that account's root), with unknown parts allowed where
 /// they do not decide it.
-pub fn root_account<'a, 'n>(t: &Template<'a>, value: &Symbolic<'n>) -> Option<Account<'n>> {
+pub(crate) fn root_account<'a, 'n>(t: &Template<'a>, value: &Symbolic<'n>) -> Option<Account<'n>> {
     match value.pieces.as_slice() {
         [Piece::Unknown(origin)] => return whole_reference_account(t, origin),
         [Piece::Text(s)] if is_account_id(s) => return Some(Account::Id(s.to_string())),
@@ -446,7 +450,7 @@ fn names_an_account(name: &str) -> bool {
 }
 
 /// A twelve-digit AWS account ID.
-pub fn is_account_id(s: &str) -> bool {
+pub(crate) fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 

@@ -6,7 +6,7 @@ use crate::{Context, Policy};
 pub struct Det001;
 
 /// The actions that turn off or blind the core detective controls.
-pub const DETECTIVE_ACTIONS: &[&str] = &[
+pub(crate) const DETECTIVE_ACTIONS: &[&str] = &[
     "cloudtrail:StopLogging",
     "cloudtrail:DeleteTrail",
     "cloudtrail:UpdateTrail",

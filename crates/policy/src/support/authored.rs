@@ -10,16 +10,18 @@ use crate::source::Span;
 /// A string value written in a resource: intrinsics evaluated; in Terraform plans, only
 /// configured attributes, never Terraform's computed `arn`/`id`.
 #[derive(Clone, Debug)]
-pub struct Authored<'a> {
+pub(crate) struct Authored<'a> {
     /// The nearest mapping key above it.
     pub key: Option<&'a str>,
+    /// The text, intrinsics evaluated.
     pub text: std::borrow::Cow<'a, str>,
+    /// Where it is written.
     pub span: Span,
 }
 
 /// The strings authored in each resource (indexed like `Template::resources`): computed once
 /// per template for the policies that scan every string (the region family).
-pub fn all_authored<'a>(t: &Template<'a>) -> Vec<Vec<Authored<'a>>> {
+pub(crate) fn all_authored<'a>(t: &Template<'a>) -> Vec<Vec<Authored<'a>>> {
     t.resources
         .iter()
         .map(|r| {
@@ -59,7 +61,7 @@ pub fn all_authored<'a>(t: &Template<'a>) -> Vec<Vec<Authored<'a>>> {
 
 /// The texts of a list-or-scalar property, partly known ones included (with
 /// [`UNKNOWN_MARK`]s), for matching on their known parts.
-pub fn partial_texts<'n>(t: &Template<'_>, node: &'n Node<'n>) -> Vec<(String, Span)> {
+pub(crate) fn partial_texts<'n>(t: &Template<'_>, node: &'n Node<'n>) -> Vec<(String, Span)> {
     let mut out = Vec::new();
     for r in t.eval(node) {
         match r.val {

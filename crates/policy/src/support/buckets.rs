@@ -5,14 +5,17 @@ use crate::model::lookup::{Lookup, has_property, lookup};
 use crate::model::refs::referrers;
 use crate::model::{Resource, Template};
 
-pub const TRAIL_TYPES: &[&str] = &["AWS::CloudTrail::Trail", "aws_cloudtrail"];
+/// CloudTrail trail resource types.
+pub(crate) const TRAIL_TYPES: &[&str] = &["AWS::CloudTrail::Trail", "aws_cloudtrail"];
 
-pub const BUCKET_TYPES: &[&str] = &["AWS::S3::Bucket", "aws_s3_bucket"];
+/// S3 bucket resource types.
+pub(crate) const BUCKET_TYPES: &[&str] = &["AWS::S3::Bucket", "aws_s3_bucket"];
 
-pub const BUCKET_NAME_KEYS: &[&str] = &["BucketName", "bucket"];
+/// The properties holding a bucket's physical name.
+pub(crate) const BUCKET_NAME_KEYS: &[&str] = &["BucketName", "bucket"];
 
 /// The buckets of this template that a CloudTrail trail delivers to.
-pub fn trail_buckets<'t, 'a>(cx: &Context<'t, 'a>) -> Vec<&'t Resource<'a>> {
+pub(crate) fn trail_buckets<'t, 'a>(cx: &Context<'t, 'a>) -> Vec<&'t Resource<'a>> {
     let t = cx.template;
     cx.log_buckets()
         .trail
@@ -23,7 +26,7 @@ pub fn trail_buckets<'t, 'a>(cx: &Context<'t, 'a>) -> Vec<&'t Resource<'a>> {
 
 /// Whether a bucket has server access logging: CloudFormation `LoggingConfiguration`; Terraform
 /// a `logging` block or an `aws_s3_bucket_logging` resource for it. `None` when unknown.
-pub fn bucket_logs_access(t: &Template<'_>, bucket: &Resource<'_>) -> Option<bool> {
+pub(crate) fn bucket_logs_access(t: &Template<'_>, bucket: &Resource<'_>) -> Option<bool> {
     if t.is_cloudformation() {
         return has_property(t, bucket, &["LoggingConfiguration"]);
     }
@@ -49,7 +52,7 @@ const BLOCK_TF: &[&str] = &[
 
 /// The public-access-block settings of a bucket that are not known to be on, or `None` when the
 /// bucket's setting cannot be known. An account-wide block in the template covers every bucket.
-pub fn bucket_public_access_gaps(
+pub(crate) fn bucket_public_access_gaps(
     t: &Template<'_>,
     bucket: &Resource<'_>,
 ) -> Option<Vec<&'static str>> {
@@ -105,7 +108,7 @@ pub fn bucket_public_access_gaps(
 }
 
 /// Buckets of the template that receive CloudTrail logs or AWS Config history.
-pub fn detective_buckets<'t, 'a>(cx: &Context<'t, 'a>) -> Vec<&'t Resource<'a>> {
+pub(crate) fn detective_buckets<'t, 'a>(cx: &Context<'t, 'a>) -> Vec<&'t Resource<'a>> {
     let t = cx.template;
     cx.log_buckets()
         .detective
@@ -117,12 +120,15 @@ pub fn detective_buckets<'t, 'a>(cx: &Context<'t, 'a>) -> Vec<&'t Resource<'a>> 
 /// Which buckets receive CloudTrail logs, and which CloudTrail or Config logs (indexes into
 /// `Template::resources`), worked out once per template: several policies ask.
 #[derive(Debug, Default)]
-pub struct LogBuckets {
+pub(crate) struct LogBuckets {
+    /// Buckets that receive CloudTrail logs (indexes into `Template::resources`).
     pub trail: Vec<usize>,
+    /// Buckets that receive CloudTrail or Config logs.
     pub detective: Vec<usize>,
 }
 
 impl LogBuckets {
+    /// Work out the log buckets of `t`.
     pub fn of(t: &Template<'_>) -> LogBuckets {
         let mut out = LogBuckets::default();
         for (i, b) in t.resources.iter().enumerate() {

@@ -5,7 +5,7 @@ use crate::model::refs::referrers;
 use crate::model::{Resource, Template};
 
 /// How a grant of sensitive actions is reported.
-pub struct GrantCheck<'s> {
+pub(crate) struct GrantCheck<'s> {
     /// The actions that matter, `service:Action`.
     pub actions: &'s [&'s str],
     /// Completes "allows ..." in the message.
@@ -21,7 +21,7 @@ pub struct GrantCheck<'s> {
 /// some of `check.actions` on resources they can act on, and that no unconditional Deny takes
 /// back, in the same policy or in any policy attached to the same principals. Service control
 /// policies are not read: an SCP `Allow` grants nothing (it only leaves room for IAM to).
-pub fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
+pub(crate) fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
     use crate::iam::{self, DocKind};
     let t = cx.template;
     for (di, doc) in cx.documents().iter().enumerate() {
@@ -106,14 +106,14 @@ pub fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
 }
 
 /// ARN of AWS's managed full-administrator policy, in any partition.
-pub fn is_admin_managed_policy(arn: &str) -> bool {
+pub(crate) fn is_admin_managed_policy(arn: &str) -> bool {
     // The partition is often `${AWS::Partition}`, unknown here but irrelevant.
     arn.starts_with("arn:") && arn.ends_with(":iam::aws:policy/AdministratorAccess")
 }
 
 /// Whether a statement grants everything on everything: `Allow` of `*` / `*:*` (or of all
 /// but a `NotAction` list) on `Resource: "*"`.
-pub fn grants_full_admin(st: &crate::iam::Statement<'_>) -> bool {
+pub(crate) fn grants_full_admin(st: &crate::iam::Statement<'_>) -> bool {
     use crate::iam::Effect;
     st.effect == Some(Effect::Allow)
         && st.all_resources()
@@ -130,7 +130,7 @@ pub fn grants_full_admin(st: &crate::iam::Statement<'_>) -> bool {
 /// Whether a policy-owning resource is attached to IAM users: user inline policies, policies
 /// with a `Users` list, and Terraform policies attached by `aws_iam_user_policy_attachment` or
 /// `aws_iam_policy_attachment` with `users`.
-pub fn attached_to_users(t: &Template<'_>, r: &Resource<'_>) -> bool {
+pub(crate) fn attached_to_users(t: &Template<'_>, r: &Resource<'_>) -> bool {
     match r.rtype {
         "AWS::IAM::User" | "AWS::IAM::UserPolicy" | "aws_iam_user_policy" => true,
         "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {

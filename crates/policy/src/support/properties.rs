@@ -7,15 +7,17 @@ use crate::source::Span;
 
 /// A boolean property check with a default: returns the span to report when the property is
 /// known to be `want`'s opposite in some branch, or absent while the default is wrong.
-pub enum BoolState {
+pub(crate) enum BoolState {
     /// Set to the wrong value (in some branch): report at this span.
     Wrong(Span),
     /// Not set, and the default is the wrong value.
     MissingWrong,
+    /// Known to be as wanted in every branch, or unknown.
     Fine,
 }
 
-pub fn bool_property(
+/// The state of boolean property `key` of `r` against `want`, with `default` when it is absent.
+pub(crate) fn bool_property(
     t: &Template<'_>,
     r: &Resource<'_>,
     key: &str,
@@ -36,7 +38,7 @@ pub fn bool_property(
 /// A path that must end in `true` (or be absent with a `true` default). Reports each known
 /// `false` at its span, and absence (when the default is `false`) at the nearest existing
 /// parent. `what` completes "`<id>` ..." in the message.
-pub fn require_true(
+pub(crate) fn require_true(
     cx: &mut Context<'_, '_>,
     r: &Resource<'_>,
     path: &[&str],
@@ -61,7 +63,12 @@ pub fn require_true(
 
 /// A path that must be present (any known non-empty value). Reports absence at the nearest
 /// existing parent.
-pub fn require_present(cx: &mut Context<'_, '_>, r: &Resource<'_>, path: &[&str], what: &str) {
+pub(crate) fn require_present(
+    cx: &mut Context<'_, '_>,
+    r: &Resource<'_>,
+    path: &[&str],
+    what: &str,
+) {
     let t = cx.template;
     let key = path.join(".");
     let hits = lookup(t, r, path);

@@ -6,7 +6,7 @@ use crate::source::Span;
 
 /// Whether `s` has the shape of an AWS Region code (`us-east-1`, `eu-central-2`,
 /// `us-gov-west-1`, `cn-north-1`, `ap-southeast-4`).
-pub fn is_region(s: &str) -> bool {
+pub(crate) fn is_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     if parts.len() < 3 || parts.len() > 4 {
         return false;
@@ -24,7 +24,7 @@ pub fn is_region(s: &str) -> bool {
 
 /// The Region fields of every ARN in a string (`arn:aws:sns:eu-west-1:123:topic`), skipping
 /// global ARNs (empty region) and unknown parts.
-pub fn arn_regions(text: &str) -> Vec<&str> {
+pub(crate) fn arn_regions(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(i) = rest.find("arn:") {
@@ -46,7 +46,7 @@ pub fn arn_regions(text: &str) -> Vec<&str> {
 
 /// The Regions named by endpoint host names in a string (`sqs.eu-west-2.amazonaws.com`,
 /// `s3-us-west-1.amazonaws.com`, `*.amazonaws.com.cn`).
-pub fn endpoint_regions(text: &str) -> Vec<&str> {
+pub(crate) fn endpoint_regions(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let bytes = text.as_bytes();
     let mut from = 0;
@@ -71,7 +71,7 @@ pub fn endpoint_regions(text: &str) -> Vec<&str> {
 
 /// The Region of an Availability Zone name (`us-west-2a` → `us-west-2`; local zones such as
 /// `us-west-2-lax-1a` too).
-pub fn az_region(az: &str) -> Option<&str> {
+pub(crate) fn az_region(az: &str) -> Option<&str> {
     let trimmed = az.trim_end_matches(|c: char| c.is_ascii_lowercase());
     if trimmed.len() == az.len() || trimmed.is_empty() {
         return None;
@@ -88,7 +88,8 @@ pub fn az_region(az: &str) -> Option<&str> {
     })
 }
 
-pub const SCP_TYPES: &[&str] = &[
+/// Service control policy resource types.
+pub(crate) const SCP_TYPES: &[&str] = &[
     "AWS::Organizations::Policy",
     "aws_organizations_policy",
     crate::model::DOCUMENT_TYPE,
@@ -96,14 +97,17 @@ pub const SCP_TYPES: &[&str] = &[
 
 /// A `Deny` statement conditioned on `aws:RequestedRegion`: the condition operator and the
 /// Region values it lists (known ones only), with the span of the values.
-pub struct RegionDeny {
+pub(crate) struct RegionDeny {
+    /// The condition operator (`StringNotEquals`, ...).
     pub operator: String,
+    /// The Regions it lists (known values only).
     pub regions: Vec<String>,
+    /// Span of the values.
     pub span: Span,
 }
 
 /// The `aws:RequestedRegion` conditions of a statement.
-pub fn requested_region_conditions(
+pub(crate) fn requested_region_conditions(
     t: &Template<'_>,
     st: &crate::iam::Statement<'_>,
 ) -> Vec<RegionDeny> {
@@ -130,7 +134,7 @@ pub fn requested_region_conditions(
 }
 
 /// Whether an SCP's name, description or statement IDs say it is about Regions.
-pub fn scp_mentions_regions(t: &Template<'_>, r: &Resource<'_>) -> bool {
+pub(crate) fn scp_mentions_regions(t: &Template<'_>, r: &Resource<'_>) -> bool {
     ["Name", "Description", "name", "description"]
         .iter()
         .any(|k| {

@@ -319,7 +319,9 @@ fn attribute(text: &str, a: &hcl_edit::structure::Attribute, fallback: Span) -> 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct HclError {
+    /// What is wrong.
     pub message: String,
+    /// Byte offset of the error in the text.
     pub offset: usize,
 }
 

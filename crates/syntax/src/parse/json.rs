@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use super::{Entry, KeySet, Limits, Node, ParseError, ParseErrorKind, Parsed, Value};
 use crate::source::Span;
 
+/// Parse JSON text into a span-keeping tree (duplicate keys, depth and size within `limits`).
 pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Parsed<'a>, ParseError> {
     let mut p = JsonParser {
         text,

@@ -34,6 +34,7 @@ impl Default for Limits {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What kind of problem a parse error is (each maps to a PARSE policy).
 pub enum ParseErrorKind {
     /// Not well-formed YAML or JSON.
     Syntax,
@@ -50,12 +51,16 @@ pub enum ParseErrorKind {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{message}")]
 pub struct ParseError {
+    /// What kind of problem it is.
     pub kind: ParseErrorKind,
+    /// What is wrong, for people.
     pub message: String,
+    /// Where it is.
     pub span: Span,
 }
 
 impl ParseError {
+    /// An error of `kind` at `span`.
     pub fn new(kind: ParseErrorKind, message: impl Into<String>, span: Span) -> ParseError {
         ParseError {
             kind,
@@ -68,7 +73,9 @@ impl ParseError {
 /// A loaded document and the non-fatal problems met on the way.
 #[derive(Debug)]
 pub struct Parsed<'a> {
+    /// The document's root.
     pub root: Node<'a>,
+    /// Problems that did not stop the parse (reported as findings).
     pub warnings: Vec<ParseError>,
 }
 

@@ -8,31 +8,45 @@ use std::borrow::Cow;
 use crate::source::Span;
 
 #[derive(Clone, Debug, PartialEq)]
+/// A value in a parsed document, with the byte span of its text.
 pub struct Node<'a> {
+    /// Where the value is written (for a mapping or list, its whole extent).
     pub span: Span,
+    /// The value.
     pub value: Value<'a>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
+/// A value: YAML, JSON and HCL all load into these.
 pub enum Value<'a> {
+    /// `null`, `~` or an empty YAML value.
     Null,
+    /// `true` or `false`.
     Bool(bool),
     /// The number's source text: templates compare numbers rarely, and keeping the text avoids
     /// float rounding in messages.
     Number(Cow<'a, str>),
+    /// A string (YAML plain scalars that are not numbers, booleans or null included).
     String(Cow<'a, str>),
+    /// A sequence, in order.
     Seq(Vec<Node<'a>>),
+    /// A mapping, keys in document order.
     Map(Vec<Entry<'a>>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
+/// One key of a mapping with its value.
 pub struct Entry<'a> {
+    /// The key.
     pub key: Cow<'a, str>,
+    /// Where the key is written.
     pub key_span: Span,
+    /// The value.
     pub value: Node<'a>,
 }
 
 impl<'a> Node<'a> {
+    /// A node of `value` at `span`.
     pub fn new(span: Span, value: Value<'a>) -> Node<'a> {
         Node { span, value }
     }
@@ -45,6 +59,7 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// The items of a sequence (empty for anything else).
     pub fn items(&self) -> &[Node<'a>] {
         match &self.value {
             Value::Seq(items) => items,
@@ -52,10 +67,12 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// Whether the node is a mapping.
     pub fn is_map(&self) -> bool {
         matches!(self.value, Value::Map(_))
     }
 
+    /// Whether the node is a sequence.
     pub fn is_seq(&self) -> bool {
         matches!(self.value, Value::Seq(_))
     }
@@ -65,20 +82,11 @@ impl<'a> Node<'a> {
         self.entry(key).map(|e| &e.value)
     }
 
+    /// The entry of a mapping with this key.
     pub fn entry(&self, key: &str) -> Option<&Entry<'a>> {
         // Later duplicates win, as in most YAML loaders; duplicates themselves are reported by
         // the parser.
         self.entries().iter().rev().find(|e| e.key == key)
-    }
-
-    /// The value under a key compared without regard to ASCII case (IAM policy element names
-    /// such as `Statement` are matched this way by some tools; we accept both spellings).
-    pub fn get_ignore_case(&self, key: &str) -> Option<&Node<'a>> {
-        self.entries()
-            .iter()
-            .rev()
-            .find(|e| e.key.eq_ignore_ascii_case(key))
-            .map(|e| &e.value)
     }
 
     /// Follow a path of mapping keys.
@@ -181,6 +189,7 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// Move the node and everything under it to `span` (text generated from another place).
     pub fn respan(&mut self, span: Span) {
         self.span = span;
         match &mut self.value {

@@ -41,7 +41,7 @@ const INTRINSIC_TAGS: &[(&str, &str)] = &[
 const CORE_PREFIX: &str = "tag:yaml.org,2002:";
 
 /// The long-form key for a short-form tag suffix, if it is one CloudFormation defines.
-pub fn intrinsic_for_tag(suffix: &str) -> Option<&'static str> {
+pub(crate) fn intrinsic_for_tag(suffix: &str) -> Option<&'static str> {
     INTRINSIC_TAGS
         .iter()
         .find(|(short, _)| *short == suffix)
