@@ -5,7 +5,7 @@
 //! policy) becomes a finding for that file; it never stops the others from being checked.
 
 use std::borrow::Cow;
-use std::cell::{Cell, OnceCell};
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
@@ -229,29 +229,6 @@ struct Checked {
     suppressed: usize,
     used_rules: Vec<(usize, usize)>,
     seen_rules: Vec<usize>,
-}
-
-thread_local! {
-    static CHECKING: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Run `f`, catching a panic as a check does (quietly: the caller reports it).
-pub(crate) fn catch_quietly<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
-    let before = CHECKING.with(|c| c.replace(true));
-    let result = catch_unwind(AssertUnwindSafe(f));
-    CHECKING.with(|c| c.set(before));
-    result
-}
-
-/// Install a panic hook that stays quiet for panics caught while checking a file (they are
-/// reported as INTERNAL001 findings) and defers to the previous hook otherwise.
-pub fn quiet_panics_during_checks() {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if !CHECKING.with(Cell::get) {
-            previous(info);
-        }
-    }));
 }
 
 impl Engine {
@@ -661,11 +638,11 @@ impl Engine {
             report.outcome = Outcome::Failed;
             return report;
         }
-        CHECKING.with(|c| c.set(true));
+        crate::fault::set_checking(true);
         let result = catch_unwind(AssertUnwindSafe(|| {
             self.check_text(display, name, text, origin)
         }));
-        CHECKING.with(|c| c.set(false));
+        crate::fault::set_checking(false);
         match result {
             Ok(checked) => {
                 report.outcome = checked.outcome;
@@ -675,7 +652,7 @@ impl Engine {
                 report.seen_rules = checked.seen_rules;
             }
             Err(payload) => {
-                let what = panic_message(payload.as_ref());
+                let what = crate::fault::panic_message(payload.as_ref());
                 let raw = RawFinding {
                     policy: "INTERNAL001",
                     span: Span::empty(0),
@@ -873,7 +850,7 @@ impl Engine {
             match outcome {
                 Ok(()) => raws.extend(cx.into_findings()),
                 Err(payload) => {
-                    let what = panic_message(payload.as_ref());
+                    let what = crate::fault::panic_message(payload.as_ref());
                     raws.push(RawFinding {
                         policy: "INTERNAL001",
                         span: Span::empty(0),
@@ -900,7 +877,7 @@ impl Engine {
                         "internal error in Guard while checking this file ({}); the Guard \
                          rules' findings for this file are missing, the built-in policies' are \
                          complete",
-                        panic_message(payload.as_ref())
+                        crate::fault::panic_message(payload.as_ref())
                     ),
                     resource: None,
                 }),
@@ -1219,13 +1196,4 @@ fn cloudformation_structure(root: &crate::parse::Node<'_>) -> Vec<RawFinding> {
         }
     }
     out
-}
-
-/// What a caught panic said.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_string())
 }

@@ -12,6 +12,7 @@
 pub mod baseline;
 pub mod config;
 pub mod engine;
+pub mod fault;
 pub mod guard;
 pub mod lsp;
 pub mod output;

@@ -287,7 +287,7 @@ fn main() -> ExitCode {
 }
 
 fn check(args: CheckArgs) -> Result<u8, String> {
-    tripline::engine::quiet_panics_during_checks();
+    tripline::fault::quiet_panics_during_checks();
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {

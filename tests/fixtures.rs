@@ -244,7 +244,7 @@ impl tripline::policy::Policy for Panics {
 #[test]
 fn a_panicking_policy_costs_only_its_own_findings() {
     static PANICS: Panics = Panics;
-    tripline::engine::quiet_panics_during_checks();
+    tripline::fault::quiet_panics_during_checks();
     let plain = engine();
     let with_panic = engine().with_policy(&PANICS);
     let path = fixtures().join("LOG001/fail.yaml");

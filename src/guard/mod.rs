@@ -174,12 +174,11 @@ impl RuleSet {
                 self.groups.iter().enumerate().flat_map(move |(g, group)| {
                     // A panic here is not lost: the checks evaluate their documents again, alone,
                     // and report it.
-                    let reports = crate::engine::catch_quietly(|| {
-                        evaluate_many(&group.payload_rules, &texts)
-                    })
-                    .ok()
-                    .and_then(Result::ok)
-                    .unwrap_or_default();
+                    let reports =
+                        crate::fault::catch_quietly(|| evaluate_many(&group.payload_rules, &texts))
+                            .ok()
+                            .and_then(Result::ok)
+                            .unwrap_or_default();
                     let complete = reports.len() == chunk.len();
                     chunk
                         .iter()

@@ -165,3 +165,28 @@ pub fn tf_configured_keys<'a>(t: &Template<'a>, r: &Resource<'a>) -> Option<Vec<
             .collect(),
     )
 }
+
+/// The texts of a list-or-scalar property, partly known ones included (with
+/// [`crate::UNKNOWN_MARK`]s), for matching on their known parts.
+pub fn partial_texts<'n>(t: &Template<'_>, node: &'n Node<'n>) -> Vec<(String, Span)> {
+    let mut out = Vec::new();
+    for r in t.eval(node) {
+        match r.val {
+            Val::Seq(seq) => {
+                for item in t.items(seq) {
+                    for ir in t.eval(item) {
+                        if let Some(s) = ir.val.text() {
+                            out.push((s.to_string(), ir.span));
+                        }
+                    }
+                }
+            }
+            ref v => {
+                if let Some(s) = v.text() {
+                    out.push((s.to_string(), r.span));
+                }
+            }
+        }
+    }
+    out
+}

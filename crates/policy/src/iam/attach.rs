@@ -212,7 +212,7 @@ fn resolve_reference(t: &Template<'_>, name: &str, cfn: bool) -> Option<usize> {
 }
 
 fn literal_texts(t: &Template<'_>, node: &Node<'_>) -> Vec<(String, crate::source::Span)> {
-    crate::support::authored::partial_texts(t, node)
+    crate::model::lookup::partial_texts(t, node)
         .into_iter()
         .filter(|(s, _)| !crate::model::has_unknown(s))
         .collect()

@@ -461,7 +461,7 @@ fn collect_managed<'a>(
         t.resources[resource].rtype,
         "AWS::Serverless::Function" | "AWS::SSO::PermissionSet"
     );
-    for (text, span) in crate::support::authored::partial_texts(t, node) {
+    for (text, span) in crate::model::lookup::partial_texts(t, node) {
         let name = match managed::name_of_arn(&text) {
             Some(n) => n,
             None if by_name && !text.contains(':') && !crate::model::has_unknown(&text) => &text,
@@ -936,7 +936,7 @@ where
     };
     let (resource_texts, resource_unknown) = match node.get("Resource") {
         Some(r) => {
-            let texts = crate::support::authored::partial_texts(t, r);
+            let texts = crate::model::lookup::partial_texts(t, r);
             let whole_unknown = texts
                 .iter()
                 .any(|(s, _)| s.chars().all(|c| c == crate::model::UNKNOWN_MARK));

@@ -4,7 +4,6 @@
 use crate::model::lookup::tf_configured_keys;
 use crate::model::walk;
 use crate::model::{Template, Val};
-use crate::parse::Node;
 use crate::source::Span;
 
 /// A string value written in a resource: intrinsics evaluated; in Terraform plans, only
@@ -57,29 +56,4 @@ pub(crate) fn all_authored<'a>(t: &Template<'a>) -> Vec<Vec<Authored<'a>>> {
             out
         })
         .collect()
-}
-
-/// The texts of a list-or-scalar property, partly known ones included (with
-/// [`UNKNOWN_MARK`]s), for matching on their known parts.
-pub(crate) fn partial_texts<'n>(t: &Template<'_>, node: &'n Node<'n>) -> Vec<(String, Span)> {
-    let mut out = Vec::new();
-    for r in t.eval(node) {
-        match r.val {
-            Val::Seq(seq) => {
-                for item in t.items(seq) {
-                    for ir in t.eval(item) {
-                        if let Some(s) = ir.val.text() {
-                            out.push((s.to_string(), ir.span));
-                        }
-                    }
-                }
-            }
-            ref v => {
-                if let Some(s) = v.text() {
-                    out.push((s.to_string(), r.span));
-                }
-            }
-        }
-    }
-    out
 }
