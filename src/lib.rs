@@ -16,6 +16,7 @@ pub mod fault;
 pub mod guard;
 pub mod lsp;
 pub mod output;
+pub mod printer;
 pub mod project;
 pub mod report;
 pub mod run;

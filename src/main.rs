@@ -12,13 +12,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tripline::baseline::Baseline;
 use tripline::config::Config;
-use tripline::engine::{EngineOptions, FileReport, Flags, Outcome, Skip};
+use tripline::engine::{EngineOptions, Flags};
 use tripline::finding::Severity;
-use tripline::output::AtomicFile;
 use tripline::policy;
+use tripline::printer::{PrintOptions, Printer};
 use tripline::project::{ConfigChoice, Project};
 use tripline::report::{self, HumanOptions};
-use tripline::run::{ExitStatus, Input, Listener, Run, RunOptions, RunOutcome};
+use tripline::run::{ExitStatus, Input, Run, RunOptions};
 use tripline::shard::Shard;
 use tripline::walk::WalkOptions;
 
@@ -413,7 +413,15 @@ fn check(args: CheckArgs) -> Result<u8, String> {
             parse_only: args.parse_only,
         },
     );
-    let mut printer = Printer::new(&args, format, &human)?;
+    let mut printer = Printer::new(PrintOptions {
+        format,
+        human,
+        shard: args.shard,
+        output: args.output.clone(),
+        verbose: args.verbose,
+        quiet: args.quiet,
+    })
+    .map_err(|e| e.to_string())?;
 
     let stdin_bytes;
     let input = if reads_stdin {
@@ -432,160 +440,12 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     } else {
         Input::Paths(&paths)
     };
-    let bar = indicatif::ProgressBar::hidden();
-    printer.bar = Some(bar.clone());
+    let bar = printer.progress();
     let outcome = run
         .check(input, &mut printer, &|| bar.inc(1))
         .map_err(|e| e.to_string())?;
-    bar.finish_and_clear();
-    printer.finish(&args, &outcome)?;
+    printer.finish(&outcome).map_err(|e| e.to_string())?;
     Ok(outcome.status(args.exit_zero) as u8)
-}
-
-/// Where reports go as they come: the report in its format, and with --verbose what was checked.
-struct Printer {
-    reporter: Box<dyn report::Reporter>,
-    out: Out,
-    /// The first error writing the report (a closed pipe is not one: `| head` is fine).
-    write_error: Option<io::Error>,
-    closed: bool,
-    verbose: bool,
-    /// A progress bar on a terminal for long human-format runs; never in machine formats,
-    /// which may be read from the same terminal.
-    show_progress: bool,
-    bar: Option<indicatif::ProgressBar>,
-    skipped_binary: usize,
-    skipped_other: usize,
-}
-
-impl Printer {
-    fn new(
-        args: &CheckArgs,
-        format: report::Format,
-        human: &HumanOptions,
-    ) -> Result<Printer, String> {
-        let out = match &args.output {
-            Some(path) => Out::File(
-                AtomicFile::create(path)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
-            ),
-            None => Out::Stdout(io::BufWriter::new(io::stdout())),
-        };
-        Ok(Printer {
-            reporter: report::reporter(format, human, args.shard),
-            out,
-            write_error: None,
-            closed: false,
-            verbose: args.verbose,
-            show_progress: matches!(args.format, OutputFormat::Human)
-                && !args.quiet
-                && !args.verbose
-                && io::stderr().is_terminal(),
-            bar: None,
-            skipped_binary: 0,
-            skipped_other: 0,
-        })
-    }
-
-    fn record(&mut self, result: io::Result<()>) {
-        if let Err(e) = result {
-            self.closed = true;
-            if e.kind() != io::ErrorKind::BrokenPipe {
-                self.write_error.get_or_insert(e);
-            }
-        }
-    }
-
-    /// The summary, and the report file put in place.
-    fn finish(mut self, args: &CheckArgs, outcome: &RunOutcome) -> Result<(), String> {
-        let summary = &outcome.summary;
-        if summary.templates == 0 && !args.quiet {
-            // A job pointed at the wrong directory should not look green without a word; the
-            // exit code stays what the findings say.
-            eprintln!(
-                "note: no templates were checked ({} file{} skipped as not templates, {} could not be \
-                 loaded); is this the right path?",
-                summary.skipped,
-                if summary.skipped == 1 { "" } else { "s" },
-                summary.failed
-            );
-        }
-        if self.verbose {
-            eprintln!(
-                "skipped: {} not templates, {} binary",
-                self.skipped_other, self.skipped_binary
-            );
-        }
-        if !self.closed {
-            let result = self
-                .reporter
-                .finish(&mut self.out, summary)
-                .and_then(|_| self.out.flush());
-            self.record(result);
-        }
-        if self.write_error.is_none()
-            && let Out::File(file) = std::mem::replace(&mut self.out, Out::Closed)
-            && let Err(e) = file.commit()
-        {
-            self.write_error = Some(e);
-        }
-        match self.write_error {
-            Some(e) => Err(match &args.output {
-                Some(path) => format!("cannot write {}: {e}", path.display()),
-                None => format!("cannot write report: {e}"),
-            }),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Listener for Printer {
-    fn planned(&mut self, project: &Project, governed: &[usize]) {
-        if self.verbose {
-            verbose_scopes(project, governed);
-        }
-        if let Some(bar) = &self.bar
-            && self.show_progress
-            && governed.len() >= 200
-        {
-            bar.set_length(governed.len() as u64);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} {pos}/{len} files {wide_bar} {eta}",
-                )
-                .expect("valid progress template"),
-            );
-            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        }
-    }
-
-    fn report(&mut self, report: &FileReport) {
-        let bar = self
-            .bar
-            .clone()
-            .unwrap_or_else(indicatif::ProgressBar::hidden);
-        bar.suspend(|| {
-            if self.verbose {
-                match report.outcome {
-                    Outcome::Checked(format) => eprintln!(
-                        "checked {} ({})",
-                        tripline::report::escape::line(&report.path),
-                        format.name()
-                    ),
-                    Outcome::Skipped(Skip::Binary) => self.skipped_binary += 1,
-                    Outcome::Skipped(Skip::NotTemplate) => self.skipped_other += 1,
-                    Outcome::Failed => {
-                        eprintln!("failed {}", tripline::report::escape::line(&report.path))
-                    }
-                    Outcome::Config => {}
-                }
-            }
-            if !self.closed {
-                let result = self.reporter.file(&mut self.out, report);
-                self.record(result);
-            }
-        });
-    }
 }
 
 fn init(path: &Path, force: bool) -> Result<u8, String> {
@@ -599,54 +459,6 @@ fn init(path: &Path, force: bool) -> Result<u8, String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     eprintln!("wrote {}", path.display());
     Ok(ExitStatus::Clean as u8)
-}
-
-/// Where a report goes: standard output, or a file that appears only once it is complete.
-enum Out {
-    Stdout(io::BufWriter<io::Stdout>),
-    File(AtomicFile),
-    Closed,
-}
-
-impl Write for Out {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Out::Stdout(w) => w.write(buf),
-            Out::File(f) => f.write(buf),
-            Out::Closed => Err(io::Error::other("report already written")),
-        }
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Out::Stdout(w) => w.flush(),
-            Out::File(f) => f.flush(),
-            Out::Closed => Ok(()),
-        }
-    }
-}
-
-/// With --verbose: which configs govern how many files, and their region lists.
-fn verbose_scopes(project: &Project, governed: &[usize]) {
-    for (i, scope) in project.scopes().iter().enumerate() {
-        let files = governed.iter().filter(|&&j| j == i).count();
-        if files == 0 {
-            continue;
-        }
-        let config = scope
-            .config_path()
-            .map_or("none".to_string(), |p| p.display().to_string());
-        let plural = if files == 1 { "" } else { "s" };
-        eprintln!("config: {config} ({files} file{plural})");
-        match &scope.engine.settings().allowed_regions {
-            Some(r) => eprintln!("  allowed regions: {}", r.join(", ")),
-            None => eprintln!(
-                "  region policies are off: no allowed regions configured (--allowed-regions or \
-                 allowed_regions in tripline.toml)"
-            ),
-        }
-        eprintln!("  policies: {}", scope.engine.policies().len());
-    }
 }
 
 /// `tripline merge`: the exit code is the one a single run would have had, so the final job of

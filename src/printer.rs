@@ -1,0 +1,238 @@
+//! Where `tripline check` sends a run's reports: one format, written as reports come to standard
+//! output or to a file that appears only once it is complete; with `--verbose`, what was checked
+//! on standard error; a progress bar on a terminal for long human-format runs.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+
+use crate::engine::{FileReport, Outcome, Skip};
+use crate::output::AtomicFile;
+use crate::project::Project;
+use crate::report::{self, HumanOptions};
+use crate::run::{Listener, RunOutcome};
+use crate::shard::Shard;
+
+/// What a [`Printer`] writes, and where.
+#[derive(Clone, Debug)]
+pub struct PrintOptions {
+    /// The report's format.
+    pub format: report::Format,
+    /// How the human format looks.
+    pub human: HumanOptions,
+    /// The shard the run is (recorded in machine formats).
+    pub shard: Option<Shard>,
+    /// The report file (`None`: standard output).
+    pub output: Option<PathBuf>,
+    /// Say on standard error which configs govern which files and what was checked.
+    pub verbose: bool,
+    /// No notes on standard error.
+    pub quiet: bool,
+}
+
+/// Why a report could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {what}: {source}")]
+pub struct PrintError {
+    what: String,
+    source: io::Error,
+}
+
+/// Where reports go as they come: the report in its format, and with --verbose what was checked.
+pub struct Printer {
+    reporter: Box<dyn report::Reporter>,
+    out: Out,
+    /// The first error writing the report (a closed pipe is not one: `| head` is fine).
+    write_error: Option<io::Error>,
+    closed: bool,
+    verbose: bool,
+    /// A progress bar on a terminal for long human-format runs; never in machine formats,
+    /// which may be read from the same terminal.
+    show_progress: bool,
+    bar: indicatif::ProgressBar,
+    skipped_binary: usize,
+    skipped_other: usize,
+    output: Option<PathBuf>,
+    quiet: bool,
+}
+
+impl Printer {
+    /// A printer writing to `options.output` (created now, put in place by [`Printer::finish`]).
+    pub fn new(options: PrintOptions) -> Result<Printer, PrintError> {
+        let out = match &options.output {
+            Some(path) => Out::File(AtomicFile::create(path).map_err(|source| PrintError {
+                what: path.display().to_string(),
+                source,
+            })?),
+            None => Out::Stdout(io::BufWriter::new(io::stdout())),
+        };
+        Ok(Printer {
+            reporter: report::reporter(options.format, &options.human, options.shard),
+            out,
+            write_error: None,
+            closed: false,
+            verbose: options.verbose,
+            show_progress: options.format == report::Format::Human
+                && !options.quiet
+                && !options.verbose
+                && io::stderr().is_terminal(),
+            bar: indicatif::ProgressBar::hidden(),
+            skipped_binary: 0,
+            skipped_other: 0,
+            output: options.output,
+            quiet: options.quiet,
+        })
+    }
+
+    /// The progress bar (hidden unless the run is long and stderr a terminal): call `inc(1)`
+    /// on it as each file is checked.
+    pub fn progress(&self) -> indicatif::ProgressBar {
+        self.bar.clone()
+    }
+
+    fn record(&mut self, result: io::Result<()>) {
+        if let Err(e) = result {
+            self.closed = true;
+            if e.kind() != io::ErrorKind::BrokenPipe {
+                self.write_error.get_or_insert(e);
+            }
+        }
+    }
+
+    /// The end of the report with the run's counts, and the report file put in place.
+    pub fn finish(mut self, outcome: &RunOutcome) -> Result<(), PrintError> {
+        self.bar.finish_and_clear();
+        let summary = &outcome.summary;
+        if summary.templates == 0 && !self.quiet {
+            // A job pointed at the wrong directory should not look green without a word; the
+            // exit code stays what the findings say.
+            eprintln!(
+                "note: no templates were checked ({} file{} skipped as not templates, {} could not be \
+                 loaded); is this the right path?",
+                summary.skipped,
+                if summary.skipped == 1 { "" } else { "s" },
+                summary.failed
+            );
+        }
+        if self.verbose {
+            eprintln!(
+                "skipped: {} not templates, {} binary",
+                self.skipped_other, self.skipped_binary
+            );
+        }
+        if !self.closed {
+            let result = self
+                .reporter
+                .finish(&mut self.out, summary)
+                .and_then(|_| self.out.flush());
+            self.record(result);
+        }
+        if self.write_error.is_none()
+            && let Out::File(file) = std::mem::replace(&mut self.out, Out::Closed)
+            && let Err(e) = file.commit()
+        {
+            self.write_error = Some(e);
+        }
+        match self.write_error {
+            Some(source) => Err(PrintError {
+                what: match &self.output {
+                    Some(path) => path.display().to_string(),
+                    None => "report".to_string(),
+                },
+                source,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Listener for Printer {
+    fn planned(&mut self, project: &Project, governed: &[usize]) {
+        if self.verbose {
+            verbose_scopes(project, governed);
+        }
+        if self.show_progress && governed.len() >= 200 {
+            let bar = &self.bar;
+            bar.set_length(governed.len() as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {pos}/{len} files {wide_bar} {eta}",
+                )
+                .expect("valid progress template"),
+            );
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn report(&mut self, report: &FileReport) {
+        let bar = self.bar.clone();
+        bar.suspend(|| {
+            if self.verbose {
+                match report.outcome {
+                    Outcome::Checked(format) => eprintln!(
+                        "checked {} ({})",
+                        report::escape::line(&report.path),
+                        format.name()
+                    ),
+                    Outcome::Skipped(Skip::Binary) => self.skipped_binary += 1,
+                    Outcome::Skipped(Skip::NotTemplate) => self.skipped_other += 1,
+                    Outcome::Failed => {
+                        eprintln!("failed {}", report::escape::line(&report.path))
+                    }
+                    Outcome::Config => {}
+                }
+            }
+            if !self.closed {
+                let result = self.reporter.file(&mut self.out, report);
+                self.record(result);
+            }
+        });
+    }
+}
+
+/// Where a report goes: standard output, or a file that appears only once it is complete.
+enum Out {
+    Stdout(io::BufWriter<io::Stdout>),
+    File(AtomicFile),
+    Closed,
+}
+
+impl Write for Out {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Out::Stdout(w) => w.write(buf),
+            Out::File(f) => f.write(buf),
+            Out::Closed => Err(io::Error::other("report already written")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Out::Stdout(w) => w.flush(),
+            Out::File(f) => f.flush(),
+            Out::Closed => Ok(()),
+        }
+    }
+}
+
+/// With --verbose: which configs govern how many files, and their region lists.
+fn verbose_scopes(project: &Project, governed: &[usize]) {
+    for (i, scope) in project.scopes().iter().enumerate() {
+        let files = governed.iter().filter(|&&j| j == i).count();
+        if files == 0 {
+            continue;
+        }
+        let config = scope
+            .config_path()
+            .map_or("none".to_string(), |p| p.display().to_string());
+        let plural = if files == 1 { "" } else { "s" };
+        eprintln!("config: {config} ({files} file{plural})");
+        match &scope.engine.settings().allowed_regions {
+            Some(r) => eprintln!("  allowed regions: {}", r.join(", ")),
+            None => eprintln!(
+                "  region policies are off: no allowed regions configured (--allowed-regions or \
+                 allowed_regions in tripline.toml)"
+            ),
+        }
+        eprintln!("  policies: {}", scope.engine.policies().len());
+    }
+}
