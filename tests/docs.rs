@@ -24,3 +24,42 @@ fn policy_reference_is_current() {
         );
     }
 }
+
+/// The README's policy count and the ID ranges of its family table are the catalog's.
+#[test]
+fn readme_counts_are_the_catalogs() {
+    use tripline::policy::{CATALOG, Family};
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let built_in: Vec<_> = CATALOG
+        .iter()
+        .filter(|m| m.family != Family::Engine)
+        .collect();
+    assert!(
+        readme.contains(&format!("{} policies in four families", built_in.len())),
+        "README.md must say `{} policies in four families`",
+        built_in.len()
+    );
+    for family in [
+        Family::Region,
+        Family::Root,
+        Family::Logging,
+        Family::Detective,
+    ] {
+        let ids: Vec<&str> = built_in
+            .iter()
+            .filter(|m| m.family == family)
+            .map(|m| m.id)
+            .collect();
+        let row = format!(
+            "| {} | {}–{} |",
+            family.as_str(),
+            ids.first().unwrap(),
+            ids.last().unwrap()
+        );
+        assert!(
+            readme.contains(&row),
+            "README.md's family table must have `{row}`"
+        );
+    }
+}
