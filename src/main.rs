@@ -222,6 +222,14 @@ struct CheckArgs {
     /// large tree over CI jobs; combine the shards' reports with `tripline merge`.
     #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
     shard: Option<Shard>,
+    /// Repository root SARIF paths are relative to (`%SRCROOT%`); default: the git root above
+    /// the working directory, else the working directory.
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// Help page of each policy in SARIF (`helpUri`), `{id}` replaced by the policy ID, e.g.
+    /// `https://wiki.example.com/tripline/{id}`.
+    #[arg(long, value_name = "URL")]
+    docs_url: Option<String>,
 }
 
 #[derive(Args)]
@@ -310,6 +318,11 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     .into_iter()
     .filter_map(|(flag, p)| p.map(|p| (flag, p)))
     .collect();
+    if let Some(root) = &args.root
+        && !root.is_dir()
+    {
+        return Err(format!("--root {}: not a directory", root.display()));
+    }
     tripline::output::refuse_clobbering(&outputs, &paths, args.baseline.as_deref())
         .map_err(|e| e.to_string())?;
     if let Some(regions) = &args.allowed_regions {
@@ -420,6 +433,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         output: args.output.clone(),
         verbose: args.verbose,
         quiet: args.quiet,
+        sarif: report::SarifOptions::discover(args.root.as_deref(), args.docs_url.clone()),
     })
     .map_err(|e| e.to_string())?;
 

@@ -27,6 +27,8 @@ pub struct PrintOptions {
     pub verbose: bool,
     /// No notes on standard error.
     pub quiet: bool,
+    /// SARIF's URI base and help pages.
+    pub sarif: report::SarifOptions,
 }
 
 /// Why a report could not be written.
@@ -66,7 +68,12 @@ impl Printer {
             None => Out::Stdout(io::BufWriter::new(io::stdout())),
         };
         Ok(Printer {
-            reporter: report::reporter(options.format, &options.human, options.shard),
+            reporter: report::reporter(
+                options.format,
+                &options.human,
+                options.shard,
+                &options.sarif,
+            ),
             out,
             write_error: None,
             closed: false,

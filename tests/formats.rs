@@ -270,3 +270,161 @@ fn sarif_carries_guard_rules_and_stays_valid() {
         7
     );
 }
+
+/// A tree with more results than GitHub accepts in one run: 5,200 trails that do not log
+/// (five findings each) in `a0.yaml`..`a3.yaml`, and a role anyone may assume (critical) in `z.yaml`, last
+/// in path order. The SARIF report keeps 25,000 results, the critical one among them, counts the rest,
+/// and says so on stderr; the exit status and `merge` still count every finding.
+#[test]
+fn sarif_stays_within_githubs_result_limit_keeping_the_most_severe() {
+    let dir = tempfile::TempDir::new().unwrap();
+    for part in 0..4 {
+        let mut big = String::from("Resources:\n");
+        for i in 0..1_300 {
+            big.push_str(&format!(
+                "  T{i}:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: false\n"
+            ));
+        }
+        std::fs::write(dir.path().join(format!("a{part}.yaml")), big).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("z.yaml"),
+        "Resources:\n  Open:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: \"*\"\n            Action: sts:AssumeRole\n",
+    )
+    .unwrap();
+    let check = |extra: &[&str]| {
+        Command::cargo_bin("tripline")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["check", ".", "--no-config", "--format"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let lines = check(&["parseable"]);
+    let total = String::from_utf8(lines.stdout).unwrap().lines().count();
+    assert!(total > 25_500, "{total}");
+
+    let out = check(&["sarif"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("warning: {total} results")) && stderr.contains("at most 25000"),
+        "{stderr}"
+    );
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 25_000);
+    assert!(
+        results.iter().any(|r| r["ruleId"] == "ROOT001"
+            && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "z.yaml"),
+        "the critical finding of the last file is kept"
+    );
+    assert_eq!(run["properties"]["omittedResults"]["count"], total - 25_000);
+    assert_eq!(run["properties"]["omittedResults"]["limit"], 25_000);
+    // Kept results stay in path order.
+    let uris: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert!(uris.windows(2).all(|w| w[0] <= w[1]));
+
+    // Shards (each under the limit unless the hash puts every file in one), merged over it:
+    // the merged run is capped the same way, and the exit status counts the left-out findings.
+    for k in 1..=2 {
+        let shard = format!("{k}/2");
+        let out = Command::cargo_bin("tripline")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(["check", ".", "--no-config", "--format", "sarif"])
+            .args(["--shard", &shard, "-o", &format!("s{k}.sarif")])
+            .output()
+            .unwrap();
+        assert!(matches!(out.status.code(), Some(0 | 1)));
+    }
+    let merged = Command::cargo_bin("tripline")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["merge", "s1.sarif", "s2.sarif", "--fail-on", "critical"])
+        .output()
+        .unwrap();
+    assert_eq!(merged.status.code(), Some(1));
+    let merged: serde_json::Value = serde_json::from_slice(&merged.stdout).unwrap();
+    assert_eq!(
+        merged["runs"][0]["results"].as_array().unwrap().len(),
+        25_000
+    );
+    assert_eq!(
+        merged["runs"][0]["properties"]["omittedResults"]["count"],
+        total - 25_000
+    );
+}
+
+/// Artifact URIs are relative to the repository root (`%SRCROOT%`) wherever tripline runs in
+/// it, `..` resolved; files outside it are `file://` URIs. `--docs-url` gives rules a
+/// `helpUri`.
+#[test]
+fn sarif_uris_are_relative_to_the_repository_root() {
+    let repo = tempfile::TempDir::new().unwrap();
+    std::fs::create_dir_all(repo.path().join(".git")).unwrap();
+    std::fs::create_dir_all(repo.path().join("infra/stacks")).unwrap();
+    let template = "Resources:\n  Data:\n    Type: AWS::S3::Bucket\n";
+    std::fs::write(repo.path().join("infra/stacks/a b.yaml"), template).unwrap();
+    let outside = tempfile::TempDir::new().unwrap();
+    std::fs::write(outside.path().join("x.yaml"), template).unwrap();
+    let out = Command::cargo_bin("tripline")
+        .unwrap()
+        .current_dir(repo.path().join("infra"))
+        .args(["check", "--no-config", "--format", "sarif"])
+        .args(["--docs-url", "https://wiki.example.com/tripline/{id}"])
+        .arg("stacks/../stacks")
+        .arg(outside.path().join("x.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<String> = sarif_validator()
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let run = &sarif["runs"][0];
+    let locations: Vec<&serde_json::Value> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["locations"][0]["physicalLocation"]["artifactLocation"])
+        .collect();
+    assert!(
+        locations
+            .iter()
+            .any(|l| l["uri"] == "infra/stacks/a%20b.yaml" && l["uriBaseId"] == "%SRCROOT%")
+    );
+    let outside_uri = locations
+        .iter()
+        .find(|l| l["uri"].as_str().unwrap().starts_with("file:///"))
+        .expect("a file:// URI for the file outside the repository");
+    assert!(outside_uri.get("uriBaseId").is_none());
+    assert!(outside_uri["uri"].as_str().unwrap().ends_with("/x.yaml"));
+    assert!(run["originalUriBaseIds"]["%SRCROOT%"].is_object());
+    let log009 = run["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "LOG009")
+        .unwrap();
+    assert_eq!(
+        log009["helpUri"],
+        "https://wiki.example.com/tripline/LOG009"
+    );
+}

@@ -48,6 +48,9 @@ fn check(dir: &str, extra: &[&str], format: &str) -> String {
         .current_dir(fixtures())
         .env("NO_COLOR", "1")
         .args(["check", dir, "--color", "never", "--format", format])
+        // SARIF paths are relative to the repository root, whether or not this is a git checkout.
+        .arg("--root")
+        .arg(env!("CARGO_MANIFEST_DIR"))
         .args(extra)
         .output()
         .unwrap();

@@ -17,6 +17,7 @@ pub(crate) mod sarif;
 use std::io::{self, Write};
 
 pub use human::HumanOptions;
+pub use sarif::SarifOptions;
 
 use crate::engine::{FileReport, Outcome};
 use crate::finding::{Finding, Severity};
@@ -111,11 +112,12 @@ pub fn reporter(
     format: Format,
     human: &HumanOptions,
     shard: Option<crate::shard::Shard>,
+    sarif: &SarifOptions,
 ) -> Box<dyn Reporter> {
     match format {
         Format::Human => Box::new(human::HumanReporter::new(human)),
         Format::Json => Box::new(json::JsonReporter::new(shard)),
-        Format::Sarif => Box::new(sarif::SarifReporter::new(shard)),
+        Format::Sarif => Box::new(sarif::SarifReporter::new(shard, sarif.clone())),
         Format::Junit => Box::new(junit::JunitReporter::default()),
         Format::Github => Box::new(github::GithubReporter),
         Format::Parseable => Box::new(parseable::ParseableReporter),
@@ -130,7 +132,7 @@ pub fn write(
     summary: &Summary,
     human: &HumanOptions,
 ) -> io::Result<()> {
-    let mut r = reporter(format, human, None);
+    let mut r = reporter(format, human, None, &SarifOptions::default());
     for report in reports {
         r.file(out, report)?;
     }
@@ -192,13 +194,18 @@ impl StreamedArray {
 
     /// Write one item (after the head, before the first).
     pub(crate) fn item(&mut self, out: &mut dyn Write, item: &serde_json::Value) -> io::Result<()> {
+        let text = serde_json::to_string_pretty(item).map_err(io::Error::other)?;
+        self.item_text(out, &text)
+    }
+
+    /// Write one item already rendered by `serde_json::to_string_pretty`.
+    pub(crate) fn item_text(&mut self, out: &mut dyn Write, text: &str) -> io::Result<()> {
         if self.items == 0 {
             out.write_all(self.head.as_bytes())?;
         } else {
             out.write_all(b",\n")?;
         }
         self.items += 1;
-        let text = serde_json::to_string_pretty(item).map_err(io::Error::other)?;
         // Strings never hold a raw line break, so indenting every line is safe.
         for (i, line) in text.split('\n').enumerate() {
             if i > 0 {

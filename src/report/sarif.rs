@@ -3,7 +3,9 @@
 //! and a `partialFingerprints` entry that survives line moves. Nothing time-dependent is written,
 //! so the output is reproducible.
 
+use std::collections::BinaryHeap;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
@@ -16,6 +18,78 @@ const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// The fingerprint key: versioned, so a change of fingerprint scheme is a new key.
 pub(crate) const FINGERPRINT_KEY: &str = "tripline/v1";
+
+/// GitHub code scanning's documented limits for one SARIF upload
+/// (docs.github.com, "SARIF support for code scanning"): a run with more results is rejected,
+/// and at most 20 tags of a rule are kept. tripline writes one run, one location and one
+/// logical location per result.
+pub(crate) const MAX_RESULTS: usize = 25_000;
+const MAX_TAGS: usize = 20;
+
+/// The base every artifact URI is relative to, as GitHub and other consumers expect.
+const SRCROOT: &str = "%SRCROOT%";
+
+/// Where SARIF artifact URIs are relative to, and where rules' help pages are.
+#[derive(Clone, Debug, Default)]
+pub struct SarifOptions {
+    /// The repository root (`%SRCROOT%`), absolute; paths under it are written relative to it,
+    /// others as `file://` URIs. `None`: paths as reported, without a base.
+    pub root: Option<PathBuf>,
+    /// The working directory reported paths are relative to (absolute).
+    pub cwd: PathBuf,
+    /// A rule's help page: `{id}` is replaced by the policy ID (`helpUri`); none when unset.
+    pub docs_url: Option<String>,
+}
+
+impl SarifOptions {
+    /// `root` (`--root`, relative to the working directory), else the nearest directory at or
+    /// above the working directory holding `.git`, else the working directory.
+    pub fn discover(root: Option<&Path>, docs_url: Option<String>) -> SarifOptions {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let root = match root {
+            Some(r) => crate::config::normalize(&cwd.join(r)),
+            None => cwd
+                .ancestors()
+                .find(|d| d.join(".git").exists())
+                .unwrap_or(&cwd)
+                .to_path_buf(),
+        };
+        SarifOptions {
+            root: Some(root),
+            cwd,
+            docs_url,
+        }
+    }
+
+    /// The `artifactLocation` of a reported path.
+    fn artifact(&self, path: &str) -> Value {
+        let Some(root) = &self.root else {
+            return json!({"uri": uri(path)});
+        };
+        let absolute = crate::config::normalize(&self.cwd.join(path));
+        match absolute.strip_prefix(root) {
+            Ok(relative) => {
+                let relative: Vec<String> = relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                json!({"uri": uri(&relative.join("/")), "uriBaseId": SRCROOT})
+            }
+            Err(_) => json!({"uri": file_uri(&absolute)}),
+        }
+    }
+}
+
+/// A `file://` URI for an absolute path.
+fn file_uri(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let text = if text.starts_with('/') {
+        text
+    } else {
+        format!("/{text}")
+    };
+    format!("file://{}", uri(&text))
+}
 
 pub fn level(s: Severity) -> &'static str {
     match s {
@@ -49,7 +123,7 @@ pub fn uri(path: &str) -> String {
     out
 }
 
-fn rule(m: &PolicyMeta) -> Value {
+fn rule(m: &PolicyMeta, docs_url: Option<&str>) -> Value {
     let mut help_md = format!("{}\n\n**Fix:** {}", m.rationale, m.remediation);
     if !m.example.is_empty() {
         help_md.push_str("\n\n");
@@ -59,7 +133,8 @@ fn rule(m: &PolicyMeta) -> Value {
     tags.extend(m.fsbp.iter().map(|c| format!("fsbp:{c}")));
     tags.extend(m.cis.iter().map(|c| format!("cis:{c}")));
     tags.extend(m.control_tower.iter().map(|c| format!("control-tower:{c}")));
-    json!({
+    tags.truncate(MAX_TAGS);
+    let mut rule = json!({
         "id": m.id,
         "name": m.title.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty())
             .map(|w| { let mut c = w.chars(); c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default() })
@@ -73,11 +148,15 @@ fn rule(m: &PolicyMeta) -> Value {
             "precision": "high",
             "security-severity": security_severity(m.severity),
         },
-    })
+    });
+    if let Some(url) = docs_url {
+        rule["helpUri"] = json!(url.replace("{id}", m.id));
+    }
+    rule
 }
 
 /// One finding as a SARIF result.
-fn result(f: &Finding) -> Value {
+fn result(f: &Finding, options: &SarifOptions) -> Value {
     let mut region = json!({
         "startLine": f.start.line,
         "startColumn": f.start.column,
@@ -90,7 +169,7 @@ fn result(f: &Finding) -> Value {
     }
     let mut location = json!({
         "physicalLocation": {
-            "artifactLocation": {"uri": uri(&f.path)},
+            "artifactLocation": options.artifact(&f.path),
             "region": region,
         },
     });
@@ -113,25 +192,71 @@ fn result(f: &Finding) -> Value {
 
 /// The SARIF log with `results` as the run's results; a shard's run records which shard it is
 /// in the run's property bag.
-fn log_with(results: Value, shard: Option<Shard>) -> Value {
+fn log_with(
+    results: Value,
+    shard: Option<Shard>,
+    options: &SarifOptions,
+    cut: Option<&Cut>,
+) -> Value {
+    let mut driver = json!({
+        "name": "tripline",
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules": policy::catalog()
+            .into_iter()
+            .map(|m| rule(m, options.docs_url.as_deref()))
+            .collect::<Vec<_>>(),
+    });
+    let home = env!("CARGO_PKG_REPOSITORY");
+    if !home.is_empty() {
+        driver["informationUri"] = json!(home);
+    }
     let mut log = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "tripline",
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": policy::catalog().into_iter().map(rule).collect::<Vec<_>>(),
-            }},
+            "tool": {"driver": driver},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     });
+    if options.root.is_some() {
+        // Where %SRCROOT% is, is the consumer's to say (GitHub: the checkout); the description
+        // keeps the log the same on every machine.
+        log["runs"][0]["originalUriBaseIds"] = json!({
+            SRCROOT: {"description": {"text": "The repository root (the git root, or --root)."}},
+        });
+    }
+    let mut properties = serde_json::Map::new();
     if let Some(shard) = shard {
-        log["runs"][0]["properties"] = json!({"shard": shard});
+        properties.insert("shard".into(), json!(shard));
+    }
+    if let Some(cut) = cut {
+        properties.insert("omittedResults".into(), cut.to_json());
+    }
+    if !properties.is_empty() {
+        log["runs"][0]["properties"] = Value::Object(properties);
     }
     log
+}
+
+/// Results left out to stay within [`MAX_RESULTS`], by severity.
+#[derive(Debug, Default)]
+struct Cut {
+    total: usize,
+    by_severity: [usize; 4],
+}
+
+impl Cut {
+    fn to_json(&self) -> Value {
+        let mut by = serde_json::Map::new();
+        for (s, n) in Severity::ALL.iter().zip(self.by_severity) {
+            if n > 0 {
+                by.insert(s.as_str().into(), json!(n));
+            }
+        }
+        json!({"count": self.total, "bySeverity": by, "limit": MAX_RESULTS})
+    }
 }
 
 /// The shard a SARIF report records (`runs[0].properties.shard`), if any.
@@ -147,34 +272,94 @@ pub(crate) fn shard_of(doc: &Value) -> Result<Option<Shard>, String> {
     }
 }
 
-/// Streams the log: results as files are checked.
+/// Writes the log at the end: results are kept rendered, at most [`MAX_RESULTS`] of
+/// them. Past the limit the lowest-severity results go first (the latest in path order among
+/// equals), so what GitHub shows is the most severe; what was left out is counted in the run's
+/// properties and said on standard error.
 pub(crate) struct SarifReporter {
     shard: Option<Shard>,
-    results: super::StreamedArray,
+    options: SarifOptions,
+    /// (severity rank, sequence, result text): the heap's top is the first to leave.
+    kept: BinaryHeap<Kept>,
+    seen: usize,
+    cut: Cut,
+}
+
+/// A kept result, ordered so that the greatest is the one to drop first: lowest severity,
+/// then latest.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Kept {
+    rank: std::cmp::Reverse<Severity>,
+    seq: usize,
+    text: String,
 }
 
 impl SarifReporter {
-    pub fn new(shard: Option<Shard>) -> SarifReporter {
+    pub(crate) fn new(shard: Option<Shard>, options: SarifOptions) -> SarifReporter {
         SarifReporter {
             shard,
-            results: super::StreamedArray::new(&log_with(super::marker(), shard)),
+            options,
+            kept: BinaryHeap::new(),
+            seen: 0,
+            cut: Cut::default(),
         }
     }
 }
 
 impl super::Reporter for SarifReporter {
-    fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+    fn file(&mut self, _out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
         for f in &report.findings {
-            self.results.item(out, &result(f))?;
+            let text = serde_json::to_string_pretty(&result(f, &self.options))
+                .map_err(io::Error::other)?;
+            self.kept.push(Kept {
+                rank: std::cmp::Reverse(f.severity),
+                seq: self.seen,
+                text,
+            });
+            self.seen += 1;
+            if self.kept.len() > MAX_RESULTS
+                && let Some(dropped) = self.kept.pop()
+            {
+                self.cut.total += 1;
+                let i = Severity::ALL
+                    .iter()
+                    .position(|s| *s == dropped.rank.0)
+                    .unwrap_or(0);
+                self.cut.by_severity[i] += 1;
+            }
         }
         Ok(())
     }
 
     fn finish(&mut self, out: &mut dyn Write, _summary: &super::Summary) -> io::Result<()> {
-        self.results.finish(
+        let cut = (self.cut.total > 0).then_some(&self.cut);
+        if let Some(cut) = cut {
+            let by: Vec<String> = Severity::ALL
+                .iter()
+                .zip(cut.by_severity)
+                .filter(|(_, n)| *n > 0)
+                .map(|(s, n)| format!("{n} {s}"))
+                .collect();
+            eprintln!(
+                "warning: {} results, but GitHub code scanning accepts at most {MAX_RESULTS} per run: \
+                 the SARIF report keeps the {MAX_RESULTS} most severe and leaves out {} ({}); \
+                 the other formats have them all",
+                self.seen,
+                cut.total,
+                by.join(", ")
+            );
+        }
+        let mut kept = std::mem::take(&mut self.kept).into_vec();
+        kept.sort_unstable_by_key(|k| k.seq);
+        let mut results =
+            super::StreamedArray::new(&log_with(super::marker(), self.shard, &self.options, cut));
+        for k in &kept {
+            results.item_text(out, &k.text)?;
+        }
+        results.finish(
             out,
-            &log_with(super::marker(), self.shard),
-            &log_with(json!([]), self.shard),
+            &log_with(super::marker(), self.shard, &self.options, cut),
+            &log_with(json!([]), self.shard, &self.options, cut),
         )
     }
 }
@@ -199,11 +384,12 @@ fn result_key(r: &Value) -> (String, u64, u64, String, String) {
 pub fn merge(docs: Vec<Value>) -> Option<Value> {
     let mut iter = docs.into_iter();
     let mut base = iter.next()?;
+    let rest: Vec<Value> = iter.collect();
     let mut results: Vec<Value> = base["runs"][0]["results"]
         .as_array()
         .cloned()
         .unwrap_or_default();
-    for d in iter {
+    for d in &rest {
         if let Some(r) = d["runs"][0]["results"].as_array() {
             results.extend(r.iter().cloned());
         }
@@ -213,12 +399,52 @@ pub fn merge(docs: Vec<Value>) -> Option<Value> {
         let key = result_key(r);
         (super::is_config_path(&key.0), key)
     });
+    // The shards' own omissions, and what the merged run must leave out to stay in the limit
+    // (the least severe, latest first, as in a single run).
+    let mut cut = Cut::default();
+    for d in std::iter::once(&base).chain(rest.iter()) {
+        let omitted = &d["runs"][0]["properties"]["omittedResults"];
+        cut.total += omitted["count"].as_u64().unwrap_or(0) as usize;
+        for (i, s) in Severity::ALL.iter().enumerate() {
+            cut.by_severity[i] += omitted["bySeverity"][s.as_str()].as_u64().unwrap_or(0) as usize;
+        }
+    }
+    if results.len() > MAX_RESULTS {
+        let mut order: Vec<usize> = (0..results.len()).collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(result_severity(&results[i])), i));
+        let mut keep = vec![false; results.len()];
+        for &i in &order[..MAX_RESULTS] {
+            keep[i] = true;
+        }
+        for &i in &order[MAX_RESULTS..] {
+            let s = result_severity(&results[i]);
+            cut.total += 1;
+            cut.by_severity[Severity::ALL.iter().position(|x| *x == s).unwrap_or(0)] += 1;
+        }
+        let mut i = 0;
+        results.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        eprintln!(
+            "warning: the merged SARIF report keeps the {MAX_RESULTS} most severe results \
+             (GitHub code scanning's limit per run) and leaves out {}",
+            cut.total
+        );
+    }
     base["runs"][0]["results"] = Value::Array(results);
     // The merged report is the whole run, not a shard.
-    if let Some(run) = base["runs"][0].as_object_mut()
-        && let Some(props) = run.get_mut("properties").and_then(Value::as_object_mut)
-    {
+    if let Some(run) = base["runs"][0].as_object_mut() {
+        let props = run
+            .entry("properties")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .expect("a property bag is an object");
         props.remove("shard");
+        props.remove("omittedResults");
+        if cut.total > 0 {
+            props.insert("omittedResults".into(), cut.to_json());
+        }
         if props.is_empty() {
             run.remove("properties");
         }
@@ -226,25 +452,37 @@ pub fn merge(docs: Vec<Value>) -> Option<Value> {
     Some(base)
 }
 
-/// The severities of a SARIF report's results, read from the `severity` property tripline
-/// writes (a result without it counts by its level: error is high, warning medium, else low).
+/// A result's severity: the `severity` property tripline writes, else by its level.
+fn result_severity(r: &Value) -> Severity {
+    r["properties"]["severity"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(match r["level"].as_str() {
+            Some("error") => Severity::High,
+            Some("warning") => Severity::Medium,
+            _ => Severity::Low,
+        })
+}
+
+/// The severities of a SARIF report's findings: each result's (the `severity` property
+/// tripline writes; else by its level: error is high, warning medium, else low), and those the
+/// report counts as left out to stay within GitHub's limit.
 pub fn severities(doc: &Value) -> impl Iterator<Item = Severity> + '_ {
-    doc["runs"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let runs = doc["runs"].as_array().into_iter().flatten();
+    let results = runs
+        .clone()
         .filter_map(|run| run["results"].as_array())
         .flatten()
-        .map(|r| {
-            r["properties"]["severity"]
-                .as_str()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(match r["level"].as_str() {
-                    Some("error") => Severity::High,
-                    Some("warning") => Severity::Medium,
-                    _ => Severity::Low,
-                })
+        .map(result_severity);
+    let omitted = runs.flat_map(|run| {
+        Severity::ALL.iter().flat_map(move |s| {
+            let n = run["properties"]["omittedResults"]["bySeverity"][s.as_str()]
+                .as_u64()
+                .unwrap_or(0);
+            std::iter::repeat_n(*s, n as usize)
         })
+    });
+    results.chain(omitted)
 }
 
 pub(crate) fn write_value(out: &mut dyn Write, doc: &Value) -> io::Result<()> {
