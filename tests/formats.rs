@@ -428,3 +428,68 @@ fn sarif_uris_are_relative_to_the_repository_root() {
         "https://wiki.example.com/tripline/LOG009"
     );
 }
+
+/// JUnit test names are stable across edits (policy and resource, no line numbers) and unique
+/// in their suite; a file that cannot be read is an `<error>`, counted in `errors`; every
+/// element history tools read has a `time`.
+#[test]
+fn junit_names_are_stable_and_unreadable_files_are_errors() {
+    let dir = tempfile::TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("trail.yaml"),
+        "Resources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: false\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("broken.yaml"), "Resources:\n  A: [\n").unwrap();
+    let out = Command::cargo_bin("tripline")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", ".", "--no-config", "--format", "junit"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let xml = String::from_utf8(out.stdout).unwrap();
+    let mut reader = quick_xml::Reader::from_reader(xml.as_bytes());
+    let mut buf = Vec::new();
+    let mut names: Vec<(String, String)> = Vec::new();
+    let (mut errors, mut failures) = (0, 0);
+    let mut root_errors = None;
+    loop {
+        match reader.read_event_into(&mut buf).expect("well-formed XML") {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                let attr = |key: &str| {
+                    e.attributes()
+                        .filter_map(Result::ok)
+                        .find(|a| a.key.as_ref() == key)
+                        .map(|a| a.value.to_string())
+                };
+                match e.name().as_ref() {
+                    "testsuites" => root_errors = attr("errors"),
+                    "testcase" => {
+                        assert_eq!(attr("time").as_deref(), Some("0"));
+                        names.push((attr("classname").unwrap(), attr("name").unwrap()));
+                    }
+                    "testsuite" => assert!(attr("time").is_some()),
+                    "error" => errors += 1,
+                    "failure" => failures += 1,
+                    _ => {}
+                }
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    assert_eq!(errors, 1, "{xml}");
+    assert_eq!(root_errors.as_deref(), Some("1"));
+    assert!(failures >= 3, "{xml}");
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len(), "{names:?}");
+    assert!(names.iter().all(|(_, n)| !n.contains(':')), "{names:?}");
+    assert!(
+        names.iter().any(|(_, n)| n == "LOG001 Trail #2"),
+        "{names:?}"
+    );
+}

@@ -1,5 +1,12 @@
 //! JUnit XML, which most CI systems show as test results: one test suite per checked file, one
 //! failing test case per finding, and a passing case for a template without findings.
+//!
+//! Test history tools key on names, so a case's name is the policy and the resource
+//! (`LOG009 Data`), never a line number that moves with every edit; a second finding of the same
+//! policy on the same resource is `LOG001 Trail #2`. Findings that say the file could not be
+//! read as a template (`PARSE*`, `IO001`, `EVAL001`, `INTERNAL001`) are `<error>`s, not
+//! `<failure>`s. `time` is `0`, as linters' JUnit reports write it: a check has no duration of
+//! its own, and the report stays the same bytes on every run.
 
 use std::io::{self, Seek, Write};
 
@@ -37,6 +44,14 @@ pub(crate) struct JunitReporter {
     spool: Option<Spool>,
     tests: usize,
     failures: usize,
+    errors: usize,
+}
+
+/// Whether a finding says the file could not be checked as written (an error of the run, not a
+/// failed check): the engine's diagnostics other than the config's own (SUPP*).
+fn is_error(policy_id: &str) -> bool {
+    policy::meta(policy_id).is_some_and(|m| m.family == policy::Family::Engine)
+        && !policy_id.starts_with("SUPP")
 }
 
 enum Spool {
@@ -77,34 +92,50 @@ impl super::Reporter for JunitReporter {
         if matches!(r.outcome, Outcome::Skipped(_)) {
             return Ok(());
         }
+        let errors = r.findings.iter().filter(|f| is_error(f.policy)).count();
+        let failures = r.findings.len() - errors;
         self.tests += r.findings.len().max(1);
-        self.failures += r.findings.len();
+        self.failures += failures;
+        self.errors += errors;
         let out = self.spool.get_or_insert_with(Spool::new).writer();
         // A newline in a file name must not start a line of its own in a CI log.
         let path = escape(&super::escape::line(&r.path));
         writeln!(
             out,
-            r#"  <testsuite name="{path}" tests="{}" failures="{}" errors="0">"#,
+            r#"  <testsuite name="{path}" tests="{}" failures="{failures}" errors="{errors}" time="0">"#,
             r.findings.len().max(1),
-            r.findings.len()
         )?;
         if r.findings.is_empty() {
-            writeln!(out, r#"    <testcase name="baseline" classname="{path}"/>"#)?;
+            writeln!(
+                out,
+                r#"    <testcase name="baseline" classname="{path}" time="0"/>"#
+            )?;
         }
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for f in &r.findings {
             let title = policy::meta(f.policy).map_or("", |m| m.title);
-            let name = match &f.resource {
-                Some(res) => format!("{} {} ({}:{})", f.policy, res, f.start.line, f.start.column),
-                None => format!("{} ({}:{})", f.policy, f.start.line, f.start.column),
+            let mut name = match &f.resource {
+                Some(res) => format!("{} {}", f.policy, res),
+                None => f.policy.to_string(),
+            };
+            let n = seen.entry(name.clone()).or_default();
+            *n += 1;
+            if *n > 1 {
+                name = format!("{name} #{n}");
+            }
+            writeln!(
+                out,
+                r#"    <testcase name="{}" classname="{path}" time="0">"#,
+                escape(&name)
+            )?;
+            let element = if is_error(f.policy) {
+                "error"
+            } else {
+                "failure"
             };
             writeln!(
                 out,
-                r#"    <testcase name="{}" classname="{path}">"#,
-                escape(&name)
-            )?;
-            writeln!(
-                out,
-                r#"      <failure type="{}" message="{}">{}:{}:{}: {} {} [{}] {}&#10;{}</failure>"#,
+                r#"      <{element} type="{}" message="{}">{}:{}:{}: {} {} [{}] {}&#10;{}</{element}>"#,
                 f.policy,
                 escape(&f.message),
                 path,
@@ -125,8 +156,8 @@ impl super::Reporter for JunitReporter {
         writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
         writeln!(
             out,
-            r#"<testsuites name="tripline" tests="{}" failures="{}" errors="0">"#,
-            self.tests, self.failures
+            r#"<testsuites name="tripline" tests="{}" failures="{}" errors="{}" time="0">"#,
+            self.tests, self.failures, self.errors
         )?;
         if let Some(spool) = self.spool.take() {
             spool.copy_to(out)?;
