@@ -55,8 +55,10 @@ const SEVERITIES: &[(&str, &str)] = &[
 ];
 
 fn main() {
-    let dir = Path::new("../../policies");
-    println!("cargo:rerun-if-changed=../../policies");
+    // `policies` is a link to the repository's top-level `policies/` (where a team reads and
+    // edits them); the packaged crate carries the files themselves.
+    let dir = Path::new("policies");
+    println!("cargo:rerun-if-changed=policies");
     let mut metas: BTreeMap<String, Meta> = BTreeMap::new();
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .expect("policies/ directory")
@@ -136,7 +138,6 @@ fn main() {
 fn registry(metas: &BTreeMap<String, Meta>) {
     let rules = Path::new("src/rules");
     println!("cargo:rerun-if-changed={}", rules.display());
-    let root = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets the manifest dir");
     let mut files: Vec<String> = std::fs::read_dir(rules)
         .expect("crates/policy/src/rules/")
         .map(|e| e.expect("readable rules entry").path())
@@ -173,10 +174,20 @@ fn registry(metas: &BTreeMap<String, Meta>) {
             path.display(),
             m.id
         );
+        assert!(
+            !text
+                .lines()
+                .any(|l| l.starts_with("//!") || l.starts_with("#![")),
+            "crates/policy/{} starts a comment with `//!` or has an inner attribute: rule files \
+             are included into their module, so use `//` comments",
+            path.display()
+        );
+        // `include!` with the manifest directory as rustc sees it, not a path written here: a
+        // build script's output outlives a move of the checkout (or a second checkout sharing
+        // the target directory), and an absolute `#[path]` would then name the old files.
         writeln!(
             mods,
-            "#[path = {:?}]\nmod {module};",
-            format!("{root}/src/rules/{module}.rs")
+            "mod {module} {{\n    include!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/src/rules/{module}.rs\"));\n}}"
         )
         .unwrap();
         writeln!(list, "    &{module}::{name},").unwrap();

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-const TABLE: &str = include_str!("../../../../policies/aws-managed/managed-policies.json");
+const TABLE: &str = include_str!("../../policies/aws-managed/managed-policies.json");
 
 #[derive(Deserialize)]
 struct Table {

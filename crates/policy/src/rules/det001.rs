@@ -1,4 +1,4 @@
-//! DET001: an IAM policy or SCP allows disabling CloudTrail, Config, GuardDuty or Security Hub.
+// DET001: an IAM policy or SCP allows disabling CloudTrail, Config, GuardDuty or Security Hub.
 
 use crate::support::grants::{GrantCheck, report_grants};
 use crate::{Context, Policy};

@@ -1,4 +1,4 @@
-//! DET002: an IAM policy or SCP allows disabling IAM Access Analyzer, Macie or Detective.
+// DET002: an IAM policy or SCP allows disabling IAM Access Analyzer, Macie or Detective.
 
 use crate::support::grants::{GrantCheck, report_grants};
 use crate::{Context, Policy};

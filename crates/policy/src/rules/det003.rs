@@ -1,6 +1,6 @@
-//! DET003: an IAM policy or SCP allows reconfiguring detective controls so that they see less
-//! (event selectors, Config rules, GuardDuty members and trusted IP lists, Security Hub
-//! standards).
+// DET003: an IAM policy or SCP allows reconfiguring detective controls so that they see less
+// (event selectors, Config rules, GuardDuty members and trusted IP lists, Security Hub
+// standards).
 
 use crate::support::grants::{GrantCheck, report_grants};
 use crate::{Context, Policy};

@@ -1,5 +1,5 @@
-//! DET004: an IAM policy or SCP allows deleting or silencing any CloudWatch alarm or
-//! EventBridge rule, which includes those that alert on detective-control findings.
+// DET004: an IAM policy or SCP allows deleting or silencing any CloudWatch alarm or
+// EventBridge rule, which includes those that alert on detective-control findings.
 
 use crate::support::grants::{GrantCheck, report_grants};
 use crate::{Context, Policy};

@@ -1,4 +1,4 @@
-//! DET005: a GuardDuty detector that is disabled.
+// DET005: a GuardDuty detector that is disabled.
 
 use crate::support::properties::require_true;
 use crate::{Context, Policy};

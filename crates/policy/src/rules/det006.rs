@@ -1,4 +1,4 @@
-//! DET006: Security Hub controls disabled in the template.
+// DET006: Security Hub controls disabled in the template.
 
 use crate::model::Val;
 use crate::{Context, Policy};

@@ -1,5 +1,5 @@
-//! DET007: a CloudTrail or Config bucket that is deleted with its stack or can be destroyed
-//! with its contents.
+// DET007: a CloudTrail or Config bucket that is deleted with its stack or can be destroyed
+// with its contents.
 
 use crate::model::lookup::retained;
 use crate::support::buckets::detective_buckets;

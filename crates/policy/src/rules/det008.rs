@@ -1,9 +1,9 @@
-//! DET008: the bucket policy of a CloudTrail or Config bucket lets everyone, or a whole account,
-//! delete logs or weaken the bucket.
+// DET008: the bucket policy of a CloudTrail or Config bucket lets everyone, or a whole account,
+// delete logs or weaken the bucket.
 
+use crate::iam::{self, DocKind};
 use crate::model::refs::referrers;
 use crate::support::buckets::{BUCKET_NAME_KEYS, detective_buckets};
-use crate::iam::{self, DocKind};
 use crate::{Context, Policy};
 
 pub struct Det008;

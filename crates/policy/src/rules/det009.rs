@@ -1,8 +1,8 @@
-//! DET009: the log group CloudTrail delivers to is deleted with its stack.
+// DET009: the log group CloudTrail delivers to is deleted with its stack.
 
+use crate::model::Val;
 use crate::model::lookup::retained;
 use crate::model::refs::referrers;
-use crate::model::Val;
 use crate::{Context, Policy};
 
 pub struct Det009;

@@ -1,5 +1,5 @@
-//! DET010: a disabled EventBridge rule that would route detective-control findings or
-//! CloudTrail events to someone.
+// DET010: a disabled EventBridge rule that would route detective-control findings or
+// CloudTrail events to someone.
 
 use crate::model::{Template, Val};
 use crate::parse::{Limits, Node, json};

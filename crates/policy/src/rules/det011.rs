@@ -1,4 +1,4 @@
-//! DET011: a CloudWatch alarm whose actions are disabled.
+// DET011: a CloudWatch alarm whose actions are disabled.
 
 use crate::{Context, Policy};
 

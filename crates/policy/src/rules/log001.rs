@@ -1,5 +1,5 @@
-//! LOG001: a CloudTrail trail that is not logging, not multi-Region, or not validating its
-//! log files.
+// LOG001: a CloudTrail trail that is not logging, not multi-Region, or not validating its
+// log files.
 
 use crate::support::properties::{BoolState, bool_property};
 use crate::{Context, Policy};

@@ -1,4 +1,4 @@
-//! LOG002: a CloudTrail trail whose logs are not encrypted with a KMS key.
+// LOG002: a CloudTrail trail whose logs are not encrypted with a KMS key.
 
 use crate::support::properties::require_present;
 use crate::{Context, Policy};

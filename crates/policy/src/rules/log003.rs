@@ -1,4 +1,4 @@
-//! LOG003: a CloudTrail trail that leaves out global service events (IAM, STS, CloudFront).
+// LOG003: a CloudTrail trail that leaves out global service events (IAM, STS, CloudFront).
 
 use crate::support::properties::require_true;
 use crate::{Context, Policy};

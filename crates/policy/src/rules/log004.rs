@@ -1,4 +1,4 @@
-//! LOG004: a CloudTrail trail that does not deliver to CloudWatch Logs.
+// LOG004: a CloudTrail trail that does not deliver to CloudWatch Logs.
 
 use crate::support::properties::require_present;
 use crate::{Context, Policy};

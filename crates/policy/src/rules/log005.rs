@@ -1,4 +1,4 @@
-//! LOG005: the bucket a CloudTrail trail delivers to has no server access logging.
+// LOG005: the bucket a CloudTrail trail delivers to has no server access logging.
 
 use crate::support::buckets::{bucket_logs_access, trail_buckets};
 use crate::{Context, Policy};

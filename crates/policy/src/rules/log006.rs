@@ -1,4 +1,4 @@
-//! LOG006: the bucket a CloudTrail trail delivers to does not block public access.
+// LOG006: the bucket a CloudTrail trail delivers to does not block public access.
 
 use crate::support::buckets::{bucket_public_access_gaps, trail_buckets};
 use crate::{Context, Policy};

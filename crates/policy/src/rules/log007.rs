@@ -1,5 +1,5 @@
-//! LOG007: an AWS Config recorder that does not record all resource types, including global
-//! ones (IAM).
+// LOG007: an AWS Config recorder that does not record all resource types, including global
+// ones (IAM).
 
 use crate::model::lookup::{Lookup, lookup};
 use crate::{Context, Policy};

@@ -1,4 +1,4 @@
-//! LOG008: an AWS Config recorder without a delivery channel.
+// LOG008: an AWS Config recorder without a delivery channel.
 
 use crate::{Context, Policy};
 

@@ -1,8 +1,8 @@
-//! LOG009: an S3 bucket without server access logging.
+// LOG009: an S3 bucket without server access logging.
 
-use crate::support::buckets::{BUCKET_NAME_KEYS, BUCKET_TYPES, bucket_logs_access, trail_buckets};
-use crate::model::{Resource, Template};
 use crate::model::refs::PathReferences;
+use crate::model::{Resource, Template};
+use crate::support::buckets::{BUCKET_NAME_KEYS, BUCKET_TYPES, bucket_logs_access, trail_buckets};
 use crate::{Context, Policy};
 
 pub struct Log009;

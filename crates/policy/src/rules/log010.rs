@@ -1,4 +1,4 @@
-//! LOG010: a VPC without flow logs.
+// LOG010: a VPC without flow logs.
 
 use crate::model::refs::referrers;
 use crate::{Context, Policy};

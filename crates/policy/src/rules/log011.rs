@@ -1,4 +1,4 @@
-//! LOG011: a Classic Load Balancer without access logs.
+// LOG011: a Classic Load Balancer without access logs.
 
 use crate::support::properties::{require_present, require_true};
 use crate::{Context, Policy};

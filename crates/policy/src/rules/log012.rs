@@ -1,7 +1,7 @@
-//! LOG012: an Application or Network Load Balancer without access logs.
+// LOG012: an Application or Network Load Balancer without access logs.
 
-use crate::support::properties::require_true;
 use crate::model::Val;
+use crate::support::properties::require_true;
 use crate::{Context, Policy};
 
 pub struct Log012;

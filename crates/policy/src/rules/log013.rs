@@ -1,4 +1,4 @@
-//! LOG013: a CloudFront distribution without access logging.
+// LOG013: a CloudFront distribution without access logging.
 
 use crate::support::properties::require_present;
 use crate::{Context, Policy};

@@ -1,4 +1,4 @@
-//! LOG014: an API Gateway stage without access logging.
+// LOG014: an API Gateway stage without access logging.
 
 use crate::support::properties::require_present;
 use crate::{Context, Policy};

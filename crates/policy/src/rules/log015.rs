@@ -1,4 +1,4 @@
-//! LOG015: a REST API Gateway stage without execution logging.
+// LOG015: a REST API Gateway stage without execution logging.
 
 use crate::model::lookup::{Lookup, lookup};
 use crate::model::refs::referrers;

@@ -1,4 +1,4 @@
-//! LOG016: an RDS database or Aurora cluster that exports no logs to CloudWatch Logs.
+// LOG016: an RDS database or Aurora cluster that exports no logs to CloudWatch Logs.
 
 use crate::support::properties::require_present;
 use crate::{Context, Policy};

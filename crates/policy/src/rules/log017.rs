@@ -1,4 +1,4 @@
-//! LOG017: an EKS cluster without full control-plane logging.
+// LOG017: an EKS cluster without full control-plane logging.
 
 use crate::model::lookup::lookup_texts;
 use crate::{Context, Policy};

@@ -1,4 +1,4 @@
-//! LOG018: a WAF web ACL without logging.
+// LOG018: a WAF web ACL without logging.
 
 use crate::model::refs::referrers;
 use crate::{Context, Policy};

@@ -1,4 +1,4 @@
-//! LOG019: a CloudWatch log group that keeps its logs for less than a year.
+// LOG019: a CloudWatch log group that keeps its logs for less than a year.
 
 use crate::{Context, Policy};
 

@@ -1,4 +1,4 @@
-//! LOG020: a CloudWatch log group not encrypted with a customer-managed KMS key.
+// LOG020: a CloudWatch log group not encrypted with a customer-managed KMS key.
 
 use crate::support::properties::require_present;
 use crate::{Context, Policy};

@@ -1,4 +1,4 @@
-//! REG001: a resource pins a Region outside the allow-list.
+// REG001: a resource pins a Region outside the allow-list.
 
 use std::collections::HashSet;
 

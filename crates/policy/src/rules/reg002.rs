@@ -1,4 +1,4 @@
-//! REG002: an endpoint URL or host name in a Region outside the allow-list.
+// REG002: an endpoint URL or host name in a Region outside the allow-list.
 
 use crate::support::regions::endpoint_regions;
 use crate::{Context, Policy};

@@ -1,4 +1,4 @@
-//! REG003: a DynamoDB global table replica in a Region outside the allow-list.
+// REG003: a DynamoDB global table replica in a Region outside the allow-list.
 
 use crate::model::lookup::{Lookup, lookup};
 use crate::{Context, Policy};

@@ -1,4 +1,4 @@
-//! REG004: a StackSet deploys stack instances to a Region outside the allow-list.
+// REG004: a StackSet deploys stack instances to a Region outside the allow-list.
 
 use crate::model::lookup::lookup_texts;
 use crate::{Context, Policy};

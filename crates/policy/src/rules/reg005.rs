@@ -1,4 +1,4 @@
-//! REG005: a backup plan copies recovery points to a vault in a Region outside the allow-list.
+// REG005: a backup plan copies recovery points to a vault in a Region outside the allow-list.
 
 use crate::model::lookup::{Lookup, lookup};
 use crate::support::regions::arn_regions;

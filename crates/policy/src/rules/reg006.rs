@@ -1,8 +1,8 @@
-//! REG006: an SCP meant to restrict Regions that does not deny requests by
-//! `aws:RequestedRegion`.
+// REG006: an SCP meant to restrict Regions that does not deny requests by
+// `aws:RequestedRegion`.
 
-use crate::support::regions::{SCP_TYPES, requested_region_conditions, scp_mentions_regions};
 use crate::iam::{DocKind, Effect};
+use crate::support::regions::{SCP_TYPES, requested_region_conditions, scp_mentions_regions};
 use crate::{Context, Policy};
 
 pub struct Reg006;

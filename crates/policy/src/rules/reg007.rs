@@ -1,7 +1,7 @@
-//! REG007: an SCP's Region deny lists exceptions that contradict the allow-list.
+// REG007: an SCP's Region deny lists exceptions that contradict the allow-list.
 
-use crate::support::regions::{SCP_TYPES, requested_region_conditions};
 use crate::iam::{self, DocKind, Effect};
+use crate::support::regions::{SCP_TYPES, requested_region_conditions};
 use crate::{Context, Policy};
 
 pub struct Reg007;

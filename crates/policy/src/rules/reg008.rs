@@ -1,4 +1,4 @@
-//! REG008: an Availability Zone in a Region outside the allow-list.
+// REG008: an Availability Zone in a Region outside the allow-list.
 
 use crate::support::regions::az_region;
 use crate::{Context, Policy};

@@ -1,5 +1,5 @@
-//! ROOT001: a trust or resource policy grants the account root principal, or everyone, without
-//! a condition that narrows who can use it.
+// ROOT001: a trust or resource policy grants the account root principal, or everyone, without
+// a condition that narrows who can use it.
 
 use crate::iam::{self, DocKind, condition, principal};
 use crate::{Context, Policy};

@@ -1,4 +1,4 @@
-//! ROOT002: a Lambda permission that lets anyone, or a whole account, invoke the function.
+// ROOT002: a Lambda permission that lets anyone, or a whole account, invoke the function.
 
 use crate::iam::principal;
 use crate::{Context, Policy};

@@ -1,7 +1,7 @@
-//! ROOT003: an organization baseline defines SCPs but none denies actions by the root user.
+// ROOT003: an organization baseline defines SCPs but none denies actions by the root user.
 
-use crate::support::regions::SCP_TYPES;
 use crate::iam::{self, DocKind, Effect};
+use crate::support::regions::SCP_TYPES;
 use crate::{Context, Policy};
 
 pub struct Root003;

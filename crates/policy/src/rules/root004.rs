@@ -1,4 +1,4 @@
-//! ROOT004: a long-lived IAM access key created in a template without a way to rotate it.
+// ROOT004: a long-lived IAM access key created in a template without a way to rotate it.
 
 use crate::{Context, Policy};
 

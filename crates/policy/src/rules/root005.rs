@@ -1,8 +1,8 @@
-//! ROOT005: full administrator access granted directly to an IAM user.
+// ROOT005: full administrator access granted directly to an IAM user.
 
+use crate::iam::DocKind;
 use crate::model::lookup::partial_texts;
 use crate::support::grants::{attached_to_users, grants_full_admin, is_admin_managed_policy};
-use crate::iam::DocKind;
 use crate::{Context, Policy};
 
 pub struct Root005;

@@ -1,4 +1,4 @@
-//! ROOT006: IAM policies attached directly to users rather than through groups or roles.
+// ROOT006: IAM policies attached directly to users rather than through groups or roles.
 
 use crate::{Context, Policy};
 

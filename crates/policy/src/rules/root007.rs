@@ -1,5 +1,5 @@
-//! ROOT007: a role trusts a web-identity (OIDC) provider without limiting which identities of it
-//! may assume the role.
+// ROOT007: a role trusts a web-identity (OIDC) provider without limiting which identities of it
+// may assume the role.
 
 use crate::iam::{DocKind, Effect};
 use crate::{Context, Policy};

@@ -1,7 +1,7 @@
-//! ROOT008: the AWS managed AdministratorAccess policy attached to a role or group.
+// ROOT008: the AWS managed AdministratorAccess policy attached to a role or group.
 
-use crate::support::grants::is_admin_managed_policy;
 use crate::model::lookup::partial_texts;
+use crate::support::grants::is_admin_managed_policy;
 use crate::{Context, Policy};
 
 pub struct Root008;

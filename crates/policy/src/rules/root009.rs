@@ -1,4 +1,4 @@
-//! ROOT009: an identity policy allows IAM actions that escalate to administrator.
+// ROOT009: an identity policy allows IAM actions that escalate to administrator.
 
 use crate::support::grants::{GrantCheck, report_grants};
 use crate::{Context, Policy};

@@ -1,8 +1,8 @@
-//! ROOT010: an identity policy of a role, group or permission set grants full administrator
-//! access (or, through `NotAction`, everything but a few services).
+// ROOT010: an identity policy of a role, group or permission set grants full administrator
+// access (or, through `NotAction`, everything but a few services).
 
-use crate::support::grants::{attached_to_users, grants_full_admin};
 use crate::iam::DocKind;
+use crate::support::grants::{attached_to_users, grants_full_admin};
 use crate::{Context, Policy};
 
 pub struct Root010;
