@@ -30,7 +30,9 @@ fn run_hook(dir: &Path) -> std::process::Output {
     let root = yaml::parse(&text, &Limits::default()).unwrap().root;
     let hook = &root.items()[0];
     assert_eq!(hook.get("id").and_then(|n| n.as_str()), Some("tripline"));
-    assert_eq!(hook.get("language").and_then(|n| n.as_str()), Some("rust"));
+    // pre-commit installs the hook with pip (the wheel's binary); `.ci/distribution` runs the
+    // real pre-commit on it.
+    assert_eq!(hook.get("language").and_then(|n| n.as_str()), Some("python"));
     let entry: Vec<&str> = hook
         .get("entry")
         .and_then(|n| n.as_str())
@@ -53,9 +55,11 @@ fn run_hook(dir: &Path) -> std::process::Output {
         .lines()
         .filter(|f| {
             let ext = f.rsplit('.').next().unwrap_or("");
-            types
-                .iter()
-                .any(|t| *t == ext || (*t == "yaml" && ext == "yml"))
+            types.iter().any(|t| {
+                *t == ext
+                    || (*t == "yaml" && ext == "yml")
+                    || (*t == "terraform" && matches!(ext, "tf" | "tfvars"))
+            })
         })
         .collect();
     Command::new(env!("CARGO_BIN_EXE_tripline"))
