@@ -106,6 +106,9 @@ enum OutputFormat {
     Junit,
     Github,
     Parseable,
+    /// Counts by severity and policy and the most severe findings (for `$GITHUB_STEP_SUMMARY`
+    /// or a pull request comment).
+    Markdown,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -398,6 +401,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         OutputFormat::Junit => report::Format::Junit,
         OutputFormat::Github => report::Format::Github,
         OutputFormat::Parseable => report::Format::Parseable,
+        OutputFormat::Markdown => report::Format::Markdown,
     };
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let human = HumanOptions {

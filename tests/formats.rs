@@ -493,3 +493,80 @@ fn junit_names_are_stable_and_unreadable_files_are_errors() {
         "{names:?}"
     );
 }
+
+/// GitHub shows 10 annotations of each level per step: the most severe come first, and a plain
+/// closing line says how many are not on the diff.
+#[test]
+fn github_annotations_come_most_severe_first() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut buckets = String::from("Resources:\n");
+    for i in 0..12 {
+        buckets.push_str(&format!("  B{i}:\n    Type: AWS::S3::Bucket\n"));
+    }
+    std::fs::write(dir.path().join("a.yaml"), buckets).unwrap();
+    std::fs::write(
+        dir.path().join("z.yaml"),
+        "Resources:\n  Open:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: \"*\"\n            Action: sts:AssumeRole\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("tripline")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", ".", "--no-config", "--format", "github"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("::error file=z.yaml,") && lines[0].contains("ROOT001"),
+        "{text}"
+    );
+    assert!(
+        lines[1..13]
+            .iter()
+            .all(|l| l.starts_with("::notice file=a.yaml,")),
+        "{text}"
+    );
+    assert_eq!(
+        lines.last().unwrap(),
+        &"tripline: 13 annotations; GitHub shows 10 of each level per step, so 2 are not on the diff (most severe shown first; the job summary and code scanning have them all)"
+    );
+}
+
+/// The Markdown summary counts by severity and policy and lists the most severe findings;
+/// text from templates cannot break the table or inject HTML.
+#[test]
+fn markdown_summary_counts_and_escapes() {
+    let dir = tempfile::TempDir::new().unwrap();
+    std::fs::write(
+        dir.path().join("t.json"),
+        r#"{"Resources": {"Bad|<img src=x>": {"Type": "AWS::S3::Bucket"}}}"#,
+    )
+    .unwrap();
+    let out = Command::cargo_bin("tripline")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", ".", "--no-config", "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.starts_with("## tripline\n\n**1 finding** in 1 template"),
+        "{md}"
+    );
+    assert!(md.contains("| low | 1 |"), "{md}");
+    assert!(
+        md.contains("| `LOG009` | low | S3 bucket without server access logging | 1 |"),
+        "{md}"
+    );
+    assert!(md.contains("Bad\\|\\<img src=x\\>"), "{md}");
+    assert!(
+        md.match_indices('<').all(|(i, _)| md[..i].ends_with('\\')),
+        "every < is escaped: {md}"
+    );
+    for line in md.lines().filter(|l| l.starts_with("| low | `LOG009`")) {
+        // Five cells: the escaped pipe is not a separator.
+        assert_eq!(line.matches(" | ").count(), 4, "{line}");
+    }
+}

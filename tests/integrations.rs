@@ -32,7 +32,10 @@ fn run_hook(dir: &Path) -> std::process::Output {
     assert_eq!(hook.get("id").and_then(|n| n.as_str()), Some("tripline"));
     // pre-commit installs the hook with pip (the wheel's binary); `.ci/distribution` runs the
     // real pre-commit on it.
-    assert_eq!(hook.get("language").and_then(|n| n.as_str()), Some("python"));
+    assert_eq!(
+        hook.get("language").and_then(|n| n.as_str()),
+        Some("python")
+    );
     let entry: Vec<&str> = hook
         .get("entry")
         .and_then(|n| n.as_str())

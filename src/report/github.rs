@@ -25,10 +25,21 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub(crate) struct GithubReporter;
+/// Annotations are written at the end, most severe first (path order within a severity):
+/// GitHub shows only the first 10 errors, 10 warnings and 10 notices of a step on the diff,
+/// so those should be the ones that matter most. A closing plain line says how many were not
+/// shown.
+#[derive(Default)]
+pub(crate) struct GithubReporter {
+    /// Commands by severity, indexed like [`Severity::ALL`].
+    lines: [Vec<String>; 4],
+}
+
+/// Annotations of each level GitHub shows per step.
+const SHOWN_PER_LEVEL: usize = 10;
 
 impl super::Reporter for GithubReporter {
-    fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+    fn file(&mut self, _out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
         for f in &report.findings {
             let command = match f.severity {
                 Severity::Critical | Severity::High => "error",
@@ -36,8 +47,11 @@ impl super::Reporter for GithubReporter {
                 Severity::Low => "notice",
             };
             let title = policy::meta(f.policy).map_or("", |m| m.title);
-            writeln!(
-                out,
+            let i = Severity::ALL
+                .iter()
+                .position(|s| *s == f.severity)
+                .unwrap_or(0);
+            self.lines[i].push(format!(
                 "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
                 escape_property(&f.path),
                 f.start.line,
@@ -46,12 +60,31 @@ impl super::Reporter for GithubReporter {
                 f.end.column,
                 escape_property(&format!("{} {title}", f.policy)),
                 escape_data(&f.message)
-            )?;
+            ));
         }
         Ok(())
     }
 
-    fn finish(&mut self, _out: &mut dyn Write, _summary: &super::Summary) -> io::Result<()> {
+    fn finish(&mut self, out: &mut dyn Write, _summary: &super::Summary) -> io::Result<()> {
+        for lines in &self.lines {
+            for line in lines {
+                writeln!(out, "{line}")?;
+            }
+        }
+        // Critical and high are both errors.
+        let [critical, high, medium, low] = self.lines.each_ref().map(Vec::len);
+        let hidden = (critical + high).saturating_sub(SHOWN_PER_LEVEL)
+            + medium.saturating_sub(SHOWN_PER_LEVEL)
+            + low.saturating_sub(SHOWN_PER_LEVEL);
+        if hidden > 0 {
+            writeln!(
+                out,
+                "tripline: {} annotations; GitHub shows {SHOWN_PER_LEVEL} of each level per step, so {hidden} \
+                 are not on the diff (most severe shown first; the job summary and code scanning \
+                 have them all)",
+                critical + high + medium + low
+            )?;
+        }
         Ok(())
     }
 }

@@ -10,6 +10,7 @@ pub(crate) mod github;
 mod human;
 pub(crate) mod json;
 pub(crate) mod junit;
+mod markdown;
 pub mod merge;
 mod parseable;
 pub(crate) mod sarif;
@@ -37,6 +38,8 @@ pub enum Format {
     Github,
     /// One line per finding: `file:line:col: ID message`.
     Parseable,
+    /// Counts and the most severe findings, for a pull request or a job summary.
+    Markdown,
 }
 
 /// Counts over a run.
@@ -119,8 +122,9 @@ pub fn reporter(
         Format::Json => Box::new(json::JsonReporter::new(shard)),
         Format::Sarif => Box::new(sarif::SarifReporter::new(shard, sarif.clone())),
         Format::Junit => Box::new(junit::JunitReporter::default()),
-        Format::Github => Box::new(github::GithubReporter),
+        Format::Github => Box::new(github::GithubReporter::default()),
         Format::Parseable => Box::new(parseable::ParseableReporter),
+        Format::Markdown => Box::new(markdown::MarkdownReporter::default()),
     }
 }
 
