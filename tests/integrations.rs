@@ -134,7 +134,20 @@ fn action_is_a_composite_action_that_uploads_sarif() {
     assert!(script.contains("--format sarif"));
     // Inputs are passed through the environment, never interpolated into scripts.
     assert!(!script.contains("${{"), "{script}");
-    for input in ["path", "args", "sarif-file", "upload-sarif", "fail"] {
+    assert!(script.contains("--format markdown") && script.contains("GITHUB_STEP_SUMMARY"));
+    assert!(
+        script.contains("install.sh"),
+        "installs a release binary first"
+    );
+    for input in [
+        "version",
+        "path",
+        "args",
+        "sarif-file",
+        "upload-sarif",
+        "summary",
+        "fail",
+    ] {
         assert!(root.at(&["inputs", input]).is_some(), "input {input}");
     }
     // The project's own workflow runs the action on the fixtures.
@@ -146,4 +159,131 @@ fn action_is_a_composite_action_that_uploads_sarif() {
             .any(|s| s.get("uses").and_then(|n| n.as_str()) == Some("./")
                 && s.at(&["with", "path"]).and_then(|n| n.as_str()) == Some("fixtures/"))
     );
+}
+
+/// Every third-party action in the action and the workflows is pinned by a full commit SHA.
+#[test]
+fn third_party_actions_are_pinned_by_commit() {
+    let mut files = vec![repo().join("action.yml")];
+    for e in std::fs::read_dir(repo().join(".github/workflows")).unwrap() {
+        files.push(e.unwrap().path());
+    }
+    let mut checked = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for line in text.lines() {
+            let Some(rest) = line
+                .trim_start()
+                .trim_start_matches("- ")
+                .strip_prefix("uses:")
+            else {
+                continue;
+            };
+            let target = rest.trim();
+            if target.starts_with("./") {
+                continue;
+            }
+            let sha = target.rsplit('@').next().unwrap();
+            assert!(
+                sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{}: `{target}` is not pinned by a commit SHA",
+                file.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "{checked}");
+}
+
+/// The action's installer, against a release served from disk: a good checksum installs the
+/// binary, a tampered archive is refused (never run, never a fallback), and a branch, a
+/// missing asset or an unknown runner fall back to building from source.
+#[test]
+fn action_installer_verifies_checksums() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let d = dir.path();
+    let release = d.join("releases/v9.9.9");
+    std::fs::create_dir_all(release.join("pkg")).unwrap();
+    std::fs::write(
+        release.join("pkg/tripline"),
+        "#!/bin/sh\necho fake tripline\n",
+    )
+    .unwrap();
+    let asset = "tripline-v9.9.9-x86_64-unknown-linux-musl.tar.gz";
+    let tar = Command::new("tar")
+        .args(["-czf", asset, "pkg"])
+        .current_dir(&release)
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let sum = Command::new("sha256sum")
+        .arg(asset)
+        .current_dir(&release)
+        .output()
+        .unwrap();
+    std::fs::write(release.join(format!("{asset}.sha256")), &sum.stdout).unwrap();
+
+    let install = |version: &str, os: &str, arch: &str| {
+        let dest = d.join(format!("dest-{version}-{os}-{arch}"));
+        let output = d.join(format!("out-{version}-{os}-{arch}"));
+        let out = Command::new("bash")
+            .arg(repo().join(".github/actions/install.sh"))
+            .env("TRIPLINE_VERSION", version)
+            .env("TRIPLINE_DEST", &dest)
+            .env(
+                "TRIPLINE_RELEASE_BASE",
+                format!("file://{}", d.join("releases").display()),
+            )
+            .env("RUNNER_OS", os)
+            .env("RUNNER_ARCH", arch)
+            .env("GITHUB_OUTPUT", &output)
+            .output()
+            .unwrap();
+        let written = std::fs::read_to_string(&output).unwrap_or_default();
+        (out, written, dest)
+    };
+
+    let (out, written, dest) = install("v9.9.9", "Linux", "X64");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(written.trim(), "installed=true");
+    assert!(
+        std::fs::read_to_string(dest.join("bin/tripline"))
+            .unwrap()
+            .contains("fake tripline")
+    );
+
+    for (version, os, arch) in [
+        ("main", "Linux", "X64"),
+        ("v9.9.9", "Linux", "S390X"),
+        ("v9.9.9", "macOS", "ARM64"),
+    ] {
+        let (out, written, dest) = install(version, os, arch);
+        assert!(out.status.success(), "{version} {os} {arch}");
+        assert_eq!(written.trim(), "installed=false", "{version} {os} {arch}");
+        assert!(!dest.join("bin/tripline").exists());
+    }
+
+    // Tampered: the archive changes after its checksum was published.
+    std::fs::remove_dir_all(&dest).unwrap();
+    std::fs::remove_file(d.join("out-v9.9.9-Linux-X64")).unwrap();
+    std::fs::write(release.join("pkg/tripline"), "#!/bin/sh\necho evil\n").unwrap();
+    let tar = Command::new("tar")
+        .args(["-czf", asset, "pkg"])
+        .current_dir(&release)
+        .status()
+        .unwrap();
+    assert!(tar.success());
+    let (out, written, dest) = install("v9.9.9", "Linux", "X64");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("::error") && stdout.contains("does not match its published SHA-256"),
+        "{stdout}"
+    );
+    assert!(!written.contains("installed="), "{written}");
+    assert!(!dest.join("bin/tripline").exists());
 }
