@@ -720,6 +720,17 @@ impl Engine {
             let hcl = is_hcl_name(name);
             let comments = if hcl {
                 suppress::comments(text, &parsed.root)
+            } else if matches!(format, Format::CloudFormation | Format::Sam)
+                && !matches!(
+                    text.trim_start_matches('\u{feff}')
+                        .trim_start()
+                        .as_bytes()
+                        .first(),
+                    Some(b'{' | b'[')
+                )
+            {
+                // YAML (JSON has no comments).
+                suppress::yaml_comments(text, &parsed.root)
             } else {
                 Vec::new()
             };

@@ -85,7 +85,52 @@ pub(crate) const COMMENT_MARK: &str = "tripline:ignore";
 /// findings inside it. `# tripline:ignore-file ...` covers the whole file. After the policy
 /// patterns (separated by spaces or commas) comes the reason.
 pub fn comments(text: &str, root: &Node<'_>) -> Vec<Inline> {
-    let blocks = hcl_blocks(root);
+    comments_over(text, &hcl_blocks(root), hcl_comment_start, false)
+}
+
+/// Comment suppressions of a CloudFormation YAML template, with the HCL comments' syntax:
+///
+/// ```yaml
+/// Resources:
+///   # tripline:ignore LOG009 access logs go to the central log account
+///   Logs:
+///     Type: AWS::S3::Bucket
+///     Properties:
+///       AccessControl: LogDeliveryWrite  # tripline:ignore LOG006 legacy ACL, moving in Q3
+/// ```
+///
+/// On a resource's logical-ID line (or the comment lines right above it) the comment covers
+/// the resource's findings; on any other line (or above it), the findings that start on that
+/// line; `# tripline:ignore-file ...` the whole file.
+pub fn yaml_comments(text: &str, root: &Node<'_>) -> Vec<Inline> {
+    let mut blocks: Vec<(Span, Option<String>)> = root
+        .get("Resources")
+        .map(|resources| {
+            resources
+                .entries()
+                .iter()
+                .map(|e| {
+                    (
+                        Span::new(e.key_span.start as usize, e.value.span.end as usize),
+                        Some(e.key.to_string()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    blocks.sort_by_key(|(s, _)| s.start);
+    comments_over(text, &blocks, yaml_comment_start, true)
+}
+
+/// The comment suppressions of `text`, for `blocks` (each a span and the resource it is, if
+/// one). `line_scope`: a comment whose line holds no block covers the findings starting on that
+/// line (YAML); otherwise it covers nothing (HCL blocks are the only units).
+fn comments_over(
+    text: &str,
+    blocks: &[(Span, Option<String>)],
+    comment_start: fn(&str) -> Option<usize>,
+    line_scope: bool,
+) -> Vec<Inline> {
     let mut out = Vec::new();
     let mut offset = 0usize;
     let lines: Vec<(usize, &str)> = text
@@ -146,9 +191,11 @@ pub fn comments(text: &str, root: &Node<'_>) -> Vec<Inline> {
             continue;
         };
         let line_end = text[target..].find('\n').map_or(text.len(), |n| target + n);
+        let line_block = (Span::new(target, line_end), None);
         let Some((block_span, resource)) = blocks
             .iter()
             .find(|(s, _)| (s.start as usize) >= target && (s.start as usize) <= line_end)
+            .or(line_scope.then_some(&line_block))
         else {
             continue;
         };
@@ -167,8 +214,46 @@ pub fn comments(text: &str, root: &Node<'_>) -> Vec<Inline> {
     out
 }
 
-/// Where a `#` or `//` comment starts on a line, outside strings.
-fn comment_start(line: &str) -> Option<usize> {
+/// Where a YAML comment starts on a line: a `#` at the start or after a space or tab, outside
+/// quoted scalars (`a#b` and `"#"` are not comments).
+fn yaml_comment_start(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(b'"') if b == b'\\' => i += 1,
+            Some(q) if b == q => {
+                // `''` inside a single-quoted scalar is an escaped quote.
+                if q == b'\'' && bytes.get(i + 1) == Some(&b'\'') {
+                    i += 1;
+                } else {
+                    quote = None;
+                }
+            }
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\''
+                    if i == 0
+                        || matches!(
+                            bytes[i - 1],
+                            b' ' | b'\t' | b':' | b'-' | b'[' | b'{' | b','
+                        ) =>
+                {
+                    quote = Some(b)
+                }
+                b'#' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t') => return Some(i),
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Where a `#` or `//` comment starts on a line of HCL, outside strings.
+fn hcl_comment_start(line: &str) -> Option<usize> {
     let bytes = line.as_bytes();
     let mut in_string = false;
     let mut i = 0;

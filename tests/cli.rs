@@ -464,3 +464,59 @@ fn the_threshold_of_each_config_applies_to_its_files() {
         .assert()
         .code(0);
 }
+
+/// Comment suppressions in CloudFormation YAML: above or on a resource's logical-ID line they
+/// cover the resource, on any other line the findings that start there, `ignore-file` the
+/// whole file; a `#` inside a quoted scalar is not a comment. Unused ones are SUPP001, ones
+/// without a reason SUPP002 when reasons are required.
+#[test]
+fn yaml_comment_suppressions() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "t.yaml",
+        b"# tripline:ignore-file LOG002 keys managed centrally
+Resources:
+  # tripline:ignore LOG009 this bucket receives access logs
+  Logs:
+    Type: AWS::S3::Bucket
+  Data:     # tripline:ignore LOG009
+    Type: AWS::S3::Bucket
+  Other:
+    Type: AWS::S3::Bucket
+  Trail:
+    Type: AWS::CloudTrail::Trail
+    Properties:
+      IsLogging: true
+      IsMultiRegionTrail: false  # tripline:ignore LOG001 single-Region by design
+      S3BucketName: \"#not-a-comment # tripline:ignore LOG009\"
+  Unused:   # tripline:ignore ROOT001 nothing to suppress
+    Type: AWS::S3::Bucket
+",
+    );
+    let out = tripline()
+        .current_dir(dir.path())
+        .args(["check", "t.yaml", "--no-config", "--format", "parseable"])
+        .arg("--require-suppression-reason")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split(' ').take(3).collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "t.yaml:6:13: medium SUPP002",
+            "t.yaml:8:3: low LOG009",
+            // EnableLogFileValidation is missing: reported on the resource, not on the
+            // commented line.
+            "t.yaml:10:3: high LOG001",
+            "t.yaml:10:3: medium LOG004",
+            "t.yaml:16:3: low LOG009",
+            "t.yaml:16:31: low SUPP001",
+        ]
+    );
+}
