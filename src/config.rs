@@ -63,6 +63,9 @@ pub struct Config {
     /// Settings of the Guard rules.
     #[serde(default)]
     pub guard: GuardConfig,
+    /// Each policy's help page, `{id}` replaced by the policy ID: SARIF `helpUri` and the
+    /// language server's links (`--docs-url` overrides it).
+    pub docs_url: Option<String>,
     /// Where the config was read from (not a key of the file).
     #[serde(skip)]
     pub source: Option<ConfigSource>,
@@ -363,6 +366,9 @@ pub const STARTER: &str = r#"# tripline.toml: settings for `tripline check` and 
 
 # Regions infrastructure may run in. Turns the region policies (REG*) on; without it they are off.
 # allowed_regions = ["us-east-1", "eu-west-1"]
+
+# Each policy's help page (SARIF helpUri, editor links); {id} is replaced by the policy ID.
+# docs_url = "https://wiki.example.com/tripline/{id}"
 
 # Lowest severity that makes `tripline check` exit 1: low, medium, high or critical.
 # fail_on = "low"

@@ -160,15 +160,26 @@ pub(crate) fn serve(connection: &Connection) -> Result<(), LspError> {
     let capabilities = json!({
         "textDocumentSync": {
             "openClose": true,
-            "change": 1,
+            // Incremental: a client sends only the ranges that changed.
+            "change": 2,
             "save": {"includeText": true},
         },
         "positionEncoding": "utf-16",
+        "hoverProvider": true,
+        "codeActionProvider": {"codeActionKinds": ["quickfix"]},
     });
-    connection.initialize(capabilities)?;
+    let (id, _params) = connection.initialize_start()?;
+    connection.initialize_finish(
+        id,
+        json!({
+            "capabilities": capabilities,
+            "serverInfo": {"name": "tripline", "version": env!("CARGO_PKG_VERSION")},
+        }),
+    )?;
     let mut server = Server {
         runs: HashMap::new(),
         documents: HashMap::new(),
+        findings: HashMap::new(),
         messages: Vec::new(),
     };
     for msg in &connection.receiver {
@@ -177,11 +188,17 @@ pub(crate) fn serve(connection: &Connection) -> Result<(), LspError> {
                 if connection.handle_shutdown(&req)? {
                     return Ok(());
                 }
-                let resp = Response::new_err(
-                    req.id,
-                    METHOD_NOT_FOUND,
-                    format!("tripline does not handle `{}`", req.method),
-                );
+                let resp = match req.method.as_str() {
+                    "textDocument/hover" => Response::new_ok(req.id, server.hover(&req.params)),
+                    "textDocument/codeAction" => {
+                        Response::new_ok(req.id, server.code_actions(&req.params))
+                    }
+                    _ => Response::new_err(
+                        req.id,
+                        METHOD_NOT_FOUND,
+                        format!("tripline does not handle `{}`", req.method),
+                    ),
+                };
                 send(connection, Message::Response(resp))?;
             }
             Message::Notification(n) => {
@@ -212,6 +229,9 @@ struct Server {
     runs: HashMap<Option<PathBuf>, (String, Arc<Run>)>,
     /// Open documents: URI → text.
     documents: HashMap<String, String>,
+    /// The findings last published for each open document (for hover and code actions), with
+    /// the help page template of the config that governs it.
+    findings: HashMap<String, (Vec<Finding>, Option<String>)>,
     /// Notifications to send before the next diagnostics (`window/showMessage`).
     messages: Vec<Notification>,
 }
@@ -226,15 +246,22 @@ impl Server {
                 self.documents.insert(uri.clone(), text);
             }
             "textDocument/didChange" => {
-                // Full synchronization: the last change holds the whole text.
-                let text = n
-                    .params
-                    .get("contentChanges")?
-                    .as_array()?
-                    .last()?
-                    .get("text")?
-                    .as_str()?;
-                self.documents.insert(uri.clone(), text.to_string());
+                // Incremental synchronization: each change replaces a range (UTF-16 positions)
+                // of the text as the previous changes left it; one without a range is the
+                // whole text.
+                let mut text = self.documents.get(&uri).cloned().unwrap_or_default();
+                for change in n.params.get("contentChanges")?.as_array()? {
+                    let new = change.get("text")?.as_str()?;
+                    match change.get("range") {
+                        Some(range) => {
+                            let start = byte_offset(&text, range.get("start")?)?;
+                            let end = byte_offset(&text, range.get("end")?)?.max(start);
+                            text.replace_range(start..end, new);
+                        }
+                        None => text = new.to_string(),
+                    }
+                }
+                self.documents.insert(uri.clone(), text);
             }
             "textDocument/didSave" => {
                 if let Some(text) = n.params.get("text").and_then(Value::as_str) {
@@ -243,6 +270,7 @@ impl Server {
             }
             "textDocument/didClose" => {
                 self.documents.remove(&uri);
+                self.findings.remove(&uri);
                 return Some(publish(&uri, Vec::new()));
             }
             _ => return None,
@@ -305,13 +333,176 @@ impl Server {
                 ));
             }
         }
+        let docs_url = run.project().docs_url(path.as_deref());
         let index = LineIndex::new(text);
-        document
+        let diagnostics = document
             .findings
             .iter()
-            .map(|f| diagnostic(text, &index, f))
-            .collect()
+            .map(|f| diagnostic(text, &index, f, docs_url.as_deref()))
+            .collect();
+        self.findings
+            .insert(uri.to_string(), (document.findings, docs_url));
+        diagnostics
     }
+
+    /// The findings of a document at a position (`params` of a hover request).
+    fn findings_at(&self, params: &Value) -> Option<(&str, Vec<&Finding>, Option<&str>)> {
+        let uri = params.get("textDocument")?.get("uri")?.as_str()?;
+        let text = self.documents.get(uri)?;
+        let offset = byte_offset(text, params.get("position")?)?;
+        let (findings, docs_url) = self.findings.get(uri)?;
+        let at: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| (f.span.start as usize) <= offset && offset <= (f.span.end as usize))
+            .collect();
+        Some((text, at, docs_url.as_deref()))
+    }
+
+    /// Hover on a finding: its policy's title, the message, why it matters and how to fix it.
+    fn hover(&self, params: &Value) -> Value {
+        let Some((text, at, docs_url)) = self.findings_at(params) else {
+            return Value::Null;
+        };
+        if at.is_empty() {
+            return Value::Null;
+        }
+        let index = LineIndex::new(text);
+        let mut parts = Vec::new();
+        for f in &at {
+            let mut md = match policy::meta(f.policy) {
+                Some(m) => format!(
+                    "**{}** {} ({})\n\n{}\n\n{}\n\n**Fix:** {}",
+                    m.id, m.title, f.severity, f.message, m.rationale, m.remediation
+                ),
+                None => format!("**{}** {}", f.policy, f.message),
+            };
+            if let Some(url) = docs_url {
+                md.push_str(&format!(
+                    "\n\n[{}]({})",
+                    f.policy,
+                    url.replace("{id}", f.policy)
+                ));
+            }
+            parts.push(md);
+        }
+        let first = at[0];
+        json!({
+            "contents": {"kind": "markdown", "value": parts.join("\n\n---\n\n")},
+            "range": {
+                "start": utf16_position(text, &index, first.span.start as usize),
+                "end": utf16_position(text, &index, first.span.end as usize),
+            },
+        })
+    }
+
+    /// Quick fixes for the findings in a range: a comment suppression (YAML and `.tf`
+    /// documents; JSON has no comments).
+    fn code_actions(&self, params: &Value) -> Value {
+        let Some(uri) = params
+            .get("textDocument")
+            .and_then(|d| d.get("uri"))
+            .and_then(Value::as_str)
+        else {
+            return json!([]);
+        };
+        let (Some(text), Some((findings, _))) = (self.documents.get(uri), self.findings.get(uri))
+        else {
+            return json!([]);
+        };
+        let Some(range) = params.get("range") else {
+            return json!([]);
+        };
+        let (Some(start), Some(end)) = (
+            range.get("start").and_then(|p| byte_offset(text, p)),
+            range.get("end").and_then(|p| byte_offset(text, p)),
+        ) else {
+            return json!([]);
+        };
+        let index = LineIndex::new(text);
+        let hcl = uri.ends_with(".tf") || uri.ends_with(".tofu");
+        let json_text = matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['));
+        let mut actions = Vec::new();
+        for f in findings {
+            let (fs, fe) = (f.span.start as usize, f.span.end as usize);
+            if fe < start || fs > end || f.policy.starts_with("SUPP") {
+                continue;
+            }
+            let diagnostic = diagnostic(text, &index, f, None);
+            if !json_text && let Some(edit) = suppression_edit(text, &index, f, hcl) {
+                let what = match &f.resource {
+                    Some(r) if hcl => format!(" on `{r}`"),
+                    _ => String::new(),
+                };
+                actions.push(json!({
+                    "title": format!("Suppress {}{what} with a comment", f.policy),
+                    "kind": "quickfix",
+                    "diagnostics": [diagnostic],
+                    "edit": {"changes": {uri: [edit]}},
+                }));
+            }
+        }
+        Value::Array(actions)
+    }
+}
+
+/// The edit that inserts `# tripline:ignore ID` on its own line above the finding's line
+/// (YAML: it covers the findings starting on that line, or the resource when that line is its
+/// logical ID), or above the top-level block holding it (`.tf`: comments cover blocks).
+fn suppression_edit(text: &str, index: &LineIndex, f: &Finding, hcl: bool) -> Option<Value> {
+    let mut line = index.line_of(f.span.start as usize);
+    if hcl {
+        // Up to the block's header: the nearest line at or above that starts a block at
+        // column 0.
+        while line > 0 && !starts_block(line_text(text, index, line)) {
+            line -= 1;
+        }
+    }
+    let at = index.line_start(line);
+    let current = line_text(text, index, line);
+    let indent: String = current
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let position = utf16_position(text, index, at);
+    Some(json!({
+        "range": {"start": position, "end": position},
+        "newText": format!("{indent}# tripline:ignore {}\n", f.policy),
+    }))
+}
+
+/// Whether a `.tf` line opens a top-level block (`resource "a" "b" {`, `data ...`, `module`).
+fn starts_block(line: &str) -> bool {
+    line.starts_with(|c: char| c.is_ascii_alphabetic()) && line.trim_end().ends_with('{')
+}
+
+/// The text of 0-based line `line`, without its line break.
+fn line_text<'t>(text: &'t str, index: &LineIndex, line: usize) -> &'t str {
+    let start = index.line_start(line);
+    let rest = &text[start..];
+    rest.split('\n').next().unwrap_or("").trim_end_matches('\r')
+}
+
+/// The byte offset of an LSP position (0-based line, UTF-16 character) in `text`; past the
+/// end of a line is its end, past the last line the end of the text.
+fn byte_offset(text: &str, position: &Value) -> Option<usize> {
+    let line = position.get("line")?.as_u64()? as usize;
+    let character = position.get("character")?.as_u64()? as usize;
+    let mut start = 0;
+    for _ in 0..line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return Some(text.len()),
+        }
+    }
+    let line_text = text[start..].split('\n').next().unwrap_or("");
+    let mut units = 0;
+    for (i, c) in line_text.char_indices() {
+        if units >= character {
+            return Some(start + i);
+        }
+        units += c.len_utf16();
+    }
+    Some(start + line_text.len())
 }
 
 /// The findings of the document itself (a run also reports the config's own findings, which
@@ -336,14 +527,14 @@ fn publish(uri: &str, diagnostics: Vec<Value>) -> Notification {
     )
 }
 
-fn diagnostic(text: &str, index: &LineIndex, f: &Finding) -> Value {
+fn diagnostic(text: &str, index: &LineIndex, f: &Finding, docs_url: Option<&str>) -> Value {
     let severity = match f.severity {
         Severity::Critical | Severity::High => 1,
         Severity::Medium => 2,
         Severity::Low => 3,
     };
     let title = policy::meta(f.policy).map_or("", |m| m.title);
-    json!({
+    let mut diagnostic = json!({
         "range": {
             "start": utf16_position(text, index, f.span.start as usize),
             "end": utf16_position(text, index, f.span.end as usize),
@@ -352,7 +543,11 @@ fn diagnostic(text: &str, index: &LineIndex, f: &Finding) -> Value {
         "code": f.policy,
         "source": "tripline",
         "message": format!("{} ({title})", f.message),
-    })
+    });
+    if let Some(url) = docs_url {
+        diagnostic["codeDescription"] = json!({"href": url.replace("{id}", f.policy)});
+    }
+    diagnostic
 }
 
 /// An LSP position: 0-based line and UTF-16 code units from the line start.

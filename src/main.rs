@@ -413,6 +413,18 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         width: None,
         quiet: args.quiet,
     };
+    // `--docs-url`, else the `docs_url` of the config of the working directory (read on its
+    // own: resolving a scope here would make that config part of the run).
+    let docs_url = args.docs_url.clone().or_else(|| {
+        if args.no_config {
+            return None;
+        }
+        let config = match &args.config {
+            Some(c) => Some(c.clone()),
+            None => Config::discover(Path::new(".")),
+        }?;
+        Config::load(&config).ok()?.docs_url
+    });
     let run = Run::new(
         project,
         RunOptions {
@@ -437,7 +449,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         output: args.output.clone(),
         verbose: args.verbose,
         quiet: args.quiet,
-        sarif: report::SarifOptions::discover(args.root.as_deref(), args.docs_url.clone()),
+        sarif: report::SarifOptions::discover(args.root.as_deref(), docs_url),
     })
     .map_err(|e| e.to_string())?;
 

@@ -210,6 +210,15 @@ impl Project {
         (i, state.scopes[i].clone())
     }
 
+    /// The help page template of the config governing `path` (or the working directory).
+    pub fn docs_url(&self, path: Option<&Path>) -> Option<String> {
+        let (_, scope) = match path {
+            Some(p) => self.scope_for_file(p),
+            None => self.scope_for_dir(Path::new(".")),
+        };
+        scope.config.docs_url.clone()
+    }
+
     /// The scope of one file.
     pub(crate) fn scope_for_file(&self, path: &Path) -> (usize, Arc<Scope>) {
         let parent = path.parent().unwrap_or(Path::new(""));

@@ -133,9 +133,10 @@ fn publishes_diagnostics_with_ranges_and_clears_them() {
         "processId": null, "rootUri": uri(&root), "capabilities": {}}}),
     );
     let init = c.expect(&|m| m["id"] == 1);
+    // Incremental sync; a change without a range (below) is still the whole text.
     assert_eq!(
         init["result"]["capabilities"]["textDocumentSync"]["change"],
-        1
+        2
     );
     c.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
     c.send(
@@ -336,4 +337,97 @@ fn guard_rules_of_the_config_are_diagnostics() {
     let multi = &diags["params"]["diagnostics"][1];
     assert_eq!(multi["range"]["start"], json!({"line": 6, "character": 26}));
     c.shutdown();
+}
+
+/// The editor experience end to end: `serverInfo` and capabilities, `codeDescription` links
+/// from the config's `docs_url`, hover with the policy's rationale and fix, a code action that
+/// inserts a comment suppression, applied through an incremental change, after which the
+/// diagnostic is gone.
+#[test]
+fn hover_code_action_and_incremental_changes() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("tripline.toml"),
+        "docs_url = \"https://wiki.example.com/tripline/{id}\"\n",
+    )
+    .unwrap();
+    let doc = root.join("t.yaml");
+    let text = "Resources:\n  Data:\n    Type: AWS::S3::Bucket\n";
+    std::fs::write(&doc, text).unwrap();
+    let mut client = Client::start(root);
+    client.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "processId": null, "rootUri": uri(root), "capabilities": {}}}),
+    );
+    let init = client.expect(&|m| m["id"] == 1);
+    assert_eq!(init["result"]["serverInfo"]["name"], "tripline");
+    assert_eq!(
+        init["result"]["capabilities"]["textDocumentSync"]["change"],
+        2
+    );
+    assert_eq!(init["result"]["capabilities"]["hoverProvider"], true);
+    client.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+
+    let published = client.open(&doc, "yaml", text);
+    let diags = published["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(codes(&published), ["LOG009"]);
+    assert_eq!(
+        diags[0]["codeDescription"]["href"],
+        "https://wiki.example.com/tripline/LOG009"
+    );
+
+    client.send(
+        json!({"jsonrpc": "2.0", "id": 3, "method": "textDocument/hover", "params": {
+        "textDocument": {"uri": uri(&doc)}, "position": {"line": 1, "character": 3}}}),
+    );
+    let hover = client.expect(&|m| m["id"] == 3);
+    let value = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.starts_with("**LOG009** S3 bucket without server access logging"),
+        "{value}"
+    );
+    assert!(value.contains("**Fix:**"), "{value}");
+    // Nowhere near a finding: no hover.
+    client.send(
+        json!({"jsonrpc": "2.0", "id": 4, "method": "textDocument/hover", "params": {
+        "textDocument": {"uri": uri(&doc)}, "position": {"line": 0, "character": 0}}}),
+    );
+    assert!(client.expect(&|m| m["id"] == 4)["result"].is_null());
+
+    client.send(
+        json!({"jsonrpc": "2.0", "id": 5, "method": "textDocument/codeAction", "params": {
+        "textDocument": {"uri": uri(&doc)}, "range": diags[0]["range"],
+        "context": {"diagnostics": diags}}}),
+    );
+    let actions = client.expect(&|m| m["id"] == 5);
+    let action = &actions["result"][0];
+    assert_eq!(action["title"], "Suppress LOG009 with a comment");
+    assert_eq!(action["kind"], "quickfix");
+    let edit = &action["edit"]["changes"][uri(&doc)][0];
+    assert_eq!(edit["newText"], "  # tripline:ignore LOG009\n");
+    assert_eq!(edit["range"]["start"], json!({"line": 1, "character": 0}));
+
+    // The client applies the edit and sends only the change.
+    client.send(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": uri(&doc), "version": 2},
+        "contentChanges": [{"range": edit["range"], "text": edit["newText"]}]}}),
+    );
+    let after = client.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    assert_eq!(codes(&after), Vec::<String>::new());
+
+    // A second incremental change undoes it (deletes the inserted line).
+    client.send(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": uri(&doc), "version": 3},
+        "contentChanges": [{"range": {"start": {"line": 1, "character": 0},
+            "end": {"line": 2, "character": 0}}, "text": ""}]}}),
+    );
+    let undone = client.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    assert_eq!(codes(&undone), ["LOG009"]);
+    client.shutdown();
 }
