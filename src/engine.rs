@@ -483,6 +483,7 @@ impl Engine {
                 span: Span::empty(0),
                 message,
                 resource: None,
+                fix: None,
             },
         );
         let mut report = FileReport::new(display, Outcome::Failed, 0);
@@ -548,6 +549,7 @@ impl Engine {
                         bytes[e.valid_up_to()]
                     ),
                     resource: None,
+                    fix: None,
                 };
                 report.findings.push(self.finding(
                     &self.selection,
@@ -586,6 +588,7 @@ impl Engine {
                          templates must be UTF-8"
                     ),
                     resource: None,
+                    fix: None,
                 };
                 let mut report = report;
                 report.findings = self.finish(&self.selection, display, "", vec![raw]);
@@ -606,6 +609,7 @@ impl Engine {
                  CloudFormation and Terraform read templates as UTF-8; re-encode it"
             ),
             resource: None,
+            fix: None,
         };
         let mut findings = self.finish(&self.selection, display, &text, vec![raw]);
         findings.append(&mut checked.findings);
@@ -633,6 +637,7 @@ impl Engine {
                 message: "NUL byte in a text file (binary data, or a file in a UTF-16 encoding?)"
                     .to_string(),
                 resource: None,
+                fix: None,
             };
             report.findings = self.finish(&self.selection, display, text, vec![raw]);
             report.outcome = Outcome::Failed;
@@ -658,6 +663,7 @@ impl Engine {
                     span: Span::empty(0),
                     message: format!("internal error while checking this file: {what}"),
                     resource: None,
+                    fix: None,
                 };
                 report.findings =
                     vec![self.finding(&self.selection, &Arc::from(display), text, None, raw)];
@@ -799,6 +805,14 @@ impl Engine {
             };
             // What lands in the other files of the configuration is theirs to report.
             raws.retain(|raw| raw.span.start <= own_end);
+            for raw in &mut raws {
+                // Plans and states are written by Terraform, not by people: nothing to fix
+                // there. A fix must lie in the file itself.
+                let authored = !matches!(format, Format::TerraformPlan | Format::TerraformState);
+                if !authored || raw.fix.as_ref().is_some_and(|f| f.span().end > own_end) {
+                    raw.fix = None;
+                }
+            }
             let enabled = |m: &policy::PolicyMeta| selection.enables(m);
             let mut inline = suppress::inline(&template);
             inline.extend(comments);
@@ -872,6 +886,7 @@ impl Engine {
                             p.id()
                         ),
                         resource: None,
+                        fix: None,
                     });
                 }
             }
@@ -891,6 +906,7 @@ impl Engine {
                         crate::fault::panic_message(payload.as_ref())
                     ),
                     resource: None,
+                    fix: None,
                 }),
             }
         }
@@ -982,6 +998,7 @@ impl Engine {
                         start: r.span.start - base,
                         end: (r.span.end - base).min(*len),
                     };
+                    r.fix = r.fix.take().and_then(|f| f.moved_back(*base, *len));
                     r
                 })
                 .collect(),
@@ -1084,6 +1101,23 @@ impl Engine {
         hasher.words(span_text(text, raw.span));
         hasher.part(&raw.message);
         let fingerprint = format!("{:016x}", hasher.finish());
+        let syntax = if is_hcl_name(display) {
+            crate::fix::Syntax::Hcl
+        } else if matches!(
+            text.trim_start_matches('\u{feff}')
+                .trim_start()
+                .as_bytes()
+                .first(),
+            Some(b'{' | b'[')
+        ) {
+            crate::fix::Syntax::Json
+        } else {
+            crate::fix::Syntax::Yaml
+        };
+        let fix = raw
+            .fix
+            .as_ref()
+            .and_then(|f| crate::fix::write(text, syntax, f));
         Finding {
             policy: raw.policy,
             severity,
@@ -1095,6 +1129,7 @@ impl Engine {
             resource: raw.resource,
             excerpt: Excerpt::around_at(text, index, raw.span, Some(start)),
             fingerprint,
+            fix,
         }
     }
 }
@@ -1150,6 +1185,7 @@ fn parse_error_finding(e: &ParseError) -> RawFinding {
         span: e.span,
         message: e.message.clone(),
         resource: None,
+        fix: None,
     }
 }
 
@@ -1179,6 +1215,7 @@ fn cloudformation_structure(root: &crate::parse::Node<'_>) -> Vec<RawFinding> {
                  resources, so no resource of this template was checked"
             ),
             resource: None,
+            fix: None,
         });
         return out;
     }
@@ -1203,6 +1240,7 @@ fn cloudformation_structure(root: &crate::parse::Node<'_>) -> Vec<RawFinding> {
                     e.key
                 ),
                 resource: Some(e.key.to_string()),
+                fix: None,
             });
         }
     }

@@ -13,6 +13,7 @@ pub mod baseline;
 pub mod config;
 pub mod engine;
 pub mod fault;
+pub mod fix;
 pub mod guard;
 pub mod lsp;
 pub mod output;

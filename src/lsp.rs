@@ -395,8 +395,8 @@ impl Server {
         })
     }
 
-    /// Quick fixes for the findings in a range: a comment suppression (YAML and `.tf`
-    /// documents; JSON has no comments).
+    /// Quick fixes for the findings in a range: the policy's fix where it has one, and a
+    /// comment suppression (YAML and `.tf` documents; JSON has no comments).
     fn code_actions(&self, params: &Value) -> Value {
         let Some(uri) = params
             .get("textDocument")
@@ -428,6 +428,28 @@ impl Server {
                 continue;
             }
             let diagnostic = diagnostic(text, &index, f, None);
+            if let Some(fix) = &f.fix {
+                let edits: Vec<Value> = fix
+                    .edits
+                    .iter()
+                    .map(|e| {
+                        json!({
+                            "range": {
+                                "start": utf16_position(text, &index, e.span.start as usize),
+                                "end": utf16_position(text, &index, e.span.end as usize),
+                            },
+                            "newText": e.text,
+                        })
+                    })
+                    .collect();
+                actions.push(json!({
+                    "title": fix.title,
+                    "kind": "quickfix",
+                    "isPreferred": true,
+                    "diagnostics": [diagnostic.clone()],
+                    "edit": {"changes": {uri: edits}},
+                }));
+            }
             if !json_text && let Some(edit) = suppression_edit(text, &index, f, hcl) {
                 let what = match &f.resource {
                     Some(r) if hcl => format!(" on `{r}`"),

@@ -229,6 +229,13 @@ struct CheckArgs {
     /// the working directory, else the working directory.
     #[arg(long, value_name = "DIR")]
     root: Option<PathBuf>,
+    /// Apply the fixes policies offer (a `false` that must be `true`, a missing boolean
+    /// property), keeping comments and formatting; then report what remains.
+    #[arg(long, conflicts_with = "diff")]
+    fix: bool,
+    /// Print the fixes as a unified diff instead of applying them (exit 1 when there are some).
+    #[arg(long)]
+    diff: bool,
     /// Help page of each policy in SARIF (`helpUri`), `{id}` replaced by the policy ID, e.g.
     /// `https://wiki.example.com/tripline/{id}`.
     #[arg(long, value_name = "URL")]
@@ -425,17 +432,60 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         }?;
         Config::load(&config).ok()?.docs_url
     });
+    if args.fix || args.diff {
+        if reads_stdin {
+            return Err("--fix and --diff work on files, not on standard input".into());
+        }
+        // A pass of its own, with nothing written but the fixes: the report below is of the
+        // files as they are after them.
+        let pass = Run::new(
+            project.clone(),
+            RunOptions {
+                walk: walk_options(&args, threads),
+                shard: args.shard,
+                ..RunOptions::default()
+            },
+        );
+        let mut collector = tripline::fix::Collector::default();
+        pass.check(Input::Paths(&paths), &mut collector, &|| {})
+            .map_err(|e| e.to_string())?;
+        let changes = collector.changes();
+        if args.diff {
+            let mut out = io::stdout().lock();
+            for c in &changes {
+                let diff = tripline::fix::unified_diff(&c.path, &c.old, &c.new);
+                let escaped = tripline::report::escape::lines_with_map(&diff).0;
+                if let Err(e) = out.write_all(escaped.as_bytes())
+                    && e.kind() != io::ErrorKind::BrokenPipe
+                {
+                    return Err(e.to_string());
+                }
+            }
+            return Ok(if changes.is_empty() {
+                ExitStatus::Clean
+            } else {
+                ExitStatus::Findings
+            } as u8);
+        }
+        let mut fixed = 0;
+        for c in &changes {
+            tripline::output::write_atomic(Path::new(&c.path), c.new.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", c.path))?;
+            fixed += c.fixed;
+        }
+        if !args.quiet {
+            eprintln!(
+                "fixed {fixed} finding{} in {} file{}",
+                if fixed == 1 { "" } else { "s" },
+                changes.len(),
+                if changes.len() == 1 { "" } else { "s" }
+            );
+        }
+    }
     let run = Run::new(
         project,
         RunOptions {
-            walk: WalkOptions {
-                include: args.include.clone(),
-                exclude: args.exclude.clone(),
-                hidden: args.hidden,
-                respect_ignore_files: !args.no_ignore,
-                follow_links: args.follow_links,
-                threads,
-            },
+            walk: walk_options(&args, threads),
             shard: args.shard,
             baseline,
             write_baseline: args.write_baseline.clone(),
@@ -544,5 +594,16 @@ fn print_all(text: &str) -> Result<u8, String> {
     match io::stdout().lock().write_all(text.as_bytes()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.to_string()),
         _ => Ok(ExitStatus::Clean as u8),
+    }
+}
+
+fn walk_options(args: &CheckArgs, threads: usize) -> WalkOptions {
+    WalkOptions {
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+        hidden: args.hidden,
+        respect_ignore_files: !args.no_ignore,
+        follow_links: args.follow_links,
+        threads,
     }
 }

@@ -374,6 +374,7 @@ fn stale_config_suppressions(
                     span: Span::new(span.start, span.end),
                     message: format!("[[suppress]] of `{pattern}` suppresses nothing in the files it applies to; remove it"),
                     resource: None,
+                    fix: None,
                 });
             }
         }
@@ -386,6 +387,7 @@ fn stale_config_suppressions(
                 span: Span::new(span.start, span.end),
                 message: "[[suppress]] rule gives no `reason`".to_string(),
                 resource: None,
+                fix: None,
             });
         }
     }

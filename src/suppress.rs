@@ -465,6 +465,7 @@ pub(crate) fn apply_inline(
                     span: *span,
                     message: format!("suppression of `{p}` {what} suppresses nothing; remove it"),
                     resource: b.resource.clone(),
+                    fix: None,
                 });
             }
         }
@@ -474,6 +475,7 @@ pub(crate) fn apply_inline(
                 span: b.span,
                 message: format!("suppression {what} gives no `reason`"),
                 resource: b.resource.clone(),
+                fix: None,
             });
         }
     }

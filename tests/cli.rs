@@ -520,3 +520,81 @@ Resources:
         ]
     );
 }
+
+/// `--diff` shows the fixes policies offer as a unified diff (exit 1) and writes nothing;
+/// `--fix` applies them — keeping comments and layout, in YAML, JSON and `.tf` — and reports
+/// what remains; afterwards there is nothing left to fix (exit 0).
+#[test]
+fn fix_and_diff() {
+    let dir = TempDir::new().unwrap();
+    let yaml = "Resources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: false   # keep this comment\n      S3BucketName: logs\n";
+    write(dir.path(), "t.yaml", yaml.as_bytes());
+    write(
+        dir.path(),
+        "t.json",
+        b"{\n  \"Resources\": {\n    \"Trail\": {\n      \"Type\": \"AWS::CloudTrail::Trail\",\n      \"Properties\": {\n        \"IsLogging\": \"false\",\n        \"S3BucketName\": \"logs\"\n      }\n    }\n  }\n}\n",
+    );
+    write(
+        dir.path(),
+        "main.tf",
+        b"resource \"aws_cloudtrail\" \"t\" {\n  name           = \"t\"\n  s3_bucket_name = \"logs\"\n}\n",
+    );
+    // A reference is not a literal: no fix offered for it.
+    write(
+        dir.path(),
+        "ref.yaml",
+        b"Parameters:\n  On:\n    Type: String\n    Default: 'false'\nResources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: !Ref On\n      IsMultiRegionTrail: true\n      EnableLogFileValidation: true\n      S3BucketName: logs\n",
+    );
+    let diff = tripline()
+        .current_dir(dir.path())
+        .args(["check", ".", "--no-config", "--diff"])
+        .output()
+        .unwrap();
+    assert_eq!(diff.status.code(), Some(1));
+    let diff = String::from_utf8(diff.stdout).unwrap();
+    assert!(
+        diff.contains(
+            "--- a/t.yaml\n+++ b/t.yaml\n@@ -2,5 +2,7 @@\n   Trail:\n     Type: AWS::CloudTrail::Trail\n     Properties:\n-      IsLogging: false   # keep this comment\n+      EnableLogFileValidation: true\n+      IsMultiRegionTrail: true\n+      IsLogging: true   # keep this comment\n       S3BucketName: logs\n"
+        ),
+        "{diff}"
+    );
+    assert!(!diff.contains("ref.yaml"), "{diff}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("t.yaml")).unwrap(),
+        yaml,
+        "--diff writes nothing"
+    );
+
+    let fixed = tripline()
+        .current_dir(dir.path())
+        .args(["check", ".", "--no-config", "--fix", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&fixed.stderr);
+    assert!(stderr.contains("fixed 8 findings in 3 files"), "{stderr}");
+    let remaining = json_of(&fixed.stdout);
+    // Only the LOG001 that has no fix (the parameter's default) remains.
+    let log001: Vec<&str> = remaining["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["policy"] == "LOG001")
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(log001, ["ref.yaml"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("t.json")).unwrap(),
+        "{\n  \"Resources\": {\n    \"Trail\": {\n      \"Type\": \"AWS::CloudTrail::Trail\",\n      \"Properties\": {\n        \"EnableLogFileValidation\": true,\n        \"IsMultiRegionTrail\": true,\n        \"IsLogging\": true,\n        \"S3BucketName\": \"logs\"\n      }\n    }\n  }\n}\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("main.tf")).unwrap(),
+        "resource \"aws_cloudtrail\" \"t\" {\n  enable_log_file_validation = true\n  is_multi_region_trail = true\n  name           = \"t\"\n  s3_bucket_name = \"logs\"\n}\n"
+    );
+    let again = tripline()
+        .current_dir(dir.path())
+        .args(["check", ".", "--no-config", "--diff"])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(0));
+    assert!(again.stdout.is_empty());
+}

@@ -431,3 +431,48 @@ fn hover_code_action_and_incremental_changes() {
     assert_eq!(codes(&undone), ["LOG009"]);
     client.shutdown();
 }
+
+/// A finding with a mechanical fix offers it as the preferred quick fix; applied, the
+/// diagnostic goes and the comment on the line stays.
+#[test]
+fn quick_fix_sets_the_value() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path();
+    let doc = root.join("trail.yaml");
+    let text = "Resources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: false  # on soon\n      IsMultiRegionTrail: true\n      EnableLogFileValidation: true\n      S3BucketName: logs\n";
+    let mut client = Client::start(root);
+    client.initialize(root);
+    let published = client.open(&doc, "yaml", text);
+    let diags: Vec<Value> = published["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "LOG001")
+        .cloned()
+        .collect();
+    assert_eq!(diags.len(), 1);
+    client.send(
+        json!({"jsonrpc": "2.0", "id": 7, "method": "textDocument/codeAction", "params": {
+        "textDocument": {"uri": uri(&doc)}, "range": diags[0]["range"],
+        "context": {"diagnostics": diags}}}),
+    );
+    let actions = client.expect(&|m| m["id"] == 7);
+    let fix = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["isPreferred"] == true)
+        .expect("a preferred quick fix");
+    assert_eq!(fix["title"], "Set `IsLogging` to true");
+    let edit = &fix["edit"]["changes"][uri(&doc)][0];
+    assert_eq!(edit["newText"], "true");
+    assert_eq!(edit["range"]["start"], json!({"line": 4, "character": 17}));
+    client.send(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": uri(&doc), "version": 2},
+        "contentChanges": [{"range": edit["range"], "text": edit["newText"]}]}}),
+    );
+    let after = client.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    assert!(!codes(&after).contains(&"LOG001".to_string()), "{after}");
+    client.shutdown();
+}

@@ -260,6 +260,7 @@ impl RuleSet {
                              complete"
                         ),
                         resource: None,
+                        fix: None,
                     });
                     break;
                 }

@@ -130,6 +130,7 @@ pub(super) fn findings<'r>(
                 span,
                 message,
                 resource,
+                fix: None,
             });
         }
     }

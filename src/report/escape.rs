@@ -50,7 +50,7 @@ pub fn line(s: &str) -> Cow<'_, str> {
 
 /// Several lines (an excerpt): line breaks kept, every other control character escaped. Also
 /// maps byte offsets of `s` to offsets in the result, so labels still point at the right text.
-pub(crate) fn lines_with_map(s: &str) -> (Cow<'_, str>, Option<Vec<usize>>) {
+pub fn lines_with_map(s: &str) -> (Cow<'_, str>, Option<Vec<usize>>) {
     let unsafe_here = |c: char| is_unsafe(c) && c != '\n' && c != '\r';
     if !s.chars().any(unsafe_here) {
         return (Cow::Borrowed(s), None);

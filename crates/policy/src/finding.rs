@@ -62,6 +62,24 @@ impl FromStr for Severity {
     }
 }
 
+/// One replacement in a file's text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    /// The bytes replaced (empty: an insertion).
+    pub span: Span,
+    /// What replaces them.
+    pub text: String,
+}
+
+/// A fix written out in the file's syntax: what it does, and the edits that do it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextFix {
+    /// For people (`Set `IsMultiRegionTrail` to true`).
+    pub title: String,
+    /// Non-overlapping edits of the file's text.
+    pub edits: Vec<Edit>,
+}
+
 /// One finding in one file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
@@ -86,6 +104,8 @@ pub struct Finding {
     pub excerpt: Excerpt,
     /// Identifies the finding across edits that move lines (the engine computes it).
     pub fingerprint: String,
+    /// A mechanical fix (`check --fix`, the language server's quick fix), when there is one.
+    pub fix: Option<TextFix>,
 }
 
 impl Finding {

@@ -251,6 +251,68 @@ pub struct RawFinding {
     pub message: String,
     /// The resource concerned, if any.
     pub resource: Option<String>,
+    /// A mechanical fix, when the finding has one.
+    pub fix: Option<Fix>,
+}
+
+/// A fix a policy can offer, said in terms of the tree: the engine writes it in the file's own
+/// syntax (YAML, JSON or HCL), keeping everything else (comments, formatting) as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fix {
+    /// Replace the scalar at `span` (the value of property `key`) with `literal`.
+    Set {
+        /// The value to replace.
+        span: Span,
+        /// The property's name, for the fix's title.
+        key: String,
+        /// The new value, as written in every syntax (`true`).
+        literal: &'static str,
+    },
+    /// Add property `key` with `literal` to the mapping whose first key is at `first_key`.
+    Add {
+        /// The first key of the mapping (the new entry goes before it, on its own line).
+        first_key: Span,
+        /// The property to add.
+        key: String,
+        /// Its value, as written in every syntax (`true`).
+        literal: &'static str,
+    },
+}
+
+impl Fix {
+    /// The bytes the fix is anchored at.
+    pub fn span(&self) -> Span {
+        match self {
+            Fix::Set { span, .. } => *span,
+            Fix::Add { first_key, .. } => *first_key,
+        }
+    }
+
+    /// The fix for the same text found `base` bytes later in a combined document, limited to
+    /// a file of `len` bytes (`None` when it lands outside it).
+    pub fn moved_back(mut self, base: u32, len: u32) -> Option<Fix> {
+        let span = match &mut self {
+            Fix::Set { span, .. } => span,
+            Fix::Add { first_key, .. } => first_key,
+        };
+        if span.start < base || span.end > base + len {
+            return None;
+        }
+        *span = Span {
+            start: span.start - base,
+            end: span.end - base,
+        };
+        Some(self)
+    }
+
+    /// What applying the fix does, for people (`Set IsMultiRegionTrail to true`).
+    pub fn title(&self) -> String {
+        match self {
+            Fix::Set { key, literal, .. } | Fix::Add { key, literal, .. } => {
+                format!("Set `{key}` to {literal}")
+            }
+        }
+    }
 }
 
 /// What a policy sees while it runs: the template, the settings, and shared analyses computed
@@ -419,6 +481,24 @@ impl<'t, 'a> Context<'t, 'a> {
             span,
             message: message.into(),
             resource: Some(resource.id.to_string()),
+            fix: None,
+        });
+    }
+
+    /// Report at a span, concerning a resource, with a fix.
+    pub(crate) fn report_fixable(
+        &mut self,
+        resource: &Resource<'_>,
+        span: Span,
+        message: impl Into<String>,
+        fix: Option<Fix>,
+    ) {
+        self.out.push(RawFinding {
+            policy: self.current,
+            span,
+            message: message.into(),
+            resource: Some(resource.id.to_string()),
+            fix,
         });
     }
 
@@ -435,6 +515,7 @@ impl<'t, 'a> Context<'t, 'a> {
             span,
             message: message.into(),
             resource: None,
+            fix: None,
         });
     }
 }

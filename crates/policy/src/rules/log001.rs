@@ -1,7 +1,7 @@
 // LOG001: a CloudTrail trail that is not logging, not multi-Region, or not validating its
 // log files.
 
-use crate::support::properties::{BoolState, bool_property};
+use crate::support::properties::{BoolState, add_true, bool_property, set_true};
 use crate::{Context, Policy};
 
 pub struct Log001;
@@ -49,17 +49,20 @@ impl Policy for Log001 {
                     (*tf, *tf_default)
                 };
                 match bool_property(t, r, key, *want, default) {
-                    BoolState::Wrong(span) => cx.report(
+                    BoolState::Wrong(span) => cx.report_fixable(
                         r,
                         span,
                         format!("trail `{}` {problem} ({key} is {})", r.id, !want),
+                        set_true(r, span, key),
                     ),
-                    BoolState::MissingWrong => cx.report_missing(
+                    BoolState::MissingWrong => cx.report_fixable(
                         r,
+                        r.anchor,
                         format!(
                             "trail `{}` {problem} ({key} is not set and defaults to {default})",
                             r.id
                         ),
+                        add_true(r, key),
                     ),
                     BoolState::Fine => {}
                 }

@@ -1,9 +1,9 @@
 //! Property checks shared by policies: a boolean that must be on, a setting that must be set.
 
-use crate::Context;
 use crate::model::lookup::{Lookup, lookup};
 use crate::model::{Resource, Template, Val};
 use crate::source::Span;
+use crate::{Context, Fix};
 
 /// A boolean property check with a default: returns the span to report when the property is
 /// known to be `want`'s opposite in some branch, or absent while the default is wrong.
@@ -35,6 +35,27 @@ pub(crate) fn bool_property(
     }
 }
 
+/// The fix that makes the value at `span` (of property `key`) `true`, when the value is
+/// written in the resource itself (not a parameter's default or a mapping elsewhere).
+pub(crate) fn set_true(r: &Resource<'_>, span: Span, key: &str) -> Option<Fix> {
+    let props = r.properties?;
+    (props.span.start <= span.start && span.end <= props.span.end).then(|| Fix::Set {
+        span,
+        key: key.to_string(),
+        literal: "true",
+    })
+}
+
+/// The fix that adds `key: true` to the resource's properties (when it has some to add to).
+pub(crate) fn add_true(r: &Resource<'_>, key: &str) -> Option<Fix> {
+    let first = r.properties?.entries().first()?;
+    Some(Fix::Add {
+        first_key: first.key_span,
+        key: key.to_string(),
+        literal: "true",
+    })
+}
+
 /// A path that must end in `true` (or be absent with a `true` default). Reports each known
 /// `false` at its span, and absence (when the default is `false`) at the nearest existing
 /// parent. `what` completes "`<id>` ..." in the message.
@@ -51,10 +72,16 @@ pub(crate) fn require_true(
     for hit in hits {
         match hit {
             Lookup::Found(v) if v.val.as_bool() == Some(false) => {
-                cx.report(r, v.span, format!("`{}` {what} ({key} is false)", r.id));
+                let fix = set_true(r, v.span, path[path.len() - 1]);
+                let message = format!("`{}` {what} ({key} is false)", r.id);
+                cx.report_fixable(r, v.span, message, fix);
             }
             Lookup::Missing(span) if !default => {
-                cx.report(r, span, format!("`{}` {what} ({key} is not set)", r.id));
+                // Only a top-level property can be added in place; a nested one may need its
+                // parent created.
+                let fix = (path.len() == 1).then(|| add_true(r, path[0])).flatten();
+                let message = format!("`{}` {what} ({key} is not set)", r.id);
+                cx.report_fixable(r, span, message, fix);
             }
             _ => {}
         }

@@ -1,0 +1,375 @@
+//! Fixes: a policy says what to change in terms of the tree ([`crate::policy::Fix`]); this
+//! writes it in the file's own syntax as byte-span edits that leave everything else (comments,
+//! formatting, key order) as it was, applies them (`check --fix`), and shows them as a unified
+//! diff (`check --diff`).
+
+use crate::finding::{Edit, TextFix};
+use crate::policy::Fix;
+use crate::source::Span;
+
+/// The syntax a fix is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Syntax {
+    Yaml,
+    Json,
+    Hcl,
+}
+
+/// `fix` as edits of `text`, or `None` when it cannot be written safely there (the value is
+/// not a literal `false`, the mapping is written on one line, ...).
+pub(crate) fn write(text: &str, syntax: Syntax, fix: &Fix) -> Option<TextFix> {
+    let edit = match fix {
+        Fix::Set { span, literal, .. } => {
+            let old = text.get(span.start as usize..span.end as usize)?;
+            let bare = old.trim_matches(|c| c == '"' || c == '\'');
+            if !bare.eq_ignore_ascii_case("false") {
+                return None;
+            }
+            Edit {
+                span: *span,
+                text: literal.to_string(),
+            }
+        }
+        Fix::Add {
+            first_key,
+            key,
+            literal,
+        } => {
+            let at = first_key.start as usize;
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let indent = &text[line_start..at];
+            if !indent.chars().all(|c| c == ' ' || c == '\t') {
+                // `{a: 1}` on one line: leave it to a person.
+                return None;
+            }
+            let entry = match syntax {
+                Syntax::Yaml => format!("{key}: {literal}"),
+                Syntax::Json => format!("\"{key}\": {literal},"),
+                Syntax::Hcl => format!("{key} = {literal}"),
+            };
+            Edit {
+                span: Span::empty(at),
+                text: format!("{entry}\n{indent}"),
+            }
+        }
+    };
+    Some(TextFix {
+        title: fix.title(),
+        edits: vec![edit],
+    })
+}
+
+/// `text` with `edits` applied; an edit overlapping one already taken is left out (the next
+/// run finds what it was for again). Returns the new text and how many edits were applied.
+pub fn apply(text: &str, edits: &[&Edit]) -> (String, usize) {
+    let mut sorted: Vec<&Edit> = edits.to_vec();
+    sorted.sort_by_key(|e| (e.span.start, e.span.end));
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut at = 0usize;
+    let mut applied = 0;
+    for e in sorted {
+        let (start, end) = (e.span.start as usize, e.span.end as usize);
+        if start < at
+            || end > text.len()
+            || !text.is_char_boundary(start)
+            || !text.is_char_boundary(end)
+        {
+            continue;
+        }
+        out.push_str(&text[at..start]);
+        out.push_str(&e.text);
+        at = end;
+        applied += 1;
+    }
+    out.push_str(&text[at..]);
+    (out, applied)
+}
+
+/// A unified diff (`--- a/path`, `+++ b/path`, hunks with 3 lines of context) from `old` to
+/// `new`; empty when they are equal.
+pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
+    if old == new {
+        return String::new();
+    }
+    let a: Vec<&str> = old.split_inclusive('\n').collect();
+    let b: Vec<&str> = new.split_inclusive('\n').collect();
+    // Fixes change a few places: the lines between the common prefix and suffix are the
+    // change; within it, lines equal on both sides are found by a longest-common-subsequence
+    // table (small: the span of the changes only).
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..]
+        .iter()
+        .rev()
+        .zip(b[prefix..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (ma, mb) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
+    let ops = lcs_ops(ma, mb);
+    // Every line with its operation: ' ' context, '-' removed, '+' added.
+    let mut lines: Vec<(char, &str, usize, usize)> = Vec::new(); // (op, text, old no, new no)
+    for (i, l) in a[..prefix].iter().enumerate() {
+        lines.push((' ', l, i + 1, i + 1));
+    }
+    let (mut i, mut j) = (prefix, prefix);
+    for op in ops {
+        match op {
+            ' ' => {
+                lines.push((' ', a[i], i + 1, j + 1));
+                i += 1;
+                j += 1;
+            }
+            '-' => {
+                lines.push(('-', a[i], i + 1, j + 1));
+                i += 1;
+            }
+            _ => {
+                lines.push(('+', b[j], i + 1, j + 1));
+                j += 1;
+            }
+        }
+    }
+    for k in 0..suffix {
+        lines.push((' ', a[i + k], i + k + 1, j + k + 1));
+    }
+    const CONTEXT: usize = 3;
+    let changed: Vec<usize> = (0..lines.len()).filter(|&k| lines[k].0 != ' ').collect();
+    let mut out = format!("--- a/{path}\n+++ b/{path}\n");
+    let mut k = 0;
+    while k < changed.len() {
+        let first = changed[k];
+        let mut last = first;
+        while k + 1 < changed.len() && changed[k + 1] <= last + 2 * CONTEXT + 1 {
+            k += 1;
+            last = changed[k];
+        }
+        let from = first.saturating_sub(CONTEXT);
+        let to = (last + CONTEXT + 1).min(lines.len());
+        let hunk = &lines[from..to];
+        let old_count = hunk.iter().filter(|l| l.0 != '+').count();
+        let new_count = hunk.iter().filter(|l| l.0 != '-').count();
+        let old_start = hunk.iter().find(|l| l.0 != '+').map_or(hunk[0].2, |l| l.2);
+        let new_start = hunk.iter().find(|l| l.0 != '-').map_or(hunk[0].3, |l| l.3);
+        out.push_str(&format!(
+            "@@ -{},{} +{},{} @@\n",
+            if old_count == 0 {
+                old_start - 1
+            } else {
+                old_start
+            },
+            old_count,
+            if new_count == 0 {
+                new_start - 1
+            } else {
+                new_start
+            },
+            new_count
+        ));
+        for (op, text, _, _) in hunk {
+            out.push(*op);
+            out.push_str(text);
+            if !text.ends_with('\n') {
+                out.push_str("\n\\ No newline at end of file\n");
+            }
+        }
+        k += 1;
+    }
+    out
+}
+
+/// The edit script turning `a` into `b` (' ' keep, '-' remove, '+' add), by longest common
+/// subsequence.
+fn lcs_ops(a: &[&str], b: &[&str]) -> Vec<char> {
+    let (n, m) = (a.len(), b.len());
+    let mut t = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            t[i][j] = if a[i] == b[j] {
+                t[i + 1][j + 1] + 1
+            } else {
+                t[i + 1][j].max(t[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut ops = Vec::with_capacity(n + m);
+    while i < n || j < m {
+        if i < n && j < m && a[i] == b[j] {
+            ops.push(' ');
+            i += 1;
+            j += 1;
+        } else if i < n && (j == m || t[i + 1][j] >= t[i][j + 1]) {
+            // Removals before additions, as diff(1) prints them.
+            ops.push('-');
+            i += 1;
+        } else {
+            ops.push('+');
+            j += 1;
+        }
+    }
+    ops
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_and_adds_in_each_syntax() {
+        let yaml = "Resources:\n  T:\n    Properties:\n      IsLogging: false\n";
+        let at = yaml.find("false").unwrap();
+        let set = Fix::Set {
+            span: Span::new(at, at + 5),
+            key: "IsLogging".into(),
+            literal: "true",
+        };
+        let fix = write(yaml, Syntax::Yaml, &set).unwrap();
+        assert_eq!(fix.title, "Set `IsLogging` to true");
+        let edits: Vec<&Edit> = fix.edits.iter().collect();
+        assert_eq!(
+            apply(yaml, &edits).0,
+            "Resources:\n  T:\n    Properties:\n      IsLogging: true\n"
+        );
+        let key = yaml.find("IsLogging").unwrap();
+        let add = Fix::Add {
+            first_key: Span::new(key, key + 9),
+            key: "IsMultiRegionTrail".into(),
+            literal: "true",
+        };
+        let fix = write(yaml, Syntax::Yaml, &add).unwrap();
+        let edits: Vec<&Edit> = fix.edits.iter().collect();
+        assert_eq!(
+            apply(yaml, &edits).0,
+            "Resources:\n  T:\n    Properties:\n      IsMultiRegionTrail: true\n      IsLogging: false\n"
+        );
+        let json = "{\n  \"Properties\": {\n    \"IsLogging\": true\n  }\n}\n";
+        let key = json.find("\"IsLogging\"").unwrap();
+        let add = Fix::Add {
+            first_key: Span::new(key, key + 11),
+            key: "IsMultiRegionTrail".into(),
+            literal: "true",
+        };
+        let fix = write(json, Syntax::Json, &add).unwrap();
+        let edits: Vec<&Edit> = fix.edits.iter().collect();
+        assert_eq!(
+            apply(json, &edits).0,
+            "{\n  \"Properties\": {\n    \"IsMultiRegionTrail\": true,\n    \"IsLogging\": true\n  }\n}\n"
+        );
+        let hcl = "resource \"aws_cloudtrail\" \"t\" {\n  name = \"t\"\n}\n";
+        let key = hcl.find("name").unwrap();
+        let add = Fix::Add {
+            first_key: Span::new(key, key + 4),
+            key: "enable_log_file_validation".into(),
+            literal: "true",
+        };
+        let fix = write(hcl, Syntax::Hcl, &add).unwrap();
+        let edits: Vec<&Edit> = fix.edits.iter().collect();
+        assert_eq!(
+            apply(hcl, &edits).0,
+            "resource \"aws_cloudtrail\" \"t\" {\n  enable_log_file_validation = true\n  name = \"t\"\n}\n"
+        );
+        // Not a literal false (a reference): no fix.
+        let refd = "IsLogging: !Ref Flag\n";
+        let set = Fix::Set {
+            span: Span::new(11, 20),
+            key: "IsLogging".into(),
+            literal: "true",
+        };
+        assert!(write(refd, Syntax::Yaml, &set).is_none());
+        // A one-line mapping: no fix.
+        let flow = "Properties: {IsLogging: true}\n";
+        let add = Fix::Add {
+            first_key: Span::new(13, 22),
+            key: "X".into(),
+            literal: "true",
+        };
+        assert!(write(flow, Syntax::Yaml, &add).is_none());
+    }
+
+    #[test]
+    fn unified_diffs_have_hunks_with_context() {
+        let old = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n";
+        let new = "a\nb\nc\nd\nE\nf\ng\nh\ni\nj\nk\n";
+        assert_eq!(
+            unified_diff("x.yaml", old, new),
+            "--- a/x.yaml\n+++ b/x.yaml\n@@ -2,9 +2,10 @@\n b\n c\n d\n-e\n+E\n f\n g\n h\n i\n j\n+k\n"
+        );
+        assert_eq!(unified_diff("x", "same\n", "same\n"), "");
+        let inserted = unified_diff("y", "a\nb\n", "a\nnew\nb\n");
+        assert_eq!(
+            inserted,
+            "--- a/y\n+++ b/y\n@@ -1,2 +1,3 @@\n a\n+new\n b\n"
+        );
+    }
+}
+
+/// A [`crate::run::Listener`] that keeps the fixes of every checked file, for `check --fix`
+/// and `check --diff`.
+#[derive(Debug, Default)]
+pub struct Collector {
+    /// Per file with fixes, in path order: the path as reported, its size when checked, and
+    /// the fixes' edits.
+    files: Vec<(String, u64, Vec<Edit>)>,
+}
+
+/// One file's fixes, applied to its text as it is on disk.
+#[derive(Debug)]
+pub struct Change {
+    /// The path as reported.
+    pub path: String,
+    /// The text before.
+    pub old: String,
+    /// The text after.
+    pub new: String,
+    /// How many findings the change fixes.
+    pub fixed: usize,
+}
+
+impl crate::run::Listener for Collector {
+    fn report(&mut self, report: &crate::engine::FileReport) {
+        if !matches!(report.outcome, crate::engine::Outcome::Checked(_)) {
+            return;
+        }
+        let edits: Vec<Edit> = report
+            .findings
+            .iter()
+            .filter_map(|f| f.fix.as_ref())
+            .flat_map(|f| f.edits.iter().cloned())
+            .collect();
+        if !edits.is_empty() {
+            self.files.push((report.path.clone(), report.bytes, edits));
+        }
+    }
+}
+
+impl Collector {
+    /// The fixes applied to each file's current text. A file that changed since it was checked
+    /// (another size), or that is not UTF-8 text, is left alone.
+    pub fn changes(&self) -> Vec<Change> {
+        let mut out = Vec::new();
+        for (path, bytes, edits) in &self.files {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            if text.len() as u64 != *bytes {
+                continue;
+            }
+            // Spans are in the text without its byte-order mark.
+            let (bom, body) = match text.strip_prefix('\u{feff}') {
+                Some(rest) => ("\u{feff}", rest),
+                None => ("", text.as_str()),
+            };
+            let refs: Vec<&Edit> = edits.iter().collect();
+            let (new_body, fixed) = apply(body, &refs);
+            if fixed == 0 || new_body == body {
+                continue;
+            }
+            out.push(Change {
+                path: path.clone(),
+                new: format!("{bom}{new_body}"),
+                old: text,
+                fixed,
+            });
+        }
+        out
+    }
+}
