@@ -396,7 +396,8 @@ impl Server {
     }
 
     /// Quick fixes for the findings in a range: the policy's fix where it has one, and a
-    /// comment suppression (YAML and `.tf` documents; JSON has no comments).
+    /// suppression: a comment in YAML and `.tf` documents, `Metadata` in CloudFormation JSON
+    /// (which has no comments).
     fn code_actions(&self, params: &Value) -> Value {
         let Some(uri) = params
             .get("textDocument")
@@ -450,6 +451,14 @@ impl Server {
                     "edit": {"changes": {uri: edits}},
                 }));
             }
+            if json_text && let Some(edit) = metadata_edit(text, &index, f) {
+                actions.push(json!({
+                    "title": format!("Suppress {} in the resource's Metadata", f.policy),
+                    "kind": "quickfix",
+                    "diagnostics": [diagnostic.clone()],
+                    "edit": {"changes": {uri: [edit]}},
+                }));
+            }
             if !json_text && let Some(edit) = suppression_edit(text, &index, f, hcl) {
                 let what = match &f.resource {
                     Some(r) if hcl => format!(" on `{r}`"),
@@ -489,6 +498,34 @@ fn suppression_edit(text: &str, index: &LineIndex, f: &Finding, hcl: bool) -> Op
     Some(json!({
         "range": {"start": position, "end": position},
         "newText": format!("{indent}# tripline:ignore {}\n", f.policy),
+    }))
+}
+
+/// The edit that gives a CloudFormation JSON resource `"Metadata": {"tripline": {"ignore":
+/// [ID]}}`, as its first key. A resource that has `Metadata` already is left to a person (the
+/// block may need merging), as is one written on a single line.
+fn metadata_edit(text: &str, index: &LineIndex, f: &Finding) -> Option<Value> {
+    let resource = f.resource.as_deref()?;
+    let parsed =
+        crate::parse::load(text, "template.json", &crate::parse::Limits::default()).ok()?;
+    let body = parsed.root.get("Resources")?.get(resource)?;
+    if body.get("Metadata").is_some() {
+        return None;
+    }
+    let first = body.entries().first()?;
+    let at = first.key_span.start as usize;
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &text[line_start..at];
+    if !indent.chars().all(|c| c == ' ' || c == '\t') {
+        return None;
+    }
+    let position = utf16_position(text, index, at);
+    Some(json!({
+        "range": {"start": position, "end": position},
+        "newText": format!(
+            "\"Metadata\": {{\"tripline\": {{\"ignore\": [\"{}\"]}}}},\n{indent}",
+            f.policy
+        ),
     }))
 }
 

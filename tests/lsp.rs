@@ -476,3 +476,44 @@ fn quick_fix_sets_the_value() {
     assert!(!codes(&after).contains(&"LOG001".to_string()), "{after}");
     client.shutdown();
 }
+
+/// In CloudFormation JSON (no comments) the suppression goes into the resource's `Metadata`.
+#[test]
+fn json_templates_are_suppressed_in_metadata() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path();
+    let doc = root.join("t.json");
+    let text = "{\n  \"Resources\": {\n    \"Data\": {\n      \"Type\": \"AWS::S3::Bucket\"\n    }\n  }\n}\n";
+    let mut client = Client::start(root);
+    client.initialize(root);
+    let published = client.open(&doc, "json", text);
+    let diags = published["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(codes(&published), ["LOG009"]);
+    client.send(
+        json!({"jsonrpc": "2.0", "id": 8, "method": "textDocument/codeAction", "params": {
+        "textDocument": {"uri": uri(&doc)}, "range": diags[0]["range"],
+        "context": {"diagnostics": diags}}}),
+    );
+    let actions = client.expect(&|m| m["id"] == 8);
+    let action = &actions["result"][0];
+    assert_eq!(
+        action["title"],
+        "Suppress LOG009 in the resource's Metadata"
+    );
+    let edit = &action["edit"]["changes"][uri(&doc)][0];
+    assert_eq!(
+        edit["newText"],
+        "\"Metadata\": {\"tripline\": {\"ignore\": [\"LOG009\"]}},\n      "
+    );
+    client.send(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": uri(&doc), "version": 2},
+        "contentChanges": [{"range": edit["range"], "text": edit["newText"]}]}}),
+    );
+    let after = client.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    assert_eq!(codes(&after), Vec::<String>::new());
+    client.shutdown();
+}
