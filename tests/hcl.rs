@@ -157,3 +157,36 @@ fn files_that_redeclare_a_resource_are_checked_one_by_one() {
         "{out}"
     );
 }
+
+/// OpenTofu reads `x.tofu` instead of `x.tf` when both exist: the directory's configuration
+/// is the `.tofu` file with the others (its variable defaults resolve the trust policy), and
+/// `x.tf`, which OpenTofu ignores, does not make the directory two configurations.
+#[test]
+fn a_tofu_file_replaces_the_tf_file_of_the_same_name() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    let role = "resource \"aws_iam_role\" \"auditor\" {\n  assume_role_policy = data.aws_iam_policy_document.trust.json\n}\n";
+    write(root, "main.tf", role);
+    write(root, "main.tofu", role);
+    write(
+        root,
+        "trust.tf",
+        "data \"aws_iam_policy_document\" \"trust\" {\n  statement {\n    actions = [\"sts:AssumeRole\"]\n    principals {\n      type        = \"AWS\"\n      identifiers = [\"arn:aws:iam::${var.account}:root\"]\n    }\n  }\n}\n",
+    );
+    write(
+        root,
+        "variables.tf",
+        "variable \"account\" {\n  default = \"111122223333\"\n}\n",
+    );
+    let (code, out) = parseable(root, &["--select", "ROOT001"]);
+    assert_eq!(code, Some(1), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    // Found through the one configuration (main.tofu + trust.tf + variables.tf): once, at the
+    // principal, with the variable's account.
+    assert_eq!(lines.len(), 1, "{out}");
+    assert!(
+        lines[0].starts_with("trust.tf:6:22: critical ROOT001"),
+        "{out}"
+    );
+    assert!(lines[0].contains("the account from `var.account`"), "{out}");
+}

@@ -145,6 +145,17 @@ pub fn listing(path: &Path, max_file_size: u64) -> Vec<Listed> {
     if !files.iter().any(|f| is_hcl_name(&f.name)) {
         return Vec::new();
     }
+    // OpenTofu reads `x.tofu` instead of `x.tf` when both exist (that is how a module keeps
+    // one file for each tool): the `.tf` one is not part of the configuration.
+    let tofu: Vec<String> = files
+        .iter()
+        .filter_map(|f| {
+            f.name
+                .strip_suffix(".tofu")
+                .map(|stem| format!("{stem}.tf"))
+        })
+        .collect();
+    files.retain(|f| !tofu.contains(&f.name));
     // Override files last, as Terraform applies them after every other file.
     files.sort_by(|a, b| {
         (is_override_name(&a.name), &a.name).cmp(&(is_override_name(&b.name), &b.name))
