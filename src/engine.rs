@@ -727,13 +727,7 @@ impl Engine {
             let comments = if hcl {
                 suppress::comments(text, &parsed.root)
             } else if matches!(format, Format::CloudFormation | Format::Sam)
-                && !matches!(
-                    text.trim_start_matches('\u{feff}')
-                        .trim_start()
-                        .as_bytes()
-                        .first(),
-                    Some(b'{' | b'[')
-                )
+                && !crate::parse::looks_like_json(text)
             {
                 // YAML (JSON has no comments).
                 suppress::yaml_comments(text, &parsed.root)
@@ -1103,13 +1097,7 @@ impl Engine {
         let fingerprint = format!("{:016x}", hasher.finish());
         let syntax = if is_hcl_name(display) {
             crate::fix::Syntax::Hcl
-        } else if matches!(
-            text.trim_start_matches('\u{feff}')
-                .trim_start()
-                .as_bytes()
-                .first(),
-            Some(b'{' | b'[')
-        ) {
+        } else if crate::parse::looks_like_json(text) {
             crate::fix::Syntax::Json
         } else {
             crate::fix::Syntax::Yaml

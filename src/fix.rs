@@ -36,12 +36,8 @@ pub(crate) fn write(text: &str, syntax: Syntax, fix: &Fix) -> Option<TextFix> {
             literal,
         } => {
             let at = first_key.start as usize;
-            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-            let indent = &text[line_start..at];
-            if !indent.chars().all(|c| c == ' ' || c == '\t') {
-                // `{a: 1}` on one line: leave it to a person.
-                return None;
-            }
+            // `{a: 1}` on one line: leave it to a person.
+            let indent = indent_before(text, at)?;
             let entry = match syntax {
                 Syntax::Yaml => format!("{key}: {literal}"),
                 Syntax::Json => format!("\"{key}\": {literal},"),
@@ -57,6 +53,17 @@ pub(crate) fn write(text: &str, syntax: Syntax, fix: &Fix) -> Option<TextFix> {
         title: fix.title(),
         edits: vec![edit],
     })
+}
+
+/// The indentation before offset `at` when only spaces and tabs precede it on its line (a key
+/// that starts its line), else `None`.
+pub(crate) fn indent_before(text: &str, at: usize) -> Option<&str> {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let indent = &text[line_start..at];
+    indent
+        .chars()
+        .all(|c| c == ' ' || c == '\t')
+        .then_some(indent)
 }
 
 /// `text` with `edits` applied; an edit overlapping one already taken is left out (the next

@@ -421,7 +421,7 @@ impl Server {
         };
         let index = LineIndex::new(text);
         let hcl = uri.ends_with(".tf") || uri.ends_with(".tofu");
-        let json_text = matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['));
+        let json_text = crate::parse::looks_like_json(text);
         let mut actions = Vec::new();
         for f in findings {
             let (fs, fe) = (f.span.start as usize, f.span.end as usize);
@@ -514,11 +514,7 @@ fn metadata_edit(text: &str, index: &LineIndex, f: &Finding) -> Option<Value> {
     }
     let first = body.entries().first()?;
     let at = first.key_span.start as usize;
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let indent = &text[line_start..at];
-    if !indent.chars().all(|c| c == ' ' || c == '\t') {
-        return None;
-    }
+    let indent = crate::fix::indent_before(text, at)?;
     let position = utf16_position(text, index, at);
     Some(json!({
         "range": {"start": position, "end": position},

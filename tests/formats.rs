@@ -271,6 +271,9 @@ fn sarif_carries_guard_rules_and_stays_valid() {
     );
 }
 
+/// A role anyone may assume: one critical ROOT001.
+const OPEN_ROLE: &str = "Resources:\n  Open:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: \"*\"\n            Action: sts:AssumeRole\n";
+
 /// A tree with more results than GitHub accepts in one run: 5,200 trails that do not log
 /// (five findings each) in `a0.yaml`..`a3.yaml`, and a role anyone may assume (critical) in `z.yaml`, last
 /// in path order. The SARIF report keeps 25,000 results, the critical one among them, counts the rest,
@@ -287,11 +290,7 @@ fn sarif_stays_within_githubs_result_limit_keeping_the_most_severe() {
         }
         std::fs::write(dir.path().join(format!("a{part}.yaml")), big).unwrap();
     }
-    std::fs::write(
-        dir.path().join("z.yaml"),
-        "Resources:\n  Open:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: \"*\"\n            Action: sts:AssumeRole\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("z.yaml"), OPEN_ROLE).unwrap();
     let check = |extra: &[&str]| {
         Command::cargo_bin("tripline")
             .unwrap()
@@ -504,11 +503,7 @@ fn github_annotations_come_most_severe_first() {
         buckets.push_str(&format!("  B{i}:\n    Type: AWS::S3::Bucket\n"));
     }
     std::fs::write(dir.path().join("a.yaml"), buckets).unwrap();
-    std::fs::write(
-        dir.path().join("z.yaml"),
-        "Resources:\n  Open:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: \"*\"\n            Action: sts:AssumeRole\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("z.yaml"), OPEN_ROLE).unwrap();
     let out = Command::cargo_bin("tripline")
         .unwrap()
         .current_dir(dir.path())

@@ -210,12 +210,15 @@ fn action_installer_verifies_checksums() {
     )
     .unwrap();
     let asset = "tripline-v9.9.9-x86_64-unknown-linux-musl.tar.gz";
-    let tar = Command::new("tar")
-        .args(["-czf", asset, "pkg"])
-        .current_dir(&release)
-        .status()
-        .unwrap();
-    assert!(tar.success());
+    let pack = || {
+        let tar = Command::new("tar")
+            .args(["-czf", asset, "pkg"])
+            .current_dir(&release)
+            .status()
+            .unwrap();
+        assert!(tar.success());
+    };
+    pack();
     let sum = Command::new("sha256sum")
         .arg(asset)
         .current_dir(&release)
@@ -271,12 +274,7 @@ fn action_installer_verifies_checksums() {
     std::fs::remove_dir_all(&dest).unwrap();
     std::fs::remove_file(d.join("out-v9.9.9-Linux-X64")).unwrap();
     std::fs::write(release.join("pkg/tripline"), "#!/bin/sh\necho evil\n").unwrap();
-    let tar = Command::new("tar")
-        .args(["-czf", asset, "pkg"])
-        .current_dir(&release)
-        .status()
-        .unwrap();
-    assert!(tar.success());
+    pack();
     let (out, written, dest) = install("v9.9.9", "Linux", "X64");
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);

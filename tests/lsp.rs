@@ -101,6 +101,26 @@ impl Client {
         self.expect(&|m| m["method"] == "textDocument/publishDiagnostics")
     }
 
+    /// The code actions for `diagnostics` of `doc` (request `id`).
+    fn code_actions(&mut self, id: u64, doc: &Path, diagnostics: &[Value]) -> Value {
+        self.send(
+            json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/codeAction",
+            "params": {"textDocument": {"uri": uri(doc)}, "range": diagnostics[0]["range"],
+            "context": {"diagnostics": diagnostics}}}),
+        );
+        self.expect(&|m| m["id"] == id)
+    }
+
+    /// Apply `edit` to `doc` as an incremental change; the diagnostics that follow.
+    fn apply(&mut self, doc: &Path, version: u64, edit: &Value) -> Value {
+        self.send(
+            json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": uri(doc), "version": version},
+            "contentChanges": [{"range": edit["range"], "text": edit["newText"]}]}}),
+        );
+        self.expect(&|m| m["method"] == "textDocument/publishDiagnostics")
+    }
+
     fn shutdown(mut self) {
         self.send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null}));
         self.expect(&|m| m["id"] == 2);
@@ -398,12 +418,7 @@ fn hover_code_action_and_incremental_changes() {
     );
     assert!(client.expect(&|m| m["id"] == 4)["result"].is_null());
 
-    client.send(
-        json!({"jsonrpc": "2.0", "id": 5, "method": "textDocument/codeAction", "params": {
-        "textDocument": {"uri": uri(&doc)}, "range": diags[0]["range"],
-        "context": {"diagnostics": diags}}}),
-    );
-    let actions = client.expect(&|m| m["id"] == 5);
+    let actions = client.code_actions(5, &doc, &diags);
     let action = &actions["result"][0];
     assert_eq!(action["title"], "Suppress LOG009 with a comment");
     assert_eq!(action["kind"], "quickfix");
@@ -412,12 +427,7 @@ fn hover_code_action_and_incremental_changes() {
     assert_eq!(edit["range"]["start"], json!({"line": 1, "character": 0}));
 
     // The client applies the edit and sends only the change.
-    client.send(
-        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
-        "textDocument": {"uri": uri(&doc), "version": 2},
-        "contentChanges": [{"range": edit["range"], "text": edit["newText"]}]}}),
-    );
-    let after = client.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    let after = client.apply(&doc, 2, edit);
     assert_eq!(codes(&after), Vec::<String>::new());
 
     // A second incremental change undoes it (deletes the inserted line).
@@ -451,12 +461,7 @@ fn quick_fix_sets_the_value() {
         .cloned()
         .collect();
     assert_eq!(diags.len(), 1);
-    client.send(
-        json!({"jsonrpc": "2.0", "id": 7, "method": "textDocument/codeAction", "params": {
-        "textDocument": {"uri": uri(&doc)}, "range": diags[0]["range"],
-        "context": {"diagnostics": diags}}}),
-    );
-    let actions = client.expect(&|m| m["id"] == 7);
+    let actions = client.code_actions(7, &doc, &diags);
     let fix = actions["result"]
         .as_array()
         .unwrap()
@@ -467,12 +472,7 @@ fn quick_fix_sets_the_value() {
     let edit = &fix["edit"]["changes"][uri(&doc)][0];
     assert_eq!(edit["newText"], "true");
     assert_eq!(edit["range"]["start"], json!({"line": 4, "character": 17}));
-    client.send(
-        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
-        "textDocument": {"uri": uri(&doc), "version": 2},
-        "contentChanges": [{"range": edit["range"], "text": edit["newText"]}]}}),
-    );
-    let after = client.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    let after = client.apply(&doc, 2, edit);
     assert!(!codes(&after).contains(&"LOG001".to_string()), "{after}");
     client.shutdown();
 }
@@ -492,12 +492,7 @@ fn json_templates_are_suppressed_in_metadata() {
         .unwrap()
         .clone();
     assert_eq!(codes(&published), ["LOG009"]);
-    client.send(
-        json!({"jsonrpc": "2.0", "id": 8, "method": "textDocument/codeAction", "params": {
-        "textDocument": {"uri": uri(&doc)}, "range": diags[0]["range"],
-        "context": {"diagnostics": diags}}}),
-    );
-    let actions = client.expect(&|m| m["id"] == 8);
+    let actions = client.code_actions(8, &doc, &diags);
     let action = &actions["result"][0];
     assert_eq!(
         action["title"],
@@ -508,12 +503,7 @@ fn json_templates_are_suppressed_in_metadata() {
         edit["newText"],
         "\"Metadata\": {\"tripline\": {\"ignore\": [\"LOG009\"]}},\n      "
     );
-    client.send(
-        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
-        "textDocument": {"uri": uri(&doc), "version": 2},
-        "contentChanges": [{"range": edit["range"], "text": edit["newText"]}]}}),
-    );
-    let after = client.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    let after = client.apply(&doc, 2, edit);
     assert_eq!(codes(&after), Vec::<String>::new());
     client.shutdown();
 }

@@ -47,11 +47,7 @@ impl super::Reporter for GithubReporter {
                 Severity::Low => "notice",
             };
             let title = policy::meta(f.policy).map_or("", |m| m.title);
-            let i = Severity::ALL
-                .iter()
-                .position(|s| *s == f.severity)
-                .unwrap_or(0);
-            self.lines[i].push(format!(
+            self.lines[f.severity.index()].push(format!(
                 "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
                 escape_property(&f.path),
                 f.start.line,

@@ -21,7 +21,7 @@ pub use human::HumanOptions;
 pub use sarif::SarifOptions;
 
 use crate::engine::{FileReport, Outcome};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,7 +55,7 @@ pub struct Summary {
     pub failed: usize,
     /// Findings reported (after suppressions and the baseline).
     pub findings: usize,
-    /// Findings per severity, indexed like [`Severity::ALL`] (critical first).
+    /// Findings per severity, indexed like [`crate::finding::Severity::ALL`] (critical first).
     pub by_severity: [usize; 4],
     /// Findings removed by suppressions.
     pub suppressed: usize,
@@ -87,8 +87,7 @@ impl Summary {
         }
         for f in &r.findings {
             self.findings += 1;
-            let i = Severity::ALL.iter().position(|x| *x == f.severity).unwrap();
-            self.by_severity[i] += 1;
+            self.by_severity[f.severity.index()] += 1;
         }
     }
 }

@@ -321,11 +321,7 @@ impl super::Reporter for SarifReporter {
                 && let Some(dropped) = self.kept.pop()
             {
                 self.cut.total += 1;
-                let i = Severity::ALL
-                    .iter()
-                    .position(|s| *s == dropped.rank.0)
-                    .unwrap_or(0);
-                self.cut.by_severity[i] += 1;
+                self.cut.by_severity[dropped.rank.0.index()] += 1;
             }
         }
         Ok(())
@@ -419,7 +415,7 @@ pub fn merge(docs: Vec<Value>) -> Option<Value> {
         for &i in &order[MAX_RESULTS..] {
             let s = result_severity(&results[i]);
             cut.total += 1;
-            cut.by_severity[Severity::ALL.iter().position(|x| *x == s).unwrap_or(0)] += 1;
+            cut.by_severity[s.index()] += 1;
         }
         let mut i = 0;
         results.retain(|_| {

@@ -30,6 +30,17 @@ impl Severity {
         Severity::Low,
     ];
 
+    /// The severity's position in [`Severity::ALL`] (0 for critical): the index of per-severity
+    /// counts.
+    pub fn index(self) -> usize {
+        match self {
+            Severity::Critical => 0,
+            Severity::High => 1,
+            Severity::Medium => 2,
+            Severity::Low => 3,
+        }
+    }
+
     /// The severity's name as configs and reports spell it (`low` ... `critical`).
     pub fn as_str(self) -> &'static str {
         match self {

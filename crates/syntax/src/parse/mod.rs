@@ -112,6 +112,14 @@ pub fn is_hcl_name(name: &str) -> bool {
     lower.ends_with(".tf") || lower.ends_with(".tofu")
 }
 
+/// Whether text starts like a JSON object or array (after a byte-order mark and whitespace):
+/// what decides JSON over YAML, and that a document has no comments.
+pub fn looks_like_json(text: &str) -> bool {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first = body.bytes().find(|b| !b.is_ascii_whitespace());
+    matches!(first, Some(b'{' | b'['))
+}
+
 /// Load text as JSON or YAML. JSON is tried first when the text starts like a JSON object or
 /// array (our JSON loader is faster and its errors are clearer); a file that is not JSON after
 /// all falls back to YAML unless its name says `.json`.
@@ -119,9 +127,7 @@ pub fn load<'a>(text: &'a str, name: &str, limits: &Limits) -> Result<Parsed<'a>
     if is_hcl_name(name) {
         return hcl::file(text, limits);
     }
-    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let first = body.bytes().find(|b| !b.is_ascii_whitespace());
-    if matches!(first, Some(b'{' | b'[')) {
+    if looks_like_json(text) {
         match json::parse(text, limits) {
             Ok(p) => return Ok(p),
             Err(e) if name.to_ascii_lowercase().ends_with(".json") => return Err(e),
