@@ -1095,17 +1095,16 @@ impl Engine {
         hasher.words(span_text(text, raw.span));
         hasher.part(&raw.message);
         let fingerprint = format!("{:016x}", hasher.finish());
-        let syntax = if is_hcl_name(display) {
-            crate::fix::Syntax::Hcl
-        } else if crate::parse::looks_like_json(text) {
-            crate::fix::Syntax::Json
-        } else {
-            crate::fix::Syntax::Yaml
-        };
-        let fix = raw
-            .fix
-            .as_ref()
-            .and_then(|f| crate::fix::write(text, syntax, f));
+        let fix = raw.fix.as_ref().and_then(|f| {
+            let syntax = if is_hcl_name(display) {
+                crate::fix::Syntax::Hcl
+            } else if crate::parse::looks_like_json(text) {
+                crate::fix::Syntax::Json
+            } else {
+                crate::fix::Syntax::Yaml
+            };
+            crate::fix::write(text, syntax, f)
+        });
         Finding {
             policy: raw.policy,
             severity,

@@ -100,9 +100,8 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
     }
     let a: Vec<&str> = old.split_inclusive('\n').collect();
     let b: Vec<&str> = new.split_inclusive('\n').collect();
-    // Fixes change a few places: the lines between the common prefix and suffix are the
-    // change; within it, lines equal on both sides are found by a longest-common-subsequence
-    // table (small: the span of the changes only).
+    // The lines between the common prefix and suffix are the change; within it, lines equal
+    // on both sides are found by Myers' algorithm.
     let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     let suffix = a[prefix..]
         .iter()
@@ -183,36 +182,65 @@ pub fn unified_diff(path: &str, old: &str, new: &str) -> String {
     out
 }
 
-/// The edit script turning `a` into `b` (' ' keep, '-' remove, '+' add), by longest common
-/// subsequence.
+/// The edit script turning `a` into `b` (' ' keep, '-' remove, '+' add): Myers' shortest edit
+/// script, which costs O((N + M) · D) for D changed lines. Fixes change a few lines of files
+/// that may have many thousands, where a full common-subsequence table (N · M) would not do.
 fn lcs_ops(a: &[&str], b: &[&str]) -> Vec<char> {
-    let (n, m) = (a.len(), b.len());
-    let mut t = vec![vec![0u32; m + 1]; n + 1];
-    for i in (0..n).rev() {
-        for j in (0..m).rev() {
-            t[i][j] = if a[i] == b[j] {
-                t[i + 1][j + 1] + 1
+    let (n, m) = (a.len() as isize, b.len() as isize);
+    let max = (n + m).max(1);
+    let at = |k: isize| (k + max) as usize;
+    let mut v = vec![0isize; 2 * max as usize + 2];
+    // v as it was before each step d, to walk the path back.
+    let mut trace: Vec<Vec<isize>> = Vec::new();
+    'search: for d in 0..=max {
+        trace.push(v.clone());
+        let mut k = -d;
+        while k <= d {
+            let mut x = if k == -d || (k != d && v[at(k - 1)] < v[at(k + 1)]) {
+                v[at(k + 1)]
             } else {
-                t[i + 1][j].max(t[i][j + 1])
+                v[at(k - 1)] + 1
             };
+            let mut y = x - k;
+            while x < n && y < m && a[x as usize] == b[y as usize] {
+                x += 1;
+                y += 1;
+            }
+            v[at(k)] = x;
+            if x >= n && y >= m {
+                break 'search;
+            }
+            k += 2;
         }
     }
-    let (mut i, mut j) = (0, 0);
-    let mut ops = Vec::with_capacity(n + m);
-    while i < n || j < m {
-        if i < n && j < m && a[i] == b[j] {
-            ops.push(' ');
-            i += 1;
-            j += 1;
-        } else if i < n && (j == m || t[i + 1][j] >= t[i][j + 1]) {
-            // Removals before additions, as diff(1) prints them.
-            ops.push('-');
-            i += 1;
+    let (mut x, mut y) = (n, m);
+    let mut ops = Vec::with_capacity((n + m) as usize);
+    for (d, v) in trace.iter().enumerate().rev() {
+        let d = d as isize;
+        let k = x - y;
+        let prev_k = if k == -d || (k != d && v[at(k - 1)] < v[at(k + 1)]) {
+            k + 1
         } else {
-            ops.push('+');
-            j += 1;
+            k - 1
+        };
+        let prev_x = v[at(prev_k)];
+        let prev_y = prev_x - prev_k;
+        while x > prev_x && y > prev_y {
+            ops.push(' ');
+            x -= 1;
+            y -= 1;
+        }
+        if d > 0 {
+            if x == prev_x {
+                ops.push('+');
+                y -= 1;
+            } else {
+                ops.push('-');
+                x -= 1;
+            }
         }
     }
+    ops.reverse();
     ops
 }
 
@@ -306,6 +334,15 @@ mod tests {
             inserted,
             "--- a/y\n+++ b/y\n@@ -1,2 +1,3 @@\n a\n+new\n b\n"
         );
+        // Two fixes far apart in a long file: two hunks, and no table of lines × lines.
+        let long: String = (0..20_000).map(|i| format!("line {i}\n")).collect();
+        let changed = long
+            .replace("line 10\n", "line ten\n")
+            .replace("line 19990\n", "line 19990\nadded\n");
+        let diff = unified_diff("big", &long, &changed);
+        assert_eq!(diff.matches("@@ -").count(), 2, "{diff}");
+        assert!(diff.contains("-line 10\n+line ten\n"), "{diff}");
+        assert!(diff.contains(" line 19990\n+added\n"), "{diff}");
     }
 }
 

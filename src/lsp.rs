@@ -422,6 +422,12 @@ impl Server {
         let index = LineIndex::new(text);
         let hcl = uri.ends_with(".tf") || uri.ends_with(".tofu");
         let json_text = crate::parse::looks_like_json(text);
+        // Read once per request, for the Metadata suppressions of any of the findings.
+        let parsed = json_text
+            .then(|| {
+                crate::parse::load(text, "template.json", &crate::parse::Limits::default()).ok()
+            })
+            .flatten();
         let mut actions = Vec::new();
         for f in findings {
             let (fs, fe) = (f.span.start as usize, f.span.end as usize);
@@ -451,7 +457,9 @@ impl Server {
                     "edit": {"changes": {uri: edits}},
                 }));
             }
-            if json_text && let Some(edit) = metadata_edit(text, &index, f) {
+            if let Some(parsed) = &parsed
+                && let Some(edit) = metadata_edit(text, &index, &parsed.root, f)
+            {
                 actions.push(json!({
                     "title": format!("Suppress {} in the resource's Metadata", f.policy),
                     "kind": "quickfix",
@@ -484,12 +492,12 @@ fn suppression_edit(text: &str, index: &LineIndex, f: &Finding, hcl: bool) -> Op
     if hcl {
         // Up to the block's header: the nearest line at or above that starts a block at
         // column 0.
-        while line > 0 && !starts_block(line_text(text, index, line)) {
+        while line > 0 && !starts_block(index.line_text(text, line)) {
             line -= 1;
         }
     }
     let at = index.line_start(line);
-    let current = line_text(text, index, line);
+    let current = index.line_text(text, line);
     let indent: String = current
         .chars()
         .take_while(|c| *c == ' ' || *c == '\t')
@@ -504,11 +512,14 @@ fn suppression_edit(text: &str, index: &LineIndex, f: &Finding, hcl: bool) -> Op
 /// The edit that gives a CloudFormation JSON resource `"Metadata": {"tripline": {"ignore":
 /// [ID]}}`, as its first key. A resource that has `Metadata` already is left to a person (the
 /// block may need merging), as is one written on a single line.
-fn metadata_edit(text: &str, index: &LineIndex, f: &Finding) -> Option<Value> {
+fn metadata_edit(
+    text: &str,
+    index: &LineIndex,
+    root: &crate::parse::Node<'_>,
+    f: &Finding,
+) -> Option<Value> {
     let resource = f.resource.as_deref()?;
-    let parsed =
-        crate::parse::load(text, "template.json", &crate::parse::Limits::default()).ok()?;
-    let body = parsed.root.get("Resources")?.get(resource)?;
+    let body = root.get("Resources")?.get(resource)?;
     if body.get("Metadata").is_some() {
         return None;
     }
@@ -528,13 +539,6 @@ fn metadata_edit(text: &str, index: &LineIndex, f: &Finding) -> Option<Value> {
 /// Whether a `.tf` line opens a top-level block (`resource "a" "b" {`, `data ...`, `module`).
 fn starts_block(line: &str) -> bool {
     line.starts_with(|c: char| c.is_ascii_alphabetic()) && line.trim_end().ends_with('{')
-}
-
-/// The text of 0-based line `line`, without its line break.
-fn line_text<'t>(text: &'t str, index: &LineIndex, line: usize) -> &'t str {
-    let start = index.line_start(line);
-    let rest = &text[start..];
-    rest.split('\n').next().unwrap_or("").trim_end_matches('\r')
 }
 
 /// The byte offset of an LSP position (0-based line, UTF-16 character) in `text`; past the

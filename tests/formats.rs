@@ -271,6 +271,16 @@ fn sarif_carries_guard_rules_and_stays_valid() {
     );
 }
 
+/// `tripline ARGS...` run in `dir` (the real binary): its output, whatever the exit status.
+fn tripline_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("tripline")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 /// A role anyone may assume: one critical ROOT001.
 const OPEN_ROLE: &str = "Resources:\n  Open:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: \"*\"\n            Action: sts:AssumeRole\n";
 
@@ -292,13 +302,10 @@ fn sarif_stays_within_githubs_result_limit_keeping_the_most_severe() {
     }
     std::fs::write(dir.path().join("z.yaml"), OPEN_ROLE).unwrap();
     let check = |extra: &[&str]| {
-        Command::cargo_bin("tripline")
-            .unwrap()
-            .current_dir(dir.path())
-            .args(["check", ".", "--no-config", "--format"])
-            .args(extra)
-            .output()
-            .unwrap()
+        tripline_in(
+            dir.path(),
+            &[&["check", ".", "--no-config", "--format"], extra].concat(),
+        )
     };
     let lines = check(&["parseable"]);
     let total = String::from_utf8(lines.stdout).unwrap().lines().count();
@@ -337,21 +344,27 @@ fn sarif_stays_within_githubs_result_limit_keeping_the_most_severe() {
     // the merged run is capped the same way, and the exit status counts the left-out findings.
     for k in 1..=2 {
         let shard = format!("{k}/2");
-        let out = Command::cargo_bin("tripline")
-            .unwrap()
-            .current_dir(dir.path())
-            .args(["check", ".", "--no-config", "--format", "sarif"])
-            .args(["--shard", &shard, "-o", &format!("s{k}.sarif")])
-            .output()
-            .unwrap();
+        let output = format!("s{k}.sarif");
+        let out = tripline_in(
+            dir.path(),
+            &[
+                "check",
+                ".",
+                "--no-config",
+                "--format",
+                "sarif",
+                "--shard",
+                &shard,
+                "-o",
+                &output,
+            ],
+        );
         assert!(matches!(out.status.code(), Some(0 | 1)));
     }
-    let merged = Command::cargo_bin("tripline")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["merge", "s1.sarif", "s2.sarif", "--fail-on", "critical"])
-        .output()
-        .unwrap();
+    let merged = tripline_in(
+        dir.path(),
+        &["merge", "s1.sarif", "s2.sarif", "--fail-on", "critical"],
+    );
     assert_eq!(merged.status.code(), Some(1));
     let merged: serde_json::Value = serde_json::from_slice(&merged.stdout).unwrap();
     assert_eq!(
@@ -440,12 +453,10 @@ fn junit_names_are_stable_and_unreadable_files_are_errors() {
     )
     .unwrap();
     std::fs::write(dir.path().join("broken.yaml"), "Resources:\n  A: [\n").unwrap();
-    let out = Command::cargo_bin("tripline")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["check", ".", "--no-config", "--format", "junit"])
-        .output()
-        .unwrap();
+    let out = tripline_in(
+        dir.path(),
+        &["check", ".", "--no-config", "--format", "junit"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let xml = String::from_utf8(out.stdout).unwrap();
     let mut reader = quick_xml::Reader::from_reader(xml.as_bytes());
@@ -504,12 +515,10 @@ fn github_annotations_come_most_severe_first() {
     }
     std::fs::write(dir.path().join("a.yaml"), buckets).unwrap();
     std::fs::write(dir.path().join("z.yaml"), OPEN_ROLE).unwrap();
-    let out = Command::cargo_bin("tripline")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["check", ".", "--no-config", "--format", "github"])
-        .output()
-        .unwrap();
+    let out = tripline_in(
+        dir.path(),
+        &["check", ".", "--no-config", "--format", "github"],
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert!(
@@ -538,12 +547,10 @@ fn markdown_summary_counts_and_escapes() {
         r#"{"Resources": {"Bad|<img src=x>": {"Type": "AWS::S3::Bucket"}}}"#,
     )
     .unwrap();
-    let out = Command::cargo_bin("tripline")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["check", ".", "--no-config", "--format", "markdown"])
-        .output()
-        .unwrap();
+    let out = tripline_in(
+        dir.path(),
+        &["check", ".", "--no-config", "--format", "markdown"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(

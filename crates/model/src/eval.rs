@@ -325,13 +325,7 @@ impl<'a> Template<'a> {
                 }
             }
             "Fn::Sub" => {
-                let (template, vars) = match &arg.value {
-                    Value::String(s) => (Some(s.as_ref()), None),
-                    Value::Seq(items) if !items.is_empty() => {
-                        (items[0].as_str(), items.get(1).filter(|v| v.is_map()))
-                    }
-                    _ => (None, None),
-                };
+                let (template, vars) = sub_arguments(arg);
                 match template {
                     Some(t) => {
                         let s = self.substitute(t, vars, depth);
@@ -446,6 +440,18 @@ impl<'a> Template<'a> {
         }
         out.push_str(rest);
         out
+    }
+}
+
+/// The template string and the variable map of an `Fn::Sub` argument (`"text"` or
+/// `["text", {vars}]`); `None` for what is not written that way.
+pub fn sub_arguments<'n>(arg: &'n Node<'n>) -> (Option<&'n str>, Option<&'n Node<'n>>) {
+    match &arg.value {
+        Value::String(s) => (Some(s.as_ref()), None),
+        Value::Seq(items) if !items.is_empty() => {
+            (items[0].as_str(), items.get(1).filter(|v| v.is_map()))
+        }
+        _ => (None, None),
     }
 }
 

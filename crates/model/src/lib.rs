@@ -24,7 +24,9 @@ use std::collections::HashMap;
 pub use detect::{
     DocumentKind, Format, KindBasis, detect, document_kind, is_tf_json_name, looks_like_template,
 };
-pub use eval::{Resolved, Segment, UNKNOWN_MARK, Val, has_unknown, intrinsic, terraform_segments};
+pub use eval::{
+    Resolved, Segment, UNKNOWN_MARK, Val, has_unknown, intrinsic, sub_arguments, terraform_segments,
+};
 pub use terraform::{inline_policy_documents, objects as block_objects};
 
 use crate::parse::Node;

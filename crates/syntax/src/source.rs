@@ -98,6 +98,17 @@ impl LineIndex {
             .unwrap_or(*self.starts.last().unwrap_or(&0)) as usize
     }
 
+    /// The text of 0-based line `line`, without its line break.
+    pub fn line_text<'t>(&self, text: &'t str, line: usize) -> &'t str {
+        let start = self.line_start(line);
+        let end = if line + 1 < self.starts.len() {
+            self.starts[line + 1] as usize
+        } else {
+            text.len()
+        };
+        text[start.min(text.len())..end.min(text.len())].trim_end_matches(['\n', '\r'])
+    }
+
     /// The 0-based line holding `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
         match self.starts.binary_search(&(offset as u32)) {

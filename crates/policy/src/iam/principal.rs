@@ -163,13 +163,7 @@ where
             out
         }
         "Fn::Sub" => {
-            let (template, vars) = match &arg.value {
-                Value::String(s) => (Some(s.as_ref()), None),
-                Value::Seq(items) if !items.is_empty() => {
-                    (items[0].as_str(), items.get(1).filter(|v| v.is_map()))
-                }
-                _ => (None, None),
-            };
+            let (template, vars) = crate::model::sub_arguments(arg);
             match template {
                 Some(text) => one(sub_pieces(t, text, vars, depth)),
                 None => one(vec![Piece::Unknown(Origin::Other)]),
