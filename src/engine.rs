@@ -22,6 +22,8 @@ use crate::suppress::{self, ConfigRule};
 
 use crate::walk::{GlobError, Globs};
 
+pub use crate::plan_source::TerraformRoot;
+
 /// Bytes sniffed for NUL to tell binary files from text.
 const BINARY_SNIFF_BYTES: usize = 8192;
 
@@ -34,6 +36,8 @@ pub struct EngineOptions {
     pub max_file_size: u64,
     /// Load and recognize templates but run no policies (to measure the cost of parsing).
     pub parse_only: bool,
+    /// Where plans' `.tf` configurations are, to report plan findings at their source.
+    pub terraform_root: TerraformRoot,
 }
 
 impl Default for EngineOptions {
@@ -42,6 +46,7 @@ impl Default for EngineOptions {
             limits: Limits::default(),
             max_file_size: 100 * 1024 * 1024,
             parse_only: false,
+            terraform_root: TerraformRoot::Beside,
         }
     }
 }
@@ -722,6 +727,7 @@ impl Engine {
         if matches!(format, Format::CloudFormation | Format::Sam) {
             raws.extend(cloudformation_structure(&parsed.root));
         }
+        let mut placed = None;
         if !self.options.parse_only {
             let hcl = is_hcl_name(name);
             let comments = if hcl {
@@ -807,6 +813,11 @@ impl Engine {
                     raw.fix = None;
                 }
             }
+            // A plan's findings go to the `.tf` lines that produced them, when the
+            // configuration is at hand.
+            if format == Format::TerraformPlan {
+                placed = self.place_at_source(display, origin, &template, &mut raws);
+            }
             let enabled = |m: &policy::PolicyMeta| selection.enables(m);
             let mut inline = suppress::inline(&template);
             inline.extend(comments);
@@ -814,21 +825,31 @@ impl Engine {
                 suppress::apply_inline(&inline, &mut raws, &enabled, self.require_reason);
             let before = raws.len();
             let mut used = Vec::new();
-            raws.retain(|raw| {
-                let mut keep = true;
-                for (i, rule) in self.rules.iter().enumerate() {
-                    if !rule.applies(&relative, raw.resource.as_deref()) {
-                        continue;
-                    }
-                    for (j, (pattern, _)) in rule.patterns.iter().enumerate() {
-                        if suppress::pattern_covers(pattern, raw.policy) {
-                            used.push((i, j));
-                            keep = false;
+            raws.retain(|raw| !self.rules_suppress(&[&relative], raw, &mut used));
+            if let Some(placed) = &mut placed {
+                let before = placed.moved.len();
+                let files = &mut placed.files;
+                placed.moved.retain(|m| {
+                    let (policy, local) = (m.raw.policy, m.local_address.as_deref());
+                    // Comments where the finding is, and for a value set by a module call,
+                    // also where the module declares the resource.
+                    let (declared, at) = match &m.through {
+                        Some((inner, span, _)) => {
+                            let inner = &mut files[*inner];
+                            let by_declaration =
+                                suppress::covers(inner.comments(), policy, local, span.start);
+                            (by_declaration, None)
                         }
-                    }
-                }
-                keep
-            });
+                        None => (false, local),
+                    };
+                    let file = &mut files[m.file];
+                    let source = self.relative(&file.display);
+                    !(declared
+                        || suppress::covers(file.comments(), policy, at, m.raw.span.start)
+                        || self.rules_suppress(&[&relative, &source], &m.raw, &mut used))
+                });
+                checked.suppressed += before - placed.moved.len();
+            }
             used.sort_unstable();
             used.dedup();
             checked.seen_rules = self
@@ -848,8 +869,141 @@ impl Engine {
             checked.suppressed += before - raws.len();
             checked.used_rules = used;
         }
-        checked.findings = self.finish(&selection, display, text, raws);
+        checked.findings = self.place(&selection, display, text, raws);
+        if let Some(placed) = placed {
+            checked
+                .findings
+                .extend(self.place_moved(&selection, display, text, placed));
+        }
+        settle(&mut checked.findings);
         checked
+    }
+
+    /// Whether a `[[suppress]]` rule of the config covers `raw` in a file seen under any of
+    /// `relatives`; records the patterns used.
+    fn rules_suppress(
+        &self,
+        relatives: &[&str],
+        raw: &RawFinding,
+        used: &mut Vec<(usize, usize)>,
+    ) -> bool {
+        let mut hit = false;
+        for (i, rule) in self.rules.iter().enumerate() {
+            if !relatives
+                .iter()
+                .any(|r| rule.applies(r, raw.resource.as_deref()))
+            {
+                continue;
+            }
+            for (j, (pattern, _)) in rule.patterns.iter().enumerate() {
+                if suppress::pattern_covers(pattern, raw.policy) {
+                    used.push((i, j));
+                    hit = true;
+                }
+            }
+        }
+        hit
+    }
+
+    /// Take the plan findings among `raws` whose configuration is at hand out of `raws`,
+    /// placed at their `.tf` source (see [`crate::plan_source`]).
+    fn place_at_source(
+        &self,
+        display: &str,
+        origin: Option<&Path>,
+        template: &Template<'_>,
+        raws: &mut Vec<RawFinding>,
+    ) -> Option<crate::plan_source::Placed> {
+        if raws.is_empty() {
+            return None;
+        }
+        let loader = crate::plan_source::Loader {
+            limits: &self.options.limits,
+            max_file_size: self.options.max_file_size,
+            cache: &self.siblings,
+        };
+        let (root, base) =
+            crate::plan_source::root_for(&self.options.terraform_root, display, origin, &loader)?;
+        let placed = crate::plan_source::place(template.root, &root, &base, &loader, raws);
+        (!placed.moved.is_empty()).then_some(placed)
+    }
+
+    /// The findings moved out of a plan (`plan_display`, `plan_text`), positioned in their
+    /// `.tf` files, each with the plan's place as related information.
+    fn place_moved(
+        &self,
+        selection: &Selection,
+        plan_display: &str,
+        plan_text: &str,
+        placed: crate::plan_source::Placed,
+    ) -> Vec<Finding> {
+        let plan_index = LineIndex::new(plan_text);
+        let plan_path: Arc<str> = Arc::from(plan_display);
+        // Each file's line index, made once, for the findings and the related places in it.
+        let indexes: Vec<Option<LineIndex>> = placed
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                placed
+                    .moved
+                    .iter()
+                    .any(|m| m.file == i || m.through.as_ref().is_some_and(|t| t.0 == i))
+                    .then(|| LineIndex::new(&f.file.text))
+            })
+            .collect();
+        let mut by_file: Vec<Vec<crate::plan_source::Moved>> =
+            placed.files.iter().map(|_| Vec::new()).collect();
+        for m in placed.moved {
+            let file = m.file;
+            by_file[file].push(m);
+        }
+        let mut findings = Vec::new();
+        for ((file, moved), index) in placed.files.iter().zip(by_file).zip(&indexes) {
+            let Some(index) = index.as_ref().filter(|_| !moved.is_empty()) else {
+                continue;
+            };
+            let text = file.file.text.as_str();
+            let path: Arc<str> = Arc::from(file.display.as_str());
+            for m in moved {
+                let (mut raw, plan_span) = (m.raw, m.plan_span);
+                if policy::meta(raw.policy).is_some_and(|m| !selection.enables(m)) {
+                    continue;
+                }
+                clamp_to_content(text, &mut raw);
+                let start = index.position(text, raw.span.start as usize);
+                let end = index.position(text, raw.span.end as usize);
+                let mut finding =
+                    self.finding(selection, &path, text, Some((index, start, end)), raw);
+                // The `.tf` file's own check may report the same text: the plan's finding
+                // keeps a fingerprint of its own (baselines tell the two apart).
+                finding.fingerprint = format!(
+                    "{:016x}",
+                    stable_hash(&[&finding.fingerprint, plan_display])
+                );
+                finding.related.push(crate::finding::Related {
+                    path: plan_path.clone(),
+                    span: plan_span,
+                    start: plan_index.position(plan_text, plan_span.start as usize),
+                    end: plan_index.position(plan_text, plan_span.end as usize),
+                    message: "in the plan".to_string(),
+                });
+                if let Some((at, span, how)) = m.through
+                    && let (Some(inner), Some(index)) = (placed.files.get(at), &indexes[at])
+                {
+                    let text = inner.file.text.as_str();
+                    finding.related.push(crate::finding::Related {
+                        path: Arc::from(inner.display.as_str()),
+                        span,
+                        start: index.position(text, span.start as usize),
+                        end: index.position(text, span.end as usize),
+                        message: how,
+                    });
+                }
+                findings.push(finding);
+            }
+        }
+        findings
     }
 
     /// Run the policies `enabled` selects on a template; a panic in one costs only its findings.
@@ -1019,6 +1173,19 @@ impl Engine {
         text: &str,
         raws: Vec<RawFinding>,
     ) -> Vec<Finding> {
+        let mut findings = self.place(selection, display, text, raws);
+        settle(&mut findings);
+        findings
+    }
+
+    /// [`Engine::finish`] without the sorting and numbering, for findings that join others.
+    fn place(
+        &self,
+        selection: &Selection,
+        display: &str,
+        text: &str,
+        raws: Vec<RawFinding>,
+    ) -> Vec<Finding> {
         if raws.is_empty() {
             return Vec::new();
         }
@@ -1029,8 +1196,7 @@ impl Engine {
         raws.sort_by_key(|r| (r.span.start, r.span.end));
         let mut starts = PositionCursor::new(&index);
         let mut ends = PositionCursor::new(&index);
-        let mut findings: Vec<Finding> = raws
-            .into_iter()
+        raws.into_iter()
             .filter(|r| {
                 // Engine diagnostics obey --select/--ignore too.
                 policy::meta(r.policy).is_none_or(|m| selection.enables(m))
@@ -1041,22 +1207,7 @@ impl Engine {
                 let end = ends.position(text, raw.span.end as usize);
                 self.finding(selection, &path, text, Some((&index, start, end)), raw)
             })
-            .collect();
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.span == b.span);
-        // Identical findings in one file get `:1`, `:2`... in order (keyed by the fingerprint's
-        // own hash value, without copying the strings).
-        let mut seen: HashMap<u64, usize> = HashMap::new();
-        for f in &mut findings {
-            let key = u64::from_str_radix(&f.fingerprint, 16)
-                .unwrap_or_else(|_| stable_hash(&[&f.fingerprint]));
-            let n = seen.entry(key).or_insert(0);
-            if *n > 0 {
-                f.fingerprint = format!("{}:{n}", f.fingerprint);
-            }
-            *n += 1;
-        }
-        findings
+            .collect()
     }
 
     fn finding(
@@ -1117,7 +1268,27 @@ impl Engine {
             excerpt: Excerpt::around_at(text, index, raw.span, Some(start)),
             fingerprint,
             fix,
+            related: Vec::new(),
         }
+    }
+}
+
+/// Sort findings, drop exact repeats, and number repeated fingerprints so that each stays
+/// unique.
+fn settle(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.span == b.span);
+    // Identical findings in one file get `:1`, `:2`... in order (keyed by the fingerprint's
+    // own hash value, without copying the strings).
+    let mut seen: HashMap<u64, usize> = HashMap::new();
+    for f in findings.iter_mut() {
+        let key = u64::from_str_radix(&f.fingerprint, 16)
+            .unwrap_or_else(|_| stable_hash(&[&f.fingerprint]));
+        let n = seen.entry(key).or_insert(0);
+        if *n > 0 {
+            f.fingerprint = format!("{}:{n}", f.fingerprint);
+        }
+        *n += 1;
     }
 }
 

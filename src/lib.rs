@@ -17,6 +17,7 @@ pub mod fix;
 pub mod guard;
 pub mod lsp;
 pub mod output;
+mod plan_source;
 pub mod printer;
 pub mod project;
 pub mod report;

@@ -297,7 +297,15 @@ impl Server {
             Some(p) => ConfigChoice::File(p.clone()),
             None => ConfigChoice::Nothing,
         };
-        let project = Arc::new(Project::new(choice, Flags::default()));
+        // An editor shows a document's findings in that document: a plan's stay in the plan.
+        let flags = Flags {
+            options: crate::engine::EngineOptions {
+                terraform_root: crate::engine::TerraformRoot::Off,
+                ..Default::default()
+            },
+            ..Flags::default()
+        };
+        let project = Arc::new(Project::new(choice, flags));
         let run = Arc::new(Run::new(project, RunOptions::default()));
         self.runs.insert(config_path, (text, run.clone()));
         run

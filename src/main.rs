@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use tripline::baseline::Baseline;
 use tripline::config::Config;
-use tripline::engine::{EngineOptions, Flags};
+use tripline::engine::{EngineOptions, Flags, TerraformRoot};
 use tripline::finding::Severity;
 use tripline::policy;
 use tripline::printer::{PrintOptions, Printer};
@@ -193,6 +193,11 @@ struct CheckArgs {
     /// Largest file loaded, in bytes; larger ones are reported as IO001.
     #[arg(long, value_name = "BYTES", default_value_t = 100 * 1024 * 1024)]
     max_file_size: u64,
+    /// The Terraform root module of the plans checked: their findings are reported at the
+    /// `.tf` line that produced them (the plan's place as related information). Without it, a
+    /// plan's own directory is used when it is one `.tf` configuration.
+    #[arg(long, value_name = "DIR")]
+    terraform_root: Option<PathBuf>,
     /// Load and recognize templates without running policies (for measuring parse cost).
     #[arg(long, hide = true)]
     parse_only: bool,
@@ -333,6 +338,14 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     {
         return Err(format!("--root {}: not a directory", root.display()));
     }
+    if let Some(root) = &args.terraform_root
+        && !root.is_dir()
+    {
+        return Err(format!(
+            "--terraform-root {}: not a directory",
+            root.display()
+        ));
+    }
     tripline::output::refuse_clobbering(&outputs, &paths, args.baseline.as_deref())
         .map_err(|e| e.to_string())?;
     if let Some(regions) = &args.allowed_regions {
@@ -371,6 +384,10 @@ fn check(args: CheckArgs) -> Result<u8, String> {
             options: EngineOptions {
                 max_file_size: args.max_file_size,
                 parse_only: args.parse_only,
+                terraform_root: match &args.terraform_root {
+                    Some(dir) => TerraformRoot::Dir(dir.clone()),
+                    None => TerraformRoot::Beside,
+                },
                 ..EngineOptions::default()
             },
         },

@@ -39,6 +39,23 @@ pub(crate) struct Inline {
     pub within: Option<Span>,
 }
 
+impl Inline {
+    /// Whether the block reaches a finding about `resource` starting at `at`.
+    fn reaches(&self, resource: Option<&str>, at: u32) -> bool {
+        (self.resource.is_none() || self.resource.as_deref() == resource)
+            && self.within.is_none_or(|w| at >= w.start && at <= w.end)
+    }
+}
+
+/// Whether one of `blocks` suppresses a `policy` finding about `resource` at `at`: for
+/// findings checked elsewhere (a plan's, moved to the `.tf` file holding these comments),
+/// which leave the blocks' use to that file's own check.
+pub(crate) fn covers(blocks: &[Inline], policy: &str, resource: Option<&str>, at: u32) -> bool {
+    blocks.iter().any(|b| {
+        b.reaches(resource, at) && b.patterns.iter().any(|(p, _)| pattern_covers(p, policy))
+    })
+}
+
 fn read_block(t: &Template<'_>, resource: Option<String>, metadata: &Node<'_>) -> Option<Inline> {
     let entry = metadata.entry(METADATA_KEY)?;
     let block = &entry.value;
@@ -440,12 +457,7 @@ pub(crate) fn apply_inline(
         // it; duplicate keys can.
         let mut keep = true;
         for (i, b) in blocks.iter().enumerate() {
-            if b.resource.is_some() && b.resource.as_deref() != raw.resource.as_deref() {
-                continue;
-            }
-            if b.within
-                .is_some_and(|w| raw.span.start < w.start || raw.span.start > w.end)
-            {
+            if !b.reaches(raw.resource.as_deref(), raw.span.start) {
                 continue;
             }
             for (j, (p, _)) in b.patterns.iter().enumerate() {

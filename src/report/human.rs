@@ -89,7 +89,7 @@ impl<'f> Rendered<'f> {
                 path: super::escape::line(&f.path).into_owned(),
                 text: text.into_owned(),
             },
-            help: help_for(f.policy),
+            help: with_related(help_for(f.policy), f),
             message: super::escape::line(&f.message).into_owned(),
             label,
         }
@@ -149,6 +149,24 @@ impl Diagnostic for Rendered<'_> {
             label, start, len,
         ))))
     }
+}
+
+/// The help, then one line per related place (`the planned value: plan.json:40:7`).
+fn with_related(help: Option<String>, f: &Finding) -> Option<String> {
+    if f.related.is_empty() {
+        return help;
+    }
+    let mut lines: Vec<String> = help.into_iter().collect();
+    for r in &f.related {
+        lines.push(format!(
+            "{}: {}:{}:{}",
+            super::escape::line(&r.message),
+            super::escape::line(&r.path),
+            r.start.line,
+            r.start.column
+        ));
+    }
+    Some(lines.join("\n"))
 }
 
 /// The first paragraph of a policy's remediation, as a one-line help.

@@ -67,6 +67,21 @@ pub(crate) struct FindingOut {
     pub message: String,
     pub snippet: String,
     pub fingerprint: String,
+    /// Other places that explain the finding; absent when there are none. A plan finding
+    /// reported at its `.tf` source has the plan's place first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<RelatedOut>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RelatedOut {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub message: String,
 }
 
 impl FindingOut {
@@ -86,7 +101,26 @@ impl FindingOut {
             message: f.message.clone(),
             snippet: f.excerpt.lines(f.start.line, f.end.line.max(f.start.line)),
             fingerprint: f.fingerprint.clone(),
+            related: f
+                .related
+                .iter()
+                .map(|r| RelatedOut {
+                    path: r.path.to_string(),
+                    line: r.start.line,
+                    column: r.start.column,
+                    end_line: r.end.line,
+                    end_column: r.end.column,
+                    message: r.message.clone(),
+                })
+                .collect(),
         }
+    }
+
+    /// The file whose check reported the finding: where it is, or for a plan finding moved to
+    /// its `.tf` source, the plan (its first related place). A run writes findings file by
+    /// file, so merging orders by this first.
+    pub fn checked_path(&self) -> &str {
+        self.related.first().map_or(&self.path, |r| &r.path)
     }
 
     /// The order of a run's findings: path, position, policy, message.
@@ -213,8 +247,16 @@ pub fn merge(docs: Vec<Document>) -> Document {
     summary.baseline = baseline;
     // As in a single run: config files' findings after the templates'.
     findings.sort_by(|a, b| {
-        (super::is_config_path(&a.path), a.sort_key())
-            .cmp(&(super::is_config_path(&b.path), b.sort_key()))
+        (
+            super::is_config_path(&a.path),
+            a.checked_path(),
+            a.sort_key(),
+        )
+            .cmp(&(
+                super::is_config_path(&b.path),
+                b.checked_path(),
+                b.sort_key(),
+            ))
     });
     Document {
         schema_version: SCHEMA_VERSION,

@@ -187,6 +187,29 @@ fn result(f: &Finding, options: &SarifOptions) -> Value {
     if let Some(i) = policy::catalog_index(f.policy) {
         result["ruleIndex"] = json!(i);
     }
+    if !f.related.is_empty() {
+        let related: Vec<Value> = f
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                json!({
+                    "id": i,
+                    "physicalLocation": {
+                        "artifactLocation": options.artifact(&r.path),
+                        "region": {
+                            "startLine": r.start.line,
+                            "startColumn": r.start.column,
+                            "endLine": r.end.line,
+                            "endColumn": r.end.column.max(r.start.column + u32::from(r.end == r.start)),
+                        },
+                    },
+                    "message": {"text": r.message},
+                })
+            })
+            .collect();
+        result["relatedLocations"] = json!(related);
+    }
     result
 }
 
@@ -365,10 +388,18 @@ fn decode(uri: &str) -> String {
     String::from_utf8_lossy(&crate::source::percent_decode(uri)).into_owned()
 }
 
-fn result_key(r: &Value) -> (String, u64, u64, String, String) {
+/// Merge order: the file whose check reported the result (for a plan finding moved to its
+/// `.tf` source, the plan: its first related location), then path, position, rule, message.
+fn result_key(r: &Value) -> (String, String, u64, u64, String, String) {
     let loc = &r["locations"][0]["physicalLocation"];
+    let uri = |loc: &Value| decode(loc["artifactLocation"]["uri"].as_str().unwrap_or(""));
+    let checked = match r["relatedLocations"][0]["physicalLocation"].as_object() {
+        Some(_) => uri(&r["relatedLocations"][0]["physicalLocation"]),
+        None => uri(loc),
+    };
     (
-        decode(loc["artifactLocation"]["uri"].as_str().unwrap_or("")),
+        checked,
+        uri(loc),
         loc["region"]["startLine"].as_u64().unwrap_or(0),
         loc["region"]["startColumn"].as_u64().unwrap_or(0),
         r["ruleId"].as_str().unwrap_or("").to_string(),

@@ -11,6 +11,7 @@ mod cfn;
 mod detect;
 mod eval;
 pub mod lookup;
+pub mod plan_source;
 pub mod refs;
 mod terraform;
 pub mod terraform_dir;

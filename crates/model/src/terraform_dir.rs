@@ -120,6 +120,11 @@ pub fn listing(path: &Path, max_file_size: u64) -> Vec<Listed> {
     let Some(dir) = path.parent() else {
         return Vec::new();
     };
+    listing_dir(dir, max_file_size)
+}
+
+/// The configuration files of the directory `dir`, as [`listing`] gives them.
+pub fn listing_dir(dir: &Path, max_file_size: u64) -> Vec<Listed> {
     let dir = if dir.as_os_str().is_empty() {
         Path::new(".")
     } else {

@@ -117,6 +117,24 @@ pub struct Finding {
     pub fingerprint: String,
     /// A mechanical fix (`check --fix`, the language server's quick fix), when there is one.
     pub fix: Option<TextFix>,
+    /// Other places that explain the finding (for a plan finding reported at its `.tf`
+    /// source: the plan's value).
+    pub related: Vec<Related>,
+}
+
+/// A place related to a finding, in the same file or another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    /// The path as reported.
+    pub path: std::sync::Arc<str>,
+    /// Byte range in that file.
+    pub span: Span,
+    /// Where it starts.
+    pub start: Position,
+    /// Where it ends.
+    pub end: Position,
+    /// What the place is.
+    pub message: String,
 }
 
 impl Finding {
