@@ -162,6 +162,8 @@ pub struct FileReport {
     /// `[[suppress]]` rules that applied to this file (its path, and one of its resources), used
     /// or not: only those can be called stale.
     pub seen_rules: Vec<usize>,
+    /// What was not checked and why, for `--verbose` (a module that is not on disk).
+    pub notes: Vec<String>,
 }
 
 impl FileReport {
@@ -174,6 +176,7 @@ impl FileReport {
             suppressed: 0,
             used_rules: Vec::new(),
             seen_rules: Vec::new(),
+            notes: Vec::new(),
         }
     }
 }
@@ -198,7 +201,16 @@ pub struct Engine {
     directories: std::sync::Mutex<HashMap<PathBuf, Arc<DirectoryEntry>>>,
     /// Users' Guard rules, run after the built-in policies.
     guard: Option<Arc<crate::guard::RuleSet>>,
+    /// What local modules report with their defaults, by directory (each call's own findings
+    /// are what it reports beyond these).
+    module_defaults: std::sync::Mutex<HashMap<PathBuf, ModuleDefaults>>,
 }
+
+/// A module directory's listing and what its check with defaults reports.
+type ModuleDefaults = (Vec<crate::terraform_dir::Listed>, Arc<KnownFindings>);
+
+/// Findings by policy, resource and message.
+type KnownFindings = std::collections::HashSet<(&'static str, Option<String>, String)>;
 
 /// A directory's listing and, once one of its files asked, its findings.
 struct DirectoryEntry {
@@ -234,6 +246,7 @@ struct Checked {
     suppressed: usize,
     used_rules: Vec<(usize, usize)>,
     seen_rules: Vec<usize>,
+    notes: Vec<String>,
 }
 
 impl Engine {
@@ -255,6 +268,7 @@ impl Engine {
             siblings: Default::default(),
             directories: Default::default(),
             guard: None,
+            module_defaults: Default::default(),
         }
     }
 
@@ -660,6 +674,7 @@ impl Engine {
                 report.suppressed = checked.suppressed;
                 report.used_rules = checked.used_rules;
                 report.seen_rules = checked.seen_rules;
+                report.notes = checked.notes;
             }
             Err(payload) => {
                 let what = crate::fault::panic_message(payload.as_ref());
@@ -687,6 +702,7 @@ impl Engine {
             suppressed: 0,
             used_rules: Vec::new(),
             seen_rules: Vec::new(),
+            notes: Vec::new(),
         };
         // A `.tf` file's directory parses it too: share that parse (through the sibling cache)
         // rather than parse it twice.
@@ -723,6 +739,17 @@ impl Engine {
             };
         }
         checked.outcome = Outcome::Checked(format);
+        if format == Format::TerraformConfig {
+            checked.notes = crate::terraform_dir::remote_module_calls(&parsed.root)
+                .into_iter()
+                .map(|(name, source)| {
+                    format!(
+                        "module `{name}` comes from `{source}`, which is not on disk: its \
+                         resources are not checked here (tripline never fetches modules)"
+                    )
+                })
+                .collect();
+        }
         let mut raws: Vec<RawFinding> = parsed.warnings.iter().map(parse_error_finding).collect();
         if matches!(format, Format::CloudFormation | Format::Sam) {
             raws.extend(cloudformation_structure(&parsed.root));
@@ -799,8 +826,15 @@ impl Engine {
                 combined_text = text_of_all;
                 let mut template = Template::new(format, &combined_root);
                 template.name_document(name);
-                template.source = Some(combined_text.as_deref().unwrap_or(text));
+                let all = combined_text.as_deref().unwrap_or(text);
+                template.source = Some(all);
                 raws.extend(self.run_policies(&template, &|m| selection.enables(m)));
+                if format == Format::TerraformConfig
+                    && let Some(dir) = origin.and_then(Path::parent)
+                {
+                    let enabled = |m: &policy::PolicyMeta| selection.enables(m);
+                    raws.extend(self.module_call_raws(&combined_root, all, dir, &enabled));
+                }
                 template
             };
             // What lands in the other files of the configuration is theirs to report.
@@ -1061,6 +1095,133 @@ impl Engine {
         raws
     }
 
+    /// What the configuration's calls of local modules make wrong in them: each module is
+    /// checked as the call instantiates it (its variables set to the call's arguments), and
+    /// what it reports beyond the module's own check with its defaults — which the module's
+    /// files report themselves — is reported at the call: at the argument whose value it is,
+    /// else at the call's name. One level deep: a module's own module calls are left to the
+    /// module's check.
+    fn module_call_raws(
+        &self,
+        caller: &crate::parse::Node<'_>,
+        caller_text: &str,
+        dir: &Path,
+        enabled: &dyn Fn(&policy::PolicyMeta) -> bool,
+    ) -> Vec<RawFinding> {
+        let calls = crate::terraform_dir::local_module_calls(caller, dir);
+        let mut out = Vec::new();
+        for call in &calls {
+            // Arguments that are all references or expressions make the module's variables
+            // unknown, which is never a finding: nothing beyond the defaults' findings.
+            if !call.arguments.iter().any(|a| has_literal(&a.value)) {
+                continue;
+            }
+            let listing = crate::terraform_dir::listing_dir(&call.dir, self.options.max_file_size);
+            let files: Vec<_> =
+                crate::terraform_dir::load(&listing, &self.options.limits, &self.siblings);
+            let roots: Vec<(&str, &crate::parse::Node<'_>)> = files
+                .iter()
+                .filter(|f| !f.tfvars)
+                .map(|f| (f.name.as_str(), &f.root))
+                .collect();
+            if roots.is_empty() || !crate::terraform_dir::is_one_configuration(&roots) {
+                continue;
+            }
+            let Some(known) = self.module_defaults(&call.dir, &listing, &files) else {
+                continue;
+            };
+            let Some((root, text, shift)) =
+                crate::terraform_dir::instantiate(&files, &call.arguments, caller_text)
+            else {
+                continue;
+            };
+            let mut template = Template::new(Format::TerraformConfig, &root);
+            template.source = Some(&text);
+            // The module's comment suppressions on its resources and files hold for every call.
+            let comments: Vec<suppress::Inline> = files
+                .iter()
+                .filter(|f| is_hcl_name(&f.name))
+                .flat_map(|f| suppress::comments(&f.text, &f.root))
+                .collect();
+            for raw in self.run_policies(&template, enabled) {
+                // Engine diagnostics (a policy's panic) are the module's own check's to report.
+                if policy::meta(raw.policy).is_none()
+                    || known.contains(&(raw.policy, raw.resource.clone(), raw.message.clone()))
+                    || suppress::covers(&comments, raw.policy, raw.resource.as_deref(), u32::MAX)
+                {
+                    continue;
+                }
+                let span = if raw.span.start >= shift {
+                    // On an argument's value: the caller's own text.
+                    Span {
+                        start: raw.span.start - shift,
+                        end: raw.span.end - shift,
+                    }
+                } else {
+                    // On `var.x` inside the module: the call's `x = …` argument.
+                    let inner = span_text(&text, raw.span).trim();
+                    let variable = inner
+                        .strip_prefix("${")
+                        .and_then(|v| v.strip_suffix('}'))
+                        .unwrap_or(inner)
+                        .trim()
+                        .strip_prefix("var.");
+                    variable
+                        .and_then(|v| call.arguments.iter().find(|a| a.key == v))
+                        .map_or(call.label, |a| a.value.span)
+                };
+                let (message, resource) = match &raw.resource {
+                    Some(id) => (
+                        raw.message
+                            .replace(&format!("`{id}`"), &format!("`module.{}.{id}`", call.name)),
+                        Some(format!("module.{}.{id}", call.name)),
+                    ),
+                    None => (format!("module `{}`: {}", call.name, raw.message), None),
+                };
+                out.push(RawFinding {
+                    policy: raw.policy,
+                    span,
+                    message,
+                    resource,
+                    fix: None,
+                });
+            }
+        }
+        out
+    }
+
+    /// What the module in `dir` (its files `listing`, loaded as `files`) reports with its
+    /// variables' defaults, every policy some file may enable; computed once per directory.
+    fn module_defaults(
+        &self,
+        dir: &Path,
+        listing: &[crate::terraform_dir::Listed],
+        files: &[Arc<crate::terraform_dir::Sibling>],
+    ) -> Option<Arc<KnownFindings>> {
+        if let Ok(cache) = self.module_defaults.lock()
+            && let Some((listed, known)) = cache.get(dir)
+            && listed == listing
+        {
+            return Some(known.clone());
+        }
+        let (root, text, _) = crate::terraform_dir::instantiate(files, &[], "")?;
+        let mut template = Template::new(Format::TerraformConfig, &root);
+        template.source = Some(&text);
+        let known: Arc<KnownFindings> = Arc::new(
+            self.run_policies(&template, &|m| self.may_enable(m))
+                .into_iter()
+                .map(|r| (r.policy, r.resource, r.message))
+                .collect(),
+        );
+        if let Ok(mut cache) = self.module_defaults.lock() {
+            if cache.len() >= DIRECTORY_CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(dir.to_path_buf(), (listing.to_vec(), known.clone()));
+        }
+        Some(known)
+    }
+
     /// The policy findings of a `.tf` configuration directory that land in the file `path`
     /// (whose text is `text`), positioned in that file. The directory is checked once, as one
     /// document, for all its files; `None` when the directory is not a multi-file `.tf`
@@ -1113,7 +1274,8 @@ impl Engine {
             crate::model::inline_policy_documents(&mut root);
             let mut template = Template::new(Format::TerraformConfig, &root);
             template.source = Some(&all);
-            let raws = self.run_policies(&template, &|m| self.may_enable(m));
+            let mut raws = self.run_policies(&template, &|m| self.may_enable(m));
+            raws.extend(self.module_call_raws(&root, &all, &dir, &|m| self.may_enable(m)));
             let mut placed = vec![(first.name.clone(), 0u32, first.text.len() as u32)];
             for (s, base) in rest.iter().zip(bases) {
                 placed.push((s.name.clone(), base, s.text.len() as u32));
@@ -1270,6 +1432,17 @@ impl Engine {
             fix,
             related: Vec::new(),
         }
+    }
+}
+
+/// Whether a value holds something known (a scalar that is not an expression `${…}`).
+fn has_literal(node: &crate::parse::Node<'_>) -> bool {
+    match &node.value {
+        crate::parse::Value::Map(entries) => entries.iter().any(|e| has_literal(&e.value)),
+        crate::parse::Value::Seq(items) => items.iter().any(has_literal),
+        crate::parse::Value::String(s) => !(s.starts_with("${") && s.ends_with('}')),
+        crate::parse::Value::Null => false,
+        _ => true,
     }
 }
 

@@ -175,11 +175,20 @@ impl Listener for Printer {
         bar.suspend(|| {
             if self.verbose {
                 match report.outcome {
-                    Outcome::Checked(format) => eprintln!(
-                        "checked {} ({})",
-                        report::escape::line(&report.path),
-                        format.name()
-                    ),
+                    Outcome::Checked(format) => {
+                        eprintln!(
+                            "checked {} ({})",
+                            report::escape::line(&report.path),
+                            format.name()
+                        );
+                        for note in &report.notes {
+                            eprintln!(
+                                "note: {}: {}",
+                                report::escape::line(&report.path),
+                                report::escape::line(note)
+                            );
+                        }
+                    }
                     Outcome::Skipped(Skip::Binary) => self.skipped_binary += 1,
                     Outcome::Skipped(Skip::NotTemplate) => self.skipped_other += 1,
                     Outcome::Failed => {

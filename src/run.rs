@@ -402,6 +402,7 @@ fn stale_config_suppressions(
         suppressed: 0,
         used_rules: Vec::new(),
         seen_rules: Vec::new(),
+        notes: Vec::new(),
     };
     report
         .findings

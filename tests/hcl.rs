@@ -190,3 +190,70 @@ fn a_tofu_file_replaces_the_tf_file_of_the_same_name() {
     );
     assert!(lines[0].contains("the account from `var.account`"), "{out}");
 }
+
+/// A module on disk, as each call instantiates it: what the call's literal arguments make
+/// wrong is reported at the argument; what the module's defaults make wrong is reported once,
+/// in the module's own file; expressions of the caller are unknown inside the module; the
+/// module's comment suppressions hold for every call; a registry module is never fetched.
+#[test]
+fn local_module_calls_are_checked_with_the_callers_literal_arguments() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "modules/trail/main.tf",
+        "variable \"multi\" {\n  default = true\n}\nvariable \"validate\" {\n  default = false\n}\nvariable \"days\" {\n  default = 365\n}\nvariable \"archive_days\" {\n  default = 1\n}\n\
+         resource \"aws_cloudtrail\" \"this\" {\n  name                       = \"t\"\n  s3_bucket_name             = \"b\"\n  is_multi_region_trail      = var.multi\n  enable_log_file_validation = var.validate\n}\n\
+         # tripline:ignore LOG019 the archive group is exported to S3 nightly\n\
+         resource \"aws_cloudwatch_log_group\" \"archive\" {\n  retention_in_days = var.archive_days\n}\n\
+         resource \"aws_cloudwatch_log_group\" \"app\" {\n  retention_in_days = var.days\n}\n",
+    );
+    write(
+        root,
+        "live/main.tf",
+        "variable \"regional\" {\n  default = false\n}\n\
+         module \"literal\" {\n  source   = \"../modules/trail\"\n  multi    = false\n  validate = false\n  days     = 7\n  archive_days = 2\n}\n\
+         module \"expression\" {\n  source = \"../modules/trail\"\n  multi  = var.regional\n  days   = \"${var.regional}\"\n}\n\
+         module \"remote\" {\n  source  = \"terraform-aws-modules/cloudtrail/aws\"\n  version = \"5.0.0\"\n  multi   = false\n}\n",
+    );
+    write(
+        root,
+        "live/versions.tf",
+        "terraform {\n  required_version = \">= 1.5\"\n}\n",
+    );
+    let (code, out) = parseable(root, &["--select", "LOG001,LOG019"]);
+    assert_eq!(code, Some(1), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            // `multi = false` of the literal call: at the argument, named by the instance.
+            "live/main.tf:6:14: high LOG001 trail `module.literal.aws_cloudtrail.this` is not \
+             multi-Region, so activity in other Regions goes unrecorded (is_multi_region_trail \
+             is false)",
+            // `days = 7`: the `app` group. (`archive_days = 2` is suppressed by the module's
+            // comment, which its own check uses for the default of 1 day.)
+            "live/main.tf:8:14: medium LOG019 log group `module.literal.aws_cloudwatch_log_group.app` \
+             keeps logs for 7 days, less than the 365 days an investigation may need to look back",
+            // `validate = false` is the default too: reported once, in the module's own file.
+            "modules/trail/main.tf:17:32: high LOG001 trail `aws_cloudtrail.this` does not \
+             validate its log files, so tampering with delivered logs goes unnoticed \
+             (enable_log_file_validation is false)",
+        ],
+        "{out}"
+    );
+    // The registry module is never fetched; --verbose says so.
+    let out = tripline()
+        .current_dir(root)
+        .args(["check", "--no-config", "--verbose", "live/main.tf"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(
+            "note: live/main.tf: module `remote` comes from `terraform-aws-modules/cloudtrail/aws`, \
+             which is not on disk"
+        ),
+        "{stderr}"
+    );
+}

@@ -556,3 +556,195 @@ mod tests {
         );
     }
 }
+
+/// Meta-arguments of a `module` block: Terraform's, not the module's variables.
+const MODULE_META_ARGUMENTS: [&str; 6] = [
+    "source",
+    "version",
+    "providers",
+    "count",
+    "for_each",
+    "depends_on",
+];
+
+/// A call of a module on disk (`source = "./modules/trail"`) in a configuration.
+#[derive(Debug)]
+pub struct ModuleCall<'n, 'a> {
+    /// The call's name (`module "audit"`).
+    pub name: &'n str,
+    /// The name's span, where findings about the call without a place of their own go.
+    pub label: Span,
+    /// The module's directory.
+    pub dir: PathBuf,
+    /// The arguments that set the module's variables.
+    pub arguments: Vec<&'n Entry<'a>>,
+}
+
+/// The calls of local modules (`./…` or `../…` sources) in the configuration `root` of the
+/// directory `dir`. Registry and Git sources are never fetched (tripline is offline).
+pub fn local_module_calls<'n, 'a>(root: &'n Node<'a>, dir: &Path) -> Vec<ModuleCall<'n, 'a>> {
+    let mut calls = Vec::new();
+    for group in root
+        .get("module")
+        .map(crate::block_objects)
+        .unwrap_or_default()
+    {
+        for e in group.entries() {
+            for body in crate::block_objects(&e.value) {
+                let Some(source) = body.get("source").and_then(Node::as_str) else {
+                    continue;
+                };
+                if !(source.starts_with("./") || source.starts_with("../")) {
+                    continue;
+                }
+                calls.push(ModuleCall {
+                    name: &e.key,
+                    label: e.key_span,
+                    dir: dir.join(source),
+                    arguments: body
+                        .entries()
+                        .iter()
+                        .filter(|a| !MODULE_META_ARGUMENTS.contains(&a.key.as_ref()))
+                        .collect(),
+                });
+            }
+        }
+    }
+    calls
+}
+
+/// The calls of modules from elsewhere (registry, Git, HTTP) in a configuration file: name
+/// and source.
+pub fn remote_module_calls(root: &Node<'_>) -> Vec<(String, String)> {
+    let mut calls = Vec::new();
+    for group in root
+        .get("module")
+        .map(crate::block_objects)
+        .unwrap_or_default()
+    {
+        for e in group.entries() {
+            for body in crate::block_objects(&e.value) {
+                if let Some(source) = body.get("source").and_then(Node::as_str)
+                    && !(source.starts_with("./") || source.starts_with("../"))
+                {
+                    calls.push((e.key.to_string(), source.to_string()));
+                }
+            }
+        }
+    }
+    calls
+}
+
+/// A module's configuration as one call instantiates it: the module's files combined, with
+/// the call's arguments as its variables' values (in place of their defaults). The text is the
+/// module's, then `caller_text` (the text the arguments' spans index into) from the returned
+/// offset on, so a finding on an argument's value maps back to the caller.
+pub fn instantiate<'a>(
+    files: &[Arc<Sibling>],
+    arguments: &[&Entry<'a>],
+    caller_text: &str,
+) -> Option<(Node<'a>, String, u32)> {
+    let (first, rest) = files.split_first()?;
+    let (mut root, mut text, _) = combine(first.root.clone(), &first.text, rest);
+    text.push('\n');
+    let shift = text.len() as u32;
+    text.push_str(caller_text);
+    let values: Vec<Entry<'a>> = arguments
+        .iter()
+        .map(|a| {
+            let mut a = (*a).clone();
+            a.key_span = Span {
+                start: a.key_span.start + shift,
+                end: a.key_span.end + shift,
+            };
+            a.value.shift(shift);
+            detach(&mut a.value);
+            a
+        })
+        .collect();
+    let Value::Map(entries) = &mut root.value else {
+        return None;
+    };
+    let end = Span::empty(first.text.len());
+    if !entries.iter().any(|e| e.key == TFVARS_KEY) {
+        entries.push(Entry {
+            key: Cow::Borrowed(TFVARS_KEY),
+            key_span: end,
+            value: Node::new(end, Value::Map(Vec::new())),
+        });
+    }
+    if let Some(Value::Map(tfvars)) = entries
+        .iter_mut()
+        .find(|e| e.key == TFVARS_KEY)
+        .map(|e| &mut e.value.value)
+    {
+        for v in values {
+            tfvars.retain(|t| t.key != v.key);
+            tfvars.push(v);
+        }
+    }
+    crate::inline_policy_documents(&mut root);
+    Some((root, text, shift))
+}
+
+/// The caller's expressions mean nothing inside the module (`var.x` there is the module's own
+/// variable): each `${…}` of an argument becomes a reference the module cannot resolve, so
+/// the value is unknown where it came from an expression and known where it was literal.
+fn detach(node: &mut Node<'_>) {
+    match &mut node.value {
+        Value::String(s) if s.contains("${") => *s = Cow::Owned(unresolvable(s)),
+        Value::Seq(items) => items.iter_mut().for_each(detach),
+        Value::Map(entries) => entries.iter_mut().for_each(|e| detach(&mut e.value)),
+        _ => {}
+    }
+}
+
+/// `arn:aws:s3:::${var.bucket}/*` → `arn:aws:s3:::${caller}/*`; `$${` (a literal `${`) kept.
+fn unresolvable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find("${") {
+        if rest[..at].ends_with('$') {
+            out.push_str(&rest[..at + 2]);
+            rest = &rest[at + 2..];
+            continue;
+        }
+        out.push_str(&rest[..at]);
+        let mut depth = 0usize;
+        let mut end = None;
+        for (i, c) in rest[at + 2..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => {
+                    end = Some(at + 2 + i + 1);
+                    break;
+                }
+                '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        out.push_str("${caller}");
+        match end {
+            Some(end) => rest = &rest[end..],
+            None => return out,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod module_tests {
+    use super::unresolvable;
+
+    #[test]
+    fn caller_expressions_become_unresolvable_references() {
+        assert_eq!(
+            unresolvable("arn:aws:s3:::${var.b}/*"),
+            "arn:aws:s3:::${caller}/*"
+        );
+        assert_eq!(unresolvable("${ { a = 1 }[\"a\"] }x"), "${caller}x");
+        assert_eq!(unresolvable("$${literal}"), "$${literal}");
+        assert_eq!(unresolvable("${open"), "${caller}");
+    }
+}
