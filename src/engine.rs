@@ -164,6 +164,22 @@ pub struct FileReport {
     pub seen_rules: Vec<usize>,
     /// What was not checked and why, for `--verbose` (a module that is not on disk).
     pub notes: Vec<String>,
+    /// What the report depends on besides the engine's settings.
+    pub depends: Depends,
+}
+
+/// What a file's report depends on, besides the engine's settings: what a result cache must
+/// watch to reuse it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depends {
+    /// The file's bytes only.
+    File,
+    /// The file's bytes and its directory's configuration files as listed (names, sizes,
+    /// modification times): a `.tf` file read with its directory, a `*.tf.json` read alone, a
+    /// plan with no configuration beside it.
+    Directory,
+    /// Other files too: a `.tf` file's directory, a plan's configuration, a called module.
+    OtherFiles,
 }
 
 impl FileReport {
@@ -177,6 +193,7 @@ impl FileReport {
             used_rules: Vec::new(),
             seen_rules: Vec::new(),
             notes: Vec::new(),
+            depends: Depends::File,
         }
     }
 }
@@ -204,6 +221,9 @@ pub struct Engine {
     /// What local modules report with their defaults, by directory (each call's own findings
     /// are what it reports beyond these).
     module_defaults: std::sync::Mutex<HashMap<PathBuf, ModuleDefaults>>,
+    /// What shaped this engine's reports (configs, flags, Guard rules, this build), for the
+    /// result cache; `None`: reports are not cached.
+    cache_key: Option<u64>,
 }
 
 /// A module directory's listing and what its check with defaults reports.
@@ -247,6 +267,7 @@ struct Checked {
     used_rules: Vec<(usize, usize)>,
     seen_rules: Vec<usize>,
     notes: Vec<String>,
+    depends: Depends,
 }
 
 impl Engine {
@@ -269,6 +290,7 @@ impl Engine {
             directories: Default::default(),
             guard: None,
             module_defaults: Default::default(),
+            cache_key: None,
         }
     }
 
@@ -368,8 +390,27 @@ impl Engine {
         )
         .with_config(config)?
         .require_suppression_reason(flags.require_suppression_reason);
+        let mut key = StableHasher::new();
+        key.part(&build_identity());
+        key.part(&format!("{config:?}"));
+        key.part(&format!("{flags:?}"));
+        for file in guard.as_deref().map_or(&[][..], |g| g.files()) {
+            key.part(&file.display);
+            key.part(&file.text);
+        }
+        engine.cache_key = Some(key.finish());
         engine.guard = guard;
         Ok(engine)
+    }
+
+    /// The result cache's key for this engine's reports (see [`crate::cache`]).
+    pub(crate) fn cache_key(&self) -> Option<u64> {
+        self.cache_key
+    }
+
+    /// Files larger than this are reported instead of loaded.
+    pub(crate) fn max_file_size(&self) -> u64 {
+        self.options.max_file_size
     }
 
     /// Take path overrides and suppression rules from a config file.
@@ -675,6 +716,7 @@ impl Engine {
                 report.used_rules = checked.used_rules;
                 report.seen_rules = checked.seen_rules;
                 report.notes = checked.notes;
+                report.depends = checked.depends;
             }
             Err(payload) => {
                 let what = crate::fault::panic_message(payload.as_ref());
@@ -703,6 +745,7 @@ impl Engine {
             used_rules: Vec::new(),
             seen_rules: Vec::new(),
             notes: Vec::new(),
+            depends: Depends::File,
         };
         // A `.tf` file's directory parses it too: share that parse (through the sibling cache)
         // rather than parse it twice.
@@ -775,6 +818,17 @@ impl Engine {
                 }
                 _ => None,
             };
+            if format == Format::TerraformConfig {
+                // A module call's findings land in the file that calls it.
+                let calls = origin.and_then(Path::parent).is_some_and(|dir| {
+                    !crate::terraform_dir::local_module_calls(&parsed.root, dir).is_empty()
+                });
+                checked.depends = if calls {
+                    Depends::OtherFiles
+                } else {
+                    Depends::Directory
+                };
+            }
             let own_end = text.len() as u32;
             let own_root;
             let combined_root;
@@ -812,6 +866,7 @@ impl Engine {
                 } else {
                     Vec::new()
                 };
+
                 let (mut root, text_of_all) = if siblings.is_empty() {
                     (parsed.root, None)
                 } else {
@@ -850,6 +905,7 @@ impl Engine {
             // A plan's findings go to the `.tf` lines that produced them, when the
             // configuration is at hand.
             if format == Format::TerraformPlan {
+                checked.depends = self.plan_depends(origin, &raws);
                 placed = self.place_at_source(display, origin, &template, &mut raws);
             }
             let enabled = |m: &policy::PolicyMeta| selection.enables(m);
@@ -937,6 +993,28 @@ impl Engine {
             }
         }
         hit
+    }
+
+    /// What a plan's report (its findings `raws`) depends on: with findings to place, the
+    /// configuration they may move to.
+    fn plan_depends(&self, origin: Option<&Path>, raws: &[RawFinding]) -> Depends {
+        if raws.is_empty() {
+            return Depends::File;
+        }
+        match &self.options.terraform_root {
+            TerraformRoot::Off => Depends::File,
+            TerraformRoot::Dir(_) => Depends::OtherFiles,
+            TerraformRoot::Beside => match origin.and_then(Path::parent) {
+                Some(dir)
+                    if crate::terraform_dir::listing_dir(dir, self.options.max_file_size)
+                        .is_empty() =>
+                {
+                    Depends::Directory
+                }
+                Some(_) => Depends::OtherFiles,
+                None => Depends::File,
+            },
+        }
     }
 
     /// Take the plan findings among `raws` whose configuration is at hand out of `raws`,
@@ -1433,6 +1511,24 @@ impl Engine {
             related: Vec::new(),
         }
     }
+}
+
+/// This build of tripline: its version, and the executable's size and modification time, so
+/// that a rebuild (a development build of the same version) never reuses another's results.
+fn build_identity() -> String {
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map(|m| {
+            let mtime = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            format!("{} {mtime}", m.len())
+        })
+        .unwrap_or_default();
+    format!("{} {exe}", env!("CARGO_PKG_VERSION"))
 }
 
 /// Whether a value holds something known (a scalar that is not an expression `${…}`).

@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 pub mod baseline;
+pub mod cache;
 pub mod config;
 pub mod engine;
 pub mod fault;

@@ -201,6 +201,13 @@ struct CheckArgs {
     /// Load and recognize templates without running policies (for measuring parse cost).
     #[arg(long, hide = true)]
     parse_only: bool,
+    /// Check every file, neither reusing nor keeping results in the result cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Where the result cache is kept (default: `.tripline_cache` in the working directory,
+    /// or $TRIPLINE_CACHE_DIR).
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
     /// When to color human output.
     #[arg(long, value_enum, default_value = "auto")]
     color: ColorChoice,
@@ -499,6 +506,16 @@ fn check(args: CheckArgs) -> Result<u8, String> {
             );
         }
     }
+    // Reports of unchanged files come from the result cache (not for standard input, whose
+    // text has no file to key it by).
+    let cache = (!args.no_cache && !reads_stdin).then(|| {
+        let dir = args
+            .cache_dir
+            .clone()
+            .or_else(|| std::env::var_os("TRIPLINE_CACHE_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(tripline::cache::DEFAULT_DIR));
+        Arc::new(tripline::cache::Cache::new(&dir))
+    });
     let run = Run::new(
         project,
         RunOptions {
@@ -507,6 +524,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
             baseline,
             write_baseline: args.write_baseline.clone(),
             parse_only: args.parse_only,
+            cache: cache.clone(),
         },
     );
     let mut printer = Printer::new(PrintOptions {
@@ -542,6 +560,12 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         .check(input, &mut printer, &|| bar.inc(1))
         .map_err(|e| e.to_string())?;
     printer.finish(&outcome).map_err(|e| e.to_string())?;
+    if let Some(cache) = &cache
+        && args.verbose
+    {
+        let (reused, checked) = cache.stats();
+        eprintln!("cache: {reused} reports reused, {checked} files checked");
+    }
     Ok(outcome.status(args.exit_zero) as u8)
 }
 

@@ -77,6 +77,8 @@ pub struct RunOptions {
     pub write_baseline: Option<PathBuf>,
     /// Only parse: no policies, no config findings.
     pub parse_only: bool,
+    /// Reuse and keep reports in this result cache.
+    pub cache: Option<Arc<crate::cache::Cache>>,
 }
 
 /// Why a run could not be done.
@@ -199,6 +201,12 @@ impl Run {
         let filter: walk::PathFilter = {
             let project = project.clone();
             Arc::new(move |path: &Path, is_dir: bool| {
+                // The result cache is never a template (and a walk with --hidden meets it).
+                if is_dir
+                    && path.file_name() == Some(std::ffi::OsStr::new(crate::cache::DEFAULT_DIR))
+                {
+                    return false;
+                }
                 let parent = path.parent().unwrap_or(Path::new(""));
                 let (_, scope) = project.scope_for_dir(parent);
                 !scope.has_globs()
@@ -231,7 +239,8 @@ impl Run {
         let engines: Vec<(Work<'_>, &Engine)> =
             work.iter().map(|(w, _, s)| (*w, &s.engine)).collect();
         let mut next = 0;
-        stream(&engines, tick, &mut |report| {
+        let cache = self.options.cache.as_deref();
+        stream(&engines, cache, tick, &mut |report| {
             let (_, i, scope) = &work[next];
             next += 1;
             tally.take(report, *i, scope.fail_on, listener);
@@ -403,6 +412,7 @@ fn stale_config_suppressions(
         used_rules: Vec::new(),
         seen_rules: Vec::new(),
         notes: Vec::new(),
+        depends: crate::engine::Depends::OtherFiles,
     };
     report
         .findings
@@ -444,7 +454,7 @@ pub fn check_files(
         .collect();
     work.sort_by(|a, b| a.0.display().cmp(b.0.display()));
     let mut reports = Vec::with_capacity(work.len());
-    stream(&work, &|| {}, &mut |r| reports.push(r));
+    stream(&work, None, &|| {}, &mut |r| reports.push(r));
     reports
 }
 
@@ -453,10 +463,23 @@ pub fn check_files(
 /// whatever the number of threads. Only a window of reports is alive at a time.
 fn stream(
     work: &[(Work<'_>, &Engine)],
+    cache: Option<&crate::cache::Cache>,
     tick: &(dyn Fn() + Sync),
     sink: &mut dyn FnMut(FileReport),
 ) {
     for window in work.chunks(WINDOW) {
+        // Reports the cache holds for unchanged files (no read), before Guard's batches,
+        // which then take only the files to check.
+        let mut cached: Vec<Option<FileReport>> = match cache {
+            Some(cache) => window
+                .par_iter()
+                .map(|(w, engine)| match w {
+                    Work::File(c) => cache.fresh(engine, &c.path, &c.display),
+                    Work::Unwalkable(_) => None,
+                })
+                .collect(),
+            None => window.iter().map(|_| None).collect(),
+        };
         // Guard rules are evaluated ahead, in batches (one Guard call re-parses every rule).
         let mut engines: Vec<&Engine> = Vec::new();
         for (_, e) in window {
@@ -467,8 +490,9 @@ fn stream(
         for engine in &engines {
             let files: Vec<(&Path, &str)> = window
                 .iter()
-                .filter(|(_, e)| std::ptr::eq(*e, *engine))
-                .filter_map(|(w, _)| match w {
+                .zip(&cached)
+                .filter(|((_, e), hit)| std::ptr::eq(*e, *engine) && hit.is_none())
+                .filter_map(|((w, _), _)| match w {
                     Work::File(c) => Some((c.path.as_path(), c.display.as_str())),
                     Work::Unwalkable(_) => None,
                 })
@@ -477,10 +501,15 @@ fn stream(
         }
         let reports: Vec<FileReport> = window
             .par_iter()
-            .map(|(w, engine)| {
-                let r = match w {
-                    Work::File(c) => engine.check_path(&c.path, &c.display),
-                    Work::Unwalkable(e) => engine.io_failure(&e.display, e.message.clone()),
+            .zip(cached.par_iter_mut())
+            .map(|((w, engine), hit)| {
+                let r = match (w, hit.take()) {
+                    (_, Some(r)) => r,
+                    (Work::File(c), None) => match cache {
+                        Some(cache) => cache.check(engine, &c.path, &c.display),
+                        None => engine.check_path(&c.path, &c.display),
+                    },
+                    (Work::Unwalkable(e), None) => engine.io_failure(&e.display, e.message.clone()),
                 };
                 tick();
                 r
@@ -488,6 +517,14 @@ fn stream(
             .collect();
         for engine in &engines {
             engine.clear_guard();
+        }
+        if let Some(cache) = cache {
+            // The next window most likely goes on in the directory this one ended in.
+            let last = window.last().and_then(|(w, _)| match w {
+                Work::File(c) => crate::cache::Cache::dir_key(&c.path),
+                Work::Unwalkable(_) => None,
+            });
+            cache.flush(&|d| Some(d) == last.as_deref());
         }
         for r in reports {
             sink(r);

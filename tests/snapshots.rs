@@ -17,7 +17,7 @@ fn directories() -> Vec<(String, Vec<&'static str>)> {
     let mut dirs: Vec<String> = std::fs::read_dir(fixtures())
         .unwrap()
         .map(|e| e.unwrap())
-        .filter(|e| e.path().is_dir())
+        .filter(|e| e.path().is_dir() && !e.file_name().to_string_lossy().starts_with('.'))
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     dirs.sort();

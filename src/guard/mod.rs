@@ -137,6 +137,11 @@ fn hash_of(data: &str) -> u64 {
 }
 
 impl RuleSet {
+    /// The rule files, in the order they were given.
+    pub(crate) fn files(&self) -> &[RuleFile] {
+        &self.files
+    }
+
     /// Every rule's metadata, in file then rule order.
     pub fn metas(&self) -> impl Iterator<Item = &'static PolicyMeta> + '_ {
         self.files

@@ -195,13 +195,8 @@ impl StreamedArray {
         }
     }
 
-    /// Write one item (after the head, before the first).
-    pub(crate) fn item(&mut self, out: &mut dyn Write, item: &serde_json::Value) -> io::Result<()> {
-        let text = serde_json::to_string_pretty(item).map_err(io::Error::other)?;
-        self.item_text(out, &text)
-    }
-
-    /// Write one item already rendered by `serde_json::to_string_pretty`.
+    /// Write one item (after the head, before the first), rendered by
+    /// `serde_json::to_string_pretty`.
     pub(crate) fn item_text(&mut self, out: &mut dyn Write, text: &str) -> io::Result<()> {
         if self.items == 0 {
             out.write_all(self.head.as_bytes())?;
@@ -258,7 +253,9 @@ mod tests {
             let mut out = Vec::new();
             let mut array = StreamedArray::new(&doc(marker()));
             for item in &items {
-                array.item(&mut out, item).unwrap();
+                array
+                    .item_text(&mut out, &serde_json::to_string_pretty(item).unwrap())
+                    .unwrap();
             }
             array
                 .finish(&mut out, &doc(marker()), &doc(json!([])))

@@ -1,0 +1,701 @@
+//! The result cache: a file's report is kept, and reused while the file and everything that
+//! shaped its report stay the same — so re-checking an unchanged tree reads little more than
+//! the directory listings.
+//!
+//! A report is reused when the entry for its path has the same **settings key** (the engine's:
+//! its configs' text, the command-line flags, the Guard rules' text, and this build of
+//! tripline) and either the same size and modification time (no read at all, as ruff does) or
+//! the same content hash (the file was touched — a checkout, a copy — but holds the same
+//! bytes). Only reports that depend on nothing but their file are kept (the engine says, see
+//! [`Depends`]): a `.tf` file's report depends on its directory and the modules it calls, a
+//! plan's on its configuration: a report that depends on its directory's configuration files
+//! (a `.tf` file, a `*.tf.json` read alone, a plan with nothing beside it) is reused while
+//! that directory's listing — names, sizes, modification times — is the same; one that
+//! depends on other directories (a module call, a plan's `.tf` source) is always checked.
+//!
+//! Layout: `<cache dir>/<version>/<hash of the directory>.json`, one file per directory of
+//! checked files, written whole and atomically (a temporary file renamed over the old one).
+//! Two runs writing at once lose at most each other's new entries; a cache file that cannot be
+//! read or parsed is treated as empty and replaced. Nothing is ever shared across versions.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::UNIX_EPOCH;
+
+use crate::engine::{Depends, Engine, FileReport, Outcome, Skip};
+use crate::finding::{Edit, Finding, Severity, StableHasher, TextFix};
+use crate::model::{DocumentKind, Format, KindBasis};
+use crate::source::{Excerpt, Position, Span};
+
+/// The cache directory's name when none is given.
+pub const DEFAULT_DIR: &str = ".tripline_cache";
+
+/// Files modified less than this long ago are not trusted by modification time (see
+/// [`Cache::check`]).
+const RACY_NANOS: u128 = 2_000_000_000;
+
+/// The first bytes of a cache file.
+const MAGIC: &[u8] = b"tripline-cache\n";
+
+/// Cache files' format; a change makes old files unreadable, which is a miss.
+const FORMAT_VERSION: u32 = 2;
+
+/// The result cache of a run.
+#[derive(Debug)]
+pub struct Cache {
+    /// `<cache dir>/<version>`.
+    root: PathBuf,
+    /// The directories in use, by their path as walked.
+    dirs: Mutex<HashMap<PathBuf, Arc<DirSlot>>>,
+    hits: AtomicUsize,
+    misses: AtomicUsize,
+}
+
+/// One directory of checked files: its absolute path (what names its cache file) and its
+/// cache file, loaded by the first file that needs it (outside the map's lock: loading is
+/// the slow part).
+#[derive(Debug)]
+struct DirSlot {
+    absolute: PathBuf,
+    cache: std::sync::OnceLock<Mutex<DirCache>>,
+}
+
+/// One directory's cache file, loaded.
+#[derive(Debug, Default)]
+struct DirCache {
+    entries: HashMap<String, Entry>,
+    dirty: bool,
+    /// The signature of the directory's configuration listing, once asked.
+    listing: Option<u64>,
+}
+
+impl DirCache {
+    /// Whether an entry whose report depends on the directory's listing `listing` (none: it
+    /// does not) still holds for a file in `dir`.
+    fn holds(&mut self, listing: Option<u64>, dir: &Path, max_file_size: u64) -> bool {
+        listing.is_none_or(|sig| sig == self.listing(dir, max_file_size))
+    }
+
+    /// The directory's `.tf` configuration files as listed — names, sizes, modification
+    /// times — hashed.
+    fn listing(&mut self, dir: &Path, max_file_size: u64) -> u64 {
+        *self.listing.get_or_insert_with(|| {
+            let mut h = StableHasher::new();
+            for f in crate::terraform_dir::listing_dir(dir, max_file_size) {
+                let mtime = f
+                    .modified
+                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                h.part(&f.name);
+                h.part(&format!("{} {mtime}", f.len));
+            }
+            h.finish()
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    settings: u64,
+    /// The report holds only while the directory's configuration listing has this signature.
+    listing: Option<u64>,
+    size: u64,
+    /// Modification time in nanoseconds since the epoch (0: not trusted, never matches).
+    mtime: u128,
+    content: u64,
+    /// The report, encoded ([`encode_report`]); decoded only when used.
+    report: Vec<u8>,
+}
+
+impl Cache {
+    /// A cache under `dir` (created on first write) for this version of tripline.
+    pub fn new(dir: &Path) -> Cache {
+        Cache {
+            root: dir.join(env!("CARGO_PKG_VERSION")),
+            dirs: Mutex::new(HashMap::new()),
+            hits: AtomicUsize::new(0),
+            misses: AtomicUsize::new(0),
+        }
+    }
+
+    /// Reports taken from the cache, and files checked, so far.
+    pub fn stats(&self) -> (usize, usize) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
+    }
+
+    /// The cached report of `path` (reported as `display`) when its entry is current by size
+    /// and modification time: no read of the file.
+    pub(crate) fn fresh(&self, engine: &Engine, path: &Path, display: &str) -> Option<FileReport> {
+        let settings = engine.cache_key()?;
+        let meta = std::fs::metadata(path).ok()?;
+        let mtime = mtime_of(&meta);
+        let slot = self.dir(path)?;
+        let mut dir = slot.cache.get()?.lock().ok()?;
+        let e = dir.entries.get(display)?;
+        if e.settings != settings || e.size != meta.len() || e.mtime != mtime || mtime == 0 {
+            return None;
+        }
+        let listing = e.listing;
+        let report = decode_report(&e.report, display)?;
+        if !dir.holds(listing, &slot.absolute, engine.max_file_size()) {
+            return None;
+        }
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(report)
+    }
+
+    /// Check `path` through the cache: its report when the entry's content hash matches (the
+    /// file was touched, not changed), else the engine's, kept for next time when it depends
+    /// on nothing the cache cannot watch.
+    pub(crate) fn check(&self, engine: &Engine, path: &Path, display: &str) -> FileReport {
+        let Some(settings) = engine.cache_key() else {
+            return engine.check_path(path, display);
+        };
+        let Ok(meta) = std::fs::metadata(path) else {
+            return engine.check_path(path, display);
+        };
+        if !meta.is_file() || meta.len() > engine.max_file_size() {
+            return engine.check_path(path, display);
+        }
+        let Ok(bytes) = std::fs::read(path) else {
+            return engine.check_path(path, display);
+        };
+        let content = content_hash(&bytes);
+        // A file written in the last seconds may be written again within the clock's
+        // granularity with the same size: its entry is trusted by content only.
+        let mtime = match std::time::SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(now) if now.as_nanos().saturating_sub(mtime_of(&meta)) > RACY_NANOS => {
+                mtime_of(&meta)
+            }
+            _ => 0,
+        };
+        let slot = self.dir(path);
+        if let Some(slot) = &slot
+            && let Some(dir) = slot.cache.get()
+            && let Ok(mut dir) = dir.lock()
+            && let Some(e) = dir.entries.get(display)
+            && e.settings == settings
+            && e.content == content
+            && e.size == bytes.len() as u64
+            && let Some((listing, report)) =
+                decode_report(&e.report, display).map(|r| (e.listing, r))
+            && dir.holds(listing, &slot.absolute, engine.max_file_size())
+            && let Some(e) = dir.entries.get_mut(display)
+        {
+            e.mtime = mtime;
+            dir.dirty = true;
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return report;
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let report = engine.check_bytes_at(display, &bytes, Some(path));
+        if let Some(slot) = slot
+            && report.depends != Depends::OtherFiles
+            && let Some(encoded) = encode_report(&report)
+            && let Some(dir) = slot.cache.get()
+            && let Ok(mut dir) = dir.lock()
+        {
+            let listing = (report.depends == Depends::Directory)
+                .then(|| dir.listing(&slot.absolute, engine.max_file_size()));
+            dir.entries.insert(
+                display.to_string(),
+                Entry {
+                    settings,
+                    listing,
+                    size: bytes.len() as u64,
+                    mtime,
+                    content,
+                    report: encoded,
+                },
+            );
+            dir.dirty = true;
+        }
+        report
+    }
+
+    /// Write the cache files that changed, and forget the directories not in `keep` (the
+    /// directories of the next files to check): the walk is in path order, so a directory
+    /// once left is rarely met again, and memory stays bounded by what is in use.
+    pub(crate) fn flush(&self, keep: &dyn Fn(&Path) -> bool) {
+        let Ok(mut dirs) = self.dirs.lock() else {
+            return;
+        };
+        let mut left = Vec::new();
+        for (walked, slot) in dirs.iter() {
+            if let Some(cache) = slot.cache.get()
+                && let Ok(mut cache) = cache.lock()
+                && cache.dirty
+            {
+                // A cache that cannot be written is only a slower next run.
+                let _ = self.write(&slot.absolute, &cache);
+                cache.dirty = false;
+            }
+            if !keep(walked) {
+                left.push(walked.clone());
+            }
+        }
+        for dir in left {
+            dirs.remove(&dir);
+        }
+    }
+
+    fn write(&self, dir: &Path, cache: &DirCache) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.root)?;
+        let top = self.root.parent().unwrap_or(&self.root);
+        let tag = top.join("CACHEDIR.TAG");
+        if !tag.exists() {
+            // Backup tools skip tagged directories; git ignores everything in it.
+            let _ = std::fs::write(
+                &tag,
+                "Signature: 8a477f597d28d172789f06886806bc55\n# tripline's result cache\n",
+            );
+            let _ = std::fs::write(top.join(".gitignore"), "*\n");
+        }
+        let bytes = encode_dir(&crate::walk::display_path(dir), &cache.entries);
+        crate::output::write_atomic(&self.file_for(dir), &bytes)
+    }
+
+    fn file_for(&self, dir: &Path) -> PathBuf {
+        let mut h = StableHasher::new();
+        h.part(&crate::walk::display_path(dir));
+        self.root.join(format!("{:016x}", h.finish()))
+    }
+
+    /// The directory of `path`, its cache loaded on first use.
+    fn dir(&self, path: &Path) -> Option<Arc<DirSlot>> {
+        let walked = Cache::dir_key(path)?;
+        let slot = {
+            let mut dirs = self.dirs.lock().ok()?;
+            match dirs.get(&walked) {
+                Some(slot) => slot.clone(),
+                None => {
+                    let slot = Arc::new(DirSlot {
+                        absolute: std::path::absolute(&walked).ok()?,
+                        cache: std::sync::OnceLock::new(),
+                    });
+                    dirs.insert(walked, slot.clone());
+                    slot
+                }
+            }
+        };
+        slot.cache.get_or_init(|| {
+            let entries = std::fs::read(self.file_for(&slot.absolute))
+                .ok()
+                .and_then(|bytes| decode_dir(&bytes, &crate::walk::display_path(&slot.absolute)))
+                .unwrap_or_default();
+            Mutex::new(DirCache {
+                entries,
+                ..DirCache::default()
+            })
+        });
+        Some(slot)
+    }
+
+    /// The directory of `path` as walked, which keys the directories in use.
+    pub(crate) fn dir_key(path: &Path) -> Option<PathBuf> {
+        let parent = path.parent()?;
+        Some(if parent.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            parent.to_path_buf()
+        })
+    }
+}
+
+fn mtime_of(meta: &std::fs::Metadata) -> u128 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos())
+}
+
+/// FNV-1a over the bytes, in 8-byte words: fast enough to hash a tree's worth of files, and
+/// stable across builds (the cache outlives processes).
+fn content_hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        h ^= u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    for &b in chunks.remainder() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^ bytes.len() as u64
+}
+
+/// The byte encoding of cache files: little-endian integers and length-prefixed strings,
+/// written and read field by field (a directory's entries are read at every run, so this is
+/// on the hot path of a cached run; JSON took a quarter of it).
+struct Writer(Vec<u8>);
+
+impl Writer {
+    fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn usize(&mut self, v: usize) {
+        self.u64(v as u64);
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.usize(b.len());
+        self.0.extend_from_slice(b);
+    }
+    fn str(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+    }
+    fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            Some(s) => {
+                self.u8(1);
+                self.str(s);
+            }
+            None => self.u8(0),
+        }
+    }
+}
+
+/// Reads what [`Writer`] wrote; every read fails (`None`) past the end, so a truncated or
+/// corrupt file is a miss, never a panic.
+struct Reader<'b> {
+    bytes: &'b [u8],
+}
+
+impl<'b> Reader<'b> {
+    fn take(&mut self, n: usize) -> Option<&'b [u8]> {
+        if n > self.bytes.len() {
+            return None;
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Some(head)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        Some(self.take(1)?[0])
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn usize(&mut self) -> Option<usize> {
+        usize::try_from(self.u64()?).ok()
+    }
+    fn bytes(&mut self) -> Option<&'b [u8]> {
+        let n = self.usize()?;
+        self.take(n)
+    }
+    fn str(&mut self) -> Option<&'b str> {
+        std::str::from_utf8(self.bytes()?).ok()
+    }
+    fn opt_str(&mut self) -> Option<Option<&'b str>> {
+        match self.u8()? {
+            0 => Some(None),
+            1 => Some(Some(self.str()?)),
+            _ => None,
+        }
+    }
+}
+
+/// A report as the cache keeps it (the file's path is the entry's key).
+fn encode_report(r: &FileReport) -> Option<Vec<u8>> {
+    let mut w = Writer(Vec::with_capacity(256));
+    w.str(&outcome_code(r.outcome)?);
+    w.u64(r.bytes);
+    w.usize(r.suppressed);
+    w.usize(r.used_rules.len());
+    for (a, b) in &r.used_rules {
+        w.usize(*a);
+        w.usize(*b);
+    }
+    w.usize(r.seen_rules.len());
+    for a in &r.seen_rules {
+        w.usize(*a);
+    }
+    w.usize(r.notes.len());
+    for n in &r.notes {
+        w.str(n);
+    }
+    w.usize(r.findings.len());
+    for f in &r.findings {
+        if !f.related.is_empty() {
+            // Only reports of one file are kept; a related place is in another.
+            return None;
+        }
+        w.str(f.policy);
+        w.u8(f.severity.index() as u8);
+        for v in [
+            f.span.start,
+            f.span.end,
+            f.start.line,
+            f.start.column,
+            f.end.line,
+            f.end.column,
+        ] {
+            w.u32(v);
+        }
+        w.str(&f.message);
+        w.opt_str(f.resource.as_deref());
+        w.u32(f.excerpt.first_line);
+        w.u32(f.excerpt.offset);
+        w.u32(f.excerpt.first_column);
+        w.str(&f.excerpt.text);
+        w.str(&f.fingerprint);
+        match &f.fix {
+            Some(fix) => {
+                w.u8(1);
+                w.str(&fix.title);
+                w.usize(fix.edits.len());
+                for e in &fix.edits {
+                    w.u32(e.span.start);
+                    w.u32(e.span.end);
+                    w.str(&e.text);
+                }
+            }
+            None => w.u8(0),
+        }
+    }
+    Some(w.0)
+}
+
+/// The report again, or `None` when the bytes are not a report or name what this build does
+/// not know (a Guard rule since removed): a miss.
+fn decode_report(bytes: &[u8], display: &str) -> Option<FileReport> {
+    let mut r = Reader { bytes };
+    let outcome = outcome_of(r.str()?)?;
+    let size = r.u64()?;
+    let suppressed = r.usize()?;
+    let mut used_rules = Vec::new();
+    for _ in 0..r.usize()? {
+        used_rules.push((r.usize()?, r.usize()?));
+    }
+    let mut seen_rules = Vec::new();
+    for _ in 0..r.usize()? {
+        seen_rules.push(r.usize()?);
+    }
+    let mut notes = Vec::new();
+    for _ in 0..r.usize()? {
+        notes.push(r.str()?.to_string());
+    }
+    let path: Arc<str> = Arc::from(display);
+    let count = r.usize()?;
+    let mut findings = Vec::with_capacity(count.min(bytes.len()));
+    for _ in 0..count {
+        let id = r.str()?;
+        let policy = crate::policy::meta(id).map(|m| m.id).filter(|m| *m == id)?;
+        let severity = *Severity::ALL.get(usize::from(r.u8()?))?;
+        let [start, end, sl, sc, el, ec] =
+            [r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?];
+        let message = r.str()?.to_string();
+        let resource = r.opt_str()?.map(str::to_string);
+        let excerpt = Excerpt {
+            first_line: r.u32()?,
+            offset: r.u32()?,
+            first_column: r.u32()?,
+            text: r.str()?.to_string(),
+        };
+        let fingerprint = r.str()?.to_string();
+        let fix = match r.u8()? {
+            0 => None,
+            1 => {
+                let title = r.str()?.to_string();
+                let mut edits = Vec::new();
+                for _ in 0..r.usize()? {
+                    let span = Span {
+                        start: r.u32()?,
+                        end: r.u32()?,
+                    };
+                    edits.push(Edit {
+                        span,
+                        text: r.str()?.to_string(),
+                    });
+                }
+                Some(TextFix { title, edits })
+            }
+            _ => return None,
+        };
+        findings.push(Finding {
+            policy,
+            severity,
+            path: path.clone(),
+            span: Span { start, end },
+            start: Position {
+                line: sl,
+                column: sc,
+            },
+            end: Position {
+                line: el,
+                column: ec,
+            },
+            message,
+            resource,
+            excerpt,
+            fingerprint,
+            fix,
+            related: Vec::new(),
+        });
+    }
+    Some(FileReport {
+        path: display.to_string(),
+        outcome,
+        findings,
+        bytes: size,
+        suppressed,
+        used_rules,
+        seen_rules,
+        notes,
+        depends: Depends::File,
+    })
+}
+
+/// A directory's cache file: magic, format, the directory, then its entries.
+fn encode_dir(dir: &str, entries: &HashMap<String, Entry>) -> Vec<u8> {
+    let mut w = Writer(Vec::new());
+    w.0.extend_from_slice(MAGIC);
+    w.u32(FORMAT_VERSION);
+    w.str(dir);
+    // In path order: the same cache, the same bytes.
+    let mut keys: Vec<&String> = entries.keys().collect();
+    keys.sort();
+    w.usize(keys.len());
+    for k in keys {
+        let e = &entries[k];
+        w.str(k);
+        w.u64(e.settings);
+        match e.listing {
+            Some(sig) => {
+                w.u8(1);
+                w.u64(sig);
+            }
+            None => w.u8(0),
+        }
+        w.u64(e.size);
+        w.u64(e.mtime as u64);
+        w.u64((e.mtime >> 64) as u64);
+        w.u64(e.content);
+        w.bytes(&e.report);
+    }
+    w.0
+}
+
+fn decode_dir(bytes: &[u8], dir: &str) -> Option<HashMap<String, Entry>> {
+    let mut r = Reader { bytes };
+    if r.take(MAGIC.len())? != MAGIC || r.u32()? != FORMAT_VERSION || r.str()? != dir {
+        return None;
+    }
+    let count = r.usize()?;
+    let mut entries = HashMap::with_capacity(count.min(bytes.len()));
+    for _ in 0..count {
+        let key = r.str()?.to_string();
+        let settings = r.u64()?;
+        let listing = match r.u8()? {
+            0 => None,
+            1 => Some(r.u64()?),
+            _ => return None,
+        };
+        let size = r.u64()?;
+        let mtime = u128::from(r.u64()?) | (u128::from(r.u64()?) << 64);
+        let content = r.u64()?;
+        let report = r.bytes()?.to_vec();
+        entries.insert(
+            key,
+            Entry {
+                settings,
+                listing,
+                size,
+                mtime,
+                content,
+                report,
+            },
+        );
+    }
+    r.bytes.is_empty().then_some(entries)
+}
+
+const KINDS: [DocumentKind; 4] = [
+    DocumentKind::Identity,
+    DocumentKind::Trust,
+    DocumentKind::Resource,
+    DocumentKind::ServiceControl,
+];
+const BASES: [KindBasis; 3] = [KindBasis::Content, KindBasis::Config, KindBasis::Assumed];
+
+fn outcome_code(o: Outcome) -> Option<String> {
+    Some(match o {
+        Outcome::Checked(Format::CloudFormation) => "cloudformation".into(),
+        Outcome::Checked(Format::Sam) => "sam".into(),
+        Outcome::Checked(Format::TerraformPlan) => "plan".into(),
+        Outcome::Checked(Format::TerraformState) => "state".into(),
+        Outcome::Checked(Format::TerraformConfig) => "terraform-config".into(),
+        Outcome::Config => return None,
+        Outcome::Checked(Format::PolicyDocument { kind, basis }) => format!(
+            "document {} {}",
+            KINDS.iter().position(|k| *k == kind)?,
+            BASES.iter().position(|b| *b == basis)?
+        ),
+        Outcome::Skipped(Skip::Binary) => "binary".into(),
+        Outcome::Skipped(Skip::NotTemplate) => "not-template".into(),
+        Outcome::Failed => "failed".into(),
+    })
+}
+
+fn outcome_of(code: &str) -> Option<Outcome> {
+    Some(match code {
+        "cloudformation" => Outcome::Checked(Format::CloudFormation),
+        "sam" => Outcome::Checked(Format::Sam),
+        "plan" => Outcome::Checked(Format::TerraformPlan),
+        "state" => Outcome::Checked(Format::TerraformState),
+        "terraform-config" => Outcome::Checked(Format::TerraformConfig),
+        "binary" => Outcome::Skipped(Skip::Binary),
+        "not-template" => Outcome::Skipped(Skip::NotTemplate),
+        "failed" => Outcome::Failed,
+        _ => {
+            let mut parts = code.strip_prefix("document ")?.split(' ');
+            let kind = *KINDS.get(parts.next()?.parse::<usize>().ok()?)?;
+            let basis = *BASES.get(parts.next()?.parse::<usize>().ok()?)?;
+            Outcome::Checked(Format::PolicyDocument { kind, basis })
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cached_outcome_reads_back_as_itself() {
+        let mut outcomes = vec![
+            Outcome::Checked(Format::CloudFormation),
+            Outcome::Checked(Format::Sam),
+            Outcome::Checked(Format::TerraformPlan),
+            Outcome::Checked(Format::TerraformState),
+            Outcome::Checked(Format::TerraformConfig),
+            Outcome::Skipped(Skip::Binary),
+            Outcome::Skipped(Skip::NotTemplate),
+            Outcome::Failed,
+        ];
+        for kind in KINDS {
+            for basis in BASES {
+                outcomes.push(Outcome::Checked(Format::PolicyDocument { kind, basis }));
+            }
+        }
+        for o in outcomes {
+            assert_eq!(outcome_of(&outcome_code(o).unwrap()), Some(o));
+        }
+        assert_eq!(outcome_code(Outcome::Config), None);
+        assert_ne!(content_hash(b"abcdefgh1"), content_hash(b"abcdefgh2"));
+        assert_ne!(content_hash(b""), content_hash(b"\0"));
+    }
+}

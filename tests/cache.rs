@@ -1,0 +1,287 @@
+//! The result cache with the real binary on real files: output is byte-identical with and
+//! without it; a report is reused only while the file, its config, its directory's
+//! configuration and the build are the same; a corrupt or concurrently written cache is only
+//! a slower run.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+fn tripline() -> Command {
+    let mut cmd = Command::cargo_bin("tripline").unwrap();
+    cmd.env_remove("RUST_LOG").env_remove("TRIPLINE_CACHE_DIR");
+    cmd
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A copy of the fixtures (with their config) in a fresh directory, the working directory of
+/// the runs, so that the cache lands in it.
+fn fixtures_copy() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+        dir.path(),
+    );
+    dir
+}
+
+/// `check --verbose ARGS .` in `dir`: the report and (reused, checked) from the cache line.
+fn check(dir: &Path, args: &[&str]) -> (Vec<u8>, Option<(usize, usize)>) {
+    check_with(tripline(), dir, args)
+}
+
+fn check_with(mut cmd: Command, dir: &Path, args: &[&str]) -> (Vec<u8>, Option<(usize, usize)>) {
+    let out = cmd
+        .current_dir(dir)
+        .args(["check", "--verbose"])
+        .args(args)
+        .arg(".")
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{out:?}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stats = stderr.lines().find_map(|l| {
+        let rest = l.strip_prefix("cache: ")?;
+        let (reused, rest) = rest.split_once(" reports reused, ")?;
+        let checked = rest.strip_suffix(" files checked")?;
+        Some((reused.parse().unwrap(), checked.parse().unwrap()))
+    });
+    (out.stdout, stats)
+}
+
+#[test]
+fn cached_output_is_byte_identical_in_every_format() {
+    let dir = fixtures_copy();
+    for format in ["json", "sarif", "human", "junit", "github", "parseable"] {
+        let args = ["--format", format];
+        let (cold, _) = check(dir.path(), &[&args[..], &["--no-cache"]].concat());
+        let (first, _) = check(dir.path(), &args);
+        let (warm, stats) = check(dir.path(), &args);
+        assert!(first == cold, "{format}: first cached run differs");
+        assert!(
+            warm == cold,
+            "{format}: warm run differs from an uncached one"
+        );
+        let (reused, checked) = stats.unwrap();
+        // Only what depends on other directories is checked again: the module call and the
+        // plan whose findings move to its `.tf` source (fixtures/plan-source/beside).
+        assert_eq!(checked, 2, "{format}");
+        assert!(reused > 500, "{format}: {reused}");
+    }
+    assert!(dir.path().join(".tripline_cache/CACHEDIR.TAG").is_file());
+    assert_eq!(
+        fs::read_to_string(dir.path().join(".tripline_cache/.gitignore")).unwrap(),
+        "*\n"
+    );
+}
+
+#[test]
+fn a_changed_file_config_or_directory_is_checked_again() {
+    let dir = fixtures_copy();
+    let root = dir.path();
+    let (before, _) = check(root, &["--format", "parseable"]);
+    let before = String::from_utf8(before).unwrap();
+
+    // The file: same size, other content.
+    let template = root.join("LOG001/fail.yaml");
+    let text = fs::read_to_string(&template).unwrap();
+    let old = "IsMultiRegionTrail: !If [IsProd, true, false]";
+    assert!(text.contains(old));
+    fs::write(
+        &template,
+        text.replace(old, "IsMultiRegionTrail: !If [IsProd, true, true ]"),
+    )
+    .unwrap();
+    let (after, stats) = check(root, &["--format", "parseable"]);
+    let after = String::from_utf8(after).unwrap();
+    assert_eq!(
+        stats.unwrap().1,
+        3,
+        "the file, besides the two that always are"
+    );
+    assert!(before.contains("is not multi-Region"));
+    let multi = |s: &str| {
+        s.lines()
+            .filter(|l| l.starts_with("LOG001/fail.yaml") && l.contains("multi-Region"))
+            .count()
+    };
+    assert!(multi(&after) < multi(&before), "{after}");
+    let (uncached, _) = check(root, &["--format", "parseable", "--no-cache"]);
+    assert_eq!(after, String::from_utf8(uncached).unwrap());
+
+    // The config: every file of its scope is checked again.
+    let config = root.join("tripline.toml");
+    let mut toml = fs::read_to_string(&config).unwrap();
+    toml.push_str("\n# changed\n");
+    fs::write(&config, toml).unwrap();
+    let (_, stats) = check(root, &["--format", "parseable"]);
+    assert_eq!(stats.unwrap().0, 0);
+
+    // A flag is part of the settings too.
+    let (_, stats) = check(root, &["--format", "parseable", "--ignore", "LOG009"]);
+    assert_eq!(stats.unwrap().0, 0);
+
+    // A `.tf` file's directory: a new sibling file changes what the file's check sees.
+    let tf = root.join("LOG001/tf/fail");
+    let (_, stats) = check(&tf, &["--no-config", "--format", "parseable"]);
+    assert_eq!(stats.unwrap(), (0, 1));
+    let (_, stats) = check(&tf, &["--no-config", "--format", "parseable"]);
+    assert_eq!(stats.unwrap(), (1, 0));
+    fs::write(tf.join("extra.tf"), "locals {\n  x = 1\n}\n").unwrap();
+    let (_, stats) = check(&tf, &["--no-config", "--format", "parseable"]);
+    assert_eq!(stats.unwrap(), (0, 2));
+}
+
+#[test]
+fn another_build_never_reuses_the_cache() {
+    let dir = fixtures_copy();
+    let root = dir.path().join("LOG009");
+    let (first, _) = check(&root, &["--no-config", "--format", "json"]);
+    // Another build: the same program at another place and time (a different executable).
+    let bin_dir = TempDir::new().unwrap();
+    let copy: PathBuf = bin_dir.path().join("tripline");
+    fs::copy(assert_cmd::cargo::cargo_bin("tripline"), &copy).unwrap();
+    let (other, stats) = check_with(
+        Command::new(&copy),
+        &root,
+        &["--no-config", "--format", "json"],
+    );
+    assert_eq!(stats.unwrap().0, 0, "a different build checks everything");
+    assert_eq!(first, other);
+    // Entries of another version live in another directory and are never read.
+    let versions: Vec<String> = fs::read_dir(root.join(".tripline_cache"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "CACHEDIR.TAG" && n != ".gitignore")
+        .collect();
+    assert_eq!(versions, [env!("CARGO_PKG_VERSION")]);
+}
+
+#[test]
+fn a_corrupt_or_concurrently_written_cache_is_only_a_slower_run() {
+    let dir = fixtures_copy();
+    let root = dir.path();
+    let (cold, _) = check(root, &["--format", "json", "--no-cache"]);
+    let (_, _) = check(root, &["--format", "json"]);
+    let version = root.join(".tripline_cache").join(env!("CARGO_PKG_VERSION"));
+    let mut corrupted = 0;
+    for (i, entry) in fs::read_dir(&version).unwrap().enumerate() {
+        let path = entry.unwrap().path();
+        match i % 3 {
+            0 => fs::write(&path, b"{ not json").unwrap(),
+            1 => fs::write(&path, b"").unwrap(),
+            _ => {
+                // Valid JSON of the wrong shape.
+                fs::write(
+                    &path,
+                    br#"{"format": 1, "dir": "elsewhere", "entries": {}}"#,
+                )
+                .unwrap()
+            }
+        }
+        corrupted += 1;
+    }
+    assert!(corrupted > 10);
+    let (out, stats) = check(root, &["--format", "json"]);
+    assert!(out == cold, "a corrupt cache changed the report");
+    assert_eq!(stats.unwrap().0, 0);
+    // Rewritten: the next run reuses again.
+    let (out, stats) = check(root, &["--format", "json"]);
+    assert!(out == cold);
+    assert!(stats.unwrap().0 > 500);
+
+    // Four runs at once on a fresh cache: every report is the uncached one.
+    fs::remove_dir_all(root.join(".tripline_cache")).unwrap();
+    let children: Vec<std::process::Child> = (0..4)
+        .map(|_| {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("tripline"))
+                .current_dir(root)
+                .args(["check", "--format", "json", "."])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.stdout == cold, "a concurrent run's report differs");
+    }
+    let (out, _) = check(root, &["--format", "json"]);
+    assert!(out == cold);
+}
+
+#[test]
+fn no_cache_writes_nothing_and_cache_dir_says_where() {
+    let dir = fixtures_copy();
+    let root = dir.path().join("REG001");
+    let (_, stats) = check(&root, &["--no-config", "--no-cache"]);
+    assert_eq!(stats, None);
+    assert!(!root.join(".tripline_cache").exists());
+    let elsewhere = TempDir::new().unwrap();
+    let cache = elsewhere.path().join("c");
+    let cache_arg = cache.to_str().unwrap();
+    check(&root, &["--no-config", "--cache-dir", cache_arg]);
+    assert!(cache.join(env!("CARGO_PKG_VERSION")).is_dir());
+    assert!(!root.join(".tripline_cache").exists());
+    let (_, stats) = check_with(
+        {
+            let mut c = tripline();
+            c.env("TRIPLINE_CACHE_DIR", &cache);
+            c
+        },
+        &root,
+        &["--no-config"],
+    );
+    assert_eq!(
+        stats.unwrap().1,
+        0,
+        "the environment's cache directory is used"
+    );
+    // A walk with --hidden does not check the cache's own files.
+    let (out, _) = check(
+        &root,
+        &[
+            "--no-config",
+            "--hidden",
+            "--format",
+            "json",
+            "--cache-dir",
+            ".tripline_cache",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!(
+        !doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"].as_str().unwrap().contains(".tripline_cache"))
+    );
+    let (again, _) = check(
+        &root,
+        &[
+            "--no-config",
+            "--hidden",
+            "--format",
+            "json",
+            "--cache-dir",
+            ".tripline_cache",
+        ],
+    );
+    assert_eq!(out, again);
+}
