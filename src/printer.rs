@@ -155,7 +155,15 @@ impl Printer {
 impl Listener for Printer {
     fn planned(&mut self, project: &Project, governed: &[usize]) {
         if self.verbose {
-            verbose_scopes(project, governed);
+            let mut counts: Vec<(usize, usize)> = Vec::new();
+            for &i in governed {
+                match counts.iter_mut().find(|(j, _)| *j == i) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((i, 1)),
+                }
+            }
+            counts.sort_unstable();
+            verbose_scopes(project, &counts);
         }
         if self.show_progress && governed.len() >= 200 {
             let bar = &self.bar;
@@ -167,6 +175,12 @@ impl Listener for Printer {
                 .expect("valid progress template"),
             );
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn walked(&mut self, project: &Project, files_by_scope: &[(usize, usize)]) {
+        if self.verbose {
+            verbose_scopes(project, files_by_scope);
         }
     }
 
@@ -230,10 +244,14 @@ impl Write for Out {
     }
 }
 
-/// With --verbose: which configs govern how many files, and their region lists.
-fn verbose_scopes(project: &Project, governed: &[usize]) {
+/// With --verbose: which configs govern how many files (scope index, files), and their
+/// region lists.
+fn verbose_scopes(project: &Project, files_by_scope: &[(usize, usize)]) {
     for (i, scope) in project.scopes().iter().enumerate() {
-        let files = governed.iter().filter(|&&j| j == i).count();
+        let files = files_by_scope
+            .iter()
+            .find(|(j, _)| *j == i)
+            .map_or(0, |(_, n)| *n);
         if files == 0 {
             continue;
         }

@@ -112,6 +112,11 @@ pub trait Listener {
 
     /// One file's report.
     fn report(&mut self, report: &FileReport);
+
+    /// Called at the end of a run that walked one directory in order, checking files as they
+    /// were found (so [`Listener::planned`] was told of none): how many files each scope
+    /// governed, as (index into [`Project::scopes`], files).
+    fn walked(&mut self, _project: &Project, _files_by_scope: &[(usize, usize)]) {}
 }
 
 /// What a run found, for the exit status and the summary line.
@@ -213,6 +218,13 @@ impl Run {
                     || scope.admits(&project.absolute(path), &walk::display_path(path), is_dir)
             })
         };
+        // One directory: walked in order and checked window by window as it is walked, so
+        // that memory does not grow with the number of files.
+        if let [root] = paths
+            && root.is_dir()
+        {
+            return self.check_walked(root, filter, tally, listener, tick);
+        }
         let mut discovered = walk::discover_filtered(paths, &self.options.walk, Some(filter))?;
         if let Some(shard) = self.options.shard {
             discovered.files.retain(|c| shard.contains(&c.display));
@@ -245,6 +257,86 @@ impl Run {
             next += 1;
             tally.take(report, *i, scope.fail_on, listener);
         });
+        Ok(())
+    }
+
+    /// [`Run::check_paths`] for one directory: a walker thread lists its files in path order
+    /// while windows of them are checked. A config below the root that is invalid ends the
+    /// run when the walk reaches it (the files before it have been reported).
+    fn check_walked(
+        &self,
+        root: &Path,
+        filter: walk::PathFilter,
+        tally: &mut Tally<'_>,
+        listener: &mut dyn Listener,
+        tick: &(dyn Fn() + Sync),
+    ) -> Result<(), RunError> {
+        let project = &self.project;
+        // Globs are checked before anything is walked.
+        walk::Globs::new(&self.options.walk.include)?;
+        walk::Globs::new(&self.options.walk.exclude)?;
+        listener.planned(project, &[]);
+        let mut by_scope: HashMap<usize, usize> = HashMap::new();
+        let options = &self.options;
+        std::thread::scope(|s| -> Result<(), RunError> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<walk::Walked>(WINDOW);
+            let walker = s.spawn(move || {
+                walk::walk_in_order(root, &options.walk, Some(filter), &mut |w| {
+                    tx.send(w).is_ok()
+                })
+            });
+            let mut items = rx.iter().filter(|w| {
+                let display = match w {
+                    walk::Walked::File(c) => &c.display,
+                    walk::Walked::Error(e) => &e.display,
+                };
+                options.shard.is_none_or(|shard| shard.contains(display))
+            });
+            let outcome = loop {
+                let mut batch: Vec<walk::Walked> = items.by_ref().take(WINDOW).collect();
+                if batch.is_empty() {
+                    break Ok(());
+                }
+                // A walk error is met where its directory is entered, which can be just after
+                // siblings whose names sort before it: the window puts it in place.
+                batch.sort_by(|a, b| walked_display(a).cmp(walked_display(b)));
+                let work: Vec<(Work<'_>, usize, Arc<Scope>)> = batch
+                    .iter()
+                    .map(|w| {
+                        let (work, path) = match w {
+                            walk::Walked::File(c) => (Work::File(c), c.path.as_path()),
+                            walk::Walked::Error(e) => (Work::Unwalkable(e), Path::new(&e.display)),
+                        };
+                        let (i, scope) = project.scope_for_file(path);
+                        (work, i, scope)
+                    })
+                    .collect();
+                if let Err(e) = self.config_errors() {
+                    break Err(e);
+                }
+                for (_, i, _) in &work {
+                    *by_scope.entry(*i).or_insert(0) += 1;
+                }
+                let engines: Vec<(Work<'_>, &Engine)> =
+                    work.iter().map(|(w, _, s)| (*w, &s.engine)).collect();
+                let mut next = 0;
+                check_window(&engines, options.cache.as_deref(), tick, &mut |report| {
+                    let (_, i, scope) = &work[next];
+                    next += 1;
+                    tally.take(report, *i, scope.fail_on, listener);
+                });
+            };
+            // Stop the walker (a send fails once the receiver is gone) and wait for it.
+            drop(items);
+            drop(rx);
+            let walked = walker.join().unwrap_or(Ok(()));
+            outcome?;
+            walked?;
+            Ok(())
+        })?;
+        let mut counts: Vec<(usize, usize)> = by_scope.into_iter().collect();
+        counts.sort_unstable();
+        listener.walked(project, &counts);
         Ok(())
     }
 
@@ -468,6 +560,26 @@ fn stream(
     sink: &mut dyn FnMut(FileReport),
 ) {
     for window in work.chunks(WINDOW) {
+        check_window(window, cache, tick, sink);
+    }
+}
+
+/// The display path of a walked entry.
+fn walked_display(w: &walk::Walked) -> &str {
+    match w {
+        walk::Walked::File(c) => &c.display,
+        walk::Walked::Error(e) => &e.display,
+    }
+}
+
+/// Check one window of work in parallel and hand its reports to `sink` in order.
+fn check_window(
+    window: &[(Work<'_>, &Engine)],
+    cache: Option<&crate::cache::Cache>,
+    tick: &(dyn Fn() + Sync),
+    sink: &mut dyn FnMut(FileReport),
+) {
+    {
         // Reports the cache holds for unchanged files (no read), before Guard's batches,
         // which then take only the files to check.
         let mut cached: Vec<Option<FileReport>> = match cache {

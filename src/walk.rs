@@ -219,35 +219,8 @@ pub(crate) fn discover_filtered(
         }
         let root_path = root.clone();
         let relative = move |p: &Path| -> String { relative_to(&root_path, p) };
-        let mut builder = WalkBuilder::new(root);
-        builder
-            .hidden(!opts.hidden)
-            .git_ignore(opts.respect_ignore_files)
-            .git_global(opts.respect_ignore_files)
-            .git_exclude(opts.respect_ignore_files)
-            .ignore(opts.respect_ignore_files)
-            .parents(opts.respect_ignore_files)
-            .require_git(false)
-            .follow_links(opts.follow_links)
-            .threads(opts.threads);
-        if opts.respect_ignore_files {
-            builder.add_custom_ignore_filename(IGNORE_FILE);
-        }
-        {
-            let exclude = exclude.clone();
-            let relative = relative.clone();
-            let filter = filter.clone();
-            builder.filter_entry(move |e| {
-                if e.depth() == 0 {
-                    return true;
-                }
-                if !exclude.is_empty() && exclude.is_match(&relative(e.path())) {
-                    return false;
-                }
-                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-                filter.as_ref().is_none_or(|f| f(e.path(), is_dir))
-            });
-        }
+        let mut builder = walk_builder(root, opts, &exclude, filter.clone());
+        builder.threads(opts.threads);
         builder.build_parallel().run(|| {
             let found = &found;
             let include = &include;
@@ -292,6 +265,120 @@ pub(crate) fn discover_filtered(
     found.errors.sort();
     found.errors.dedup();
     Ok(found)
+}
+
+/// A walker of `root` with the options' hidden-file, ignore-file and link handling, leaving
+/// out what `exclude` or `filter` excludes below the root.
+fn walk_builder(
+    root: &Path,
+    opts: &WalkOptions,
+    exclude: &Globs,
+    filter: Option<PathFilter>,
+) -> WalkBuilder {
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .hidden(!opts.hidden)
+        .git_ignore(opts.respect_ignore_files)
+        .git_global(opts.respect_ignore_files)
+        .git_exclude(opts.respect_ignore_files)
+        .ignore(opts.respect_ignore_files)
+        .parents(opts.respect_ignore_files)
+        .require_git(false)
+        .follow_links(opts.follow_links);
+    if opts.respect_ignore_files {
+        builder.add_custom_ignore_filename(IGNORE_FILE);
+    }
+    let exclude = exclude.clone();
+    let root = root.to_path_buf();
+    builder.filter_entry(move |e| {
+        if e.depth() == 0 {
+            return true;
+        }
+        if !exclude.is_empty() && exclude.is_match(&relative_to(&root, e.path())) {
+            return false;
+        }
+        let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+        filter.as_ref().is_none_or(|f| f(e.path(), is_dir))
+    });
+    builder
+}
+
+/// What [`walk_in_order`] finds, in path order.
+#[derive(Debug)]
+pub(crate) enum Walked {
+    /// A file to check.
+    File(Candidate),
+    /// A path that could not be entered.
+    Error(WalkError),
+}
+
+/// Walk one directory `root` in path order, one entry at a time (sequentially: a directory's
+/// entries are sorted before they are walked), handing each file and walk error to `sink`
+/// until it returns `false`. Nothing is collected, so memory does not grow with the number
+/// of files. The order is the order of the display paths, as [`discover`] sorts them: a
+/// directory's name sorts as if followed by `/`, so `x.yaml` comes before `x/a.yaml`.
+pub(crate) fn walk_in_order(
+    root: &Path,
+    opts: &WalkOptions,
+    filter: Option<PathFilter>,
+    sink: &mut dyn FnMut(Walked) -> bool,
+) -> Result<(), GlobError> {
+    let include = Globs::new(&opts.include)?;
+    let exclude = Globs::new(&opts.exclude)?;
+    let relative = |p: &Path| -> String { relative_to(root, p) };
+    let mut builder = walk_builder(root, opts, &exclude, filter);
+    builder.sort_by_file_path(path_order);
+    for entry in builder.build() {
+        let found = match entry {
+            Ok(e) => {
+                // As in `discover_filtered`: links to files only with --follow-links.
+                let is_file = e.file_type().is_some_and(|t| t.is_file())
+                    || (opts.follow_links && e.path_is_symlink() && e.path().is_file());
+                if !(is_file
+                    && has_template_extension(e.path())
+                    && (include.is_empty() || include.is_match(&relative(e.path()))))
+                {
+                    continue;
+                }
+                Walked::File(Candidate {
+                    display: display_path(e.path()),
+                    path: e.into_path(),
+                })
+            }
+            Err(err) => Walked::Error(WalkError {
+                display: error_path(&err)
+                    .map(|p| display_path(&p))
+                    .unwrap_or_else(|| display_path(Path::new("."))),
+                message: error_message(&err),
+            }),
+        };
+        if !sink(found) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The order of two entries of one directory that makes a depth-first walk list display
+/// paths in sorted order: by name, except that a directory's name compares as if followed by
+/// `/` (`x/a.yaml` sorts after `x.yaml` and `x-1.yaml`, whose next byte is below `/`). Only
+/// then is the file system asked which of them is a directory.
+fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    // The names' bytes (UTF-8 on Unix, where valid): ordered as their display strings are.
+    fn name(p: &Path) -> &[u8] {
+        p.file_name().map_or(&[][..], |n| n.as_encoded_bytes())
+    }
+    let (an, bn) = (name(a), name(b));
+    let below_slash = |long: &[u8], short: &[u8]| {
+        long.len() > short.len() && long.starts_with(short) && long[short.len()] < b'/'
+    };
+    if below_slash(bn, an) && a.is_dir() {
+        return std::cmp::Ordering::Greater;
+    }
+    if below_slash(an, bn) && b.is_dir() {
+        return std::cmp::Ordering::Less;
+    }
+    an.cmp(bn)
 }
 
 fn error_path(err: &ignore::Error) -> Option<PathBuf> {

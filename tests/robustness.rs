@@ -347,3 +347,82 @@ fn streamed_reports_across_many_windows_are_whole_and_deterministic() {
         assert_eq!(count, n.div_ceil(3), "one finding (LOG009) per bucket");
     }
 }
+
+/// One directory is walked in order and checked as it is walked (memory does not grow with
+/// the number of files); several roots are collected and sorted. Both give the same report,
+/// in display-path order — also where a directory's name is a prefix of a sibling's
+/// (`x/…` after `x.yaml` and `x-1.yaml`, whose next byte sorts below `/`).
+#[test]
+fn a_walked_directory_reports_in_the_order_of_a_sorted_collection() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path().join("t");
+    let bucket = b"Resources:\n  B:\n    Type: AWS::S3::Bucket\n";
+    for name in [
+        "x.yaml",
+        "x-1.yaml",
+        "x/a.yaml",
+        "x/b/c.yaml",
+        "x0.yaml",
+        "a b.yaml",
+        "A.yaml",
+        "é.yaml",
+        "y/z.json",
+        "x.d/q.yaml",
+    ] {
+        write(&root, name, bucket);
+    }
+    write(
+        &root,
+        "y/z.json",
+        b"{\"Resources\": {\"B\": {\"Type\": \"AWS::S3::Bucket\"}}}",
+    );
+    let run = |roots: &[&str]| {
+        let out = tripline()
+            .current_dir(dir.path())
+            .args([
+                "check",
+                "--no-config",
+                "--no-cache",
+                "--format",
+                "parseable",
+            ])
+            .args(roots)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let walked = run(&["t"]);
+    let mut top: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| format!("t/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    top.sort();
+    top.reverse();
+    let top: Vec<&str> = top.iter().map(String::as_str).collect();
+    let collected = run(&top);
+    assert_eq!(walked, collected);
+    let files: Vec<&str> = walked
+        .lines()
+        .map(|l| l.split(':').next().unwrap())
+        .collect::<Vec<_>>();
+    let mut sorted = files.clone();
+    sorted.sort();
+    assert_eq!(files, sorted);
+    let mut unique = files.clone();
+    unique.dedup();
+    assert_eq!(
+        unique,
+        [
+            "t/A.yaml",
+            "t/a b.yaml",
+            "t/x-1.yaml",
+            "t/x.d/q.yaml",
+            "t/x.yaml",
+            "t/x/a.yaml",
+            "t/x/b/c.yaml",
+            "t/x0.yaml",
+            "t/y/z.json",
+            "t/é.yaml",
+        ]
+    );
+}
