@@ -187,8 +187,10 @@ impl Cache {
             && dir.holds(listing, &slot.absolute, engine.max_file_size())
             && let Some(e) = dir.entries.get_mut(display)
         {
-            e.mtime = mtime;
-            dir.dirty = true;
+            if e.mtime != mtime {
+                e.mtime = mtime;
+                dir.dirty = true;
+            }
             self.hits.fetch_add(1, Ordering::Relaxed);
             return report;
         }

@@ -205,6 +205,8 @@ impl<'a> JsonParser<'a> {
             }
         }
         self.depth -= 1;
+        // As in the YAML builder: no unused capacity left in the tree.
+        entries.shrink_to_fit();
         Ok(Node::new(Span::new(start, self.pos), Value::Map(entries)))
     }
 
@@ -232,6 +234,7 @@ impl<'a> JsonParser<'a> {
             }
         }
         self.depth -= 1;
+        items.shrink_to_fit();
         Ok(Node::new(Span::new(start, self.pos), Value::Seq(items)))
     }
 

@@ -284,6 +284,10 @@ impl<'a> Builder<'a> {
                 items,
             } => {
                 let last = items.last().map(|n| n.span.end);
+                // Pushing leaves up to half a collection's capacity unused: the tree of a
+                // large template is most of a check's memory.
+                let mut items = items;
+                items.shrink_to_fit();
                 (start, anchor, tag, Value::Seq(items), last)
             }
             Frame::Map {
@@ -294,7 +298,8 @@ impl<'a> Builder<'a> {
                 ..
             } => {
                 let last = entries.last().map(|e| e.value.span.end);
-                let entries = self.expand_merges(entries);
+                let mut entries = self.expand_merges(entries);
+                entries.shrink_to_fit();
                 (start, anchor, tag, Value::Map(entries), last)
             }
         };
