@@ -178,7 +178,7 @@ pub enum Depends {
     /// modification times): a `.tf` file read with its directory, a `*.tf.json` read alone, a
     /// plan with no configuration beside it.
     Directory,
-    /// Other files too: a `.tf` file's directory, a plan's configuration, a called module.
+    /// Files of other directories too: a called module, a plan's `.tf` source.
     OtherFiles,
 }
 
@@ -866,7 +866,6 @@ impl Engine {
                 } else {
                     Vec::new()
                 };
-
                 let (mut root, text_of_all) = if siblings.is_empty() {
                     (parsed.root, None)
                 } else {
@@ -959,7 +958,7 @@ impl Engine {
             checked.suppressed += before - raws.len();
             checked.used_rules = used;
         }
-        checked.findings = self.place(&selection, display, text, raws);
+        checked.findings = self.positioned(&selection, display, text, raws);
         if let Some(placed) = placed {
             checked
                 .findings
@@ -1237,14 +1236,7 @@ impl Engine {
                     }
                 } else {
                     // On `var.x` inside the module: the call's `x = …` argument.
-                    let inner = span_text(&text, raw.span).trim();
-                    let variable = inner
-                        .strip_prefix("${")
-                        .and_then(|v| v.strip_suffix('}'))
-                        .unwrap_or(inner)
-                        .trim()
-                        .strip_prefix("var.");
-                    variable
+                    crate::terraform_dir::single_variable(span_text(&text, raw.span))
                         .and_then(|v| call.arguments.iter().find(|a| a.key == v))
                         .map_or(call.label, |a| a.value.span)
                 };
@@ -1413,13 +1405,13 @@ impl Engine {
         text: &str,
         raws: Vec<RawFinding>,
     ) -> Vec<Finding> {
-        let mut findings = self.place(selection, display, text, raws);
+        let mut findings = self.positioned(selection, display, text, raws);
         settle(&mut findings);
         findings
     }
 
     /// [`Engine::finish`] without the sorting and numbering, for findings that join others.
-    fn place(
+    fn positioned(
         &self,
         selection: &Selection,
         display: &str,

@@ -329,7 +329,10 @@ impl Run {
             // Stop the walker (a send fails once the receiver is gone) and wait for it.
             drop(items);
             drop(rx);
-            let walked = walker.join().unwrap_or(Ok(()));
+            // A panic in the walk is not a shorter walk: it goes on as the panic it is.
+            let walked = walker
+                .join()
+                .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
             outcome?;
             walked?;
             Ok(())
@@ -579,67 +582,65 @@ fn check_window(
     tick: &(dyn Fn() + Sync),
     sink: &mut dyn FnMut(FileReport),
 ) {
-    {
-        // Reports the cache holds for unchanged files (no read), before Guard's batches,
-        // which then take only the files to check.
-        let mut cached: Vec<Option<FileReport>> = match cache {
-            Some(cache) => window
-                .par_iter()
-                .map(|(w, engine)| match w {
-                    Work::File(c) => cache.fresh(engine, &c.path, &c.display),
-                    Work::Unwalkable(_) => None,
-                })
-                .collect(),
-            None => window.iter().map(|_| None).collect(),
-        };
-        // Guard rules are evaluated ahead, in batches (one Guard call re-parses every rule).
-        let mut engines: Vec<&Engine> = Vec::new();
-        for (_, e) in window {
-            if !engines.iter().any(|x| std::ptr::eq(*x, *e)) {
-                engines.push(e);
-            }
-        }
-        for engine in &engines {
-            let files: Vec<(&Path, &str)> = window
-                .iter()
-                .zip(&cached)
-                .filter(|((_, e), hit)| std::ptr::eq(*e, *engine) && hit.is_none())
-                .filter_map(|((w, _), _)| match w {
-                    Work::File(c) => Some((c.path.as_path(), c.display.as_str())),
-                    Work::Unwalkable(_) => None,
-                })
-                .collect();
-            engine.prepare_guard(&files);
-        }
-        let reports: Vec<FileReport> = window
+    // Reports the cache holds for unchanged files (no read), before Guard's batches,
+    // which then take only the files to check.
+    let mut cached: Vec<Option<FileReport>> = match cache {
+        Some(cache) => window
             .par_iter()
-            .zip(cached.par_iter_mut())
-            .map(|((w, engine), hit)| {
-                let r = match (w, hit.take()) {
-                    (_, Some(r)) => r,
-                    (Work::File(c), None) => match cache {
-                        Some(cache) => cache.check(engine, &c.path, &c.display),
-                        None => engine.check_path(&c.path, &c.display),
-                    },
-                    (Work::Unwalkable(e), None) => engine.io_failure(&e.display, e.message.clone()),
-                };
-                tick();
-                r
+            .map(|(w, engine)| match w {
+                Work::File(c) => cache.fresh(engine, &c.path, &c.display),
+                Work::Unwalkable(_) => None,
+            })
+            .collect(),
+        None => window.iter().map(|_| None).collect(),
+    };
+    // Guard rules are evaluated ahead, in batches (one Guard call re-parses every rule).
+    let mut engines: Vec<&Engine> = Vec::new();
+    for (_, e) in window {
+        if !engines.iter().any(|x| std::ptr::eq(*x, *e)) {
+            engines.push(e);
+        }
+    }
+    for engine in &engines {
+        let files: Vec<(&Path, &str)> = window
+            .iter()
+            .zip(&cached)
+            .filter(|((_, e), hit)| std::ptr::eq(*e, *engine) && hit.is_none())
+            .filter_map(|((w, _), _)| match w {
+                Work::File(c) => Some((c.path.as_path(), c.display.as_str())),
+                Work::Unwalkable(_) => None,
             })
             .collect();
-        for engine in &engines {
-            engine.clear_guard();
-        }
-        if let Some(cache) = cache {
-            // The next window most likely goes on in the directory this one ended in.
-            let last = window.last().and_then(|(w, _)| match w {
-                Work::File(c) => crate::cache::Cache::dir_key(&c.path),
-                Work::Unwalkable(_) => None,
-            });
-            cache.flush(&|d| Some(d) == last.as_deref());
-        }
-        for r in reports {
-            sink(r);
-        }
+        engine.prepare_guard(&files);
+    }
+    let reports: Vec<FileReport> = window
+        .par_iter()
+        .zip(cached.par_iter_mut())
+        .map(|((w, engine), hit)| {
+            let r = match (w, hit.take()) {
+                (_, Some(r)) => r,
+                (Work::File(c), None) => match cache {
+                    Some(cache) => cache.check(engine, &c.path, &c.display),
+                    None => engine.check_path(&c.path, &c.display),
+                },
+                (Work::Unwalkable(e), None) => engine.io_failure(&e.display, e.message.clone()),
+            };
+            tick();
+            r
+        })
+        .collect();
+    for engine in &engines {
+        engine.clear_guard();
+    }
+    if let Some(cache) = cache {
+        // The next window most likely goes on in the directory this one ended in.
+        let last = window.last().and_then(|(w, _)| match w {
+            Work::File(c) => crate::cache::Cache::dir_key(&c.path),
+            Work::Unwalkable(_) => None,
+        });
+        cache.flush(&|d| Some(d) == last.as_deref());
+    }
+    for r in reports {
+        sink(r);
     }
 }

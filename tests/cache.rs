@@ -253,17 +253,15 @@ fn no_cache_writes_nothing_and_cache_dir_says_where() {
         "the environment's cache directory is used"
     );
     // A walk with --hidden does not check the cache's own files.
-    let (out, _) = check(
-        &root,
-        &[
-            "--no-config",
-            "--hidden",
-            "--format",
-            "json",
-            "--cache-dir",
-            ".tripline_cache",
-        ],
-    );
+    let hidden = [
+        "--no-config",
+        "--hidden",
+        "--format",
+        "json",
+        "--cache-dir",
+        ".tripline_cache",
+    ];
+    let (out, _) = check(&root, &hidden);
     let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert!(
         !doc["findings"]
@@ -272,16 +270,6 @@ fn no_cache_writes_nothing_and_cache_dir_says_where() {
             .iter()
             .any(|f| f["path"].as_str().unwrap().contains(".tripline_cache"))
     );
-    let (again, _) = check(
-        &root,
-        &[
-            "--no-config",
-            "--hidden",
-            "--format",
-            "json",
-            "--cache-dir",
-            ".tripline_cache",
-        ],
-    );
+    let (again, _) = check(&root, &hidden);
     assert_eq!(out, again);
 }

@@ -329,7 +329,7 @@ pub fn module_dir(plan: &Node<'_>, root: &Path, modules: &[String]) -> Option<Pa
     for name in modules {
         let call = config.get("module_calls")?.get(name)?;
         let source = call.get("source").and_then(Node::as_str)?;
-        if !(source.starts_with("./") || source.starts_with("../")) {
+        if !crate::terraform_dir::is_local_source(source) {
             return None;
         }
         dir = dir.join(source);
@@ -392,7 +392,10 @@ pub fn find(root: &Node<'_>, origin: &Origin) -> Option<Found> {
     }
     let complete = reached == origin.path.len();
     let variable = (complete && reached > 0)
-        .then(|| node.as_str().and_then(single_variable))
+        .then(|| {
+            node.as_str()
+                .and_then(crate::terraform_dir::single_variable)
+        })
         .flatten()
         .map(str::to_string);
     Some(Found {
@@ -400,15 +403,6 @@ pub fn find(root: &Node<'_>, origin: &Origin) -> Option<Found> {
         complete,
         variable,
     })
-}
-
-/// `x` of `${var.x}`.
-fn single_variable(s: &str) -> Option<&str> {
-    let name = s.trim().strip_prefix("${")?.strip_suffix('}')?.trim();
-    let name = name.strip_prefix("var.")?;
-    name.chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        .then_some(name)
 }
 
 /// The label span and body of a block in a configuration file's tree.

@@ -580,10 +580,15 @@ pub struct ModuleCall<'n, 'a> {
     pub arguments: Vec<&'n Entry<'a>>,
 }
 
-/// The calls of local modules (`./…` or `../…` sources) in the configuration `root` of the
-/// directory `dir`. Registry and Git sources are never fetched (tripline is offline).
-pub fn local_module_calls<'n, 'a>(root: &'n Node<'a>, dir: &Path) -> Vec<ModuleCall<'n, 'a>> {
-    let mut calls = Vec::new();
+/// Whether a module `source` is a directory on disk (`./…`, `../…`), as Terraform tells
+/// local paths from registry and remote addresses.
+pub fn is_local_source(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../")
+}
+
+/// Every `module` block of a configuration with a `source`: its name entry, body and source.
+fn module_blocks<'n, 'a>(root: &'n Node<'a>) -> Vec<(&'n Entry<'a>, &'n Node<'a>, &'n str)> {
+    let mut blocks = Vec::new();
     for group in root
         .get("module")
         .map(crate::block_objects)
@@ -591,48 +596,63 @@ pub fn local_module_calls<'n, 'a>(root: &'n Node<'a>, dir: &Path) -> Vec<ModuleC
     {
         for e in group.entries() {
             for body in crate::block_objects(&e.value) {
-                let Some(source) = body.get("source").and_then(Node::as_str) else {
-                    continue;
-                };
-                if !(source.starts_with("./") || source.starts_with("../")) {
-                    continue;
+                if let Some(source) = body.get("source").and_then(Node::as_str) {
+                    blocks.push((e, body, source));
                 }
-                calls.push(ModuleCall {
-                    name: &e.key,
-                    label: e.key_span,
-                    dir: dir.join(source),
-                    arguments: body
-                        .entries()
-                        .iter()
-                        .filter(|a| !MODULE_META_ARGUMENTS.contains(&a.key.as_ref()))
-                        .collect(),
-                });
             }
         }
     }
-    calls
+    blocks
+}
+
+/// The calls of local modules (`./…` or `../…` sources) in the configuration `root` of the
+/// directory `dir`. Registry and Git sources are never fetched (tripline is offline).
+pub fn local_module_calls<'n, 'a>(root: &'n Node<'a>, dir: &Path) -> Vec<ModuleCall<'n, 'a>> {
+    module_blocks(root)
+        .into_iter()
+        .filter(|(_, _, source)| is_local_source(source))
+        .map(|(e, body, source)| ModuleCall {
+            name: &e.key,
+            label: e.key_span,
+            dir: dir.join(source),
+            arguments: body
+                .entries()
+                .iter()
+                .filter(|a| !MODULE_META_ARGUMENTS.contains(&a.key.as_ref()))
+                .collect(),
+        })
+        .collect()
+}
+
+/// `x` when `expr` is exactly one variable: `var.x` as written in `.tf`, `${var.x}` as the
+/// tree (and `.tf.json`) holds it, or `"${var.x}"` as quoted JSON text.
+pub fn single_variable(expr: &str) -> Option<&str> {
+    let s = expr.trim();
+    let s = s
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(s);
+    let s = s
+        .strip_prefix("${")
+        .and_then(|s| s.strip_suffix('}'))
+        .unwrap_or(s)
+        .trim();
+    let name = s.strip_prefix("var.")?;
+    (!name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    .then_some(name)
 }
 
 /// The calls of modules from elsewhere (registry, Git, HTTP) in a configuration file: name
 /// and source.
 pub fn remote_module_calls(root: &Node<'_>) -> Vec<(String, String)> {
-    let mut calls = Vec::new();
-    for group in root
-        .get("module")
-        .map(crate::block_objects)
-        .unwrap_or_default()
-    {
-        for e in group.entries() {
-            for body in crate::block_objects(&e.value) {
-                if let Some(source) = body.get("source").and_then(Node::as_str)
-                    && !(source.starts_with("./") || source.starts_with("../"))
-                {
-                    calls.push((e.key.to_string(), source.to_string()));
-                }
-            }
-        }
-    }
-    calls
+    module_blocks(root)
+        .into_iter()
+        .filter(|(_, _, source)| !is_local_source(source))
+        .map(|(e, _, source)| (e.key.to_string(), source.to_string()))
+        .collect()
 }
 
 /// A module's configuration as one call instantiates it: the module's files combined, with
@@ -736,6 +756,18 @@ fn unresolvable(s: &str) -> String {
 #[cfg(test)]
 mod module_tests {
     use super::unresolvable;
+
+    #[test]
+    fn single_variables_in_every_spelling() {
+        use super::single_variable;
+        assert_eq!(single_variable("var.multi"), Some("multi"));
+        assert_eq!(single_variable(" ${ var.multi } "), Some("multi"));
+        assert_eq!(single_variable("\"${var.multi}\""), Some("multi"));
+        assert_eq!(single_variable("var.a.b"), None);
+        assert_eq!(single_variable("local.x"), None);
+        assert_eq!(single_variable("${var.x}-suffix"), None);
+        assert_eq!(single_variable("var."), None);
+    }
 
     #[test]
     fn caller_expressions_become_unresolvable_references() {
