@@ -178,6 +178,18 @@ impl Listener for Printer {
         }
     }
 
+    fn walking(&mut self, _project: &Project) {
+        // The total is not known ahead: a spinner with the count, once the run is long.
+        if self.show_progress {
+            let bar = &self.bar;
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {pos} files checked")
+                    .expect("valid progress template"),
+            );
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+
     fn walked(&mut self, project: &Project, files_by_scope: &[(usize, usize)]) {
         if self.verbose {
             verbose_scopes(project, files_by_scope);

@@ -110,6 +110,12 @@ pub trait Listener {
     /// [`Project::scopes`] per file, in path order), before any is checked.
     fn planned(&mut self, _project: &Project, _governed: &[usize]) {}
 
+    /// Called instead of [`Listener::planned`] when one directory is walked and checked as it
+    /// is walked: how many files there are is known only at the end ([`Listener::walked`]).
+    fn walking(&mut self, project: &Project) {
+        self.planned(project, &[]);
+    }
+
     /// One file's report.
     fn report(&mut self, report: &FileReport);
 
@@ -275,7 +281,7 @@ impl Run {
         // Globs are checked before anything is walked.
         walk::Globs::new(&self.options.walk.include)?;
         walk::Globs::new(&self.options.walk.exclude)?;
-        listener.planned(project, &[]);
+        listener.walking(project);
         let mut by_scope: HashMap<usize, usize> = HashMap::new();
         let options = &self.options;
         std::thread::scope(|s| -> Result<(), RunError> {
