@@ -57,7 +57,7 @@ pub struct Cache {
 /// cache file, loaded by the first file that needs it (outside the map's lock: loading is
 /// the slow part).
 #[derive(Debug)]
-struct DirSlot {
+pub(crate) struct DirSlot {
     absolute: PathBuf,
     cache: std::sync::OnceLock<Mutex<DirCache>>,
 }
@@ -130,21 +130,28 @@ impl Cache {
 
     /// The cached report of `path` (reported as `display`) when its entry is current by size
     /// and modification time: no read of the file.
-    pub(crate) fn fresh(&self, engine: &Engine, path: &Path, display: &str) -> Option<FileReport> {
+    /// `slot` is the file's directory ([`Cache::slots`]).
+    pub(crate) fn fresh(
+        &self,
+        engine: &Engine,
+        slot: &DirSlot,
+        path: &Path,
+        display: &str,
+    ) -> Option<FileReport> {
         let settings = engine.cache_key()?;
         let meta = std::fs::metadata(path).ok()?;
         let mtime = mtime_of(&meta);
-        let slot = self.dir(path)?;
-        let mut dir = slot.cache.get()?.lock().ok()?;
+        let mut dir = self.loaded(slot).lock().ok()?;
         let e = dir.entries.get(display)?;
         if e.settings != settings || e.size != meta.len() || e.mtime != mtime || mtime == 0 {
             return None;
         }
         let listing = e.listing;
-        let report = decode_report(&e.report, display)?;
+        // The directory first: it is cheaper than decoding a report that would not hold.
         if !dir.holds(listing, &slot.absolute, engine.max_file_size()) {
             return None;
         }
+        let report = decode_report(&dir.entries.get(display)?.report, display)?;
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some(report)
     }
@@ -152,7 +159,13 @@ impl Cache {
     /// Check `path` through the cache: its report when the entry's content hash matches (the
     /// file was touched, not changed), else the engine's, kept for next time when it depends
     /// on nothing the cache cannot watch.
-    pub(crate) fn check(&self, engine: &Engine, path: &Path, display: &str) -> FileReport {
+    pub(crate) fn check(
+        &self,
+        engine: &Engine,
+        slot: Option<&DirSlot>,
+        path: &Path,
+        display: &str,
+    ) -> FileReport {
         let Some(settings) = engine.cache_key() else {
             return engine.check_path(path, display);
         };
@@ -174,10 +187,8 @@ impl Cache {
             }
             _ => 0,
         };
-        let slot = self.dir(path);
-        if let Some(slot) = &slot
-            && let Some(dir) = slot.cache.get()
-            && let Ok(mut dir) = dir.lock()
+        if let Some(slot) = slot
+            && let Ok(mut dir) = self.loaded(slot).lock()
             && let Some(e) = dir.entries.get(display)
             && e.settings == settings
             && e.content == content
@@ -199,8 +210,7 @@ impl Cache {
         if let Some(slot) = slot
             && report.depends != Depends::OtherFiles
             && let Some(encoded) = encode_report(&report)
-            && let Some(dir) = slot.cache.get()
-            && let Ok(mut dir) = dir.lock()
+            && let Ok(mut dir) = self.loaded(slot).lock()
         {
             let listing = (report.depends == Depends::Directory)
                 .then(|| dir.listing(&slot.absolute, engine.max_file_size()));
@@ -268,23 +278,47 @@ impl Cache {
         self.root.join(format!("{:016x}", h.finish()))
     }
 
-    /// The directory of `path`, its cache loaded on first use.
-    fn dir(&self, path: &Path) -> Option<Arc<DirSlot>> {
-        let walked = Cache::dir_key(path)?;
-        let slot = {
-            let mut dirs = self.dirs.lock().ok()?;
-            match dirs.get(&walked) {
-                Some(slot) => slot.clone(),
-                None => {
+    /// The directories of `paths` (in path order, so a directory's files come together):
+    /// one lookup in the map of directories per directory, not per file, done before the
+    /// files are checked in parallel.
+    pub(crate) fn slots(&self, paths: &[Option<&Path>]) -> Vec<Option<Arc<DirSlot>>> {
+        let Ok(mut dirs) = self.dirs.lock() else {
+            return paths.iter().map(|_| None).collect();
+        };
+        let mut last: Option<(PathBuf, Arc<DirSlot>)> = None;
+        let mut out = Vec::with_capacity(paths.len());
+        for path in paths {
+            let Some(walked) = path.and_then(Cache::dir_key) else {
+                out.push(None);
+                continue;
+            };
+            if let Some((dir, slot)) = &last
+                && *dir == walked
+            {
+                out.push(Some(slot.clone()));
+                continue;
+            }
+            let slot = match dirs.get(&walked) {
+                Some(slot) => Some(slot.clone()),
+                None => std::path::absolute(&walked).ok().map(|absolute| {
                     let slot = Arc::new(DirSlot {
-                        absolute: std::path::absolute(&walked).ok()?,
+                        absolute,
                         cache: std::sync::OnceLock::new(),
                     });
-                    dirs.insert(walked, slot.clone());
+                    dirs.insert(walked.clone(), slot.clone());
                     slot
-                }
+                }),
+            };
+            if let Some(slot) = &slot {
+                last = Some((walked, slot.clone()));
             }
-        };
+            out.push(slot);
+        }
+        out
+    }
+
+    /// The cache of a directory, read from its file by the first of its files to need it.
+    fn loaded<'s>(&self, slot: &'s DirSlot) -> &'s Mutex<DirCache> {
         slot.cache.get_or_init(|| {
             let entries = std::fs::read(self.file_for(&slot.absolute))
                 .ok()
@@ -294,8 +328,7 @@ impl Cache {
                 entries,
                 ..DirCache::default()
             })
-        });
-        Some(slot)
+        })
     }
 
     /// The directory of `path` as walked, which keys the directories in use.

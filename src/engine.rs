@@ -904,8 +904,8 @@ impl Engine {
             // A plan's findings go to the `.tf` lines that produced them, when the
             // configuration is at hand.
             if format == Format::TerraformPlan {
-                checked.depends = self.plan_depends(origin, &raws);
-                placed = self.place_at_source(display, origin, &template, &mut raws);
+                (checked.depends, placed) =
+                    self.place_at_source(display, origin, &template, &mut raws);
             }
             let enabled = |m: &policy::PolicyMeta| selection.enables(m);
             let mut inline = suppress::inline(&template);
@@ -994,49 +994,38 @@ impl Engine {
         hit
     }
 
-    /// What a plan's report (its findings `raws`) depends on: with findings to place, the
-    /// configuration they may move to.
-    fn plan_depends(&self, origin: Option<&Path>, raws: &[RawFinding]) -> Depends {
-        if raws.is_empty() {
-            return Depends::File;
-        }
-        match &self.options.terraform_root {
-            TerraformRoot::Off => Depends::File,
-            TerraformRoot::Dir(_) => Depends::OtherFiles,
-            TerraformRoot::Beside => match origin.and_then(Path::parent) {
-                Some(dir)
-                    if crate::terraform_dir::listing_dir(dir, self.options.max_file_size)
-                        .is_empty() =>
-                {
-                    Depends::Directory
-                }
-                Some(_) => Depends::OtherFiles,
-                None => Depends::File,
-            },
-        }
-    }
-
     /// Take the plan findings among `raws` whose configuration is at hand out of `raws`,
-    /// placed at their `.tf` source (see [`crate::plan_source`]).
+    /// placed at their `.tf` source (see [`crate::plan_source`]); and what the plan's report
+    /// then depends on.
     fn place_at_source(
         &self,
         display: &str,
         origin: Option<&Path>,
         template: &Template<'_>,
         raws: &mut Vec<RawFinding>,
-    ) -> Option<crate::plan_source::Placed> {
+    ) -> (Depends, Option<crate::plan_source::Placed>) {
+        use crate::plan_source::PlanRoot;
         if raws.is_empty() {
-            return None;
+            // Nothing to place: the configuration cannot change the report.
+            return (Depends::File, None);
         }
         let loader = crate::plan_source::Loader {
             limits: &self.options.limits,
             max_file_size: self.options.max_file_size,
             cache: &self.siblings,
         };
-        let (root, base) =
-            crate::plan_source::root_for(&self.options.terraform_root, display, origin, &loader)?;
-        let placed = crate::plan_source::place(template.root, &root, &base, &loader, raws);
-        (!placed.moved.is_empty()).then_some(placed)
+        match crate::plan_source::root_for(&self.options.terraform_root, display, origin, &loader) {
+            PlanRoot::Unused => (Depends::File, None),
+            PlanRoot::None => (Depends::Directory, None),
+            PlanRoot::NotOne => (Depends::OtherFiles, None),
+            PlanRoot::Found(root, base) => {
+                let placed = crate::plan_source::place(template.root, &root, &base, &loader, raws);
+                (
+                    Depends::OtherFiles,
+                    (!placed.moved.is_empty()).then_some(placed),
+                )
+            }
+        }
     }
 
     /// The findings moved out of a plan (`plan_display`, `plan_text`), positioned in their
@@ -1194,16 +1183,11 @@ impl Engine {
                 continue;
             }
             let listing = crate::terraform_dir::listing_dir(&call.dir, self.options.max_file_size);
-            let files: Vec<_> =
-                crate::terraform_dir::load(&listing, &self.options.limits, &self.siblings);
-            let roots: Vec<(&str, &crate::parse::Node<'_>)> = files
-                .iter()
-                .filter(|f| !f.tfvars)
-                .map(|f| (f.name.as_str(), &f.root))
-                .collect();
-            if roots.is_empty() || !crate::terraform_dir::is_one_configuration(&roots) {
+            let Some(files) =
+                crate::terraform_dir::configuration(&listing, &self.options.limits, &self.siblings)
+            else {
                 continue;
-            }
+            };
             let Some(known) = self.module_defaults(&call.dir, &listing, &files) else {
                 continue;
             };

@@ -248,6 +248,13 @@ fn lcs_ops(a: &[&str], b: &[&str]) -> Vec<char> {
 mod tests {
     use super::*;
 
+    /// `text` with `fix` written in `syntax` and applied.
+    fn fixed(text: &str, syntax: Syntax, fix: &Fix) -> String {
+        let fix = write(text, syntax, fix).unwrap();
+        let edits: Vec<&Edit> = fix.edits.iter().collect();
+        apply(text, &edits).0
+    }
+
     #[test]
     fn sets_and_adds_in_each_syntax() {
         let yaml = "Resources:\n  T:\n    Properties:\n      IsLogging: false\n";
@@ -259,9 +266,8 @@ mod tests {
         };
         let fix = write(yaml, Syntax::Yaml, &set).unwrap();
         assert_eq!(fix.title, "Set `IsLogging` to true");
-        let edits: Vec<&Edit> = fix.edits.iter().collect();
         assert_eq!(
-            apply(yaml, &edits).0,
+            fixed(yaml, Syntax::Yaml, &set),
             "Resources:\n  T:\n    Properties:\n      IsLogging: true\n"
         );
         let key = yaml.find("IsLogging").unwrap();
@@ -270,10 +276,8 @@ mod tests {
             key: "IsMultiRegionTrail".into(),
             literal: "true",
         };
-        let fix = write(yaml, Syntax::Yaml, &add).unwrap();
-        let edits: Vec<&Edit> = fix.edits.iter().collect();
         assert_eq!(
-            apply(yaml, &edits).0,
+            fixed(yaml, Syntax::Yaml, &add),
             "Resources:\n  T:\n    Properties:\n      IsMultiRegionTrail: true\n      IsLogging: false\n"
         );
         let json = "{\n  \"Properties\": {\n    \"IsLogging\": true\n  }\n}\n";
@@ -283,10 +287,8 @@ mod tests {
             key: "IsMultiRegionTrail".into(),
             literal: "true",
         };
-        let fix = write(json, Syntax::Json, &add).unwrap();
-        let edits: Vec<&Edit> = fix.edits.iter().collect();
         assert_eq!(
-            apply(json, &edits).0,
+            fixed(json, Syntax::Json, &add),
             "{\n  \"Properties\": {\n    \"IsMultiRegionTrail\": true,\n    \"IsLogging\": true\n  }\n}\n"
         );
         let hcl = "resource \"aws_cloudtrail\" \"t\" {\n  name = \"t\"\n}\n";
@@ -296,10 +298,8 @@ mod tests {
             key: "enable_log_file_validation".into(),
             literal: "true",
         };
-        let fix = write(hcl, Syntax::Hcl, &add).unwrap();
-        let edits: Vec<&Edit> = fix.edits.iter().collect();
         assert_eq!(
-            apply(hcl, &edits).0,
+            fixed(hcl, Syntax::Hcl, &add),
             "resource \"aws_cloudtrail\" \"t\" {\n  enable_log_file_validation = true\n  name = \"t\"\n}\n"
         );
         // Not a literal false (a reference): no fix.

@@ -81,39 +81,47 @@ pub(crate) struct Loader<'e> {
     pub cache: &'e SiblingCache,
 }
 
-/// The root module's directory and the path it is reported under, for a plan reported as
-/// `display` and read from `origin`.
+/// Where a plan's configuration is, as far as reporting its findings goes.
+pub(crate) enum PlanRoot {
+    /// Not looked for (`TerraformRoot::Off`, or no plan path to look beside).
+    Unused,
+    /// The plan's directory holds no `.tf` configuration.
+    None,
+    /// The plan's directory holds `.tf` files that are not one configuration (examples side by
+    /// side): not the plan's source.
+    NotOne,
+    /// The root module's directory and the path it is reported under.
+    Found(PathBuf, String),
+}
+
+/// Where the configuration of a plan reported as `display` and read from `origin` is.
 pub(crate) fn root_for(
     setting: &TerraformRoot,
     display: &str,
     origin: Option<&Path>,
     loader: &Loader<'_>,
-) -> Option<(PathBuf, String)> {
+) -> PlanRoot {
     match setting {
-        TerraformRoot::Off => None,
-        TerraformRoot::Dir(dir) => Some((dir.clone(), crate::walk::display_path(dir))),
+        TerraformRoot::Off => PlanRoot::Unused,
+        TerraformRoot::Dir(dir) => PlanRoot::Found(dir.clone(), crate::walk::display_path(dir)),
         TerraformRoot::Beside => {
-            let dir = origin?.parent()?;
+            let Some(dir) = origin.and_then(Path::parent) else {
+                return PlanRoot::Unused;
+            };
+            let listing = terraform_dir::listing_dir(dir, loader.max_file_size);
+            if listing.is_empty() {
+                return PlanRoot::None;
+            }
             // Only a directory that is one configuration: several examples side by side
             // (`fail.tf`, `pass.tf` declaring the same resource) are not the plan's source.
-            let files = terraform_dir::load(
-                &terraform_dir::listing_dir(dir, loader.max_file_size),
-                loader.limits,
-                loader.cache,
-            );
-            let roots: Vec<(&str, &Node<'_>)> = files
-                .iter()
-                .filter(|f| !f.tfvars)
-                .map(|f| (f.name.as_str(), &f.root))
-                .collect();
-            if roots.is_empty() || !terraform_dir::is_one_configuration(&roots) {
-                return None;
+            if terraform_dir::configuration(&listing, loader.limits, loader.cache).is_none() {
+                return PlanRoot::NotOne;
             }
             let base = match display.rsplit_once('/') {
                 Some((parent, _)) => parent.to_string(),
                 None => ".".to_string(),
             };
-            Some((dir.to_path_buf(), base))
+            PlanRoot::Found(dir.to_path_buf(), base)
         }
     }
 }

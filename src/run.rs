@@ -236,34 +236,62 @@ impl Run {
             discovered.files.retain(|c| shard.contains(&c.display));
             discovered.errors.retain(|e| shard.contains(&e.display));
         }
-        // Every unit of work with the scope that governs it, in path order: the order of the
-        // output.
-        let mut work: Vec<(Work<'_>, usize, Arc<Scope>)> = discovered
+        let work: Vec<Work<'_>> = discovered
             .files
             .iter()
-            .map(|c| {
-                let (i, scope) = project.scope_for_file(&c.path);
-                (Work::File(c), i, scope)
-            })
-            .chain(discovered.errors.iter().map(|e| {
-                let (i, scope) = project.scope_for_file(Path::new(&e.display));
-                (Work::Unwalkable(e), i, scope)
-            }))
+            .map(Work::File)
+            .chain(discovered.errors.iter().map(Work::Unwalkable))
             .collect();
-        work.sort_by(|a, b| a.0.display().cmp(b.0.display()));
-        self.config_errors()?;
+        let work = self.scoped(work)?;
         let governed: Vec<usize> = work.iter().map(|(_, i, _)| *i).collect();
         listener.planned(project, &governed);
+        self.check_work(&work, tally, listener, tick);
+        Ok(())
+    }
+
+    /// Units of work with the scope that governs each, in path order (the order of the
+    /// output); an invalid config met while resolving them ends the run.
+    fn scoped<'w>(
+        &self,
+        mut work: Vec<Work<'w>>,
+    ) -> Result<Vec<(Work<'w>, usize, Arc<Scope>)>, RunError> {
+        work.sort_by(|a, b| a.display().cmp(b.display()));
+        let scoped = work
+            .into_iter()
+            .map(|w| {
+                let path = match w {
+                    Work::File(c) => c.path.as_path(),
+                    Work::Unwalkable(e) => Path::new(&e.display),
+                };
+                let (i, scope) = self.project.scope_for_file(path);
+                (w, i, scope)
+            })
+            .collect();
+        self.config_errors()?;
+        Ok(scoped)
+    }
+
+    /// Check scoped work in windows and hand the reports to the tally, in order.
+    fn check_work(
+        &self,
+        work: &[(Work<'_>, usize, Arc<Scope>)],
+        tally: &mut Tally<'_>,
+        listener: &mut dyn Listener,
+        tick: &(dyn Fn() + Sync),
+    ) {
         let engines: Vec<(Work<'_>, &Engine)> =
             work.iter().map(|(w, _, s)| (*w, &s.engine)).collect();
         let mut next = 0;
-        let cache = self.options.cache.as_deref();
-        stream(&engines, cache, tick, &mut |report| {
-            let (_, i, scope) = &work[next];
-            next += 1;
-            tally.take(report, *i, scope.fail_on, listener);
-        });
-        Ok(())
+        stream(
+            &engines,
+            self.options.cache.as_deref(),
+            tick,
+            &mut |report| {
+                let (_, i, scope) = &work[next];
+                next += 1;
+                tally.take(report, *i, scope.fail_on, listener);
+            },
+        );
     }
 
     /// [`Run::check_paths`] for one directory: a walker thread lists its files in path order
@@ -299,38 +327,27 @@ impl Run {
                 options.shard.is_none_or(|shard| shard.contains(display))
             });
             let outcome = loop {
-                let mut batch: Vec<walk::Walked> = items.by_ref().take(WINDOW).collect();
+                let batch: Vec<walk::Walked> = items.by_ref().take(WINDOW).collect();
                 if batch.is_empty() {
                     break Ok(());
                 }
                 // A walk error is met where its directory is entered, which can be just after
-                // siblings whose names sort before it: the window puts it in place.
-                batch.sort_by(|a, b| walked_display(a).cmp(walked_display(b)));
-                let work: Vec<(Work<'_>, usize, Arc<Scope>)> = batch
+                // siblings whose names sort before it: sorting the window puts it in place.
+                let work = batch
                     .iter()
-                    .map(|w| {
-                        let (work, path) = match w {
-                            walk::Walked::File(c) => (Work::File(c), c.path.as_path()),
-                            walk::Walked::Error(e) => (Work::Unwalkable(e), Path::new(&e.display)),
-                        };
-                        let (i, scope) = project.scope_for_file(path);
-                        (work, i, scope)
+                    .map(|w| match w {
+                        walk::Walked::File(c) => Work::File(c),
+                        walk::Walked::Error(e) => Work::Unwalkable(e),
                     })
                     .collect();
-                if let Err(e) = self.config_errors() {
-                    break Err(e);
-                }
+                let work = match self.scoped(work) {
+                    Ok(work) => work,
+                    Err(e) => break Err(e),
+                };
                 for (_, i, _) in &work {
                     *by_scope.entry(*i).or_insert(0) += 1;
                 }
-                let engines: Vec<(Work<'_>, &Engine)> =
-                    work.iter().map(|(w, _, s)| (*w, &s.engine)).collect();
-                let mut next = 0;
-                check_window(&engines, options.cache.as_deref(), tick, &mut |report| {
-                    let (_, i, scope) = &work[next];
-                    next += 1;
-                    tally.take(report, *i, scope.fail_on, listener);
-                });
+                self.check_work(&work, tally, listener, tick);
             };
             // Stop the walker (a send fails once the receiver is gone) and wait for it.
             drop(items);
@@ -573,14 +590,6 @@ fn stream(
     }
 }
 
-/// The display path of a walked entry.
-fn walked_display(w: &walk::Walked) -> &str {
-    match w {
-        walk::Walked::File(c) => &c.display,
-        walk::Walked::Error(e) => &e.display,
-    }
-}
-
 /// Check one window of work in parallel and hand its reports to `sink` in order.
 fn check_window(
     window: &[(Work<'_>, &Engine)],
@@ -590,12 +599,26 @@ fn check_window(
 ) {
     // Reports the cache holds for unchanged files (no read), before Guard's batches,
     // which then take only the files to check.
+    let slots = match cache {
+        Some(cache) => {
+            let paths: Vec<Option<&Path>> = window
+                .iter()
+                .map(|(w, _)| match w {
+                    Work::File(c) => Some(c.path.as_path()),
+                    Work::Unwalkable(_) => None,
+                })
+                .collect();
+            cache.slots(&paths)
+        }
+        None => window.iter().map(|_| None).collect(),
+    };
     let mut cached: Vec<Option<FileReport>> = match cache {
         Some(cache) => window
             .par_iter()
-            .map(|(w, engine)| match w {
-                Work::File(c) => cache.fresh(engine, &c.path, &c.display),
-                Work::Unwalkable(_) => None,
+            .zip(&slots)
+            .map(|((w, engine), slot)| match (w, slot) {
+                (Work::File(c), Some(slot)) => cache.fresh(engine, slot, &c.path, &c.display),
+                _ => None,
             })
             .collect(),
         None => window.iter().map(|_| None).collect(),
@@ -622,11 +645,12 @@ fn check_window(
     let reports: Vec<FileReport> = window
         .par_iter()
         .zip(cached.par_iter_mut())
-        .map(|((w, engine), hit)| {
+        .zip(&slots)
+        .map(|(((w, engine), hit), slot)| {
             let r = match (w, hit.take()) {
                 (_, Some(r)) => r,
                 (Work::File(c), None) => match cache {
-                    Some(cache) => cache.check(engine, &c.path, &c.display),
+                    Some(cache) => cache.check(engine, slot.as_deref(), &c.path, &c.display),
                     None => engine.check_path(&c.path, &c.display),
                 },
                 (Work::Unwalkable(e), None) => engine.io_failure(&e.display, e.message.clone()),

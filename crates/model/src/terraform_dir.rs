@@ -209,6 +209,22 @@ pub fn load(files: &[Listed], limits: &Limits, cache: &SiblingCache) -> Vec<Arc<
     out
 }
 
+/// The listed files, parsed, when they are one configuration (at least one file that is not
+/// `*.tfvars`, no resource declared twice); `None` otherwise.
+pub fn configuration(
+    files: &[Listed],
+    limits: &Limits,
+    cache: &SiblingCache,
+) -> Option<Vec<Arc<Sibling>>> {
+    let loaded = load(files, limits, cache);
+    let roots: Vec<(&str, &Node<'_>)> = loaded
+        .iter()
+        .filter(|f| !f.tfvars)
+        .map(|f| (f.name.as_str(), &f.root))
+        .collect();
+    (!roots.is_empty() && is_one_configuration(&roots)).then_some(loaded)
+}
+
 /// A configuration file's tree, owned (JSON trees borrow their text), and its warnings.
 fn parse_owned(
     name: &str,
