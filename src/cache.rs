@@ -27,6 +27,7 @@ use std::time::UNIX_EPOCH;
 use crate::engine::{Depends, Engine, FileReport, Outcome, Skip};
 use crate::finding::{Edit, Finding, Severity, StableHasher, TextFix};
 use crate::model::{DocumentKind, Format, KindBasis};
+use crate::policy::coverage::EvidenceKind;
 use crate::source::{Excerpt, Position, Span};
 
 /// The cache directory's name when none is given.
@@ -40,7 +41,7 @@ const RACY_NANOS: u128 = 2_000_000_000;
 const MAGIC: &[u8] = b"tripline-cache\n";
 
 /// Cache files' format; a change makes old files unreadable, which is a miss.
-const FORMAT_VERSION: u32 = 2;
+const FORMAT_VERSION: u32 = 3;
 
 /// The result cache of a run.
 #[derive(Debug)]
@@ -463,6 +464,25 @@ fn encode_report(r: &FileReport) -> Option<Vec<u8>> {
     for n in &r.notes {
         w.str(n);
     }
+    w.usize(r.evidence.len());
+    for e in &r.evidence {
+        w.str(e.objective);
+        w.u8(match e.kind {
+            EvidenceKind::Establishes => 0,
+            EvidenceKind::Applies => 1,
+        });
+        w.str(&e.resource);
+        w.str(&e.rtype);
+        w.str(e.describe);
+        w.u32(e.start.line);
+        w.u32(e.start.column);
+        w.usize(e.unmet.len());
+        for (at, message) in &e.unmet {
+            w.u32(at.line);
+            w.u32(at.column);
+            w.str(message);
+        }
+    }
     w.usize(r.findings.len());
     for f in &r.findings {
         if !f.related.is_empty() {
@@ -523,6 +543,50 @@ fn decode_report(bytes: &[u8], display: &str) -> Option<FileReport> {
     let mut notes = Vec::new();
     for _ in 0..r.usize()? {
         notes.push(r.str()?.to_string());
+    }
+    let mut evidence = Vec::new();
+    for _ in 0..r.usize()? {
+        // Names this build does not know (an objective since removed) make a miss.
+        let objective = crate::policy::coverage::objective(r.str()?)?;
+        let kind = match r.u8()? {
+            0 => EvidenceKind::Establishes,
+            1 => EvidenceKind::Applies,
+            _ => return None,
+        };
+        let resource = r.str()?.to_string();
+        let rtype = r.str()?.to_string();
+        let describe = r.str()?;
+        let describe = match kind {
+            EvidenceKind::Applies => "",
+            EvidenceKind::Establishes => {
+                objective
+                    .evidence
+                    .iter()
+                    .find(|spec| spec.describe == describe)?
+                    .describe
+            }
+        };
+        let start = Position {
+            line: r.u32()?,
+            column: r.u32()?,
+        };
+        let mut unmet = Vec::new();
+        for _ in 0..r.usize()? {
+            let at = Position {
+                line: r.u32()?,
+                column: r.u32()?,
+            };
+            unmet.push((at, r.str()?.to_string()));
+        }
+        evidence.push(crate::coverage::Evidence {
+            objective: objective.id,
+            kind,
+            resource,
+            rtype,
+            describe,
+            start,
+            unmet,
+        });
     }
     let path: Arc<str> = Arc::from(display);
     let count = r.usize()?;
@@ -592,6 +656,7 @@ fn decode_report(bytes: &[u8], display: &str) -> Option<FileReport> {
         seen_rules,
         notes,
         depends: Depends::File,
+        evidence,
     })
 }
 

@@ -66,6 +66,9 @@ pub struct Config {
     /// Each policy's help page, `{id}` replaced by the policy ID: SARIF `helpUri` and the
     /// language server's links (`--docs-url` overrides it).
     pub docs_url: Option<String>,
+    /// Control-objective coverage (`tripline coverage`, `check --coverage`).
+    #[serde(default)]
+    pub coverage: CoverageConfig,
     /// Where the config was read from (not a key of the file).
     #[serde(skip)]
     pub source: Option<ConfigSource>,
@@ -127,6 +130,36 @@ pub struct Override {
     #[serde(default)]
     /// Severities by Guard rule ID or ID prefix (the longest key wins).
     pub severity: BTreeMap<String, Severity>,
+}
+
+/// `[coverage]`: which control objectives apply to the tree, which are established elsewhere,
+/// and whether `check` reports the missing ones.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageConfig {
+    /// `check` reports each missing objective as a COV001 finding (as `--coverage` does).
+    #[serde(default)]
+    pub enforce: bool,
+    /// Objective IDs, ID prefixes or families to assess (default: all).
+    #[serde(default)]
+    pub select: Vec<String>,
+    /// Objective IDs, ID prefixes or families not to assess.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Objectives established outside the tree (another repository, a managed service).
+    #[serde(default)]
+    pub established: Vec<EstablishedElsewhere>,
+}
+
+/// `[[coverage.established]]`: an objective established outside the checked tree, and why
+/// one can trust that.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EstablishedElsewhere {
+    /// The objective's ID.
+    pub objective: String,
+    /// Where and how it is established (required: an auditor reads it).
+    pub reason: String,
 }
 
 /// `[[documents]]`: the standalone policy documents matching `paths` are of `kind`
@@ -274,6 +307,31 @@ impl Config {
                 long.len(),
                 long.chars().take(40).collect::<String>()
             )));
+        }
+        for pattern in config.coverage.select.iter().chain(&config.coverage.ignore) {
+            if !crate::policy::coverage::OBJECTIVES
+                .iter()
+                .any(|o| crate::policy::coverage::pattern_matches(pattern, o))
+            {
+                return Err(invalid(format!(
+                    "[coverage] select/ignore: unknown objective, prefix or family `{pattern}` \
+                     (`tripline coverage --list` lists them)"
+                )));
+            }
+        }
+        for e in &config.coverage.established {
+            if crate::policy::coverage::objective(&e.objective).is_none() {
+                return Err(invalid(format!(
+                    "[[coverage.established]]: unknown objective `{}`",
+                    e.objective
+                )));
+            }
+            if e.reason.trim().is_empty() {
+                return Err(invalid(format!(
+                    "[[coverage.established]] `{}`: `reason` must say where it is established",
+                    e.objective
+                )));
+            }
         }
         for d in &config.documents {
             if crate::model::DocumentKind::parse(&d.kind).is_none() {

@@ -13,9 +13,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::config::{Config, ConfigSource, Override};
+use crate::coverage::{Evidence, positioned_evidence};
 use crate::finding::{Finding, Severity, StableHasher, stable_hash};
 use crate::model::{Format, KindBasis, Template, detect, looks_like_template};
 use crate::parse::{Limits, ParseError, ParseErrorKind, decode_utf16, is_hcl_name, load};
+use crate::policy::coverage::RawEvidence;
 use crate::policy::{self, Context, Policy, PolicySettings, RawFinding};
 use crate::source::{Excerpt, LineIndex, Position, PositionCursor, Span};
 use crate::suppress::{self, ConfigRule};
@@ -166,6 +168,9 @@ pub struct FileReport {
     pub notes: Vec<String>,
     /// What the report depends on besides the engine's settings.
     pub depends: Depends,
+    /// The resources that establish control objectives or make them apply, in position
+    /// order (see [`crate::coverage`]).
+    pub evidence: Vec<Evidence>,
 }
 
 /// What a file's report depends on, besides the engine's settings: what a result cache must
@@ -194,6 +199,7 @@ impl FileReport {
             seen_rules: Vec::new(),
             notes: Vec::new(),
             depends: Depends::File,
+            evidence: Vec::new(),
         }
     }
 }
@@ -244,14 +250,15 @@ struct DirectoryEntry {
 struct DirectoryFindings {
     files: Vec<(String, u32, u32)>,
     raws: Vec<RawFinding>,
+    evidence: Vec<RawEvidence>,
     /// Not one configuration (a resource declared by two files): each file is checked alone.
     alone: bool,
 }
 
 /// What a `.tf` file's directory check gives the file.
 enum FromDirectory {
-    /// The findings that land in the file, positioned in it.
-    Raws(Vec<RawFinding>),
+    /// The findings and evidence that land in the file, positioned in it.
+    Raws(Vec<RawFinding>, Vec<RawEvidence>),
     /// The directory is not one configuration: check the file alone.
     Alone,
 }
@@ -268,6 +275,7 @@ struct Checked {
     seen_rules: Vec<usize>,
     notes: Vec<String>,
     depends: Depends,
+    evidence: Vec<Evidence>,
 }
 
 impl Engine {
@@ -717,6 +725,7 @@ impl Engine {
                 report.seen_rules = checked.seen_rules;
                 report.notes = checked.notes;
                 report.depends = checked.depends;
+                report.evidence = checked.evidence;
             }
             Err(payload) => {
                 let what = crate::fault::panic_message(payload.as_ref());
@@ -746,6 +755,7 @@ impl Engine {
             seen_rules: Vec::new(),
             notes: Vec::new(),
             depends: Depends::File,
+            evidence: Vec::new(),
         };
         // A `.tf` file's directory parses it too: share that parse (through the sibling cache)
         // rather than parse it twice.
@@ -798,6 +808,7 @@ impl Engine {
             raws.extend(cloudformation_structure(&parsed.root));
         }
         let mut placed = None;
+        let mut evidence: Vec<RawEvidence> = Vec::new();
         if !self.options.parse_only {
             let hcl = is_hcl_name(name);
             let comments = if hcl {
@@ -833,7 +844,9 @@ impl Engine {
             let own_root;
             let combined_root;
             let combined_text;
-            let template = if let Some(FromDirectory::Raws(dir_raws)) = from_directory {
+            let template = if let Some(FromDirectory::Raws(dir_raws, dir_evidence)) = from_directory
+            {
+                evidence = dir_evidence;
                 // The directory ran every policy some file may enable; this file's selection
                 // decides, as if only its policies had run.
                 raws.extend(
@@ -883,6 +896,7 @@ impl Engine {
                 let all = combined_text.as_deref().unwrap_or(text);
                 template.source = Some(all);
                 raws.extend(self.run_policies(&template, &|m| selection.enables(m)));
+                evidence = self.evidence(&template);
                 if format == Format::TerraformConfig
                     && let Some(dir) = origin.and_then(Path::parent)
                 {
@@ -893,6 +907,14 @@ impl Engine {
             };
             // What lands in the other files of the configuration is theirs to report.
             raws.retain(|raw| raw.span.start <= own_end);
+            evidence.retain(|e| e.span.start <= own_end);
+            for e in &mut evidence {
+                for (span, _) in &mut e.unmet {
+                    if span.start > own_end {
+                        *span = e.span;
+                    }
+                }
+            }
             for raw in &mut raws {
                 // Plans and states are written by Terraform, not by people: nothing to fix
                 // there. A fix must lie in the file itself.
@@ -965,6 +987,7 @@ impl Engine {
                 .extend(self.place_moved(&selection, display, text, placed));
         }
         settle(&mut checked.findings);
+        checked.evidence = positioned_evidence(text, evidence);
         checked
     }
 
@@ -1161,6 +1184,15 @@ impl Engine {
         raws
     }
 
+    /// The resources of a template that establish control objectives or make them apply. A
+    /// panic here costs the file's evidence only, never its findings.
+    fn evidence(&self, template: &Template<'_>) -> Vec<RawEvidence> {
+        let shared = policy::Shared::default();
+        let statements = OnceCell::new();
+        let cx = Context::new(template, &self.settings, &shared, &statements, "COV001");
+        catch_unwind(AssertUnwindSafe(|| policy::coverage::evidence(&cx))).unwrap_or_default()
+    }
+
     /// What the configuration's calls of local modules make wrong in them: each module is
     /// checked as the call instantiates it (its variables set to the call's arguments), and
     /// what it reports beyond the module's own check with its defaults — which the module's
@@ -1330,6 +1362,7 @@ impl Engine {
             template.source = Some(&all);
             let mut raws = self.run_policies(&template, &|m| self.may_enable(m));
             raws.extend(self.module_call_raws(&root, &all, &dir, &|m| self.may_enable(m)));
+            let evidence = self.evidence(&template);
             let mut placed = vec![(first.name.clone(), 0u32, first.text.len() as u32)];
             for (s, base) in rest.iter().zip(bases) {
                 placed.push((s.name.clone(), base, s.text.len() as u32));
@@ -1337,6 +1370,7 @@ impl Engine {
             Arc::new(DirectoryFindings {
                 files: placed,
                 raws,
+                evidence,
                 alone: false,
             })
         });
@@ -1351,19 +1385,36 @@ impl Engine {
         if *len as usize != text.len() {
             return None;
         }
+        let within = |span: Span| span.start >= *base && span.start <= base + len;
+        let moved = |span: Span| Span {
+            start: span.start - base,
+            end: (span.end - base).min(*len),
+        };
         Some(FromDirectory::Raws(
             findings
                 .raws
                 .iter()
-                .filter(|r| r.span.start >= *base && r.span.start <= base + len)
+                .filter(|r| within(r.span))
                 .map(|r| {
                     let mut r = r.clone();
-                    r.span = Span {
-                        start: r.span.start - base,
-                        end: (r.span.end - base).min(*len),
-                    };
+                    r.span = moved(r.span);
                     r.fix = r.fix.take().and_then(|f| f.moved_back(*base, *len));
                     r
+                })
+                .collect(),
+            findings
+                .evidence
+                .iter()
+                .filter(|e| within(e.span))
+                .map(|e| {
+                    let mut e = e.clone();
+                    e.span = moved(e.span);
+                    for (span, _) in &mut e.unmet {
+                        // What a resource lacks may be said in another file (a variable's
+                        // default): it is then pointed at the resource.
+                        *span = if within(*span) { moved(*span) } else { e.span };
+                    }
+                    e
                 })
                 .collect(),
         ))

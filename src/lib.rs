@@ -12,6 +12,7 @@
 pub mod baseline;
 pub mod cache;
 pub mod config;
+pub mod coverage;
 pub mod engine;
 pub mod fault;
 pub mod fix;

@@ -38,6 +38,9 @@ struct Cli {
 enum Command {
     /// Check templates under the given paths (default: the current directory).
     Check(Box<CheckArgs>),
+    /// Say which control objectives of the baseline the tree establishes, violates or misses
+    /// (exit 1 when some applicable objective is violated or missing).
+    Coverage(Box<CoverageArgs>),
     /// List the policies.
     Rules(RulesArgs),
     /// Print a policy's documentation (a Guard rule's: its text).
@@ -252,6 +255,87 @@ struct CheckArgs {
     /// `https://wiki.example.com/tripline/{id}`.
     #[arg(long, value_name = "URL")]
     docs_url: Option<String>,
+    /// Also report each control objective nothing in the tree establishes, as a COV001
+    /// finding at the config's `[coverage]` (see `tripline coverage`).
+    #[arg(long)]
+    coverage: bool,
+}
+
+#[derive(Args)]
+struct CoverageArgs {
+    /// Files or directories that make up the tree (default: the current directory).
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: CoverageFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// List the control objectives (ID, family, title) and exit.
+    #[arg(long)]
+    list: bool,
+    /// Only assess these objectives: IDs, ID prefixes or families, comma-separated
+    /// (replaces the config's `[coverage] select`).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    select: Vec<String>,
+    /// Do not assess these objectives (added to the config's `[coverage] ignore`).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    ignore: Vec<String>,
+    /// Comma-separated Regions infrastructure may run in (turns the region policies on, whose
+    /// findings on a region-restricting SCP are drift).
+    #[arg(long, value_name = "REGIONS", value_delimiter = ',')]
+    allowed_regions: Option<Vec<String>>,
+    /// Accept Regions in --allowed-regions that tripline does not know yet.
+    #[arg(long)]
+    allow_unknown_regions: bool,
+    /// Use this config file instead of searching for tripline.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Do not read any config file.
+    #[arg(long)]
+    no_config: bool,
+    /// Only look at files matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    include: Vec<String>,
+    /// Skip files and directories matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Also read hidden files and directories.
+    #[arg(long)]
+    hidden: bool,
+    /// Do not honour .gitignore, .ignore and .triplineignore files.
+    #[arg(long)]
+    no_ignore: bool,
+    /// Follow symbolic links.
+    #[arg(long)]
+    follow_links: bool,
+    /// Worker threads (default: one per CPU).
+    #[arg(short = 'j', long, value_name = "N")]
+    threads: Option<usize>,
+    /// Neither reuse nor keep results in the result cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Where the result cache is kept.
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Repository root SARIF paths are relative to (default: the git root).
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// When to color human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+    /// Exit 0 even when objectives are violated or missing (errors still exit 2).
+    #[arg(long)]
+    exit_zero: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CoverageFormat {
+    Human,
+    Json,
+    /// A table per family with status and evidence (for a pull request or an auditor).
+    Markdown,
+    Sarif,
 }
 
 #[derive(Args)]
@@ -300,6 +384,7 @@ fn main() -> ExitCode {
     });
     let result = match cli.command {
         Command::Check(args) => check(*args),
+        Command::Coverage(args) => coverage(*args),
         Command::Rules(args) => rules(args),
         Command::Explain { id, rules } => explain(&id, &rules),
         Command::TestRules {
@@ -543,6 +628,10 @@ fn check(args: CheckArgs) -> Result<u8, String> {
             write_baseline: args.write_baseline.clone(),
             parse_only: args.parse_only,
             cache: cache.clone(),
+            coverage: tripline::coverage::CoverageOptions {
+                enforce: args.coverage,
+                ..Default::default()
+            },
         },
     );
     let mut printer = Printer::new(PrintOptions {
@@ -585,6 +674,154 @@ fn check(args: CheckArgs) -> Result<u8, String> {
         eprintln!("cache: {reused} reports reused, {checked} files checked");
     }
     Ok(outcome.status(args.exit_zero) as u8)
+}
+
+/// `tripline coverage`: check the tree (quietly, through the result cache like `check`), then
+/// report each objective's status.
+fn coverage(args: CoverageArgs) -> Result<u8, String> {
+    if args.list {
+        let mut text = String::new();
+        for o in tripline::policy::coverage::OBJECTIVES {
+            text.push_str(&format!(
+                "{:<20} {:<10} {}\n",
+                o.id,
+                o.family.as_str(),
+                o.title
+            ));
+        }
+        return print_all(&text);
+    }
+    tripline::fault::quiet_panics_during_checks();
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    for p in &paths {
+        if !p.exists() {
+            return Err(format!("{}: no such file or directory", p.display()));
+        }
+    }
+    if let Some(root) = &args.root
+        && !root.is_dir()
+    {
+        return Err(format!("--root {}: not a directory", root.display()));
+    }
+    if let Some(out) = &args.output {
+        tripline::output::refuse_clobbering(&[("-o/--output", out.as_path())], &paths, None)
+            .map_err(|e| e.to_string())?;
+    }
+    if let Some(regions) = &args.allowed_regions {
+        policy::regions::validate(regions, args.allow_unknown_regions)
+            .map_err(|e| format!("--allowed-regions: {e}"))?;
+    }
+    for s in args.select.iter().chain(&args.ignore) {
+        if !policy::coverage::OBJECTIVES
+            .iter()
+            .any(|o| policy::coverage::pattern_matches(s, o))
+        {
+            return Err(format!(
+                "unknown objective, prefix or family `{s}` in --select/--ignore \
+                 (`tripline coverage --list` lists them)"
+            ));
+        }
+    }
+    let choice = if args.no_config {
+        ConfigChoice::Nothing
+    } else if let Some(c) = &args.config {
+        Config::load(c).map_err(|e| e.to_string())?;
+        ConfigChoice::File(c.clone())
+    } else {
+        ConfigChoice::Discover
+    };
+    let project = Arc::new(Project::new(
+        choice,
+        Flags {
+            allowed_regions: args.allowed_regions.clone(),
+            ..Flags::default()
+        },
+    ));
+    let threads = args.threads.unwrap_or(0);
+    if threads > 0 {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.min(256))
+            .build_global()
+            .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
+    }
+    let cache = (!args.no_cache).then(|| {
+        let dir = args
+            .cache_dir
+            .clone()
+            .or_else(|| std::env::var_os("TRIPLINE_CACHE_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(tripline::cache::DEFAULT_DIR));
+        Arc::new(tripline::cache::Cache::new(&dir))
+    });
+    let run = Run::new(
+        project,
+        RunOptions {
+            walk: WalkOptions {
+                include: args.include.clone(),
+                exclude: args.exclude.clone(),
+                hidden: args.hidden,
+                respect_ignore_files: !args.no_ignore,
+                follow_links: args.follow_links,
+                threads,
+            },
+            cache,
+            coverage: tripline::coverage::CoverageOptions {
+                enforce: false,
+                select: args.select.clone(),
+                ignore: args.ignore.clone(),
+            },
+            ..RunOptions::default()
+        },
+    );
+    /// The reports are not printed: coverage is the report.
+    struct Quiet;
+    impl tripline::run::Listener for Quiet {
+        fn report(&mut self, _report: &tripline::engine::FileReport) {}
+    }
+    let outcome = run
+        .check(Input::Paths(&paths), &mut Quiet, &|| {})
+        .map_err(|e| e.to_string())?;
+    let coverage = outcome
+        .coverage
+        .ok_or("coverage could not be assessed for these paths")?;
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let text = match args.format {
+        CoverageFormat::Human => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+            };
+            report::coverage::human(&coverage, color)
+        }
+        CoverageFormat::Markdown => report::coverage::markdown(&coverage),
+        CoverageFormat::Json => {
+            serde_json::to_string_pretty(&report::coverage::json(&coverage))
+                .map_err(|e| e.to_string())?
+                + "\n"
+        }
+        CoverageFormat::Sarif => {
+            let options = report::SarifOptions::discover(args.root.as_deref(), None);
+            serde_json::to_string_pretty(&report::coverage::sarif(&coverage, &options))
+                .map_err(|e| e.to_string())?
+                + "\n"
+        }
+    };
+    match &args.output {
+        Some(p) => tripline::output::write_atomic(p, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", p.display()))?,
+        None => {
+            print_all(&text)?;
+        }
+    }
+    Ok(if coverage.complete() || args.exit_zero {
+        ExitStatus::Clean
+    } else {
+        ExitStatus::Findings
+    } as u8)
 }
 
 fn init(path: &Path, force: bool) -> Result<u8, String> {

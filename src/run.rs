@@ -79,6 +79,10 @@ pub struct RunOptions {
     pub parse_only: bool,
     /// Reuse and keep reports in this result cache.
     pub cache: Option<Arc<crate::cache::Cache>>,
+    /// How coverage is assessed: whether the objectives missing from the tree are reported as
+    /// COV001 findings (`--coverage`; a config's `[coverage] enforce` turns it on too), and
+    /// which objectives apply.
+    pub coverage: crate::coverage::CoverageOptions,
 }
 
 /// Why a run could not be done.
@@ -132,6 +136,9 @@ pub struct RunOutcome {
     pub summary: Summary,
     /// Findings at or above the `fail_on` of the config that governs their file.
     pub failing: usize,
+    /// The tree's control-objective coverage, under the config of the first path checked
+    /// (`None` under `--shard` or `--parse-only`, which do not see the whole tree's evidence).
+    pub coverage: Option<crate::coverage::Coverage>,
 }
 
 impl RunOutcome {
@@ -180,6 +187,7 @@ impl Run {
                     None => self.project.scope_for_dir(Path::new(".")),
                 };
                 self.config_errors()?;
+                tally.root = Some((i, name.to_string()));
                 listener.planned(&self.project, &[i]);
                 let report = match input {
                     Input::Buffer { .. } => scope.engine.check_bytes_at(name, bytes, path),
@@ -202,11 +210,13 @@ impl Run {
         let project = &self.project;
         // Resolve the roots' configs first: an invalid one stops the run before any work.
         for p in paths {
-            if p.is_dir() {
-                project.scope_for_dir(p);
+            let (i, _) = if p.is_dir() {
+                project.scope_for_dir(p)
             } else {
-                project.scope_for_file(p);
-            }
+                project.scope_for_file(p)
+            };
+            // Coverage is assessed under the config of the first path.
+            tally.root.get_or_insert_with(|| (i, walk::display_path(p)));
         }
         self.config_errors()?;
         let filter: walk::PathFilter = {
@@ -397,6 +407,7 @@ impl Run {
                 tally.take(report, i, fail_on, listener);
             }
         }
+        let coverage = self.coverage(&mut tally, listener);
         if let (Some(path), Some(entries)) = (&self.options.write_baseline, tally.entries.take()) {
             Baseline::from_entries(entries).write(path)?;
         }
@@ -404,8 +415,101 @@ impl Run {
         Ok(RunOutcome {
             summary: tally.summary,
             failing: tally.failing,
+            coverage,
         })
     }
+
+    /// The tree's coverage, and when it is enforced, a report of the missing objectives
+    /// (COV001) at the `[coverage]` table of the first path's config, else at that path.
+    fn coverage(
+        &self,
+        tally: &mut Tally<'_>,
+        listener: &mut dyn Listener,
+    ) -> Option<crate::coverage::Coverage> {
+        let (i, root) = tally.root.clone()?;
+        let scope = self.project.scopes().get(i)?.clone();
+        let config = self.options.coverage.apply(&scope.config.coverage);
+        let enforce = config.enforce;
+        if self.options.parse_only {
+            return None;
+        }
+        if self.options.shard.is_some() {
+            if enforce {
+                eprintln!(
+                    "note: coverage is not assessed under --shard (a shard sees part of the \
+                     tree); run `tripline coverage` on the whole tree"
+                );
+            }
+            return None;
+        }
+        let gathered = std::mem::take(&mut tally.gathered);
+        let (display, text) = match &scope.config.source {
+            Some(source) => (config_display(&source.path), source.text.as_str()),
+            None => (root, ""),
+        };
+        let span = crate::coverage::config_anchor(text);
+        let anchor = crate::coverage::Anchor {
+            path: display.clone(),
+            line: scope.config.source.as_ref().map(|_| {
+                crate::source::LineIndex::new(text)
+                    .position(text, span.start as usize)
+                    .line
+            }),
+        };
+        let coverage = crate::coverage::assess(&gathered, &config, anchor);
+        if enforce {
+            let raws: Vec<RawFinding> = coverage
+                .objectives
+                .iter()
+                .filter(|a| a.status == crate::coverage::Status::Missing)
+                .map(|a| RawFinding {
+                    policy: "COV001",
+                    span,
+                    message: crate::coverage::missing_message(a),
+                    resource: Some(a.objective.id.to_string()),
+                    fix: None,
+                })
+                .collect();
+            if !raws.is_empty() {
+                let mut findings = scope.engine.findings_for(&display, text, raws);
+                // Each missing objective weighs what it protects, unless the config sets
+                // COV001's severity.
+                if !scope.config.severity.contains_key("COV001") {
+                    for f in &mut findings {
+                        if let Some(o) = f
+                            .resource
+                            .as_deref()
+                            .and_then(crate::policy::coverage::objective)
+                        {
+                            f.severity = o.severity;
+                        }
+                    }
+                }
+                let report = FileReport {
+                    path: display.clone(),
+                    outcome: Outcome::Config,
+                    findings,
+                    bytes: text.len() as u64,
+                    suppressed: 0,
+                    used_rules: Vec::new(),
+                    seen_rules: Vec::new(),
+                    notes: Vec::new(),
+                    depends: crate::engine::Depends::OtherFiles,
+                    evidence: Vec::new(),
+                };
+                tally.take(report, i, scope.fail_on, listener);
+            }
+        }
+        Some(coverage)
+    }
+}
+
+/// A config's path as reported: relative to the working directory, like the templates.
+fn config_display(path: &Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(walk::display_path))
+        .unwrap_or_else(|| walk::display_path(path))
 }
 
 /// The bookkeeping of a run as reports come: counts, the baseline, the suppression rules used.
@@ -418,6 +522,11 @@ struct Tally<'a> {
     /// Per scope: the `[[suppress]]` patterns used and the rules seen.
     used: HashMap<usize, HashSet<(usize, usize)>>,
     seen: HashMap<usize, HashSet<usize>>,
+    /// What the reports say about control-objective coverage.
+    gathered: crate::coverage::Gathered,
+    /// The scope of the first path checked and that path as reported: coverage is assessed
+    /// under its config.
+    root: Option<(usize, String)>,
 }
 
 impl<'a> Tally<'a> {
@@ -429,6 +538,8 @@ impl<'a> Tally<'a> {
             entries: options.write_baseline.as_ref().map(|_| Vec::new()),
             used: HashMap::new(),
             seen: HashMap::new(),
+            gathered: crate::coverage::Gathered::default(),
+            root: None,
         }
     }
 
@@ -450,6 +561,7 @@ impl<'a> Tally<'a> {
         if let Some(entries) = &mut self.entries {
             entries.extend(report.findings.iter().map(baseline::Entry::of));
         }
+        self.gathered.take(&report);
         if let Some(b) = &mut self.baseline {
             b.apply(&mut report);
         }
@@ -479,11 +591,7 @@ fn stale_config_suppressions(
 ) -> Option<FileReport> {
     let engine = &scope.engine;
     let source = scope.config.source.as_ref()?;
-    // Reported relative to the working directory, like the templates.
-    let display = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| source.path.strip_prefix(cwd).ok().map(walk::display_path))
-        .unwrap_or_else(|| walk::display_path(&source.path));
+    let display = config_display(&source.path);
     let report_stale = shard.is_none();
     let require_reason =
         engine.requires_suppression_reason() && shard.is_none_or(|s| s.contains(&display));
@@ -531,6 +639,7 @@ fn stale_config_suppressions(
         seen_rules: Vec::new(),
         notes: Vec::new(),
         depends: crate::engine::Depends::OtherFiles,
+        evidence: Vec::new(),
     };
     report
         .findings

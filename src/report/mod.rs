@@ -5,6 +5,7 @@
 //! gives the same bytes.
 
 pub mod catalog;
+pub mod coverage;
 pub mod escape;
 pub(crate) mod github;
 mod human;

@@ -14,7 +14,7 @@ use crate::finding::{Finding, Severity};
 use crate::policy::{self, PolicyMeta};
 use crate::shard::Shard;
 
-const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+pub(crate) const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 /// The fingerprint key: versioned, so a change of fingerprint scheme is a new key.
 pub(crate) const FINGERPRINT_KEY: &str = "tripline/v1";
@@ -27,7 +27,7 @@ pub(crate) const MAX_RESULTS: usize = 25_000;
 const MAX_TAGS: usize = 20;
 
 /// The base every artifact URI is relative to, as GitHub and other consumers expect.
-const SRCROOT: &str = "%SRCROOT%";
+pub(crate) const SRCROOT: &str = "%SRCROOT%";
 
 /// Where SARIF artifact URIs are relative to, and where rules' help pages are.
 #[derive(Clone, Debug, Default)]
@@ -62,7 +62,7 @@ impl SarifOptions {
     }
 
     /// The `artifactLocation` of a reported path.
-    fn artifact(&self, path: &str) -> Value {
+    pub(crate) fn artifact(&self, path: &str) -> Value {
         let Some(root) = &self.root else {
             return json!({"uri": uri(path)});
         };

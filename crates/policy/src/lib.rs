@@ -7,6 +7,7 @@
 
 #![deny(missing_docs)]
 
+pub mod coverage;
 pub mod finding;
 pub mod iam;
 pub mod regions;

@@ -1,0 +1,468 @@
+//! Control-objective coverage: does the tree establish the baseline at all?
+//!
+//! Policies answer "which resources drift"; a tree with no trail, no Config recorder and no
+//! SCPs has nothing to drift and no findings. Coverage answers the other question: for each
+//! control objective (`policies/objectives/*.toml`, see [`crate::policy::coverage`]) it says
+//! whether something in the tree **establishes** it (which resource, where), establishes it
+//! only with drift (**violated**: the establishing resources' findings and unmet
+//! requirements), or nothing does (**missing**). A config can mark an objective as established
+//! **elsewhere** (another repository) with a reason, and an objective that applies only to some
+//! trees (an organization's) is **not applicable** to others.
+//!
+//! The check gathers each file's evidence while it checks it ([`FileReport::evidence`]); this
+//! module puts the tree's evidence and drift findings together once every file is in.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::config::CoverageConfig;
+use crate::engine::FileReport;
+use crate::finding::{Finding, Severity};
+use crate::policy::Family;
+use crate::policy::coverage::{EvidenceKind, OBJECTIVES, Objective, RawEvidence};
+use crate::source::{LineIndex, Position, Span};
+
+/// A resource that bears on an objective, positioned in its file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evidence {
+    /// The objective's ID.
+    pub objective: &'static str,
+    /// Whether the resource establishes the objective or makes it apply.
+    pub kind: EvidenceKind,
+    /// The resource's logical ID or address.
+    pub resource: String,
+    /// Its type.
+    pub rtype: String,
+    /// What evidence it is ("a CloudTrail trail").
+    pub describe: &'static str,
+    /// Where the resource is (its logical ID or address).
+    pub start: Position,
+    /// The requirements it does not meet, where.
+    pub unmet: Vec<(Position, String)>,
+}
+
+/// Position the evidence found in a file's text.
+pub(crate) fn positioned_evidence(text: &str, raws: Vec<RawEvidence>) -> Vec<Evidence> {
+    if raws.is_empty() {
+        return Vec::new();
+    }
+    let index = LineIndex::new(text);
+    let at = |span: Span| index.position(text, (span.start as usize).min(text.len()));
+    let mut out: Vec<Evidence> = raws
+        .into_iter()
+        .map(|r| Evidence {
+            objective: r.objective,
+            kind: r.kind,
+            start: at(r.span),
+            unmet: r.unmet.into_iter().map(|(s, m)| (at(s), m)).collect(),
+            resource: r.resource,
+            rtype: r.rtype,
+            describe: r.describe,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.start.line, a.start.column, a.objective).cmp(&(
+            b.start.line,
+            b.start.column,
+            b.objective,
+        ))
+    });
+    out
+}
+
+/// A finding of a policy that some objective counts as drift, as the tree's coverage needs it.
+#[derive(Clone, Debug)]
+struct DriftFinding {
+    path: Arc<str>,
+    policy: &'static str,
+    resource: String,
+    severity: Severity,
+    start: Position,
+    message: String,
+}
+
+/// What a run gathered for coverage: every file's evidence, and the findings objectives count
+/// as drift. Reports arrive in path order, so what is gathered is in path order too.
+#[derive(Debug, Default)]
+pub struct Gathered {
+    evidence: Vec<(Arc<str>, Evidence)>,
+    drift: Vec<DriftFinding>,
+    /// Templates checked.
+    templates: usize,
+}
+
+impl Gathered {
+    /// Take what a file's report says about coverage (its findings before any baseline: drift
+    /// is drift, known or new).
+    pub fn take(&mut self, report: &FileReport) {
+        if matches!(report.outcome, crate::engine::Outcome::Checked(_)) {
+            self.templates += 1;
+        }
+        if report.evidence.is_empty() && report.findings.is_empty() {
+            return;
+        }
+        let path: Arc<str> = Arc::from(report.path.as_str());
+        for e in &report.evidence {
+            self.evidence.push((path.clone(), e.clone()));
+        }
+        for f in &report.findings {
+            if let Some(resource) = drift_resource(f) {
+                self.drift.push(DriftFinding {
+                    path: f.path.clone(),
+                    policy: f.policy,
+                    resource: resource.to_string(),
+                    severity: f.severity,
+                    start: f.start,
+                    message: f.message.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// The resource of a finding that some objective counts as drift.
+fn drift_resource(f: &Finding) -> Option<&str> {
+    let resource = f.resource.as_deref()?;
+    OBJECTIVES
+        .iter()
+        .any(|o| o.policies.contains(&f.policy))
+        .then_some(resource)
+}
+
+/// Where an objective stands in a tree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Some resource establishes it without drift.
+    Established,
+    /// The config says it is established elsewhere.
+    Elsewhere,
+    /// Resources establish it, each with drift.
+    Violated,
+    /// Nothing in the tree establishes it.
+    Missing,
+    /// It does not apply to this tree.
+    NotApplicable,
+}
+
+impl Status {
+    /// The status as reports spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Established => "established",
+            Status::Elsewhere => "established-elsewhere",
+            Status::Violated => "violated",
+            Status::Missing => "missing",
+            Status::NotApplicable => "not-applicable",
+        }
+    }
+
+    /// Whether the objective counts as in place.
+    pub fn is_met(self) -> bool {
+        matches!(self, Status::Established | Status::Elsewhere)
+    }
+}
+
+/// Something wrong with an establishing resource: a finding of one of the objective's
+/// policies, or a requirement it does not meet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Drift {
+    /// The file.
+    pub path: Arc<str>,
+    /// Where.
+    pub start: Position,
+    /// The policy whose finding it is (`None`: an unmet requirement of the objective).
+    pub policy: Option<&'static str>,
+    /// The finding's severity (the objective's for a requirement).
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A resource that establishes an objective (possibly with drift).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Establishing {
+    /// The file.
+    pub path: Arc<str>,
+    /// The resource's logical ID or address.
+    pub resource: String,
+    /// Its type.
+    pub rtype: String,
+    /// What evidence it is.
+    pub describe: &'static str,
+    /// Where.
+    pub start: Position,
+    /// What is wrong with it (empty: it establishes the objective).
+    pub drift: Vec<Drift>,
+}
+
+/// One objective's assessment.
+#[derive(Clone, Debug)]
+pub struct Assessed {
+    /// The objective.
+    pub objective: &'static Objective,
+    /// Where it stands.
+    pub status: Status,
+    /// The resources that establish it, in path order.
+    pub evidence: Vec<Establishing>,
+    /// Why the config says it is established elsewhere.
+    pub elsewhere: Option<String>,
+    /// The first resource that makes it apply, when it applies only to some trees.
+    pub applies_by: Option<(Arc<str>, String, Position)>,
+}
+
+/// How a run assesses coverage, beyond the `[coverage]` of the first path's config.
+#[derive(Clone, Debug, Default)]
+pub struct CoverageOptions {
+    /// Report missing objectives as COV001 findings (`check --coverage`).
+    pub enforce: bool,
+    /// Replaces the config's `select` when not empty.
+    pub select: Vec<String>,
+    /// Added to the config's `ignore`.
+    pub ignore: Vec<String>,
+}
+
+impl CoverageOptions {
+    /// The config's `[coverage]` with these options applied.
+    pub fn apply(&self, config: &CoverageConfig) -> CoverageConfig {
+        let mut out = config.clone();
+        if !self.select.is_empty() {
+            out.select = self.select.clone();
+        }
+        out.ignore.extend(self.ignore.iter().cloned());
+        out.enforce |= self.enforce;
+        out
+    }
+}
+
+/// Where the tree's missing objectives are reported: the `[coverage]` table of the config
+/// that governs the first path checked, else that path.
+#[derive(Clone, Debug, Default)]
+pub struct Anchor {
+    /// The config file or the path, as reported.
+    pub path: String,
+    /// The line (1-based) in the config; `None` for a path.
+    pub line: Option<u32>,
+}
+
+/// A tree's coverage of the objectives that were selected.
+#[derive(Clone, Debug)]
+pub struct Coverage {
+    /// Where missing objectives are reported.
+    pub anchor: Anchor,
+    /// Each selected objective, in catalog order (by family, then ID).
+    pub objectives: Vec<Assessed>,
+    /// The templates checked.
+    pub templates: usize,
+}
+
+impl Coverage {
+    /// The objectives with this status.
+    pub fn count(&self, status: Status) -> usize {
+        self.objectives
+            .iter()
+            .filter(|a| a.status == status)
+            .count()
+    }
+
+    /// The objectives that apply.
+    pub fn applicable(&self) -> usize {
+        self.objectives.len() - self.count(Status::NotApplicable)
+    }
+
+    /// Established (here or elsewhere) of the applicable objectives, in whole percent
+    /// (rounded down, so 100 means every one).
+    pub fn percent(&self) -> usize {
+        let met = self.objectives.iter().filter(|a| a.status.is_met()).count();
+        met * 100 / self.applicable().max(1)
+    }
+
+    /// Whether every applicable objective is in place.
+    pub fn complete(&self) -> bool {
+        self.objectives
+            .iter()
+            .all(|a| a.status.is_met() || a.status == Status::NotApplicable)
+    }
+}
+
+/// The objectives `config` selects, in report order (family, then ID).
+pub fn selected(config: &CoverageConfig) -> Vec<&'static Objective> {
+    let mut out: Vec<&'static Objective> = OBJECTIVES
+        .iter()
+        .filter(|o| {
+            (config.select.is_empty()
+                || config
+                    .select
+                    .iter()
+                    .any(|p| crate::policy::coverage::pattern_matches(p, o)))
+                && !config
+                    .ignore
+                    .iter()
+                    .any(|p| crate::policy::coverage::pattern_matches(p, o))
+        })
+        .collect();
+    out.sort_by_key(|o| (family_rank(o.family), o.id));
+    out
+}
+
+fn family_rank(f: Family) -> usize {
+    Family::ALL
+        .iter()
+        .position(|x| *x == f)
+        .unwrap_or(usize::MAX)
+}
+
+/// Put the gathered evidence and drift together into the tree's coverage.
+pub fn assess(gathered: &Gathered, config: &CoverageConfig, anchor: Anchor) -> Coverage {
+    // Drift by resource, for finding an establishing resource's findings.
+    let mut drift_by_resource: BTreeMap<&str, Vec<&DriftFinding>> = BTreeMap::new();
+    for d in &gathered.drift {
+        drift_by_resource.entry(&d.resource).or_default().push(d);
+    }
+    let objectives = selected(config)
+        .into_iter()
+        .map(|objective| {
+            let mine = || {
+                gathered
+                    .evidence
+                    .iter()
+                    .filter(move |(_, e)| e.objective == objective.id)
+            };
+            let applies_by = mine()
+                .find(|(_, e)| e.kind == EvidenceKind::Applies)
+                .map(|(p, e)| (p.clone(), e.resource.clone(), e.start));
+            let evidence: Vec<Establishing> = mine()
+                .filter(|(_, e)| e.kind == EvidenceKind::Establishes)
+                .map(|(path, e)| {
+                    let mut drift: Vec<Drift> = e
+                        .unmet
+                        .iter()
+                        .map(|(start, message)| Drift {
+                            path: path.clone(),
+                            start: *start,
+                            policy: None,
+                            severity: objective.severity,
+                            message: message.clone(),
+                        })
+                        .collect();
+                    for d in drift_by_resource
+                        .get(e.resource.as_str())
+                        .into_iter()
+                        .flatten()
+                    {
+                        if objective.policies.contains(&d.policy) && same_unit(path, &d.path) {
+                            drift.push(Drift {
+                                path: d.path.clone(),
+                                start: d.start,
+                                policy: Some(d.policy),
+                                severity: d.severity,
+                                message: d.message.clone(),
+                            });
+                        }
+                    }
+                    Establishing {
+                        path: path.clone(),
+                        resource: e.resource.clone(),
+                        rtype: e.rtype.clone(),
+                        describe: e.describe,
+                        start: e.start,
+                        drift,
+                    }
+                })
+                .collect();
+            let elsewhere = config
+                .established
+                .iter()
+                .find(|m| m.objective.eq_ignore_ascii_case(objective.id))
+                .map(|m| m.reason.clone());
+            let status = if elsewhere.is_some() {
+                Status::Elsewhere
+            } else if !objective.applies_when.is_empty() && applies_by.is_none() {
+                Status::NotApplicable
+            } else if evidence.iter().any(|e| e.drift.is_empty()) {
+                Status::Established
+            } else if evidence.is_empty() {
+                Status::Missing
+            } else {
+                Status::Violated
+            };
+            Assessed {
+                objective,
+                status,
+                evidence,
+                elsewhere,
+                applies_by,
+            }
+        })
+        .collect();
+    Coverage {
+        anchor,
+        objectives,
+        templates: gathered.templates,
+    }
+}
+
+/// Whether a finding in `finding` can be about a resource declared in `declared`: the same
+/// file, or two files of one Terraform configuration (a directory read as one, where a
+/// finding lands in the file holding the offending value, a variable's default say).
+fn same_unit(declared: &str, finding: &str) -> bool {
+    if declared == finding {
+        return true;
+    }
+    let dir = |p: &str| p.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+    crate::parse::is_hcl_name(declared)
+        && crate::parse::is_hcl_name(finding)
+        && dir(declared) == dir(finding)
+}
+
+/// The span of `[coverage]` in a config's text (where a missing objective is reported), else
+/// the start of the file.
+pub(crate) fn config_anchor(text: &str) -> Span {
+    text.match_indices("[coverage]")
+        .find(|(at, _)| {
+            text[..*at]
+                .rsplit('\n')
+                .next()
+                .is_some_and(|l| l.trim().is_empty())
+        })
+        .map_or(Span::empty(0), |(at, s)| Span::new(at, at + s.len()))
+}
+
+/// The message of a COV001 finding for a missing objective.
+pub(crate) fn missing_message(a: &Assessed) -> String {
+    format!(
+        "control objective {} is missing: nothing in the checked tree establishes it ({}). {}",
+        a.objective.id,
+        a.objective.title,
+        first_sentence(a.objective.remediation)
+    )
+}
+
+fn first_sentence(text: &str) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.find(". ") {
+        Some(i) => flat[..=i].to_string(),
+        None => flat,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchor_is_the_table_header_not_a_mention() {
+        let text = "# see [coverage] below\nfail_on = \"low\"\n[coverage]\nenforce = true\n";
+        let span = config_anchor(text);
+        assert_eq!(&text[span.start as usize..span.end as usize], "[coverage]");
+        assert_eq!(span.start as usize, text.rfind("[coverage]").unwrap());
+        assert_eq!(config_anchor("fail_on = \"low\"\n"), Span::empty(0));
+    }
+
+    #[test]
+    fn terraform_configuration_is_one_unit() {
+        assert!(same_unit("a/main.tf", "a/variables.tf"));
+        assert!(!same_unit("a/main.tf", "b/variables.tf"));
+        assert!(!same_unit("a/x.yaml", "a/y.yaml"));
+        assert!(same_unit("a/x.yaml", "a/x.yaml"));
+    }
+}

@@ -1,0 +1,469 @@
+//! Coverage reports (`tripline coverage`): human, JSON (schema in `docs/coverage-format.md`),
+//! Markdown (a table per family, for a pull request or an auditor) and SARIF (one rule per
+//! objective, a result per objective with `kind` pass / fail / notApplicable).
+//!
+//! Text from templates (logical IDs, types, messages) is escaped for terminals and CI logs in
+//! the human format and for tables in Markdown.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::coverage::{Assessed, Coverage, Status};
+use crate::policy::Family;
+use crate::report::escape;
+use crate::report::sarif::{self, SarifOptions};
+
+/// The JSON report's format version (bumped on incompatible changes).
+pub const JSON_VERSION: u32 = 1;
+
+fn sentence(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn at(path: &str, p: crate::source::Position) -> String {
+    format!("{}:{}:{}", escape::line(path), p.line, p.column)
+}
+
+/// The human report: a line per objective by family, its evidence or what to do below it.
+pub fn human(c: &Coverage, color: bool) -> String {
+    let paint = |code: &str, s: &str| {
+        if color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
+    let mut out = String::new();
+    let width = c
+        .objectives
+        .iter()
+        .map(|a| a.objective.id.len())
+        .max()
+        .unwrap_or(0);
+    for family in Family::ALL {
+        let of: Vec<&Assessed> = c
+            .objectives
+            .iter()
+            .filter(|a| a.objective.family == family)
+            .collect();
+        if of.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{}", paint("1", family.as_str()));
+        for a in of {
+            let (label, code) = match a.status {
+                Status::Established => ("established", "32"),
+                Status::Elsewhere => ("elsewhere", "32"),
+                Status::Violated => ("violated", "33"),
+                Status::Missing => ("missing", "31"),
+                Status::NotApplicable => ("n/a", "2"),
+            };
+            let status = paint(code, &format!("{label:<11}"));
+            let _ = writeln!(
+                out,
+                "  {:width$}  {status}  {}",
+                a.objective.id, a.objective.title
+            );
+            match a.status {
+                Status::Missing => {
+                    let _ = writeln!(
+                        out,
+                        "      nothing establishes it; {}",
+                        sentence(a.objective.remediation)
+                    );
+                }
+                Status::Elsewhere => {
+                    let reason = a.elsewhere.as_deref().unwrap_or("");
+                    let _ = writeln!(out, "      {}", escape::line(reason));
+                }
+                Status::NotApplicable => {
+                    let _ = writeln!(
+                        out,
+                        "      applies to trees with {}",
+                        a.objective.applies_when.join(", ")
+                    );
+                }
+                Status::Established | Status::Violated => {}
+            }
+            let shown = if a.status == Status::Established {
+                // The resources that establish it; drifting ones are the checks' business.
+                a.evidence.iter().filter(|e| e.drift.is_empty()).collect()
+            } else {
+                a.evidence.iter().collect::<Vec<_>>()
+            };
+            for e in shown {
+                let _ = writeln!(
+                    out,
+                    "      by `{}` ({}) at {}",
+                    escape::line(&e.resource),
+                    escape::line(&e.rtype),
+                    at(&e.path, e.start)
+                );
+                for d in &e.drift {
+                    let what = d.policy.unwrap_or("requirement");
+                    let _ = writeln!(
+                        out,
+                        "        {what} at {}: {}",
+                        at(&d.path, d.start),
+                        escape::line(&d.message)
+                    );
+                }
+            }
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\ncoverage: {} of {} applicable objectives in place ({}%): {} established, {} elsewhere, \
+         {} violated, {} missing; {} not applicable; {} template{} checked",
+        c.objectives.iter().filter(|a| a.status.is_met()).count(),
+        c.applicable(),
+        c.percent(),
+        c.count(Status::Established),
+        c.count(Status::Elsewhere),
+        c.count(Status::Violated),
+        c.count(Status::Missing),
+        c.count(Status::NotApplicable),
+        c.templates,
+        if c.templates == 1 { "" } else { "s" },
+    );
+    out
+}
+
+fn mappings(a: &Assessed) -> Value {
+    json!({
+        "fsbp": a.objective.fsbp,
+        "cis": a.objective.cis,
+        "control_tower": a.objective.control_tower,
+    })
+}
+
+/// The JSON report (`docs/coverage-format.md`).
+pub fn json(c: &Coverage) -> Value {
+    let objectives: Vec<Value> = c
+        .objectives
+        .iter()
+        .map(|a| {
+            let evidence: Vec<Value> = a
+                .evidence
+                .iter()
+                .map(|e| {
+                    json!({
+                        "path": &*e.path,
+                        "line": e.start.line,
+                        "column": e.start.column,
+                        "resource": e.resource,
+                        "type": e.rtype,
+                        "evidence": e.describe,
+                        "drift": e.drift.iter().map(|d| json!({
+                            "path": &*d.path,
+                            "line": d.start.line,
+                            "column": d.start.column,
+                            "policy": d.policy,
+                            "severity": d.severity.as_str(),
+                            "message": d.message,
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            let mut o = json!({
+                "id": a.objective.id,
+                "family": a.objective.family.as_str(),
+                "severity": a.objective.severity.as_str(),
+                "title": a.objective.title,
+                "status": a.status.as_str(),
+                "mappings": mappings(a),
+                "policies": a.objective.policies,
+                "evidence": evidence,
+            });
+            if let Some(reason) = &a.elsewhere {
+                o["reason"] = json!(reason);
+            }
+            if a.status == Status::Missing {
+                o["remediation"] = json!(sentence(a.objective.remediation));
+            }
+            if let Some((path, resource, start)) = &a.applies_by {
+                o["applies_by"] = json!({
+                    "path": &**path,
+                    "line": start.line,
+                    "column": start.column,
+                    "resource": resource,
+                });
+            }
+            o
+        })
+        .collect();
+    json!({
+        "version": JSON_VERSION,
+        "tool": {"name": "tripline", "version": env!("CARGO_PKG_VERSION")},
+        "summary": {
+            "objectives": c.objectives.len(),
+            "applicable": c.applicable(),
+            "established": c.count(Status::Established),
+            "established_elsewhere": c.count(Status::Elsewhere),
+            "violated": c.count(Status::Violated),
+            "missing": c.count(Status::Missing),
+            "not_applicable": c.count(Status::NotApplicable),
+            "percent": c.percent(),
+            "templates": c.templates,
+        },
+        "objectives": objectives,
+    })
+}
+
+/// Text safe in a Markdown table cell: no line breaks, pipes and markup characters escaped,
+/// control characters shown escaped.
+fn cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in escape::line(s).chars() {
+        if "|\\`*_[]<>#".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The Markdown report: a summary line and a table per family with status and evidence.
+pub fn markdown(c: &Coverage) -> String {
+    let mut out = String::from("# Control-objective coverage\n\n");
+    let _ = writeln!(
+        out,
+        "**{}%** of the applicable objectives are in place ({} of {}): {} established, {} \
+         established elsewhere, {} violated, {} missing; {} not applicable. {} template{} \
+         checked by tripline {}.\n",
+        c.percent(),
+        c.objectives.iter().filter(|a| a.status.is_met()).count(),
+        c.applicable(),
+        c.count(Status::Established),
+        c.count(Status::Elsewhere),
+        c.count(Status::Violated),
+        c.count(Status::Missing),
+        c.count(Status::NotApplicable),
+        c.templates,
+        if c.templates == 1 { "" } else { "s" },
+        env!("CARGO_PKG_VERSION"),
+    );
+    for family in Family::ALL {
+        let of: Vec<&Assessed> = c
+            .objectives
+            .iter()
+            .filter(|a| a.objective.family == family)
+            .collect();
+        if of.is_empty() {
+            continue;
+        }
+        let mut title = family.as_str().to_string();
+        title[..1].make_ascii_uppercase();
+        let _ = writeln!(out, "## {title}\n");
+        out.push_str("| Objective | Status | Evidence | Maps to |\n|---|---|---|---|\n");
+        for a in of {
+            let status = match a.status {
+                Status::Established => "✅ established",
+                Status::Elsewhere => "✅ established elsewhere",
+                Status::Violated => "⚠️ violated",
+                Status::Missing => "❌ missing",
+                Status::NotApplicable => "➖ not applicable",
+            };
+            let mut evidence: Vec<String> = a
+                .evidence
+                .iter()
+                .filter(|e| a.status != Status::Established || e.drift.is_empty())
+                .map(|e| {
+                    let mut s = format!(
+                        "`{}` ({}) at {}:{}",
+                        cell(&e.resource).replace('`', "'"),
+                        cell(&e.rtype),
+                        cell(&e.path),
+                        e.start.line
+                    );
+                    for d in &e.drift {
+                        let _ = write!(
+                            s,
+                            "<br>• {} {}:{}: {}",
+                            d.policy.unwrap_or("requirement"),
+                            cell(&d.path),
+                            d.start.line,
+                            cell(&d.message)
+                        );
+                    }
+                    s
+                })
+                .collect();
+            match a.status {
+                Status::Elsewhere => {
+                    evidence.insert(0, cell(a.elsewhere.as_deref().unwrap_or("")));
+                }
+                Status::Missing => evidence.push(format!(
+                    "nothing in the tree; {}",
+                    cell(&sentence(a.objective.remediation))
+                )),
+                Status::NotApplicable => evidence.push(format!(
+                    "applies to trees with {}",
+                    cell(&a.objective.applies_when.join(", "))
+                )),
+                _ => {}
+            }
+            let maps: Vec<String> = a
+                .objective
+                .mappings()
+                .into_iter()
+                .map(|(name, ids)| {
+                    let short = match name {
+                        n if n.starts_with("AWS Foundational") => "FSBP",
+                        n if n.starts_with("CIS") => "CIS",
+                        _ => "Control Tower",
+                    };
+                    format!("{short} {}", cell(&ids.join(", ")))
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "| **{}** {} | {status} | {} | {} |",
+                a.objective.id,
+                cell(a.objective.title),
+                evidence.join("<br>"),
+                maps.join("<br>")
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The SARIF log: a rule per objective; per objective a result that passes (established,
+/// here or elsewhere), fails (violated: at each drifting resource; missing: at `anchor`), or
+/// does not apply.
+pub fn sarif(c: &Coverage, options: &SarifOptions) -> Value {
+    let anchor = &c.anchor;
+    let rules: Vec<Value> = c
+        .objectives
+        .iter()
+        .map(|a| {
+            let o = a.objective;
+            let mut tags = vec!["security".to_string(), "coverage".to_string(), o.family.as_str().to_string()];
+            tags.extend(o.fsbp.iter().map(|x| format!("fsbp:{x}")));
+            tags.extend(o.cis.iter().map(|x| format!("cis:{x}")));
+            tags.extend(o.control_tower.iter().map(|x| format!("control-tower:{x}")));
+            json!({
+                "id": o.id,
+                "name": o.id,
+                "shortDescription": {"text": o.title},
+                "fullDescription": {"text": sentence(o.description)},
+                "help": {
+                    "text": format!("{}\n\nTo establish it: {}", sentence(o.description), sentence(o.remediation)),
+                    "markdown": format!("{}\n\n**To establish it:** {}", o.description, o.remediation),
+                },
+                "defaultConfiguration": {"level": sarif::level(o.severity)},
+                "properties": {"tags": tags},
+            })
+        })
+        .collect();
+    let location = |path: &str, line: Option<u32>, column: Option<u32>| {
+        let mut physical = json!({"artifactLocation": options.artifact(path)});
+        if let Some(line) = line {
+            physical["region"] = json!({"startLine": line, "startColumn": column.unwrap_or(1)});
+        }
+        json!({"physicalLocation": physical})
+    };
+    let mut results = Vec::new();
+    for (index, a) in c.objectives.iter().enumerate() {
+        let o = a.objective;
+        let base = |kind: &str, level: &str, message: String| {
+            json!({
+                "ruleId": o.id,
+                "ruleIndex": index,
+                "kind": kind,
+                "level": level,
+                "message": {"text": message},
+            })
+        };
+        match a.status {
+            Status::Established | Status::Elsewhere => {
+                let mut r = base(
+                    "pass",
+                    "none",
+                    match &a.elsewhere {
+                        Some(reason) => format!("{} is established elsewhere: {reason}", o.id),
+                        None => format!("{} is established", o.id),
+                    },
+                );
+                if let Some(e) = a.evidence.iter().find(|e| e.drift.is_empty()) {
+                    r["locations"] =
+                        json!([location(&e.path, Some(e.start.line), Some(e.start.column))]);
+                }
+                results.push(r);
+            }
+            Status::NotApplicable => results.push(base(
+                "notApplicable",
+                "none",
+                format!(
+                    "{} applies to trees with {}; this one has none",
+                    o.id,
+                    o.applies_when.join(", ")
+                ),
+            )),
+            Status::Missing => {
+                let mut r = base(
+                    "fail",
+                    sarif::level(o.severity),
+                    format!(
+                        "{} is missing: nothing in the tree establishes it. {}",
+                        o.id,
+                        sentence(o.remediation)
+                    ),
+                );
+                r["locations"] = json!([location(&anchor.path, anchor.line, None)]);
+                results.push(r);
+            }
+            Status::Violated => {
+                for e in &a.evidence {
+                    let drift: Vec<String> = e
+                        .drift
+                        .iter()
+                        .map(|d| format!("{}: {}", d.policy.unwrap_or("requirement"), d.message))
+                        .collect();
+                    let mut r = base(
+                        "fail",
+                        sarif::level(o.severity),
+                        format!(
+                            "{} is established by `{}` only with drift: {}",
+                            o.id,
+                            e.resource,
+                            drift.join("; ")
+                        ),
+                    );
+                    r["locations"] =
+                        json!([location(&e.path, Some(e.start.line), Some(e.start.column))]);
+                    results.push(r);
+                }
+            }
+        }
+    }
+    let mut driver = json!({
+        "name": "tripline",
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    });
+    let home = env!("CARGO_PKG_REPOSITORY");
+    if !home.is_empty() {
+        driver["informationUri"] = json!(home);
+    }
+    let mut log = json!({
+        "$schema": sarif::SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": driver},
+            "automationDetails": {"id": "tripline/coverage/"},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    if options.root.is_some() {
+        log["runs"][0]["originalUriBaseIds"] = json!({
+            sarif::SRCROOT: {"description": {"text": "The repository root (the git root, or --root)."}},
+        });
+    }
+    log
+}
