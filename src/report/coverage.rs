@@ -194,7 +194,7 @@ pub fn json(c: &Coverage) -> Value {
         })
         .collect();
     json!({
-        "version": JSON_VERSION,
+        "schema_version": JSON_VERSION,
         "tool": {"name": "tripline", "version": env!("CARGO_PKG_VERSION")},
         "summary": {
             "objectives": c.objectives.len(),
