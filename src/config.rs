@@ -465,6 +465,15 @@ pub const STARTER: &str = r#"# tripline.toml: settings for `tripline check` and 
 # resources = ["aws_s3_bucket.access_logs"]
 # ignore = ["LOG009"]
 # reason = "this bucket receives the access logs of the others"
+
+# Control-objective coverage (`tripline coverage`): which objectives apply, which are
+# established outside this repository, and whether `check` fails when one goes missing.
+# [coverage]
+# enforce = true                  # check reports missing objectives as COV001
+# ignore = ["DET-GUARDDUTY-ORG"]  # IDs, prefixes (DET-SCP) or families
+# [[coverage.established]]
+# objective = "LOG-TRAIL"
+# reason = "the organization trail is defined in the org-baseline repository"
 "#;
 
 #[cfg(test)]

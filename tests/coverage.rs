@@ -311,7 +311,7 @@ fn a_config_marks_objectives_elsewhere_and_selects_which_apply() {
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect()
     );
-    assert!(statuses(&doc).get("LOG-TRAIL-STORAGE").is_none());
+    assert!(!statuses(&doc).contains_key("LOG-TRAIL-STORAGE"));
     assert_eq!(
         objective(&doc, "LOG-TRAIL")["reason"],
         "the organization trail is in org-baseline"

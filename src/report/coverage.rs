@@ -69,7 +69,7 @@ pub fn human(c: &Coverage, color: bool) -> String {
                 Status::Missing => {
                     let _ = writeln!(
                         out,
-                        "      nothing establishes it; {}",
+                        "      nothing establishes it. To establish it: {}",
                         sentence(a.objective.remediation)
                     );
                 }

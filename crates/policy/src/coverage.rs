@@ -171,15 +171,17 @@ pub fn evidence(cx: &Context<'_, '_>) -> Vec<RawEvidence> {
     out
 }
 
+/// What a resource lacks for an objective, where.
+type Unmet = Vec<(Span, String)>;
+
 /// The resources of the template that establish `objective`: one entry per resource, free of
 /// drift when some evidence spec holds for it entirely, else with what every spec it matched
 /// found missing.
 fn establishing(cx: &Context<'_, '_>, objective: &'static Objective, out: &mut Vec<RawEvidence>) {
     let t = cx.template;
-    // (resource index, spec that matched it, what it lacks)
-    let mut found: Vec<(usize, &'static EvidenceSpec, Vec<(Span, String)>)> = Vec::new();
+    let mut found: Vec<(usize, &'static EvidenceSpec, Unmet)> = Vec::new();
     for spec in objective.evidence {
-        let mut matched: Vec<(usize, Vec<(Span, String)>)> = Vec::new();
+        let mut matched: Vec<(usize, Unmet)> = Vec::new();
         if !spec.resource_types.is_empty() {
             for (i, r) in t.resources.iter().enumerate() {
                 if spec.resource_types.contains(&r.rtype) {
