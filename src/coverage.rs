@@ -89,14 +89,19 @@ pub struct Gathered {
     drift: Vec<DriftFinding>,
     /// Templates checked.
     templates: usize,
+    /// Files that could not be read or loaded.
+    failed: Vec<Arc<str>>,
 }
 
 impl Gathered {
     /// Take what a file's report says about coverage (its findings before any baseline: drift
     /// is drift, known or new).
     pub fn take(&mut self, report: &FileReport) {
-        if matches!(report.outcome, crate::engine::Outcome::Checked(_)) {
-            self.templates += 1;
+        match report.outcome {
+            crate::engine::Outcome::Checked(_) => self.templates += 1,
+            // Whatever it would establish is unknown: the report says so.
+            crate::engine::Outcome::Failed => self.failed.push(Arc::from(report.path.as_str())),
+            _ => {}
         }
         if report.evidence.is_empty() && report.findings.is_empty() {
             return;
@@ -253,6 +258,9 @@ pub struct Coverage {
     pub objectives: Vec<Assessed>,
     /// The templates checked.
     pub templates: usize,
+    /// The files that could not be read or loaded (what they establish is unknown), in path
+    /// order.
+    pub failed: Vec<Arc<str>>,
 }
 
 impl Coverage {
@@ -398,6 +406,7 @@ pub fn assess(gathered: &Gathered, config: &CoverageConfig, anchor: Anchor) -> C
         anchor,
         objectives,
         templates: gathered.templates,
+        failed: gathered.failed.clone(),
     }
 }
 

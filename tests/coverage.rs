@@ -486,6 +486,31 @@ fn markdown_and_sarif_reports() {
 }
 
 #[test]
+fn a_file_that_cannot_be_loaded_is_named_not_skipped() {
+    let dir = tree();
+    fs::write(
+        dir.path().join("logging/trail.yaml"),
+        "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Trail: [unclosed\n",
+    )
+    .unwrap();
+    let (doc, code) = coverage(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["failed"], serde_json::json!(["logging/trail.yaml"]));
+    assert_eq!(doc["summary"]["failed"], 1);
+    assert_eq!(objective(&doc, "LOG-TRAIL")["status"], "missing");
+    let out = tripline(dir.path())
+        .args(["coverage", ".", "--no-cache"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("note: 1 file could not be read or loaded"),
+        "{text}"
+    );
+    assert!(text.contains("\n  logging/trail.yaml\n"), "{text}");
+}
+
+#[test]
 fn list_names_every_objective() {
     let out = Command::cargo_bin("tripline")
         .unwrap()

@@ -127,6 +127,23 @@ pub fn human(c: &Coverage, color: bool) -> String {
         c.templates,
         if c.templates == 1 { "" } else { "s" },
     );
+    if !c.failed.is_empty() {
+        let _ = writeln!(
+            out,
+            "note: {} file{} could not be read or loaded, so what {} establish is unknown \
+             (`tripline check` says why):",
+            c.failed.len(),
+            if c.failed.len() == 1 { "" } else { "s" },
+            if c.failed.len() == 1 {
+                "it would"
+            } else {
+                "they would"
+            },
+        );
+        for path in &c.failed {
+            let _ = writeln!(out, "  {}", escape::line(path));
+        }
+    }
     out
 }
 
@@ -206,8 +223,10 @@ pub fn json(c: &Coverage) -> Value {
             "not_applicable": c.count(Status::NotApplicable),
             "percent": c.percent(),
             "templates": c.templates,
+            "failed": c.failed.len(),
         },
         "objectives": objectives,
+        "failed": c.failed.iter().map(|p| &**p).collect::<Vec<_>>(),
     })
 }
 
@@ -244,6 +263,24 @@ pub fn markdown(c: &Coverage) -> String {
         if c.templates == 1 { "" } else { "s" },
         env!("CARGO_PKG_VERSION"),
     );
+    if !c.failed.is_empty() {
+        let _ = writeln!(
+            out,
+            "> {} file{} could not be read or loaded; what {} establish is unknown: {}.\n",
+            c.failed.len(),
+            if c.failed.len() == 1 { "" } else { "s" },
+            if c.failed.len() == 1 {
+                "it would"
+            } else {
+                "they would"
+            },
+            c.failed
+                .iter()
+                .map(|p| format!("`{}`", cell(p).replace('`', "'")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     for family in Family::ALL {
         let of: Vec<&Assessed> = c
             .objectives
