@@ -473,15 +473,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
             ));
         }
     }
-    let choice = if args.no_config {
-        ConfigChoice::Nothing
-    } else if let Some(c) = &args.config {
-        // Read now, so that a missing or invalid file is an error even when no file is checked.
-        Config::load(c).map_err(|e| e.to_string())?;
-        ConfigChoice::File(c.clone())
-    } else {
-        ConfigChoice::Discover
-    };
+    let choice = config_choice(args.no_config, args.config.as_deref())?;
     let project = Arc::new(Project::new(
         choice,
         Flags {
@@ -611,14 +603,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     }
     // Reports of unchanged files come from the result cache (not for standard input, whose
     // text has no file to key it by).
-    let cache = (!args.no_cache && !reads_stdin).then(|| {
-        let dir = args
-            .cache_dir
-            .clone()
-            .or_else(|| std::env::var_os("TRIPLINE_CACHE_DIR").map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from(tripline::cache::DEFAULT_DIR));
-        Arc::new(tripline::cache::Cache::new(&dir))
-    });
+    let cache = result_cache(args.no_cache || reads_stdin, args.cache_dir.as_deref());
     let run = Run::new(
         project,
         RunOptions {
@@ -726,14 +711,7 @@ fn coverage(args: CoverageArgs) -> Result<u8, String> {
             ));
         }
     }
-    let choice = if args.no_config {
-        ConfigChoice::Nothing
-    } else if let Some(c) = &args.config {
-        Config::load(c).map_err(|e| e.to_string())?;
-        ConfigChoice::File(c.clone())
-    } else {
-        ConfigChoice::Discover
-    };
+    let choice = config_choice(args.no_config, args.config.as_deref())?;
     let project = Arc::new(Project::new(
         choice,
         Flags {
@@ -748,14 +726,7 @@ fn coverage(args: CoverageArgs) -> Result<u8, String> {
             .build_global()
             .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
     }
-    let cache = (!args.no_cache).then(|| {
-        let dir = args
-            .cache_dir
-            .clone()
-            .or_else(|| std::env::var_os("TRIPLINE_CACHE_DIR").map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from(tripline::cache::DEFAULT_DIR));
-        Arc::new(tripline::cache::Cache::new(&dir))
-    });
+    let cache = result_cache(args.no_cache, args.cache_dir.as_deref());
     let run = Run::new(
         project,
         RunOptions {
@@ -822,6 +793,31 @@ fn coverage(args: CoverageArgs) -> Result<u8, String> {
     } else {
         ExitStatus::Findings
     } as u8)
+}
+
+/// Which config governs: none, the one named (read now, so that a missing or invalid file is
+/// an error even when no file is checked), or the nearest one above each file.
+fn config_choice(no_config: bool, config: Option<&Path>) -> Result<ConfigChoice, String> {
+    Ok(if no_config {
+        ConfigChoice::Nothing
+    } else if let Some(c) = config {
+        Config::load(c).map_err(|e| e.to_string())?;
+        ConfigChoice::File(c.to_path_buf())
+    } else {
+        ConfigChoice::Discover
+    })
+}
+
+/// The result cache: `--cache-dir`, else `$TRIPLINE_CACHE_DIR`, else `.tripline_cache`;
+/// none when `off`.
+fn result_cache(off: bool, dir: Option<&Path>) -> Option<Arc<tripline::cache::Cache>> {
+    (!off).then(|| {
+        let dir = dir
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("TRIPLINE_CACHE_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(tripline::cache::DEFAULT_DIR));
+        Arc::new(tripline::cache::Cache::new(&dir))
+    })
 }
 
 fn init(path: &Path, force: bool) -> Result<u8, String> {

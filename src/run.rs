@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::baseline::{self, Baseline, BaselineFilter};
 use crate::engine::{Engine, FileReport, Outcome};
-use crate::finding::Severity;
+use crate::finding::{Finding, Severity};
 use crate::policy::{self, RawFinding};
 use crate::project::{Project, ProjectError, Scope};
 use crate::report::Summary;
@@ -485,18 +485,7 @@ impl Run {
                         }
                     }
                 }
-                let report = FileReport {
-                    path: display.clone(),
-                    outcome: Outcome::Config,
-                    findings,
-                    bytes: text.len() as u64,
-                    suppressed: 0,
-                    used_rules: Vec::new(),
-                    seen_rules: Vec::new(),
-                    notes: Vec::new(),
-                    depends: crate::engine::Depends::OtherFiles,
-                    evidence: Vec::new(),
-                };
+                let report = config_report(&display, text, findings);
                 tally.take(report, i, scope.fail_on, listener);
             }
         }
@@ -629,22 +618,25 @@ fn stale_config_suppressions(
     if raws.is_empty() {
         return None;
     }
-    let mut report = FileReport {
-        path: display.clone(),
+    let findings = engine.findings_for(&display, &source.text, raws);
+    Some(config_report(&display, &source.text, findings))
+}
+
+/// The report of findings about a config (or, for coverage, the path checked), sorted.
+fn config_report(display: &str, text: &str, mut findings: Vec<Finding>) -> FileReport {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    FileReport {
+        path: display.to_string(),
         outcome: Outcome::Config,
-        findings: engine.findings_for(&display, &source.text, raws),
-        bytes: source.text.len() as u64,
+        findings,
+        bytes: text.len() as u64,
         suppressed: 0,
         used_rules: Vec::new(),
         seen_rules: Vec::new(),
         notes: Vec::new(),
         depends: crate::engine::Depends::OtherFiles,
         evidence: Vec::new(),
-    };
-    report
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Some(report)
+    }
 }
 
 /// One unit of work: a file to check, or a path the walk could not enter (an IO001 report).

@@ -17,6 +17,22 @@ use crate::report::sarif::{self, SarifOptions};
 /// The JSON report's format version (bumped on incompatible changes).
 pub const JSON_VERSION: u32 = 1;
 
+/// The objectives by family, in report order; families without any left out.
+fn by_family(c: &Coverage) -> Vec<(Family, Vec<&Assessed>)> {
+    Family::ALL
+        .into_iter()
+        .map(|family| {
+            let of: Vec<&Assessed> = c
+                .objectives
+                .iter()
+                .filter(|a| a.objective.family == family)
+                .collect();
+            (family, of)
+        })
+        .filter(|(_, of)| !of.is_empty())
+        .collect()
+}
+
 fn sentence(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -41,15 +57,7 @@ pub fn human(c: &Coverage, color: bool) -> String {
         .map(|a| a.objective.id.len())
         .max()
         .unwrap_or(0);
-    for family in Family::ALL {
-        let of: Vec<&Assessed> = c
-            .objectives
-            .iter()
-            .filter(|a| a.objective.family == family)
-            .collect();
-        if of.is_empty() {
-            continue;
-        }
+    for (family, of) in by_family(c) {
         let _ = writeln!(out, "{}", paint("1", family.as_str()));
         for a in of {
             let (label, code) = match a.status {
@@ -281,15 +289,7 @@ pub fn markdown(c: &Coverage) -> String {
                 .join(", ")
         );
     }
-    for family in Family::ALL {
-        let of: Vec<&Assessed> = c
-            .objectives
-            .iter()
-            .filter(|a| a.objective.family == family)
-            .collect();
-        if of.is_empty() {
-            continue;
-        }
+    for (family, of) in by_family(c) {
         let mut title = family.as_str().to_string();
         title[..1].make_ascii_uppercase();
         let _ = writeln!(out, "## {title}\n");

@@ -91,14 +91,7 @@ impl Objective {
     /// The public baselines the objective maps to, by name, with their control IDs (only
     /// those with some).
     pub fn mappings(&self) -> Vec<(&'static str, &'static [&'static str])> {
-        [
-            ("AWS Foundational Security Best Practices", self.fsbp),
-            ("CIS AWS Foundations Benchmark v3", self.cis),
-            ("AWS Control Tower", self.control_tower),
-        ]
-        .into_iter()
-        .filter(|(_, ids)| !ids.is_empty())
-        .collect()
+        crate::mappings(self.fsbp, self.cis, self.control_tower)
     }
 }
 

@@ -113,15 +113,25 @@ impl PolicyMeta {
     /// The public baselines this policy maps to, by name, with their control IDs (only those
     /// with some).
     pub fn mappings(&self) -> Vec<(&'static str, &'static [&'static str])> {
-        [
-            ("AWS Foundational Security Best Practices", self.fsbp),
-            ("CIS AWS Foundations Benchmark v3", self.cis),
-            ("AWS Control Tower", self.control_tower),
-        ]
-        .into_iter()
-        .filter(|(_, ids)| !ids.is_empty())
-        .collect()
+        mappings(self.fsbp, self.cis, self.control_tower)
     }
+}
+
+/// The public baselines by name with their control IDs, those with some (of a policy or an
+/// objective).
+pub(crate) fn mappings(
+    fsbp: &'static [&'static str],
+    cis: &'static [&'static str],
+    control_tower: &'static [&'static str],
+) -> Vec<(&'static str, &'static [&'static str])> {
+    [
+        ("AWS Foundational Security Best Practices", fsbp),
+        ("CIS AWS Foundations Benchmark v3", cis),
+        ("AWS Control Tower", control_tower),
+    ]
+    .into_iter()
+    .filter(|(_, ids)| !ids.is_empty())
+    .collect()
 }
 
 /// Policies registered at run time (Guard rules), sorted by ID. Rule files are read once, when
