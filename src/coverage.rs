@@ -272,6 +272,11 @@ impl Coverage {
             .count()
     }
 
+    /// The objectives in place (established here or elsewhere).
+    pub fn met(&self) -> usize {
+        self.objectives.iter().filter(|a| a.status.is_met()).count()
+    }
+
     /// The objectives that apply.
     pub fn applicable(&self) -> usize {
         self.objectives.len() - self.count(Status::NotApplicable)
@@ -280,8 +285,7 @@ impl Coverage {
     /// Established (here or elsewhere) of the applicable objectives, in whole percent
     /// (rounded down, so 100 means every one).
     pub fn percent(&self) -> usize {
-        let met = self.objectives.iter().filter(|a| a.status.is_met()).count();
-        met * 100 / self.applicable().max(1)
+        self.met() * 100 / self.applicable().max(1)
     }
 
     /// Whether every applicable objective is in place.

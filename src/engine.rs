@@ -895,8 +895,10 @@ impl Engine {
                 template.name_document(name);
                 let all = combined_text.as_deref().unwrap_or(text);
                 template.source = Some(all);
-                raws.extend(self.run_policies(&template, &|m| selection.enables(m)));
-                evidence = self.evidence(&template);
+                let (found, found_evidence) =
+                    self.check_template(&template, &|m| selection.enables(m));
+                raws.extend(found);
+                evidence = found_evidence;
                 if format == Format::TerraformConfig
                     && let Some(dir) = origin.and_then(Path::parent)
                 {
@@ -907,14 +909,10 @@ impl Engine {
             };
             // What lands in the other files of the configuration is theirs to report.
             raws.retain(|raw| raw.span.start <= own_end);
-            evidence.retain(|e| e.span.start <= own_end);
-            for e in &mut evidence {
-                for (span, _) in &mut e.unmet {
-                    if span.start > own_end {
-                        *span = e.span;
-                    }
-                }
-            }
+            evidence = evidence
+                .into_iter()
+                .filter_map(|e| e.moved_back(0, own_end))
+                .collect();
             for raw in &mut raws {
                 // Plans and states are written by Terraform, not by people: nothing to fix
                 // there. A fix must lie in the file itself.
@@ -1135,11 +1133,39 @@ impl Engine {
         template: &Template<'_>,
         enabled: &dyn Fn(&policy::PolicyMeta) -> bool,
     ) -> Vec<RawFinding> {
-        let mut raws = Vec::new();
         let shared = policy::Shared::default();
         let statements = OnceCell::new();
+        self.policies_with(template, enabled, &shared, &statements)
+    }
+
+    /// [`Engine::run_policies`], and the resources that establish control objectives or make
+    /// them apply, found with the analyses the policies computed (the IAM documents and their
+    /// statements are read once). A panic in finding evidence costs the file's evidence only.
+    fn check_template(
+        &self,
+        template: &Template<'_>,
+        enabled: &dyn Fn(&policy::PolicyMeta) -> bool,
+    ) -> (Vec<RawFinding>, Vec<RawEvidence>) {
+        let shared = policy::Shared::default();
+        let statements = OnceCell::new();
+        let raws = self.policies_with(template, enabled, &shared, &statements);
+        let cx = Context::new(template, &self.settings, &shared, &statements, "COV001");
+        let evidence =
+            catch_unwind(AssertUnwindSafe(|| policy::coverage::evidence(&cx))).unwrap_or_default();
+        (raws, evidence)
+    }
+
+    /// The policies `enabled` selects on a template, sharing `shared` and `statements`.
+    fn policies_with<'t, 'a>(
+        &'t self,
+        template: &'t Template<'a>,
+        enabled: &dyn Fn(&policy::PolicyMeta) -> bool,
+        shared: &'t policy::Shared<'a>,
+        statements: &'t OnceCell<Vec<Vec<policy::iam::Statement<'t>>>>,
+    ) -> Vec<RawFinding> {
+        let mut raws = Vec::new();
         for (p, _) in self.policies.iter().filter(|(_, m)| enabled(m)) {
-            let mut cx = Context::new(template, &self.settings, &shared, &statements, p.id());
+            let mut cx = Context::new(template, &self.settings, shared, statements, p.id());
             // A panic in one policy costs that policy's findings for this file only: the
             // other policies' findings are kept and the panic becomes an INTERNAL001.
             let outcome = catch_unwind(AssertUnwindSafe(|| p.check(&mut cx)));
@@ -1182,15 +1208,6 @@ impl Engine {
             }
         }
         raws
-    }
-
-    /// The resources of a template that establish control objectives or make them apply. A
-    /// panic here costs the file's evidence only, never its findings.
-    fn evidence(&self, template: &Template<'_>) -> Vec<RawEvidence> {
-        let shared = policy::Shared::default();
-        let statements = OnceCell::new();
-        let cx = Context::new(template, &self.settings, &shared, &statements, "COV001");
-        catch_unwind(AssertUnwindSafe(|| policy::coverage::evidence(&cx))).unwrap_or_default()
     }
 
     /// What the configuration's calls of local modules make wrong in them: each module is
@@ -1360,9 +1377,8 @@ impl Engine {
             crate::model::inline_policy_documents(&mut root);
             let mut template = Template::new(Format::TerraformConfig, &root);
             template.source = Some(&all);
-            let mut raws = self.run_policies(&template, &|m| self.may_enable(m));
+            let (mut raws, evidence) = self.check_template(&template, &|m| self.may_enable(m));
             raws.extend(self.module_call_raws(&root, &all, &dir, &|m| self.may_enable(m)));
-            let evidence = self.evidence(&template);
             let mut placed = vec![(first.name.clone(), 0u32, first.text.len() as u32)];
             for (s, base) in rest.iter().zip(bases) {
                 placed.push((s.name.clone(), base, s.text.len() as u32));
@@ -1385,19 +1401,17 @@ impl Engine {
         if *len as usize != text.len() {
             return None;
         }
-        let within = |span: Span| span.start >= *base && span.start <= base + len;
-        let moved = |span: Span| Span {
-            start: span.start - base,
-            end: (span.end - base).min(*len),
-        };
         Some(FromDirectory::Raws(
             findings
                 .raws
                 .iter()
-                .filter(|r| within(r.span))
+                .filter(|r| r.span.start >= *base && r.span.start <= base + len)
                 .map(|r| {
                     let mut r = r.clone();
-                    r.span = moved(r.span);
+                    r.span = Span {
+                        start: r.span.start - base,
+                        end: (r.span.end - base).min(*len),
+                    };
                     r.fix = r.fix.take().and_then(|f| f.moved_back(*base, *len));
                     r
                 })
@@ -1405,17 +1419,7 @@ impl Engine {
             findings
                 .evidence
                 .iter()
-                .filter(|e| within(e.span))
-                .map(|e| {
-                    let mut e = e.clone();
-                    e.span = moved(e.span);
-                    for (span, _) in &mut e.unmet {
-                        // What a resource lacks may be said in another file (a variable's
-                        // default): it is then pointed at the resource.
-                        *span = if within(*span) { moved(*span) } else { e.span };
-                    }
-                    e
-                })
+                .filter_map(|e| e.clone().moved_back(*base, *len))
                 .collect(),
         ))
     }

@@ -121,6 +121,17 @@ enum ColorChoice {
     Never,
 }
 
+impl ColorChoice {
+    /// Whether to color: `auto` colors a terminal unless `NO_COLOR` is set.
+    fn enabled(self, to_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum SeverityArg {
     Low,
@@ -531,11 +542,7 @@ fn check(args: CheckArgs) -> Result<u8, String> {
     };
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let human = HumanOptions {
-        color: match args.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
-        },
+        color: args.color.enabled(to_terminal),
         width: None,
         quiet: args.quiet,
     };
@@ -761,12 +768,7 @@ fn coverage(args: CoverageArgs) -> Result<u8, String> {
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let text = match args.format {
         CoverageFormat::Human => {
-            let color = match args.color {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
-            };
-            report::coverage::human(&coverage, color)
+            report::coverage::human(&coverage, args.color.enabled(to_terminal))
         }
         CoverageFormat::Markdown => report::coverage::markdown(&coverage),
         CoverageFormat::Json => {

@@ -124,7 +124,7 @@ pub fn human(c: &Coverage, color: bool) -> String {
         out,
         "\ncoverage: {} of {} applicable objectives in place ({}%): {} established, {} elsewhere, \
          {} violated, {} missing; {} not applicable; {} template{} checked",
-        c.objectives.iter().filter(|a| a.status.is_met()).count(),
+        c.met(),
         c.applicable(),
         c.percent(),
         c.count(Status::Established),
@@ -260,7 +260,7 @@ pub fn markdown(c: &Coverage) -> String {
          established elsewhere, {} violated, {} missing; {} not applicable. {} template{} \
          checked by tripline {}.\n",
         c.percent(),
-        c.objectives.iter().filter(|a| a.status.is_met()).count(),
+        c.met(),
         c.applicable(),
         c.count(Status::Established),
         c.count(Status::Elsewhere),

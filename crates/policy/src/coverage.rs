@@ -139,6 +139,32 @@ pub struct RawEvidence {
     pub unmet: Vec<(Span, String)>,
 }
 
+impl RawEvidence {
+    /// The same evidence found `base` bytes later in a combined document, for a file of `len`
+    /// bytes there (`None` when the resource is not in it). What the resource lacks may be said
+    /// in another file of the combination (a variable's default): it then points at the
+    /// resource.
+    pub fn moved_back(mut self, base: u32, len: u32) -> Option<RawEvidence> {
+        let within = |span: Span| span.start >= base && span.start <= base + len;
+        let moved = |span: Span| Span {
+            start: span.start - base,
+            end: (span.end - base).min(len),
+        };
+        if !within(self.span) {
+            return None;
+        }
+        self.span = moved(self.span);
+        for (span, _) in &mut self.unmet {
+            *span = if within(*span) {
+                moved(*span)
+            } else {
+                self.span
+            };
+        }
+        Some(self)
+    }
+}
+
 /// The evidence for every objective in the template `cx` reads.
 pub fn evidence(cx: &Context<'_, '_>) -> Vec<RawEvidence> {
     let mut out = Vec::new();
