@@ -103,12 +103,7 @@ pub fn objective(id: &str) -> Option<&'static Objective> {
 /// Whether a pattern (an objective ID, an ID prefix such as `DET-SCP`, or a family) selects
 /// an objective.
 pub fn pattern_matches(pattern: &str, objective: &Objective) -> bool {
-    Family::parse(pattern) == Some(objective.family)
-        || (!pattern.is_empty()
-            && objective
-                .id
-                .to_ascii_uppercase()
-                .starts_with(&pattern.to_ascii_uppercase()))
+    crate::id_or_family_matches(pattern, objective.id, objective.family)
 }
 
 /// What a resource of a template is to an objective.

@@ -212,11 +212,15 @@ pub fn pattern_is_custom(pattern: &str) -> bool {
 
 /// Whether a pattern (ID, ID prefix or family) selects a policy.
 pub fn pattern_matches(pattern: &str, meta: &PolicyMeta) -> bool {
-    pattern.eq_ignore_ascii_case(meta.id)
-        || Family::parse(pattern) == Some(meta.family)
+    id_or_family_matches(pattern, meta.id, meta.family)
+}
+
+/// Whether a pattern is `id`, a prefix of it (case-insensitive), or `family` (of a policy or
+/// an objective).
+pub(crate) fn id_or_family_matches(pattern: &str, id: &str, family: Family) -> bool {
+    Family::parse(pattern) == Some(family)
         || (!pattern.is_empty()
-            && meta
-                .id
+            && id
                 .to_ascii_uppercase()
                 .starts_with(&pattern.to_ascii_uppercase()))
 }
