@@ -265,6 +265,8 @@ impl<'a> Template<'a> {
                 _ => unknown = true,
             }
         }
+        // Kept with the statements they belong to (see `iam::statements`): no spare room.
+        texts.shrink_to_fit();
         (texts, unknown)
     }
 

@@ -180,6 +180,9 @@ impl<'a> Template<'a> {
                 });
             }
         }
+        // The model lives as long as the template's check: no spare room (a doubling Vec of
+        // 200,000 resources keeps up to as many again).
+        t.resources.shrink_to_fit();
         t.by_id = t
             .resources
             .iter()

@@ -188,5 +188,6 @@ pub fn partial_texts<'n>(t: &Template<'_>, node: &'n Node<'n>) -> Vec<(String, S
             }
         }
     }
+    out.shrink_to_fit();
     out
 }

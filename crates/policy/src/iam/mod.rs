@@ -429,6 +429,7 @@ pub fn documents<'a>(t: &Template<'a>) -> Vec<PolicyDocument<'a>> {
             }
         }
     }
+    out.shrink_to_fit();
     out
 }
 
@@ -909,6 +910,10 @@ where
             out.push(statement(t, node));
         }
     }
+    // Most documents hold one statement, and a growing Vec keeps room for four: a template's
+    // statements are kept for its whole check (a 200,000-resource template's were a quarter
+    // of its peak memory).
+    out.shrink_to_fit();
     out
 }
 
