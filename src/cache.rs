@@ -50,6 +50,9 @@ pub struct Cache {
     root: PathBuf,
     /// The directories in use, by their path as walked.
     dirs: Mutex<HashMap<PathBuf, Arc<DirSlot>>>,
+    /// The working directory, asked once: walked paths are relative to it, and
+    /// `std::path::absolute` would ask the system for it for every directory.
+    cwd: Option<PathBuf>,
     hits: AtomicUsize,
     misses: AtomicUsize,
 }
@@ -116,6 +119,7 @@ impl Cache {
         Cache {
             root: dir.join(env!("CARGO_PKG_VERSION")),
             dirs: Mutex::new(HashMap::new()),
+            cwd: std::env::current_dir().ok(),
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
         }
@@ -301,7 +305,7 @@ impl Cache {
             }
             let slot = match dirs.get(&walked) {
                 Some(slot) => Some(slot.clone()),
-                None => std::path::absolute(&walked).ok().map(|absolute| {
+                None => self.absolute(&walked).map(|absolute| {
                     let slot = Arc::new(DirSlot {
                         absolute,
                         cache: std::sync::OnceLock::new(),
@@ -316,6 +320,15 @@ impl Cache {
             out.push(slot);
         }
         out
+    }
+
+    /// `dir` made absolute as `std::path::absolute` does (which, given an absolute path,
+    /// does not ask for the working directory).
+    fn absolute(&self, dir: &Path) -> Option<PathBuf> {
+        match &self.cwd {
+            Some(cwd) if dir.is_relative() => std::path::absolute(cwd.join(dir)).ok(),
+            _ => std::path::absolute(dir).ok(),
+        }
     }
 
     /// The cache of a directory, read from its file by the first of its files to need it.

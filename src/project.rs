@@ -130,8 +130,10 @@ struct State {
     by_config: HashMap<Option<PathBuf>, usize>,
     /// Directory (absolute, normalized) → index in `scopes` of the config that governs it.
     by_dir: HashMap<PathBuf, usize>,
-    /// The same, by directory as the caller gave it.
-    by_given: HashMap<PathBuf, usize>,
+    /// The same, by directory as the caller gave it, by its bytes: asked once per walked
+    /// file, and hashing bytes is several times cheaper than hashing a path's components
+    /// (two spellings of one directory only cost a second lookup in `by_dir`).
+    by_given: HashMap<std::ffi::OsString, usize>,
     errors: Vec<ProjectError>,
 }
 
@@ -169,15 +171,15 @@ impl Project {
         // a read lock that the walker's threads share.
         {
             let state = self.state.read().unwrap_or_else(|e| e.into_inner());
-            if let Some(&i) = state.by_given.get(dir) {
+            if let Some(&i) = state.by_given.get(dir.as_os_str()) {
                 return (i, state.scopes[i].clone());
             }
         }
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
-        if let Some(&i) = state.by_given.get(dir) {
+        if let Some(&i) = state.by_given.get(dir.as_os_str()) {
             return (i, state.scopes[i].clone());
         }
-        let given = dir.to_path_buf();
+        let given = dir.as_os_str().to_os_string();
         let dir = self.absolute(dir);
         if let Some(&i) = state.by_dir.get(&dir) {
             state.by_given.insert(given, i);

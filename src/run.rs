@@ -26,6 +26,9 @@ use crate::walk::{self, Candidate, GlobError, WalkError, WalkOptions};
 /// end, small enough that the reports held at once stay a few megabytes.
 pub const WINDOW: usize = 1024;
 
+/// How many walked files the walker hands on at once.
+const CHUNK: usize = 64;
+
 /// Exit status of `tripline check` (and `merge`): stable, documented in the README.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -255,7 +258,9 @@ impl Run {
         let work = self.scoped(work)?;
         let governed: Vec<usize> = work.iter().map(|(_, i, _)| *i).collect();
         listener.planned(project, &governed);
-        self.check_work(&work, tally, listener, tick);
+        let mut pending = Vec::new();
+        self.check_work(&work, &mut pending, tally, listener, tick);
+        hand_on(&mut pending, tally, listener);
         Ok(())
     }
 
@@ -281,27 +286,36 @@ impl Run {
         Ok(scoped)
     }
 
-    /// Check scoped work in windows and hand the reports to the tally, in order.
+    /// Check scoped work in windows and hand the reports to the tally, in order. A window's
+    /// reports are handed on (rendered) while the next window is checked: `pending` holds
+    /// the last window's until the next call, or [`hand_on`].
     fn check_work(
         &self,
         work: &[(Work<'_>, usize, Arc<Scope>)],
+        pending: &mut Vec<Pending>,
         tally: &mut Tally<'_>,
         listener: &mut dyn Listener,
         tick: &(dyn Fn() + Sync),
     ) {
-        let engines: Vec<(Work<'_>, &Engine)> =
-            work.iter().map(|(w, _, s)| (*w, &s.engine)).collect();
-        let mut next = 0;
-        stream(
-            &engines,
-            self.options.cache.as_deref(),
-            tick,
-            &mut |report| {
-                let (_, i, scope) = &work[next];
-                next += 1;
-                tally.take(report, *i, scope.fail_on, listener);
-            },
-        );
+        let cache = self.options.cache.as_deref();
+        for window in work.chunks(WINDOW) {
+            let engines: Vec<(Work<'_>, &Engine)> =
+                window.iter().map(|(w, _, s)| (*w, &s.engine)).collect();
+            let reports = std::thread::scope(|s| {
+                let checking = s.spawn(|| check_window(&engines, cache, tick));
+                hand_on(pending, tally, listener);
+                // A panic while checking goes on as the panic it is.
+                checking
+                    .join()
+                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+            });
+            pending.extend(
+                reports
+                    .into_iter()
+                    .zip(window)
+                    .map(|(report, (_, i, scope))| (report, *i, scope.fail_on)),
+            );
+        }
     }
 
     /// [`Run::check_paths`] for one directory: a walker thread lists its files in path order
@@ -323,19 +337,32 @@ impl Run {
         let mut by_scope: HashMap<usize, usize> = HashMap::new();
         let options = &self.options;
         std::thread::scope(|s| -> Result<(), RunError> {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<walk::Walked>(WINDOW);
+            // The walker hands its finds on in chunks: one hand-over per file cost a wake-up
+            // of the receiving thread per file.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<walk::Walked>>(WINDOW / CHUNK);
             let walker = s.spawn(move || {
-                walk::walk_in_order(root, &options.walk, Some(filter), &mut |w| {
-                    tx.send(w).is_ok()
-                })
+                let mut chunk = Vec::with_capacity(CHUNK);
+                let walked = walk::walk_in_order(root, &options.walk, Some(filter), &mut |w| {
+                    chunk.push(w);
+                    chunk.len() < CHUNK
+                        || tx
+                            .send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))
+                            .is_ok()
+                });
+                if !chunk.is_empty() {
+                    // The receiver may be gone (the run ended early): nothing to hand on then.
+                    let _ = tx.send(chunk);
+                }
+                walked
             });
-            let mut items = rx.iter().filter(|w| {
+            let mut items = rx.iter().flatten().filter(|w| {
                 let display = match w {
                     walk::Walked::File(c) => &c.display,
                     walk::Walked::Error(e) => &e.display,
                 };
                 options.shard.is_none_or(|shard| shard.contains(display))
             });
+            let mut pending = Vec::new();
             let outcome = loop {
                 let batch: Vec<walk::Walked> = items.by_ref().take(WINDOW).collect();
                 if batch.is_empty() {
@@ -357,8 +384,10 @@ impl Run {
                 for (_, i, _) in &work {
                     *by_scope.entry(*i).or_insert(0) += 1;
                 }
-                self.check_work(&work, tally, listener, tick);
+                self.check_work(&work, &mut pending, tally, listener, tick);
             };
+            // The files before an invalid config are reported too.
+            hand_on(&mut pending, tally, listener);
             // Stop the walker (a send fails once the receiver is gone) and wait for it.
             drop(items);
             drop(rx);
@@ -673,31 +702,30 @@ pub fn check_files(
         .collect();
     work.sort_by(|a, b| a.0.display().cmp(b.0.display()));
     let mut reports = Vec::with_capacity(work.len());
-    stream(&work, None, &|| {}, &mut |r| reports.push(r));
+    for window in work.chunks(WINDOW) {
+        reports.extend(check_window(window, None, &|| {}));
+    }
     reports
 }
 
-/// Check each unit of work with its own engine (the one of the config that governs it) and hand
-/// the reports to `sink` one by one, in the order of `work` (sort it by path for sorted output),
-/// whatever the number of threads. Only a window of reports is alive at a time.
-fn stream(
-    work: &[(Work<'_>, &Engine)],
-    cache: Option<&crate::cache::Cache>,
-    tick: &(dyn Fn() + Sync),
-    sink: &mut dyn FnMut(FileReport),
-) {
-    for window in work.chunks(WINDOW) {
-        check_window(window, cache, tick, sink);
+/// A checked file's report waiting to be handed to the tally: the index of its scope and the
+/// scope's `fail_on`.
+type Pending = (FileReport, usize, Severity);
+
+/// Hand the pending reports to the tally, in order.
+fn hand_on(pending: &mut Vec<Pending>, tally: &mut Tally<'_>, listener: &mut dyn Listener) {
+    for (report, scope, fail_on) in pending.drain(..) {
+        tally.take(report, scope, fail_on, listener);
     }
 }
 
-/// Check one window of work in parallel and hand its reports to `sink` in order.
+/// Check one window of work in parallel, each unit with its own engine (the one of the config
+/// that governs it): the reports in the order of `window`, whatever the number of threads.
 fn check_window(
     window: &[(Work<'_>, &Engine)],
     cache: Option<&crate::cache::Cache>,
     tick: &(dyn Fn() + Sync),
-    sink: &mut dyn FnMut(FileReport),
-) {
+) -> Vec<FileReport> {
     // Reports the cache holds for unchanged files (no read), before Guard's batches,
     // which then take only the files to check.
     let slots = match cache {
@@ -771,7 +799,5 @@ fn check_window(
         });
         cache.flush(&|d| Some(d) == last.as_deref());
     }
-    for r in reports {
-        sink(r);
-    }
+    reports
 }

@@ -365,8 +365,16 @@ pub(crate) fn walk_in_order(
 /// then is the file system asked which of them is a directory.
 fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
     // The names' bytes (UTF-8 on Unix, where valid): ordered as their display strings are.
+    // Entries of one directory are `<dir>/<name>`: the name is what follows the last
+    // separator (found from the end; `Path::file_name` parses every component, which was a
+    // tenth of a cached run over 200,000 files).
     fn name(p: &Path) -> &[u8] {
-        p.file_name().map_or(&[][..], |n| n.as_encoded_bytes())
+        let bytes = p.as_os_str().as_encoded_bytes();
+        let start = bytes
+            .iter()
+            .rposition(|&b| std::path::is_separator(char::from(b)))
+            .map_or(0, |i| i + 1);
+        &bytes[start..]
     }
     let (an, bn) = (name(a), name(b));
     let below_slash = |long: &[u8], short: &[u8]| {

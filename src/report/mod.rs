@@ -161,6 +161,9 @@ pub(crate) struct StreamedArray {
     /// The indentation of the items.
     indent: String,
     items: usize,
+    /// The item being written, reused: each item is one write (a write per line, through
+    /// the report's `dyn Write`, was a tenth of a cached run's time).
+    buffer: Vec<u8>,
 }
 
 /// A string that cannot occur in a pretty-printed document: serde escapes control characters.
@@ -193,27 +196,30 @@ impl StreamedArray {
             head,
             indent,
             items: 0,
+            buffer: Vec::new(),
         }
     }
 
     /// Write one item (after the head, before the first), rendered by
     /// `serde_json::to_string_pretty`.
     pub(crate) fn item_text(&mut self, out: &mut dyn Write, text: &str) -> io::Result<()> {
+        let buffer = &mut self.buffer;
+        buffer.clear();
         if self.items == 0 {
-            out.write_all(self.head.as_bytes())?;
+            buffer.extend_from_slice(self.head.as_bytes());
         } else {
-            out.write_all(b",\n")?;
+            buffer.extend_from_slice(b",\n");
         }
         self.items += 1;
         // Strings never hold a raw line break, so indenting every line is safe.
-        for (i, line) in text.split('\n').enumerate() {
+        for (i, line) in text.as_bytes().split(|&b| b == b'\n').enumerate() {
             if i > 0 {
-                out.write_all(b"\n")?;
+                buffer.push(b'\n');
             }
-            out.write_all(self.indent.as_bytes())?;
-            out.write_all(line.as_bytes())?;
+            buffer.extend_from_slice(self.indent.as_bytes());
+            buffer.extend_from_slice(line);
         }
-        Ok(())
+        out.write_all(buffer)
     }
 
     /// Close the array and write the rest of the document: `with_marker` is the final document
