@@ -897,7 +897,13 @@ impl Engine {
                 template.source = Some(all);
                 let (found, found_evidence) =
                     self.check_template(&template, &|m| selection.enables(m));
-                raws.extend(found);
+                // Moved, not copied, when nothing came before (a huge template's findings
+                // were held twice for a moment).
+                if raws.is_empty() {
+                    raws = found;
+                } else {
+                    raws.extend(found);
+                }
                 evidence = found_evidence;
                 if format == Format::TerraformConfig
                     && let Some(dir) = origin.and_then(Path::parent)

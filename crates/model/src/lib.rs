@@ -129,7 +129,7 @@ pub struct Template<'a> {
     pub providers: Vec<Provider<'a>>,
     /// Template-level `Metadata` (CloudFormation).
     pub metadata: Option<&'a Node<'a>>,
-    by_id: HashMap<String, usize>,
+    by_id: HashMap<Cow<'a, str>, usize>,
     /// Terraform plans: the `configuration` section's resources by their module-relative
     /// address (`aws_s3_bucket.logs`), where expressions and configured keys live.
     plan_config: HashMap<&'a str, Vec<&'a Node<'a>>>,
@@ -187,7 +187,8 @@ impl<'a> Template<'a> {
             .resources
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.id.to_string(), i))
+            // The ids as the resources hold them: borrowed from the text, no copies.
+            .map(|(i, r)| (r.id.clone(), i))
             .collect();
         t
     }
@@ -198,7 +199,7 @@ impl<'a> Template<'a> {
             && r.rtype == DOCUMENT_TYPE
         {
             r.id = Cow::Owned(name.to_string());
-            self.by_id = HashMap::from([(name.to_string(), 0)]);
+            self.by_id = HashMap::from([(Cow::Owned(name.to_string()), 0)]);
         }
     }
 

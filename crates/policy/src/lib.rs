@@ -469,7 +469,7 @@ impl<'t, 'a> Context<'t, 'a> {
                             .iter()
                             .filter(|st| st.effect == Some(iam::Effect::Allow))
                             .all(|st| {
-                                let p = &st.principal;
+                                let p = st.principal();
                                 !p.everyone
                                     && !p.aws.present
                                     && !p.federated.present

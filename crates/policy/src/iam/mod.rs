@@ -693,6 +693,14 @@ pub struct Elements<'n> {
 }
 
 impl<'n> Elements<'n> {
+    /// An element that is not written.
+    const ABSENT: Elements<'static> = Elements {
+        values: Vec::new(),
+        unknown: false,
+        present: false,
+        span: Span { start: 0, end: 0 },
+    };
+
     fn read<'a>(t: &Template<'a>, node: Option<&'n Node<'n>>) -> Elements<'n>
     where
         'a: 'n,
@@ -734,6 +742,17 @@ pub struct Principal<'n> {
     pub present: bool,
 }
 
+/// The principal of a statement without one (what [`Statement::principal`] gives then).
+static NO_PRINCIPAL: Principal<'static> = Principal {
+    everyone: false,
+    aws: Elements::ABSENT,
+    aws_values: Vec::new(),
+    service: Elements::ABSENT,
+    federated: Elements::ABSENT,
+    span: Span { start: 0, end: 0 },
+    present: false,
+};
+
 impl Principal<'_> {
     /// `"*"` or `{"AWS": "*"}`: any principal at all.
     pub(crate) fn is_anyone(&self) -> bool {
@@ -762,8 +781,10 @@ pub struct Statement<'n> {
     pub resource_texts: Vec<(String, Span)>,
     /// Some `Resource` value cannot be known at all (`!GetAtt Trail.Arn`).
     pub resource_unknown: bool,
-    /// `Principal`, or `NotPrincipal` when `not_principal` is set.
-    pub principal: Principal<'n>,
+    /// `Principal`, or `NotPrincipal` when `not_principal` is set; none when neither is
+    /// written (boxed: half of a statement's size, and identity policies, most statements,
+    /// have none). Read it with [`Statement::principal`].
+    pub principal: Option<Box<Principal<'n>>>,
     /// Whether `principal` is a `NotPrincipal`.
     pub not_principal: bool,
     /// The `Condition` block, if any.
@@ -771,6 +792,11 @@ pub struct Statement<'n> {
 }
 
 impl<'n> Statement<'n> {
+    /// The `Principal` (or `NotPrincipal`) element; an absent one when neither is written.
+    pub fn principal(&self) -> &Principal<'n> {
+        self.principal.as_deref().unwrap_or(&NO_PRINCIPAL)
+    }
+
     /// Whether the statement allows `action` (for the resources it names). Unknown values never
     /// count as a match, so unknowns do not turn into findings.
     pub fn allows(&self, action: &str) -> bool {
@@ -953,9 +979,9 @@ where
         None => (Vec::new(), false),
     };
     let (principal, not_principal) = match (node.get("Principal"), node.get("NotPrincipal")) {
-        (Some(p), _) => (read_principal(t, p), false),
-        (None, Some(np)) => (read_principal(t, np), true),
-        (None, None) => (Principal::default(), false),
+        (Some(p), _) => (Some(Box::new(read_principal(t, p))), false),
+        (None, Some(np)) => (Some(Box::new(read_principal(t, np))), true),
+        (None, None) => (None, false),
     };
     Statement {
         node,
@@ -1156,7 +1182,7 @@ Resources:
       AssumeRolePolicyDocument: '{"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["arn:aws:iam::111122223333:root", "*"], "Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
 "#;
         with_statements(text, |_, st| {
-            let p = &st[0].principal;
+            let p = st[0].principal();
             assert!(p.is_anyone());
             assert_eq!(p.aws.values.len(), 2);
             assert_eq!(p.service.values[0].0, "ec2.amazonaws.com");

@@ -57,9 +57,9 @@ impl Policy for Det008 {
                     continue;
                 }
                 let broad = st.not_principal
-                    || st.principal.is_anyone()
+                    || st.principal().is_anyone()
                     || st
-                        .principal
+                        .principal()
                         .aws_values
                         .iter()
                         .any(|v| iam::principal::root_account(t, v).is_some());

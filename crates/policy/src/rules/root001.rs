@@ -46,7 +46,7 @@ impl Policy for Root001 {
                         clauses.join(", ")
                     )
                 };
-                let p = &st.principal;
+                let p = st.principal();
                 if st.not_principal {
                     cx.report(
                         r,
@@ -111,7 +111,7 @@ fn narrows(
     allow: &iam::Statement<'_>,
 ) -> bool {
     deny.effect == Some(iam::Effect::Deny)
-        && deny.principal.is_anyone()
+        && deny.principal().is_anyone()
         && condition::deny_narrows(t, deny.condition)
         && !deny.not_action
         && !allow.not_action

@@ -26,7 +26,7 @@ impl Policy for Root007 {
                 if st.effect != Some(Effect::Allow) || !st.allows("sts:AssumeRoleWithWebIdentity") {
                     continue;
                 }
-                let Some((provider, span)) = st.principal.federated.values.first() else {
+                let Some((provider, span)) = st.principal().federated.values.first() else {
                     continue;
                 };
                 let github = provider.contains(GITHUB);
