@@ -1418,7 +1418,11 @@ impl Engine {
                         start: r.span.start - base,
                         end: (r.span.end - base).min(*len),
                     };
-                    r.fix = r.fix.take().and_then(|f| f.moved_back(*base, *len));
+                    r.fix = r
+                        .fix
+                        .take()
+                        .and_then(|f| f.moved_back(*base, *len))
+                        .map(Box::new);
                     r
                 })
                 .collect(),

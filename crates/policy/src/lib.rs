@@ -266,8 +266,9 @@ pub struct RawFinding {
     pub message: String,
     /// The resource concerned, if any.
     pub resource: Option<String>,
-    /// A mechanical fix, when the finding has one.
-    pub fix: Option<Fix>,
+    /// A mechanical fix, when the finding has one (boxed: few findings have one, and a fix
+    /// is the larger part of a finding's size).
+    pub fix: Option<Box<Fix>>,
 }
 
 /// A fix a policy can offer, said in terms of the tree: the engine writes it in the file's own
@@ -513,7 +514,7 @@ impl<'t, 'a> Context<'t, 'a> {
             span,
             message: message.into(),
             resource: Some(resource.id.to_string()),
-            fix,
+            fix: fix.map(Box::new),
         });
     }
 
