@@ -23,7 +23,8 @@ use crate::walk::{self, Candidate, GlobError, WalkError, WalkOptions};
 
 /// Files are checked in windows of this many, in parallel within a window; reports leave in
 /// path order as each window completes. Large enough that threads rarely wait at a window's
-/// end, small enough that the reports held at once stay a few megabytes.
+/// end, small enough that the reports held at once (two windows': one being rendered while the
+/// next is checked) stay a few megabytes.
 pub const WINDOW: usize = 1024;
 
 /// How many walked files the walker hands on at once.

@@ -366,8 +366,8 @@ pub(crate) fn walk_in_order(
 fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
     // The names' bytes (UTF-8 on Unix, where valid): ordered as their display strings are.
     // Entries of one directory are `<dir>/<name>`: the name is what follows the last
-    // separator (found from the end; `Path::file_name` parses every component, which was a
-    // tenth of a cached run over 200,000 files).
+    // separator (found from the end; `Path::file_name` parses every component, which was 9%
+    // of a cached run over 200,000 files).
     fn name(p: &Path) -> &[u8] {
         let bytes = p.as_os_str().as_encoded_bytes();
         let start = bytes

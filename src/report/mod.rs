@@ -162,7 +162,7 @@ pub(crate) struct StreamedArray {
     indent: String,
     items: usize,
     /// The item being written, reused: each item is one write (a write per line, through
-    /// the report's `dyn Write`, was a tenth of a cached run's time).
+    /// the report's `dyn Write`, was 7% of a cached run's time over 200,000 files).
     buffer: Vec<u8>,
 }
 
