@@ -58,12 +58,16 @@ pub(crate) fn write(text: &str, syntax: Syntax, fix: &Fix) -> Option<TextFix> {
 /// The indentation before offset `at` when only spaces and tabs precede it on its line (a key
 /// that starts its line), else `None`.
 pub(crate) fn indent_before(text: &str, at: usize) -> Option<&str> {
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let indent = &text[line_start..at];
-    indent
-        .chars()
-        .all(|c| c == ' ' || c == '\t')
-        .then_some(indent)
+    // Back from `at` over blanks only: searching for the line's start first made each fix on
+    // a long line (a minified JSON template) cost the whole line, quadratic in fixes.
+    let before = &text.as_bytes()[..at];
+    let blanks = before
+        .iter()
+        .rev()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
+    let line_start = at - blanks;
+    (line_start == 0 || before[line_start - 1] == b'\n').then(|| &text[line_start..at])
 }
 
 /// `text` with `edits` applied; an edit overlapping one already taken is left out (the next

@@ -302,14 +302,19 @@ impl Run {
         for window in work.chunks(WINDOW) {
             let engines: Vec<(Work<'_>, &Engine)> =
                 window.iter().map(|(w, _, s)| (*w, &s.engine)).collect();
-            let reports = std::thread::scope(|s| {
-                let checking = s.spawn(|| check_window(&engines, cache, tick));
-                hand_on(pending, tally, listener);
-                // A panic while checking goes on as the panic it is.
-                checking
-                    .join()
-                    .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
-            });
+            let reports = if pending.is_empty() {
+                // Nothing to render meanwhile (the first window, a single file): no thread.
+                check_window(&engines, cache, tick)
+            } else {
+                std::thread::scope(|s| {
+                    let checking = s.spawn(|| check_window(&engines, cache, tick));
+                    hand_on(pending, tally, listener);
+                    // A panic while checking goes on as the panic it is.
+                    checking
+                        .join()
+                        .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
+                })
+            };
             pending.extend(
                 reports
                     .into_iter()
