@@ -18,6 +18,8 @@ pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Parsed<'a>, ParseErro
         depth: 0,
         limits: *limits,
         warnings: Vec::new(),
+        nodes: Vec::new(),
+        entries: Vec::new(),
     };
     // A UTF-8 byte order mark is tolerated, as CloudFormation does.
     if p.bytes.starts_with(b"\xEF\xBB\xBF") {
@@ -42,6 +44,10 @@ struct JsonParser<'a> {
     depth: usize,
     limits: Limits,
     warnings: Vec<ParseError>,
+    /// The items of every open array, innermost last (see the YAML builder's `nodes`).
+    nodes: Vec<Node<'a>>,
+    /// The entries of every open object.
+    entries: Vec<Entry<'a>>,
 }
 
 impl<'a> JsonParser<'a> {
@@ -158,7 +164,7 @@ impl<'a> JsonParser<'a> {
         let start = self.pos;
         self.enter()?;
         self.pos += 1;
-        let mut entries: Vec<Entry<'a>> = Vec::new();
+        let first = self.entries.len();
         let mut keys = KeySet::default();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b'}') {
@@ -179,7 +185,7 @@ impl<'a> JsonParser<'a> {
                 self.pos += 1;
                 self.skip_ws();
                 let value = self.value()?;
-                if keys.seen_before(&entries, &key) {
+                if keys.seen_before(&self.entries[first..], &key) {
                     self.warnings.push(ParseError::new(
                         ParseErrorKind::DuplicateKey,
                         format!(
@@ -188,7 +194,7 @@ impl<'a> JsonParser<'a> {
                         key_span,
                     ));
                 }
-                entries.push(Entry {
+                self.entries.push(Entry {
                     key,
                     key_span,
                     value,
@@ -205,8 +211,9 @@ impl<'a> JsonParser<'a> {
             }
         }
         self.depth -= 1;
-        // As in the YAML builder: no unused capacity left in the tree.
-        entries.shrink_to_fit();
+        // As in the YAML builder: gathered on a shared stack and moved into a collection of
+        // exactly their number, so the tree holds no unused capacity.
+        let entries: Vec<Entry<'a>> = self.entries.drain(first..).collect();
         Ok(Node::new(Span::new(start, self.pos), Value::Map(entries)))
     }
 
@@ -214,14 +221,15 @@ impl<'a> JsonParser<'a> {
         let start = self.pos;
         self.enter()?;
         self.pos += 1;
-        let mut items = Vec::new();
+        let first = self.nodes.len();
         self.skip_ws();
         if self.bytes.get(self.pos) == Some(&b']') {
             self.pos += 1;
         } else {
             loop {
                 self.skip_ws();
-                items.push(self.value()?);
+                let item = self.value()?;
+                self.nodes.push(item);
                 self.skip_ws();
                 match self.bytes.get(self.pos) {
                     Some(b',') => self.pos += 1,
@@ -234,7 +242,7 @@ impl<'a> JsonParser<'a> {
             }
         }
         self.depth -= 1;
-        items.shrink_to_fit();
+        let items: Vec<Node<'a>> = self.nodes.drain(first..).collect();
         Ok(Node::new(Span::new(start, self.pos), Value::Seq(items)))
     }
 

@@ -11,6 +11,8 @@ pub mod yaml;
 
 pub use node::{Entry, Node, Value};
 
+use std::borrow::Cow;
+
 use crate::source::Span;
 
 /// Bounds on what a document may cost to load.
@@ -83,23 +85,29 @@ pub struct Parsed<'a> {
 /// (a `Resources` section with hundreds of entries) switch to a hash set so that loading stays
 /// linear.
 #[derive(Default)]
-pub(crate) struct KeySet {
-    set: Option<std::collections::HashSet<String>>,
+pub(crate) struct KeySet<'a> {
+    /// The keys themselves: borrowed from the source text as the entries' keys are, so a large
+    /// mapping's set costs no allocation per key.
+    set: Option<std::collections::HashSet<Cow<'a, str>>>,
 }
 
 const KEYSET_LINEAR_MAX: usize = 16;
 
-impl KeySet {
+impl<'a> KeySet<'a> {
     /// Returns true when `key` was already present in `entries`.
-    pub(crate) fn seen_before(&mut self, entries: &[Entry<'_>], key: &str) -> bool {
+    #[expect(
+        clippy::ptr_arg,
+        reason = "the `Cow` itself is cloned into the set: a borrowed key stays borrowed"
+    )]
+    pub(crate) fn seen_before(&mut self, entries: &[Entry<'a>], key: &Cow<'a, str>) -> bool {
         if let Some(set) = &mut self.set {
-            return !set.insert(key.to_string());
+            return !set.insert(key.clone());
         }
-        let dup = entries.iter().any(|e| e.key == key);
+        let dup = entries.iter().any(|e| e.key == *key);
         if entries.len() >= KEYSET_LINEAR_MAX {
-            let mut set: std::collections::HashSet<String> =
-                entries.iter().map(|e| e.key.to_string()).collect();
-            set.insert(key.to_string());
+            let mut set: std::collections::HashSet<Cow<'a, str>> =
+                entries.iter().map(|e| e.key.clone()).collect();
+            set.insert(key.clone());
             self.set = Some(set);
         }
         dup

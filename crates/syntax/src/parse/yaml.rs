@@ -53,15 +53,17 @@ enum Frame<'a> {
         start: usize,
         anchor: Option<String>,
         tag: Option<String>,
-        items: Vec<Node<'a>>,
+        /// Where its items begin in [`Builder::nodes`].
+        first: usize,
     },
     Map {
         start: usize,
         anchor: Option<String>,
         tag: Option<String>,
-        entries: Vec<Entry<'a>>,
+        /// Where its entries begin in [`Builder::entries`].
+        first: usize,
         key: Option<(Cow<'a, str>, Span)>,
-        keys: KeySet,
+        keys: KeySet<'a>,
     },
 }
 
@@ -69,6 +71,14 @@ struct Builder<'a> {
     text: &'a str,
     limits: Limits,
     stack: Vec<Frame<'a>>,
+    /// The items of every open sequence, innermost last; a closing sequence takes its own off
+    /// the end. Children gathered here and moved once into a collection of exactly their number
+    /// leave no unused capacity in the tree (most of a large template's memory), where pushing
+    /// into each collection and shrinking it after does: mimalloc shrinks a block in place when
+    /// it would keep at least half of it.
+    nodes: Vec<Node<'a>>,
+    /// The entries of every open mapping, the same way.
+    entries: Vec<Entry<'a>>,
     anchors: HashMap<String, Node<'a>>,
     alias_nodes: usize,
     root: Option<Node<'a>>,
@@ -82,6 +92,8 @@ pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Parsed<'a>, ParseErro
         text,
         limits: *limits,
         stack: Vec::new(),
+        nodes: Vec::new(),
+        entries: Vec::new(),
         anchors: HashMap::new(),
         alias_nodes: 0,
         root: None,
@@ -147,7 +159,7 @@ pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Parsed<'a>, ParseErro
                     start: span.start as usize,
                     anchor: anchor.map(str::to_string),
                     tag: tag.map(str::to_string),
-                    items: Vec::new(),
+                    first: b.nodes.len(),
                 })?;
             }
             RawEvent::MappingStart { anchor, tag } => {
@@ -155,7 +167,7 @@ pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Parsed<'a>, ParseErro
                     start: span.start as usize,
                     anchor: anchor.map(str::to_string),
                     tag: tag.map(str::to_string),
-                    entries: Vec::new(),
+                    first: b.entries.len(),
                     key: None,
                     keys: KeySet::default(),
                 })?;
@@ -281,22 +293,21 @@ impl<'a> Builder<'a> {
                 start,
                 anchor,
                 tag,
-                items,
+                first,
             } => {
+                // Collected from an exact-size iterator: allocated once, at its length.
+                let items: Vec<Node<'a>> = self.nodes.drain(first..).collect();
                 let last = items.last().map(|n| n.span.end);
-                // Pushing leaves up to half a collection's capacity unused: the tree of a
-                // large template is most of a check's memory.
-                let mut items = items;
-                items.shrink_to_fit();
                 (start, anchor, tag, Value::Seq(items), last)
             }
             Frame::Map {
                 start,
                 anchor,
                 tag,
-                entries,
+                first,
                 ..
             } => {
+                let entries: Vec<Entry<'a>> = self.entries.drain(first..).collect();
                 let last = entries.last().map(|e| e.value.span.end);
                 let mut entries = self.expand_merges(entries);
                 entries.shrink_to_fit();
@@ -324,12 +335,12 @@ impl<'a> Builder<'a> {
                 }
                 Ok(())
             }
-            Some(Frame::Seq { items, .. }) => {
-                items.push(node);
+            Some(Frame::Seq { .. }) => {
+                self.nodes.push(node);
                 Ok(())
             }
             Some(Frame::Map {
-                entries, key, keys, ..
+                first, key, keys, ..
             }) => match key.take() {
                 None => {
                     let text = match node.value {
@@ -349,14 +360,14 @@ impl<'a> Builder<'a> {
                     Ok(())
                 }
                 Some((k, key_span)) => {
-                    if keys.seen_before(entries, &k) {
+                    if keys.seen_before(&self.entries[*first..], &k) {
                         self.warnings.push(ParseError::new(
                             ParseErrorKind::DuplicateKey,
                             format!("duplicate key `{k}`: the later value silently replaces the earlier one"),
                             key_span,
                         ));
                     }
-                    entries.push(Entry {
+                    self.entries.push(Entry {
                         key: k,
                         key_span,
                         value: node,
