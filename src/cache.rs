@@ -13,10 +13,11 @@
 //! that directory's listing — names, sizes, modification times — is the same; one that
 //! depends on other directories (a module call, a plan's `.tf` source) is always checked.
 //!
-//! Layout: `<cache dir>/<version>/<hash of the directory>.json`, one file per directory of
-//! checked files, written whole and atomically (a temporary file renamed over the old one).
-//! Two runs writing at once lose at most each other's new entries; a cache file that cannot be
-//! read or parsed is treated as empty and replaced. Nothing is ever shared across versions.
+//! Layout: `<cache dir>/<version>/<hash of the directory>`, one file per directory of checked
+//! files, written whole and atomically (a temporary file renamed over the old one) but not
+//! synced to disk: after a crash a file may not read back, which is a miss. Two runs writing
+//! at once lose at most each other's new entries; a cache file that cannot be read or parsed
+//! is treated as empty and replaced. Nothing is ever shared across versions.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -274,7 +275,7 @@ impl Cache {
             let _ = std::fs::write(top.join(".gitignore"), "*\n");
         }
         let bytes = encode_dir(&crate::walk::display_path(dir), &cache.entries);
-        crate::output::write_atomic(&self.file_for(dir), &bytes)
+        crate::output::write_atomic_unsynced(&self.file_for(dir), &bytes)
     }
 
     fn file_for(&self, dir: &Path) -> PathBuf {

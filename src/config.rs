@@ -1,8 +1,9 @@
 //! `tripline.toml`: project settings. Which config governs which file is decided in
 //! [`crate::project`]: the nearest one at or above the file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -360,7 +361,7 @@ impl Config {
         Ok(config)
     }
 
-    /// The nearest config file at or above `start` (see [`search_dirs`] for how far up).
+    /// The nearest config file at or above `start` (see [`Discovery`] for how far up).
     pub fn discover(start: &Path) -> Option<PathBuf> {
         let start = if start.is_file() || !start.exists() {
             start.parent()?.to_path_buf()
@@ -368,37 +369,130 @@ impl Config {
             start.to_path_buf()
         };
         let start = normalize(&std::path::absolute(&start).unwrap_or(start));
-        for dir in search_dirs(&start) {
-            for name in CONFIG_FILES {
-                let candidate = dir.join(name);
-                if candidate.is_file() {
-                    return Some(candidate);
-                }
-            }
-        }
-        None
+        Discovery::default()
+            .nearest(&start)
+            .map(|config| config.to_path_buf())
     }
 }
 
-/// The directories searched for a config, nearest first: `dir` and its ancestors up to the
-/// repository root (the first directory holding `.git`), never further, so a `tripline.toml`
-/// left in a temporary directory, `$HOME` or a CI workspace above the repository cannot turn
-/// its checks off. Outside any repository the search stops below `$HOME`, the temporary
-/// directory and `/` (those are never searched), as editorconfig-style tools stop at a root.
-pub(crate) fn search_dirs(dir: &Path) -> Vec<&Path> {
-    let ancestors: Vec<&Path> = dir.ancestors().collect();
-    if let Some(root) = ancestors.iter().position(|d| d.join(".git").exists()) {
-        return ancestors[..=root].to_vec();
+/// Finds the config that governs a directory: the nearest `tripline.toml` (or
+/// `.tripline.toml`) in it or an ancestor up to the repository root (the first directory
+/// holding `.git`), never further, so a config left in a temporary directory, `$HOME` or a CI
+/// workspace above the repository cannot turn its checks off. Outside any repository the
+/// search stops below `$HOME`, the temporary directory and `/` (those are never searched), as
+/// editorconfig-style tools stop at a root.
+///
+/// A run asks for every directory it walks, so what each search learns is kept: a directory's
+/// governing config, repository root and canonical path are found once, and a search stops at
+/// the first ancestor already known (whose answer is the directory's too: nothing between them
+/// holds a config or `.git`). Asked afresh for each directory, it cost a `.git` probe per
+/// ancestor and, outside a repository, a `canonicalize` (one `readlink` per component) per
+/// ancestor: ~50 system calls per directory, 2.5 s of a cached run over 31,000 directories.
+#[derive(Debug, Default)]
+pub(crate) struct Discovery {
+    /// Directory → the config that governs it, for every directory a search has passed.
+    governing: HashMap<PathBuf, Option<Arc<Path>>>,
+    /// Directory → its repository root (none: not in a repository).
+    roots: HashMap<PathBuf, Option<Arc<Path>>>,
+    /// Directory → its canonical path (asked only outside a repository).
+    canonical: HashMap<PathBuf, Option<PathBuf>>,
+    /// `$HOME` and the temporary directory, once asked.
+    stops: Option<(Option<PathBuf>, PathBuf)>,
+}
+
+impl Discovery {
+    /// The config governing `dir` (absolute and normalized), if any.
+    pub(crate) fn nearest(&mut self, dir: &Path) -> Option<Arc<Path>> {
+        let root = self.repository_root(dir);
+        let mut passed = Vec::new();
+        let mut found = None;
+        for ancestor in dir.ancestors() {
+            if let Some(known) = self.governing.get(ancestor) {
+                found = known.clone();
+                break;
+            }
+            if root.is_none() && self.stops_at(ancestor) {
+                break;
+            }
+            passed.push(ancestor);
+            if let Some(config) = CONFIG_FILES
+                .iter()
+                .map(|name| ancestor.join(name))
+                .find(|candidate| candidate.is_file())
+            {
+                found = Some(Arc::from(config));
+                break;
+            }
+            if root.as_deref() == Some(ancestor) {
+                break;
+            }
+        }
+        for ancestor in passed {
+            self.governing.insert(ancestor.to_path_buf(), found.clone());
+        }
+        found
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let temp = std::env::temp_dir();
-    let stops = |d: &Path| {
-        d.parent().is_none()
-            || home.as_deref() == Some(d)
-            || d == temp
-            || std::fs::canonicalize(d).is_ok_and(|c| c == temp || home.as_deref() == Some(&c))
-    };
-    ancestors.into_iter().take_while(|d| !stops(d)).collect()
+
+    /// The nearest directory at or above `dir` that holds `.git`.
+    fn repository_root(&mut self, dir: &Path) -> Option<Arc<Path>> {
+        let mut unknown = Vec::new();
+        let mut root = None;
+        for ancestor in dir.ancestors() {
+            if let Some(known) = self.roots.get(ancestor) {
+                root = known.clone();
+                break;
+            }
+            unknown.push(ancestor);
+            // A file too: worktrees and submodules have a `.git` file.
+            if ancestor.join(".git").exists() {
+                root = Some(Arc::from(ancestor));
+                break;
+            }
+        }
+        for ancestor in unknown {
+            self.roots.insert(ancestor.to_path_buf(), root.clone());
+        }
+        root
+    }
+
+    /// Whether a search outside a repository stops before `dir`: `/`, `$HOME`, the temporary
+    /// directory, or a path that resolves to one of them.
+    fn stops_at(&mut self, dir: &Path) -> bool {
+        let (home, temp) = self
+            .stops
+            .get_or_insert_with(|| {
+                (
+                    std::env::var_os("HOME").map(PathBuf::from),
+                    std::env::temp_dir(),
+                )
+            })
+            .clone();
+        dir.parent().is_none()
+            || home.as_deref() == Some(dir)
+            || dir == temp
+            || self
+                .canonical(dir)
+                .is_some_and(|c| c == temp || home.as_deref() == Some(c.as_path()))
+    }
+
+    /// `dir` with every symlink resolved, as `std::fs::canonicalize` gives it: built on its
+    /// parent's when `dir` itself is not a symlink (one `lstat` instead of a `readlink` per
+    /// component).
+    fn canonical(&mut self, dir: &Path) -> Option<PathBuf> {
+        if let Some(known) = self.canonical.get(dir) {
+            return known.clone();
+        }
+        let resolved = match (dir.parent(), dir.file_name()) {
+            (Some(parent), Some(name))
+                if std::fs::symlink_metadata(dir).is_ok_and(|m| !m.file_type().is_symlink()) =>
+            {
+                self.canonical(parent).map(|p| p.join(name))
+            }
+            _ => std::fs::canonicalize(dir).ok(),
+        };
+        self.canonical.insert(dir.to_path_buf(), resolved.clone());
+        resolved
+    }
 }
 
 /// Resolve `.` and `..` lexically in an absolute path (a URI's `a/../b` names `b`).
@@ -479,6 +573,106 @@ pub const STARTER: &str = r#"# tripline.toml: settings for `tripline check` and 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The search as it was first written, asked afresh for each directory: what
+    /// [`Discovery`] must answer, whatever it has learnt before.
+    fn searched_afresh(dir: &Path) -> Option<PathBuf> {
+        let ancestors: Vec<&Path> = dir.ancestors().collect();
+        let dirs = match ancestors.iter().position(|d| d.join(".git").exists()) {
+            Some(root) => ancestors[..=root].to_vec(),
+            None => {
+                let home = std::env::var_os("HOME").map(PathBuf::from);
+                let temp = std::env::temp_dir();
+                let stops = |d: &Path| {
+                    d.parent().is_none()
+                        || home.as_deref() == Some(d)
+                        || d == temp
+                        || std::fs::canonicalize(d)
+                            .is_ok_and(|c| c == temp || home.as_deref() == Some(&c))
+                };
+                ancestors.into_iter().take_while(|d| !stops(d)).collect()
+            }
+        };
+        dirs.iter()
+            .flat_map(|d| CONFIG_FILES.iter().map(move |name| d.join(name)))
+            .find(|candidate| candidate.is_file())
+    }
+
+    #[test]
+    fn discovery_answers_as_a_fresh_search_in_any_order() {
+        let tmp = tempfile::TempDir::new().unwrap();
+        let root = normalize(&std::fs::canonicalize(tmp.path()).unwrap());
+        let dirs = [
+            "a/b/c/d",
+            "a/b/x",
+            "a/y",
+            "repo/.git",
+            "repo/s/t/u",
+            "repo/v",
+            "repo/sub/deep/er",
+            "repo/plain/w",
+        ];
+        for d in dirs {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        // Above every repository: governs `a/...`, never `repo/...`.
+        std::fs::write(root.join("tripline.toml"), "").unwrap();
+        std::fs::write(root.join("a/b/.tripline.toml"), "").unwrap();
+        std::fs::write(root.join("repo/s/tripline.toml"), "").unwrap();
+        // A submodule: `.git` is a file, and the search stops there too.
+        std::fs::write(root.join("repo/sub/.git"), "gitdir: ../.git/modules/sub\n").unwrap();
+        std::fs::write(root.join("repo/tripline.toml"), "").unwrap();
+        let mut asked: Vec<PathBuf> = dirs
+            .iter()
+            .flat_map(|d| {
+                root.join(d)
+                    .ancestors()
+                    .map(Path::to_path_buf)
+                    .collect::<Vec<_>>()
+            })
+            .filter(|d| d.starts_with(&root))
+            .collect();
+        #[cfg(unix)]
+        {
+            // A link to the temporary directory: outside a repository the search stops at it.
+            let link = root.join("a/tmp-link");
+            std::os::unix::fs::symlink(std::env::temp_dir(), &link).unwrap();
+            asked.push(link.join(tmp.path().file_name().unwrap()).join("a/b/x"));
+            std::os::unix::fs::symlink(root.join("repo/s"), root.join("a/to-s")).unwrap();
+            asked.push(root.join("a/to-s/t/u"));
+        }
+        asked.sort();
+        asked.dedup();
+        let expected: Vec<Option<PathBuf>> = asked.iter().map(|d| searched_afresh(d)).collect();
+        assert!(
+            expected.iter().any(Option::is_none),
+            "a directory governed by none"
+        );
+        assert_eq!(
+            expected[asked.iter().position(|d| d.ends_with("repo/v")).unwrap()],
+            Some(root.join("repo/tripline.toml"))
+        );
+        for order in [false, true] {
+            let mut discovery = Discovery::default();
+            let mut seen: Vec<(usize, Option<PathBuf>)> = Vec::new();
+            let mut indices: Vec<usize> = (0..asked.len()).collect();
+            if order {
+                indices.reverse();
+            }
+            for i in indices {
+                let found = discovery.nearest(&asked[i]).map(|c| c.to_path_buf());
+                seen.push((i, found));
+            }
+            for (i, found) in seen {
+                assert_eq!(
+                    found,
+                    expected[i],
+                    "{} (reversed: {order})",
+                    asked[i].display()
+                );
+            }
+        }
+    }
 
     #[test]
     fn unknown_keys_name_the_key_and_file() {

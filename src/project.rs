@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use crate::config::{CONFIG_FILES, Config, ConfigError};
+use crate::config::{Config, ConfigError};
 use crate::engine::{Engine, EngineError, Flags};
 use crate::finding::Severity;
 use crate::walk::{GlobError, Globs, display_path};
@@ -134,6 +134,8 @@ struct State {
     /// file, and hashing bytes is several times cheaper than hashing a path's components
     /// (two spellings of one directory only cost a second lookup in `by_dir`).
     by_given: HashMap<std::ffi::OsString, usize>,
+    /// Which config governs each directory, found once per directory.
+    discovery: crate::config::Discovery,
     errors: Vec<ProjectError>,
 }
 
@@ -252,18 +254,10 @@ impl Project {
 
 /// The nearest config at or above `dir`, caching what each directory on the way resolves to.
 fn nearest_config(dir: &Path, state: &mut State) -> Option<PathBuf> {
-    for ancestor in crate::config::search_dirs(dir) {
-        if let Some(&i) = state.by_dir.get(ancestor) {
-            return state.scopes[i].config_path().map(Path::to_path_buf);
-        }
-        for name in CONFIG_FILES {
-            let candidate = ancestor.join(name);
-            if candidate.is_file() {
-                return Some(candidate);
-            }
-        }
-    }
-    None
+    state
+        .discovery
+        .nearest(dir)
+        .map(|config| config.to_path_buf())
 }
 
 use crate::config::normalize;
