@@ -56,6 +56,8 @@ pub struct Cache {
     cwd: Option<PathBuf>,
     hits: AtomicUsize,
     misses: AtomicUsize,
+    /// Whether this run has made the cache directory (writes make it once).
+    prepared: std::sync::atomic::AtomicBool,
 }
 
 /// One directory of checked files: its absolute path (what names its cache file) and its
@@ -123,6 +125,7 @@ impl Cache {
             cwd: std::env::current_dir().ok(),
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
+            prepared: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -263,16 +266,20 @@ impl Cache {
     }
 
     fn write(&self, dir: &Path, cache: &DirCache) -> std::io::Result<()> {
-        std::fs::create_dir_all(&self.root)?;
-        let top = self.root.parent().unwrap_or(&self.root);
-        let tag = top.join("CACHEDIR.TAG");
-        if !tag.exists() {
-            // Backup tools skip tagged directories; git ignores everything in it.
-            let _ = std::fs::write(
-                &tag,
-                "Signature: 8a477f597d28d172789f06886806bc55\n# tripline's result cache\n",
-            );
-            let _ = std::fs::write(top.join(".gitignore"), "*\n");
+        // The cache directory is made (and tagged) once per run, not once per file.
+        if !self.prepared.load(Ordering::Relaxed) {
+            std::fs::create_dir_all(&self.root)?;
+            let top = self.root.parent().unwrap_or(&self.root);
+            let tag = top.join("CACHEDIR.TAG");
+            if !tag.exists() {
+                // Backup tools skip tagged directories; git ignores everything in it.
+                let _ = std::fs::write(
+                    &tag,
+                    "Signature: 8a477f597d28d172789f06886806bc55\n# tripline's result cache\n",
+                );
+                let _ = std::fs::write(top.join(".gitignore"), "*\n");
+            }
+            self.prepared.store(true, Ordering::Relaxed);
         }
         let bytes = encode_dir(&crate::walk::display_path(dir), &cache.entries);
         crate::output::write_atomic_unsynced(&self.file_for(dir), &bytes)
