@@ -128,11 +128,9 @@ struct State {
     scopes: Vec<Arc<Scope>>,
     /// Config file (or none) → index in `scopes`.
     by_config: HashMap<Option<PathBuf>, usize>,
-    /// Directory (absolute, normalized) → index in `scopes` of the config that governs it.
-    by_dir: HashMap<PathBuf, usize>,
     /// The same, by directory as the caller gave it, by its bytes: asked once per walked
     /// file, and hashing bytes is several times cheaper than hashing a path's components
-    /// (two spellings of one directory only cost a second lookup in `by_dir`).
+    /// (two spellings of one directory only cost a second search, which finds it known).
     by_given: HashMap<std::ffi::OsString, usize>,
     /// Which config governs each directory, found once per directory.
     discovery: crate::config::Discovery,
@@ -183,10 +181,6 @@ impl Project {
         }
         let given = dir.as_os_str().to_os_string();
         let dir = self.absolute(dir);
-        if let Some(&i) = state.by_dir.get(&dir) {
-            state.by_given.insert(given, i);
-            return (i, state.scopes[i].clone());
-        }
         let config_path = match &self.choice {
             ConfigChoice::Discover => nearest_config(&dir, &mut state),
             ConfigChoice::File(p) => Some(p.clone()),
@@ -209,7 +203,6 @@ impl Project {
                 i
             }
         };
-        state.by_dir.insert(dir, i);
         state.by_given.insert(given, i);
         (i, state.scopes[i].clone())
     }
