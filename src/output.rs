@@ -64,7 +64,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// Write `bytes` to `path` atomically, but without waiting for the disk (no `fsync`): for
 /// files whose loss in a crash costs only time. The result cache is one (a cache file that
 /// does not read back whole is a miss): an `fsync` per cache file made filling the cache of a
-/// tree of 31,000 directories take 27 s instead of 5.
+/// tree of 31,000 directories take 27 s instead of 8.
 pub(crate) fn write_atomic_unsynced(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut f = AtomicFile::create(path)?;
     f.write_all(bytes)?;

@@ -309,7 +309,7 @@ impl Run {
                 // Checked on the pool while this thread hands the previous window on. The
                 // pool's threads live for the run: a thread of its own per window left its
                 // allocator heap behind when it ended (memory the allocator keeps), and filling
-                // the cache of a million files peaked at 97 MiB instead of 40. A panic while
+                // the cache of a million files peaked at 97 MiB instead of 52. A panic while
                 // checking goes on, as the panic it is, when the scope ends.
                 let mut checked = None;
                 rayon::in_place_scope(|s| {
