@@ -35,10 +35,17 @@ impl AtomicFile {
         })
     }
 
-    /// Flush and move the file into place.
+    /// Flush, wait for the disk, and move the file into place.
     pub fn commit(self) -> io::Result<()> {
+        self.finish(true)
+    }
+
+    /// Flush and move the file into place, waiting for the disk (`fsync`) when `sync`.
+    fn finish(self, sync: bool) -> io::Result<()> {
         let file = self.file.into_inner().map_err(|e| e.into_error())?;
-        file.as_file().sync_all()?;
+        if sync {
+            file.as_file().sync_all()?;
+        }
         file.persist(&self.path).map_err(|e| e.error)?;
         Ok(())
     }
@@ -68,10 +75,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 pub(crate) fn write_atomic_unsynced(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut f = AtomicFile::create(path)?;
     f.write_all(bytes)?;
-    let AtomicFile { path, file } = f;
-    let file = file.into_inner().map_err(|e| e.into_error())?;
-    file.persist(&path).map_err(|e| e.error)?;
-    Ok(())
+    f.finish(false)
 }
 
 /// Read at most `limit` bytes of `reader`; more is an error that says so.

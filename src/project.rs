@@ -182,7 +182,7 @@ impl Project {
         let given = dir.as_os_str().to_os_string();
         let dir = self.absolute(dir);
         let config_path = match &self.choice {
-            ConfigChoice::Discover => nearest_config(&dir, &mut state),
+            ConfigChoice::Discover => state.discovery.nearest(&dir).map(|c| c.to_path_buf()),
             ConfigChoice::File(p) => Some(p.clone()),
             ConfigChoice::Nothing => None,
         };
@@ -243,14 +243,6 @@ impl Project {
     pub(crate) fn take_errors(&self) -> Vec<ProjectError> {
         std::mem::take(&mut self.state.write().unwrap_or_else(|e| e.into_inner()).errors)
     }
-}
-
-/// The nearest config at or above `dir`, caching what each directory on the way resolves to.
-fn nearest_config(dir: &Path, state: &mut State) -> Option<PathBuf> {
-    state
-        .discovery
-        .nearest(dir)
-        .map(|config| config.to_path_buf())
 }
 
 use crate::config::normalize;
