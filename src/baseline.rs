@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::FileReport;
+use crate::file_report::FileReport;
 
 /// The baseline file format's version.
 pub(crate) const BASELINE_VERSION: u32 = 1;

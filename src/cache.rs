@@ -25,7 +25,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::UNIX_EPOCH;
 
-use crate::engine::{Depends, Engine, FileReport, Outcome, Skip};
+use crate::engine::Engine;
+use crate::file_report::{Depends, FileReport, Outcome, Skip};
 use crate::finding::{Edit, Finding, Severity, StableHasher, TextFix};
 use crate::model::{DocumentKind, Format, KindBasis};
 use crate::policy::coverage::EvidenceKind;
@@ -599,7 +600,7 @@ fn decode_report(bytes: &[u8], display: &str) -> Option<FileReport> {
             };
             unmet.push((at, r.str()?.to_string()));
         }
-        evidence.push(crate::coverage::Evidence {
+        evidence.push(crate::file_report::Evidence {
             objective: objective.id,
             kind,
             resource,

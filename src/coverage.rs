@@ -16,76 +16,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::config::CoverageConfig;
-use crate::engine::FileReport;
+use crate::file_report::{Evidence, FileReport};
 use crate::finding::{Finding, Severity};
 use crate::policy::Family;
-use crate::policy::coverage::{EvidenceKind, OBJECTIVES, Objective, RawEvidence};
-use crate::source::{LineIndex, Position, PositionCursor, Span};
-
-/// A resource that bears on an objective, positioned in its file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Evidence {
-    /// The objective's ID.
-    pub objective: &'static str,
-    /// Whether the resource establishes the objective or makes it apply.
-    pub kind: EvidenceKind,
-    /// The resource's logical ID or address.
-    pub resource: String,
-    /// Its type.
-    pub rtype: String,
-    /// What evidence it is ("a CloudTrail trail").
-    pub describe: &'static str,
-    /// Where the resource is (its logical ID or address).
-    pub start: Position,
-    /// The requirements it does not meet, where.
-    pub unmet: Vec<(Position, String)>,
-}
-
-/// Position the evidence found in a file's text.
-pub(crate) fn positioned_evidence(text: &str, raws: Vec<RawEvidence>) -> Vec<Evidence> {
-    if raws.is_empty() {
-        return Vec::new();
-    }
-    let index = LineIndex::new(text);
-    // Positions are found in offset order with one cursor: from each line's start, they were
-    // quadratic on a long line (a minified JSON template of 10,000 trails took 3 s here).
-    let mut offsets: Vec<usize> = raws
-        .iter()
-        .flat_map(|r| std::iter::once(r.span).chain(r.unmet.iter().map(|(s, _)| *s)))
-        .map(|s| (s.start as usize).min(text.len()))
-        .collect();
-    offsets.sort_unstable();
-    offsets.dedup();
-    let mut cursor = PositionCursor::new(&index);
-    let positions: Vec<Position> = offsets.iter().map(|&o| cursor.position(text, o)).collect();
-    let at = |span: Span| {
-        let offset = (span.start as usize).min(text.len());
-        match offsets.binary_search(&offset) {
-            Ok(i) => positions[i],
-            Err(_) => index.position(text, offset),
-        }
-    };
-    let mut out: Vec<Evidence> = raws
-        .into_iter()
-        .map(|r| Evidence {
-            objective: r.objective,
-            kind: r.kind,
-            start: at(r.span),
-            unmet: r.unmet.into_iter().map(|(s, m)| (at(s), m)).collect(),
-            resource: r.resource,
-            rtype: r.rtype,
-            describe: r.describe,
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        (a.start.line, a.start.column, a.objective).cmp(&(
-            b.start.line,
-            b.start.column,
-            b.objective,
-        ))
-    });
-    out
-}
+use crate::policy::coverage::{EvidenceKind, OBJECTIVES, Objective};
+use crate::source::{Position, Span};
 
 /// A finding of a policy that some objective counts as drift, as the tree's coverage needs it.
 #[derive(Clone, Debug)]
@@ -115,9 +50,11 @@ impl Gathered {
     /// is drift, known or new).
     pub fn take(&mut self, report: &FileReport) {
         match report.outcome {
-            crate::engine::Outcome::Checked(_) => self.templates += 1,
+            crate::file_report::Outcome::Checked(_) => self.templates += 1,
             // Whatever it would establish is unknown: the report says so.
-            crate::engine::Outcome::Failed => self.failed.push(Arc::from(report.path.as_str())),
+            crate::file_report::Outcome::Failed => {
+                self.failed.push(Arc::from(report.path.as_str()))
+            }
             _ => {}
         }
         if report.evidence.is_empty() && report.findings.is_empty() {

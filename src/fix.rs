@@ -373,8 +373,8 @@ pub struct Change {
 }
 
 impl crate::run::Listener for Collector {
-    fn report(&mut self, report: &crate::engine::FileReport) {
-        if !matches!(report.outcome, crate::engine::Outcome::Checked(_)) {
+    fn report(&mut self, report: &crate::file_report::FileReport) {
+        if !matches!(report.outcome, crate::file_report::Outcome::Checked(_)) {
             return;
         }
         let edits: Vec<Edit> = report

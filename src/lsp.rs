@@ -11,7 +11,8 @@ use lsp_server::{Connection, Message, Notification, Response};
 use serde_json::{Value, json};
 
 use crate::config::Config;
-use crate::engine::{FileReport, Flags, Outcome};
+use crate::engine::Flags;
+use crate::file_report::{FileReport, Outcome};
 use crate::finding::{Finding, Severity};
 use crate::policy;
 use crate::project::{ConfigChoice, Project};

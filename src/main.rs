@@ -757,7 +757,7 @@ fn coverage(args: CoverageArgs) -> Result<u8, String> {
     /// The reports are not printed: coverage is the report.
     struct Quiet;
     impl tripline::run::Listener for Quiet {
-        fn report(&mut self, _report: &tripline::engine::FileReport) {}
+        fn report(&mut self, _report: &tripline::file_report::FileReport) {}
     }
     let outcome = run
         .check(Input::Paths(&paths), &mut Quiet, &|| {})

@@ -5,7 +5,7 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
-use crate::engine::{FileReport, Outcome, Skip};
+use crate::file_report::{FileReport, Outcome, Skip};
 use crate::output::AtomicFile;
 use crate::project::Project;
 use crate::report::{self, HumanOptions};

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::baseline::{self, Baseline, BaselineFilter};
-use crate::engine::{Engine, FileReport, Outcome};
+use crate::engine::Engine;
+use crate::file_report::{FileReport, Outcome};
 use crate::finding::{Finding, Severity};
 use crate::policy::{self, RawFinding};
 use crate::project::{Project, ProjectError, Scope};
@@ -672,7 +673,7 @@ fn config_report(display: &str, text: &str, mut findings: Vec<Finding>) -> FileR
         used_rules: Vec::new(),
         seen_rules: Vec::new(),
         notes: Vec::new(),
-        depends: crate::engine::Depends::OtherFiles,
+        depends: crate::file_report::Depends::OtherFiles,
         evidence: Vec::new(),
     }
 }

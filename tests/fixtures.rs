@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use tripline::config::Config;
-use tripline::engine::{Engine, EngineOptions, Outcome, Selection};
+use tripline::engine::{Engine, EngineOptions, Selection};
+use tripline::file_report::Outcome;
 use tripline::policy::{self, Family, PolicySettings};
 
 fn fixtures() -> PathBuf {
@@ -202,7 +203,7 @@ fn engine_fixtures_give_the_expected_diagnostics() {
     assert_eq!(lines, expected(&dir));
     assert_eq!(
         outcomes["not-a-template.yaml"],
-        Outcome::Skipped(tripline::engine::Skip::NotTemplate)
+        Outcome::Skipped(tripline::file_report::Skip::NotTemplate)
     );
 }
 

@@ -1,7 +1,8 @@
 //! The loaders on real and hostile input: short-form tags, positions, bombs, duplicates,
 //! encodings, empty, binary and huge files.
 
-use tripline::engine::{Engine, EngineOptions, Outcome, Selection, Skip};
+use tripline::engine::{Engine, EngineOptions, Selection};
+use tripline::file_report::{Outcome, Skip};
 use tripline::parse::{Limits, Node, ParseErrorKind, Value, json, yaml};
 use tripline::policy::PolicySettings;
 use tripline::source::LineIndex;

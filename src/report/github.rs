@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::engine::FileReport;
+use crate::file_report::FileReport;
 use crate::finding::Severity;
 use crate::policy;
 

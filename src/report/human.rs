@@ -10,7 +10,7 @@ use miette::{
 };
 
 use super::Summary;
-use crate::engine::FileReport;
+use crate::file_report::FileReport;
 use crate::finding::{Finding, Severity};
 use crate::policy;
 

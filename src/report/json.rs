@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Summary;
 use crate::baseline::BaselineStats;
-use crate::engine::FileReport;
+use crate::file_report::FileReport;
 use crate::finding::{Finding, Severity};
 use crate::policy;
 use crate::shard::Shard;

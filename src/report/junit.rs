@@ -11,7 +11,7 @@
 use std::io::{self, Seek, Write};
 
 use super::Summary;
-use crate::engine::{FileReport, Outcome};
+use crate::file_report::{FileReport, Outcome};
 use crate::policy;
 
 /// Escape text for XML attributes and content.

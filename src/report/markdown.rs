@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BinaryHeap};
 use std::io::{self, Write};
 
-use crate::engine::FileReport;
+use crate::file_report::FileReport;
 use crate::finding::Severity;
 use crate::policy;
 

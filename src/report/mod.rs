@@ -21,7 +21,7 @@ use std::io::{self, Write};
 pub use human::HumanOptions;
 pub use sarif::SarifOptions;
 
-use crate::engine::{FileReport, Outcome};
+use crate::file_report::{FileReport, Outcome};
 use crate::finding::Finding;
 
 /// Output formats.

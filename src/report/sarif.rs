@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::engine::FileReport;
+use crate::file_report::FileReport;
 use crate::finding::{Finding, Severity};
 use crate::policy::{self, PolicyMeta};
 use crate::shard::Shard;

@@ -1,0 +1,63 @@
+//! The front end of a CloudFormation or SAM template: one file is one unit. What makes
+//! CloudFormation reject a template that loads is reported here, since the policies would
+//! otherwise see none of its resources.
+
+use crate::parse::{Node, Value};
+use crate::policy::RawFinding;
+
+/// What makes CloudFormation reject a template that loads: `Resources` that is not a mapping,
+/// resources without a string `Type` (PARSE005). Without these findings such a template would
+/// pass with none of its resources seen.
+pub(super) fn structure(root: &Node<'_>) -> Vec<RawFinding> {
+    let mut out = Vec::new();
+    let Some(entry) = root.entries().iter().find(|e| e.key == "Resources") else {
+        return out;
+    };
+    let what = match &entry.value.value {
+        // An empty mapping hides nothing (CloudFormation wants a resource, but nothing here goes
+        // unchecked).
+        Value::Map(_) => None,
+        Value::Seq(_) => Some("a list"),
+        Value::Null => Some("empty (null)"),
+        _ => Some("a scalar"),
+    };
+    if let Some(what) = what {
+        out.push(RawFinding {
+            policy: "PARSE005",
+            span: entry.key_span,
+            message: format!(
+                "`Resources` is {what}; CloudFormation needs a mapping of logical IDs to \
+                 resources, so no resource of this template was checked"
+            ),
+            resource: None,
+            fix: None,
+        });
+        return out;
+    }
+    for e in entry.value.entries() {
+        // Language-extension `Fn::ForEach::Name` blocks generate resources; they have no Type.
+        if e.key.starts_with("Fn::ForEach") {
+            continue;
+        }
+        // A mapping Type is a packaging tool's directive (`Rain::Module: ./bucket.yml`): the
+        // tool replaces it, and the module is a template of its own in the tree.
+        let typed = matches!(
+            e.value.get("Type").map(|t| &t.value),
+            Some(Value::String(_) | Value::Map(_))
+        );
+        if !typed {
+            out.push(RawFinding {
+                policy: "PARSE005",
+                span: e.key_span,
+                message: format!(
+                    "resource `{}` has no string `Type`, so CloudFormation rejects the template \
+                     and tripline could not check the resource",
+                    e.key
+                ),
+                resource: Some(e.key.to_string()),
+                fix: None,
+            });
+        }
+    }
+    out
+}

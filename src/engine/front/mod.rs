@@ -1,0 +1,102 @@
+//! The assembly stage: one front end per kind of input turns a recognized file into the unit
+//! its policies are evaluated on, and all of them hand the later stages the same [`Unit`].
+//!
+//! - [`cloudformation`]: a CloudFormation or SAM template, one file a unit;
+//! - [`terraform`]: a Terraform configuration, read with its directory and its local modules;
+//! - [`plan`]: a Terraform plan or state, one file a unit, its findings later placed at their
+//!   `.tf` source ([`plan_source`]);
+//! - [`document`]: a standalone IAM policy document, its kind possibly set by the config.
+
+pub(super) mod cloudformation;
+pub(super) mod document;
+pub(super) mod plan;
+pub(crate) mod plan_source;
+pub(super) mod terraform;
+
+use crate::file_report::Depends;
+use crate::model::{Format, Template};
+use crate::parse::Node;
+use crate::policy::RawFinding;
+use crate::policy::coverage::RawEvidence;
+
+use super::{Engine, File};
+
+/// What a file is checked as: its own tree, or the tree of the configuration it belongs to.
+pub(super) struct Unit<'a> {
+    /// The tree the policies read.
+    pub root: Node<'a>,
+    /// The text `root`'s spans index into when it is more than the file (the file's text, then
+    /// the other files of its configuration); `None`: the file's own text.
+    pub text: Option<String>,
+    /// Findings and evidence already evaluated for the file as part of a larger unit (its
+    /// directory, checked once for all its files), in the file's own offsets.
+    pub evaluated: Option<Evaluated>,
+    /// What the front end found assembling the unit (the local modules its calls instantiate).
+    pub found: Vec<RawFinding>,
+    /// What the file's report depends on besides its bytes (for the result cache).
+    pub depends: Depends,
+}
+
+/// Raw findings and coverage evidence of an evaluation.
+pub(super) struct Evaluated {
+    pub raws: Vec<RawFinding>,
+    pub evidence: Vec<RawEvidence>,
+}
+
+impl Unit<'_> {
+    /// The template the policies evaluate. A unit `evaluated_elsewhere` is read only for its
+    /// resources (suppressions, stale-rule checks), so it needs neither source nor name.
+    pub(super) fn template<'u>(
+        &'u self,
+        format: Format,
+        name: &str,
+        text: &'u str,
+        evaluated_elsewhere: bool,
+    ) -> Template<'u> {
+        let mut template = Template::new(format, &self.root);
+        if !evaluated_elsewhere {
+            template.name_document(name);
+            template.source = Some(self.text.as_deref().unwrap_or(text));
+        }
+        template
+    }
+}
+
+/// What the file says that is not a policy finding: for a Terraform configuration, the module
+/// calls it cannot follow.
+pub(super) fn notes(format: Format, root: &Node<'_>) -> Vec<String> {
+    match format {
+        Format::TerraformConfig => terraform::notes(root),
+        _ => Vec::new(),
+    }
+}
+
+/// Findings about the file's structure that its format's loader would reject.
+pub(super) fn structure(format: Format, root: &Node<'_>) -> Vec<RawFinding> {
+    match format {
+        Format::CloudFormation | Format::Sam => cloudformation::structure(root),
+        _ => Vec::new(),
+    }
+}
+
+impl Engine {
+    /// The unit `file` (recognized as `format`, parsed as `root`) is evaluated as.
+    pub(super) fn assemble<'a>(
+        &self,
+        file: &File<'_, '_>,
+        format: Format,
+        root: Node<'a>,
+    ) -> Unit<'a> {
+        match format {
+            Format::TerraformConfig => self.assemble_terraform(file, root),
+            // CloudFormation, SAM, plans, states and documents: the file is the unit.
+            _ => Unit {
+                root,
+                text: None,
+                evaluated: None,
+                found: Vec::new(),
+                depends: Depends::File,
+            },
+        }
+    }
+}

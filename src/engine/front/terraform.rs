@@ -1,0 +1,394 @@
+//! The front end of a Terraform configuration: a `.tf` or `.tf.json` file is read with the
+//! other files of its directory, as Terraform loads them, and with the local modules it calls.
+//!
+//! A directory is checked once, as one document, for all its files; each file takes what lands
+//! in it. A call of a local module checks the module as the call instantiates it, and what that
+//! reports beyond the module's own check lands at the call.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::file_report::Depends;
+use crate::model::{Format, Template};
+use crate::parse::{Limits, Node, Parsed, Value, is_hcl_name};
+use crate::policy::coverage::RawEvidence;
+use crate::policy::{self, RawFinding};
+use crate::source::Span;
+use crate::suppress;
+use crate::terraform_dir;
+
+use super::{Evaluated, Unit};
+use crate::engine::place::span_text;
+use crate::engine::{Engine, File};
+
+/// What the engine keeps of Terraform configurations across files: parsed files, directories'
+/// findings and modules' findings with their defaults. Shared by the threads of a run.
+#[derive(Default)]
+pub(crate) struct State {
+    /// Parsed `.tf` siblings, shared by the files of a directory.
+    pub(crate) siblings: terraform_dir::SiblingCache,
+    /// Policy findings of `.tf` configuration directories, computed once per directory.
+    directories: Mutex<HashMap<PathBuf, Arc<DirectoryEntry>>>,
+    /// What local modules report with their defaults, by directory (each call's own findings
+    /// are what it reports beyond these).
+    module_defaults: Mutex<HashMap<PathBuf, ModuleDefaults>>,
+}
+
+impl State {
+    /// The parse of the `.tf` file at `path` that its directory's check made or will make,
+    /// when `text` is that file's text.
+    pub(in crate::engine) fn cached_parse(
+        &self,
+        path: &Path,
+        text: &str,
+        limits: &Limits,
+    ) -> Option<Parsed<'static>> {
+        terraform_dir::cached_parse(path, text, limits, &self.siblings)
+    }
+}
+
+/// A module directory's listing and what its check with defaults reports.
+type ModuleDefaults = (Vec<terraform_dir::Listed>, Arc<KnownFindings>);
+
+/// Findings by policy, resource and message.
+type KnownFindings = std::collections::HashSet<(&'static str, Option<String>, String)>;
+
+/// A directory's listing and, once one of its files asked, its findings.
+struct DirectoryEntry {
+    listing: Vec<terraform_dir::Listed>,
+    findings: OnceLock<Arc<DirectoryFindings>>,
+}
+
+/// The raw findings of a whole configuration directory, with where each file sits in the
+/// combined text (name, offset, length).
+#[derive(Default)]
+struct DirectoryFindings {
+    files: Vec<(String, u32, u32)>,
+    raws: Vec<RawFinding>,
+    evidence: Vec<RawEvidence>,
+    /// Not one configuration (a resource declared by two files): each file is checked alone.
+    alone: bool,
+}
+
+/// What a `.tf` file's directory check gives the file.
+enum FromDirectory {
+    /// The findings and evidence that land in the file, positioned in it.
+    Raws(Vec<RawFinding>, Vec<RawEvidence>),
+    /// The directory is not one configuration: check the file alone.
+    Alone,
+}
+
+/// Directories whose findings are kept at most (the walk checks a directory's files together).
+const DIRECTORY_CACHE_MAX: usize = 1024;
+
+/// The notes of a configuration: the module calls whose modules are not on disk.
+pub(super) fn notes(root: &Node<'_>) -> Vec<String> {
+    terraform_dir::remote_module_calls(root)
+        .into_iter()
+        .map(|(name, source)| {
+            format!(
+                "module `{name}` comes from `{source}`, which is not on disk: its resources are \
+                 not checked here (tripline never fetches modules)"
+            )
+        })
+        .collect()
+}
+
+impl Engine {
+    /// The unit a Terraform file belongs to: its directory's findings when the directory was
+    /// checked as one configuration, else the file with its siblings merged after it (an
+    /// editor's buffer, a file named alone), with what its local module calls report.
+    pub(super) fn assemble_terraform<'a>(&self, file: &File<'_, '_>, root: Node<'a>) -> Unit<'a> {
+        // A module call's findings land in the file that calls it.
+        let calls = file
+            .origin
+            .and_then(Path::parent)
+            .is_some_and(|dir| !terraform_dir::local_module_calls(&root, dir).is_empty());
+        let depends = if calls {
+            Depends::OtherFiles
+        } else {
+            Depends::Directory
+        };
+        let from_directory = file
+            .origin
+            .and_then(|path| self.directory_raws(path, file.name, file.text));
+        if let Some(FromDirectory::Raws(raws, evidence)) = from_directory {
+            return Unit {
+                root,
+                text: None,
+                evaluated: Some(Evaluated { raws, evidence }),
+                found: Vec::new(),
+                depends,
+            };
+        }
+        let siblings = match file.origin {
+            // Known not to be one configuration: the file alone.
+            _ if matches!(from_directory, Some(FromDirectory::Alone)) => Vec::new(),
+            Some(path) => terraform_dir::siblings(
+                path,
+                &self.options.limits,
+                self.options.max_file_size,
+                &self.terraform.siblings,
+            ),
+            None => Vec::new(),
+        };
+        let mut roots: Vec<(&str, &Node<'_>)> = vec![(file.name, &root)];
+        roots.extend(siblings.iter().map(|s| (s.name.as_str(), &s.root)));
+        let one = terraform_dir::is_one_configuration(&roots);
+        let (mut root, text) = if siblings.is_empty() || !one {
+            (root, None)
+        } else {
+            let (root, all, _) = terraform_dir::combine(root, file.text, &siblings);
+            (root, Some(all))
+        };
+        crate::model::inline_policy_documents(&mut root);
+        let found = match file.origin.and_then(Path::parent) {
+            Some(dir) => {
+                let all = text.as_deref().unwrap_or(file.text);
+                let enabled = |m: &policy::PolicyMeta| file.selection.enables(m);
+                self.module_call_raws(&root, all, dir, &enabled)
+            }
+            None => Vec::new(),
+        };
+        Unit {
+            root,
+            text,
+            evaluated: None,
+            found,
+            depends,
+        }
+    }
+
+    /// The policy findings of a `.tf` configuration directory that land in the file `path`
+    /// (whose text is `text`), positioned in that file. The directory is checked once, as one
+    /// document, for all its files; `None` when the directory is not a multi-file `.tf`
+    /// configuration, or when `text` is not the file on disk (an editor's buffer).
+    fn directory_raws(&self, path: &Path, name: &str, text: &str) -> Option<FromDirectory> {
+        let listing = terraform_dir::listing(path, self.options.max_file_size);
+        if listing.len() < 2 {
+            return None;
+        }
+        let own = listing.iter().position(|f| {
+            f.name == name || Some(std::ffi::OsStr::new(&f.name)) == path.file_name()
+        })?;
+        if listing[own].len != text.len() as u64 {
+            return None;
+        }
+        let dir = path.parent()?.to_path_buf();
+        let entry = {
+            let mut map = self.terraform.directories.lock().ok()?;
+            if map.len() >= DIRECTORY_CACHE_MAX {
+                map.clear();
+            }
+            let fresh = map.get(&dir).is_some_and(|e| e.listing == listing);
+            if !fresh {
+                map.insert(
+                    dir.clone(),
+                    Arc::new(DirectoryEntry {
+                        listing: listing.clone(),
+                        findings: std::sync::OnceLock::new(),
+                    }),
+                );
+            }
+            map.get(&dir)?.clone()
+        };
+        // The first file of the directory to get here checks it; the others wait for it.
+        let findings = entry.findings.get_or_init(|| {
+            let files =
+                terraform_dir::load(&listing, &self.options.limits, &self.terraform.siblings);
+            let roots: Vec<(&str, &crate::parse::Node<'_>)> =
+                files.iter().map(|f| (f.name.as_str(), &f.root)).collect();
+            if !terraform_dir::is_one_configuration(&roots) {
+                return Arc::new(DirectoryFindings {
+                    alone: true,
+                    ..DirectoryFindings::default()
+                });
+            }
+            let Some((first, rest)) = files.split_first() else {
+                return Arc::new(DirectoryFindings::default());
+            };
+            let (mut root, all, bases) =
+                terraform_dir::combine(first.root.clone(), &first.text, rest);
+            crate::model::inline_policy_documents(&mut root);
+            let mut template = Template::new(Format::TerraformConfig, &root);
+            template.source = Some(&all);
+            let (mut raws, evidence) = self.check_template(&template, &|m| self.may_enable(m));
+            raws.extend(self.module_call_raws(&root, &all, &dir, &|m| self.may_enable(m)));
+            let mut placed = vec![(first.name.clone(), 0u32, first.text.len() as u32)];
+            for (s, base) in rest.iter().zip(bases) {
+                placed.push((s.name.clone(), base, s.text.len() as u32));
+            }
+            Arc::new(DirectoryFindings {
+                files: placed,
+                raws,
+                evidence,
+                alone: false,
+            })
+        });
+        if findings.alone {
+            return Some(FromDirectory::Alone);
+        }
+        let (_, base, len) = findings
+            .files
+            .iter()
+            .find(|(n, _, _)| *n == listing[own].name)?;
+        // The file as parsed for the directory must be the text checked now.
+        if *len as usize != text.len() {
+            return None;
+        }
+        Some(FromDirectory::Raws(
+            findings
+                .raws
+                .iter()
+                .filter(|r| r.span.start >= *base && r.span.start <= base + len)
+                .map(|r| {
+                    let mut r = r.clone();
+                    r.span = Span {
+                        start: r.span.start - base,
+                        end: (r.span.end - base).min(*len),
+                    };
+                    r.fix = r
+                        .fix
+                        .take()
+                        .and_then(|f| f.moved_back(*base, *len))
+                        .map(Box::new);
+                    r
+                })
+                .collect(),
+            findings
+                .evidence
+                .iter()
+                .filter_map(|e| e.clone().moved_back(*base, *len))
+                .collect(),
+        ))
+    }
+
+    /// What the configuration's calls of local modules make wrong in them: each module is
+    /// checked as the call instantiates it (its variables set to the call's arguments), and
+    /// what it reports beyond the module's own check with its defaults — which the module's
+    /// files report themselves — is reported at the call: at the argument whose value it is,
+    /// else at the call's name. One level deep: a module's own module calls are left to the
+    /// module's check.
+    pub(super) fn module_call_raws(
+        &self,
+        caller: &crate::parse::Node<'_>,
+        caller_text: &str,
+        dir: &Path,
+        enabled: &dyn Fn(&policy::PolicyMeta) -> bool,
+    ) -> Vec<RawFinding> {
+        let calls = terraform_dir::local_module_calls(caller, dir);
+        let mut out = Vec::new();
+        for call in &calls {
+            // Arguments that are all references or expressions make the module's variables
+            // unknown, which is never a finding: nothing beyond the defaults' findings.
+            if !call.arguments.iter().any(|a| has_literal(&a.value)) {
+                continue;
+            }
+            let listing = terraform_dir::listing_dir(&call.dir, self.options.max_file_size);
+            let Some(files) = terraform_dir::configuration(
+                &listing,
+                &self.options.limits,
+                &self.terraform.siblings,
+            ) else {
+                continue;
+            };
+            let Some(known) = self.module_defaults(&call.dir, &listing, &files) else {
+                continue;
+            };
+            let Some((root, text, shift)) =
+                terraform_dir::instantiate(&files, &call.arguments, caller_text)
+            else {
+                continue;
+            };
+            let mut template = Template::new(Format::TerraformConfig, &root);
+            template.source = Some(&text);
+            // The module's comment suppressions on its resources and files hold for every call.
+            let comments: Vec<suppress::Inline> = files
+                .iter()
+                .filter(|f| is_hcl_name(&f.name))
+                .flat_map(|f| suppress::comments(&f.text, &f.root))
+                .collect();
+            for raw in self.run_policies(&template, enabled) {
+                // Engine diagnostics (a policy's panic) are the module's own check's to report.
+                if policy::meta(raw.policy).is_none()
+                    || known.contains(&(raw.policy, raw.resource.clone(), raw.message.clone()))
+                    || suppress::covers(&comments, raw.policy, raw.resource.as_deref(), u32::MAX)
+                {
+                    continue;
+                }
+                let span = if raw.span.start >= shift {
+                    // On an argument's value: the caller's own text.
+                    Span {
+                        start: raw.span.start - shift,
+                        end: raw.span.end - shift,
+                    }
+                } else {
+                    // On `var.x` inside the module: the call's `x = …` argument.
+                    terraform_dir::single_variable(span_text(&text, raw.span))
+                        .and_then(|v| call.arguments.iter().find(|a| a.key == v))
+                        .map_or(call.label, |a| a.value.span)
+                };
+                let (message, resource) = match &raw.resource {
+                    Some(id) => (
+                        raw.message
+                            .replace(&format!("`{id}`"), &format!("`module.{}.{id}`", call.name)),
+                        Some(format!("module.{}.{id}", call.name)),
+                    ),
+                    None => (format!("module `{}`: {}", call.name, raw.message), None),
+                };
+                out.push(RawFinding {
+                    policy: raw.policy,
+                    span,
+                    message,
+                    resource,
+                    fix: None,
+                });
+            }
+        }
+        out
+    }
+
+    /// What the module in `dir` (its files `listing`, loaded as `files`) reports with its
+    /// variables' defaults, every policy some file may enable; computed once per directory.
+    fn module_defaults(
+        &self,
+        dir: &Path,
+        listing: &[terraform_dir::Listed],
+        files: &[Arc<terraform_dir::Sibling>],
+    ) -> Option<Arc<KnownFindings>> {
+        if let Ok(cache) = self.terraform.module_defaults.lock()
+            && let Some((listed, known)) = cache.get(dir)
+            && listed == listing
+        {
+            return Some(known.clone());
+        }
+        let (root, text, _) = terraform_dir::instantiate(files, &[], "")?;
+        let mut template = Template::new(Format::TerraformConfig, &root);
+        template.source = Some(&text);
+        let known: Arc<KnownFindings> = Arc::new(
+            self.run_policies(&template, &|m| self.may_enable(m))
+                .into_iter()
+                .map(|r| (r.policy, r.resource, r.message))
+                .collect(),
+        );
+        if let Ok(mut cache) = self.terraform.module_defaults.lock() {
+            if cache.len() >= DIRECTORY_CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(dir.to_path_buf(), (listing.to_vec(), known.clone()));
+        }
+        Some(known)
+    }
+}
+
+/// Whether a value holds something known (a scalar that is not an expression `${…}`).
+fn has_literal(node: &Node<'_>) -> bool {
+    match &node.value {
+        Value::Map(entries) => entries.iter().any(|e| has_literal(&e.value)),
+        Value::Seq(items) => items.iter().any(has_literal),
+        Value::String(s) => !(s.starts_with("${") && s.ends_with('}')),
+        Value::Null => false,
+        _ => true,
+    }
+}

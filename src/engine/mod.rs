@@ -1,0 +1,171 @@
+//! Checking one file, in named stages, each a module of its own:
+//!
+//! 1. [`decode`]: read the file and decode it to text (size, binary, UTF-8, UTF-16);
+//! 2. [`recognize`]: parse it and say what it is;
+//! 3. [`front`]: assemble the unit its policies are evaluated on, one front end per kind of
+//!    input (a CloudFormation template; a Terraform configuration with its directory and local
+//!    modules; a plan or state; a standalone policy document);
+//! 4. [`evaluate`]: run the policies and gather coverage evidence;
+//! 5. [`place`]: keep what lands in this file, position it, move plan findings to their `.tf`
+//!    source;
+//! 6. [`suppressions`]: apply inline metadata, comments and the config's rules;
+//! 7. finish: sort, number repeated fingerprints, position the evidence.
+//!
+//! [`Engine::check_text`] runs stages 2 to 7 in that order. Everything that can go wrong with
+//! one file (unreadable, not UTF-8, not well-formed, a bug in a policy) becomes a finding for
+//! that file; it never stops the others from being checked.
+
+mod configure;
+mod decode;
+mod evaluate;
+mod front;
+mod options;
+mod place;
+mod recognize;
+mod suppressions;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::config::Override;
+use crate::file_report::{Depends, Evidence, Outcome, Skip};
+use crate::finding::Finding;
+use crate::model::Format;
+use crate::policy::{self, Policy, PolicySettings};
+use crate::suppress::ConfigRule;
+use crate::walk::Globs;
+
+pub use front::plan_source::TerraformRoot;
+pub(crate) use options::EngineError;
+pub use options::{EngineOptions, Flags, Selection};
+
+/// The configured policy engine. Cheap to share across threads.
+pub struct Engine {
+    /// Every built-in policy with its metadata (looked up once, not per file).
+    policies: Vec<(&'static dyn Policy, &'static policy::PolicyMeta)>,
+    settings: PolicySettings,
+    selection: Selection,
+    options: EngineOptions,
+    /// Directory that config paths (overrides, suppress rules) are relative to.
+    base_dir: Option<PathBuf>,
+    overrides: Vec<(Globs, Override)>,
+    /// `[[documents]]`: kinds of standalone policy documents by path.
+    documents: Vec<(Globs, crate::model::DocumentKind)>,
+    rules: Vec<ConfigRule>,
+    require_reason: bool,
+    /// What the Terraform front end keeps across files (parsed files, directories' and
+    /// modules' findings).
+    terraform: front::terraform::State,
+    /// Users' Guard rules, run after the built-in policies.
+    guard: Option<Arc<crate::guard::RuleSet>>,
+    /// What shaped this engine's reports (configs, flags, Guard rules, this build), for the
+    /// result cache; `None`: reports are not cached.
+    cache_key: Option<u64>,
+}
+
+/// One file as the stages after decoding see it.
+struct File<'t, 's> {
+    /// The file name (what tells `*.tf` from `*.tf.json` and a plan from a template).
+    name: &'t str,
+    /// The decoded text.
+    text: &'t str,
+    /// The file on disk, when it is one (not standard input).
+    origin: Option<&'t Path>,
+    /// The path as the config's globs see it.
+    relative: &'s str,
+    /// The policies that run on it, with their severities.
+    selection: &'s Selection,
+}
+
+/// What checking one template produced, before it becomes a [`FileReport`].
+struct Checked {
+    outcome: Outcome,
+    findings: Vec<Finding>,
+    suppressed: usize,
+    used_rules: Vec<(usize, usize)>,
+    seen_rules: Vec<usize>,
+    notes: Vec<String>,
+    depends: Depends,
+    evidence: Vec<Evidence>,
+}
+
+impl Checked {
+    fn new(outcome: Outcome) -> Checked {
+        Checked {
+            outcome,
+            findings: Vec::new(),
+            suppressed: 0,
+            used_rules: Vec::new(),
+            seen_rules: Vec::new(),
+            notes: Vec::new(),
+            depends: Depends::File,
+            evidence: Vec::new(),
+        }
+    }
+}
+
+impl Engine {
+    /// Check decoded text: recognize, assemble, evaluate, place, suppress, finish.
+    fn check_text(&self, display: &str, name: &str, text: &str, origin: Option<&Path>) -> Checked {
+        let relative = self.relative(display);
+        let selection = self.selection_for(&relative);
+        let file = File {
+            name,
+            text,
+            origin,
+            relative: &relative,
+            selection: &selection,
+        };
+        let (parsed, format, mut raws) = match self.recognize(&file) {
+            recognize::Recognized::Template(parsed, format, warnings) => (parsed, format, warnings),
+            recognize::Recognized::NotTemplate => {
+                return Checked::new(Outcome::Skipped(Skip::NotTemplate));
+            }
+            recognize::Recognized::Failed(raw) => {
+                let mut checked = Checked::new(Outcome::Failed);
+                checked.findings = self.finish(&selection, display, text, vec![raw]);
+                return checked;
+            }
+        };
+        let mut checked = Checked::new(Outcome::Checked(format));
+        checked.notes = front::notes(format, &parsed.root);
+        raws.extend(front::structure(format, &parsed.root));
+        if self.options.parse_only {
+            checked.findings = self.finish(&selection, display, text, raws);
+            return checked;
+        }
+        let comments = suppressions::comments(&file, format, &parsed.root);
+        let mut unit = self.assemble(&file, format, parsed.root);
+        checked.depends = unit.depends;
+        let found = std::mem::take(&mut unit.found);
+        let evaluated = unit.evaluated.take();
+        let template = unit.template(format, name, text, evaluated.is_some());
+        let evidence = self.evaluate_unit(&file, &template, evaluated, found, &mut raws);
+        let own_end = text.len() as u32;
+        let evidence = place::keep_own(format, own_end, &mut raws, evidence);
+        let mut placed = None;
+        if format == Format::TerraformPlan {
+            (checked.depends, placed) = self.place_at_source(display, origin, &template, &mut raws);
+        }
+        let suppressed = self.suppress(
+            &file,
+            &template,
+            own_end,
+            comments,
+            &mut raws,
+            placed.as_mut(),
+        );
+        checked.suppressed = suppressed.count;
+        checked.used_rules = suppressed.used_rules;
+        checked.seen_rules = suppressed.seen_rules;
+        checked.findings = self.positioned(&selection, display, text, raws);
+        if let Some(placed) = placed {
+            checked
+                .findings
+                .extend(self.place_moved(&selection, display, text, placed));
+        }
+        place::settle(&mut checked.findings);
+        checked.evidence = place::positioned_evidence(text, evidence);
+        checked
+    }
+}

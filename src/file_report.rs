@@ -1,0 +1,109 @@
+//! What checking one file produced: the report types every layer shares.
+//!
+//! This module sits at the bottom of the crate: the engine fills a [`FileReport`], the run,
+//! the result cache, the baseline, coverage and every output format read one. It uses no other
+//! module of the crate, so that none of them has to import the engine to name its result.
+
+use crate::finding::Finding;
+use crate::model::Format;
+use crate::policy::coverage::EvidenceKind;
+use crate::source::Position;
+
+/// Why a file was not checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skip {
+    /// Binary content.
+    Binary,
+    /// YAML or JSON that is not a template.
+    NotTemplate,
+}
+
+/// What happened to one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Read as a template of this format and checked.
+    Checked(Format),
+    /// Not checked, and why.
+    Skipped(Skip),
+    /// Could not be read or loaded; the reason is among the findings.
+    Failed,
+    /// Not a checked file: findings about the configuration itself (stale suppressions).
+    Config,
+}
+
+/// The result of checking one file.
+#[derive(Clone, Debug)]
+pub struct FileReport {
+    /// The file as reported (relative to the working directory).
+    pub path: String,
+    /// What happened to the file.
+    pub outcome: Outcome,
+    /// Findings, sorted by position.
+    pub findings: Vec<Finding>,
+    /// The file's size.
+    pub bytes: u64,
+    /// Findings removed by suppressions.
+    pub suppressed: usize,
+    /// `[[suppress]]` patterns of the config that suppressed something here: (rule, pattern).
+    pub used_rules: Vec<(usize, usize)>,
+    /// `[[suppress]]` rules that applied to this file (its path, and one of its resources), used
+    /// or not: only those can be called stale.
+    pub seen_rules: Vec<usize>,
+    /// What was not checked and why, for `--verbose` (a module that is not on disk).
+    pub notes: Vec<String>,
+    /// What the report depends on besides the engine's settings.
+    pub depends: Depends,
+    /// The resources that establish control objectives or make them apply, in position
+    /// order (see [`crate::coverage`]).
+    pub evidence: Vec<Evidence>,
+}
+
+/// What a file's report depends on, besides the engine's settings: what a result cache must
+/// watch to reuse it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depends {
+    /// The file's bytes only.
+    File,
+    /// The file's bytes and its directory's configuration files as listed (names, sizes,
+    /// modification times): a `.tf` file read with its directory, a `*.tf.json` read alone, a
+    /// plan with no configuration beside it.
+    Directory,
+    /// Files of other directories too: a called module, a plan's `.tf` source.
+    OtherFiles,
+}
+
+impl FileReport {
+    pub(crate) fn new(path: &str, outcome: Outcome, bytes: u64) -> FileReport {
+        FileReport {
+            path: path.to_string(),
+            outcome,
+            findings: Vec::new(),
+            bytes,
+            suppressed: 0,
+            used_rules: Vec::new(),
+            seen_rules: Vec::new(),
+            notes: Vec::new(),
+            depends: Depends::File,
+            evidence: Vec::new(),
+        }
+    }
+}
+
+/// A resource that bears on an objective, positioned in its file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evidence {
+    /// The objective's ID.
+    pub objective: &'static str,
+    /// Whether the resource establishes the objective or makes it apply.
+    pub kind: EvidenceKind,
+    /// The resource's logical ID or address.
+    pub resource: String,
+    /// Its type.
+    pub rtype: String,
+    /// What evidence it is ("a CloudTrail trail").
+    pub describe: &'static str,
+    /// Where the resource is (its logical ID or address).
+    pub start: Position,
+    /// The requirements it does not meet, where.
+    pub unmet: Vec<(Position, String)>,
+}
