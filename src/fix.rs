@@ -350,8 +350,7 @@ mod tests {
     }
 }
 
-/// A [`crate::run::Listener`] that keeps the fixes of every checked file, for `check --fix`
-/// and `check --diff`.
+/// The fixes of every checked file, for `check --fix` and `check --diff`.
 #[derive(Debug, Default)]
 pub struct Collector {
     /// Per file with fixes, in path order: the path as reported, its size when checked, and
@@ -372,8 +371,9 @@ pub struct Change {
     pub fixed: usize,
 }
 
-impl crate::run::Listener for Collector {
-    fn report(&mut self, report: &crate::file_report::FileReport) {
+impl Collector {
+    /// Keep the fixes of a checked file's report.
+    pub fn add(&mut self, report: &crate::file_report::FileReport) {
         if !matches!(report.outcome, crate::file_report::Outcome::Checked(_)) {
             return;
         }

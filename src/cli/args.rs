@@ -1,0 +1,274 @@
+//! The command line's arguments, as clap reads them.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use crate::finding::Severity;
+use crate::shard::Shard;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(super) enum OutputFormat {
+    Human,
+    Json,
+    Sarif,
+    Junit,
+    Github,
+    Parseable,
+    /// Counts by severity and policy and the most severe findings (for `$GITHUB_STEP_SUMMARY`
+    /// or a pull request comment).
+    Markdown,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(super) enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to color: `auto` colors a terminal unless `NO_COLOR` is set.
+    pub(super) fn enabled(self, to_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(super) enum SeverityArg {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Severity {
+        match s {
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
+#[derive(Args)]
+pub(super) struct CheckArgs {
+    /// Files or directories to check; `-` reads one template from standard input.
+    pub(super) paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub(super) format: OutputFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub(super) output: Option<PathBuf>,
+    /// Lowest severity that makes the exit code 1 [default: low, or the config's fail_on].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub(super) fail_on: Option<SeverityArg>,
+    /// Worker threads (default: one per CPU).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub(super) threads: Option<usize>,
+    /// Only check files matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub(super) include: Vec<String>,
+    /// Skip files and directories matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub(super) exclude: Vec<String>,
+    /// Comma-separated Regions infrastructure may run in; turns the region policies on.
+    #[arg(long, value_name = "REGIONS", value_delimiter = ',')]
+    pub(super) allowed_regions: Option<Vec<String>>,
+    /// Only run these policies: IDs, ID prefixes or families, comma-separated.
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub(super) select: Vec<String>,
+    /// Do not run these policies: IDs, ID prefixes or families, comma-separated.
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub(super) ignore: Vec<String>,
+    /// Use this config file instead of searching for tripline.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub(super) config: Option<PathBuf>,
+    /// Do not read any config file.
+    #[arg(long)]
+    pub(super) no_config: bool,
+    /// Name to report for the template read from standard input.
+    #[arg(long, value_name = "NAME")]
+    pub(super) stdin_filename: Option<String>,
+    /// Also check hidden files and directories.
+    #[arg(long)]
+    pub(super) hidden: bool,
+    /// Do not honour .gitignore, .ignore and .triplineignore files.
+    #[arg(long)]
+    pub(super) no_ignore: bool,
+    /// Accept Regions in --allowed-regions that tripline does not know yet.
+    #[arg(long)]
+    pub(super) allow_unknown_regions: bool,
+    /// Follow symbolic links to directories and files (loops are detected and reported);
+    /// without it, links met in the walk are not read (a file named on the command line is).
+    #[arg(long)]
+    pub(super) follow_links: bool,
+    /// Largest file loaded, in bytes; larger ones are reported as IO001.
+    #[arg(long, value_name = "BYTES", default_value_t = 100 * 1024 * 1024)]
+    pub(super) max_file_size: u64,
+    /// The Terraform root module of the plans checked: their findings are reported at the
+    /// `.tf` line that produced them (the plan's place as related information). Without it, a
+    /// plan's own directory is used when it is one `.tf` configuration.
+    #[arg(long, value_name = "DIR")]
+    pub(super) terraform_root: Option<PathBuf>,
+    /// Load and recognize templates without running policies (for measuring parse cost).
+    #[arg(long, hide = true)]
+    pub(super) parse_only: bool,
+    /// Check every file, neither reusing nor keeping results in the result cache.
+    #[arg(long)]
+    pub(super) no_cache: bool,
+    /// Where the result cache is kept (default: `.tripline_cache` in the working directory,
+    /// or $TRIPLINE_CACHE_DIR).
+    #[arg(long, value_name = "DIR")]
+    pub(super) cache_dir: Option<PathBuf>,
+    /// When to color human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub(super) color: ColorChoice,
+    /// Print what was checked and skipped to standard error.
+    #[arg(short, long)]
+    pub(super) verbose: bool,
+    /// Print only findings (no summary line).
+    #[arg(short, long)]
+    pub(super) quiet: bool,
+    /// Report only findings that are not in this baseline file (and count fixed ones).
+    #[arg(long, value_name = "FILE")]
+    pub(super) baseline: Option<PathBuf>,
+    /// Record the current findings as the accepted baseline in this file.
+    #[arg(long, value_name = "FILE")]
+    pub(super) write_baseline: Option<PathBuf>,
+    /// Report suppressions that give no reason (SUPP002).
+    #[arg(long)]
+    pub(super) require_suppression_reason: bool,
+    /// Exit 0 even when there are findings (errors still exit 2).
+    #[arg(long)]
+    pub(super) exit_zero: bool,
+    /// Guard rule file, or directory of `.guard`/`.ruleset` files, to run beside the built-in
+    /// policies (repeatable; added to the config's `rules`).
+    #[arg(long, value_name = "PATH")]
+    pub(super) rules: Vec<PathBuf>,
+    /// Check only shard K of N (1-based), chosen by a stable hash of each path, to spread a
+    /// large tree over CI jobs; combine the shards' reports with `tripline merge`.
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    pub(super) shard: Option<Shard>,
+    /// Repository root SARIF paths are relative to (`%SRCROOT%`); default: the git root above
+    /// the working directory, else the working directory.
+    #[arg(long, value_name = "DIR")]
+    pub(super) root: Option<PathBuf>,
+    /// Apply the fixes policies offer (a `false` that must be `true`, a missing boolean
+    /// property), keeping comments and formatting; then report what remains.
+    #[arg(long, conflicts_with = "diff")]
+    pub(super) fix: bool,
+    /// Print the fixes as a unified diff instead of applying them (exit 1 when there are some).
+    #[arg(long)]
+    pub(super) diff: bool,
+    /// Help page of each policy in SARIF (`helpUri`), `{id}` replaced by the policy ID, e.g.
+    /// `https://wiki.example.com/tripline/{id}`.
+    #[arg(long, value_name = "URL")]
+    pub(super) docs_url: Option<String>,
+    /// Also report each control objective nothing in the tree establishes, as a COV001
+    /// finding at the config's `[coverage]` (see `tripline coverage`).
+    #[arg(long)]
+    pub(super) coverage: bool,
+}
+
+#[derive(Args)]
+pub(super) struct CoverageArgs {
+    /// Files or directories that make up the tree (default: the current directory).
+    pub(super) paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub(super) format: CoverageFormat,
+    /// Write the report to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub(super) output: Option<PathBuf>,
+    /// List the control objectives (ID, family, title) and exit.
+    #[arg(long)]
+    pub(super) list: bool,
+    /// Only assess these objectives: IDs, ID prefixes or families, comma-separated
+    /// (replaces the config's `[coverage] select`).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub(super) select: Vec<String>,
+    /// Do not assess these objectives (added to the config's `[coverage] ignore`).
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub(super) ignore: Vec<String>,
+    /// Comma-separated Regions infrastructure may run in (turns the region policies on, whose
+    /// findings on a region-restricting SCP are drift).
+    #[arg(long, value_name = "REGIONS", value_delimiter = ',')]
+    pub(super) allowed_regions: Option<Vec<String>>,
+    /// Accept Regions in --allowed-regions that tripline does not know yet.
+    #[arg(long)]
+    pub(super) allow_unknown_regions: bool,
+    /// Use this config file instead of searching for tripline.toml.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub(super) config: Option<PathBuf>,
+    /// Do not read any config file.
+    #[arg(long)]
+    pub(super) no_config: bool,
+    /// Only look at files matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub(super) include: Vec<String>,
+    /// Skip files and directories matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub(super) exclude: Vec<String>,
+    /// Also read hidden files and directories.
+    #[arg(long)]
+    pub(super) hidden: bool,
+    /// Do not honour .gitignore, .ignore and .triplineignore files.
+    #[arg(long)]
+    pub(super) no_ignore: bool,
+    /// Follow symbolic links.
+    #[arg(long)]
+    pub(super) follow_links: bool,
+    /// Worker threads (default: one per CPU).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub(super) threads: Option<usize>,
+    /// Neither reuse nor keep results in the result cache.
+    #[arg(long)]
+    pub(super) no_cache: bool,
+    /// Where the result cache is kept.
+    #[arg(long, value_name = "DIR")]
+    pub(super) cache_dir: Option<PathBuf>,
+    /// Repository root SARIF paths are relative to (default: the git root).
+    #[arg(long, value_name = "DIR")]
+    pub(super) root: Option<PathBuf>,
+    /// When to color human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub(super) color: ColorChoice,
+    /// Exit 0 even when objectives are violated or missing (errors still exit 2).
+    #[arg(long)]
+    pub(super) exit_zero: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(super) enum CoverageFormat {
+    Human,
+    Json,
+    /// A table per family with status and evidence (for a pull request or an auditor).
+    Markdown,
+    Sarif,
+}
+
+#[derive(Args)]
+pub(super) struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub(super) format: RulesFormat,
+    /// Also list the rules of these Guard rule files or directories (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub(super) rules: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(super) enum RulesFormat {
+    Table,
+    Json,
+    /// The policy reference as Markdown (what `docs/policies.md` holds).
+    Markdown,
+}

@@ -1,0 +1,312 @@
+//! `tripline check`: check the templates under the given paths and report in a format.
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::args::{CheckArgs, OutputFormat};
+use super::commands::{config_choice, result_cache};
+use crate::baseline::Baseline;
+use crate::config::Config;
+use crate::engine::{EngineOptions, Flags, TerraformRoot};
+use crate::file_report::FileReport;
+use crate::finding::Severity;
+use crate::fix::Collector;
+use crate::policy;
+use crate::printer::{PrintOptions, Printer};
+use crate::project::Project;
+use crate::report::{self, HumanOptions};
+use crate::run::{ExitStatus, Input, Listener, Run, RunOptions};
+use crate::walk::WalkOptions;
+
+/// `tripline check`: validate the arguments, apply fixes when asked, then check and report.
+pub(super) fn check(args: CheckArgs) -> Result<u8, String> {
+    crate::fault::quiet_panics_during_checks();
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let reads_stdin = validate(&args, &paths)?;
+    let choice = config_choice(args.no_config, args.config.as_deref())?;
+    let project = Arc::new(Project::new(choice, flags(&args)));
+    let threads = start_threads(args.threads)?;
+    let mut baseline = match &args.baseline {
+        Some(p) => Some(Baseline::load(p).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    if let (Some(b), Some(shard)) = (&mut baseline, args.shard) {
+        // Entries of other shards' files are neither known nor fixed here.
+        b.findings.retain(|e| shard.contains(&e.path));
+    }
+    let print = print_options(&args);
+    if args.fix || args.diff {
+        if reads_stdin {
+            return Err("--fix and --diff work on files, not on standard input".into());
+        }
+        if let Some(code) = fix(&args, &paths, &project, threads)? {
+            return Ok(code);
+        }
+    }
+    // Reports of unchanged files come from the result cache (not for standard input, whose
+    // text has no file to key it by).
+    let cache = result_cache(args.no_cache || reads_stdin, args.cache_dir.as_deref());
+    let run = Run::new(
+        project,
+        RunOptions {
+            walk: walk_options(&args, threads),
+            shard: args.shard,
+            baseline,
+            write_baseline: args.write_baseline.clone(),
+            parse_only: args.parse_only,
+            cache: cache.clone(),
+            coverage: crate::coverage::CoverageOptions {
+                enforce: args.coverage,
+                ..Default::default()
+            },
+        },
+    );
+    let mut printer = Printer::new(print).map_err(|e| e.to_string())?;
+    let stdin_bytes;
+    let input = if reads_stdin {
+        stdin_bytes = read_stdin(args.max_file_size)?;
+        Input::Stdin {
+            name: args.stdin_filename.as_deref().unwrap_or("<stdin>"),
+            bytes: &stdin_bytes,
+            path: args.stdin_filename.as_deref().map(Path::new),
+        }
+    } else {
+        Input::Paths(&paths)
+    };
+    let bar = printer.progress();
+    let outcome = run
+        .check(input, &mut printer, &|| bar.inc(1))
+        .map_err(|e| e.to_string())?;
+    printer.finish(&outcome).map_err(|e| e.to_string())?;
+    if let Some(cache) = &cache
+        && args.verbose
+    {
+        let (reused, checked) = cache.stats();
+        eprintln!("cache: {reused} reports reused, {checked} files checked");
+    }
+    Ok(outcome.status(args.exit_zero) as u8)
+}
+
+/// Refuse arguments that cannot work before anything is read; whether standard input is the
+/// input.
+fn validate(args: &CheckArgs, paths: &[PathBuf]) -> Result<bool, String> {
+    let reads_stdin = paths.iter().any(|p| p.as_os_str() == "-");
+    if reads_stdin && paths.len() > 1 {
+        return Err("`-` (standard input) cannot be combined with other paths".into());
+    }
+    for p in paths {
+        if p.as_os_str() != "-" && !p.exists() {
+            return Err(format!("{}: no such file or directory", p.display()));
+        }
+    }
+    let outputs: Vec<(&str, &Path)> = [
+        ("-o/--output", args.output.as_deref()),
+        ("--write-baseline", args.write_baseline.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.map(|p| (flag, p)))
+    .collect();
+    if let Some(root) = &args.root
+        && !root.is_dir()
+    {
+        return Err(format!("--root {}: not a directory", root.display()));
+    }
+    if let Some(root) = &args.terraform_root
+        && !root.is_dir()
+    {
+        return Err(format!(
+            "--terraform-root {}: not a directory",
+            root.display()
+        ));
+    }
+    crate::output::refuse_clobbering(&outputs, paths, args.baseline.as_deref())
+        .map_err(|e| e.to_string())?;
+    if let Some(regions) = &args.allowed_regions {
+        policy::regions::validate(regions, args.allow_unknown_regions)
+            .map_err(|e| format!("--allowed-regions: {e}"))?;
+    }
+    // Read and validate the rule files before anything is checked: a rule that does not parse
+    // ends the run (exit 2) with its position. Their policies can then be selected by ID.
+    crate::guard::load(&args.rules).map_err(|e| e.to_string())?;
+    for s in args.select.iter().chain(&args.ignore) {
+        // A config's own rules are read with the config, later.
+        if !policy::pattern_is_known(s) && !policy::pattern_is_custom(s) {
+            return Err(format!(
+                "unknown policy, prefix or family `{s}` in --select/--ignore"
+            ));
+        }
+    }
+    Ok(reads_stdin)
+}
+
+/// The command line's settings, layered over every config.
+fn flags(args: &CheckArgs) -> Flags {
+    Flags {
+        allowed_regions: args.allowed_regions.clone(),
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        fail_on: args.fail_on.map(Severity::from),
+        require_suppression_reason: args.require_suppression_reason,
+        rules: args.rules.clone(),
+        options: EngineOptions {
+            max_file_size: args.max_file_size,
+            parse_only: args.parse_only,
+            terraform_root: match &args.terraform_root {
+                Some(dir) => TerraformRoot::Dir(dir.clone()),
+                None => TerraformRoot::Beside,
+            },
+            ..EngineOptions::default()
+        },
+    }
+}
+
+/// Start `--threads` workers (0: rayon's default, one per CPU); how many were asked for.
+fn start_threads(asked: Option<usize>) -> Result<usize, String> {
+    let mut threads = asked.unwrap_or(0);
+    // More workers than a few per core only adds start-up and scheduling cost (2,000 threads
+    // on one file took minutes): cap, and say so.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cap = (cores * 4).clamp(4, 256);
+    if threads > cap {
+        eprintln!("note: --threads {threads} capped at {cap} (4 per CPU, at most 256)");
+        threads = cap;
+    }
+    if threads > 0 {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build_global()
+            .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
+    }
+    Ok(threads)
+}
+
+/// How the report is printed.
+fn print_options(args: &CheckArgs) -> PrintOptions {
+    let format = match args.format {
+        OutputFormat::Human => report::Format::Human,
+        OutputFormat::Json => report::Format::Json,
+        OutputFormat::Sarif => report::Format::Sarif,
+        OutputFormat::Junit => report::Format::Junit,
+        OutputFormat::Github => report::Format::Github,
+        OutputFormat::Parseable => report::Format::Parseable,
+        OutputFormat::Markdown => report::Format::Markdown,
+    };
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let human = HumanOptions {
+        color: args.color.enabled(to_terminal),
+        width: None,
+        quiet: args.quiet,
+    };
+    // `--docs-url`, else the `docs_url` of the config of the working directory (read on its
+    // own: resolving a scope here would make that config part of the run).
+    let docs_url = args.docs_url.clone().or_else(|| {
+        if args.no_config {
+            return None;
+        }
+        let config = match &args.config {
+            Some(c) => Some(c.clone()),
+            None => Config::discover(Path::new(".")),
+        }?;
+        Config::load(&config).ok()?.docs_url
+    });
+    PrintOptions {
+        format,
+        human,
+        shard: args.shard,
+        output: args.output.clone(),
+        verbose: args.verbose,
+        quiet: args.quiet,
+        sarif: report::SarifOptions::discover(args.root.as_deref(), docs_url),
+    }
+}
+
+/// `--fix` and `--diff`: a pass of its own, with nothing written but the fixes, so that the
+/// report that follows is of the files as they are after them. `Some(exit code)` when the run
+/// ends here (`--diff`).
+fn fix(
+    args: &CheckArgs,
+    paths: &[PathBuf],
+    project: &Arc<Project>,
+    threads: usize,
+) -> Result<Option<u8>, String> {
+    let pass = Run::new(
+        project.clone(),
+        RunOptions {
+            walk: walk_options(args, threads),
+            shard: args.shard,
+            ..RunOptions::default()
+        },
+    );
+    let mut collector = Fixes(Collector::default());
+    pass.check(Input::Paths(paths), &mut collector, &|| {})
+        .map_err(|e| e.to_string())?;
+    let changes = collector.0.changes();
+    if args.diff {
+        let mut out = io::stdout().lock();
+        for c in &changes {
+            let diff = crate::fix::unified_diff(&c.path, &c.old, &c.new);
+            let escaped = crate::report::escape::lines_with_map(&diff).0;
+            if let Err(e) = out.write_all(escaped.as_bytes())
+                && e.kind() != io::ErrorKind::BrokenPipe
+            {
+                return Err(e.to_string());
+            }
+        }
+        let status = if changes.is_empty() {
+            ExitStatus::Clean
+        } else {
+            ExitStatus::Findings
+        };
+        return Ok(Some(status as u8));
+    }
+    let mut fixed = 0;
+    for c in &changes {
+        crate::output::write_atomic(Path::new(&c.path), c.new.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", c.path))?;
+        fixed += c.fixed;
+    }
+    if !args.quiet {
+        eprintln!(
+            "fixed {fixed} finding{} in {} file{}",
+            if fixed == 1 { "" } else { "s" },
+            changes.len(),
+            if changes.len() == 1 { "" } else { "s" }
+        );
+    }
+    Ok(None)
+}
+
+/// The fix pass's listener: it keeps each report's fixes.
+struct Fixes(Collector);
+
+impl Listener for Fixes {
+    fn report(&mut self, report: &FileReport) {
+        self.0.add(report);
+    }
+}
+
+/// Standard input, up to one byte past the size limit (enough to report it as too large).
+fn read_stdin(max_file_size: u64) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    io::stdin()
+        .take(max_file_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    Ok(bytes)
+}
+
+fn walk_options(args: &CheckArgs, threads: usize) -> WalkOptions {
+    WalkOptions {
+        include: args.include.clone(),
+        exclude: args.exclude.clone(),
+        hidden: args.hidden,
+        respect_ignore_files: !args.no_ignore,
+        follow_links: args.follow_links,
+        threads,
+    }
+}

@@ -1,0 +1,109 @@
+//! The small subcommands (`init`, `merge`, `rules`, `explain`) and what the others share:
+//! which config governs, the result cache, printing to standard output.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::args::{RulesArgs, RulesFormat};
+use crate::config::Config;
+use crate::finding::Severity;
+use crate::policy;
+use crate::project::ConfigChoice;
+use crate::report;
+use crate::run::ExitStatus;
+
+pub(super) fn config_choice(
+    no_config: bool,
+    config: Option<&Path>,
+) -> Result<ConfigChoice, String> {
+    Ok(if no_config {
+        ConfigChoice::Nothing
+    } else if let Some(c) = config {
+        Config::load(c).map_err(|e| e.to_string())?;
+        ConfigChoice::File(c.to_path_buf())
+    } else {
+        ConfigChoice::Discover
+    })
+}
+
+/// The result cache: `--cache-dir`, else `$TRIPLINE_CACHE_DIR`, else `.tripline_cache`;
+/// none when `off`.
+pub(super) fn result_cache(off: bool, dir: Option<&Path>) -> Option<Arc<crate::cache::Cache>> {
+    (!off).then(|| {
+        let dir = dir
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::var_os("TRIPLINE_CACHE_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(crate::cache::DEFAULT_DIR));
+        Arc::new(crate::cache::Cache::new(&dir))
+    })
+}
+
+pub(super) fn init(path: &Path, force: bool) -> Result<u8, String> {
+    if path.exists() && !force {
+        return Err(format!(
+            "{} exists; use --force to overwrite it",
+            path.display()
+        ));
+    }
+    crate::output::write_atomic(path, crate::config::STARTER.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    eprintln!("wrote {}", path.display());
+    Ok(ExitStatus::Clean as u8)
+}
+
+/// `tripline merge`: the exit code is the one a single run would have had, so the final job of
+/// a sharded pipeline can fail the build.
+pub(super) fn merge(
+    paths: &[PathBuf],
+    output: Option<&Path>,
+    fail_on: Severity,
+    exit_zero: bool,
+) -> Result<u8, String> {
+    let merged = report::merge::merge_files(paths).map_err(|e| e.to_string())?;
+    match output {
+        Some(p) => crate::output::write_atomic(p, &merged.bytes)
+            .map_err(|e| format!("cannot write {}: {e}", p.display()))?,
+        None => io::stdout()
+            .lock()
+            .write_all(&merged.bytes)
+            .map_err(|e| e.to_string())?,
+    }
+    let failing = merged.severities.iter().any(|s| *s >= fail_on);
+    Ok(if !exit_zero && failing {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    } as u8)
+}
+
+pub(super) fn rules(args: RulesArgs) -> Result<u8, String> {
+    crate::guard::load(&args.rules).map_err(|e| e.to_string())?;
+    let text = match args.format {
+        RulesFormat::Json => {
+            serde_json::to_string_pretty(&report::catalog::json()).expect("JSON of the catalog")
+                + "\n"
+        }
+        RulesFormat::Markdown => policy::reference_markdown(),
+        RulesFormat::Table => report::catalog::table(),
+    };
+    print_all(&text)
+}
+
+pub(super) fn explain(id: &str, rules: &[PathBuf]) -> Result<u8, String> {
+    let guard = crate::guard::load(rules).map_err(|e| e.to_string())?;
+    match report::catalog::explain(id, guard.as_deref()) {
+        Some(text) => print_all(&text),
+        None => Err(format!(
+            "unknown policy `{id}`; `tripline rules` lists them"
+        )),
+    }
+}
+
+/// Write to standard output; a closed pipe (`| head`) is not an error.
+pub(super) fn print_all(text: &str) -> Result<u8, String> {
+    match io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.to_string()),
+        _ => Ok(ExitStatus::Clean as u8),
+    }
+}
