@@ -568,105 +568,13 @@ fn decode_report(bytes: &[u8], display: &str) -> Option<FileReport> {
     }
     let mut evidence = Vec::new();
     for _ in 0..r.usize()? {
-        // Names this build does not know (an objective since removed) make a miss.
-        let objective = crate::policy::coverage::objective(r.str()?)?;
-        let kind = match r.u8()? {
-            0 => EvidenceKind::Establishes,
-            1 => EvidenceKind::Applies,
-            _ => return None,
-        };
-        let resource = r.str()?.to_string();
-        let rtype = r.str()?.to_string();
-        let describe = r.str()?;
-        let describe = match kind {
-            EvidenceKind::Applies => "",
-            EvidenceKind::Establishes => {
-                objective
-                    .evidence
-                    .iter()
-                    .find(|spec| spec.describe == describe)?
-                    .describe
-            }
-        };
-        let start = Position {
-            line: r.u32()?,
-            column: r.u32()?,
-        };
-        let mut unmet = Vec::new();
-        for _ in 0..r.usize()? {
-            let at = Position {
-                line: r.u32()?,
-                column: r.u32()?,
-            };
-            unmet.push((at, r.str()?.to_string()));
-        }
-        evidence.push(crate::file_report::Evidence {
-            objective: objective.id,
-            kind,
-            resource,
-            rtype,
-            describe,
-            start,
-            unmet,
-        });
+        evidence.push(decode_evidence(&mut r)?);
     }
     let path: Arc<str> = Arc::from(display);
     let count = r.usize()?;
     let mut findings = Vec::with_capacity(count.min(bytes.len()));
     for _ in 0..count {
-        let id = r.str()?;
-        let policy = crate::policy::meta(id).map(|m| m.id).filter(|m| *m == id)?;
-        let severity = *Severity::ALL.get(usize::from(r.u8()?))?;
-        let [start, end, sl, sc, el, ec] =
-            [r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?];
-        let message = r.str()?.to_string();
-        let resource = r.opt_str()?.map(str::to_string);
-        let excerpt = Excerpt {
-            first_line: r.u32()?,
-            offset: r.u32()?,
-            first_column: r.u32()?,
-            text: r.str()?.to_string(),
-        };
-        let fingerprint = r.str()?.to_string();
-        let fix = match r.u8()? {
-            0 => None,
-            1 => {
-                let title = r.str()?.to_string();
-                let mut edits = Vec::new();
-                for _ in 0..r.usize()? {
-                    let span = Span {
-                        start: r.u32()?,
-                        end: r.u32()?,
-                    };
-                    edits.push(Edit {
-                        span,
-                        text: r.str()?.to_string(),
-                    });
-                }
-                Some(TextFix { title, edits })
-            }
-            _ => return None,
-        };
-        findings.push(Finding {
-            policy,
-            severity,
-            path: path.clone(),
-            span: Span { start, end },
-            start: Position {
-                line: sl,
-                column: sc,
-            },
-            end: Position {
-                line: el,
-                column: ec,
-            },
-            message,
-            resource,
-            excerpt,
-            fingerprint,
-            fix,
-            related: Vec::new(),
-        });
+        findings.push(decode_finding(&mut r, &path)?);
     }
     Some(FileReport {
         path: display.to_string(),
@@ -679,6 +587,107 @@ fn decode_report(bytes: &[u8], display: &str) -> Option<FileReport> {
         notes,
         depends: Depends::File,
         evidence,
+    })
+}
+
+/// One piece of coverage evidence, as [`encode_report`] wrote it.
+fn decode_evidence(r: &mut Reader<'_>) -> Option<crate::file_report::Evidence> {
+    // Names this build does not know (an objective since removed) make a miss.
+    let objective = crate::policy::coverage::objective(r.str()?)?;
+    let kind = match r.u8()? {
+        0 => EvidenceKind::Establishes,
+        1 => EvidenceKind::Applies,
+        _ => return None,
+    };
+    let resource = r.str()?.to_string();
+    let rtype = r.str()?.to_string();
+    let describe = r.str()?;
+    let describe = match kind {
+        EvidenceKind::Applies => "",
+        EvidenceKind::Establishes => {
+            objective
+                .evidence
+                .iter()
+                .find(|spec| spec.describe == describe)?
+                .describe
+        }
+    };
+    let start = Position {
+        line: r.u32()?,
+        column: r.u32()?,
+    };
+    let mut unmet = Vec::new();
+    for _ in 0..r.usize()? {
+        let at = Position {
+            line: r.u32()?,
+            column: r.u32()?,
+        };
+        unmet.push((at, r.str()?.to_string()));
+    }
+    Some(crate::file_report::Evidence {
+        objective: objective.id,
+        kind,
+        resource,
+        rtype,
+        describe,
+        start,
+        unmet,
+    })
+}
+
+/// One finding of the file reported as `path`, as [`encode_report`] wrote it.
+fn decode_finding(r: &mut Reader<'_>, path: &Arc<str>) -> Option<Finding> {
+    let id = r.str()?;
+    let policy = crate::policy::meta(id).map(|m| m.id).filter(|m| *m == id)?;
+    let severity = *Severity::ALL.get(usize::from(r.u8()?))?;
+    let [start, end, sl, sc, el, ec] = [r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?];
+    let message = r.str()?.to_string();
+    let resource = r.opt_str()?.map(str::to_string);
+    let excerpt = Excerpt {
+        first_line: r.u32()?,
+        offset: r.u32()?,
+        first_column: r.u32()?,
+        text: r.str()?.to_string(),
+    };
+    let fingerprint = r.str()?.to_string();
+    let fix = match r.u8()? {
+        0 => None,
+        1 => {
+            let title = r.str()?.to_string();
+            let mut edits = Vec::new();
+            for _ in 0..r.usize()? {
+                let span = Span {
+                    start: r.u32()?,
+                    end: r.u32()?,
+                };
+                edits.push(Edit {
+                    span,
+                    text: r.str()?.to_string(),
+                });
+            }
+            Some(TextFix { title, edits })
+        }
+        _ => return None,
+    };
+    Some(Finding {
+        policy,
+        severity,
+        path: path.clone(),
+        span: Span { start, end },
+        start: Position {
+            line: sl,
+            column: sc,
+        },
+        end: Position {
+            line: el,
+            column: ec,
+        },
+        message,
+        resource,
+        excerpt,
+        fingerprint,
+        fix,
+        related: Vec::new(),
     })
 }
 

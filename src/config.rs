@@ -245,31 +245,43 @@ impl Config {
             path: path.to_path_buf(),
             message,
         };
-        let severities = std::iter::once(("[severity]", &config.severity)).chain(
-            config
-                .overrides
+        config.check_policies().map_err(invalid)?;
+        config.check_globs().map_err(invalid)?;
+        config.check_coverage().map_err(invalid)?;
+        config.check_tables().map_err(invalid)?;
+        config.source = Some(ConfigSource {
+            path: path.to_path_buf(),
+            text: text.to_string(),
+        });
+        Ok(config)
+    }
+
+    /// The policy IDs, patterns and Regions it names exist.
+    fn check_policies(&self) -> Result<(), String> {
+        let severities = std::iter::once(("[severity]", &self.severity)).chain(
+            self.overrides
                 .iter()
                 .map(|o| ("[[overrides]] severity", &o.severity)),
         );
         for (section, map) in severities {
             for id in map.keys() {
                 if crate::policy::meta(id).is_none() && !crate::policy::pattern_is_custom(id) {
-                    return Err(invalid(format!("{section}: unknown policy `{id}`")));
+                    return Err(format!("{section}: unknown policy `{id}`"));
                 }
             }
         }
-        let patterns = config
+        let patterns = self
             .select
             .iter()
-            .chain(&config.ignore)
+            .chain(&self.ignore)
             .map(|s| ("select/ignore", s.as_str()))
-            .chain(config.overrides.iter().flat_map(|o| {
+            .chain(self.overrides.iter().flat_map(|o| {
                 o.select
                     .iter()
                     .chain(&o.ignore)
                     .map(|s| ("[[overrides]]", s.as_str()))
             }))
-            .chain(config.suppress.iter().flat_map(|r| {
+            .chain(self.suppress.iter().flat_map(|r| {
                 r.ignore
                     .iter()
                     .map(|s| ("[[suppress]] ignore", s.get_ref().as_str()))
@@ -278,87 +290,94 @@ impl Config {
             if !crate::policy::pattern_is_known(pattern)
                 && !crate::policy::pattern_is_custom(pattern)
             {
-                return Err(invalid(format!(
+                return Err(format!(
                     "{section}: unknown policy, prefix or family `{pattern}`"
-                )));
+                ));
             }
         }
-        if let Some(regions) = &config.allowed_regions {
-            crate::policy::regions::validate(regions, config.allow_unknown_regions)
-                .map_err(|e| invalid(format!("allowed_regions: {e}")))?;
+        if let Some(regions) = &self.allowed_regions {
+            crate::policy::regions::validate(regions, self.allow_unknown_regions)
+                .map_err(|e| format!("allowed_regions: {e}"))?;
         }
-        let globs: Vec<&String> = config
+        Ok(())
+    }
+
+    /// Its globs are few and short enough to compile and match against every path.
+    fn check_globs(&self) -> Result<(), String> {
+        let globs: Vec<&String> = self
             .include
             .iter()
-            .chain(&config.exclude)
-            .chain(config.overrides.iter().flat_map(|o| &o.paths))
-            .chain(config.suppress.iter().flat_map(|r| &r.paths))
-            .chain(config.documents.iter().flat_map(|d| &d.paths))
+            .chain(&self.exclude)
+            .chain(self.overrides.iter().flat_map(|o| &o.paths))
+            .chain(self.suppress.iter().flat_map(|r| &r.paths))
+            .chain(self.documents.iter().flat_map(|d| &d.paths))
             .collect();
         if globs.len() > MAX_GLOBS {
-            return Err(invalid(format!(
+            return Err(format!(
                 "{} globs; a config may use at most {MAX_GLOBS} (each is compiled and matched \
                  against every path)",
                 globs.len()
-            )));
+            ));
         }
         if let Some(long) = globs.iter().find(|g| g.len() > MAX_GLOB_LEN) {
-            return Err(invalid(format!(
+            return Err(format!(
                 "a glob of {} characters (`{}...`); at most {MAX_GLOB_LEN}",
                 long.len(),
                 long.chars().take(40).collect::<String>()
-            )));
+            ));
         }
-        for pattern in config.coverage.select.iter().chain(&config.coverage.ignore) {
+        Ok(())
+    }
+
+    /// The objectives its `[coverage]` names exist, and each one established elsewhere says where.
+    fn check_coverage(&self) -> Result<(), String> {
+        for pattern in self.coverage.select.iter().chain(&self.coverage.ignore) {
             if !crate::policy::coverage::OBJECTIVES
                 .iter()
                 .any(|o| crate::policy::coverage::pattern_matches(pattern, o))
             {
-                return Err(invalid(format!(
+                return Err(format!(
                     "[coverage] select/ignore: unknown objective, prefix or family `{pattern}` \
                      (`tripline coverage --list` lists them)"
-                )));
+                ));
             }
         }
-        for e in &config.coverage.established {
+        for e in &self.coverage.established {
             if crate::policy::coverage::objective(&e.objective).is_none() {
-                return Err(invalid(format!(
+                return Err(format!(
                     "[[coverage.established]]: unknown objective `{}`",
                     e.objective
-                )));
+                ));
             }
             if e.reason.trim().is_empty() {
-                return Err(invalid(format!(
+                return Err(format!(
                     "[[coverage.established]] `{}`: `reason` must say where it is established",
                     e.objective
-                )));
+                ));
             }
         }
-        for d in &config.documents {
+        Ok(())
+    }
+
+    /// Its `[[documents]]` and `[[overrides]]` are complete.
+    fn check_tables(&self) -> Result<(), String> {
+        for d in &self.documents {
             if crate::model::DocumentKind::parse(&d.kind).is_none() {
-                return Err(invalid(format!(
+                return Err(format!(
                     "[[documents]]: unknown kind `{}` (scp, identity, resource or trust)",
                     d.kind
-                )));
+                ));
             }
             if d.paths.is_empty() {
-                return Err(invalid(
-                    "[[documents]]: `paths` must list at least one glob".into(),
-                ));
+                return Err("[[documents]]: `paths` must list at least one glob".into());
             }
         }
-        for o in &config.overrides {
+        for o in &self.overrides {
             if o.paths.is_empty() {
-                return Err(invalid(
-                    "[[overrides]]: `paths` must list at least one glob".into(),
-                ));
+                return Err("[[overrides]]: `paths` must list at least one glob".into());
             }
         }
-        config.source = Some(ConfigSource {
-            path: path.to_path_buf(),
-            text: text.to_string(),
-        });
-        Ok(config)
+        Ok(())
     }
 
     /// The nearest config file at or above `start` (see [`Discovery`] for how far up).

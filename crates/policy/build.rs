@@ -237,57 +237,7 @@ fn objectives(metas: &BTreeMap<String, Meta>) {
             !o.evidence.is_empty(),
             "{at}: an objective needs some [[evidence]]"
         );
-        let mut evidence = String::new();
-        for e in &o.evidence {
-            let kinds = usize::from(!e.resource_types.is_empty())
-                + usize::from(!e.scp_denies.is_empty())
-                + usize::from(e.scp_deny_condition.is_some())
-                + usize::from(e.role.is_some());
-            assert_eq!(
-                kinds, 1,
-                "{at}: each [[evidence]] says one of resource_types, scp_denies, \
-                 scp_deny_condition or role"
-            );
-            if let Some(role) = &e.role {
-                assert!(ROLES.contains(&role.as_str()), "{at}: unknown role {role}");
-            }
-            let mut require = String::new();
-            for r in &e.require {
-                assert!(!r.one_of.is_empty(), "{at}: require.one_of is empty");
-                let values: Vec<String> = r
-                    .one_of
-                    .iter()
-                    .map(|v| match v {
-                        toml::Value::String(s) => s.to_ascii_lowercase(),
-                        toml::Value::Boolean(b) => b.to_string(),
-                        toml::Value::Integer(i) => i.to_string(),
-                        other => panic!(
-                            "{at}: require.one_of takes strings, booleans and integers, not {other}"
-                        ),
-                    })
-                    .collect();
-                write!(
-                    require,
-                    "Requirement {{ property: {:?}, one_of: &{values:?}, absent: {} }}, ",
-                    r.property, r.absent
-                )
-                .unwrap();
-            }
-            let condition = match &e.scp_deny_condition {
-                Some(c) => format!(
-                    "Some(ConditionSpec {{ key: {:?}, value_matches: {:?} }})",
-                    c.key, c.value_matches
-                ),
-                None => "None".to_string(),
-            };
-            write!(
-                evidence,
-                "EvidenceSpec {{ describe: {:?}, resource_types: &{:?}, require: &[{require}], \
-                 scp_denies: &{:?}, scp_deny_condition: {condition}, role: {:?} }}, ",
-                e.describe, e.resource_types, e.scp_denies, e.role
-            )
-            .unwrap();
-        }
+        let evidence: String = o.evidence.iter().map(|e| evidence_spec(&at, e)).collect();
         writeln!(
             out,
             "    Objective {{ id: {:?}, family: Family::{family}, severity: Severity::{severity}, \
@@ -309,6 +259,60 @@ fn objectives(metas: &BTreeMap<String, Meta>) {
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("objectives.rs");
     std::fs::write(dest, out).expect("write objectives.rs");
+}
+
+/// One `[[evidence]]` entry of the objective file `at` as an `EvidenceSpec` expression.
+fn evidence_spec(at: &dyn std::fmt::Display, e: &Evidence) -> String {
+    let mut evidence = String::new();
+    let kinds = usize::from(!e.resource_types.is_empty())
+        + usize::from(!e.scp_denies.is_empty())
+        + usize::from(e.scp_deny_condition.is_some())
+        + usize::from(e.role.is_some());
+    assert_eq!(
+        kinds, 1,
+        "{at}: each [[evidence]] says one of resource_types, scp_denies, \
+         scp_deny_condition or role"
+    );
+    if let Some(role) = &e.role {
+        assert!(ROLES.contains(&role.as_str()), "{at}: unknown role {role}");
+    }
+    let mut require = String::new();
+    for r in &e.require {
+        assert!(!r.one_of.is_empty(), "{at}: require.one_of is empty");
+        let values: Vec<String> = r
+            .one_of
+            .iter()
+            .map(|v| match v {
+                toml::Value::String(s) => s.to_ascii_lowercase(),
+                toml::Value::Boolean(b) => b.to_string(),
+                toml::Value::Integer(i) => i.to_string(),
+                other => {
+                    panic!("{at}: require.one_of takes strings, booleans and integers, not {other}")
+                }
+            })
+            .collect();
+        write!(
+            require,
+            "Requirement {{ property: {:?}, one_of: &{values:?}, absent: {} }}, ",
+            r.property, r.absent
+        )
+        .unwrap();
+    }
+    let condition = match &e.scp_deny_condition {
+        Some(c) => format!(
+            "Some(ConditionSpec {{ key: {:?}, value_matches: {:?} }})",
+            c.key, c.value_matches
+        ),
+        None => "None".to_string(),
+    };
+    write!(
+        evidence,
+        "EvidenceSpec {{ describe: {:?}, resource_types: &{:?}, require: &[{require}], \
+         scp_denies: &{:?}, scp_deny_condition: {condition}, role: {:?} }}, ",
+        e.describe, e.resource_types, e.scp_denies, e.role
+    )
+    .unwrap();
+    evidence
 }
 
 /// The one registry: every policy whose TOML is not an engine diagnostic has its rule in

@@ -372,8 +372,39 @@ pub fn markdown(c: &Coverage) -> String {
 /// here or elsewhere), fails (violated: at each drifting resource; missing: at `anchor`), or
 /// does not apply.
 pub fn sarif(c: &Coverage, options: &SarifOptions) -> Value {
-    let anchor = &c.anchor;
-    let rules: Vec<Value> = c
+    let rules = sarif_rules(c);
+    let results = sarif_results(c, options);
+    let mut driver = json!({
+        "name": "tripline",
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "version": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    });
+    let home = env!("CARGO_PKG_REPOSITORY");
+    if !home.is_empty() {
+        driver["informationUri"] = json!(home);
+    }
+    let mut log = json!({
+        "$schema": sarif::SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": driver},
+            "automationDetails": {"id": "tripline/coverage/"},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    if options.root.is_some() {
+        log["runs"][0]["originalUriBaseIds"] = json!({
+            sarif::SRCROOT: {"description": {"text": "The repository root (the git root, or --root)."}},
+        });
+    }
+    log
+}
+
+/// A SARIF rule per objective.
+fn sarif_rules(c: &Coverage) -> Vec<Value> {
+    c
         .objectives
         .iter()
         .map(|a| {
@@ -395,7 +426,13 @@ pub fn sarif(c: &Coverage, options: &SarifOptions) -> Value {
                 "properties": {"tags": tags},
             })
         })
-        .collect();
+        .collect()
+}
+
+/// Per objective, a result that passes, fails (at each drifting resource, or at the config's
+/// anchor) or does not apply.
+fn sarif_results(c: &Coverage, options: &SarifOptions) -> Vec<Value> {
+    let anchor = &c.anchor;
     let location = |path: &str, line: Option<u32>, column: Option<u32>| {
         let mut physical = json!({"artifactLocation": options.artifact(path)});
         if let Some(line) = line {
@@ -477,30 +514,5 @@ pub fn sarif(c: &Coverage, options: &SarifOptions) -> Value {
             }
         }
     }
-    let mut driver = json!({
-        "name": "tripline",
-        "semanticVersion": env!("CARGO_PKG_VERSION"),
-        "version": env!("CARGO_PKG_VERSION"),
-        "rules": rules,
-    });
-    let home = env!("CARGO_PKG_REPOSITORY");
-    if !home.is_empty() {
-        driver["informationUri"] = json!(home);
-    }
-    let mut log = json!({
-        "$schema": sarif::SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": driver},
-            "automationDetails": {"id": "tripline/coverage/"},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
-    });
-    if options.root.is_some() {
-        log["runs"][0]["originalUriBaseIds"] = json!({
-            sarif::SRCROOT: {"description": {"text": "The repository root (the git root, or --root)."}},
-        });
-    }
-    log
+    results
 }

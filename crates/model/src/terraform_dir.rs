@@ -282,8 +282,6 @@ pub fn combine<'a>(
     );
     text.push_str(own_text);
     let whole = own.span;
-    // (key, key span, the values of that key in each file)
-    type Group<'a> = (Cow<'a, str>, Span, Vec<Node<'a>>);
     let mut groups: Vec<Group<'a>> = Vec::new();
     let add = |entries: Vec<Entry<'a>>, groups: &mut Vec<Group<'a>>| {
         for e in entries {
@@ -328,50 +326,7 @@ pub fn combine<'a>(
         }
     }
     for entries in overrides {
-        let mut rest = Vec::new();
-        for e in entries {
-            if e.key != "resource" && e.key != "data" {
-                rest.push(e);
-                continue;
-            }
-            let kind = e.key.clone();
-            let Some(group) = groups.iter_mut().find(|g| g.0 == kind) else {
-                rest.push(e);
-                continue;
-            };
-            let mut unmatched = Vec::new();
-            for by_type in objects_owned(e.value) {
-                let Value::Map(types) = by_type.value else {
-                    continue;
-                };
-                for t in types {
-                    for named in objects_owned(t.value) {
-                        let Value::Map(names) = named.value else {
-                            continue;
-                        };
-                        for n in names {
-                            match find_body(&mut group.2, &t.key, &n.key) {
-                                Some(target) => merge_body(target, n.value),
-                                None => unmatched.push((t.key.clone(), t.key_span, n)),
-                            }
-                        }
-                    }
-                }
-            }
-            // An override of a block that does not exist (Terraform rejects it): kept visible
-            // as a block of its own.
-            for (rtype, type_span, n) in unmatched {
-                let span = n.value.span;
-                group.2.push(Node::new(
-                    span,
-                    Value::Map(vec![Entry {
-                        key: rtype,
-                        key_span: type_span,
-                        value: Node::new(span, Value::Map(vec![n])),
-                    }]),
-                ));
-            }
-        }
+        let rest = apply_override(&mut groups, entries);
         add(rest, &mut groups);
     }
     let mut groups: Vec<Entry<'a>> = groups
@@ -399,6 +354,60 @@ pub fn combine<'a>(
         });
     }
     (Node::new(whole, Value::Map(groups)), text, bases)
+}
+
+/// A top-level key of a combined configuration: (key, key span, the values of that key in
+/// each file).
+type Group<'a> = (Cow<'a, str>, Span, Vec<Node<'a>>);
+
+/// Merge an override file's `resource` and `data` blocks into the blocks they override, as
+/// Terraform does; the override file's other entries are returned, to be added as they are.
+fn apply_override<'a>(groups: &mut [Group<'a>], entries: Vec<Entry<'a>>) -> Vec<Entry<'a>> {
+    let mut rest = Vec::new();
+    for e in entries {
+        if e.key != "resource" && e.key != "data" {
+            rest.push(e);
+            continue;
+        }
+        let kind = e.key.clone();
+        let Some(group) = groups.iter_mut().find(|g| g.0 == kind) else {
+            rest.push(e);
+            continue;
+        };
+        let mut unmatched = Vec::new();
+        for by_type in objects_owned(e.value) {
+            let Value::Map(types) = by_type.value else {
+                continue;
+            };
+            for t in types {
+                for named in objects_owned(t.value) {
+                    let Value::Map(names) = named.value else {
+                        continue;
+                    };
+                    for n in names {
+                        match find_body(&mut group.2, &t.key, &n.key) {
+                            Some(target) => merge_body(target, n.value),
+                            None => unmatched.push((t.key.clone(), t.key_span, n)),
+                        }
+                    }
+                }
+            }
+        }
+        // An override of a block that does not exist (Terraform rejects it): kept visible
+        // as a block of its own.
+        for (rtype, type_span, n) in unmatched {
+            let span = n.value.span;
+            group.2.push(Node::new(
+                span,
+                Value::Map(vec![Entry {
+                    key: rtype,
+                    key_span: type_span,
+                    value: Node::new(span, Value::Map(vec![n])),
+                }]),
+            ));
+        }
+    }
+    rest
 }
 
 /// The `type.name` addresses of the resources a file declares.
