@@ -18,7 +18,7 @@ pub(crate) const BASELINE_VERSION: u32 = 1;
 #[serde(deny_unknown_fields)]
 /// A baseline file: findings that are known and do not fail a build.
 pub struct Baseline {
-    /// The format version ([`BASELINE_VERSION`]).
+    /// The format version (`BASELINE_VERSION`).
     pub version: u32,
     /// The known findings, sorted.
     pub findings: Vec<Entry>,

@@ -380,7 +380,7 @@ impl Config {
         Ok(())
     }
 
-    /// The nearest config file at or above `start` (see [`Discovery`] for how far up).
+    /// The nearest config file at or above `start` (see `Discovery` for how far up).
     pub fn discover(start: &Path) -> Option<PathBuf> {
         let start = if start.is_file() || !start.exists() {
             start.parent()?.to_path_buf()

@@ -1,4 +1,4 @@
-//! The `tripline` command line: clap's definitions ([`args`]) and each subcommand's body, over
+//! The `tripline` command line: clap's definitions (`args`) and each subcommand's body, over
 //! the library. The binary only sets up the allocator and calls [`Cli::run`].
 //!
 //! Exit codes (stable): 0 no findings at or above `--fail-on`; 1 findings at or above it;

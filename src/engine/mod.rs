@@ -1,17 +1,17 @@
 //! Checking one file, in named stages, each a module of its own:
 //!
-//! 1. [`decode`]: read the file and decode it to text (size, binary, UTF-8, UTF-16);
-//! 2. [`recognize`]: parse it and say what it is;
-//! 3. [`front`]: assemble the unit its policies are evaluated on, one front end per kind of
+//! 1. `decode`: read the file and decode it to text (size, binary, UTF-8, UTF-16);
+//! 2. `recognize`: parse it and say what it is;
+//! 3. `front`: assemble the unit its policies are evaluated on, one front end per kind of
 //!    input (a CloudFormation template; a Terraform configuration with its directory and local
 //!    modules; a plan or state; a standalone policy document);
-//! 4. [`evaluate`]: run the policies and gather coverage evidence;
-//! 5. [`place`]: keep what lands in this file, position it, move plan findings to their `.tf`
+//! 4. `evaluate`: run the policies and gather coverage evidence;
+//! 5. `place`: keep what lands in this file, position it, move plan findings to their `.tf`
 //!    source;
-//! 6. [`suppressions`]: apply inline metadata, comments and the config's rules;
+//! 6. `suppressions`: apply inline metadata, comments and the config's rules;
 //! 7. finish: sort, number repeated fingerprints, position the evidence.
 //!
-//! [`Engine::check_text`] runs stages 2 to 7 in that order. Everything that can go wrong with
+//! `Engine::check_text` runs stages 2 to 7 in that order. Everything that can go wrong with
 //! one file (unreadable, not UTF-8, not well-formed, a bug in a policy) becomes a finding for
 //! that file; it never stops the others from being checked.
 

@@ -10,7 +10,7 @@
 //! Terraform JSON (so its verdicts are `cfn-guard validate`'s), and the `*.tf.json`-shaped tree
 //! for HCL (`.tf`). Only templates tripline's parser accepted reach Guard, so its own recursion
 //! never meets a document deeper than tripline's limits. Guard's report carries paths
-//! (`/Resources/Trail/Properties/IsMultiRegionTrail`) but no positions: [`locate`] maps each
+//! (`/Resources/Trail/Properties/IsMultiRegionTrail`) but no positions: `locate` maps each
 //! onto tripline's located tree.
 
 mod locate;

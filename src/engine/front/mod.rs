@@ -1,11 +1,11 @@
 //! The assembly stage: one front end per kind of input turns a recognized file into the unit
-//! its policies are evaluated on, and all of them hand the later stages the same [`Unit`].
+//! its policies are evaluated on, and all of them hand the later stages the same `Unit`.
 //!
-//! - [`cloudformation`]: a CloudFormation or SAM template, one file a unit;
-//! - [`terraform`]: a Terraform configuration, read with its directory and its local modules;
-//! - [`plan`]: a Terraform plan or state, one file a unit, its findings later placed at their
-//!   `.tf` source ([`plan_source`]);
-//! - [`document`]: a standalone IAM policy document, its kind possibly set by the config.
+//! - `cloudformation`: a CloudFormation or SAM template, one file a unit;
+//! - `terraform`: a Terraform configuration, read with its directory and its local modules;
+//! - `plan`: a Terraform plan or state, one file a unit, its findings later placed at their
+//!   `.tf` source (`plan_source`);
+//! - `document`: a standalone IAM policy document, its kind possibly set by the config.
 
 pub(super) mod cloudformation;
 pub(super) mod document;

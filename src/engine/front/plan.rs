@@ -1,6 +1,6 @@
 //! The front end of a Terraform plan or state (`terraform show -json`): one file is one unit,
 //! and once evaluated, each finding whose configuration is at hand moves to the `.tf` line that
-//! produced it, with the plan's place as a related location (see [`plan_source`]).
+//! produced it, with the plan's place as a related location (see `plan_source`).
 
 use std::path::Path;
 use std::sync::Arc;
