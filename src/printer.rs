@@ -29,6 +29,9 @@ pub struct PrintOptions {
     pub quiet: bool,
     /// SARIF's URI base and help pages.
     pub sarif: report::SarifOptions,
+    /// More reports of the same run, each in its format to its file (`--also-report`): a
+    /// pipeline checks once and gets SARIF, annotations and a summary from one result.
+    pub also: Vec<(report::Format, PathBuf)>,
 }
 
 /// Why a report could not be written.
@@ -43,6 +46,8 @@ pub struct PrintError {
 pub struct Printer {
     reporter: Box<dyn report::Reporter>,
     out: Out,
+    /// The `--also-report` reports.
+    also: Vec<AlsoReport>,
     /// The first error writing the report (a closed pipe is not one: `| head` is fine).
     write_error: Option<io::Error>,
     closed: bool,
@@ -67,6 +72,20 @@ impl Printer {
             })?),
             None => Out::Stdout(io::BufWriter::new(io::stdout())),
         };
+        let mut also = Vec::new();
+        for (format, path) in &options.also {
+            let file = AtomicFile::create(path).map_err(|source| PrintError {
+                what: path.display().to_string(),
+                source,
+            })?;
+            let reporter = report::reporter(*format, &options.human, options.shard, &options.sarif);
+            also.push(AlsoReport {
+                reporter,
+                out: Out::File(file),
+                path: path.clone(),
+                error: None,
+            });
+        }
         Ok(Printer {
             reporter: report::reporter(
                 options.format,
@@ -75,6 +94,7 @@ impl Printer {
                 &options.sarif,
             ),
             out,
+            also,
             write_error: None,
             closed: false,
             verbose: options.verbose,
@@ -138,6 +158,9 @@ impl Printer {
             && let Err(e) = file.commit()
         {
             self.write_error = Some(e);
+        }
+        for also in std::mem::take(&mut self.also) {
+            also.finish(summary)?;
         }
         match self.write_error {
             Some(source) => Err(PrintError {
@@ -227,7 +250,48 @@ impl Listener for Printer {
                 let result = self.reporter.file(&mut self.out, report);
                 self.record(result);
             }
+            for also in &mut self.also {
+                also.file(report);
+            }
         });
+    }
+}
+
+/// One more report of the run (`--also-report`), in its format, to its file.
+struct AlsoReport {
+    reporter: Box<dyn report::Reporter>,
+    out: Out,
+    path: PathBuf,
+    /// The first error writing it: the file is then never put in place.
+    error: Option<io::Error>,
+}
+
+impl AlsoReport {
+    fn file(&mut self, report: &FileReport) {
+        if self.error.is_none()
+            && let Err(e) = self.reporter.file(&mut self.out, report)
+        {
+            self.error = Some(e);
+        }
+    }
+
+    /// The end of the report, and the file put in place: complete or absent, never half.
+    fn finish(mut self, summary: &report::Summary) -> Result<(), PrintError> {
+        let written = match self.error.take() {
+            Some(e) => Err(e),
+            None => self
+                .reporter
+                .finish(&mut self.out, summary)
+                .and_then(|_| self.out.flush())
+                .and_then(|_| match self.out {
+                    Out::File(file) => file.commit(),
+                    _ => Ok(()),
+                }),
+        };
+        written.map_err(|source| PrintError {
+            what: self.path.display().to_string(),
+            source,
+        })
     }
 }
 

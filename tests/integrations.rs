@@ -134,7 +134,7 @@ fn action_is_a_composite_action_that_uploads_sarif() {
     assert!(script.contains("--format sarif"));
     // Inputs are passed through the environment, never interpolated into scripts.
     assert!(!script.contains("${{"), "{script}");
-    assert!(script.contains("--format markdown") && script.contains("GITHUB_STEP_SUMMARY"));
+    assert!(script.contains("markdown=") && script.contains("GITHUB_STEP_SUMMARY"));
     assert!(
         script.contains("install.sh"),
         "installs a release binary first"
@@ -159,6 +159,117 @@ fn action_is_a_composite_action_that_uploads_sarif() {
             .any(|s| s.get("uses").and_then(|n| n.as_str()) == Some("./")
                 && s.at(&["with", "path"]).and_then(|n| n.as_str()) == Some("fixtures/"))
     );
+}
+
+/// The Action's check step, as GitHub runs it: its script under bash, inputs in the
+/// environment, `bin_dir` holding the `tripline` it runs. Returns the step's exit code, its
+/// standard output, what it wrote to `$GITHUB_OUTPUT` and to the job summary.
+fn run_check_step(
+    dir: &Path,
+    bin_dir: &Path,
+    paths: &str,
+) -> (Option<i32>, String, String, String) {
+    let text = std::fs::read_to_string(repo().join("action.yml")).unwrap();
+    let root = yaml::parse(&text, &Limits::default()).unwrap().root;
+    let step = root
+        .at(&["runs", "steps"])
+        .unwrap()
+        .items()
+        .iter()
+        .find(|s| s.get("id").and_then(|n| n.as_str()) == Some("check"))
+        .expect("a step with id: check");
+    let script = step
+        .get("run")
+        .and_then(|n| n.as_str())
+        .unwrap()
+        .to_string();
+    let temp = dir.join("runner-temp");
+    std::fs::create_dir_all(&temp).unwrap();
+    let (output, summary) = (temp.join("output"), temp.join("summary"));
+    let out = Command::new("bash")
+        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &script])
+        .current_dir(dir)
+        .env("TRIPLINE_PATHS", paths)
+        .env("TRIPLINE_ARGS", "--no-cache")
+        .env("TRIPLINE_SARIF", "tripline.sarif")
+        .env("TRIPLINE_SUMMARY", "true")
+        .env("TRIPLINE_BIN_DIR", bin_dir)
+        .env("RUNNER_TEMP", &temp)
+        .env("GITHUB_OUTPUT", &output)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        read(&output),
+        read(&summary),
+    )
+}
+
+/// A `tripline` for the check step: a script that records each call and then runs `body`.
+fn fake_tripline(bin_dir: &Path, body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(bin_dir).unwrap();
+    let path = bin_dir.join("tripline");
+    let calls = bin_dir.join("calls");
+    std::fs::write(
+        &path,
+        format!("#!/bin/sh\necho call >> '{}'\n{body}\n", calls.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn action_runs_the_check_once_and_renders_every_report_from_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("templates")).unwrap();
+    std::fs::copy(
+        repo().join("fixtures/LOG001/fail.yaml"),
+        d.join("templates/trail.yaml"),
+    )
+    .unwrap();
+    let bin_dir = d.join("bin");
+    let real = env!("CARGO_BIN_EXE_tripline");
+    fake_tripline(&bin_dir, &format!("exec '{real}' \"$@\""));
+    let (code, stdout, output, summary) = run_check_step(d, &bin_dir, "templates");
+    // Findings do not fail this step: the "Fail on findings" step does, after the upload.
+    assert_eq!(code, Some(0), "{stdout}");
+    assert_eq!(output.trim(), "exit-code=1");
+    let calls = std::fs::read_to_string(bin_dir.join("calls")).unwrap();
+    assert_eq!(calls.lines().count(), 1, "one run of tripline");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("tripline.sarif")).unwrap()).unwrap();
+    assert!(!sarif["runs"][0]["results"].as_array().unwrap().is_empty());
+    assert!(
+        stdout.contains("::error") && stdout.contains("LOG001"),
+        "{stdout}"
+    );
+    assert!(summary.contains("LOG001"), "{summary}");
+}
+
+#[test]
+fn action_fails_when_tripline_crashes_or_writes_no_sarif() {
+    for (body, why) in [
+        ("kill -ABRT $$", "killed by a signal (134)"),
+        ("exit 101", "a panic"),
+        ("exit 2", "an error"),
+        ("exit 0", "clean, but no SARIF"),
+        ("exit 1", "findings, but no SARIF"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // A SARIF report left by an earlier step must not pass for this run's.
+        std::fs::write(d.join("tripline.sarif"), "{\"runs\": []}").unwrap();
+        let bin_dir = d.join("bin");
+        fake_tripline(&bin_dir, body);
+        let (code, stdout, output, _) = run_check_step(d, &bin_dir, ".");
+        assert_ne!(code, Some(0), "{why}: the step passed\n{stdout}");
+        assert!(output.starts_with("exit-code="), "{why}: {output}");
+    }
 }
 
 /// Every third-party action in the action and the workflows is pinned by a full commit SHA.

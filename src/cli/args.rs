@@ -20,6 +20,33 @@ pub(super) enum OutputFormat {
     Markdown,
 }
 
+impl From<OutputFormat> for crate::report::Format {
+    fn from(f: OutputFormat) -> crate::report::Format {
+        use crate::report::Format;
+        match f {
+            OutputFormat::Human => Format::Human,
+            OutputFormat::Json => Format::Json,
+            OutputFormat::Sarif => Format::Sarif,
+            OutputFormat::Junit => Format::Junit,
+            OutputFormat::Github => Format::Github,
+            OutputFormat::Parseable => Format::Parseable,
+            OutputFormat::Markdown => Format::Markdown,
+        }
+    }
+}
+
+/// `--also-report FORMAT=FILE`.
+fn also_report(arg: &str) -> Result<(OutputFormat, PathBuf), String> {
+    let (format, file) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("`{arg}`: expected FORMAT=FILE, e.g. github=annotations.txt"))?;
+    let format = OutputFormat::from_str(format, true)?;
+    if file.is_empty() {
+        return Err(format!("`{arg}`: no file after `=`"));
+    }
+    Ok((format, PathBuf::from(file)))
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub(super) enum ColorChoice {
     Auto,
@@ -67,6 +94,10 @@ pub(super) struct CheckArgs {
     /// Write the report to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub(super) output: Option<PathBuf>,
+    /// Also write the report in FORMAT to FILE, from the same run (repeatable), e.g.
+    /// `--also-report github=annotations.txt`; each file appears only once it is complete.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = also_report)]
+    pub(super) also_report: Vec<(OutputFormat, PathBuf)>,
     /// Lowest severity that makes the exit code 1 [default: low, or the config's fail_on].
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub(super) fail_on: Option<SeverityArg>,

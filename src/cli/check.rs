@@ -4,7 +4,7 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::args::{CheckArgs, OutputFormat};
+use super::args::CheckArgs;
 use super::commands::{config_choice, result_cache};
 use crate::baseline::Baseline;
 use crate::config::Config;
@@ -110,7 +110,20 @@ fn validate(args: &CheckArgs, paths: &[PathBuf]) -> Result<bool, String> {
     ]
     .into_iter()
     .filter_map(|(flag, p)| p.map(|p| (flag, p)))
+    .chain(
+        args.also_report
+            .iter()
+            .map(|(_, p)| ("--also-report", p.as_path())),
+    )
     .collect();
+    for (i, (flag, p)) in outputs.iter().enumerate() {
+        if outputs[..i].iter().any(|(_, q)| q == p) {
+            return Err(format!(
+                "{flag} {}: another report is written there",
+                p.display()
+            ));
+        }
+    }
     if let Some(root) = &args.root
         && !root.is_dir()
     {
@@ -187,15 +200,7 @@ fn start_threads(asked: Option<usize>) -> Result<usize, String> {
 
 /// How the report is printed.
 fn print_options(args: &CheckArgs) -> PrintOptions {
-    let format = match args.format {
-        OutputFormat::Human => report::Format::Human,
-        OutputFormat::Json => report::Format::Json,
-        OutputFormat::Sarif => report::Format::Sarif,
-        OutputFormat::Junit => report::Format::Junit,
-        OutputFormat::Github => report::Format::Github,
-        OutputFormat::Parseable => report::Format::Parseable,
-        OutputFormat::Markdown => report::Format::Markdown,
-    };
+    let format = report::Format::from(args.format);
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let human = HumanOptions {
         color: args.color.enabled(to_terminal),
@@ -222,6 +227,11 @@ fn print_options(args: &CheckArgs) -> PrintOptions {
         verbose: args.verbose,
         quiet: args.quiet,
         sarif: report::SarifOptions::discover(args.root.as_deref(), docs_url),
+        also: args
+            .also_report
+            .iter()
+            .map(|(f, p)| (report::Format::from(*f), p.clone()))
+            .collect(),
     }
 }
 

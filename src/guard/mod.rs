@@ -13,6 +13,8 @@
 //! (`/Resources/Trail/Properties/IsMultiRegionTrail`) but no positions: `locate` maps each
 //! onto tripline's located tree.
 
+#[cfg(feature = "guard")]
+mod cycles;
 mod locate;
 mod report;
 mod rulefile;

@@ -162,7 +162,7 @@ fn leak(s: String) -> &'static str {
 }
 
 /// The 0-based line of `rule <name>` (Guard has already accepted the file, so it is there).
-fn rule_line(lines: &[&str], name: &str) -> usize {
+pub(super) fn rule_line(lines: &[&str], name: &str) -> usize {
     lines
         .iter()
         .position(|l| {

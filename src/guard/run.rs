@@ -60,10 +60,28 @@ fn execute(payload: &str, errors: bool) -> Result<(i32, Option<String>, Option<S
 
 /// The names of a rule file's top-level rules, or where it fails to parse.
 pub(super) fn names(text: &str, display: &str) -> Result<Vec<String>, NamesError> {
+    if let Some((line, message)) = super::cycles::too_deep(text) {
+        return Err(NamesError::Syntax {
+            line,
+            column: 1,
+            message,
+        });
+    }
     match cfn_guard::commands::validate::parse_rules(text, display) {
         Err(e) => return Err(syntax_error(&e.to_string())),
         Ok(None) => return Ok(Vec::new()),
-        Ok(Some(_)) => {}
+        Ok(Some(parsed)) => {
+            // Before anything is evaluated: a cycle would overflow the stack.
+            let ast =
+                serde_json::to_value(&parsed).map_err(|e| NamesError::Other(e.to_string()))?;
+            if let Some((line, message)) = super::cycles::find(text, &ast) {
+                return Err(NamesError::Syntax {
+                    line,
+                    column: 1,
+                    message,
+                });
+            }
+        }
     }
     // Guard's API does not expose the parsed rules; evaluated on an empty document every
     // top-level rule reports itself, as passing, failing or not applicable.

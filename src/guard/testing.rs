@@ -17,6 +17,7 @@ pub fn test_rules(
     use cfn_guard::utils::writer::{WriteBuffer, Writer};
     use cfn_guard::{CommandBuilder, TestBuilder};
 
+    preflight(rules, test_data, directory)?;
     let text = |p: Option<&Path>| p.map(|p| p.to_string_lossy().into_owned());
     let command = TestBuilder::default()
         .rules(text(rules))
@@ -34,6 +35,120 @@ pub fn test_rules(
     command
         .execute(&mut writer, &mut Reader::default())
         .map_err(|e| e.to_string())
+}
+
+/// Refuse a run that would test nothing (an empty directory, `/dev/null`, a FIFO: Guard would
+/// report success), and validate every rule file first: a cycle in one would overflow Guard's
+/// stack (see `cycles`).
+#[cfg(feature = "guard")]
+fn preflight(
+    rules: Option<&Path>,
+    test_data: Option<&Path>,
+    directory: Option<&Path>,
+) -> Result<(), String> {
+    if let Some(dir) = directory {
+        super::load(&[dir.to_path_buf()]).map_err(|e| e.to_string())?;
+        if tested_rule_files(dir) == 0 {
+            return Err(format!(
+                "{}: nothing to test: no rule file has tests (the tests of `x.guard` are \
+                 `tests/x*.yaml` beside it)",
+                dir.display()
+            ));
+        }
+        return Ok(());
+    }
+    if let Some(rules) = rules {
+        regular_file(rules)?;
+        super::load(&[rules.to_path_buf()]).map_err(|e| e.to_string())?;
+    }
+    if let Some(data) = test_data {
+        let tests = if data.is_dir() {
+            let mut files = Vec::new();
+            files_under(data, 0, &mut files);
+            files.iter().filter(|f| is_test_file(f)).count()
+        } else {
+            regular_file(data)?;
+            1
+        };
+        if tests == 0 {
+            return Err(format!(
+                "{}: nothing to test: no test files (.yaml, .yml, .json, .jsn)",
+                data.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(feature = "guard")]
+fn regular_file(path: &Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() > 0 => Ok(()),
+        Ok(m) if m.is_file() => Err(format!("{}: empty file, nothing to test", path.display())),
+        Ok(_) => Err(format!(
+            "{}: not a regular file (a directory, pipe or device)",
+            path.display()
+        )),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+/// A file Guard reads as a test file.
+#[cfg(feature = "guard")]
+fn is_test_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    [".json", ".yaml", ".JSON", ".YAML", ".yml", ".jsn"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
+
+/// The regular files under `dir`, at most 32 directories deep (links followed, as Guard does).
+#[cfg(feature = "guard")]
+fn files_under(dir: &Path, depth: usize, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_dir() && depth < 32 => files_under(&path, depth + 1, out),
+            Ok(m) if m.is_file() => out.push(path),
+            _ => {}
+        }
+    }
+}
+
+/// How many rule files under `dir` have a test file, as Guard pairs them: `x.guard` (or
+/// `.ruleset`) with `tests/x*.yaml` (`.yml`, `.json`, `.jsn`) in its directory.
+#[cfg(feature = "guard")]
+fn tested_rule_files(dir: &Path) -> usize {
+    let mut files = Vec::new();
+    files_under(dir, 0, &mut files);
+    files
+        .iter()
+        .filter(|rule| {
+            let name = rule
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            let Some(prefix) = name
+                .strip_suffix(".guard")
+                .or_else(|| name.strip_suffix(".ruleset"))
+            else {
+                return false;
+            };
+            let tests = rule.parent().map(|p| p.join("tests"));
+            files.iter().any(|t| {
+                t.parent() == tests.as_deref()
+                    && is_test_file(t)
+                    && t.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+            })
+        })
+        .count()
 }
 
 /// `tripline test-rules` in a build without Guard support: an error saying so.

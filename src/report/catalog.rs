@@ -48,7 +48,7 @@ pub fn table() -> String {
             m.id,
             m.family.as_str(),
             m.severity.as_str(),
-            m.title
+            super::escape::line(m.title)
         ));
     }
     text.push_str(&format!("\n{} policies\n", listed.len()));
@@ -71,7 +71,13 @@ pub fn explain(id: &str, guard: Option<&crate::guard::RuleSet>) -> Option<String
             rule.line,
             file.text.trim_end()
         );
-        return Some(super::escape::lines_with_map(&text).0.into_owned());
+        // Line by line: a lone carriage return is escaped too (it would let a line overwrite
+        // what came before it on a terminal).
+        let escaped: Vec<String> = text
+            .split('\n')
+            .map(|l| super::escape::line(l).into_owned())
+            .collect();
+        return Some(escaped.join("\n"));
     }
     let m = policy::meta(id)?;
     let mut text = format!(

@@ -112,10 +112,13 @@ impl std::error::Error for Rendered<'_> {}
 
 impl Diagnostic for Rendered<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        // A Guard rule's title comes from its rule file: escaped like any other input text.
         let title = policy::meta(self.finding.policy).map_or("", |m| m.title);
         Some(Box::new(format!(
-            "{} [{}] {title}",
-            self.finding.policy, self.finding.severity
+            "{} [{}] {}",
+            self.finding.policy,
+            self.finding.severity,
+            super::escape::line(title)
         )))
     }
 
@@ -173,7 +176,8 @@ fn with_related(help: Option<String>, f: &Finding) -> Option<String> {
 fn help_for(policy_id: &str) -> Option<String> {
     let meta = policy::meta(policy_id)?;
     let first = meta.remediation.split("\n\n").next()?.trim();
-    Some(first.split_whitespace().collect::<Vec<_>>().join(" "))
+    let help = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    Some(super::escape::line(&help).into_owned())
 }
 
 /// Renders each finding with miette as its file comes, then the summary line.

@@ -8,6 +8,7 @@
 //! `<failure>`s. `time` is `0`, as linters' JUnit reports write it: a check has no duration of
 //! its own, and the report stays the same bytes on every run.
 
+use std::fmt::Write as _;
 use std::io::{self, Seek, Write};
 
 use super::Summary;
@@ -29,6 +30,10 @@ pub fn escape(s: &str) -> String {
                 || (0x7F..=0x9F).contains(&(c as u32)) =>
             {
                 out.push_str(&super::escape::line(&c.to_string()))
+            }
+            // Not XML characters either (XML 1.0 `Char` ends at U+FFFD): shown visibly.
+            '\u{FFFE}' | '\u{FFFF}' => {
+                write!(out, "\\u{{{:04x}}}", c as u32).expect("writing to a string")
             }
             c => out.push(c),
         }

@@ -341,7 +341,7 @@ pub fn module_dir(plan: &Node<'_>, root: &Path, modules: &[String]) -> Option<Pa
 /// `terraform init` records where each module call's code is (`Key` `a.b`, `Dir`) in
 /// `.terraform/modules/modules.json`.
 fn installed_module_dir(root: &Path, key: &str) -> Option<PathBuf> {
-    let text = std::fs::read_to_string(root.join(".terraform/modules/modules.json")).ok()?;
+    let text = read_modules_json(&root.join(".terraform/modules/modules.json"))?;
     let doc = crate::parse::json::parse(&text, &crate::parse::Limits::default()).ok()?;
     let dir = doc
         .root
@@ -352,6 +352,27 @@ fn installed_module_dir(root: &Path, key: &str) -> Option<PathBuf> {
         .get("Dir")?
         .as_str()?;
     Some(root.join(dir))
+}
+
+/// The most of `modules.json` read: Terraform writes a line per module call, so a real one is
+/// kilobytes.
+const MAX_MODULES_JSON: u64 = 16 * 1024 * 1024;
+
+/// The text of a `modules.json`: a regular file only (a FIFO would block the read forever, a
+/// link to `/dev/zero` never end it), read to at most [`MAX_MODULES_JSON`] bytes.
+fn read_modules_json(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_MODULES_JSON {
+        return None;
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(MAX_MODULES_JSON + 1)
+        .read_to_string(&mut text)
+        .ok()?;
+    (text.len() as u64 <= MAX_MODULES_JSON).then_some(text)
 }
 
 /// Where an origin is in a configuration file.

@@ -24,6 +24,10 @@ pub struct Limits {
     /// Most nodes that YAML aliases may add to a document in total (the "billion laughs"
     /// guard). Each alias use copies its anchored node, so this bounds memory too.
     pub max_alias_nodes: usize,
+    /// Most text (keys and scalars, in bytes) that YAML aliases may add to a document in total:
+    /// a few nodes can carry a megabyte each, so counting nodes alone lets a small file expand
+    /// to gigabytes.
+    pub max_alias_bytes: usize,
 }
 
 impl Default for Limits {
@@ -31,6 +35,7 @@ impl Default for Limits {
         Limits {
             max_depth: 128,
             max_alias_nodes: 100_000,
+            max_alias_bytes: 64 * 1024 * 1024,
         }
     }
 }

@@ -202,6 +202,19 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// Bytes of text in the tree: its keys and scalars (used for limits).
+    pub fn text_bytes(&self) -> usize {
+        match &self.value {
+            Value::Seq(items) => items.iter().map(Node::text_bytes).sum(),
+            Value::Map(entries) => entries
+                .iter()
+                .map(|e| e.key.len() + e.value.text_bytes())
+                .sum(),
+            Value::Number(s) | Value::String(s) => s.len(),
+            Value::Null | Value::Bool(_) => 0,
+        }
+    }
+
     /// Number of nodes in the tree (used for limits and statistics).
     pub fn size(&self) -> usize {
         1 + match &self.value {

@@ -81,6 +81,7 @@ struct Builder<'a> {
     entries: Vec<Entry<'a>>,
     anchors: HashMap<String, Node<'a>>,
     alias_nodes: usize,
+    alias_bytes: usize,
     root: Option<Node<'a>>,
     warnings: Vec<ParseError>,
 }
@@ -96,6 +97,7 @@ pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Parsed<'a>, ParseErro
         entries: Vec::new(),
         anchors: HashMap::new(),
         alias_nodes: 0,
+        alias_bytes: 0,
         root: None,
         warnings: Vec::new(),
     };
@@ -135,6 +137,18 @@ pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Parsed<'a>, ParseErro
                             "YAML aliases expand to more than {} nodes; refusing to load \
                              (an alias bomb?)",
                             b.limits.max_alias_nodes
+                        ),
+                        span,
+                    ));
+                }
+                b.alias_bytes = b.alias_bytes.saturating_add(node.text_bytes());
+                if b.alias_bytes > b.limits.max_alias_bytes {
+                    return Err(ParseError::new(
+                        ParseErrorKind::Limit,
+                        format!(
+                            "YAML aliases expand to more than {} MiB of text; refusing to load \
+                             (an alias bomb?)",
+                            b.limits.max_alias_bytes / (1024 * 1024)
                         ),
                         span,
                     ));
