@@ -229,7 +229,7 @@ impl Run {
             Arc::new(move |path: &Path, is_dir: bool| {
                 // The result cache is never a template (and a walk with --hidden meets it).
                 if is_dir
-                    && path.file_name() == Some(std::ffi::OsStr::new(crate::cache::DEFAULT_DIR))
+                    && path.file_name() == Some(std::ffi::OsStr::new(crate::cache::IN_TREE_DIR))
                 {
                     return false;
                 }

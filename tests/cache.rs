@@ -44,9 +44,21 @@ fn check(dir: &Path, args: &[&str]) -> (Vec<u8>, Option<(usize, usize)>) {
     check_with(tripline(), dir, args)
 }
 
+/// The user's cache home of the runs in `dir` (where the cache and its key are by default):
+/// inside the test's directory, hidden from the walk.
+fn user_cache(dir: &Path) -> PathBuf {
+    dir.join(".user-cache")
+}
+
+/// The cache directory of the runs in `dir`.
+fn cache_dir(dir: &Path) -> PathBuf {
+    user_cache(dir).join("tripline")
+}
+
 fn check_with(mut cmd: Command, dir: &Path, args: &[&str]) -> (Vec<u8>, Option<(usize, usize)>) {
     let out = cmd
         .current_dir(dir)
+        .env("XDG_CACHE_HOME", user_cache(dir))
         .args(["check", "--verbose"])
         .args(args)
         .arg(".")
@@ -82,11 +94,13 @@ fn cached_output_is_byte_identical_in_every_format() {
         assert_eq!(checked, 2, "{format}");
         assert!(reused > 500, "{format}: {reused}");
     }
-    assert!(dir.path().join(".tripline_cache/CACHEDIR.TAG").is_file());
+    assert!(cache_dir(dir.path()).join("CACHEDIR.TAG").is_file());
     assert_eq!(
-        fs::read_to_string(dir.path().join(".tripline_cache/.gitignore")).unwrap(),
+        fs::read_to_string(cache_dir(dir.path()).join(".gitignore")).unwrap(),
         "*\n"
     );
+    // Nothing in the checked tree.
+    assert!(!dir.path().join(".tripline_cache").exists());
 }
 
 #[test]
@@ -163,10 +177,10 @@ fn another_build_never_reuses_the_cache() {
     assert_eq!(stats.unwrap().0, 0, "a different build checks everything");
     assert_eq!(first, other);
     // Entries of another version live in another directory and are never read.
-    let versions: Vec<String> = fs::read_dir(root.join(".tripline_cache"))
+    let versions: Vec<String> = fs::read_dir(cache_dir(&root))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "CACHEDIR.TAG" && n != ".gitignore")
+        .filter(|n| n != "CACHEDIR.TAG" && n != ".gitignore" && n != "key")
         .collect();
     assert_eq!(versions, [env!("CARGO_PKG_VERSION")]);
 }
@@ -177,7 +191,7 @@ fn a_corrupt_or_concurrently_written_cache_is_only_a_slower_run() {
     let root = dir.path();
     let (cold, _) = check(root, &["--format", "json", "--no-cache"]);
     let (_, _) = check(root, &["--format", "json"]);
-    let version = root.join(".tripline_cache").join(env!("CARGO_PKG_VERSION"));
+    let version = cache_dir(root).join(env!("CARGO_PKG_VERSION"));
     let mut corrupted = 0;
     for (i, entry) in fs::read_dir(&version).unwrap().enumerate() {
         let path = entry.unwrap().path();
@@ -205,11 +219,12 @@ fn a_corrupt_or_concurrently_written_cache_is_only_a_slower_run() {
     assert!(stats.unwrap().0 > 500);
 
     // Four runs at once on a fresh cache: every report is the uncached one.
-    fs::remove_dir_all(root.join(".tripline_cache")).unwrap();
+    fs::remove_dir_all(cache_dir(root)).unwrap();
     let children: Vec<std::process::Child> = (0..4)
         .map(|_| {
             std::process::Command::new(assert_cmd::cargo::cargo_bin("tripline"))
                 .current_dir(root)
+                .env("XDG_CACHE_HOME", user_cache(root))
                 .args(["check", "--format", "json", "."])
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::null())
@@ -232,6 +247,7 @@ fn no_cache_writes_nothing_and_cache_dir_says_where() {
     let (_, stats) = check(&root, &["--no-config", "--no-cache"]);
     assert_eq!(stats, None);
     assert!(!root.join(".tripline_cache").exists());
+    assert!(!cache_dir(&root).exists());
     let elsewhere = TempDir::new().unwrap();
     let cache = elsewhere.path().join("c");
     let cache_arg = cache.to_str().unwrap();
@@ -272,4 +288,192 @@ fn no_cache_writes_nothing_and_cache_dir_says_where() {
     );
     let (again, _) = check(&root, &hidden);
     assert_eq!(out, again);
+}
+
+/// `check --verbose ARGS FILES` in `dir` with the user cache home `home`: exit code, stdout,
+/// stderr.
+fn run_in(dir: &Path, home: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = tripline()
+        .current_dir(dir)
+        .env("XDG_CACHE_HOME", home)
+        .args(["check", "--verbose", "--no-config"])
+        .args(args)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn fixture(name: &str) -> String {
+    fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name),
+    )
+    .unwrap()
+}
+
+#[test]
+fn planted_links_in_the_cache_never_make_tripline_write_outside_it() {
+    let dir = TempDir::new().unwrap();
+    let (tree, outside) = (dir.path().join("tree"), dir.path().join("outside"));
+    fs::create_dir_all(tree.join(".tripline_cache")).unwrap();
+    fs::create_dir_all(outside.join("elsewhere")).unwrap();
+    fs::write(tree.join("trail.yaml"), fixture("LOG001/fail.yaml")).unwrap();
+    let victim = outside.join("victim");
+    fs::write(&victim, "precious\n").unwrap();
+    let cache = tree.join(".tripline_cache");
+    let link =
+        |target: &Path, at: &str| std::os::unix::fs::symlink(target, cache.join(at)).unwrap();
+    let home = dir.path().join("home");
+    for plant in ["CACHEDIR.TAG", ".gitignore", env!("CARGO_PKG_VERSION")] {
+        for p in ["CACHEDIR.TAG", ".gitignore", env!("CARGO_PKG_VERSION")] {
+            let _ = fs::remove_file(cache.join(p));
+        }
+        match plant {
+            "CACHEDIR.TAG" => link(&victim, plant),
+            // Dangling: a write would create its target.
+            ".gitignore" => link(&outside.join("created"), plant),
+            _ => link(&outside.join("elsewhere"), plant),
+        }
+        let (code, _, stderr) = run_in(&tree, &home, &["--cache-dir", ".tripline_cache", "."]);
+        assert_eq!(code, Some(1), "{plant}: {stderr}");
+        assert!(
+            stderr.contains("without the result cache") && stderr.contains("symbolic link"),
+            "{plant}: {stderr}"
+        );
+        assert_eq!(
+            fs::read_to_string(&victim).unwrap(),
+            "precious\n",
+            "{plant}"
+        );
+        assert!(!outside.join("created").exists(), "{plant}");
+        assert_eq!(
+            fs::read_dir(outside.join("elsewhere")).unwrap().count(),
+            0,
+            "{plant}"
+        );
+    }
+    // The cache directory itself a link: refused too.
+    fs::remove_dir_all(&cache).unwrap();
+    std::os::unix::fs::symlink(outside.join("elsewhere"), &cache).unwrap();
+    let (_, _, stderr) = run_in(&tree, &home, &["--cache-dir", ".tripline_cache", "."]);
+    assert!(stderr.contains("symbolic link"), "{stderr}");
+    assert_eq!(fs::read_dir(outside.join("elsewhere")).unwrap().count(), 0);
+}
+
+#[test]
+fn a_cache_file_is_read_only_when_regular_and_bounded() {
+    let dir = TempDir::new().unwrap();
+    let (tree, home) = (dir.path().join("tree"), dir.path().join("home"));
+    fs::create_dir_all(&tree).unwrap();
+    fs::write(tree.join("trail.yaml"), fixture("LOG001/fail.yaml")).unwrap();
+    let (_, cold, _) = run_in(&tree, &home, &["--format", "json", "."]);
+    let version = home.join("tripline").join(env!("CARGO_PKG_VERSION"));
+    let files: Vec<PathBuf> = fs::read_dir(&version)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1);
+    // `/dev/zero` read 10 GB in 15 s.
+    fs::remove_file(&files[0]).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &files[0]).unwrap();
+    let started = std::time::Instant::now();
+    let (code, out, stderr) = run_in(&tree, &home, &["--format", "json", "."]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(out, cold);
+    assert!(
+        stderr.contains("cache: 0 reports reused, 1 files checked"),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    // Replaced by a regular file, which the next run reuses.
+    assert!(fs::symlink_metadata(&files[0]).unwrap().is_file());
+    let (_, again, stderr) = run_in(&tree, &home, &["--format", "json", "."]);
+    assert_eq!(again, cold);
+    assert!(stderr.contains("cache: 1 reports reused"), "{stderr}");
+}
+
+#[test]
+fn an_entry_another_user_wrote_is_never_trusted() {
+    // An attacker who can put files in the cache directory (a committed cache, a shared CI
+    // cache) writes an entry that says "clean" for a template that has findings: the clean
+    // template's report, for a file of the same size and modification time.
+    let dir = TempDir::new().unwrap();
+    let tree = dir.path().join("tree");
+    fs::create_dir_all(&tree).unwrap();
+    let cache = dir.path().join("shared-cache");
+    let cache_arg = cache.to_str().unwrap();
+    let clean =
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n"
+            .to_string();
+    let bad = fixture("LOG001/fail.yaml");
+    let size = clean.len().max(bad.len()) + 1;
+    let padded = |s: &str| format!("{s}{}", "#".repeat(size - s.len()));
+    let template = tree.join("trail.yaml");
+    let when = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+    let write = |text: &str| {
+        fs::write(&template, text).unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&template)
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+    };
+    let (attacker, victim) = (dir.path().join("attacker"), dir.path().join("victim"));
+    write(&padded(&clean));
+    let (code, _, _) = run_in(&tree, &attacker, &["--cache-dir", cache_arg, "."]);
+    assert_eq!(code, Some(0));
+    write(&padded(&bad));
+    // With the attacker's own key the forged entry is served: this is the attack.
+    let (code, _, stderr) = run_in(&tree, &attacker, &["--cache-dir", cache_arg, "."]);
+    assert_eq!(code, Some(0), "{stderr}");
+    // Any other user's tripline does not trust it.
+    let (code, out, stderr) = run_in(&tree, &victim, &["--cache-dir", cache_arg, "."]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(out.contains("LOG001"), "{out}");
+    assert!(stderr.contains("cache: 0 reports reused"), "{stderr}");
+}
+
+#[test]
+fn a_cache_directory_git_tracks_is_never_read() {
+    let dir = TempDir::new().unwrap();
+    let (tree, home) = (dir.path().join("tree"), dir.path().join("home"));
+    fs::create_dir_all(&tree).unwrap();
+    fs::write(tree.join("trail.yaml"), fixture("LOG001/fail.yaml")).unwrap();
+    // A first run fills an in-tree cache, which a commit then carries.
+    let (_, cold, _) = run_in(
+        &tree,
+        &home,
+        &["--cache-dir", "committed", "--format", "json", "."],
+    );
+    fs::remove_file(tree.join("committed/.gitignore")).unwrap();
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(&tree)
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-qm", "planted"]);
+    let (code, out, stderr) = run_in(
+        &tree,
+        &home,
+        &["--cache-dir", "committed", "--format", "json", "."],
+    );
+    assert_eq!(code, Some(1));
+    assert_eq!(out, cold);
+    assert!(stderr.contains("tracked by git"), "{stderr}");
+    assert!(!stderr.contains("reports reused"), "{stderr}");
 }

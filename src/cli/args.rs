@@ -155,8 +155,8 @@ pub(super) struct CheckArgs {
     /// Check every file, neither reusing nor keeping results in the result cache.
     #[arg(long)]
     pub(super) no_cache: bool,
-    /// Where the result cache is kept (default: `.tripline_cache` in the working directory,
-    /// or $TRIPLINE_CACHE_DIR).
+    /// Where the result cache is kept (default: $TRIPLINE_CACHE_DIR, else the user's cache
+    /// home, `$XDG_CACHE_HOME/tripline` or `~/.cache/tripline`).
     #[arg(long, value_name = "DIR")]
     pub(super) cache_dir: Option<PathBuf>,
     /// When to color human output.

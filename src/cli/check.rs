@@ -50,7 +50,11 @@ pub(super) fn check(args: CheckArgs) -> Result<u8, String> {
     }
     // Reports of unchanged files come from the result cache (not for standard input, whose
     // text has no file to key it by).
-    let cache = result_cache(args.no_cache || reads_stdin, args.cache_dir.as_deref());
+    let cache = result_cache(
+        args.no_cache || reads_stdin,
+        args.cache_dir.as_deref(),
+        args.quiet,
+    );
     let run = Run::new(
         project,
         RunOptions {

@@ -27,16 +27,31 @@ pub(super) fn config_choice(
     })
 }
 
-/// The result cache: `--cache-dir`, else `$TRIPLINE_CACHE_DIR`, else `.tripline_cache`;
-/// none when `off`.
-pub(super) fn result_cache(off: bool, dir: Option<&Path>) -> Option<Arc<crate::cache::Cache>> {
-    (!off).then(|| {
-        let dir = dir
-            .map(Path::to_path_buf)
-            .or_else(|| std::env::var_os("TRIPLINE_CACHE_DIR").map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from(crate::cache::DEFAULT_DIR));
-        Arc::new(crate::cache::Cache::new(&dir))
-    })
+/// The result cache: `--cache-dir`, else `$TRIPLINE_CACHE_DIR`, else the user's cache home;
+/// none when `off`, or when the cache is refused (a symbolic link in it, tracked by git), which
+/// a note says unless `quiet`.
+pub(super) fn result_cache(
+    off: bool,
+    dir: Option<&Path>,
+    quiet: bool,
+) -> Option<Arc<crate::cache::Cache>> {
+    if off {
+        return None;
+    }
+    let dir = dir
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("TRIPLINE_CACHE_DIR").map(PathBuf::from))
+        .or_else(crate::cache::user_cache_home)?;
+    match crate::cache::Cache::open(&dir) {
+        Ok(cache) => Some(Arc::new(cache)),
+        Err(e) => {
+            if !quiet {
+                let why = crate::report::escape::line(&e.to_string()).into_owned();
+                eprintln!("note: checking every file without the result cache: {why}");
+            }
+            None
+        }
+    }
 }
 
 pub(super) fn init(path: &Path, force: bool) -> Result<u8, String> {

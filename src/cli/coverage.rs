@@ -109,7 +109,7 @@ fn assess(args: &CoverageArgs, paths: &[PathBuf]) -> Result<Coverage, String> {
             .build_global()
             .map_err(|e| format!("cannot start {threads} threads: {e}"))?;
     }
-    let cache = result_cache(args.no_cache, args.cache_dir.as_deref());
+    let cache = result_cache(args.no_cache, args.cache_dir.as_deref(), false);
     let run = Run::new(
         project,
         RunOptions {

@@ -13,6 +13,11 @@
 //! that directory's listing — names, sizes, modification times — is the same; one that
 //! depends on other directories (a module call, a plan's `.tf` source) is always checked.
 //!
+//! Where: `$TRIPLINE_CACHE_DIR`, `--cache-dir`, else the user's cache home
+//! (`$XDG_CACHE_HOME/tripline`, `~/.cache/tripline`): outside the checked tree by default, so
+//! that a pull request cannot commit a cache. Whatever the place, a cache file is trusted only
+//! when this user's tripline tagged it (see `trust`).
+//!
 //! Layout: `<cache dir>/<version>/<hash of the directory>`, one file per directory of checked
 //! files, written whole and atomically (a temporary file renamed over the old one) but not
 //! synced to disk: after a crash a file may not read back, which is a miss. Two runs writing
@@ -25,6 +30,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::UNIX_EPOCH;
 
+mod trust;
+
+pub use trust::{CacheRefused, user_cache_home};
+
 use crate::engine::Engine;
 use crate::file_report::{Depends, FileReport, Outcome, Skip};
 use crate::finding::{Edit, Finding, Severity, StableHasher, TextFix};
@@ -32,8 +41,8 @@ use crate::model::{DocumentKind, Format, KindBasis};
 use crate::policy::coverage::EvidenceKind;
 use crate::source::{Excerpt, Position, Span};
 
-/// The cache directory's name when none is given.
-pub const DEFAULT_DIR: &str = ".tripline_cache";
+/// The in-tree cache directory of earlier versions: a walk never reads it as templates.
+pub const IN_TREE_DIR: &str = ".tripline_cache";
 
 /// Files modified less than this long ago are not trusted by modification time (see
 /// [`Cache::check`]).
@@ -42,14 +51,16 @@ const RACY_NANOS: u128 = 2_000_000_000;
 /// The first bytes of a cache file.
 const MAGIC: &[u8] = b"tripline-cache\n";
 
-/// Cache files' format; a change makes old files unreadable, which is a miss.
-const FORMAT_VERSION: u32 = 3;
+/// Cache files' format; a change makes old files unreadable, which is a miss. 4: tagged.
+const FORMAT_VERSION: u32 = 4;
 
 /// The result cache of a run.
 #[derive(Debug)]
 pub struct Cache {
     /// `<cache dir>/<version>`.
     root: PathBuf,
+    /// What tags this user's cache files.
+    key: trust::Key,
     /// The directories in use, by their path as walked.
     dirs: Mutex<HashMap<PathBuf, Arc<DirSlot>>>,
     /// The working directory, asked once: walked paths are relative to it, and
@@ -118,16 +129,35 @@ struct Entry {
 }
 
 impl Cache {
-    /// A cache under `dir` (created on first write) for this version of tripline.
-    pub fn new(dir: &Path) -> Cache {
-        Cache {
-            root: dir.join(env!("CARGO_PKG_VERSION")),
+    /// A cache under `dir` (created on first write) for this version of tripline; refused
+    /// when `dir` or a file of the cache in it is a symbolic link, when git tracks `dir`, or
+    /// when the user's key cannot be had.
+    pub fn open(dir: &Path) -> Result<Cache, CacheRefused> {
+        let root = dir.join(env!("CARGO_PKG_VERSION"));
+        if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(CacheRefused::Symlink(dir.to_path_buf()));
+        }
+        for inside in [
+            root.clone(),
+            dir.join("CACHEDIR.TAG"),
+            dir.join(".gitignore"),
+        ] {
+            if let Some(link) = trust::symlink_below(dir, &inside) {
+                return Err(CacheRefused::Symlink(link));
+            }
+        }
+        if trust::tracked_by_git(dir) {
+            return Err(CacheRefused::Tracked(dir.to_path_buf()));
+        }
+        Ok(Cache {
+            key: trust::Key::load_or_create()?,
+            root,
             dirs: Mutex::new(HashMap::new()),
             cwd: std::env::current_dir().ok(),
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
             prepared: std::sync::atomic::AtomicBool::new(false),
-        }
+        })
     }
 
     /// Reports taken from the cache, and files checked, so far.
@@ -272,17 +302,20 @@ impl Cache {
             std::fs::create_dir_all(&self.root)?;
             let top = self.root.parent().unwrap_or(&self.root);
             let tag = top.join("CACHEDIR.TAG");
-            if !tag.exists() {
-                // Backup tools skip tagged directories; git ignores everything in it.
-                let _ = std::fs::write(
+            if std::fs::symlink_metadata(&tag).is_err() {
+                // Backup tools skip tagged directories; git ignores everything in it. Written
+                // by renaming a new file into place, which never follows a link there.
+                let _ = crate::output::write_atomic_unsynced(
                     &tag,
-                    "Signature: 8a477f597d28d172789f06886806bc55\n# tripline's result cache\n",
+                    b"Signature: 8a477f597d28d172789f06886806bc55\n# tripline's result cache\n",
                 );
-                let _ = std::fs::write(top.join(".gitignore"), "*\n");
+                let _ = crate::output::write_atomic_unsynced(&top.join(".gitignore"), b"*\n");
             }
             self.prepared.store(true, Ordering::Relaxed);
         }
-        let bytes = encode_dir(&crate::walk::display_path(dir), &cache.entries);
+        let bytes = self
+            .key
+            .sign(encode_dir(&crate::walk::display_path(dir), &cache.entries));
         crate::output::write_atomic_unsynced(&self.file_for(dir), &bytes)
     }
 
@@ -343,10 +376,15 @@ impl Cache {
     /// The cache of a directory, read from its file by the first of its files to need it.
     fn loaded<'s>(&self, slot: &'s DirSlot) -> &'s Mutex<DirCache> {
         slot.cache.get_or_init(|| {
-            let entries = std::fs::read(self.file_for(&slot.absolute))
-                .ok()
-                .and_then(|bytes| decode_dir(&bytes, &crate::walk::display_path(&slot.absolute)))
-                .unwrap_or_default();
+            // A file this user's tripline did not write (or that changed since) is a miss.
+            let entries =
+                trust::read_regular(&self.file_for(&slot.absolute), trust::MAX_CACHE_FILE)
+                    .ok()
+                    .and_then(|bytes| {
+                        let body = self.key.verify(&bytes)?;
+                        decode_dir(body, &crate::walk::display_path(&slot.absolute))
+                    })
+                    .unwrap_or_default();
             Mutex::new(DirCache {
                 entries,
                 ..DirCache::default()
