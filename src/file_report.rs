@@ -56,6 +56,9 @@ pub struct FileReport {
     /// The resources that establish control objectives or make them apply, in position
     /// order (see [`crate::coverage`]).
     pub evidence: Vec<Evidence>,
+    /// When some finding has a fix: the [`content_hash`] of the bytes the fixes were computed
+    /// from. `--fix` applies them only to a file that still holds those bytes.
+    pub fixes_from: Option<u64>,
 }
 
 /// What a file's report depends on, besides the engine's settings: what a result cache must
@@ -85,8 +88,35 @@ impl FileReport {
             notes: Vec::new(),
             depends: Depends::File,
             evidence: Vec::new(),
+            fixes_from: None,
         }
     }
+
+    /// This report, its fixes marked as computed from bytes of hash `content` when it has any.
+    pub(crate) fn with_fixes_from(mut self, content: u64) -> FileReport {
+        self.fixes_from = self
+            .findings
+            .iter()
+            .any(|f| f.fix.is_some())
+            .then_some(content);
+        self
+    }
+}
+
+/// FNV-1a over the bytes, in 8-byte words: fast enough to hash a tree's worth of files, and
+/// stable across builds (the result cache outlives processes).
+pub fn content_hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        h ^= u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    for &b in chunks.remainder() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^ bytes.len() as u64
 }
 
 /// A resource that bears on an objective, positioned in its file.

@@ -38,6 +38,18 @@ pub(crate) fn write(text: &str, syntax: Syntax, fix: &Fix) -> Option<TextFix> {
             let at = first_key.start as usize;
             // `{a: 1}` on one line: leave it to a person.
             let indent = indent_before(text, at)?;
+            let line_start = at - indent.len();
+            // A YAML flow mapping over several lines (`{` or `,` before the key's line): an
+            // entry written block-style would break it.
+            if syntax == Syntax::Yaml && text[..line_start].trim_end().ends_with(['{', ',', '[']) {
+                return None;
+            }
+            // The file's own line break (CRLF files stay CRLF).
+            let newline = if text[..line_start].ends_with("\r\n") {
+                "\r\n"
+            } else {
+                "\n"
+            };
             let entry = match syntax {
                 Syntax::Yaml => format!("{key}: {literal}"),
                 Syntax::Json => format!("\"{key}\": {literal},"),
@@ -45,7 +57,7 @@ pub(crate) fn write(text: &str, syntax: Syntax, fix: &Fix) -> Option<TextFix> {
             };
             Edit {
                 span: Span::empty(at),
-                text: format!("{entry}\n{indent}"),
+                text: format!("{entry}{newline}{indent}"),
             }
         }
     };
@@ -353,9 +365,18 @@ mod tests {
 /// The fixes of every checked file, for `check --fix` and `check --diff`.
 #[derive(Debug, Default)]
 pub struct Collector {
-    /// Per file with fixes, in path order: the path as reported, its size when checked, and
-    /// the fixes' edits.
-    files: Vec<(String, u64, Vec<Edit>)>,
+    /// Per file with fixes, in path order.
+    files: Vec<Collected>,
+}
+
+/// One checked file's fixes.
+#[derive(Debug)]
+struct Collected {
+    /// The path as reported.
+    path: String,
+    /// The hash of the bytes the fixes were computed from.
+    from: Option<u64>,
+    edits: Vec<Edit>,
 }
 
 /// One file's fixes, applied to its text as it is on disk.
@@ -363,12 +384,23 @@ pub struct Collector {
 pub struct Change {
     /// The path as reported.
     pub path: String,
+    /// The file.
+    pub file: std::path::PathBuf,
     /// The text before.
     pub old: String,
     /// The text after.
     pub new: String,
     /// How many findings the change fixes.
     pub fixed: usize,
+}
+
+/// A file whose fixes are not applied, and why.
+#[derive(Debug)]
+pub struct NotFixed {
+    /// The path as reported.
+    pub path: String,
+    /// Why.
+    pub reason: String,
 }
 
 impl Collector {
@@ -384,40 +416,72 @@ impl Collector {
             .flat_map(|f| f.edits.iter().cloned())
             .collect();
         if !edits.is_empty() {
-            self.files.push((report.path.clone(), report.bytes, edits));
+            self.files.push(Collected {
+                path: report.path.clone(),
+                from: report.fixes_from,
+                edits,
+            });
         }
+    }
+
+    /// The fixes applied to each file's current text, and the files left alone with why: a
+    /// file that changed since it was checked, that is not UTF-8, or whose fixed text would
+    /// not parse.
+    pub fn changes(&self) -> (Vec<Change>, Vec<NotFixed>) {
+        let mut changes = Vec::new();
+        let mut not_fixed = Vec::new();
+        for c in &self.files {
+            match change(c) {
+                Ok(Some(change)) => changes.push(change),
+                Ok(None) => {}
+                Err(reason) => not_fixed.push(NotFixed {
+                    path: c.path.clone(),
+                    reason,
+                }),
+            }
+        }
+        (changes, not_fixed)
     }
 }
 
-impl Collector {
-    /// The fixes applied to each file's current text. A file that changed since it was checked
-    /// (another size), or that is not UTF-8 text, is left alone.
-    pub fn changes(&self) -> Vec<Change> {
-        let mut out = Vec::new();
-        for (path, bytes, edits) in &self.files {
-            let Ok(text) = std::fs::read_to_string(path) else {
-                continue;
-            };
-            if text.len() as u64 != *bytes {
-                continue;
-            }
-            // Spans are in the text without its byte-order mark.
-            let (bom, body) = match text.strip_prefix('\u{feff}') {
-                Some(rest) => ("\u{feff}", rest),
-                None => ("", text.as_str()),
-            };
-            let refs: Vec<&Edit> = edits.iter().collect();
-            let (new_body, fixed) = apply(body, &refs);
-            if fixed == 0 || new_body == body {
-                continue;
-            }
-            out.push(Change {
-                path: path.clone(),
-                new: format!("{bom}{new_body}"),
-                old: text,
-                fixed,
-            });
-        }
-        out
+/// One file's fixes applied to its bytes on disk, when they are the bytes the fixes were
+/// computed from (else an edit would land in text it was not made for: `IsLogging: truese`).
+fn change(c: &Collected) -> Result<Option<Change>, String> {
+    let file = crate::walk::path_of_display(&c.path);
+    let bytes = std::fs::read(&file).map_err(|e| format!("cannot read it: {e}"))?;
+    if c.from != Some(crate::file_report::content_hash(&bytes)) {
+        return Err("it changed since it was checked; run tripline again".to_string());
     }
+    let text = String::from_utf8(bytes).map_err(|_| "it is not UTF-8".to_string())?;
+    // Spans are in the text without its byte-order mark.
+    let (bom, body) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", text.as_str()),
+    };
+    // One edit per place: a mapping several resources share (a YAML anchor) is fixed once.
+    let mut refs: Vec<&Edit> = c.edits.iter().collect();
+    refs.sort_by(|a, b| {
+        (a.span.start, a.span.end, &a.text).cmp(&(b.span.start, b.span.end, &b.text))
+    });
+    refs.dedup_by(|a, b| a.span == b.span && a.text == b.text);
+    let (new_body, fixed) = apply(body, &refs);
+    if fixed == 0 || new_body == body {
+        return Ok(None);
+    }
+    // The result must load as the original did: a fix that cannot be written exactly there
+    // (a flow mapping over several lines, say) is left to a person.
+    let name = c.path.rsplit('/').next().unwrap_or(&c.path);
+    if let Err(e) = crate::parse::load(&new_body, name, &crate::parse::Limits::default()) {
+        return Err(format!(
+            "the fixed text would not load ({}); fix it by hand",
+            e.message
+        ));
+    }
+    Ok(Some(Change {
+        path: c.path.clone(),
+        file,
+        new: format!("{bom}{new_body}"),
+        old: text,
+        fixed,
+    }))
 }

@@ -61,6 +61,53 @@ impl Write for AtomicFile {
     }
 }
 
+/// Replace the contents of the existing file `path` atomically, keeping what was set on it:
+/// its permission bits, owner and group. Refused, with the reason as the error, when it cannot
+/// be kept: a symbolic link (its target may be anywhere; it is not replaced by a copy), a
+/// read-only file, a file with other hard links (a new file would no longer be shared), a file
+/// whose owner cannot be kept.
+pub fn replace_keeping(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let meta = std::fs::symlink_metadata(path)?;
+    let refuse = |why: &str| {
+        Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            why.to_string(),
+        ))
+    };
+    if meta.file_type().is_symlink() {
+        return refuse("it is a symbolic link; check and fix its target instead");
+    }
+    if !meta.is_file() {
+        return refuse("it is not a regular file");
+    }
+    if meta.permissions().readonly() {
+        return refuse("it is read-only");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            return refuse("it has other hard links, which a rewritten file would no longer share");
+        }
+    }
+    let mut f = AtomicFile::create(path)?;
+    f.write_all(bytes)?;
+    f.flush()?;
+    let temp = f.file.get_ref().as_file();
+    temp.set_permissions(meta.permissions())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let made = temp.metadata()?;
+        if (made.uid(), made.gid()) != (meta.uid(), meta.gid())
+            && std::os::unix::fs::fchown(temp, Some(meta.uid()), Some(meta.gid())).is_err()
+        {
+            return refuse("it belongs to another user or group, which a rewritten file would not");
+        }
+    }
+    f.commit()
+}
+
 /// Write `bytes` to `path` atomically.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut f = AtomicFile::create(path)?;

@@ -675,6 +675,7 @@ fn config_report(display: &str, text: &str, mut findings: Vec<Finding>) -> FileR
         notes: Vec::new(),
         depends: crate::file_report::Depends::OtherFiles,
         evidence: Vec::new(),
+        fixes_from: None,
     }
 }
 

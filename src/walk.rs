@@ -137,9 +137,11 @@ impl Globs {
     }
 }
 
-/// The path as reported: `/` separators, without a leading `./`. Lossless: on Unix a `\` is
-/// a character of a file name (kept, so `a\b.yaml` is not `a/b.yaml`), and bytes that are not
-/// UTF-8 are written `\xNN` instead of being replaced (two such names never look the same).
+/// The path as reported: `/` separators, without a leading `./`. Lossless and one-to-one: on
+/// Unix a `\` is a character of a file name (kept, so `a\b.yaml` is not `a/b.yaml`), bytes
+/// that are not UTF-8 are written `\xNN` instead of being replaced, and a `\` that comes
+/// before an `x`, another `\` or such a byte is written `\\` (so the name `\xFF` is not the
+/// byte 0xFF): two paths never look the same, and [`path_of_display`] gives the path back.
 pub(crate) fn display_path(path: &Path) -> String {
     let s = lossless(path);
     let mut s = s.as_str();
@@ -159,12 +161,61 @@ fn lossless(path: &Path) -> String {
     let bytes = path.as_os_str().as_bytes();
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
-        out.push_str(chunk.valid());
+        let valid = chunk.valid();
+        let mut chars = valid.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            if c == '\\' {
+                // What follows: the next character, else the chunk's first invalid byte.
+                let ambiguous = match chars.peek() {
+                    Some((_, next)) => matches!(next, 'x' | '\\'),
+                    None => !chunk.invalid().is_empty(),
+                };
+                out.push_str(if ambiguous { "\\\\" } else { "\\" });
+            } else {
+                out.push_str(&valid[at..at + c.len_utf8()]);
+            }
+        }
         for b in chunk.invalid() {
             out.push_str(&format!("\\x{b:02X}"));
         }
     }
     out
+}
+
+/// The path a display path ([`display_path`]) names: its escapes read back.
+#[cfg(unix)]
+pub(crate) fn path_of_display(display: &str) -> PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    let bytes = display.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 2..i + 4)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], bytes.get(i + 1), hex) {
+            (b'\\', Some(b'\\'), _) => {
+                out.push(b'\\');
+                i += 2;
+            }
+            (b'\\', Some(b'x'), Some(byte)) => {
+                out.push(byte);
+                i += 4;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    PathBuf::from(std::ffi::OsString::from_vec(out))
+}
+
+/// The path a display path ([`display_path`]) names.
+#[cfg(not(unix))]
+pub(crate) fn path_of_display(display: &str) -> PathBuf {
+    PathBuf::from(display)
 }
 
 #[cfg(not(unix))]
@@ -410,5 +461,45 @@ fn error_message(err: &ignore::Error) -> String {
             display_path(ancestor)
         ),
         other => other.to_string(),
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStrExt;
+
+    #[test]
+    fn display_paths_are_one_to_one_and_read_back() {
+        let names: [&[u8]; 9] = [
+            b"a\\b.yaml",
+            b"odd\xFF.yaml",
+            b"odd\\xFF.yaml",
+            b"odd\\\\xFF.yaml",
+            b"a\\\xFF",
+            b"a\\",
+            b"\\\\",
+            b"x\\x\\y",
+            b"plain/dir/t.yaml",
+        ];
+        let shown: Vec<String> = names
+            .iter()
+            .map(|n| display_path(Path::new(std::ffi::OsStr::from_bytes(n))))
+            .collect();
+        for (name, display) in names.iter().zip(&shown) {
+            assert_eq!(
+                path_of_display(display).as_os_str().as_bytes(),
+                *name,
+                "{display}"
+            );
+        }
+        let mut distinct = shown.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), names.len(), "{shown:?}");
+        // Names without an escape to hide are shown as they are.
+        assert_eq!(shown[0], "a\\b.yaml");
+        assert_eq!(shown[1], "odd\\xFF.yaml");
+        assert_eq!(shown[2], "odd\\\\xFF.yaml");
     }
 }

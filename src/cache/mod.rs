@@ -35,7 +35,7 @@ mod trust;
 pub use trust::{CacheRefused, user_cache_home};
 
 use crate::engine::Engine;
-use crate::file_report::{Depends, FileReport, Outcome, Skip};
+use crate::file_report::{Depends, FileReport, Outcome, Skip, content_hash};
 use crate::finding::{Edit, Finding, Severity, StableHasher, TextFix};
 use crate::model::{DocumentKind, Format, KindBasis};
 use crate::policy::coverage::EvidenceKind;
@@ -191,7 +191,8 @@ impl Cache {
         if !dir.holds(listing, &slot.absolute, engine.max_file_size()) {
             return None;
         }
-        let report = decode_report(&dir.entries.get(display)?.report, display)?;
+        let e = dir.entries.get(display)?;
+        let report = decode_report(&e.report, display, e.content)?;
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some(report)
     }
@@ -234,7 +235,7 @@ impl Cache {
             && e.content == content
             && e.size == bytes.len() as u64
             && let Some((listing, report)) =
-                decode_report(&e.report, display).map(|r| (e.listing, r))
+                decode_report(&e.report, display, e.content).map(|r| (e.listing, r))
             && dir.holds(listing, &slot.absolute, engine.max_file_size())
             && let Some(e) = dir.entries.get_mut(display)
         {
@@ -410,22 +411,6 @@ fn mtime_of(meta: &std::fs::Metadata) -> u128 {
         .map_or(0, |d| d.as_nanos())
 }
 
-/// FNV-1a over the bytes, in 8-byte words: fast enough to hash a tree's worth of files, and
-/// stable across builds (the cache outlives processes).
-fn content_hash(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        h ^= u64::from_le_bytes(c.try_into().expect("8 bytes"));
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    for &b in chunks.remainder() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h ^ bytes.len() as u64
-}
-
 /// The byte encoding of cache files: little-endian integers and length-prefixed strings,
 /// written and read field by field (a directory's entries are read at every run, so this is
 /// on the hot path of a cached run; JSON took a quarter of it).
@@ -587,7 +572,7 @@ fn encode_report(r: &FileReport) -> Option<Vec<u8>> {
 
 /// The report again, or `None` when the bytes are not a report or name what this build does
 /// not know (a Guard rule since removed): a miss.
-fn decode_report(bytes: &[u8], display: &str) -> Option<FileReport> {
+fn decode_report(bytes: &[u8], display: &str, content: u64) -> Option<FileReport> {
     let mut r = Reader { bytes };
     let outcome = outcome_of(r.str()?)?;
     let size = r.u64()?;
@@ -614,18 +599,22 @@ fn decode_report(bytes: &[u8], display: &str) -> Option<FileReport> {
     for _ in 0..count {
         findings.push(decode_finding(&mut r, &path)?);
     }
-    Some(FileReport {
-        path: display.to_string(),
-        outcome,
-        findings,
-        bytes: size,
-        suppressed,
-        used_rules,
-        seen_rules,
-        notes,
-        depends: Depends::File,
-        evidence,
-    })
+    Some(
+        FileReport {
+            path: display.to_string(),
+            outcome,
+            findings,
+            bytes: size,
+            suppressed,
+            used_rules,
+            seen_rules,
+            notes,
+            depends: Depends::File,
+            evidence,
+            fixes_from: None,
+        }
+        .with_fixes_from(content),
+    )
 }
 
 /// One piece of coverage evidence, as [`encode_report`] wrote it.
@@ -867,4 +856,18 @@ mod tests {
         assert_ne!(content_hash(b"abcdefgh1"), content_hash(b"abcdefgh2"));
         assert_ne!(content_hash(b""), content_hash(b"\0"));
     }
+}
+
+/// For the fuzzer (`fuzz/fuzz_targets/cache.rs`, built with `--cfg fuzzing`): decode `bytes` as
+/// a cache file's body and each of its reports, as a run would after the tag held; returns
+/// how many reports decoded. Never panics, whatever the bytes.
+#[cfg(fuzzing)]
+pub fn fuzz_decode(bytes: &[u8]) -> usize {
+    let Some(entries) = decode_dir(bytes, "dir") else {
+        return 0;
+    };
+    entries
+        .iter()
+        .filter_map(|(path, e)| decode_report(&e.report, path, e.content))
+        .count()
 }

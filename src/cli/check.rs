@@ -259,7 +259,14 @@ fn fix(
     let mut collector = Fixes(Collector::default());
     pass.check(Input::Paths(paths), &mut collector, &|| {})
         .map_err(|e| e.to_string())?;
-    let changes = collector.0.changes();
+    let (changes, not_fixed) = collector.0.changes();
+    for n in &not_fixed {
+        eprintln!(
+            "note: not fixed: {}: {}",
+            crate::report::escape::line(&n.path),
+            crate::report::escape::line(&n.reason)
+        );
+    }
     if args.diff {
         let mut out = io::stdout().lock();
         for c in &changes {
@@ -278,18 +285,26 @@ fn fix(
         };
         return Ok(Some(status as u8));
     }
-    let mut fixed = 0;
+    let (mut fixed, mut files) = (0, 0);
     for c in &changes {
-        crate::output::write_atomic(Path::new(&c.path), c.new.as_bytes())
-            .map_err(|e| format!("cannot write {}: {e}", c.path))?;
-        fixed += c.fixed;
+        // A file whose mode, owner or links cannot be kept is left alone, with a note.
+        match crate::output::replace_keeping(&c.file, c.new.as_bytes()) {
+            Ok(()) => {
+                fixed += c.fixed;
+                files += 1;
+            }
+            Err(e) => eprintln!(
+                "note: not fixed: {}: {}",
+                crate::report::escape::line(&c.path),
+                crate::report::escape::line(&e.to_string())
+            ),
+        }
     }
     if !args.quiet {
         eprintln!(
-            "fixed {fixed} finding{} in {} file{}",
+            "fixed {fixed} finding{} in {files} file{}",
             if fixed == 1 { "" } else { "s" },
-            changes.len(),
-            if changes.len() == 1 { "" } else { "s" }
+            if files == 1 { "" } else { "s" }
         );
     }
     Ok(None)

@@ -55,14 +55,21 @@ pub(super) fn result_cache(
 }
 
 pub(super) fn init(path: &Path, force: bool) -> Result<u8, String> {
-    if path.exists() && !force {
+    let exists = std::fs::symlink_metadata(path).is_ok();
+    if exists && !force {
         return Err(format!(
             "{} exists; use --force to overwrite it",
             path.display()
         ));
     }
-    crate::output::write_atomic(path, crate::config::STARTER.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let bytes = crate::config::STARTER.as_bytes();
+    // An existing file keeps its mode and owner, and a link is never replaced by a copy.
+    let written = if exists {
+        crate::output::replace_keeping(path, bytes)
+    } else {
+        crate::output::write_atomic(path, bytes)
+    };
+    written.map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     eprintln!("wrote {}", path.display());
     Ok(ExitStatus::Clean as u8)
 }

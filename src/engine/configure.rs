@@ -3,7 +3,7 @@
 //! for a file).
 
 use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::config::{Config, ConfigSource};
 use crate::finding::{Severity, StableHasher};
@@ -220,7 +220,8 @@ impl Engine {
         let Some(base) = &self.base_dir else {
             return display.to_string();
         };
-        let abs = std::path::absolute(display).unwrap_or_else(|_| PathBuf::from(display));
+        let path = crate::walk::path_of_display(display);
+        let abs = std::path::absolute(&path).unwrap_or(path);
         match abs.strip_prefix(base) {
             Ok(rel) => crate::walk::display_path(rel),
             Err(_) => display.to_string(),

@@ -85,6 +85,17 @@ impl Engine {
         bytes: &[u8],
         origin: Option<&Path>,
     ) -> FileReport {
+        let report = self.decode_and_check(display, bytes, origin);
+        // Hashed only when there is something to fix (most reports have no fix).
+        if report.findings.iter().any(|f| f.fix.is_some()) {
+            let content = crate::file_report::content_hash(bytes);
+            return report.with_fixes_from(content);
+        }
+        report
+    }
+
+    /// [`Engine::check_bytes_at`] before its fixes are marked with the bytes they are for.
+    fn decode_and_check(&self, display: &str, bytes: &[u8], origin: Option<&Path>) -> FileReport {
         let mut report = FileReport::new(
             display,
             Outcome::Skipped(Skip::NotTemplate),
