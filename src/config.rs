@@ -116,6 +116,22 @@ impl Config {
     }
 }
 
+/// An absolute path with its `.` and `..` read as written (for a path that does not exist,
+/// where `canonicalize` cannot say).
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// `[[overrides]]`: settings for the files matching `paths`.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -245,6 +261,7 @@ impl Config {
             path: path.to_path_buf(),
             message,
         };
+        config.check_rule_paths(path).map_err(invalid)?;
         config.check_policies().map_err(invalid)?;
         config.check_globs().map_err(invalid)?;
         config.check_coverage().map_err(invalid)?;
@@ -254,6 +271,36 @@ impl Config {
             text: text.to_string(),
         });
         Ok(config)
+    }
+
+    /// Its `rules` stay inside the repository of the config at `path` (the nearest directory
+    /// above it holding `.git`, else the config's own directory): a config that a pull request
+    /// can change must not make tripline walk `/usr` or read files outside the repository.
+    /// Rule files elsewhere are named on the command line (`--rules`).
+    fn check_rule_paths(&self, path: &Path) -> Result<(), String> {
+        if self.rules.is_empty() {
+            return Ok(());
+        }
+        let dir = std::path::absolute(path)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from("."));
+        let root = dir
+            .ancestors()
+            .find(|a| a.join(".git").exists())
+            .unwrap_or(&dir);
+        let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| lexical(p));
+        let root_real = real(root);
+        for rule in &self.rules {
+            if !real(&dir.join(rule)).starts_with(&root_real) {
+                return Err(format!(
+                    "rules: `{rule}` is outside the repository ({}); name rule files outside it \
+                     on the command line (--rules)",
+                    root.display()
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The policy IDs, patterns and Regions it names exist.

@@ -16,6 +16,9 @@ pub enum Skip {
     Binary,
     /// YAML or JSON that is not a template.
     NotTemplate,
+    /// A symbolic link the walk met and did not follow (without `--follow-links`: it may
+    /// point outside the tree); the report's note says where it points.
+    Link,
 }
 
 /// What happened to one file.

@@ -8,15 +8,42 @@ use std::path::{Path, PathBuf};
 /// Largest baseline or shard report read (far above any real one: 256 MiB).
 pub(crate) const MAX_REPORT_BYTES: u64 = 256 * 1024 * 1024;
 
-/// A file being written: nothing appears at `path` until [`AtomicFile::commit`].
+/// A file being written: nothing appears at `path` until [`AtomicFile::commit`]. A special
+/// file that exists (a device, a FIFO, `/dev/stdout`) is written in place instead: a rename
+/// would replace the device with a regular file (as root), or fail (a user cannot create files
+/// in `/dev`).
 pub struct AtomicFile {
     path: PathBuf,
-    file: io::BufWriter<tempfile::NamedTempFile>,
+    sink: Sink,
+}
+
+/// Where an [`AtomicFile`]'s bytes go.
+enum Sink {
+    /// A temporary file beside the target, renamed over it when complete.
+    Temp(io::BufWriter<tempfile::NamedTempFile>),
+    /// The special file itself.
+    Special(io::BufWriter<std::fs::File>),
 }
 
 impl AtomicFile {
     /// Start writing `path`. Its directory must exist.
     pub fn create(path: &Path) -> io::Result<AtomicFile> {
+        if let Ok(meta) = std::fs::metadata(path)
+            && !meta.is_file()
+            && !meta.is_dir()
+        {
+            let special = std::fs::OpenOptions::new().write(true).open(path)?;
+            return Ok(AtomicFile {
+                path: path.to_path_buf(),
+                sink: Sink::Special(io::BufWriter::new(special)),
+            });
+        }
+        AtomicFile::create_renamed(path)
+    }
+
+    /// Start writing `path` as a new file renamed over it when complete, whatever is there: a
+    /// link or special file is replaced, never followed or written (the result cache).
+    fn create_renamed(path: &Path) -> io::Result<AtomicFile> {
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
@@ -31,7 +58,7 @@ impl AtomicFile {
             .tempfile_in(dir)?;
         Ok(AtomicFile {
             path: path.to_path_buf(),
-            file: io::BufWriter::new(file),
+            sink: Sink::Temp(io::BufWriter::new(file)),
         })
     }
 
@@ -42,7 +69,10 @@ impl AtomicFile {
 
     /// Flush and move the file into place, waiting for the disk (`fsync`) when `sync`.
     fn finish(self, sync: bool) -> io::Result<()> {
-        let file = self.file.into_inner().map_err(|e| e.into_error())?;
+        let file = match self.sink {
+            Sink::Special(mut special) => return special.flush(),
+            Sink::Temp(file) => file.into_inner().map_err(|e| e.into_error())?,
+        };
         if sync {
             file.as_file().sync_all()?;
         }
@@ -53,11 +83,17 @@ impl AtomicFile {
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.file.write(buf)
+        match &mut self.sink {
+            Sink::Special(special) => special.write(buf),
+            Sink::Temp(file) => file.write(buf),
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
+        match &mut self.sink {
+            Sink::Special(special) => special.flush(),
+            Sink::Temp(file) => file.flush(),
+        }
     }
 }
 
@@ -93,7 +129,10 @@ pub fn replace_keeping(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut f = AtomicFile::create(path)?;
     f.write_all(bytes)?;
     f.flush()?;
-    let temp = f.file.get_ref().as_file();
+    let Sink::Temp(temp) = &f.sink else {
+        return refuse("it is not a regular file");
+    };
+    let temp = temp.get_ref().as_file();
     temp.set_permissions(meta.permissions())?;
     #[cfg(unix)]
     {
@@ -118,9 +157,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// Write `bytes` to `path` atomically, but without waiting for the disk (no `fsync`): for
 /// files whose loss in a crash costs only time. The result cache is one (a cache file that
 /// does not read back whole is a miss): an `fsync` per cache file made filling the cache of a
-/// tree of 31,000 directories take 27 s instead of 8.
+/// tree of 31,000 directories take 27 s instead of 8. What is at `path` (a link, a special
+/// file) is replaced, never followed.
 pub(crate) fn write_atomic_unsynced(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut f = AtomicFile::create(path)?;
+    let mut f = AtomicFile::create_renamed(path)?;
     f.write_all(bytes)?;
     f.finish(false)
 }

@@ -58,6 +58,8 @@ pub struct Printer {
     bar: indicatif::ProgressBar,
     skipped_binary: usize,
     skipped_other: usize,
+    /// Links to templates the walk did not follow, as reported.
+    skipped_links: Vec<String>,
     output: Option<PathBuf>,
     quiet: bool,
 }
@@ -105,6 +107,7 @@ impl Printer {
             bar: indicatif::ProgressBar::hidden(),
             skipped_binary: 0,
             skipped_other: 0,
+            skipped_links: Vec::new(),
             output: options.output,
             quiet: options.quiet,
         })
@@ -144,6 +147,23 @@ impl Printer {
             eprintln!(
                 "skipped: {} not templates, {} binary",
                 self.skipped_other, self.skipped_binary
+            );
+        }
+        if !self.skipped_links.is_empty() && !self.quiet {
+            // Never in silence: a template behind a link is not checked.
+            let n = self.skipped_links.len();
+            let shown: Vec<&str> = self
+                .skipped_links
+                .iter()
+                .take(5)
+                .map(String::as_str)
+                .collect();
+            eprintln!(
+                "note: {n} symbolic link{} to templates not followed: {}{} (--follow-links \
+                 follows them)",
+                if n == 1 { "" } else { "s" },
+                shown.join(", "),
+                if n > shown.len() { ", ..." } else { "" }
             );
         }
         if !self.closed {
@@ -240,11 +260,24 @@ impl Listener for Printer {
                     }
                     Outcome::Skipped(Skip::Binary) => self.skipped_binary += 1,
                     Outcome::Skipped(Skip::NotTemplate) => self.skipped_other += 1,
+                    Outcome::Skipped(Skip::Link) => {
+                        for note in &report.notes {
+                            eprintln!(
+                                "skipped {}: {}",
+                                report::escape::line(&report.path),
+                                report::escape::line(note)
+                            );
+                        }
+                    }
                     Outcome::Failed => {
                         eprintln!("failed {}", report::escape::line(&report.path))
                     }
                     Outcome::Config => {}
                 }
+            }
+            if report.outcome == Outcome::Skipped(Skip::Link) {
+                self.skipped_links
+                    .push(report::escape::line(&report.path).into_owned());
             }
             if !self.closed {
                 let result = self.reporter.file(&mut self.out, report);

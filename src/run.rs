@@ -793,6 +793,9 @@ fn check_window(
                     Some(cache) => cache.check(engine, slot.as_deref(), &c.path, &c.display),
                     None => engine.check_path(&c.path, &c.display),
                 },
+                (Work::Unwalkable(e), None) if e.link => {
+                    engine.link_not_followed(&e.display, &e.message)
+                }
                 (Work::Unwalkable(e), None) => engine.io_failure(&e.display, e.message.clone()),
             };
             tick();

@@ -59,13 +59,36 @@ pub struct Candidate {
     pub path: PathBuf,
 }
 
-/// A path the walk could not enter (permissions, a symlink loop).
+/// A path the walk could not enter (permissions, a symlink loop), or a link to a template it
+/// did not follow.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct WalkError {
     /// The path as reported.
     pub display: String,
-    /// Why it could not be entered.
+    /// Why it could not be entered; for a link, where it points.
     pub message: String,
+    /// A symbolic link to a template, not followed without `--follow-links` (a skip to say,
+    /// not an error).
+    pub link: bool,
+}
+
+/// A link to a template file that the walk does not follow: `None` when the entry is no such
+/// link, or links are followed.
+fn unfollowed_link(e: &ignore::DirEntry, opts: &WalkOptions) -> Option<WalkError> {
+    if opts.follow_links || !e.path_is_symlink() || !has_template_extension(e.path()) {
+        return None;
+    }
+    let target = std::fs::read_link(e.path()).ok()?;
+    // Links to directories are reported by the walker itself when followed; unfollowed, a
+    // directory holds no template of this name.
+    if e.path().is_dir() {
+        return None;
+    }
+    Some(WalkError {
+        display: display_path(e.path()),
+        message: display_path(&target),
+        link: true,
+    })
 }
 
 #[derive(Debug, Default)]
@@ -283,14 +306,14 @@ pub(crate) fn discover_filtered(
                         // directories: it may point outside the tree (`~/.aws/credentials`).
                         let is_file = e.file_type().is_some_and(|t| t.is_file())
                             || (opts.follow_links && e.path_is_symlink() && e.path().is_file());
-                        if is_file
-                            && has_template_extension(e.path())
-                            && (include.is_empty() || include.is_match(&relative(e.path())))
-                        {
+                        let included = include.is_empty() || include.is_match(&relative(e.path()));
+                        if is_file && has_template_extension(e.path()) && included {
                             found.lock().unwrap().files.push(Candidate {
                                 display: display_path(e.path()),
                                 path: e.path().to_path_buf(),
                             });
+                        } else if let Some(link) = unfollowed_link(&e, opts).filter(|_| included) {
+                            found.lock().unwrap().errors.push(link);
                         }
                     }
                     Err(err) => {
@@ -300,6 +323,7 @@ pub(crate) fn discover_filtered(
                         found.lock().unwrap().errors.push(WalkError {
                             display,
                             message: error_message(&err),
+                            link: false,
                         });
                     }
                 }
@@ -385,22 +409,28 @@ pub(crate) fn walk_in_order(
                 // As in `discover_filtered`: links to files only with --follow-links.
                 let is_file = e.file_type().is_some_and(|t| t.is_file())
                     || (opts.follow_links && e.path_is_symlink() && e.path().is_file());
-                if !(is_file
-                    && has_template_extension(e.path())
-                    && (include.is_empty() || include.is_match(&relative(e.path()))))
-                {
+                let included = include.is_empty() || include.is_match(&relative(e.path()));
+                if !included {
                     continue;
                 }
-                Walked::File(Candidate {
-                    display: display_path(e.path()),
-                    path: e.into_path(),
-                })
+                if !(is_file && has_template_extension(e.path())) {
+                    match unfollowed_link(&e, opts) {
+                        Some(link) => Walked::Error(link),
+                        None => continue,
+                    }
+                } else {
+                    Walked::File(Candidate {
+                        display: display_path(e.path()),
+                        path: e.into_path(),
+                    })
+                }
             }
             Err(err) => Walked::Error(WalkError {
                 display: error_path(&err)
                     .map(|p| display_path(&p))
                     .unwrap_or_else(|| display_path(Path::new("."))),
                 message: error_message(&err),
+                link: false,
             }),
         };
         if !sink(found) {

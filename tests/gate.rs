@@ -321,3 +321,199 @@ fn junit_is_well_formed_xml_whatever_the_names() {
     }
     assert!(xml.contains("\\u{fffe}\\u{ffff}"), "{xml}");
 }
+
+#[test]
+fn a_policy_heredoc_that_is_not_json_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"aws_iam_policy\" \"bad\" {\n  name   = \"bad\"\n  policy = <<EOF\n{\n  \"Statement\": [\n    {\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\",}\n  ]\n}\nEOF\n}\n\n\
+         resource \"aws_iam_policy\" \"rendered\" {\n  name   = \"r\"\n  policy = <<EOF\n{\n  \"Statement\": [${local.statements}]\n}\nEOF\n}\n",
+    )
+    .unwrap();
+    let out = tripline(dir.path())
+        .args([
+            "check",
+            "--no-config",
+            "--no-cache",
+            "--format",
+            "parseable",
+            "main.tf",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    // At the JSON error inside the heredoc; the one Terraform renders first is unknown here.
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.starts_with("main.tf:6:56: high PARSE001 this policy document is not valid JSON"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_in_tree_link_to_a_template_is_skipped_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("tree")).unwrap();
+    std::fs::copy(
+        repo().join("fixtures/LOG001/fail.yaml"),
+        d.join("secret.yaml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("../secret.yaml", d.join("tree/link.yaml")).unwrap();
+    let out = tripline(d)
+        .args([
+            "check",
+            "--no-config",
+            "--no-cache",
+            "--format",
+            "json",
+            "tree",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("1 symbolic link to templates not followed: tree/link.yaml"),
+        "{stderr}"
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["skipped"], 1, "{doc}");
+    let verbose = tripline(d)
+        .args(["check", "--no-config", "--no-cache", "--verbose", "tree"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&verbose.stderr);
+    assert!(
+        stderr.contains("skipped tree/link.yaml: a symbolic link to `../secret.yaml`, not read"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn reports_go_into_special_files_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(repo().join("fixtures/LOG001/fail.yaml"), d.join("t.yaml")).unwrap();
+    // `-o /dev/stdout`: the report on standard output (it failed as a normal user, who cannot
+    // create the temporary file beside it in /dev).
+    let out = tripline(d)
+        .args(["check", "--no-config", "--no-cache", "--format", "json"])
+        .args(["-o", "/dev/stdout", "t.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["findings"].as_array().is_some_and(|f| !f.is_empty()));
+    // A FIFO stays a FIFO, and its reader gets the report (as root, a rename replaced the
+    // special file with a regular one).
+    for flag in ["-o", "--write-baseline"] {
+        let fifo = d.join("fifo");
+        let _ = std::fs::remove_file(&fifo);
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        let out = tripline(d)
+            .args([
+                "check",
+                "--no-config",
+                "--no-cache",
+                "--format",
+                "json",
+                flag,
+                "fifo",
+            ])
+            .arg("t.yaml")
+            .output()
+            .unwrap();
+        assert!(out.status.code().is_some_and(|c| c <= 1), "{flag}: {out:?}");
+        let got = reader.join().unwrap();
+        assert!(got.contains("LOG001"), "{flag}: {got}");
+        use std::os::unix::fs::FileTypeExt;
+        assert!(
+            std::fs::symlink_metadata(&fifo)
+                .unwrap()
+                .file_type()
+                .is_fifo(),
+            "{flag}"
+        );
+    }
+}
+
+#[test]
+fn a_config_cannot_name_rule_files_outside_its_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo_dir = dir.path().join("repo");
+    std::fs::create_dir_all(repo_dir.join(".git")).unwrap();
+    std::fs::create_dir_all(repo_dir.join("rules")).unwrap();
+    std::fs::copy(
+        repo().join("fixtures/LOG001/fail.yaml"),
+        repo_dir.join("t.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        repo_dir.join("rules/ok.guard"),
+        "rule ok {\n  Resources exists\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("outside.guard"),
+        "rule o {\n  Resources exists\n}\n",
+    )
+    .unwrap();
+    for (rules, refused) in [
+        ("\"/usr\"", true),
+        ("\"../outside.guard\"", true),
+        ("\"rules/../../outside.guard\"", true),
+        ("\"rules\"", false),
+    ] {
+        std::fs::write(
+            repo_dir.join("tripline.toml"),
+            format!("rules = [{rules}]\n"),
+        )
+        .unwrap();
+        let out = tripline(&repo_dir)
+            .args(["check", "--no-cache", "t.yaml"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if refused {
+            assert_eq!(out.status.code(), Some(2), "{rules}: {stderr}");
+            assert!(
+                stderr.contains("outside the repository"),
+                "{rules}: {stderr}"
+            );
+        } else {
+            assert_eq!(out.status.code(), Some(1), "{rules}: {stderr}");
+        }
+    }
+    // On the command line, the user says where.
+    std::fs::write(repo_dir.join("tripline.toml"), "").unwrap();
+    let out = tripline(&repo_dir)
+        .args([
+            "check",
+            "--no-cache",
+            "--rules",
+            "../outside.guard",
+            "t.yaml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

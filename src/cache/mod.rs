@@ -805,6 +805,7 @@ fn outcome_code(o: Outcome) -> Option<String> {
         ),
         Outcome::Skipped(Skip::Binary) => "binary".into(),
         Outcome::Skipped(Skip::NotTemplate) => "not-template".into(),
+        Outcome::Skipped(Skip::Link) => "link".into(),
         Outcome::Failed => "failed".into(),
     })
 }
@@ -818,6 +819,7 @@ fn outcome_of(code: &str) -> Option<Outcome> {
         "terraform-config" => Outcome::Checked(Format::TerraformConfig),
         "binary" => Outcome::Skipped(Skip::Binary),
         "not-template" => Outcome::Skipped(Skip::NotTemplate),
+        "link" => Outcome::Skipped(Skip::Link),
         "failed" => Outcome::Failed,
         _ => {
             let mut parts = code.strip_prefix("document ")?.split(' ');
@@ -842,6 +844,7 @@ mod tests {
             Outcome::Checked(Format::TerraformConfig),
             Outcome::Skipped(Skip::Binary),
             Outcome::Skipped(Skip::NotTemplate),
+            Outcome::Skipped(Skip::Link),
             Outcome::Failed,
         ];
         for kind in KINDS {

@@ -70,6 +70,17 @@ impl Engine {
         report
     }
 
+    /// The report of a symbolic link to a template that the walk did not follow (`target`:
+    /// where it points): skipped, and says so.
+    pub(crate) fn link_not_followed(&self, display: &str, target: &str) -> FileReport {
+        let mut report = FileReport::new(display, Outcome::Skipped(Skip::Link), 0);
+        report.notes.push(format!(
+            "a symbolic link to `{target}`, not read: links may point outside the tree \
+             (`--follow-links` follows them; a link named on the command line is read)"
+        ));
+        report
+    }
+
     /// Check file contents. `display` is the path as reported (its name helps recognize
     /// `*.tf.json`).
     pub fn check_bytes(&self, display: &str, bytes: &[u8]) -> FileReport {

@@ -129,7 +129,7 @@ impl Engine {
         };
         let mut checked = Checked::new(Outcome::Checked(format));
         checked.notes = front::notes(format, &parsed.root);
-        raws.extend(front::structure(format, &parsed.root));
+        raws.extend(front::structure(format, &parsed.root, text));
         if self.options.parse_only {
             checked.findings = self.finish(&selection, display, text, raws);
             return checked;

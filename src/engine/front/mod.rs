@@ -71,10 +71,12 @@ pub(super) fn notes(format: Format, root: &Node<'_>) -> Vec<String> {
     }
 }
 
-/// Findings about the file's structure that its format's loader would reject.
-pub(super) fn structure(format: Format, root: &Node<'_>) -> Vec<RawFinding> {
+/// Findings about the file's structure that its format's loader would reject (`text`: the
+/// file's).
+pub(super) fn structure(format: Format, root: &Node<'_>, text: &str) -> Vec<RawFinding> {
     match format {
         Format::CloudFormation | Format::Sam => cloudformation::structure(root),
+        Format::TerraformConfig => terraform::unreadable_policies(root, text),
         _ => Vec::new(),
     }
 }

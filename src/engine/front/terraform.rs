@@ -82,6 +82,70 @@ enum FromDirectory {
 /// Directories whose findings are kept at most (the walk checks a directory's files together).
 const DIRECTORY_CACHE_MAX: usize = 1024;
 
+/// Policy documents written as text (a heredoc, a quoted string) that are not JSON: AWS
+/// rejects them (`MalformedPolicyDocument`), and their statements go unchecked, so each is a
+/// PARSE001 at the JSON error. Text with an interpolation (`${...}`, `%{...}`) is JSON only
+/// once Terraform renders it: unknown here, never reported.
+pub(super) fn unreadable_policies(root: &Node<'_>, text: &str) -> Vec<RawFinding> {
+    let mut out = Vec::new();
+    unreadable_under(root, text, 0, &mut out);
+    out
+}
+
+fn unreadable_under(node: &Node<'_>, text: &str, depth: usize, out: &mut Vec<RawFinding>) {
+    if depth > 64 {
+        return;
+    }
+    match &node.value {
+        Value::Map(entries) => entries
+            .iter()
+            .for_each(|e| unreadable_under(&e.value, text, depth + 1, out)),
+        Value::Seq(items) => items
+            .iter()
+            .for_each(|n| unreadable_under(n, text, depth + 1, out)),
+        Value::String(s) => {
+            let body = s.trim_start();
+            if !body.starts_with('{')
+                || !body.contains("\"Statement\"")
+                || s.contains("${")
+                || s.contains("%{")
+            {
+                return;
+            }
+            let Err(e) = crate::parse::json::parse(s, &Limits::default()) else {
+                return;
+            };
+            out.push(RawFinding {
+                policy: "PARSE001",
+                span: error_in_heredoc(node.span, text, s, e.span).unwrap_or(node.span),
+                message: format!(
+                    "this policy document is not valid JSON ({}): AWS rejects it as \
+                     MalformedPolicyDocument, and its statements could not be checked",
+                    e.message
+                ),
+                resource: None,
+                fix: None,
+            });
+        }
+        _ => {}
+    }
+}
+
+/// Where a JSON error at `at` in the body of the heredoc at `span` is in the file, when the
+/// heredoc's raw body is the string (a `<<EOF` heredoc; `<<-` strips indentation).
+fn error_in_heredoc(span: Span, text: &str, body: &str, at: Span) -> Option<Span> {
+    let source = text.get(span.start as usize..span.end as usize)?;
+    let start = source.find('\n')? + 1;
+    let raw = source.get(start..)?;
+    raw.starts_with(body.trim_end_matches('\n')).then(|| {
+        let offset = span.start + start as u32;
+        Span {
+            start: offset + at.start,
+            end: offset + at.end,
+        }
+    })
+}
+
 /// The notes of a configuration: the module calls whose modules are not on disk.
 pub(super) fn notes(root: &Node<'_>) -> Vec<String> {
     terraform_dir::remote_module_calls(root)
