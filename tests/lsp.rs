@@ -359,6 +359,39 @@ fn guard_rules_of_the_config_are_diagnostics() {
     c.shutdown();
 }
 
+/// A rule file that would make Guard recurse without end (rules in a cycle) killed the server
+/// on every document open; now it is shown to the user with its line, and the server lives on.
+#[test]
+fn a_cyclic_guard_rule_file_is_shown_not_fatal() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir_all(root.join("policy")).unwrap();
+    std::fs::write(
+        root.join("policy/loop.guard"),
+        "rule a when b {\n  Resources exists\n}\nrule b when a {\n  Resources exists\n}\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("tripline.toml"), "rules = [\"policy\"]\n").unwrap();
+    let doc = root.join("t.yaml");
+    let text = "Resources:\n  Data:\n    Type: AWS::S3::Bucket\n";
+    let mut c = Client::start(&root);
+    c.initialize(&root);
+    c.send(
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+        "uri": uri(&doc), "languageId": "yaml", "version": 1, "text": text}}}),
+    );
+    let shown = c.expect(&|m| m["method"] == "window/showMessage");
+    let message = shown["params"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("loop.guard:1:") && message.contains("a -> b -> a"),
+        "{message}"
+    );
+    // Checked with the defaults meanwhile.
+    let diags = c.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    assert_eq!(codes(&diags), ["LOG009"]);
+    c.shutdown();
+}
+
 /// The editor experience end to end: `serverInfo` and capabilities, `codeDescription` links
 /// from the config's `docs_url`, hover with the policy's rationale and fix, a code action that
 /// inserts a comment suppression, applied through an incremental change, after which the
