@@ -228,6 +228,7 @@ impl Engine {
         mut report: FileReport,
         origin: Option<&Path>,
     ) -> FileReport {
+        debug_assert_eq!(report.path, display);
         let bytes = text.as_bytes();
         // NUL bytes past the binary sniff: libyaml would reject the whole stream without a
         // useful position, so report the first one exactly.
@@ -245,21 +246,13 @@ impl Engine {
             return report;
         }
         crate::fault::set_checking(true);
+        let size = report.bytes;
         let result = catch_unwind(AssertUnwindSafe(|| {
-            self.check_text(display, name, text, origin)
+            self.check_text(report, name, text, origin)
         }));
         crate::fault::set_checking(false);
         match result {
-            Ok(checked) => {
-                report.outcome = checked.outcome;
-                report.findings = checked.findings;
-                report.suppressed = checked.suppressed;
-                report.used_rules = checked.used_rules;
-                report.seen_rules = checked.seen_rules;
-                report.notes = checked.notes;
-                report.depends = checked.depends;
-                report.evidence = checked.evidence;
-            }
+            Ok(checked) => checked,
             Err(payload) => {
                 let what = crate::fault::panic_message(payload.as_ref());
                 let raw = RawFinding {
@@ -269,11 +262,12 @@ impl Engine {
                     resource: None,
                     fix: None,
                 };
-                report.findings =
+                // The report went with the panic: a new one, the same file's.
+                let mut failed = FileReport::new(display, Outcome::Failed, size);
+                failed.findings =
                     vec![self.finding(&self.selection, &Arc::from(display), text, None, raw)];
-                report.outcome = Outcome::Failed;
+                failed
             }
         }
-        report
     }
 }

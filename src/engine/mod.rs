@@ -28,8 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::Override;
-use crate::file_report::{Depends, Evidence, Outcome, Skip};
-use crate::finding::Finding;
+use crate::file_report::{FileReport, Outcome, Skip};
 use crate::model::Format;
 use crate::policy::{self, Policy, PolicySettings};
 use crate::suppress::ConfigRule;
@@ -77,36 +76,17 @@ struct File<'t, 's> {
     selection: &'s Selection,
 }
 
-/// What checking one template produced, before it becomes a [`FileReport`].
-struct Checked {
-    outcome: Outcome,
-    findings: Vec<Finding>,
-    suppressed: usize,
-    used_rules: Vec<(usize, usize)>,
-    seen_rules: Vec<usize>,
-    notes: Vec<String>,
-    depends: Depends,
-    evidence: Vec<Evidence>,
-}
-
-impl Checked {
-    fn new(outcome: Outcome) -> Checked {
-        Checked {
-            outcome,
-            findings: Vec::new(),
-            suppressed: 0,
-            used_rules: Vec::new(),
-            seen_rules: Vec::new(),
-            notes: Vec::new(),
-            depends: Depends::File,
-            evidence: Vec::new(),
-        }
-    }
-}
-
 impl Engine {
-    /// Check decoded text: recognize, assemble, evaluate, place, suppress, finish.
-    fn check_text(&self, display: &str, name: &str, text: &str, origin: Option<&Path>) -> Checked {
+    /// Check decoded text (the file `report` is for): recognize, assemble, evaluate, place,
+    /// suppress, finish.
+    fn check_text(
+        &self,
+        mut report: FileReport,
+        name: &str,
+        text: &str,
+        origin: Option<&Path>,
+    ) -> FileReport {
+        let display = report.path.as_str();
         let relative = self.relative(display);
         let selection = self.selection_for(&relative);
         let file = File {
@@ -119,24 +99,25 @@ impl Engine {
         let (parsed, format, mut raws) = match self.recognize(&file) {
             recognize::Recognized::Template(parsed, format, warnings) => (parsed, format, warnings),
             recognize::Recognized::NotTemplate => {
-                return Checked::new(Outcome::Skipped(Skip::NotTemplate));
+                report.outcome = Outcome::Skipped(Skip::NotTemplate);
+                return report;
             }
             recognize::Recognized::Failed(raw) => {
-                let mut checked = Checked::new(Outcome::Failed);
-                checked.findings = self.finish(&selection, display, text, vec![raw]);
-                return checked;
+                report.outcome = Outcome::Failed;
+                report.findings = self.finish(&selection, display, text, vec![raw]);
+                return report;
             }
         };
-        let mut checked = Checked::new(Outcome::Checked(format));
-        checked.notes = front::notes(format, &parsed.root);
+        report.outcome = Outcome::Checked(format);
+        report.notes = front::notes(format, &parsed.root);
         raws.extend(front::structure(format, &parsed.root, text));
         if self.options.parse_only {
-            checked.findings = self.finish(&selection, display, text, raws);
-            return checked;
+            report.findings = self.finish(&selection, display, text, raws);
+            return report;
         }
         let comments = suppressions::comments(&file, format, &parsed.root);
         let mut unit = self.assemble(&file, format, parsed.root);
-        checked.depends = unit.depends;
+        report.depends = unit.depends;
         let found = std::mem::take(&mut unit.found);
         let evaluated = unit.evaluated.take();
         let template = unit.template(format, name, text, evaluated.is_some());
@@ -145,7 +126,7 @@ impl Engine {
         let evidence = place::keep_own(format, own_end, &mut raws, evidence);
         let mut placed = None;
         if format == Format::TerraformPlan {
-            (checked.depends, placed) = self.place_at_source(display, origin, &template, &mut raws);
+            (report.depends, placed) = self.place_at_source(display, origin, &template, &mut raws);
         }
         let suppressed = self.suppress(
             &file,
@@ -155,17 +136,17 @@ impl Engine {
             &mut raws,
             placed.as_mut(),
         );
-        checked.suppressed = suppressed.count;
-        checked.used_rules = suppressed.used_rules;
-        checked.seen_rules = suppressed.seen_rules;
-        checked.findings = self.positioned(&selection, display, text, raws);
+        report.suppressed = suppressed.count;
+        report.used_rules = suppressed.used_rules;
+        report.seen_rules = suppressed.seen_rules;
+        report.findings = self.positioned(&selection, display, text, raws);
         if let Some(placed) = placed {
-            checked
+            report
                 .findings
                 .extend(self.place_moved(&selection, display, text, placed));
         }
-        place::settle(&mut checked.findings);
-        checked.evidence = place::positioned_evidence(text, evidence);
-        checked
+        place::settle(&mut report.findings);
+        report.evidence = place::positioned_evidence(text, evidence);
+        report
     }
 }
