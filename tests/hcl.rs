@@ -191,6 +191,66 @@ fn a_tofu_file_replaces_the_tf_file_of_the_same_name() {
     assert!(lines[0].contains("the account from `var.account`"), "{out}");
 }
 
+/// Files Terraform and OpenTofu leave out of a module (hidden, `~` backups, `#...#` autosaves)
+/// are not merged into it: a hidden override turning multi-Region on hid a high LOG001.
+#[test]
+fn files_terraform_ignores_are_not_part_of_the_configuration() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    let trail = "resource \"aws_cloudtrail\" \"t\" {\n  name                          = \"t\"\n  s3_bucket_name                = \"logs\"\n  is_multi_region_trail         = false\n  enable_log_file_validation    = true\n  include_global_service_events = true\n}\n";
+    let fixed = "resource \"aws_cloudtrail\" \"t\" {\n  is_multi_region_trail = true\n}\n";
+    write(root, "main.tf", trail);
+    write(root, ".x_override.tf", fixed);
+    write(root, "#y_override.tf#", fixed);
+    write(root, "z_override.tf~", fixed);
+    let (code, out) = parseable(root, &["--select", "LOG001"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        [
+            "main.tf:4:35: high LOG001 trail `aws_cloudtrail.t` is not multi-Region, so activity in other Regions goes unrecorded (is_multi_region_trail is false)"
+        ]
+    );
+    // A visible override is read, as Terraform reads it.
+    write(root, "x_override.tf", fixed);
+    let (code, out) = parseable(root, &["--select", "LOG001"]);
+    assert_eq!((code, out.as_str()), (Some(0), ""));
+}
+
+/// A `.tofu.json` file replaces the `.tf.json` file of the same name, and `--verbose` says the
+/// directory is read as OpenTofu reads it.
+#[test]
+fn a_tofu_json_file_replaces_the_tf_json_file_and_verbose_says_so() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    let trail = |multi: bool| {
+        format!(
+            "{{\"resource\": {{\"aws_cloudtrail\": {{\"t\": {{\"name\": \"t\", \"s3_bucket_name\": \"logs\", \"is_multi_region_trail\": {multi}, \"enable_log_file_validation\": true}}}}}}}}\n"
+        )
+    };
+    write(root, "main.tf", "variable \"x\" {\n  default = 1\n}\n");
+    write(root, "trail.tf.json", &trail(true));
+    write(root, "trail.tofu.json", &trail(false));
+    let out = tripline()
+        .current_dir(root)
+        .args([
+            "check",
+            "--no-config",
+            "--no-cache",
+            "--verbose",
+            "--format",
+            "parseable",
+        ])
+        .args(["--select", "LOG001", "."])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stdout.starts_with("trail.tofu.json:1:"), "{stdout}");
+    assert!(!stdout.contains("trail.tf.json"), "{stdout}");
+    assert!(stderr.contains("read as OpenTofu reads it"), "{stderr}");
+}
+
 /// A module on disk, as each call instantiates it: what the call's literal arguments make
 /// wrong is reported at the argument; what the module's defaults make wrong is reported once,
 /// in the module's own file; expressions of the caller are unknown inside the module; the

@@ -118,6 +118,7 @@ impl Engine {
         let comments = suppressions::comments(&file, format, &parsed.root);
         let mut unit = self.assemble(&file, format, parsed.root);
         report.depends = unit.depends;
+        report.notes.append(&mut unit.notes);
         let found = std::mem::take(&mut unit.found);
         let evaluated = unit.evaluated.take();
         let template = unit.template(format, name, text, evaluated.is_some());

@@ -116,9 +116,10 @@ pub fn looks_like_template(text: &[u8], file_name: &str) -> bool {
         || finder("Statement")
 }
 
-/// Whether a file name is Terraform JSON configuration (`*.tf.json`).
+/// Whether a file name is Terraform JSON configuration (`*.tf.json`, OpenTofu's `*.tofu.json`).
 pub fn is_tf_json_name(file_name: &str) -> bool {
-    file_name.to_ascii_lowercase().ends_with(".tf.json")
+    let lower = file_name.to_ascii_lowercase();
+    lower.ends_with(".tf.json") || lower.ends_with(".tofu.json")
 }
 
 /// The second step: the format of a parsed document, or `None` for other YAML/JSON.

@@ -36,6 +36,19 @@ pub(crate) fn is_override_name(name: &str) -> bool {
     stem.is_some_and(|s| s == "override" || s.ends_with("_override"))
 }
 
+/// Files Terraform and OpenTofu leave out of a module although their names end in `.tf`:
+/// hidden files (`.x_override.tf`), editor backups (`main.tf~`) and Emacs autosaves
+/// (`#main.tf#`); Terraform's `IsIgnoredFile`, which OpenTofu keeps.
+pub fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.') || name.ends_with('~') || (name.starts_with('#') && name.ends_with('#'))
+}
+
+/// `.tofu` and `.tofu.json`: files only OpenTofu reads (Terraform ignores them).
+pub fn is_tofu_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".tofu") || lower.ends_with(".tofu.json")
+}
+
 fn is_tfvars_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower == "terraform.tfvars"
@@ -136,6 +149,7 @@ pub fn listing_dir(dir: &Path, max_file_size: u64) -> Vec<Listed> {
     let mut files: Vec<Listed> = read
         .filter_map(Result::ok)
         .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
+        .filter(|(n, _)| !is_ignored_name(n))
         .filter(|(n, _)| is_hcl_name(n) || crate::is_tf_json_name(n) || is_tfvars_name(n))
         .filter_map(|(name, path)| {
             let meta = std::fs::symlink_metadata(&path).ok()?;
@@ -150,14 +164,20 @@ pub fn listing_dir(dir: &Path, max_file_size: u64) -> Vec<Listed> {
     if !files.iter().any(|f| is_hcl_name(&f.name)) {
         return Vec::new();
     }
-    // OpenTofu reads `x.tofu` instead of `x.tf` when both exist (that is how a module keeps
-    // one file for each tool): the `.tf` one is not part of the configuration.
+    // OpenTofu reads `x.tofu` instead of `x.tf` (and `x.tofu.json` instead of `x.tf.json`)
+    // when both exist (that is how a module keeps one file for each tool): the `.tf` one is
+    // not part of the configuration. A directory with `.tofu` files is read as OpenTofu reads
+    // it; without them, both tools read the same files.
     let tofu: Vec<String> = files
         .iter()
         .filter_map(|f| {
-            f.name
-                .strip_suffix(".tofu")
+            let n = &f.name;
+            n.strip_suffix(".tofu")
                 .map(|stem| format!("{stem}.tf"))
+                .or_else(|| {
+                    n.strip_suffix(".tofu.json")
+                        .map(|stem| format!("{stem}.tf.json"))
+                })
         })
         .collect();
     files.retain(|f| !tofu.contains(&f.name));

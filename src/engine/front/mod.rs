@@ -35,6 +35,8 @@ pub(super) struct Unit<'a> {
     pub found: Vec<RawFinding>,
     /// What the file's report depends on besides its bytes (for the result cache).
     pub depends: Depends,
+    /// What the front end says of how it assembled the unit (`--verbose`).
+    pub notes: Vec<String>,
 }
 
 /// Raw findings and coverage evidence of an evaluation.
@@ -98,6 +100,7 @@ impl Engine {
                 evaluated: None,
                 found: Vec::new(),
                 depends: Depends::File,
+                notes: Vec::new(),
             },
         }
     }

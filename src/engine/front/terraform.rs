@@ -74,7 +74,7 @@ struct DirectoryFindings {
 /// What a `.tf` file's directory check gives the file.
 enum FromDirectory {
     /// The findings and evidence that land in the file, positioned in it.
-    Raws(Vec<RawFinding>, Vec<RawEvidence>),
+    Raws(Vec<RawFinding>, Vec<RawEvidence>, Dialect),
     /// The directory is not one configuration: check the file alone.
     Alone,
 }
@@ -146,6 +146,38 @@ fn error_in_heredoc(span: Span, text: &str, body: &str, at: Span) -> Option<Span
     })
 }
 
+/// Which tool's reading of a directory applies. Terraform reads `.tf` and `.tf.json` files and
+/// ignores `.tofu`; OpenTofu reads both, a `x.tofu` replacing `x.tf`. A directory with `.tofu`
+/// files is written for OpenTofu and is read as OpenTofu reads it; without them both tools read
+/// the same files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Dialect {
+    /// No `.tofu` files: Terraform and OpenTofu alike.
+    Either,
+    /// `.tofu` files: OpenTofu's reading.
+    OpenTofu,
+}
+
+impl Dialect {
+    fn of<'n>(mut names: impl Iterator<Item = &'n str>) -> Dialect {
+        if names.any(terraform_dir::is_tofu_name) {
+            Dialect::OpenTofu
+        } else {
+            Dialect::Either
+        }
+    }
+
+    /// What `--verbose` says of the reading.
+    fn note(self) -> Option<String> {
+        (self == Dialect::OpenTofu).then(|| {
+            "the directory has `.tofu` files, so it is read as OpenTofu reads it: `x.tofu` \
+             replaces `x.tf` (Terraform would ignore the `.tofu` files); hidden files, `~` \
+             backups and `#...#` autosaves are not part of it"
+                .to_string()
+        })
+    }
+}
+
 /// The notes of a configuration: the module calls whose modules are not on disk.
 pub(super) fn notes(root: &Node<'_>) -> Vec<String> {
     terraform_dir::remote_module_calls(root)
@@ -177,13 +209,14 @@ impl Engine {
         let from_directory = file
             .origin
             .and_then(|path| self.directory_raws(path, file.name, file.text));
-        if let Some(FromDirectory::Raws(raws, evidence)) = from_directory {
+        if let Some(FromDirectory::Raws(raws, evidence, dialect)) = from_directory {
             return Unit {
                 root,
                 text: None,
                 evaluated: Some(Evaluated { raws, evidence }),
                 found: Vec::new(),
                 depends,
+                notes: dialect.note().into_iter().collect(),
             };
         }
         let siblings = match file.origin {
@@ -207,6 +240,8 @@ impl Engine {
             (root, Some(all))
         };
         crate::model::inline_policy_documents(&mut root);
+        let names = siblings.iter().map(|s| s.name.as_str());
+        let dialect = Dialect::of(names.chain(std::iter::once(file.name)));
         let found = match file.origin.and_then(Path::parent) {
             Some(dir) => {
                 let all = text.as_deref().unwrap_or(file.text);
@@ -221,6 +256,7 @@ impl Engine {
             evaluated: None,
             found,
             depends,
+            notes: dialect.note().into_iter().collect(),
         }
     }
 
@@ -301,6 +337,7 @@ impl Engine {
         if *len as usize != text.len() {
             return None;
         }
+        let dialect = Dialect::of(listing.iter().map(|f| f.name.as_str()));
         Some(FromDirectory::Raws(
             findings
                 .raws
@@ -325,6 +362,7 @@ impl Engine {
                 .iter()
                 .filter_map(|e| e.clone().moved_back(*base, *len))
                 .collect(),
+            dialect,
         ))
     }
 
