@@ -73,7 +73,7 @@ pub fn file(text: &str, limits: &Limits) -> Result<Parsed<'static>, ParseError> 
                 {
                     let key = source[at..at + key_len].to_string();
                     let mut copy = source.to_string();
-                    copy.replace_range(at..at + key_len, &"_".repeat(key_len));
+                    copy.replace_range(at..at + key_len, &placeholder(renamed.len(), key_len));
                     warnings.push(ParseError::new(
                         ParseErrorKind::DuplicateKey,
                         format!("duplicate key `{key}` in an object: the last value is used"),
@@ -106,6 +106,19 @@ pub fn file(text: &str, limits: &Limits) -> Result<Parsed<'static>, ParseError> 
         restore_keys(&mut root, &renamed);
     }
     Ok(Parsed { root, warnings })
+}
+
+/// The `index`th name given to a repeated key of `len` bytes while parsing: distinct from the
+/// others (several repeats in one object must not repeat each other) and unlike a real key
+/// (`_` and digits).
+fn placeholder(index: usize, len: usize) -> String {
+    const ONE: &[u8] = b"_ZQXJKVWYUPFGBHMDLCNRSTOIEA";
+    if len == 1 {
+        return char::from(ONE[index % ONE.len()]).to_string();
+    }
+    let digits = format!("{index:0width$}", width = len - 1);
+    let digits = &digits[digits.len() - (len - 1)..];
+    format!("_{digits}")
 }
 
 /// Repeated object keys renamed to parse a file, at most (each costs a parse).
@@ -512,6 +525,59 @@ fn unescape_template(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_repeated_keys_in_one_object_each_take_the_last_value() {
+        let text = "locals {\n  tags = {\n    a = 1\n    a = 2\n    b = 3\n    b = 4\n    b = 5\n    long = 6\n    long = 7\n  }\n}\n";
+        let parsed = file(text, &Limits::default()).unwrap();
+        fn find<'n>(node: &'n Node<'static>, key: &str) -> Option<&'n Node<'static>> {
+            match &node.value {
+                Value::Map(entries) => entries.iter().find_map(|e| {
+                    if e.key == key {
+                        Some(&e.value)
+                    } else {
+                        find(&e.value, key)
+                    }
+                }),
+                Value::Seq(items) => items.iter().find_map(|n| find(n, key)),
+                _ => None,
+            }
+        }
+        let tags = find(&parsed.root, "tags").unwrap();
+        let keys: Vec<&str> = tags.entries().iter().map(|e| e.key.as_ref()).collect();
+        assert_eq!(keys, ["a", "a", "b", "b", "b", "long", "long"]);
+        let value = |k: &str| {
+            tags.get(k)
+                .and_then(|n| n.scalar_text())
+                .unwrap()
+                .into_owned()
+        };
+        assert_eq!(
+            (value("a"), value("b"), value("long")),
+            ("2".into(), "5".into(), "7".into())
+        );
+        assert_eq!(parsed.warnings.len(), 4);
+        assert!(
+            parsed
+                .warnings
+                .iter()
+                .all(|w| w.kind == ParseErrorKind::DuplicateKey),
+            "{:?}",
+            parsed.warnings
+        );
+        let lines: Vec<usize> = parsed
+            .warnings
+            .iter()
+            .map(|w| text[..w.span.start as usize].lines().count())
+            .collect();
+        assert_eq!(lines, [4, 6, 7, 9]);
+        for (i, len) in [(0, 1), (1, 1), (30, 1), (3, 4), (12345, 3)] {
+            let p = placeholder(i, len);
+            assert_eq!(p.len(), len, "{p}");
+        }
+        assert_ne!(placeholder(0, 1), placeholder(1, 1));
+        assert_ne!(placeholder(1, 3), placeholder(2, 3));
+    }
 
     fn parse(text: &str) -> Node<'static> {
         expression(text, &Limits::default()).unwrap()
