@@ -247,6 +247,30 @@ fn lossless(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
+/// The files to check for a named file that sets values for the rest of its Terraform
+/// configuration (`terraform.tfvars`, `*.auto.tfvars(.json)`, `variables.tf`): the
+/// configuration's `.tf` and `.tf.json` files, where those values land. A pre-commit run that
+/// stages only `terraform.tfvars` (turning multi-Region off) must see what it does. `None` for
+/// any other file, or when the directory holds no configuration.
+fn configuration_of(path: &Path) -> Option<Vec<Candidate>> {
+    let name = path.file_name()?.to_str()?;
+    let sets_values = tripline_model::terraform_dir::is_tfvars_name(name)
+        || name.eq_ignore_ascii_case("variables.tf")
+        || name.eq_ignore_ascii_case("variables.tofu");
+    if !sets_values {
+        return None;
+    }
+    let files: Vec<Candidate> = tripline_model::terraform_dir::listing(path, u64::MAX)
+        .into_iter()
+        .filter(|f| !tripline_model::terraform_dir::is_tfvars_name(&f.name))
+        .map(|f| Candidate {
+            display: display_path(&f.path),
+            path: f.path,
+        })
+        .collect();
+    (!files.is_empty()).then_some(files)
+}
+
 /// A walked path relative to its root, as config globs see it: separators are `/` only where
 /// the platform's separator is something else.
 fn relative_to(root: &Path, p: &Path) -> String {
@@ -283,12 +307,17 @@ pub(crate) fn discover_filtered(
     let exclude = Globs::new(&opts.exclude)?;
     let found = Mutex::new(Discovered::default());
     for root in roots {
-        // A file named explicitly is always a candidate, whatever its extension.
+        // A file named explicitly is always a candidate, whatever its extension; a variable
+        // file stands for its configuration.
         if !root.is_dir() {
-            found.lock().unwrap().files.push(Candidate {
-                display: display_path(root),
-                path: root.clone(),
-            });
+            let mut found = found.lock().unwrap();
+            match configuration_of(root) {
+                Some(files) => found.files.extend(files),
+                None => found.files.push(Candidate {
+                    display: display_path(root),
+                    path: root.clone(),
+                }),
+            }
             continue;
         }
         let root_path = root.clone();
@@ -333,10 +362,11 @@ pub(crate) fn discover_filtered(
     }
     let mut found = found.into_inner().unwrap();
     found.files.sort();
-    // The same file reached twice (a root named twice, nested roots) is checked once; files
-    // whose names only look alike are different files.
+    // The same file reached twice (a root named twice, nested roots, `main.tf` beside the
+    // `terraform.tfvars` that stands for it) is checked once: display paths are one-to-one
+    // (without a leading `./`), so files whose names only look alike stay different files.
     let mut seen = std::collections::HashSet::new();
-    found.files.retain(|c| seen.insert(c.path.clone()));
+    found.files.retain(|c| seen.insert(c.display.clone()));
     found.errors.sort();
     found.errors.dedup();
     Ok(found)

@@ -251,6 +251,60 @@ fn a_tofu_json_file_replaces_the_tf_json_file_and_verbose_says_so() {
     assert!(stderr.contains("read as OpenTofu reads it"), "{stderr}");
 }
 
+/// A variable file named alone (as pre-commit passes a staged `terraform.tfvars`) checks the
+/// configuration it sets values for: a tfvars turning multi-Region off fails the run.
+#[test]
+fn a_named_variable_file_checks_its_configuration() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "infra/main.tf",
+        "resource \"aws_cloudtrail\" \"t\" {\n  name                          = \"t\"\n  s3_bucket_name                = \"logs\"\n  is_multi_region_trail         = var.multi\n  enable_log_file_validation    = true\n  include_global_service_events = true\n}\n",
+    );
+    write(
+        root,
+        "infra/variables.tf",
+        "variable \"multi\" {\n  default = true\n}\n",
+    );
+    let run = |files: &[&str]| {
+        let out = tripline()
+            .current_dir(root)
+            .args([
+                "check",
+                "--no-config",
+                "--no-cache",
+                "--format",
+                "parseable",
+            ])
+            .args(["--select", "LOG001"])
+            .args(files)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    assert_eq!(run(&["infra/variables.tf"]), (Some(0), String::new()));
+    write(root, "infra/terraform.tfvars", "multi = false\n");
+    let expected = "infra/main.tf:4:35: high LOG001 trail `aws_cloudtrail.t` is not multi-Region, so activity in other Regions goes unrecorded (is_multi_region_trail is false)\n";
+    for files in [
+        &["infra/terraform.tfvars"][..],
+        &["infra/variables.tf"],
+        // With a file of the configuration named too: each file once.
+        &[
+            "infra/terraform.tfvars",
+            "infra/main.tf",
+            "./infra/variables.tf",
+        ],
+    ] {
+        assert_eq!(run(files), (Some(1), expected.to_string()), "{files:?}");
+    }
+    write(root, "infra/prod.auto.tfvars.json", "{\"multi\": true}\n");
+    assert_eq!(
+        run(&["infra/prod.auto.tfvars.json"]),
+        (Some(0), String::new())
+    );
+}
+
 /// A module on disk, as each call instantiates it: what the call's literal arguments make
 /// wrong is reported at the argument; what the module's defaults make wrong is reported once,
 /// in the module's own file; expressions of the caller are unknown inside the module; the

@@ -49,7 +49,9 @@ pub fn is_tofu_name(name: &str) -> bool {
     lower.ends_with(".tofu") || lower.ends_with(".tofu.json")
 }
 
-fn is_tfvars_name(name: &str) -> bool {
+/// `terraform.tfvars`, `*.auto.tfvars` and their `.json` forms: the variable files Terraform
+/// reads by itself.
+pub fn is_tfvars_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower == "terraform.tfvars"
         || lower.ends_with(".auto.tfvars")
@@ -320,7 +322,7 @@ pub fn combine<'a>(
         Value::Map(entries) => add(entries, &mut groups),
         _ => return (Node::new(whole, Value::Map(Vec::new())), text, bases),
     }
-    let mut tfvars: Vec<Entry<'a>> = Vec::new();
+    let mut tfvars_files: Vec<(u8, &str, Vec<Entry<'a>>)> = Vec::new();
     let mut overrides: Vec<Vec<Entry<'a>>> = Vec::new();
     for s in siblings {
         text.push('\n');
@@ -333,18 +335,14 @@ pub fn combine<'a>(
             continue;
         };
         if s.tfvars {
-            // Later files win, as Terraform reads terraform.tfvars before *.auto.tfvars in
-            // lexical order.
-            for e in entries {
-                tfvars.retain(|t| t.key != e.key);
-                tfvars.push(e);
-            }
+            tfvars_files.push((tfvars_rank(&s.name), &s.name, entries));
         } else if is_override_name(&s.name) {
             overrides.push(entries);
         } else {
             add(entries, &mut groups);
         }
     }
+    let tfvars = merge_tfvars(tfvars_files);
     for entries in overrides {
         let rest = apply_override(&mut groups, entries);
         add(rest, &mut groups);
@@ -374,6 +372,37 @@ pub fn combine<'a>(
         });
     }
     (Node::new(whole, Value::Map(groups)), text, bases)
+}
+
+/// Where a variable file comes in Terraform's order: `terraform.tfvars`, then
+/// `terraform.tfvars.json`, then the `*.auto.tfvars(.json)` files in lexical order; a later
+/// file's value wins.
+fn tfvars_rank(name: &str) -> u8 {
+    match name.to_ascii_lowercase().as_str() {
+        "terraform.tfvars" => 0,
+        "terraform.tfvars.json" => 1,
+        _ => 2,
+    }
+}
+
+/// The variables the files set, in Terraform's order (see [`tfvars_rank`]), the last value of
+/// each kept where the variable first appeared: linear in the number of values.
+fn merge_tfvars<'a>(mut files: Vec<(u8, &str, Vec<Entry<'a>>)>) -> Vec<Entry<'a>> {
+    files.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let mut merged: Vec<Entry<'a>> = Vec::new();
+    let mut at: HashMap<Cow<'a, str>, usize> = HashMap::new();
+    for (_, _, entries) in files {
+        for e in entries {
+            match at.get(&e.key) {
+                Some(&i) => merged[i] = e,
+                None => {
+                    at.insert(e.key.clone(), merged.len());
+                    merged.push(e);
+                }
+            }
+        }
+    }
+    merged
 }
 
 /// A top-level key of a combined configuration: (key, key span, the values of that key in
