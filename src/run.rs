@@ -184,6 +184,9 @@ impl Run {
         listener: &mut dyn Listener,
         tick: &(dyn Fn() + Sync),
     ) -> Result<RunOutcome, RunError> {
+        for scope in self.project.scopes() {
+            scope.engine.begin_run();
+        }
         let mut tally = Tally::new(&self.options);
         match input {
             Input::Stdin { name, bytes, path } | Input::Buffer { name, bytes, path } => {

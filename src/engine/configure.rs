@@ -79,6 +79,12 @@ impl Engine {
         guard.prepare(documents);
     }
 
+    /// Start a run: what the engine remembers of directories (their listings) is from an
+    /// earlier run, whose files may have changed since (the language server lives long).
+    pub(crate) fn begin_run(&self) {
+        self.terraform.forget_listings();
+    }
+
     /// Forget what [`Engine::prepare_guard`] computed.
     pub(crate) fn clear_guard(&self) {
         if let Some(guard) = &self.guard {

@@ -33,9 +33,46 @@ pub(crate) struct State {
     /// What local modules report with their defaults, by directory (each call's own findings
     /// are what it reports beyond these).
     module_defaults: Mutex<HashMap<PathBuf, ModuleDefaults>>,
+    /// Directories' configuration listings, made once per run (see [`State::listing`]).
+    listings: Mutex<HashMap<PathBuf, Arc<Vec<terraform_dir::Listed>>>>,
 }
 
 impl State {
+    /// The configuration files of `dir` ([`terraform_dir::listing_dir`]), listed once per run:
+    /// each file of a directory needs the listing, and listing per file made a directory of
+    /// 4,000 files cost 16 million `stat`s. A run starts with [`State::forget_listings`].
+    pub(in crate::engine) fn listing(
+        &self,
+        dir: &Path,
+        max_file_size: u64,
+    ) -> Arc<Vec<terraform_dir::Listed>> {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Ok(map) = self.listings.lock()
+            && let Some(listed) = map.get(dir)
+        {
+            return listed.clone();
+        }
+        let listed = Arc::new(terraform_dir::listing_dir(dir, max_file_size));
+        if let Ok(mut map) = self.listings.lock() {
+            if map.len() >= DIRECTORY_CACHE_MAX {
+                map.clear();
+            }
+            map.insert(dir.to_path_buf(), listed.clone());
+        }
+        listed
+    }
+
+    /// Forget the listings: files may have changed since the last run (an editor's save).
+    pub(in crate::engine) fn forget_listings(&self) {
+        if let Ok(mut map) = self.listings.lock() {
+            map.clear();
+        }
+    }
+
     /// The parse of the `.tf` file at `path` that its directory's check made or will make,
     /// when `text` is that file's text.
     pub(in crate::engine) fn cached_parse(
@@ -56,7 +93,7 @@ type KnownFindings = std::collections::HashSet<(&'static str, Option<String>, St
 
 /// A directory's listing and, once one of its files asked, its findings.
 struct DirectoryEntry {
-    listing: Vec<terraform_dir::Listed>,
+    listing: Arc<Vec<terraform_dir::Listed>>,
     findings: OnceLock<Arc<DirectoryFindings>>,
 }
 
@@ -222,12 +259,7 @@ impl Engine {
         let siblings = match file.origin {
             // Known not to be one configuration: the file alone.
             _ if matches!(from_directory, Some(FromDirectory::Alone)) => Vec::new(),
-            Some(path) => terraform_dir::siblings(
-                path,
-                &self.options.limits,
-                self.options.max_file_size,
-                &self.terraform.siblings,
-            ),
+            Some(path) => self.siblings(path),
             None => Vec::new(),
         };
         let mut roots: Vec<(&str, &Node<'_>)> = vec![(file.name, &root)];
@@ -260,12 +292,30 @@ impl Engine {
         }
     }
 
+    /// The configuration files of `path`'s directory (see [`State::listing`]).
+    fn listing_of(&self, path: &Path) -> Arc<Vec<terraform_dir::Listed>> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        self.terraform.listing(dir, self.options.max_file_size)
+    }
+
+    /// The other configuration files of `path`'s directory, parsed, in name order.
+    fn siblings(&self, path: &Path) -> Vec<Arc<terraform_dir::Sibling>> {
+        let own = path.file_name().and_then(|n| n.to_str());
+        let others: Vec<terraform_dir::Listed> = self
+            .listing_of(path)
+            .iter()
+            .filter(|f| Some(f.name.as_str()) != own)
+            .cloned()
+            .collect();
+        terraform_dir::load(&others, &self.options.limits, &self.terraform.siblings)
+    }
+
     /// The policy findings of a `.tf` configuration directory that land in the file `path`
     /// (whose text is `text`), positioned in that file. The directory is checked once, as one
     /// document, for all its files; `None` when the directory is not a multi-file `.tf`
     /// configuration, or when `text` is not the file on disk (an editor's buffer).
     fn directory_raws(&self, path: &Path, name: &str, text: &str) -> Option<FromDirectory> {
-        let listing = terraform_dir::listing(path, self.options.max_file_size);
+        let listing = self.listing_of(path);
         if listing.len() < 2 {
             return None;
         }
@@ -387,7 +437,9 @@ impl Engine {
             if !call.arguments.iter().any(|a| has_literal(&a.value)) {
                 continue;
             }
-            let listing = terraform_dir::listing_dir(&call.dir, self.options.max_file_size);
+            let listing = self
+                .terraform
+                .listing(&call.dir, self.options.max_file_size);
             let Some(files) = terraform_dir::configuration(
                 &listing,
                 &self.options.limits,
