@@ -72,10 +72,27 @@ pub struct WalkError {
     pub link: bool,
 }
 
+/// Whether the walk reads the file a link (the entry `e`) points to: with `--follow-links`, and
+/// always for a Terraform configuration file (`.tf`, `.tofu`, `.tf.json`, `.tofu.json`), which
+/// Terraform itself reads through a link as part of its module.
+fn follows(opts: &WalkOptions, e: &ignore::DirEntry) -> bool {
+    if !e.path_is_symlink() {
+        return false;
+    }
+    if opts.follow_links {
+        return true;
+    }
+    let Some(name) = e.file_name().to_str() else {
+        return false;
+    };
+    (crate::parse::is_hcl_name(name) || crate::model::is_tf_json_name(name))
+        && !tripline_model::terraform_dir::is_ignored_name(name)
+}
+
 /// A link to a template file that the walk does not follow: `None` when the entry is no such
 /// link, or links are followed.
 fn unfollowed_link(e: &ignore::DirEntry, opts: &WalkOptions) -> Option<WalkError> {
-    if opts.follow_links || !e.path_is_symlink() || !has_template_extension(e.path()) {
+    if follows(opts, e) || !e.path_is_symlink() || !has_template_extension(e.path()) {
         return None;
     }
     let target = std::fs::read_link(e.path()).ok()?;
@@ -334,7 +351,7 @@ pub(crate) fn discover_filtered(
                         // A link to a file is followed only with --follow-links, like links to
                         // directories: it may point outside the tree (`~/.aws/credentials`).
                         let is_file = e.file_type().is_some_and(|t| t.is_file())
-                            || (opts.follow_links && e.path_is_symlink() && e.path().is_file());
+                            || (follows(opts, &e) && e.path().is_file());
                         let included = include.is_empty() || include.is_match(&relative(e.path()));
                         if is_file && has_template_extension(e.path()) && included {
                             found.lock().unwrap().files.push(Candidate {
@@ -438,7 +455,7 @@ pub(crate) fn walk_in_order(
             Ok(e) => {
                 // As in `discover_filtered`: links to files only with --follow-links.
                 let is_file = e.file_type().is_some_and(|t| t.is_file())
-                    || (opts.follow_links && e.path_is_symlink() && e.path().is_file());
+                    || (follows(opts, &e) && e.path().is_file());
                 let included = include.is_empty() || include.is_match(&relative(e.path()));
                 if !included {
                     continue;

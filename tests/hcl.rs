@@ -305,6 +305,54 @@ fn a_named_variable_file_checks_its_configuration() {
     );
 }
 
+/// What Terraform reads, tripline reads: a sibling with a UTF-8 byte-order mark or in UTF-16 is
+/// merged into the configuration (its variable sets multi-Region off), and a `.tf` file that
+/// is a link (a shared file kept elsewhere) is read through it, as Terraform does.
+#[cfg(unix)]
+#[test]
+fn bom_utf16_and_linked_configuration_files_are_read_as_terraform_reads_them() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    let trail = "resource \"aws_cloudtrail\" \"t\" {\n  name                          = \"t\"\n  s3_bucket_name                = \"logs\"\n  is_multi_region_trail         = var.multi\n  enable_log_file_validation    = true\n  include_global_service_events = true\n}\n";
+    let variable = "variable \"multi\" {\n  default = false\n}\n";
+    let expected = "infra/main.tf:4:35: high LOG001 trail `aws_cloudtrail.t` is not multi-Region, so activity in other Regions goes unrecorded (is_multi_region_trail is false)\n";
+    write(root, "infra/main.tf", trail);
+    let variables = root.join("infra/variables.tf");
+    let check = || {
+        let out = tripline()
+            .current_dir(root)
+            .args([
+                "check",
+                "--no-config",
+                "--no-cache",
+                "--format",
+                "parseable",
+            ])
+            .args(["--select", "LOG001", "infra"])
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    fs::write(&variables, format!("\u{feff}{variable}")).unwrap();
+    assert_eq!(check(), (Some(1), expected.to_string()), "UTF-8 with a BOM");
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(variable.encode_utf16().flat_map(u16::to_le_bytes));
+    fs::write(&variables, utf16).unwrap();
+    let (code, out) = check();
+    assert_eq!(code, Some(1));
+    assert!(out.contains(expected), "UTF-16: {out}");
+    // A linked variables file, kept outside the module.
+    fs::remove_file(&variables).unwrap();
+    write(root, "shared/variables.tf", variable);
+    std::os::unix::fs::symlink("../shared/variables.tf", &variables).unwrap();
+    assert_eq!(check(), (Some(1), expected.to_string()), "linked");
+    // A linked file with the resource: walked and reported at the link, as Terraform reads it.
+    fs::remove_file(root.join("infra/main.tf")).unwrap();
+    write(root, "shared/trail.tf", trail);
+    std::os::unix::fs::symlink("../shared/trail.tf", root.join("infra/main.tf")).unwrap();
+    assert_eq!(check(), (Some(1), expected.to_string()), "linked resource");
+}
+
 /// A module on disk, as each call instantiates it: what the call's literal arguments make
 /// wrong is reported at the argument; what the module's defaults make wrong is reported once,
 /// in the module's own file; expressions of the caller are unknown inside the module; the

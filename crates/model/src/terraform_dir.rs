@@ -129,7 +129,7 @@ pub struct Listed {
 
 /// The configuration files of `path`'s directory (`path` itself included), in name order, when
 /// the directory is a `.tf` configuration (holds a `.tf` or `.tofu` file); empty otherwise.
-/// Regular files only, never through a link (as the walk does by default), at most
+/// Regular files, through a link as Terraform follows one (never a device or FIFO), at most
 /// `max_file_size` bytes each.
 pub fn listing(path: &Path, max_file_size: u64) -> Vec<Listed> {
     let Some(dir) = path.parent() else {
@@ -154,7 +154,9 @@ pub fn listing_dir(dir: &Path, max_file_size: u64) -> Vec<Listed> {
         .filter(|(n, _)| !is_ignored_name(n))
         .filter(|(n, _)| is_hcl_name(n) || crate::is_tf_json_name(n) || is_tfvars_name(n))
         .filter_map(|(name, path)| {
-            let meta = std::fs::symlink_metadata(&path).ok()?;
+            // Through a link, as Terraform reads a module's files: only what it points to
+            // decides (a regular file, not a device or FIFO).
+            let meta = std::fs::metadata(&path).ok()?;
             (meta.is_file() && meta.len() <= max_file_size).then(|| Listed {
                 name,
                 len: meta.len(),
@@ -211,11 +213,11 @@ pub fn load(files: &[Listed], limits: &Limits, cache: &SiblingCache) -> Vec<Arc<
     let mut out = Vec::new();
     for f in files {
         let (name, p) = (&f.name, &f.path);
-        let Ok(meta) = std::fs::symlink_metadata(p) else {
+        let Ok(meta) = std::fs::metadata(p) else {
             continue;
         };
         let loaded = cache.get_or_load(p, &meta, || {
-            let text = String::from_utf8(std::fs::read(p).ok()?).ok()?;
+            let text = decoded(std::fs::read(p).ok()?)?;
             let tfvars = is_tfvars_name(name);
             let (root, warnings) = parse_owned(name, &text, limits)?;
             Some(Sibling {
@@ -247,6 +249,19 @@ pub fn configuration(
     (!roots.is_empty() && is_one_configuration(&roots)).then_some(loaded)
 }
 
+/// A file's text as Terraform reads it: UTF-8 without a byte-order mark, or UTF-16 decoded
+/// (the engine decodes a file it checks the same way, so positions agree).
+fn decoded(bytes: Vec<u8>) -> Option<String> {
+    if let Some((text, _)) = parse::decode_utf16(&bytes) {
+        return text.ok();
+    }
+    let text = String::from_utf8(bytes).ok()?;
+    Some(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
 /// A configuration file's tree, owned (JSON trees borrow their text), and its warnings.
 fn parse_owned(
     name: &str,
@@ -272,7 +287,7 @@ pub fn cached_parse(
     limits: &Limits,
     cache: &SiblingCache,
 ) -> Option<parse::Parsed<'static>> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
+    let meta = std::fs::metadata(path).ok()?;
     if !meta.is_file() || meta.len() != text.len() as u64 {
         return None;
     }
