@@ -89,11 +89,26 @@ fn follows(opts: &WalkOptions, e: &ignore::DirEntry) -> bool {
         && !tripline_model::terraform_dir::is_ignored_name(name)
 }
 
-/// A link to a template file that the walk does not follow: `None` when the entry is no such
-/// link, or links are followed.
+/// A link to a template file that the walk does not follow, or follows to something that is
+/// not a file: `None` when the entry is no such link.
 fn unfollowed_link(e: &ignore::DirEntry, opts: &WalkOptions) -> Option<WalkError> {
-    if follows(opts, e) || !e.path_is_symlink() || !has_template_extension(e.path()) {
+    if !e.path_is_symlink() || !has_template_extension(e.path()) {
         return None;
+    }
+    if follows(opts, e) {
+        // Followed to something that is not a file (a FIFO, a device, nothing): said, as an
+        // unreadable path, rather than skipped in silence.
+        let target = std::fs::metadata(e.path());
+        return match target {
+            Ok(m) if m.is_file() || m.is_dir() => None,
+            _ => Some(WalkError {
+                display: display_path(e.path()),
+                message: "a link to something that is not a regular file (a pipe, a device, or \
+                          nothing)"
+                    .to_string(),
+                link: false,
+            }),
+        };
     }
     let target = std::fs::read_link(e.path()).ok()?;
     // Links to directories are reported by the walker itself when followed; unfollowed, a

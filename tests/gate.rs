@@ -517,3 +517,46 @@ fn a_config_cannot_name_rule_files_outside_its_repository() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_terraform_link_to_something_not_a_file_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("infra")).unwrap();
+    std::fs::write(
+        d.join("infra/main.tf"),
+        "variable \"x\" {\n  default = 1\n}\n",
+    )
+    .unwrap();
+    let fifo = d.join("pipe");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::os::unix::fs::symlink(&fifo, d.join("infra/pipe.tf")).unwrap();
+    std::os::unix::fs::symlink(d.join("nothing"), d.join("infra/dangling.tf")).unwrap();
+    let out = tripline(d)
+        .args([
+            "check",
+            "--no-config",
+            "--no-cache",
+            "--format",
+            "parseable",
+            "infra",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for name in ["infra/dangling.tf", "infra/pipe.tf"] {
+        assert!(
+            text.contains(&format!(
+                "{name}:1:1: high IO001 a link to something that is not"
+            )),
+            "{text}"
+        );
+    }
+}
