@@ -19,6 +19,15 @@ fn tripline(dir: &Path) -> Command {
     cmd
 }
 
+/// Make a FIFO at `path` (a reader that opens it blocks until a writer does).
+fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
 /// A directory with a template that has findings and the rule file `rules`.
 fn with_rules(rules: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -183,13 +192,7 @@ fn copy_tree(from: &Path, to: &Path) {
 #[test]
 fn modules_json_is_read_only_when_it_is_a_regular_file() {
     let zero = plan_with_modules_json(|p| std::os::unix::fs::symlink("/dev/zero", p).unwrap());
-    let fifo = plan_with_modules_json(|p| {
-        let status = std::process::Command::new("mkfifo")
-            .arg(p)
-            .status()
-            .unwrap();
-        assert!(status.success());
-    });
+    let fifo = plan_with_modules_json(mkfifo);
     for dir in [&zero, &fifo] {
         let out = tripline(dir.path())
             .args(["check", "--no-config", "--no-cache", "--format", "json"])
@@ -209,13 +212,7 @@ fn test_rules_that_would_test_nothing_is_an_error() {
     let d = dir.path();
     std::fs::create_dir(d.join("empty")).unwrap();
     let fifo = d.join("fifo");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let runs: [Vec<&str>; 4] = [
         vec!["test-rules", "--dir", "empty"],
         vec![
@@ -413,13 +410,7 @@ fn reports_go_into_special_files_in_place() {
     for flag in ["-o", "--write-baseline"] {
         let fifo = d.join("fifo");
         let _ = std::fs::remove_file(&fifo);
-        assert!(
-            std::process::Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
+        mkfifo(&fifo);
         let reader = {
             let fifo = fifo.clone();
             std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
@@ -529,13 +520,7 @@ fn a_terraform_link_to_something_not_a_file_is_reported() {
     )
     .unwrap();
     let fifo = d.join("pipe");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     std::os::unix::fs::symlink(&fifo, d.join("infra/pipe.tf")).unwrap();
     std::os::unix::fs::symlink(d.join("nothing"), d.join("infra/dangling.tf")).unwrap();
     let out = tripline(d)
