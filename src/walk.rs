@@ -217,24 +217,36 @@ fn lossless(path: &Path) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         let valid = chunk.valid();
-        let mut chars = valid.char_indices().peekable();
-        while let Some((at, c)) = chars.next() {
-            if c == '\\' {
-                // What follows: the next character, else the chunk's first invalid byte.
-                let ambiguous = match chars.peek() {
-                    Some((_, next)) => matches!(next, 'x' | '\\'),
-                    None => !chunk.invalid().is_empty(),
-                };
-                out.push_str(if ambiguous { "\\\\" } else { "\\" });
-            } else {
-                out.push_str(&valid[at..at + c.len_utf8()]);
-            }
+        if valid.contains('\\') {
+            escape_backslashes(valid, !chunk.invalid().is_empty(), &mut out);
+        } else {
+            // Nearly every name: nothing to escape.
+            out.push_str(valid);
         }
         for b in chunk.invalid() {
             out.push_str(&format!("\\x{b:02X}"));
         }
     }
     out
+}
+
+/// Append `valid` to `out`, doubling each `\` that comes before an `x`, another `\` or (at
+/// its end, when `before_byte`) a byte that is not UTF-8.
+#[cfg(unix)]
+fn escape_backslashes(valid: &str, before_byte: bool, out: &mut String) {
+    let mut chars = valid.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if c == '\\' {
+            // What follows: the next character, else the chunk's first invalid byte.
+            let ambiguous = match chars.peek() {
+                Some((_, next)) => matches!(next, 'x' | '\\'),
+                None => before_byte,
+            };
+            out.push_str(if ambiguous { "\\\\" } else { "\\" });
+        } else {
+            out.push_str(&valid[at..at + c.len_utf8()]);
+        }
+    }
 }
 
 /// The path a display path ([`display_path`]) names: its escapes read back.
