@@ -353,6 +353,72 @@ fn bom_utf16_and_linked_configuration_files_are_read_as_terraform_reads_them() {
     assert_eq!(check(), (Some(1), expected.to_string()), "linked resource");
 }
 
+/// A registry module that `terraform init` installed is third-party code no walk reaches: what
+/// it reports as the call instantiates it lands on the call (the argument), names the module's
+/// resource, and a comment on the call suppresses it. A record pointing out of `.terraform` is
+/// not followed; without `.terraform`, `--verbose` says the module is not on disk.
+#[test]
+fn installed_modules_are_checked_through_their_call() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/plan-source/root/infra");
+    for file in [
+        "main.tf",
+        ".terraform/modules/modules.json",
+        ".terraform/modules/org_trail/main.tf",
+    ] {
+        write(root, file, &fs::read_to_string(fixture.join(file)).unwrap());
+    }
+    let check = |args: &[&str]| {
+        let out = tripline()
+            .current_dir(root)
+            .args([
+                "check",
+                "--no-config",
+                "--no-cache",
+                "--format",
+                "parseable",
+            ])
+            .args(args)
+            .arg(".")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, out, _) = check(&[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        out,
+        "main.tf:14:13: high LOG001 trail `module.org_trail.aws_cloudtrail.this` is not logging (enable_logging is false)\n"
+    );
+    let text = fs::read_to_string(root.join("main.tf")).unwrap();
+    let commented = text.replace(
+        "module \"org_trail\" {",
+        "# tripline:ignore LOG001 reviewed upstream\nmodule \"org_trail\" {",
+    );
+    fs::write(root.join("main.tf"), &commented).unwrap();
+    assert_eq!(check(&[]).0, Some(0));
+    fs::write(root.join("main.tf"), &text).unwrap();
+    // A planted record pointing anywhere else on the machine is not followed.
+    write(
+        root,
+        "elsewhere/main.tf",
+        &fs::read_to_string(fixture.join(".terraform/modules/org_trail/main.tf")).unwrap(),
+    );
+    write(
+        root,
+        ".terraform/modules/modules.json",
+        "{\"Modules\":[{\"Key\":\"org_trail\",\"Dir\":\"elsewhere\"}]}",
+    );
+    let (code, out, stderr) = check(&["--verbose"]);
+    assert_eq!((code, out.as_str()), (Some(0), ""), "{stderr}");
+    assert!(stderr.contains("module `org_trail` comes from `terraform-aws-modules/cloudtrail/aws`, which is not on disk"), "{stderr}");
+}
+
 /// A module on disk, as each call instantiates it: what the call's literal arguments make
 /// wrong is reported at the argument; what the module's defaults make wrong is reported once,
 /// in the module's own file; expressions of the caller are unknown inside the module; the

@@ -321,7 +321,7 @@ pub fn module_dir(plan: &Node<'_>, root: &Path, modules: &[String]) -> Option<Pa
     if modules.is_empty() {
         return Some(root.to_path_buf());
     }
-    if let Some(dir) = installed_module_dir(root, &modules.join(".")) {
+    if let Some(dir) = crate::terraform_dir::installed_module_dir(root, &modules.join(".")) {
         return Some(dir);
     }
     let mut dir = root.to_path_buf();
@@ -336,43 +336,6 @@ pub fn module_dir(plan: &Node<'_>, root: &Path, modules: &[String]) -> Option<Pa
         config = call.get("module")?;
     }
     Some(dir)
-}
-
-/// `terraform init` records where each module call's code is (`Key` `a.b`, `Dir`) in
-/// `.terraform/modules/modules.json`.
-fn installed_module_dir(root: &Path, key: &str) -> Option<PathBuf> {
-    let text = read_modules_json(&root.join(".terraform/modules/modules.json"))?;
-    let doc = crate::parse::json::parse(&text, &crate::parse::Limits::default()).ok()?;
-    let dir = doc
-        .root
-        .get("Modules")?
-        .items()
-        .iter()
-        .find(|m| m.get("Key").and_then(Node::as_str) == Some(key))?
-        .get("Dir")?
-        .as_str()?;
-    Some(root.join(dir))
-}
-
-/// The most of `modules.json` read: Terraform writes a line per module call, so a real one is
-/// kilobytes.
-const MAX_MODULES_JSON: u64 = 16 * 1024 * 1024;
-
-/// The text of a `modules.json`: a regular file only (a FIFO would block the read forever, a
-/// link to `/dev/zero` never end it), read to at most [`MAX_MODULES_JSON`] bytes.
-fn read_modules_json(path: &Path) -> Option<String> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_MODULES_JSON {
-        return None;
-    }
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .ok()?
-        .take(MAX_MODULES_JSON + 1)
-        .read_to_string(&mut text)
-        .ok()?;
-    (text.len() as u64 <= MAX_MODULES_JSON).then_some(text)
 }
 
 /// Where an origin is in a configuration file.

@@ -744,6 +744,68 @@ pub fn remote_module_calls(root: &Node<'_>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The calls of modules from elsewhere that `terraform init` installed for the configuration
+/// in `dir` (`.terraform/modules/modules.json` says where), with their installed directory.
+pub fn installed_module_calls<'n, 'a>(root: &'n Node<'a>, dir: &Path) -> Vec<ModuleCall<'n, 'a>> {
+    module_blocks(root)
+        .into_iter()
+        .filter(|(_, _, source)| !is_local_source(source))
+        .filter_map(|(e, body, _)| {
+            Some(ModuleCall {
+                name: &e.key,
+                label: e.key_span,
+                dir: installed_module_dir(dir, &e.key)?,
+                arguments: body
+                    .entries()
+                    .iter()
+                    .filter(|a| !MODULE_META_ARGUMENTS.contains(&a.key.as_ref()))
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// `terraform init` records where each module call's code is (`Key` `a.b`, `Dir`) in
+/// `.terraform/modules/modules.json`.
+pub fn installed_module_dir(root: &Path, key: &str) -> Option<PathBuf> {
+    let text = read_modules_json(&root.join(".terraform/modules/modules.json"))?;
+    let doc = crate::parse::json::parse(&text, &crate::parse::Limits::default()).ok()?;
+    let dir = doc
+        .root
+        .get("Modules")?
+        .items()
+        .iter()
+        .find(|m| m.get("Key").and_then(Node::as_str) == Some(key))?
+        .get("Dir")?
+        .as_str()?;
+    // Only inside the configuration's `.terraform`: a planted record must not point tripline
+    // anywhere else on the machine.
+    let installed = std::fs::canonicalize(root.join(dir)).ok()?;
+    let terraform = std::fs::canonicalize(root.join(".terraform")).ok()?;
+    (installed.starts_with(&terraform) && installed.is_dir()).then(|| root.join(dir))
+}
+
+/// The most of `modules.json` read: Terraform writes a line per module call, so a real one is
+/// kilobytes.
+const MAX_MODULES_JSON: u64 = 16 * 1024 * 1024;
+
+/// The text of a `modules.json`: a regular file only (a FIFO would block the read forever, a
+/// link to `/dev/zero` never end it), read to at most [`MAX_MODULES_JSON`] bytes.
+fn read_modules_json(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_MODULES_JSON {
+        return None;
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(MAX_MODULES_JSON + 1)
+        .read_to_string(&mut text)
+        .ok()?;
+    (text.len() as u64 <= MAX_MODULES_JSON).then_some(text)
+}
+
 /// A module's configuration as one call instantiates it: the module's files combined, with
 /// the call's arguments as its variables' values (in place of their defaults). The text is the
 /// module's, then `caller_text` (the text the arguments' spans index into) from the returned

@@ -64,11 +64,15 @@ impl Unit<'_> {
     }
 }
 
-/// What the file says that is not a policy finding: for a Terraform configuration, the module
-/// calls it cannot follow.
-pub(super) fn notes(format: Format, root: &Node<'_>) -> Vec<String> {
+/// What the file (at `origin`, when on disk) says that is not a policy finding: for a
+/// Terraform configuration, the module calls it cannot follow.
+pub(super) fn notes(
+    format: Format,
+    root: &Node<'_>,
+    origin: Option<&std::path::Path>,
+) -> Vec<String> {
     match format {
-        Format::TerraformConfig => terraform::notes(root),
+        Format::TerraformConfig => terraform::notes(root, origin.and_then(std::path::Path::parent)),
         _ => Vec::new(),
     }
 }

@@ -215,14 +215,23 @@ impl Dialect {
     }
 }
 
-/// The notes of a configuration: the module calls whose modules are not on disk.
-pub(super) fn notes(root: &Node<'_>) -> Vec<String> {
+/// The notes of a configuration in `dir`: the module calls whose modules are not on disk
+/// (neither local nor installed by `terraform init`).
+pub(super) fn notes(root: &Node<'_>, dir: Option<&Path>) -> Vec<String> {
+    let installed: Vec<&str> = dir
+        .map(|d| terraform_dir::installed_module_calls(root, d))
+        .unwrap_or_default()
+        .iter()
+        .map(|c| c.name)
+        .collect();
     terraform_dir::remote_module_calls(root)
         .into_iter()
+        .filter(|(name, _)| !installed.contains(&name.as_str()))
         .map(|(name, source)| {
             format!(
                 "module `{name}` comes from `{source}`, which is not on disk: its resources are \
-                 not checked here (tripline never fetches modules)"
+                 not checked here (tripline never fetches modules; `terraform init` installs \
+                 them where tripline reads them)"
             )
         })
         .collect()
@@ -234,10 +243,10 @@ impl Engine {
     /// editor's buffer, a file named alone), with what its local module calls report.
     pub(super) fn assemble_terraform<'a>(&self, file: &File<'_, '_>, root: Node<'a>) -> Unit<'a> {
         // A module call's findings land in the file that calls it.
-        let calls = file
-            .origin
-            .and_then(Path::parent)
-            .is_some_and(|dir| !terraform_dir::local_module_calls(&root, dir).is_empty());
+        let calls = file.origin.and_then(Path::parent).is_some_and(|dir| {
+            !terraform_dir::local_module_calls(&root, dir).is_empty()
+                || !terraform_dir::installed_module_calls(&root, dir).is_empty()
+        });
         let depends = if calls {
             Depends::OtherFiles
         } else {
@@ -416,12 +425,16 @@ impl Engine {
         ))
     }
 
-    /// What the configuration's calls of local modules make wrong in them: each module is
-    /// checked as the call instantiates it (its variables set to the call's arguments), and
-    /// what it reports beyond the module's own check with its defaults — which the module's
-    /// files report themselves — is reported at the call: at the argument whose value it is,
-    /// else at the call's name. One level deep: a module's own module calls are left to the
-    /// module's check.
+    /// What the configuration's module calls make wrong in their modules, reported at the
+    /// call: at the argument whose value it is, else at the call's name.
+    /// - A local module is checked as the call instantiates it (its variables set to the call's
+    ///   arguments); what it reports beyond its own check with its defaults (which the module's
+    ///   files report themselves) is the call's.
+    /// - A module `terraform init` installed (registry, Git) is third-party code the user
+    ///   cannot edit, which no walk reaches (`.terraform` is hidden): everything it reports, as
+    ///   the call instantiates it, is the call's, naming the module's resource.
+    ///
+    /// One level deep: a module's own module calls are left to the module's check.
     pub(super) fn module_call_raws(
         &self,
         caller: &crate::parse::Node<'_>,
@@ -429,9 +442,8 @@ impl Engine {
         dir: &Path,
         enabled: &dyn Fn(&policy::PolicyMeta) -> bool,
     ) -> Vec<RawFinding> {
-        let calls = terraform_dir::local_module_calls(caller, dir);
         let mut out = Vec::new();
-        for call in &calls {
+        for call in &terraform_dir::local_module_calls(caller, dir) {
             // Arguments that are all references or expressions make the module's variables
             // unknown, which is never a finding: nothing beyond the defaults' findings.
             if !call.arguments.iter().any(|a| has_literal(&a.value)) {
@@ -440,67 +452,68 @@ impl Engine {
             let listing = self
                 .terraform
                 .listing(&call.dir, self.options.max_file_size);
-            let Some(files) = terraform_dir::configuration(
-                &listing,
-                &self.options.limits,
-                &self.terraform.siblings,
-            ) else {
+            let Some(files) = self.module_files(&listing) else {
                 continue;
             };
             let Some(known) = self.module_defaults(&call.dir, &listing, &files) else {
                 continue;
             };
-            let Some((root, text, shift)) =
-                terraform_dir::instantiate(&files, &call.arguments, caller_text)
-            else {
-                continue;
-            };
-            let mut template = Template::new(Format::TerraformConfig, &root);
-            template.source = Some(&text);
-            // The module's comment suppressions on its resources and files hold for every call.
-            let comments: Vec<suppress::Inline> = files
-                .iter()
-                .filter(|f| is_hcl_name(&f.name))
-                .flat_map(|f| suppress::comments(&f.text, &f.root))
-                .collect();
-            for raw in self.run_policies(&template, enabled) {
-                // Engine diagnostics (a policy's panic) are the module's own check's to report.
-                if policy::meta(raw.policy).is_none()
-                    || known.contains(&(raw.policy, raw.resource.clone(), raw.message.clone()))
-                    || suppress::covers(&comments, raw.policy, raw.resource.as_deref(), u32::MAX)
-                {
-                    continue;
-                }
-                let span = if raw.span.start >= shift {
-                    // On an argument's value: the caller's own text.
-                    Span {
-                        start: raw.span.start - shift,
-                        end: raw.span.end - shift,
-                    }
-                } else {
-                    // On `var.x` inside the module: the call's `x = …` argument.
-                    terraform_dir::single_variable(span_text(&text, raw.span))
-                        .and_then(|v| call.arguments.iter().find(|a| a.key == v))
-                        .map_or(call.label, |a| a.value.span)
-                };
-                let (message, resource) = match &raw.resource {
-                    Some(id) => (
-                        raw.message
-                            .replace(&format!("`{id}`"), &format!("`module.{}.{id}`", call.name)),
-                        Some(format!("module.{}.{id}", call.name)),
-                    ),
-                    None => (format!("module `{}`: {}", call.name, raw.message), None),
-                };
-                out.push(RawFinding {
-                    policy: raw.policy,
-                    span,
-                    message,
-                    resource,
-                    fix: None,
-                });
+            out.extend(self.call_findings(call, &files, caller_text, enabled, Some(&known)));
+        }
+        for call in &terraform_dir::installed_module_calls(caller, dir) {
+            let listing = self
+                .terraform
+                .listing(&call.dir, self.options.max_file_size);
+            if let Some(files) = self.module_files(&listing) {
+                out.extend(self.call_findings(call, &files, caller_text, enabled, None));
             }
         }
         out
+    }
+
+    /// A module directory's files, when they are one configuration.
+    fn module_files(
+        &self,
+        listing: &[terraform_dir::Listed],
+    ) -> Option<Vec<Arc<terraform_dir::Sibling>>> {
+        terraform_dir::configuration(listing, &self.options.limits, &self.terraform.siblings)
+    }
+
+    /// What the module (its `files`) reports as `call` instantiates it, beyond `known` (its
+    /// findings with its defaults, when its own files report those), placed at the call.
+    fn call_findings(
+        &self,
+        call: &terraform_dir::ModuleCall<'_, '_>,
+        files: &[Arc<terraform_dir::Sibling>],
+        caller_text: &str,
+        enabled: &dyn Fn(&policy::PolicyMeta) -> bool,
+        known: Option<&KnownFindings>,
+    ) -> Vec<RawFinding> {
+        let Some((root, text, shift)) =
+            terraform_dir::instantiate(files, &call.arguments, caller_text)
+        else {
+            return Vec::new();
+        };
+        let mut template = Template::new(Format::TerraformConfig, &root);
+        template.source = Some(&text);
+        // The module's comment suppressions on its resources and files hold for every call.
+        let comments: Vec<suppress::Inline> = files
+            .iter()
+            .filter(|f| is_hcl_name(&f.name))
+            .flat_map(|f| suppress::comments(&f.text, &f.root))
+            .collect();
+        self.run_policies(&template, enabled)
+            .into_iter()
+            .filter(|raw| {
+                // Engine diagnostics (a policy's panic) are the module's own check's to report.
+                policy::meta(raw.policy).is_some()
+                    && !known.is_some_and(|k| {
+                        k.contains(&(raw.policy, raw.resource.clone(), raw.message.clone()))
+                    })
+                    && !suppress::covers(&comments, raw.policy, raw.resource.as_deref(), u32::MAX)
+            })
+            .map(|raw| at_call(call, raw, &text, shift))
+            .collect()
     }
 
     /// What the module in `dir` (its files `listing`, loaded as `files`) reports with its
@@ -533,6 +546,42 @@ impl Engine {
             cache.insert(dir.to_path_buf(), (listing.to_vec(), known.clone()));
         }
         Some(known)
+    }
+}
+
+/// A finding of a module instantiated by `call` (its text `text`, the caller's from `shift`
+/// on), moved to the call: on an argument's value, there; on `var.x` inside the module, at
+/// the call's `x = …`; else at the call's name. It names `module.<call>.<resource>`.
+fn at_call(
+    call: &terraform_dir::ModuleCall<'_, '_>,
+    raw: RawFinding,
+    text: &str,
+    shift: u32,
+) -> RawFinding {
+    let span = if raw.span.start >= shift {
+        Span {
+            start: raw.span.start - shift,
+            end: raw.span.end - shift,
+        }
+    } else {
+        terraform_dir::single_variable(span_text(text, raw.span))
+            .and_then(|v| call.arguments.iter().find(|a| a.key == v))
+            .map_or(call.label, |a| a.value.span)
+    };
+    let (message, resource) = match &raw.resource {
+        Some(id) => (
+            raw.message
+                .replace(&format!("`{id}`"), &format!("`module.{}.{id}`", call.name)),
+            Some(format!("module.{}.{id}", call.name)),
+        ),
+        None => (format!("module `{}`: {}", call.name, raw.message), None),
+    };
+    RawFinding {
+        policy: raw.policy,
+        span,
+        message,
+        resource,
+        fix: None,
     }
 }
 
