@@ -109,7 +109,7 @@ impl Engine {
             }
         };
         report.outcome = Outcome::Checked(format);
-        report.notes = front::notes(format, &parsed.root, origin);
+        report.notes = self.notes(format, &parsed.root, origin);
         raws.extend(front::structure(format, &parsed.root, text));
         if self.options.parse_only {
             report.findings = self.finish(&selection, display, text, raws);

@@ -321,7 +321,10 @@ pub fn module_dir(plan: &Node<'_>, root: &Path, modules: &[String]) -> Option<Pa
     if modules.is_empty() {
         return Some(root.to_path_buf());
     }
-    if let Some(dir) = crate::terraform_dir::installed_module_dir(root, &modules.join(".")) {
+    if let Some(dir) = crate::terraform_dir::Installed::of(root)
+        .dir(&modules.join("."))
+        .map(Path::to_path_buf)
+    {
         return Some(dir);
     }
     let mut dir = root.to_path_buf();

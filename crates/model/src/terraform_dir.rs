@@ -744,9 +744,15 @@ pub fn remote_module_calls(root: &Node<'_>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The calls of modules from elsewhere that `terraform init` installed for the configuration
-/// in `dir` (`.terraform/modules/modules.json` says where), with their installed directory.
-pub fn installed_module_calls<'n, 'a>(root: &'n Node<'a>, dir: &Path) -> Vec<ModuleCall<'n, 'a>> {
+/// The calls of modules from elsewhere that `terraform init` installed (see [`Installed`]),
+/// with their installed directory.
+pub fn installed_module_calls<'n, 'a>(
+    root: &'n Node<'a>,
+    installed: &Installed,
+) -> Vec<ModuleCall<'n, 'a>> {
+    if installed.dirs.is_empty() {
+        return Vec::new();
+    }
     module_blocks(root)
         .into_iter()
         .filter(|(_, _, source)| !is_local_source(source))
@@ -754,7 +760,7 @@ pub fn installed_module_calls<'n, 'a>(root: &'n Node<'a>, dir: &Path) -> Vec<Mod
             Some(ModuleCall {
                 name: &e.key,
                 label: e.key_span,
-                dir: installed_module_dir(dir, &e.key)?,
+                dir: installed.dir(&e.key)?.to_path_buf(),
                 arguments: body
                     .entries()
                     .iter()
@@ -765,24 +771,48 @@ pub fn installed_module_calls<'n, 'a>(root: &'n Node<'a>, dir: &Path) -> Vec<Mod
         .collect()
 }
 
-/// `terraform init` records where each module call's code is (`Key` `a.b`, `Dir`) in
-/// `.terraform/modules/modules.json`.
-pub fn installed_module_dir(root: &Path, key: &str) -> Option<PathBuf> {
-    let text = read_modules_json(&root.join(".terraform/modules/modules.json"))?;
-    let doc = crate::parse::json::parse(&text, &crate::parse::Limits::default()).ok()?;
-    let dir = doc
-        .root
-        .get("Modules")?
-        .items()
-        .iter()
-        .find(|m| m.get("Key").and_then(Node::as_str) == Some(key))?
-        .get("Dir")?
-        .as_str()?;
-    // Only inside the configuration's `.terraform`: a planted record must not point tripline
-    // anywhere else on the machine.
-    let installed = std::fs::canonicalize(root.join(dir)).ok()?;
-    let terraform = std::fs::canonicalize(root.join(".terraform")).ok()?;
-    (installed.starts_with(&terraform) && installed.is_dir()).then(|| root.join(dir))
+/// Where `terraform init` installed the modules of the configuration in one directory, as
+/// `.terraform/modules/modules.json` records it (`Key` `a.b`, `Dir`): read once per directory.
+#[derive(Debug, Default)]
+pub struct Installed {
+    /// (key, directory), for the directories inside the configuration's `.terraform` only: a
+    /// planted record must not point tripline anywhere else on the machine.
+    dirs: Vec<(String, PathBuf)>,
+}
+
+impl Installed {
+    /// The installed modules of the configuration in `root` (none without `.terraform`).
+    pub fn of(root: &Path) -> Installed {
+        let Some(text) = read_modules_json(&root.join(".terraform/modules/modules.json")) else {
+            return Installed::default();
+        };
+        let Ok(doc) = crate::parse::json::parse(&text, &crate::parse::Limits::default()) else {
+            return Installed::default();
+        };
+        let Ok(terraform) = std::fs::canonicalize(root.join(".terraform")) else {
+            return Installed::default();
+        };
+        let modules = doc.root.get("Modules").map(Node::items).unwrap_or_default();
+        let dirs = modules
+            .iter()
+            .filter_map(|m| {
+                let key = m.get("Key").and_then(Node::as_str)?;
+                let dir = root.join(m.get("Dir").and_then(Node::as_str)?);
+                let real = std::fs::canonicalize(&dir).ok()?;
+                (!key.is_empty() && real.starts_with(&terraform) && real.is_dir())
+                    .then(|| (key.to_string(), dir))
+            })
+            .collect();
+        Installed { dirs }
+    }
+
+    /// The directory of the module call with key `key` (`a.b` for a nested call).
+    pub fn dir(&self, key: &str) -> Option<&Path> {
+        self.dirs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, d)| d.as_path())
+    }
 }
 
 /// The most of `modules.json` read: Terraform writes a line per module call, so a real one is

@@ -64,19 +64,6 @@ impl Unit<'_> {
     }
 }
 
-/// What the file (at `origin`, when on disk) says that is not a policy finding: for a
-/// Terraform configuration, the module calls it cannot follow.
-pub(super) fn notes(
-    format: Format,
-    root: &Node<'_>,
-    origin: Option<&std::path::Path>,
-) -> Vec<String> {
-    match format {
-        Format::TerraformConfig => terraform::notes(root, origin.and_then(std::path::Path::parent)),
-        _ => Vec::new(),
-    }
-}
-
 /// Findings about the file's structure that its format's loader would reject (`text`: the
 /// file's).
 pub(super) fn structure(format: Format, root: &Node<'_>, text: &str) -> Vec<RawFinding> {
@@ -88,6 +75,26 @@ pub(super) fn structure(format: Format, root: &Node<'_>, text: &str) -> Vec<RawF
 }
 
 impl Engine {
+    /// What the file (at `origin`, when on disk) says that is not a policy finding: for a
+    /// Terraform configuration, the module calls it cannot follow.
+    pub(super) fn notes(
+        &self,
+        format: Format,
+        root: &Node<'_>,
+        origin: Option<&std::path::Path>,
+    ) -> Vec<String> {
+        let dir = origin.and_then(std::path::Path::parent);
+        match (format, dir) {
+            (Format::TerraformConfig, Some(dir)) => {
+                terraform::notes(root, &self.terraform.installed(dir))
+            }
+            (Format::TerraformConfig, None) => {
+                terraform::notes(root, &crate::terraform_dir::Installed::default())
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// The unit `file` (recognized as `format`, parsed as `root`) is evaluated as.
     pub(super) fn assemble<'a>(
         &self,

@@ -35,6 +35,8 @@ pub(crate) struct State {
     module_defaults: Mutex<HashMap<PathBuf, ModuleDefaults>>,
     /// Directories' configuration listings, made once per run (see [`State::listing`]).
     listings: Mutex<HashMap<PathBuf, Arc<Vec<terraform_dir::Listed>>>>,
+    /// Configurations' installed modules, read once per run (see [`State::installed`]).
+    installed: Mutex<HashMap<PathBuf, Arc<terraform_dir::Installed>>>,
 }
 
 impl State {
@@ -66,9 +68,31 @@ impl State {
         listed
     }
 
-    /// Forget the listings: files may have changed since the last run (an editor's save).
+    /// The modules `terraform init` installed for the configuration in `dir`, read once per
+    /// run: each file of the configuration, and each of its module calls, asks.
+    pub(in crate::engine) fn installed(&self, dir: &Path) -> Arc<terraform_dir::Installed> {
+        if let Ok(map) = self.installed.lock()
+            && let Some(found) = map.get(dir)
+        {
+            return found.clone();
+        }
+        let found = Arc::new(terraform_dir::Installed::of(dir));
+        if let Ok(mut map) = self.installed.lock() {
+            if map.len() >= DIRECTORY_CACHE_MAX {
+                map.clear();
+            }
+            map.insert(dir.to_path_buf(), found.clone());
+        }
+        found
+    }
+
+    /// Forget listings and installed modules: files may have changed since the last run (an
+    /// editor's save, a `terraform init`).
     pub(in crate::engine) fn forget_listings(&self) {
         if let Ok(mut map) = self.listings.lock() {
+            map.clear();
+        }
+        if let Ok(mut map) = self.installed.lock() {
             map.clear();
         }
     }
@@ -215,12 +239,10 @@ impl Dialect {
     }
 }
 
-/// The notes of a configuration in `dir`: the module calls whose modules are not on disk
-/// (neither local nor installed by `terraform init`).
-pub(super) fn notes(root: &Node<'_>, dir: Option<&Path>) -> Vec<String> {
-    let installed: Vec<&str> = dir
-        .map(|d| terraform_dir::installed_module_calls(root, d))
-        .unwrap_or_default()
+/// The notes of a configuration: the module calls whose modules are not on disk (neither
+/// local nor `installed` by `terraform init`).
+pub(super) fn notes(root: &Node<'_>, installed: &terraform_dir::Installed) -> Vec<String> {
+    let installed: Vec<&str> = terraform_dir::installed_module_calls(root, installed)
         .iter()
         .map(|c| c.name)
         .collect();
@@ -245,7 +267,8 @@ impl Engine {
         // A module call's findings land in the file that calls it.
         let calls = file.origin.and_then(Path::parent).is_some_and(|dir| {
             !terraform_dir::local_module_calls(&root, dir).is_empty()
-                || !terraform_dir::installed_module_calls(&root, dir).is_empty()
+                || !terraform_dir::installed_module_calls(&root, &self.terraform.installed(dir))
+                    .is_empty()
         });
         let depends = if calls {
             Depends::OtherFiles
@@ -460,7 +483,8 @@ impl Engine {
             };
             out.extend(self.call_findings(call, &files, caller_text, enabled, Some(&known)));
         }
-        for call in &terraform_dir::installed_module_calls(caller, dir) {
+        let installed = self.terraform.installed(dir);
+        for call in &terraform_dir::installed_module_calls(caller, &installed) {
             let listing = self
                 .terraform
                 .listing(&call.dir, self.options.max_file_size);
