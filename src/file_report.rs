@@ -54,6 +54,9 @@ pub struct FileReport {
     pub seen_rules: Vec<usize>,
     /// What was not checked and why, for `--verbose` (a module that is not on disk).
     pub notes: Vec<String>,
+    /// Module calls declared here whose modules are not on disk (registry or Git modules that
+    /// `terraform init` has not installed): their resources went unchecked.
+    pub modules_not_followed: usize,
     /// What the report depends on besides the engine's settings.
     pub depends: Depends,
     /// The resources that establish control objectives or make them apply, in position
@@ -89,6 +92,7 @@ impl FileReport {
             used_rules: Vec::new(),
             seen_rules: Vec::new(),
             notes: Vec::new(),
+            modules_not_followed: 0,
             depends: Depends::File,
             evidence: Vec::new(),
             fixes_from: None,

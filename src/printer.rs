@@ -60,6 +60,9 @@ pub struct Printer {
     skipped_other: usize,
     /// Links to templates the walk did not follow, as reported.
     skipped_links: Vec<String>,
+    /// Whether the report itself says which module calls were not followed (human, github and
+    /// markdown do; the machine formats carry a count, said on standard error too).
+    report_says_modules: bool,
     output: Option<PathBuf>,
     quiet: bool,
 }
@@ -108,6 +111,10 @@ impl Printer {
             skipped_binary: 0,
             skipped_other: 0,
             skipped_links: Vec::new(),
+            report_says_modules: matches!(
+                options.format,
+                report::Format::Human | report::Format::Github | report::Format::Markdown
+            ),
             output: options.output,
             quiet: options.quiet,
         })
@@ -148,6 +155,12 @@ impl Printer {
                 "skipped: {} not templates, {} binary",
                 self.skipped_other, self.skipped_binary
             );
+        }
+        if let Some(modules) = report::modules_not_followed(summary)
+            && !self.report_says_modules
+            && !self.quiet
+        {
+            eprintln!("note: {modules}");
         }
         if !self.skipped_links.is_empty() && !self.quiet {
             // Never in silence: a template behind a link is not checked.

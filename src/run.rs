@@ -676,6 +676,7 @@ fn config_report(display: &str, text: &str, mut findings: Vec<Finding>) -> FileR
         used_rules: Vec::new(),
         seen_rules: Vec::new(),
         notes: Vec::new(),
+        modules_not_followed: 0,
         depends: crate::file_report::Depends::OtherFiles,
         evidence: Vec::new(),
         fixes_from: None,

@@ -419,6 +419,78 @@ fn installed_modules_are_checked_through_their_call() {
     assert!(stderr.contains("module `org_trail` comes from `terraform-aws-modules/cloudtrail/aws`, which is not on disk"), "{stderr}");
 }
 
+/// Module calls that cannot be followed (registry modules never installed) are counted in the
+/// summary of every format, with how to follow them: a partial check never looks whole.
+#[test]
+fn every_format_says_how_many_module_calls_were_not_followed() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "main.tf",
+        "module \"vpc\" {\n  source = \"terraform-aws-modules/vpc/aws\"\n}\n\nmodule \"eks\" {\n  source = \"git::https://example.com/eks.git\"\n}\n\nmodule \"local\" {\n  source = \"./local\"\n}\n",
+    );
+    write(
+        root,
+        "local/main.tf",
+        "variable \"x\" {\n  default = 1\n}\n",
+    );
+    let run = |format: &str| {
+        let out = tripline()
+            .current_dir(root)
+            .args([
+                "check",
+                "--no-config",
+                "--no-cache",
+                "--format",
+                format,
+                ".",
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}");
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let says = "2 module calls not followed: the modules are not on disk (`terraform init`";
+    let (human, _) = run("human");
+    assert!(human.contains(says), "{human}");
+    let (json, stderr) = run("json");
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["summary"]["modules_not_followed"], 2);
+    assert!(stderr.contains(says), "{stderr}");
+    let (sarif, _) = run("sarif");
+    let log: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(
+        log["runs"][0]["properties"]["modulesNotFollowed"]["count"],
+        2
+    );
+    let (github, _) = run("github");
+    assert!(
+        github.starts_with("::notice title=tripline::2 module calls not followed"),
+        "{github}"
+    );
+    let (markdown, _) = run("markdown");
+    assert!(
+        markdown.contains("2 module calls not followed"),
+        "{markdown}"
+    );
+    for format in ["parseable", "junit"] {
+        let (_, stderr) = run(format);
+        assert!(stderr.contains(says), "{format}: {stderr}");
+    }
+    // Without unfollowed calls, the JSON summary has no such field.
+    write(
+        root,
+        "main.tf",
+        "module \"local\" {\n  source = \"./local\"\n}\n",
+    );
+    let (json, _) = run("json");
+    assert!(!json.contains("modules_not_followed"), "{json}");
+}
+
 /// A module on disk, as each call instantiates it: what the call's literal arguments make
 /// wrong is reported at the argument; what the module's defaults make wrong is reported once,
 /// in the module's own file; expressions of the caller are unknown inside the module; the

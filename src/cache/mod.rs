@@ -51,8 +51,9 @@ const RACY_NANOS: u128 = 2_000_000_000;
 /// The first bytes of a cache file.
 const MAGIC: &[u8] = b"tripline-cache\n";
 
-/// Cache files' format; a change makes old files unreadable, which is a miss. 4: tagged.
-const FORMAT_VERSION: u32 = 4;
+/// Cache files' format; a change makes old files unreadable, which is a miss. 4: tagged;
+/// 5: reports count the module calls not followed.
+const FORMAT_VERSION: u32 = 5;
 
 /// The result cache of a run.
 #[derive(Debug)]
@@ -505,6 +506,7 @@ fn encode_report(r: &FileReport) -> Option<Vec<u8>> {
     for a in &r.seen_rules {
         w.usize(*a);
     }
+    w.usize(r.modules_not_followed);
     w.usize(r.notes.len());
     for n in &r.notes {
         w.str(n);
@@ -585,6 +587,7 @@ fn decode_report(bytes: &[u8], display: &str, content: u64) -> Option<FileReport
     for _ in 0..r.usize()? {
         seen_rules.push(r.usize()?);
     }
+    let modules_not_followed = r.usize()?;
     let mut notes = Vec::new();
     for _ in 0..r.usize()? {
         notes.push(r.str()?.to_string());
@@ -609,6 +612,7 @@ fn decode_report(bytes: &[u8], display: &str, content: u64) -> Option<FileReport
             used_rules,
             seen_rules,
             notes,
+            modules_not_followed,
             depends: Depends::File,
             evidence,
             fixes_from: None,

@@ -109,7 +109,12 @@ impl Engine {
             }
         };
         report.outcome = Outcome::Checked(format);
-        report.notes = self.notes(format, &parsed.root, origin);
+        let unfollowed = self.modules_not_followed(format, &parsed.root, origin);
+        report.modules_not_followed = unfollowed.len();
+        report.notes = unfollowed
+            .iter()
+            .map(|(name, source)| front::not_on_disk_note(name, source))
+            .collect();
         raws.extend(front::structure(format, &parsed.root, text));
         if self.options.parse_only {
             report.findings = self.finish(&selection, display, text, raws);

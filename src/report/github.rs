@@ -61,11 +61,15 @@ impl super::Reporter for GithubReporter {
         Ok(())
     }
 
-    fn finish(&mut self, out: &mut dyn Write, _summary: &super::Summary) -> io::Result<()> {
+    fn finish(&mut self, out: &mut dyn Write, summary: &super::Summary) -> io::Result<()> {
         for lines in &self.lines {
             for line in lines {
                 writeln!(out, "{line}")?;
             }
+        }
+        // A partial check is said where a reviewer looks (a notice on the run, not on a line).
+        if let Some(modules) = super::modules_not_followed(summary) {
+            writeln!(out, "::notice title=tripline::{}", escape_data(&modules))?;
         }
         // Critical and high are both errors.
         let [critical, high, medium, low] = self.lines.each_ref().map(Vec::len);

@@ -252,6 +252,9 @@ pub(crate) fn summary_line(s: &Summary) -> String {
     if s.suppressed > 0 {
         line.push_str(&format!("; {} suppressed", s.suppressed));
     }
+    if let Some(modules) = super::modules_not_followed(s) {
+        line.push_str(&format!("; {modules}"));
+    }
     if let Some(b) = s.baseline {
         line.push_str(&format!(
             "; baseline: {} known finding{} not shown, {} fixed",

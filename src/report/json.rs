@@ -49,6 +49,13 @@ pub(crate) struct SummaryOut {
     pub suppressed: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineStats>,
+    /// Module calls whose modules are not on disk (absent when every call was followed).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub modules_not_followed: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -156,6 +163,7 @@ fn summary_out(summary: &Summary) -> SummaryOut {
             .collect(),
         suppressed: summary.suppressed,
         baseline: summary.baseline,
+        modules_not_followed: summary.modules_not_followed,
     }
 }
 
@@ -236,6 +244,7 @@ pub fn merge(docs: Vec<Document>) -> Document {
         summary.failed += d.summary.failed;
         summary.findings += d.summary.findings;
         summary.suppressed += d.summary.suppressed;
+        summary.modules_not_followed += d.summary.modules_not_followed;
         for (k, v) in d.summary.by_severity {
             *summary.by_severity.entry(k).or_insert(0) += v;
         }

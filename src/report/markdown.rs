@@ -98,6 +98,9 @@ impl super::Reporter for MarkdownReporter {
                 plural(summary.failed, "file", "files")
             )?;
         }
+        if let Some(modules) = super::modules_not_followed(summary) {
+            write!(out, "; {}", cell(&modules))?;
+        }
         writeln!(out, ").\n")?;
         if summary.findings == 0 {
             return Ok(());

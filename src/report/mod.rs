@@ -62,6 +62,8 @@ pub struct Summary {
     pub suppressed: usize,
     /// Set when a baseline was applied.
     pub baseline: Option<crate::baseline::BaselineStats>,
+    /// Module calls not followed: modules not on disk (registry or Git, not installed).
+    pub modules_not_followed: usize,
 }
 
 impl Summary {
@@ -77,6 +79,7 @@ impl Summary {
     /// Count one more file report.
     pub fn add(&mut self, r: &FileReport) {
         self.suppressed += r.suppressed;
+        self.modules_not_followed += r.modules_not_followed;
         match r.outcome {
             Outcome::Checked(_) => self.templates += 1,
             Outcome::Skipped(_) => self.skipped += 1,
@@ -91,6 +94,24 @@ impl Summary {
             self.by_severity[f.severity.index()] += 1;
         }
     }
+}
+
+/// What a summary says of the module calls not followed, and how to follow them; `None` when
+/// every call was followed.
+pub fn modules_not_followed(s: &Summary) -> Option<String> {
+    (s.modules_not_followed > 0).then(|| {
+        format!(
+            "{} module call{} not followed: the module{} not on disk (`terraform init` installs \
+             registry and Git modules where tripline reads them; or check the plan)",
+            s.modules_not_followed,
+            if s.modules_not_followed == 1 { "" } else { "s" },
+            if s.modules_not_followed == 1 {
+                " is"
+            } else {
+                "s are"
+            }
+        )
+    })
 }
 
 /// All findings of a run, in report order.

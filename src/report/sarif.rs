@@ -220,6 +220,7 @@ fn log_with(
     shard: Option<Shard>,
     options: &SarifOptions,
     cut: Option<&Cut>,
+    modules_not_followed: usize,
 ) -> Value {
     let mut driver = json!({
         "name": "tripline",
@@ -257,6 +258,9 @@ fn log_with(
     if let Some(cut) = cut {
         properties.insert("omittedResults".into(), cut.to_json());
     }
+    if let Some(modules) = modules_property(modules_not_followed) {
+        properties.insert("modulesNotFollowed".into(), modules);
+    }
     if !properties.is_empty() {
         log["runs"][0]["properties"] = Value::Object(properties);
     }
@@ -280,6 +284,16 @@ impl Cut {
         }
         json!({"count": self.total, "bySeverity": by, "limit": MAX_RESULTS})
     }
+}
+
+/// `runs[0].properties.modulesNotFollowed`: how many module calls were not followed, and how
+/// to follow them; `None` when every call was.
+fn modules_property(count: usize) -> Option<Value> {
+    let summary = super::Summary {
+        modules_not_followed: count,
+        ..super::Summary::default()
+    };
+    super::modules_not_followed(&summary).map(|message| json!({"count": count, "message": message}))
 }
 
 /// The shard a SARIF report records (`runs[0].properties.shard`), if any.
@@ -350,7 +364,8 @@ impl super::Reporter for SarifReporter {
         Ok(())
     }
 
-    fn finish(&mut self, out: &mut dyn Write, _summary: &super::Summary) -> io::Result<()> {
+    fn finish(&mut self, out: &mut dyn Write, summary: &super::Summary) -> io::Result<()> {
+        let modules = summary.modules_not_followed;
         let cut = (self.cut.total > 0).then_some(&self.cut);
         if let Some(cut) = cut {
             let by: Vec<String> = Severity::ALL
@@ -370,15 +385,20 @@ impl super::Reporter for SarifReporter {
         }
         let mut kept = std::mem::take(&mut self.kept).into_vec();
         kept.sort_unstable_by_key(|k| k.seq);
-        let mut results =
-            super::StreamedArray::new(&log_with(super::marker(), self.shard, &self.options, cut));
+        let mut results = super::StreamedArray::new(&log_with(
+            super::marker(),
+            self.shard,
+            &self.options,
+            cut,
+            modules,
+        ));
         for k in &kept {
             results.item_text(out, &k.text)?;
         }
         results.finish(
             out,
-            &log_with(super::marker(), self.shard, &self.options, cut),
-            &log_with(json!([]), self.shard, &self.options, cut),
+            &log_with(super::marker(), self.shard, &self.options, cut, modules),
+            &log_with(json!([]), self.shard, &self.options, cut, modules),
         )
     }
 }
@@ -429,7 +449,10 @@ pub fn merge(docs: Vec<Value>) -> Option<Value> {
     // The shards' own omissions, and what the merged run must leave out to stay in the limit
     // (the least severe, latest first, as in a single run).
     let mut cut = Cut::default();
+    let mut modules = 0;
     for d in std::iter::once(&base).chain(rest.iter()) {
+        let counted = &d["runs"][0]["properties"]["modulesNotFollowed"]["count"];
+        modules += counted.as_u64().unwrap_or(0) as usize;
         let omitted = &d["runs"][0]["properties"]["omittedResults"];
         cut.total += omitted["count"].as_u64().unwrap_or(0) as usize;
         for (i, s) in Severity::ALL.iter().enumerate() {
@@ -469,8 +492,12 @@ pub fn merge(docs: Vec<Value>) -> Option<Value> {
             .expect("a property bag is an object");
         props.remove("shard");
         props.remove("omittedResults");
+        props.remove("modulesNotFollowed");
         if cut.total > 0 {
             props.insert("omittedResults".into(), cut.to_json());
+        }
+        if let Some(p) = modules_property(modules) {
+            props.insert("modulesNotFollowed".into(), p);
         }
         if props.is_empty() {
             run.remove("properties");

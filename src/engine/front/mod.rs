@@ -13,6 +13,8 @@ pub(super) mod plan;
 pub(crate) mod plan_source;
 pub(super) mod terraform;
 
+pub(super) use terraform::not_on_disk_note;
+
 use crate::file_report::Depends;
 use crate::model::{Format, Template};
 use crate::parse::Node;
@@ -75,23 +77,20 @@ pub(super) fn structure(format: Format, root: &Node<'_>, text: &str) -> Vec<RawF
 }
 
 impl Engine {
-    /// What the file (at `origin`, when on disk) says that is not a policy finding: for a
-    /// Terraform configuration, the module calls it cannot follow.
-    pub(super) fn notes(
+    /// The module calls of the file (at `origin`, when on disk) that cannot be followed: for a
+    /// Terraform configuration, those whose modules are not on disk (name, source).
+    pub(super) fn modules_not_followed(
         &self,
         format: Format,
         root: &Node<'_>,
         origin: Option<&std::path::Path>,
-    ) -> Vec<String> {
-        let dir = origin.and_then(std::path::Path::parent);
-        match (format, dir) {
-            (Format::TerraformConfig, Some(dir)) => {
-                terraform::notes(root, &self.terraform.installed(dir))
-            }
-            (Format::TerraformConfig, None) => {
-                terraform::notes(root, &crate::terraform_dir::Installed::default())
-            }
-            _ => Vec::new(),
+    ) -> Vec<(String, String)> {
+        if format != Format::TerraformConfig {
+            return Vec::new();
+        }
+        match origin.and_then(std::path::Path::parent) {
+            Some(dir) => terraform::not_on_disk(root, &self.terraform.installed(dir)),
+            None => terraform::not_on_disk(root, &crate::terraform_dir::Installed::default()),
         }
     }
 

@@ -239,9 +239,12 @@ impl Dialect {
     }
 }
 
-/// The notes of a configuration: the module calls whose modules are not on disk (neither
-/// local nor `installed` by `terraform init`).
-pub(super) fn notes(root: &Node<'_>, installed: &terraform_dir::Installed) -> Vec<String> {
+/// The module calls of a configuration whose modules are not on disk (neither local nor
+/// `installed` by `terraform init`): name and source.
+pub(super) fn not_on_disk(
+    root: &Node<'_>,
+    installed: &terraform_dir::Installed,
+) -> Vec<(String, String)> {
     let installed: Vec<&str> = terraform_dir::installed_module_calls(root, installed)
         .iter()
         .map(|c| c.name)
@@ -249,14 +252,16 @@ pub(super) fn notes(root: &Node<'_>, installed: &terraform_dir::Installed) -> Ve
     terraform_dir::remote_module_calls(root)
         .into_iter()
         .filter(|(name, _)| !installed.contains(&name.as_str()))
-        .map(|(name, source)| {
-            format!(
-                "module `{name}` comes from `{source}`, which is not on disk: its resources are \
-                 not checked here (tripline never fetches modules; `terraform init` installs \
-                 them where tripline reads them)"
-            )
-        })
         .collect()
+}
+
+/// What `--verbose` says of a module call that is not on disk.
+pub(in crate::engine) fn not_on_disk_note(name: &str, source: &str) -> String {
+    format!(
+        "module `{name}` comes from `{source}`, which is not on disk: its resources are not \
+         checked here (tripline never fetches modules; `terraform init` installs them where \
+         tripline reads them)"
+    )
 }
 
 impl Engine {
