@@ -491,6 +491,79 @@ fn every_format_says_how_many_module_calls_were_not_followed() {
     assert!(!json.contains("modules_not_followed"), "{json}");
 }
 
+/// `--var-file` and `--var` apply as `terraform plan` applies them: after the directory's own
+/// variable files, later ones winning, `--var` last. A changed var file is never served from
+/// the result cache; one that does not parse is an error naming its line.
+#[test]
+fn var_files_and_vars_set_values_with_terraforms_precedence() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "infra/main.tf",
+        "resource \"aws_cloudtrail\" \"t\" {\n  name                          = \"t\"\n  s3_bucket_name                = \"logs\"\n  is_multi_region_trail         = var.multi\n  enable_log_file_validation    = true\n  include_global_service_events = true\n}\n",
+    );
+    write(
+        root,
+        "infra/variables.tf",
+        "variable \"multi\" {\n  default = true\n}\n",
+    );
+    write(root, "infra/terraform.tfvars", "multi = true\n");
+    write(root, "off.tfvars", "multi = false\n");
+    write(root, "on.tfvars.json", "{\"multi\": true}\n");
+    let cache = root.join("cache");
+    let run = |args: &[&str]| {
+        let out = tripline()
+            .current_dir(root)
+            .env("XDG_CACHE_HOME", root.join("home"))
+            .args([
+                "check",
+                "--no-config",
+                "--format",
+                "parseable",
+                "--select",
+                "LOG001",
+            ])
+            .arg("--cache-dir")
+            .arg(&cache)
+            .args(args)
+            .arg("infra")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(run(&[]).0, Some(0));
+    assert_eq!(
+        run(&["--var-file", "off.tfvars"]).0,
+        Some(1),
+        "after terraform.tfvars"
+    );
+    assert_eq!(run(&["--var", "multi=false"]).0, Some(1));
+    assert_eq!(
+        run(&["--var-file", "off.tfvars", "--var-file", "on.tfvars.json"]).0,
+        Some(0)
+    );
+    assert_eq!(
+        run(&["--var-file", "on.tfvars.json", "--var-file", "off.tfvars"]).0,
+        Some(1)
+    );
+    assert_eq!(
+        run(&["--var-file", "off.tfvars", "--var", "multi=true"]).0,
+        Some(0)
+    );
+    // The same flags, another file content: checked again, not served from the cache.
+    write(root, "off.tfvars", "multi = true\n");
+    assert_eq!(run(&["--var-file", "off.tfvars"]).0, Some(0));
+    write(root, "off.tfvars", "multi = \n");
+    let (code, stderr) = run(&["--var-file", "off.tfvars"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("off.tfvars:1:"), "{stderr}");
+    assert_eq!(run(&["--var", "9x=1"]).0, Some(2));
+}
+
 /// A module on disk, as each call instantiates it: what the call's literal arguments make
 /// wrong is reported at the argument; what the module's defaults make wrong is reported once,
 /// in the module's own file; expressions of the caller are unknown inside the module; the

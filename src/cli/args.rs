@@ -35,6 +35,22 @@ impl From<OutputFormat> for crate::report::Format {
     }
 }
 
+/// `--var NAME=VALUE`.
+fn var_value(arg: &str) -> Result<(String, String), String> {
+    let (name, value) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("`{arg}`: expected NAME=VALUE"))?;
+    let valid = !name.is_empty()
+        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !valid {
+        return Err(format!("`{name}` is not a variable name"));
+    }
+    Ok((name.to_string(), value.to_string()))
+}
+
 /// `--also-report FORMAT=FILE`.
 fn also_report(arg: &str) -> Result<(OutputFormat, PathBuf), String> {
     let (format, file) = arg
@@ -144,6 +160,16 @@ pub(super) struct CheckArgs {
     /// Largest file loaded, in bytes; larger ones are reported as IO001.
     #[arg(long, value_name = "BYTES", default_value_t = 100 * 1024 * 1024)]
     pub(super) max_file_size: u64,
+    /// A Terraform variable file (`.tfvars`, or `.tfvars.json`) applied to every configuration
+    /// checked, after its own `terraform.tfvars` and `*.auto.tfvars`, as `terraform plan
+    /// -var-file` applies it (repeatable; later files win). Environment variables are never
+    /// read: the result must not depend on the machine.
+    #[arg(long, value_name = "FILE")]
+    pub(super) var_file: Vec<PathBuf>,
+    /// A Terraform variable value, `NAME=VALUE`, applied after every variable file
+    /// (repeatable; later ones win). A value starting with `[` or `{` is an HCL expression.
+    #[arg(long, value_name = "NAME=VALUE", value_parser = var_value)]
+    pub(super) var: Vec<(String, String)>,
     /// The Terraform root module of the plans checked: their findings are reported at the
     /// `.tf` line that produced them (the plan's place as related information). Without it, a
     /// plan's own directory is used when it is one `.tf` configuration.

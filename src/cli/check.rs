@@ -29,7 +29,7 @@ pub(super) fn check(args: CheckArgs) -> Result<u8, String> {
     };
     let reads_stdin = validate(&args, &paths)?;
     let choice = config_choice(args.no_config, args.config.as_deref())?;
-    let project = Arc::new(Project::new(choice, flags(&args)));
+    let project = Arc::new(Project::new(choice, flags(&args)?));
     let threads = start_threads(args.threads)?;
     let mut baseline = match &args.baseline {
         Some(p) => Some(Baseline::load(p).map_err(|e| e.to_string())?),
@@ -161,9 +161,22 @@ fn validate(args: &CheckArgs, paths: &[PathBuf]) -> Result<bool, String> {
     Ok(reads_stdin)
 }
 
-/// The command line's settings, layered over every config.
-fn flags(args: &CheckArgs) -> Flags {
-    Flags {
+/// The command line's settings, layered over every config; an error names a variable file
+/// that cannot be read or parsed.
+fn flags(args: &CheckArgs) -> Result<Flags, String> {
+    let mut files = Vec::new();
+    for path in &args.var_file {
+        let text = crate::output::read_text_bounded(path, args.max_file_size)
+            .map_err(|e| format!("--var-file {}: {e}", path.display()))?;
+        files.push((crate::walk::display_path(path), text));
+    }
+    let command_line_values = crate::terraform_dir::command_line_values(
+        &files,
+        &args.var,
+        &crate::parse::Limits::default(),
+    )
+    .map_err(|e| format!("--var-file/--var: {e}"))?;
+    Ok(Flags {
         allowed_regions: args.allowed_regions.clone(),
         select: args.select.clone(),
         ignore: args.ignore.clone(),
@@ -177,9 +190,10 @@ fn flags(args: &CheckArgs) -> Flags {
                 Some(dir) => TerraformRoot::Dir(dir.clone()),
                 None => TerraformRoot::Beside,
             },
+            command_line_values,
             ..EngineOptions::default()
         },
-    }
+    })
 }
 
 /// Start `--threads` workers (0: rayon's default, one per CPU); how many were asked for.

@@ -23,6 +23,11 @@ pub struct EngineOptions {
     pub parse_only: bool,
     /// Where plans' `.tf` configurations are, to report plan findings at their source.
     pub terraform_root: TerraformRoot,
+    /// Variable values from the command line (`--var-file`, `--var`), applied to every
+    /// Terraform configuration checked, after its own variable files (see
+    /// [`crate::terraform_dir::command_line_values`]). Their text is part of the result
+    /// cache's key, through the engine's flags.
+    pub command_line_values: Vec<std::sync::Arc<crate::terraform_dir::Sibling>>,
 }
 
 impl Default for EngineOptions {
@@ -32,6 +37,7 @@ impl Default for EngineOptions {
             max_file_size: 100 * 1024 * 1024,
             parse_only: false,
             terraform_root: TerraformRoot::Beside,
+            command_line_values: Vec::new(),
         }
     }
 }

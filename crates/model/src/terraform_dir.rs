@@ -389,10 +389,68 @@ pub fn combine<'a>(
     (Node::new(whole, Value::Map(groups)), text, bases)
 }
 
+/// Variable values given on the command line, as Terraform takes `-var-file` and `-var`: each
+/// `--var-file` (display name and text; `.json` files as JSON), then each `--var NAME=VALUE`,
+/// later ones winning, and all of them after the directory's own variable files. A value that
+/// starts with `[` or `{` is an HCL expression, any other is a string. A file or value that
+/// does not parse is an error naming it.
+pub fn command_line_values(
+    files: &[(String, String)],
+    vars: &[(String, String)],
+    limits: &Limits,
+) -> Result<Vec<Arc<Sibling>>, String> {
+    let mut out = Vec::new();
+    let quoted = |v: &str| {
+        let escaped = v
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
+            .replace("${", "$${")
+            .replace("%{", "%%{");
+        format!("\"{escaped}\"")
+    };
+    let inputs = files
+        .iter()
+        .map(|(name, text)| (name.clone(), text.clone()))
+        .chain(vars.iter().map(|(name, value)| {
+            let value = if value.starts_with(['[', '{']) {
+                value.clone()
+            } else {
+                quoted(value)
+            };
+            (format!("--var {name}"), format!("{name} = {value}\n"))
+        }));
+    for (i, (shown, text)) in inputs.enumerate() {
+        let parsed = if shown.to_ascii_lowercase().ends_with(".json") {
+            parse::json::parse(&text, limits).map(|p| (p.root.into_owned(), p.warnings))
+        } else {
+            parse::hcl::file(&text, limits).map(|p| (p.root, p.warnings))
+        };
+        let (root, warnings) = parsed.map_err(|e| {
+            let at = (e.span.start as usize).min(text.len());
+            let line = text[..at].matches('\n').count() + 1;
+            format!("{shown}:{line}: {}", e.message)
+        })?;
+        out.push(Arc::new(Sibling {
+            // A NUL never occurs in a file name: no file of a directory sorts among these.
+            name: format!("\0{i:04} {shown}"),
+            text,
+            root,
+            tfvars: true,
+            warnings,
+        }));
+    }
+    Ok(out)
+}
+
 /// Where a variable file comes in Terraform's order: `terraform.tfvars`, then
 /// `terraform.tfvars.json`, then the `*.auto.tfvars(.json)` files in lexical order; a later
 /// file's value wins.
 fn tfvars_rank(name: &str) -> u8 {
+    if name.starts_with('\0') {
+        // Given on the command line ([`command_line_values`]): after every file, in order.
+        return 3;
+    }
     match name.to_ascii_lowercase().as_str() {
         "terraform.tfvars" => 0,
         "terraform.tfvars.json" => 1,

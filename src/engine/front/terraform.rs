@@ -302,15 +302,18 @@ impl Engine {
         let mut roots: Vec<(&str, &Node<'_>)> = vec![(file.name, &root)];
         roots.extend(siblings.iter().map(|s| (s.name.as_str(), &s.root)));
         let one = terraform_dir::is_one_configuration(&roots);
-        let (mut root, text) = if siblings.is_empty() || !one {
+        let names = siblings.iter().map(|s| s.name.as_str());
+        let dialect = Dialect::of(names.chain(std::iter::once(file.name)));
+        // Not one configuration: the file alone, with the command line's values only.
+        let mut merged = if one { siblings } else { Vec::new() };
+        merged.extend(self.options.command_line_values.iter().cloned());
+        let (mut root, text) = if merged.is_empty() {
             (root, None)
         } else {
-            let (root, all, _) = terraform_dir::combine(root, file.text, &siblings);
+            let (root, all, _) = terraform_dir::combine(root, file.text, &merged);
             (root, Some(all))
         };
         crate::model::inline_policy_documents(&mut root);
-        let names = siblings.iter().map(|s| s.name.as_str());
-        let dialect = Dialect::of(names.chain(std::iter::once(file.name)));
         let found = match file.origin.and_then(Path::parent) {
             Some(dir) => {
                 let all = text.as_deref().unwrap_or(file.text);
@@ -395,8 +398,14 @@ impl Engine {
             let Some((first, rest)) = files.split_first() else {
                 return Arc::new(DirectoryFindings::default());
             };
+            // The directory's files, then the command line's variable values.
+            let rest: Vec<Arc<terraform_dir::Sibling>> = rest
+                .iter()
+                .chain(&self.options.command_line_values)
+                .cloned()
+                .collect();
             let (mut root, all, bases) =
-                terraform_dir::combine(first.root.clone(), &first.text, rest);
+                terraform_dir::combine(first.root.clone(), &first.text, &rest);
             crate::model::inline_policy_documents(&mut root);
             let mut template = Template::new(Format::TerraformConfig, &root);
             template.source = Some(&all);
