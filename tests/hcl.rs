@@ -562,6 +562,19 @@ fn var_files_and_vars_set_values_with_terraforms_precedence() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("off.tfvars:1:"), "{stderr}");
     assert_eq!(run(&["--var", "9x=1"]).0, Some(2));
+    // `coverage` takes them too: the trail's drift is LOG001 only with multi-Region off.
+    let coverage = |args: &[&str]| {
+        let out = tripline()
+            .current_dir(root)
+            .args(["coverage", "--no-config", "--no-cache", "--format", "json"])
+            .args(args)
+            .arg("infra")
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(!coverage(&[]).contains("is not multi-Region"));
+    assert!(coverage(&["--var", "multi=false"]).contains("is not multi-Region"));
 }
 
 /// A module on disk, as each call instantiates it: what the call's literal arguments make

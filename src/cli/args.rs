@@ -255,6 +255,12 @@ pub(super) struct CoverageArgs {
     /// Do not assess these objectives (added to the config's `[coverage] ignore`).
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     pub(super) ignore: Vec<String>,
+    /// A Terraform variable file applied to every configuration, as for `check` (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub(super) var_file: Vec<PathBuf>,
+    /// A Terraform variable value, `NAME=VALUE`, as for `check` (repeatable).
+    #[arg(long, value_name = "NAME=VALUE", value_parser = var_value)]
+    pub(super) var: Vec<(String, String)>,
     /// Comma-separated Regions infrastructure may run in (turns the region policies on, whose
     /// findings on a region-restricting SCP are drift).
     #[arg(long, value_name = "REGIONS", value_delimiter = ',')]

@@ -164,18 +164,8 @@ fn validate(args: &CheckArgs, paths: &[PathBuf]) -> Result<bool, String> {
 /// The command line's settings, layered over every config; an error names a variable file
 /// that cannot be read or parsed.
 fn flags(args: &CheckArgs) -> Result<Flags, String> {
-    let mut files = Vec::new();
-    for path in &args.var_file {
-        let text = crate::output::read_text_bounded(path, args.max_file_size)
-            .map_err(|e| format!("--var-file {}: {e}", path.display()))?;
-        files.push((crate::walk::display_path(path), text));
-    }
-    let command_line_values = crate::terraform_dir::command_line_values(
-        &files,
-        &args.var,
-        &crate::parse::Limits::default(),
-    )
-    .map_err(|e| format!("--var-file/--var: {e}"))?;
+    let command_line_values =
+        super::commands::variable_values(&args.var_file, &args.var, args.max_file_size)?;
     Ok(Flags {
         allowed_regions: args.allowed_regions.clone(),
         select: args.select.clone(),

@@ -27,6 +27,23 @@ pub(super) fn config_choice(
     })
 }
 
+/// `--var-file` and `--var`, read and parsed (see
+/// [`crate::terraform_dir::command_line_values`]); an error names the file and line.
+pub(super) fn variable_values(
+    var_files: &[PathBuf],
+    vars: &[(String, String)],
+    max_file_size: u64,
+) -> Result<Vec<Arc<crate::terraform_dir::Sibling>>, String> {
+    let mut files = Vec::new();
+    for path in var_files {
+        let text = crate::output::read_text_bounded(path, max_file_size)
+            .map_err(|e| format!("--var-file {}: {e}", path.display()))?;
+        files.push((crate::walk::display_path(path), text));
+    }
+    crate::terraform_dir::command_line_values(&files, vars, &crate::parse::Limits::default())
+        .map_err(|e| format!("--var-file/--var: {e}"))
+}
+
 /// The result cache: `--cache-dir`, else `$TRIPLINE_CACHE_DIR`, else the user's cache home;
 /// none when `off`, or when the cache is refused (a symbolic link in it, tracked by git), which
 /// a note says unless `quiet`.

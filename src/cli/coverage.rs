@@ -95,10 +95,17 @@ fn validate(args: &CoverageArgs, paths: &[PathBuf]) -> Result<(), String> {
 /// Check the tree with no report printed: coverage is the report.
 fn assess(args: &CoverageArgs, paths: &[PathBuf]) -> Result<Coverage, String> {
     let choice = config_choice(args.no_config, args.config.as_deref())?;
+    let defaults = crate::engine::EngineOptions::default();
+    let command_line_values =
+        super::commands::variable_values(&args.var_file, &args.var, defaults.max_file_size)?;
     let project = Arc::new(Project::new(
         choice,
         Flags {
             allowed_regions: args.allowed_regions.clone(),
+            options: crate::engine::EngineOptions {
+                command_line_values,
+                ..defaults
+            },
             ..Flags::default()
         },
     ));
