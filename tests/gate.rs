@@ -19,6 +19,22 @@ fn tripline(dir: &Path) -> Command {
     cmd
 }
 
+/// `check --format parseable PATH` in `dir`, without config or cache: exit code and report.
+fn parseable(dir: &Path, path: &str) -> (Option<i32>, String) {
+    let out = tripline(dir)
+        .args([
+            "check",
+            "--no-config",
+            "--no-cache",
+            "--format",
+            "parseable",
+            path,
+        ])
+        .output()
+        .unwrap();
+    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+}
+
 /// Make a FIFO at `path` (a reader that opens it blocks until a writer does).
 fn mkfifo(path: &Path) {
     let made = std::process::Command::new("mkfifo")
@@ -328,19 +344,8 @@ fn a_policy_heredoc_that_is_not_json_is_reported() {
          resource \"aws_iam_policy\" \"rendered\" {\n  name   = \"r\"\n  policy = <<EOF\n{\n  \"Statement\": [${local.statements}]\n}\nEOF\n}\n",
     )
     .unwrap();
-    let out = tripline(dir.path())
-        .args([
-            "check",
-            "--no-config",
-            "--no-cache",
-            "--format",
-            "parseable",
-            "main.tf",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8(out.stdout).unwrap();
+    let (code, text) = parseable(dir.path(), "main.tf");
+    assert_eq!(code, Some(1));
     // At the JSON error inside the heredoc; the one Terraform renders first is unknown here.
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(
@@ -523,19 +528,8 @@ fn a_terraform_link_to_something_not_a_file_is_reported() {
     mkfifo(&fifo);
     std::os::unix::fs::symlink(&fifo, d.join("infra/pipe.tf")).unwrap();
     std::os::unix::fs::symlink(d.join("nothing"), d.join("infra/dangling.tf")).unwrap();
-    let out = tripline(d)
-        .args([
-            "check",
-            "--no-config",
-            "--no-cache",
-            "--format",
-            "parseable",
-            "infra",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8(out.stdout).unwrap();
+    let (code, text) = parseable(d, "infra");
+    assert_eq!(code, Some(1));
     for name in ["infra/dangling.tf", "infra/pipe.tf"] {
         assert!(
             text.contains(&format!(

@@ -15,6 +15,9 @@ fn tripline() -> Command {
     cmd
 }
 
+/// A trail whose multi-Region setting is the variable `multi` (LOG001 when it is false).
+const TRAIL_OF_VAR: &str = "resource \"aws_cloudtrail\" \"t\" {\n  name                          = \"t\"\n  s3_bucket_name                = \"logs\"\n  is_multi_region_trail         = var.multi\n  enable_log_file_validation    = true\n  include_global_service_events = true\n}\n";
+
 fn write(dir: &Path, name: &str, text: &str) {
     let path = dir.join(name);
     fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -257,11 +260,7 @@ fn a_tofu_json_file_replaces_the_tf_json_file_and_verbose_says_so() {
 fn a_named_variable_file_checks_its_configuration() {
     let dir = TempDir::new().unwrap();
     let root = dir.path();
-    write(
-        root,
-        "infra/main.tf",
-        "resource \"aws_cloudtrail\" \"t\" {\n  name                          = \"t\"\n  s3_bucket_name                = \"logs\"\n  is_multi_region_trail         = var.multi\n  enable_log_file_validation    = true\n  include_global_service_events = true\n}\n",
-    );
+    write(root, "infra/main.tf", TRAIL_OF_VAR);
     write(
         root,
         "infra/variables.tf",
@@ -313,7 +312,7 @@ fn a_named_variable_file_checks_its_configuration() {
 fn bom_utf16_and_linked_configuration_files_are_read_as_terraform_reads_them() {
     let dir = TempDir::new().unwrap();
     let root = dir.path();
-    let trail = "resource \"aws_cloudtrail\" \"t\" {\n  name                          = \"t\"\n  s3_bucket_name                = \"logs\"\n  is_multi_region_trail         = var.multi\n  enable_log_file_validation    = true\n  include_global_service_events = true\n}\n";
+    let trail = TRAIL_OF_VAR;
     let variable = "variable \"multi\" {\n  default = false\n}\n";
     let expected = "infra/main.tf:4:35: high LOG001 trail `aws_cloudtrail.t` is not multi-Region, so activity in other Regions goes unrecorded (is_multi_region_trail is false)\n";
     write(root, "infra/main.tf", trail);
@@ -498,11 +497,7 @@ fn every_format_says_how_many_module_calls_were_not_followed() {
 fn var_files_and_vars_set_values_with_terraforms_precedence() {
     let dir = TempDir::new().unwrap();
     let root = dir.path();
-    write(
-        root,
-        "infra/main.tf",
-        "resource \"aws_cloudtrail\" \"t\" {\n  name                          = \"t\"\n  s3_bucket_name                = \"logs\"\n  is_multi_region_trail         = var.multi\n  enable_log_file_validation    = true\n  include_global_service_events = true\n}\n",
-    );
+    write(root, "infra/main.tf", TRAIL_OF_VAR);
     write(
         root,
         "infra/variables.tf",

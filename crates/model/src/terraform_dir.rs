@@ -192,22 +192,6 @@ pub fn listing_dir(dir: &Path, max_file_size: u64) -> Vec<Listed> {
     files
 }
 
-/// The other configuration files of `path`'s directory, parsed, in name order (see
-/// [`listing`]). Files that cannot be read or parsed are left out: their own checks report why.
-pub fn siblings(
-    path: &Path,
-    limits: &Limits,
-    max_file_size: u64,
-    cache: &SiblingCache,
-) -> Vec<Arc<Sibling>> {
-    let own = path.file_name().and_then(|n| n.to_str());
-    let others: Vec<Listed> = listing(path, max_file_size)
-        .into_iter()
-        .filter(|f| Some(f.name.as_str()) != own)
-        .collect();
-    load(&others, limits, cache)
-}
-
 /// The listed files, parsed (through the cache); unreadable or unparsable ones left out.
 pub fn load(files: &[Listed], limits: &Limits, cache: &SiblingCache) -> Vec<Arc<Sibling>> {
     let mut out = Vec::new();
