@@ -15,6 +15,7 @@ pub mod plan_source;
 pub mod refs;
 mod terraform;
 pub mod terraform_dir;
+mod terraform_values;
 pub mod walk;
 
 use tripline_syntax::{parse, source};
@@ -29,6 +30,7 @@ pub use eval::{
     Resolved, Segment, UNKNOWN_MARK, Val, has_unknown, intrinsic, sub_arguments, terraform_segments,
 };
 pub use terraform::{inline_policy_documents, objects as block_objects};
+pub use terraform_values::fold_expressions;
 
 use crate::parse::Node;
 use crate::source::Span;
@@ -190,6 +192,16 @@ impl<'a> Template<'a> {
             // The ids as the resources hold them: borrowed from the text, no copies.
             .map(|(i, r)| (r.id.clone(), i))
             .collect();
+        if format == Format::TerraformConfig {
+            // The instances of a resource expanded by its `for_each` or `count`
+            // (`aws_iam_role.r["a"]`): a reference to the resource (`aws_iam_role.r`) names
+            // them, the first standing for all.
+            for (i, r) in t.resources.iter().enumerate() {
+                if let Some((base, _)) = r.id.split_once('[') {
+                    t.by_id.entry(Cow::Owned(base.to_string())).or_insert(i);
+                }
+            }
+        }
         t
     }
 

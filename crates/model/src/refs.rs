@@ -316,6 +316,63 @@ pub(crate) fn reference_names(t: &Template<'_>, r: &Resource<'_>, name_keys: &[&
     names
 }
 
+/// The references an expression's text makes (`one(aws_iam_role.r[*].id)` →
+/// `aws_iam_role.r.id`): each run of identifiers joined by `.`, its index and splat steps left
+/// out; not function names, not the text of string literals, not attributes of something else
+/// (`f(x).a`).
+pub fn expression_references(expr: &str) -> Vec<String> {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let mut out = Vec::new();
+    let mut chars = expr.char_indices().peekable();
+    let mut current: Option<String> = None;
+    let mut quoted = false;
+    let mut brackets = 0usize;
+    let mut prev = ' ';
+    while let Some((_, c)) = chars.next() {
+        if quoted {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => quoted = true,
+            // `x[0]`, `x[*]`, `x["k"]`: the index is not part of the name.
+            '[' if current.is_some() => brackets += 1,
+            ']' if brackets > 0 => brackets -= 1,
+            _ if brackets > 0 => {}
+            '.' if current.is_some() => current.as_mut().expect("current").push('.'),
+            c if ident(c) => match &mut current {
+                Some(name) => name.push(c),
+                // Inside a number, or an attribute of a call or index (`f(x).a`): not a
+                // reference.
+                None if ident(prev) || c.is_ascii_digit() || matches!(prev, '.' | ']' | ')') => {}
+                None => current = Some(c.to_string()),
+            },
+            '(' => {
+                // A function's name.
+                current = None;
+            }
+            _ => {
+                if let Some(name) = current.take() {
+                    out.push(name.trim_end_matches('.').replace("..", "."));
+                }
+            }
+        }
+        if brackets == 0 && !quoted {
+            prev = c;
+        }
+    }
+    if let Some(name) = current {
+        out.push(name.trim_end_matches('.').replace("..", "."));
+    }
+    out
+}
+
 /// Whether `s` names `name` as a whole identifier (not as part of a longer one).
 pub(crate) fn mentions(s: &str, name: &str) -> bool {
     let bytes = s.as_bytes();
@@ -518,6 +575,20 @@ Resources:
             .unwrap();
         let found = ids(referrers(&t, logs, &["bucket"], &["aws_cloudtrail"]));
         assert_eq!(found, ["aws_cloudtrail.a", "aws_cloudtrail.c"]);
+    }
+
+    #[test]
+    fn references_of_expressions_leave_functions_literals_and_indexes_out() {
+        use super::expression_references as refs;
+        assert_eq!(refs("one(aws_iam_role.r[*].id)"), ["aws_iam_role.r.id"]);
+        assert_eq!(refs("aws_iam_role.r[0].arn"), ["aws_iam_role.r.arn"]);
+        assert_eq!(
+            refs("try(aws_s3_bucket.b[\"x.y\"].id, var.name, \"a.b\")"),
+            ["aws_s3_bucket.b.id", "var.name"]
+        );
+        assert_eq!(refs("coalesce(local.x, 3)"), ["local.x"]);
+        assert_eq!(refs("element(var.l, 0).name"), ["var.l"]);
+        assert_eq!(refs("aws_kms_key.k.arn"), ["aws_kms_key.k.arn"]);
     }
 
     #[test]

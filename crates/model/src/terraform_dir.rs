@@ -926,6 +926,7 @@ pub fn instantiate<'a>(
             tfvars.push(v);
         }
     }
+    crate::fold_expressions(&mut root);
     crate::inline_policy_documents(&mut root);
     Some((root, text, shift))
 }

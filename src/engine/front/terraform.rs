@@ -313,6 +313,7 @@ impl Engine {
             let (root, all, _) = terraform_dir::combine(root, file.text, &merged);
             (root, Some(all))
         };
+        crate::model::fold_expressions(&mut root);
         crate::model::inline_policy_documents(&mut root);
         let found = match file.origin.and_then(Path::parent) {
             Some(dir) => {
@@ -406,6 +407,7 @@ impl Engine {
                 .collect();
             let (mut root, all, bases) =
                 terraform_dir::combine(first.root.clone(), &first.text, &rest);
+            crate::model::fold_expressions(&mut root);
             crate::model::inline_policy_documents(&mut root);
             let mut template = Template::new(Format::TerraformConfig, &root);
             template.source = Some(&all);

@@ -200,15 +200,19 @@ fn targets(
 }
 
 /// The resource a reference names: a logical ID, or the address at the start of a Terraform
-/// expression (`aws_iam_role.admin.name` → `aws_iam_role.admin`).
+/// expression (`aws_iam_role.admin.name` → `aws_iam_role.admin`), also inside the calls and
+/// indexes that wrap it (`one(aws_iam_role.admin[*].name)`).
 fn resolve_reference(t: &Template<'_>, name: &str, cfn: bool) -> Option<usize> {
     if cfn {
         return t.resource(name).map(|r| t.index_of(r));
     }
-    let mut parts = name.split('.');
-    let (ty, label) = (parts.next()?, parts.next()?);
-    let label = label.split('[').next().unwrap_or(label);
-    t.resource(&format!("{ty}.{label}")).map(|r| t.index_of(r))
+    crate::model::refs::expression_references(name)
+        .iter()
+        .find_map(|reference| {
+            let mut parts = reference.split('.');
+            let (ty, label) = (parts.next()?, parts.next()?);
+            t.resource(&format!("{ty}.{label}")).map(|r| t.index_of(r))
+        })
 }
 
 fn literal_texts(t: &Template<'_>, node: &Node<'_>) -> Vec<(String, crate::source::Span)> {

@@ -343,7 +343,7 @@ pub fn expression(text: &str, limits: &Limits) -> Result<Node<'static>, HclError
     expression_syntax(text, limits).map(|expr| convert(text, &expr))
 }
 
-fn expression_syntax(text: &str, limits: &Limits) -> Result<Expression, HclError> {
+pub(super) fn expression_syntax(text: &str, limits: &Limits) -> Result<Expression, HclError> {
     // hcl-edit recurses on nesting: refuse what would go deeper than the other loaders allow
     // before it gets there.
     let depth = text
@@ -386,7 +386,7 @@ pub fn conditional_branches(text: &str) -> Option<[Node<'static>; 2]> {
     }
 }
 
-fn span_of(expr: &impl hcl_edit::Span, fallback: Span) -> Span {
+pub(super) fn span_of(expr: &impl hcl_edit::Span, fallback: Span) -> Span {
     expr.span().map_or(fallback, |r| Span::new(r.start, r.end))
 }
 
@@ -397,7 +397,7 @@ fn source_of(source: &str, span: Span) -> &str {
         .unwrap_or_default()
 }
 
-fn convert(source: &str, expr: &Expression) -> Node<'static> {
+pub(super) fn convert(source: &str, expr: &Expression) -> Node<'static> {
     let whole = Span::new(0, source.len());
     let span = span_of(expr, whole);
     let value = match expr {

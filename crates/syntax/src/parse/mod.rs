@@ -4,6 +4,7 @@
 //! documents) ends in a clear error rather than an exhausted machine.
 
 pub mod hcl;
+pub mod hcl_expr;
 pub mod json;
 mod libyaml;
 mod node;
