@@ -572,12 +572,13 @@ fn var_files_and_vars_set_values_with_terraforms_precedence() {
     assert!(coverage(&["--var", "multi=false"]).contains("is not multi-Region"));
 }
 
-/// A module on disk, as each call instantiates it: what the call's literal arguments make
-/// wrong is reported at the argument; what the module's defaults make wrong is reported once,
-/// in the module's own file; expressions of the caller are unknown inside the module; the
-/// module's comment suppressions hold for every call; a registry module is never fetched.
+/// A module on disk, as each call instantiates it: what a call's arguments make wrong is
+/// reported at the argument, where the value is written (even when it equals the default);
+/// what the module's defaults make wrong is reported once, in the module's own file; the
+/// caller's expressions are evaluated in the caller (`var.regional` is its default, false);
+/// the module's comment suppressions hold for every call; a registry module is never fetched.
 #[test]
-fn local_module_calls_are_checked_with_the_callers_literal_arguments() {
+fn local_module_calls_are_checked_with_the_callers_arguments() {
     let dir = TempDir::new().unwrap();
     let root = dir.path();
     write(
@@ -612,11 +613,19 @@ fn local_module_calls_are_checked_with_the_callers_literal_arguments() {
             "live/main.tf:6:14: high LOG001 trail `module.literal.aws_cloudtrail.this` is not \
              multi-Region, so activity in other Regions goes unrecorded (is_multi_region_trail \
              is false)",
+            // `validate = false`, written by the call.
+            "live/main.tf:7:14: high LOG001 trail `module.literal.aws_cloudtrail.this` does not \
+             validate its log files, so tampering with delivered logs goes unnoticed \
+             (enable_log_file_validation is false)",
             // `days = 7`: the `app` group. (`archive_days = 2` is suppressed by the module's
             // comment, which its own check uses for the default of 1 day.)
             "live/main.tf:8:14: medium LOG019 log group `module.literal.aws_cloudwatch_log_group.app` \
              keeps logs for 7 days, less than the 365 days an investigation may need to look back",
-            // `validate = false` is the default too: reported once, in the module's own file.
+            // `multi = var.regional`: the caller's variable, false by default.
+            "live/main.tf:13:12: high LOG001 trail `module.expression.aws_cloudtrail.this` is not \
+             multi-Region, so activity in other Regions goes unrecorded (is_multi_region_trail \
+             is false)",
+            // `validate` left to the module's default: reported once, in the module's own file.
             "modules/trail/main.tf:17:32: high LOG001 trail `aws_cloudtrail.this` does not \
              validate its log files, so tampering with delivered logs goes unnoticed \
              (enable_log_file_validation is false)",

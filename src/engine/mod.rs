@@ -127,7 +127,8 @@ impl Engine {
         let found = std::mem::take(&mut unit.found);
         let evaluated = unit.evaluated.take();
         let template = unit.template(format, name, text, evaluated.is_some());
-        let evidence = self.evaluate_unit(&file, &template, evaluated, found, &mut raws);
+        let mut evidence = self.evaluate_unit(&file, &template, evaluated, found, &mut raws);
+        self.place_module_findings(&unit.modules, unit.modules_from, &mut raws, &mut evidence);
         let own_end = text.len() as u32;
         let evidence = place::keep_own(format, own_end, &mut raws, evidence);
         let mut placed = None;

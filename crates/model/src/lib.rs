@@ -15,6 +15,7 @@ pub mod plan_source;
 pub mod refs;
 mod terraform;
 pub mod terraform_dir;
+pub mod terraform_modules;
 mod terraform_values;
 pub mod walk;
 

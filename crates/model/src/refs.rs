@@ -89,9 +89,12 @@ impl Table {
                 .entry(s[from..to].to_string())
                 .or_default()
                 .push(i);
+            // `a.b` pairs that start a traversal: `module.m.aws_s3_bucket.x` names the
+            // module's bucket, not a root `aws_s3_bucket.x`.
             if let Some(&(next_from, next_to)) = tokens.get(k + 1)
                 && next_from == to + 1
                 && s.as_bytes()[to] == b'.'
+                && (from == 0 || s.as_bytes()[from - 1] != b'.')
             {
                 self.expressions
                     .entry(s[from..next_to].to_string())
@@ -296,9 +299,14 @@ pub(crate) fn reference_names(t: &Template<'_>, r: &Resource<'_>, name_keys: &[&
         // Plans and states name instances `aws_s3_bucket.x[0]` (in modules `module.m.aws_...`);
         // expressions name the resource `aws_s3_bucket.x`.
         let base = r.id.split('[').next().unwrap_or(&r.id);
+        // A plan's module resources are named by their module's own expressions without
+        // the module's address; a composed configuration's are referred to with it
+        // (`module.a.aws_s3_bucket.this`, see `terraform_modules`).
         let base = match base.rfind("module.") {
-            Some(i) => base[i..].splitn(3, '.').nth(2).unwrap_or(base),
-            None => base,
+            Some(i) if t.format != crate::Format::TerraformConfig => {
+                base[i..].splitn(3, '.').nth(2).unwrap_or(base)
+            }
+            _ => base,
         };
         names.ids.push(base.to_string());
     } else {
@@ -371,6 +379,26 @@ pub fn expression_references(expr: &str) -> Vec<String> {
         out.push(name.trim_end_matches('.').replace("..", "."));
     }
     out
+}
+
+/// The resource address a reference starts with: `aws_iam_role.r` of `aws_iam_role.r.arn`,
+/// `module.a.aws_iam_role.r` of `module.a.aws_iam_role.r.arn` (a composed configuration's
+/// module resource); `None` for variables, locals, data sources and the like.
+pub fn resource_address(reference: &str) -> Option<String> {
+    let parts: Vec<&str> = reference.split('.').collect();
+    let mut at = 0;
+    while parts.get(at) == Some(&"module") && parts.len() > at + 3 {
+        at += 2;
+    }
+    let ty = parts.get(at)?;
+    parts.get(at + 1)?;
+    if matches!(
+        *ty,
+        "var" | "local" | "data" | "each" | "count" | "path" | "terraform" | "self" | "module"
+    ) {
+        return None;
+    }
+    Some(parts[..at + 2].join("."))
 }
 
 /// Whether `s` names `name` as a whole identifier (not as part of a longer one).
@@ -574,7 +602,9 @@ Resources:
             .find(|r| r.id == "aws_s3_bucket.logs")
             .unwrap();
         let found = ids(referrers(&t, logs, &["bucket"], &["aws_cloudtrail"]));
-        assert_eq!(found, ["aws_cloudtrail.a", "aws_cloudtrail.c"]);
+        // `module.m.aws_s3_bucket.logs` is a module instance's bucket (a composed
+        // configuration's), not the root's.
+        assert_eq!(found, ["aws_cloudtrail.a"]);
     }
 
     #[test]

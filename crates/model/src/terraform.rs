@@ -149,32 +149,20 @@ pub fn objects<'n, 'a>(node: &'n Node<'a>) -> Vec<&'n Node<'a>> {
     }
 }
 
+/// The key of a configuration's root that holds the module instances composed into it
+/// (`terraform_modules`; not a name Terraform allows).
+pub(crate) const MODULES_KEY: &str = "\u{0}modules";
+/// The key of a composed instance that holds its address prefix (`module.a.module.b.`).
+pub(crate) const PREFIX_KEY: &str = "\u{0}prefix";
+
 pub(super) fn load_config<'a>(t: &mut Template<'a>) {
     let root = t.root;
-    for block in root.get("resource").map(objects).unwrap_or_default() {
-        for by_type in block.entries() {
-            for named in objects(&by_type.value) {
-                for e in named.entries() {
-                    for body in objects(&e.value) {
-                        t.resources.push(Resource {
-                            id: Cow::Owned(format!("{}.{}", by_type.key, e.key)),
-                            rtype: &by_type.key,
-                            node: body,
-                            anchor: e.key_span,
-                            properties: Some(body),
-                            unknown: None,
-                            metadata: None,
-                            deletion_policy: None,
-                            condition: None,
-                            provider: body
-                                .get("provider")
-                                .and_then(Node::as_str)
-                                .map(Cow::Borrowed),
-                            defaults: None,
-                        });
-                    }
-                }
-            }
+    load_resources(t, root, "");
+    // The module instances composed into the configuration, under their addresses.
+    let instances = root.get(MODULES_KEY);
+    for instance in instances.map(Node::items).unwrap_or_default() {
+        if let Some(prefix) = instance.get(PREFIX_KEY).and_then(Node::as_str) {
+            load_resources(t, instance, prefix);
         }
     }
     for block in root.get("provider").map(objects).unwrap_or_default() {
@@ -214,6 +202,36 @@ pub(super) fn load_config<'a>(t: &mut Template<'a>) {
     for block in root.get("locals").map(objects).unwrap_or_default() {
         for e in block.entries() {
             t.locals.push((&e.key, &e.value));
+        }
+    }
+}
+
+/// The resources of `node`'s `resource` blocks, their addresses after `prefix`.
+fn load_resources<'a>(t: &mut Template<'a>, node: &'a Node<'a>, prefix: &str) {
+    for block in node.get("resource").map(objects).unwrap_or_default() {
+        for by_type in block.entries() {
+            for named in objects(&by_type.value) {
+                for e in named.entries() {
+                    for body in objects(&e.value) {
+                        t.resources.push(Resource {
+                            id: Cow::Owned(format!("{prefix}{}.{}", by_type.key, e.key)),
+                            rtype: &by_type.key,
+                            node: body,
+                            anchor: e.key_span,
+                            properties: Some(body),
+                            unknown: None,
+                            metadata: None,
+                            deletion_policy: None,
+                            condition: None,
+                            provider: body
+                                .get("provider")
+                                .and_then(Node::as_str)
+                                .map(Cow::Borrowed),
+                            defaults: None,
+                        });
+                    }
+                }
+            }
         }
     }
 }

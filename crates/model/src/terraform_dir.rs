@@ -736,25 +736,6 @@ fn module_blocks<'n, 'a>(root: &'n Node<'a>) -> Vec<(&'n Entry<'a>, &'n Node<'a>
     blocks
 }
 
-/// The calls of local modules (`./…` or `../…` sources) in the configuration `root` of the
-/// directory `dir`. Registry and Git sources are never fetched (tripline is offline).
-pub fn local_module_calls<'n, 'a>(root: &'n Node<'a>, dir: &Path) -> Vec<ModuleCall<'n, 'a>> {
-    module_blocks(root)
-        .into_iter()
-        .filter(|(_, _, source)| is_local_source(source))
-        .map(|(e, body, source)| ModuleCall {
-            name: &e.key,
-            label: e.key_span,
-            dir: dir.join(source),
-            arguments: body
-                .entries()
-                .iter()
-                .filter(|a| !MODULE_META_ARGUMENTS.contains(&a.key.as_ref()))
-                .collect(),
-        })
-        .collect()
-}
-
 /// `x` when `expr` is exactly one variable: `var.x` as written in `.tf`, `${var.x}` as the
 /// tree (and `.tf.json`) holds it, or `"${var.x}"` as quoted JSON text.
 pub fn single_variable(expr: &str) -> Option<&str> {
@@ -878,109 +859,8 @@ fn read_modules_json(path: &Path) -> Option<String> {
     (text.len() as u64 <= MAX_MODULES_JSON).then_some(text)
 }
 
-/// A module's configuration as one call instantiates it: the module's files combined, with
-/// the call's arguments as its variables' values (in place of their defaults). The text is the
-/// module's, then `caller_text` (the text the arguments' spans index into) from the returned
-/// offset on, so a finding on an argument's value maps back to the caller.
-pub fn instantiate<'a>(
-    files: &[Arc<Sibling>],
-    arguments: &[&Entry<'a>],
-    caller_text: &str,
-) -> Option<(Node<'a>, String, u32)> {
-    let (first, rest) = files.split_first()?;
-    let (mut root, mut text, _) = combine(first.root.clone(), &first.text, rest);
-    text.push('\n');
-    let shift = text.len() as u32;
-    text.push_str(caller_text);
-    let values: Vec<Entry<'a>> = arguments
-        .iter()
-        .map(|a| {
-            let mut a = (*a).clone();
-            a.key_span = Span {
-                start: a.key_span.start + shift,
-                end: a.key_span.end + shift,
-            };
-            a.value.shift(shift);
-            detach(&mut a.value);
-            a
-        })
-        .collect();
-    let Value::Map(entries) = &mut root.value else {
-        return None;
-    };
-    let end = Span::empty(first.text.len());
-    if !entries.iter().any(|e| e.key == TFVARS_KEY) {
-        entries.push(Entry {
-            key: Cow::Borrowed(TFVARS_KEY),
-            key_span: end,
-            value: Node::new(end, Value::Map(Vec::new())),
-        });
-    }
-    if let Some(Value::Map(tfvars)) = entries
-        .iter_mut()
-        .find(|e| e.key == TFVARS_KEY)
-        .map(|e| &mut e.value.value)
-    {
-        for v in values {
-            tfvars.retain(|t| t.key != v.key);
-            tfvars.push(v);
-        }
-    }
-    crate::fold_expressions(&mut root);
-    crate::inline_policy_documents(&mut root);
-    Some((root, text, shift))
-}
-
-/// The caller's expressions mean nothing inside the module (`var.x` there is the module's own
-/// variable): each `${…}` of an argument becomes a reference the module cannot resolve, so
-/// the value is unknown where it came from an expression and known where it was literal.
-fn detach(node: &mut Node<'_>) {
-    match &mut node.value {
-        Value::String(s) if s.contains("${") => *s = Cow::Owned(unresolvable(s)),
-        Value::Seq(items) => items.iter_mut().for_each(detach),
-        Value::Map(entries) => entries.iter_mut().for_each(|e| detach(&mut e.value)),
-        _ => {}
-    }
-}
-
-/// `arn:aws:s3:::${var.bucket}/*` → `arn:aws:s3:::${caller}/*`; `$${` (a literal `${`) kept.
-fn unresolvable(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(at) = rest.find("${") {
-        if rest[..at].ends_with('$') {
-            out.push_str(&rest[..at + 2]);
-            rest = &rest[at + 2..];
-            continue;
-        }
-        out.push_str(&rest[..at]);
-        let mut depth = 0usize;
-        let mut end = None;
-        for (i, c) in rest[at + 2..].char_indices() {
-            match c {
-                '{' => depth += 1,
-                '}' if depth == 0 => {
-                    end = Some(at + 2 + i + 1);
-                    break;
-                }
-                '}' => depth -= 1,
-                _ => {}
-            }
-        }
-        out.push_str("${caller}");
-        match end {
-            Some(end) => rest = &rest[end..],
-            None => return out,
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 #[cfg(test)]
 mod module_tests {
-    use super::unresolvable;
-
     #[test]
     fn single_variables_in_every_spelling() {
         use super::single_variable;
@@ -991,16 +871,5 @@ mod module_tests {
         assert_eq!(single_variable("local.x"), None);
         assert_eq!(single_variable("${var.x}-suffix"), None);
         assert_eq!(single_variable("var."), None);
-    }
-
-    #[test]
-    fn caller_expressions_become_unresolvable_references() {
-        assert_eq!(
-            unresolvable("arn:aws:s3:::${var.b}/*"),
-            "arn:aws:s3:::${caller}/*"
-        );
-        assert_eq!(unresolvable("${ { a = 1 }[\"a\"] }x"), "${caller}x");
-        assert_eq!(unresolvable("$${literal}"), "$${literal}");
-        assert_eq!(unresolvable("${open"), "${caller}");
     }
 }

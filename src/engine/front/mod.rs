@@ -9,6 +9,7 @@
 
 pub(super) mod cloudformation;
 pub(super) mod document;
+mod modules;
 pub(super) mod plan;
 pub(crate) mod plan_source;
 pub(super) mod terraform;
@@ -39,6 +40,10 @@ pub(super) struct Unit<'a> {
     pub depends: Depends,
     /// What the front end says of how it assembled the unit (`--verbose`).
     pub notes: Vec<String>,
+    /// The module instances composed into a Terraform configuration: what they report past
+    /// `modules_from` (the end of the configuration's own text) is placed at their calls.
+    pub modules: Vec<crate::model::terraform_modules::ModuleInstance>,
+    pub modules_from: u32,
 }
 
 /// Raw findings and coverage evidence of an evaluation.
@@ -111,6 +116,8 @@ impl Engine {
                 found: Vec::new(),
                 depends: Depends::File,
                 notes: Vec::new(),
+                modules: Vec::new(),
+                modules_from: 0,
             },
         }
     }

@@ -11,15 +11,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::file_report::Depends;
 use crate::model::{Format, Template};
-use crate::parse::{Limits, Node, Parsed, Value, is_hcl_name};
+use crate::parse::{Limits, Node, Parsed, Value};
+use crate::policy::RawFinding;
 use crate::policy::coverage::RawEvidence;
-use crate::policy::{self, RawFinding};
 use crate::source::Span;
-use crate::suppress;
 use crate::terraform_dir;
 
 use super::{Evaluated, Unit};
-use crate::engine::place::span_text;
 use crate::engine::{Engine, File};
 
 /// What the engine keeps of Terraform configurations across files: parsed files, directories'
@@ -32,7 +30,7 @@ pub(crate) struct State {
     directories: Mutex<HashMap<PathBuf, Arc<DirectoryEntry>>>,
     /// What local modules report with their defaults, by directory (each call's own findings
     /// are what it reports beyond these).
-    module_defaults: Mutex<HashMap<PathBuf, ModuleDefaults>>,
+    pub(super) module_defaults: Mutex<HashMap<PathBuf, ModuleDefaults>>,
     /// Directories' configuration listings, made once per run (see [`State::listing`]).
     listings: Mutex<HashMap<PathBuf, Arc<Vec<terraform_dir::Listed>>>>,
     /// Configurations' installed modules, read once per run (see [`State::installed`]).
@@ -113,7 +111,7 @@ impl State {
 type ModuleDefaults = (Vec<terraform_dir::Listed>, Arc<KnownFindings>);
 
 /// Findings by policy, resource and message.
-type KnownFindings = std::collections::HashSet<(&'static str, Option<String>, String)>;
+pub(super) type KnownFindings = std::collections::HashSet<(&'static str, Option<String>, String)>;
 
 /// A directory's listing and, once one of its files asked, its findings.
 struct DirectoryEntry {
@@ -141,7 +139,7 @@ enum FromDirectory {
 }
 
 /// Directories whose findings are kept at most (the walk checks a directory's files together).
-const DIRECTORY_CACHE_MAX: usize = 1024;
+pub(super) const DIRECTORY_CACHE_MAX: usize = 1024;
 
 /// Policy documents written as text (a heredoc, a quoted string) that are not JSON: AWS
 /// rejects them (`MalformedPolicyDocument`), and their statements go unchecked, so each is a
@@ -270,10 +268,9 @@ impl Engine {
     /// editor's buffer, a file named alone), with what its local module calls report.
     pub(super) fn assemble_terraform<'a>(&self, file: &File<'_, '_>, root: Node<'a>) -> Unit<'a> {
         // A module call's findings land in the file that calls it.
-        let calls = file.origin.and_then(Path::parent).is_some_and(|dir| {
-            !terraform_dir::local_module_calls(&root, dir).is_empty()
-                || !terraform_dir::installed_module_calls(&root, &self.terraform.installed(dir))
-                    .is_empty()
+        let calls = file.origin.and_then(Path::parent).is_some_and(|_| {
+            root.get("module")
+                .is_some_and(|m| !crate::model::block_objects(m).is_empty())
         });
         let depends = if calls {
             Depends::OtherFiles
@@ -291,6 +288,8 @@ impl Engine {
                 found: Vec::new(),
                 depends,
                 notes: dialect.note().into_iter().collect(),
+                modules: Vec::new(),
+                modules_from: 0,
             };
         }
         let siblings = match file.origin {
@@ -307,7 +306,7 @@ impl Engine {
         // Not one configuration: the file alone, with the command line's values only.
         let mut merged = if one { siblings } else { Vec::new() };
         merged.extend(self.options.command_line_values.iter().cloned());
-        let (mut root, text) = if merged.is_empty() {
+        let (mut root, mut text) = if merged.is_empty() {
             (root, None)
         } else {
             let (root, all, _) = terraform_dir::combine(root, file.text, &merged);
@@ -315,21 +314,25 @@ impl Engine {
         };
         crate::model::fold_expressions(&mut root);
         crate::model::inline_policy_documents(&mut root);
-        let found = match file.origin.and_then(Path::parent) {
-            Some(dir) => {
-                let all = text.as_deref().unwrap_or(file.text);
-                let enabled = |m: &policy::PolicyMeta| file.selection.enables(m);
-                self.module_call_raws(&root, all, dir, &enabled)
-            }
-            None => Vec::new(),
-        };
+        let mut modules = Vec::new();
+        let mut modules_from = 0;
+        if let Some(dir) = file.origin.and_then(Path::parent)
+            && root.get("module").is_some()
+        {
+            let mut all = text.take().unwrap_or_else(|| file.text.to_string());
+            modules_from = all.len() as u32;
+            modules = self.compose_modules(&mut root, &mut all, dir);
+            text = Some(all);
+        }
         Unit {
             root,
             text,
             evaluated: None,
-            found,
+            found: Vec::new(),
             depends,
             notes: dialect.note().into_iter().collect(),
+            modules,
+            modules_from,
         }
     }
 
@@ -405,14 +408,16 @@ impl Engine {
                 .chain(&self.options.command_line_values)
                 .cloned()
                 .collect();
-            let (mut root, all, bases) =
+            let (mut root, mut all, bases) =
                 terraform_dir::combine(first.root.clone(), &first.text, &rest);
             crate::model::fold_expressions(&mut root);
             crate::model::inline_policy_documents(&mut root);
+            let own_end = all.len() as u32;
+            let modules = self.compose_modules(&mut root, &mut all, &dir);
             let mut template = Template::new(Format::TerraformConfig, &root);
             template.source = Some(&all);
-            let (mut raws, evidence) = self.check_template(&template, &|m| self.may_enable(m));
-            raws.extend(self.module_call_raws(&root, &all, &dir, &|m| self.may_enable(m)));
+            let (mut raws, mut evidence) = self.check_template(&template, &|m| self.may_enable(m));
+            self.place_module_findings(&modules, own_end, &mut raws, &mut evidence);
             let mut placed = vec![(first.name.clone(), 0u32, first.text.len() as u32)];
             for (s, base) in rest.iter().zip(bases) {
                 placed.push((s.name.clone(), base, s.text.len() as u32));
@@ -462,176 +467,5 @@ impl Engine {
                 .collect(),
             dialect,
         ))
-    }
-
-    /// What the configuration's module calls make wrong in their modules, reported at the
-    /// call: at the argument whose value it is, else at the call's name.
-    /// - A local module is checked as the call instantiates it (its variables set to the call's
-    ///   arguments); what it reports beyond its own check with its defaults (which the module's
-    ///   files report themselves) is the call's.
-    /// - A module `terraform init` installed (registry, Git) is third-party code the user
-    ///   cannot edit, which no walk reaches (`.terraform` is hidden): everything it reports, as
-    ///   the call instantiates it, is the call's, naming the module's resource.
-    ///
-    /// One level deep: a module's own module calls are left to the module's check.
-    pub(super) fn module_call_raws(
-        &self,
-        caller: &crate::parse::Node<'_>,
-        caller_text: &str,
-        dir: &Path,
-        enabled: &dyn Fn(&policy::PolicyMeta) -> bool,
-    ) -> Vec<RawFinding> {
-        let mut out = Vec::new();
-        for call in &terraform_dir::local_module_calls(caller, dir) {
-            // Arguments that are all references or expressions make the module's variables
-            // unknown, which is never a finding: nothing beyond the defaults' findings.
-            if !call.arguments.iter().any(|a| has_literal(&a.value)) {
-                continue;
-            }
-            let listing = self
-                .terraform
-                .listing(&call.dir, self.options.max_file_size);
-            let Some(files) = self.module_files(&listing) else {
-                continue;
-            };
-            let Some(known) = self.module_defaults(&call.dir, &listing, &files) else {
-                continue;
-            };
-            out.extend(self.call_findings(call, &files, caller_text, enabled, Some(&known)));
-        }
-        let installed = self.terraform.installed(dir);
-        for call in &terraform_dir::installed_module_calls(caller, &installed) {
-            let listing = self
-                .terraform
-                .listing(&call.dir, self.options.max_file_size);
-            if let Some(files) = self.module_files(&listing) {
-                out.extend(self.call_findings(call, &files, caller_text, enabled, None));
-            }
-        }
-        out
-    }
-
-    /// A module directory's files, when they are one configuration.
-    fn module_files(
-        &self,
-        listing: &[terraform_dir::Listed],
-    ) -> Option<Vec<Arc<terraform_dir::Sibling>>> {
-        terraform_dir::configuration(listing, &self.options.limits, &self.terraform.siblings)
-    }
-
-    /// What the module (its `files`) reports as `call` instantiates it, beyond `known` (its
-    /// findings with its defaults, when its own files report those), placed at the call.
-    fn call_findings(
-        &self,
-        call: &terraform_dir::ModuleCall<'_, '_>,
-        files: &[Arc<terraform_dir::Sibling>],
-        caller_text: &str,
-        enabled: &dyn Fn(&policy::PolicyMeta) -> bool,
-        known: Option<&KnownFindings>,
-    ) -> Vec<RawFinding> {
-        let Some((root, text, shift)) =
-            terraform_dir::instantiate(files, &call.arguments, caller_text)
-        else {
-            return Vec::new();
-        };
-        let mut template = Template::new(Format::TerraformConfig, &root);
-        template.source = Some(&text);
-        // The module's comment suppressions on its resources and files hold for every call.
-        let comments: Vec<suppress::Inline> = files
-            .iter()
-            .filter(|f| is_hcl_name(&f.name))
-            .flat_map(|f| suppress::comments(&f.text, &f.root))
-            .collect();
-        self.run_policies(&template, enabled)
-            .into_iter()
-            .filter(|raw| {
-                // Engine diagnostics (a policy's panic) are the module's own check's to report.
-                policy::meta(raw.policy).is_some()
-                    && !known.is_some_and(|k| {
-                        k.contains(&(raw.policy, raw.resource.clone(), raw.message.clone()))
-                    })
-                    && !suppress::covers(&comments, raw.policy, raw.resource.as_deref(), u32::MAX)
-            })
-            .map(|raw| at_call(call, raw, &text, shift))
-            .collect()
-    }
-
-    /// What the module in `dir` (its files `listing`, loaded as `files`) reports with its
-    /// variables' defaults, every policy some file may enable; computed once per directory.
-    fn module_defaults(
-        &self,
-        dir: &Path,
-        listing: &[terraform_dir::Listed],
-        files: &[Arc<terraform_dir::Sibling>],
-    ) -> Option<Arc<KnownFindings>> {
-        if let Ok(cache) = self.terraform.module_defaults.lock()
-            && let Some((listed, known)) = cache.get(dir)
-            && listed == listing
-        {
-            return Some(known.clone());
-        }
-        let (root, text, _) = terraform_dir::instantiate(files, &[], "")?;
-        let mut template = Template::new(Format::TerraformConfig, &root);
-        template.source = Some(&text);
-        let known: Arc<KnownFindings> = Arc::new(
-            self.run_policies(&template, &|m| self.may_enable(m))
-                .into_iter()
-                .map(|r| (r.policy, r.resource, r.message))
-                .collect(),
-        );
-        if let Ok(mut cache) = self.terraform.module_defaults.lock() {
-            if cache.len() >= DIRECTORY_CACHE_MAX {
-                cache.clear();
-            }
-            cache.insert(dir.to_path_buf(), (listing.to_vec(), known.clone()));
-        }
-        Some(known)
-    }
-}
-
-/// A finding of a module instantiated by `call` (its text `text`, the caller's from `shift`
-/// on), moved to the call: on an argument's value, there; on `var.x` inside the module, at
-/// the call's `x = …`; else at the call's name. It names `module.<call>.<resource>`.
-fn at_call(
-    call: &terraform_dir::ModuleCall<'_, '_>,
-    raw: RawFinding,
-    text: &str,
-    shift: u32,
-) -> RawFinding {
-    let span = if raw.span.start >= shift {
-        Span {
-            start: raw.span.start - shift,
-            end: raw.span.end - shift,
-        }
-    } else {
-        terraform_dir::single_variable(span_text(text, raw.span))
-            .and_then(|v| call.arguments.iter().find(|a| a.key == v))
-            .map_or(call.label, |a| a.value.span)
-    };
-    let (message, resource) = match &raw.resource {
-        Some(id) => (
-            raw.message
-                .replace(&format!("`{id}`"), &format!("`module.{}.{id}`", call.name)),
-            Some(format!("module.{}.{id}", call.name)),
-        ),
-        None => (format!("module `{}`: {}", call.name, raw.message), None),
-    };
-    RawFinding {
-        policy: raw.policy,
-        span,
-        message,
-        resource,
-        fix: None,
-    }
-}
-
-/// Whether a value holds something known (a scalar that is not an expression `${…}`).
-fn has_literal(node: &Node<'_>) -> bool {
-    match &node.value {
-        Value::Map(entries) => entries.iter().any(|e| has_literal(&e.value)),
-        Value::Seq(items) => items.iter().any(has_literal),
-        Value::String(s) => !(s.starts_with("${") && s.ends_with('}')),
-        Value::Null => false,
-        _ => true,
     }
 }

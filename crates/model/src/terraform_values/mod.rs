@@ -44,19 +44,48 @@ pub fn fold_expressions(root: &mut Node<'_>) {
     let none = Instance::default();
     for e in entries.iter_mut() {
         match e.key.as_ref() {
-            "resource" => {
-                for block in objects_mut(&mut e.value) {
-                    for by_type in block_entries(block) {
-                        for named in objects_mut(&mut by_type.value) {
-                            expand_instances(&scope, named);
-                        }
-                    }
-                }
-            }
+            "resource" => fold_resources(&scope, &mut e.value),
             "data" | "module" | "output" | "locals" | "provider" => {
                 fold_tree(&scope, &mut e.value, &none, 0)
             }
             _ => {}
+        }
+    }
+}
+
+/// The module instances composed into a configuration (`crate::terraform_modules`), folded
+/// with the configuration's values: their expressions are in its terms.
+pub(crate) fn fold_modules(root: &mut Node<'_>) {
+    let key = crate::terraform::MODULES_KEY;
+    if !root.get(key).is_some_and(|m| has_candidates(m, 0)) {
+        return;
+    }
+    let snapshot = root.clone();
+    let scope = Scope::of(&snapshot);
+    let Value::Map(entries) = &mut root.value else {
+        return;
+    };
+    for e in entries.iter_mut().filter(|e| e.key == key) {
+        if let Value::Seq(instances) = &mut e.value.value {
+            for instance in instances.iter_mut() {
+                for r in block_entries(instance)
+                    .iter_mut()
+                    .filter(|r| r.key == "resource")
+                {
+                    fold_resources(&scope, &mut r.value);
+                }
+            }
+        }
+    }
+}
+
+/// A `resource` block's resources, each expanded into its instances and folded.
+fn fold_resources<'a>(scope: &Scope<'_, 'a>, resource: &mut Node<'a>) {
+    for block in objects_mut(resource) {
+        for by_type in block_entries(block) {
+            for named in objects_mut(&mut by_type.value) {
+                expand_instances(scope, named);
+            }
         }
     }
 }

@@ -209,9 +209,8 @@ fn resolve_reference(t: &Template<'_>, name: &str, cfn: bool) -> Option<usize> {
     crate::model::refs::expression_references(name)
         .iter()
         .find_map(|reference| {
-            let mut parts = reference.split('.');
-            let (ty, label) = (parts.next()?, parts.next()?);
-            t.resource(&format!("{ty}.{label}")).map(|r| t.index_of(r))
+            let address = crate::model::refs::resource_address(reference)?;
+            t.resource(&address).map(|r| t.index_of(r))
         })
 }
 

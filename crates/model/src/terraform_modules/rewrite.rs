@@ -1,0 +1,336 @@
+//! An instance's expressions rewritten into the terms of the configuration it joins.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
+use crate::parse::{Node, Value};
+use crate::terraform::objects;
+use crate::{Segment, terraform_segments};
+
+/// Stands for a module variable that has neither argument nor default: unknown.
+const UNSET: &str = "${(unset)}";
+/// Deepest chain of locals followed.
+const MAX_LOCALS_DEPTH: usize = 16;
+/// Deepest nesting rewritten.
+const MAX_DEPTH: usize = 64;
+
+pub(super) struct Rewriter<'s, 'a> {
+    prefix: &'s str,
+    /// The call's arguments.
+    args: HashMap<String, Node<'a>>,
+    /// The module's variables' defaults (`None`: no default).
+    defaults: HashMap<String, Option<Node<'a>>>,
+    /// The module's locals, as written.
+    locals: HashMap<String, Node<'a>>,
+    /// The module's own resources (`TYPE.NAME`).
+    resources: HashSet<String>,
+    /// Locals already rewritten.
+    rewritten: RefCell<HashMap<String, Node<'a>>>,
+}
+
+impl<'s, 'a> Rewriter<'s, 'a> {
+    pub(super) fn new(tree: &Node<'a>, call: &Node<'a>, prefix: &'s str) -> Rewriter<'s, 'a> {
+        let args = call
+            .entries()
+            .iter()
+            .filter(|e| !super::META_ARGUMENTS.contains(&e.key.as_ref()))
+            .map(|e| (e.key.to_string(), e.value.clone()))
+            .collect();
+        let mut defaults = HashMap::new();
+        for block in tree.get("variable").map(objects).unwrap_or_default() {
+            for e in block.entries() {
+                let default = objects(&e.value)
+                    .first()
+                    .and_then(|b| b.get("default"))
+                    .cloned();
+                defaults.insert(e.key.to_string(), default);
+            }
+        }
+        let mut locals = HashMap::new();
+        for block in tree.get("locals").map(objects).unwrap_or_default() {
+            for e in block.entries() {
+                locals.insert(e.key.to_string(), e.value.clone());
+            }
+        }
+        let mut resources = HashSet::new();
+        for block in tree.get("resource").map(objects).unwrap_or_default() {
+            for by_type in block.entries() {
+                for named in objects(&by_type.value) {
+                    for e in named.entries() {
+                        resources.insert(format!("{}.{}", by_type.key, e.key));
+                    }
+                }
+            }
+        }
+        Rewriter {
+            prefix,
+            args,
+            defaults,
+            locals,
+            resources,
+            rewritten: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The instance's resources, module calls and outputs rewritten.
+    pub(super) fn apply_to(&self, mut tree: Node<'a>) -> Node<'a> {
+        if let Value::Map(entries) = &mut tree.value {
+            for e in entries.iter_mut() {
+                if matches!(e.key.as_ref(), "resource" | "module" | "output") {
+                    self.node(&mut e.value, 0, 0);
+                }
+            }
+        }
+        tree
+    }
+
+    fn node(&self, node: &mut Node<'a>, depth: usize, locals: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        match &mut node.value {
+            Value::String(s) if s.contains("${") => {
+                let segments = terraform_segments(s);
+                if let [Segment::Expr(e)] = segments.as_slice()
+                    && let Some(whole) = self.whole(e, locals)
+                {
+                    *node = whole;
+                    return;
+                }
+                let text = rebuild(&segments, &|e| self.expression(e, locals));
+                *s = text.into();
+            }
+            Value::Seq(items) => items
+                .iter_mut()
+                .for_each(|i| self.node(i, depth + 1, locals)),
+            Value::Map(entries) => entries
+                .iter_mut()
+                .for_each(|e| self.node(&mut e.value, depth + 1, locals)),
+            _ => {}
+        }
+    }
+
+    /// The value an expression that is exactly `var.x` or `local.x` stands for.
+    fn whole(&self, expr: &str, locals: usize) -> Option<Node<'a>> {
+        let e = expr.trim();
+        let ident = |s: &str| !s.is_empty() && s.chars().all(is_ident);
+        if let Some(name) = e.strip_prefix("var.").filter(|n| ident(n)) {
+            return Some(self.var(name));
+        }
+        if let Some(name) = e.strip_prefix("local.").filter(|n| ident(n)) {
+            return Some(self.local(name, locals));
+        }
+        None
+    }
+
+    fn var(&self, name: &str) -> Node<'a> {
+        match (self.args.get(name), self.defaults.get(name)) {
+            (Some(arg), _) => arg.clone(),
+            (None, Some(Some(default))) => default.clone(),
+            _ => unset(),
+        }
+    }
+
+    fn local(&self, name: &str, depth: usize) -> Node<'a> {
+        if let Some(done) = self.rewritten.borrow().get(name) {
+            return done.clone();
+        }
+        let Some(raw) = self.locals.get(name) else {
+            return unset();
+        };
+        if depth >= MAX_LOCALS_DEPTH {
+            return unset();
+        }
+        let mut value = raw.clone();
+        self.node(&mut value, 0, depth + 1);
+        self.rewritten
+            .borrow_mut()
+            .insert(name.to_string(), value.clone());
+        value
+    }
+
+    /// An expression's text in the configuration's terms.
+    fn expression(&self, expr: &str, locals: usize) -> String {
+        rewrite_traversals(expr, &mut |traversal| {
+            let mut parts = traversal.splitn(3, '.');
+            let (root, name) = (parts.next()?, parts.next()?);
+            let rest = parts.next().map(|r| format!(".{r}")).unwrap_or_default();
+            match root {
+                "var" => Some(format!("({}){rest}", text_of(&self.var(name)))),
+                "local" => Some(format!("({}){rest}", text_of(&self.local(name, locals)))),
+                _ if self.resources.contains(&format!("{root}.{name}")) => {
+                    Some(format!("{}{traversal}", self.prefix))
+                }
+                _ => None,
+            }
+        })
+    }
+}
+
+/// References to module calls' outputs (`module.c.out`) replaced by the outputs' values.
+pub(super) fn module_outputs<'a>(node: &mut Node<'a>, outputs: &HashMap<String, Node<'a>>) {
+    if outputs.is_empty() {
+        return;
+    }
+    outputs_in(node, outputs, 0);
+}
+
+fn outputs_in<'a>(node: &mut Node<'a>, outputs: &HashMap<String, Node<'a>>, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let output = |traversal: &str| -> Option<(Node<'a>, String)> {
+        let mut parts = traversal.splitn(4, '.');
+        if parts.next()? != "module" {
+            return None;
+        }
+        let (call, name) = (parts.next()?, parts.next()?);
+        let value = outputs.get(call)?.get(name)?.clone();
+        Some((
+            value,
+            parts.next().map(|r| format!(".{r}")).unwrap_or_default(),
+        ))
+    };
+    match &mut node.value {
+        Value::String(s) if s.contains("module.") && s.contains("${") => {
+            let segments = terraform_segments(s);
+            if let [Segment::Expr(e)] = segments.as_slice()
+                && let Some((value, rest)) = output(e.trim())
+                && rest.is_empty()
+            {
+                *node = value;
+                return;
+            }
+            let text = rebuild(&segments, &|e| {
+                rewrite_traversals(e, &mut |t| {
+                    output(t).map(|(v, rest)| format!("({}){rest}", text_of(&v)))
+                })
+            });
+            *s = text.into();
+        }
+        Value::Seq(items) => items
+            .iter_mut()
+            .for_each(|i| outputs_in(i, outputs, depth + 1)),
+        Value::Map(entries) => entries
+            .iter_mut()
+            .for_each(|e| outputs_in(&mut e.value, outputs, depth + 1)),
+        _ => {}
+    }
+}
+
+fn unset<'a>() -> Node<'a> {
+    Node::new(crate::source::Span::empty(0), Value::String(UNSET.into()))
+}
+
+fn is_ident(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+/// A string of the tree rebuilt from its segments, each expression rewritten.
+fn rebuild(segments: &[Segment<'_>], rewrite: &dyn Fn(&str) -> String) -> String {
+    let mut out = String::new();
+    for seg in segments {
+        match seg {
+            Segment::Text(t) => out.push_str(&crate::terraform_values::escape(t)),
+            Segment::Expr(e) => {
+                out.push_str("${");
+                out.push_str(&rewrite(e));
+                out.push('}');
+            }
+        }
+    }
+    out
+}
+
+/// `expr` with each traversal (`a.b.c`: identifiers joined by `.`, not the attribute of
+/// something else) replaced where `f` says.
+pub(super) fn rewrite_traversals(expr: &str, f: &mut dyn FnMut(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(expr.len());
+    let mut rest = expr;
+    let mut prev: Option<char> = None;
+    while let Some(c) = rest.chars().next() {
+        let starts =
+            (c.is_ascii_alphabetic() || c == '_') && !prev.is_some_and(|p| is_ident(p) || p == '.');
+        if !starts {
+            out.push(c);
+            prev = Some(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        let mut end = 0;
+        loop {
+            end += rest[end..]
+                .find(|c: char| !is_ident(c))
+                .unwrap_or(rest.len() - end);
+            let after = &rest[end..];
+            match after.strip_prefix('.') {
+                Some(next) if next.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') => {
+                    end += 1
+                }
+                _ => break,
+            }
+        }
+        let traversal = &rest[..end];
+        match f(traversal) {
+            Some(replaced) => out.push_str(&replaced),
+            None => out.push_str(traversal),
+        }
+        prev = traversal.chars().next_back();
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// A value as HCL expression text (its positions are lost: what it makes wrong lands at the
+/// expression that uses it).
+pub(super) fn text_of(node: &Node<'_>) -> String {
+    match &node.value {
+        Value::String(s) => {
+            let segments = terraform_segments(s);
+            if let [Segment::Expr(e)] = segments.as_slice() {
+                return e.trim().to_string();
+            }
+            let mut out = String::from("\"");
+            for seg in &segments {
+                match seg {
+                    Segment::Text(t) => {
+                        for c in crate::terraform_values::escape(t).chars() {
+                            match c {
+                                '"' => out.push_str("\\\""),
+                                '\\' => out.push_str("\\\\"),
+                                '\n' => out.push_str("\\n"),
+                                c => out.push(c),
+                            }
+                        }
+                    }
+                    Segment::Expr(e) => {
+                        out.push_str("${");
+                        out.push_str(e);
+                        out.push('}');
+                    }
+                }
+            }
+            out.push('"');
+            out
+        }
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Null => "null".to_string(),
+        Value::Seq(items) => format!(
+            "[{}]",
+            items.iter().map(text_of).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Map(entries) => format!(
+            "{{{}}}",
+            entries
+                .iter()
+                .map(|e| format!("{} = {}", text_of_key(&e.key), text_of(&e.value)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn text_of_key(key: &str) -> String {
+    format!("\"{}\"", key.replace('\\', "\\\\").replace('"', "\\\""))
+}

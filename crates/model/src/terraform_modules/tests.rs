@@ -1,0 +1,174 @@
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::{LoadedModule, ModuleLoader, compose};
+use crate::parse::{Limits, hcl};
+use crate::{Format, Template};
+
+/// Modules kept in memory by directory (`./name` sources resolve against the caller's).
+struct Memory(HashMap<PathBuf, &'static str>);
+
+impl ModuleLoader for Memory {
+    fn load(&self, dir: &Path, _key: &str, source: &str) -> Option<LoadedModule> {
+        let dir = dir.join(source.trim_start_matches("./"));
+        let text = self.0.get(&dir)?;
+        Some(LoadedModule {
+            root: hcl::file(text, &Limits::default()).ok()?.root,
+            text: text.to_string(),
+            dir,
+            installed: false,
+        })
+    }
+}
+
+fn composed(root: &str, modules: &[(&str, &'static str)]) -> (String, Vec<(String, String)>) {
+    let loader = Memory(
+        modules
+            .iter()
+            .map(|(d, t)| (Path::new("/r").join(d), *t))
+            .collect(),
+    );
+    let mut tree = hcl::file(root, &Limits::default()).unwrap().root;
+    crate::fold_expressions(&mut tree);
+    let mut text = root.to_string();
+    let instances = compose(&mut tree, &mut text, Path::new("/r"), &loader);
+    let paths: Vec<String> = instances.iter().map(|i| i.prefix()).collect();
+    let t = Template::new(Format::TerraformConfig, &tree);
+    let mut props = Vec::new();
+    for r in &t.resources {
+        for key in ["s3_bucket_name", "is_multi_region_trail", "bucket"] {
+            if let Some(node) = r.prop(key) {
+                let shown: Vec<String> = t
+                    .eval(node)
+                    .into_iter()
+                    .map(|v| {
+                        let at = &text[v.span.start as usize..v.span.end as usize];
+                        let value = match v.val.text() {
+                            Some(s) if v.val.is_known() => s.to_string(),
+                            _ => match node.as_str() {
+                                Some(expr) => expr.to_string(),
+                                None => "?".to_string(),
+                            },
+                        };
+                        format!("{value} @ {at}")
+                    })
+                    .collect();
+                props.push((format!("{}.{key}", r.id), shown.join(" | ")));
+            }
+        }
+    }
+    (paths.join(" "), props)
+}
+
+#[test]
+fn values_flow_through_three_levels_and_land_where_they_are_written() {
+    let root = "module \"a\" {\n  source = \"./a\"\n  multi  = false\n}\n";
+    let (paths, props) = composed(
+        root,
+        &[
+            (
+                "a",
+                "variable \"multi\" {}\nmodule \"b\" {\n  source = \"./b\"\n  multi = var.multi\n}\n",
+            ),
+            (
+                "a/b",
+                "variable \"multi\" { default = true }\nlocals { on = var.multi }\nmodule \"c\" {\n  source = \"./c\"\n  multi = local.on\n}\n",
+            ),
+            (
+                "a/b/c",
+                "variable \"multi\" { default = true }\nresource \"aws_cloudtrail\" \"t\" {\n  is_multi_region_trail = var.multi\n}\n",
+            ),
+        ],
+    );
+    assert_eq!(
+        paths,
+        "module.a.module.b.module.c. module.a.module.b. module.a."
+    );
+    assert_eq!(
+        props,
+        [(
+            "module.a.module.b.module.c.aws_cloudtrail.t.is_multi_region_trail".to_string(),
+            // The root's `multi = false`: where the value is written.
+            "false @ false".to_string()
+        )]
+    );
+}
+
+#[test]
+fn a_trail_links_to_the_bucket_a_sibling_module_outputs() {
+    let root = "module \"logs\" {\n  source = \"./logs\"\n}\nmodule \"trail\" {\n  source = \"./trail\"\n  bucket = module.logs.bucket_id\n}\nresource \"aws_s3_bucket\" \"this\" {\n  bucket = \"root\"\n}\n";
+    let (_, props) = composed(
+        root,
+        &[
+            (
+                "logs",
+                "resource \"aws_s3_bucket\" \"this\" {\n  bucket = \"logs-${var.env}\"\n}\nvariable \"env\" { default = \"prod\" }\noutput \"bucket_id\" {\n  value = aws_s3_bucket.this.id\n}\n",
+            ),
+            (
+                "trail",
+                "variable \"bucket\" {}\nresource \"aws_cloudtrail\" \"this\" {\n  s3_bucket_name = \"${var.bucket}\"\n  is_multi_region_trail = true\n}\n",
+            ),
+        ],
+    );
+    assert_eq!(
+        props,
+        [
+            (
+                "aws_s3_bucket.this.bucket".to_string(),
+                "root @ \"root\"".to_string()
+            ),
+            (
+                "module.logs.aws_s3_bucket.this.bucket".to_string(),
+                "logs-prod @ \"logs-${var.env}\"".to_string()
+            ),
+            (
+                "module.trail.aws_cloudtrail.this.s3_bucket_name".to_string(),
+                "${module.logs.aws_s3_bucket.this.id} @ aws_s3_bucket.this.id".to_string()
+            ),
+            (
+                "module.trail.aws_cloudtrail.this.is_multi_region_trail".to_string(),
+                "true @ true".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_module_that_calls_itself_is_followed_once_and_missing_ones_not_at_all() {
+    let root = "module \"loop\" {\n  source = \"./loop\"\n}\nmodule \"gone\" {\n  source = \"./gone\"\n}\n";
+    let (paths, _) = composed(
+        root,
+        &[(
+            "loop",
+            "module \"again\" {\n  source = \"./\"\n}\nresource \"aws_s3_bucket\" \"b\" {}\n",
+        )],
+    );
+    assert_eq!(paths, "module.loop.");
+}
+
+#[test]
+fn a_call_that_uses_another_calls_outputs_follows_it_wherever_it_is_written() {
+    let root = "module \"flow\" {\n  source = \"./flow\"\n  vpc_id = module.vpc.vpc_id\n}\nmodule \"vpc\" {\n  source = \"./vpc\"\n}\n";
+    let (paths, props) = composed(
+        root,
+        &[
+            (
+                "vpc",
+                "resource \"aws_vpc\" \"this\" {\n  count = var.on ? 1 : 0\n}\nvariable \"on\" { default = true }\noutput \"vpc_id\" {\n  value = try(aws_vpc.this[0].id, null)\n}\n",
+            ),
+            (
+                "flow",
+                "variable \"vpc_id\" {}\nresource \"aws_flow_log\" \"this\" {\n  bucket = \"${var.vpc_id}\"\n}\n",
+            ),
+        ],
+    );
+    assert_eq!(paths, "module.vpc. module.flow.");
+    assert_eq!(
+        props,
+        [(
+            "module.flow.aws_flow_log.this.bucket".to_string(),
+            "${try(module.vpc.aws_vpc.this[0].id, null)} @ try(aws_vpc.this[0].id, null)"
+                .to_string()
+        )]
+    );
+}

@@ -1,0 +1,208 @@
+//! The modules a Terraform configuration calls, composed into it at any depth
+//! ([`terraform_modules::compose`]) and what they report placed back in the configuration.
+//!
+//! A finding whose value is written in the configuration (an argument of a call) stays there.
+//! One inside a module lands on the root's call it descends from, naming the module's
+//! resource by its address, unless the module's own check with its defaults reports the same
+//! (a module of the repository reports that in its own files) or a comment in the module
+//! suppresses it. A module `terraform init` installed is third-party code: everything it
+//! reports lands on the call.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::model::terraform_modules::{self, LoadedModule, ModuleInstance, ModuleLoader};
+use crate::model::{Format, Template};
+use crate::parse::Node;
+use crate::policy::coverage::RawEvidence;
+use crate::policy::{self, RawFinding};
+use crate::source::Span;
+use crate::suppress;
+use crate::terraform_dir;
+
+use super::terraform::{DIRECTORY_CACHE_MAX, KnownFindings};
+use crate::engine::Engine;
+
+/// Reads modules through the engine's per-run caches: local ones from their directory,
+/// installed ones where the configuration's `.terraform/modules/modules.json` says.
+struct Loader<'e> {
+    engine: &'e Engine,
+    /// The configuration's directory (whose `.terraform` records installed modules).
+    root: &'e Path,
+}
+
+impl ModuleLoader for Loader<'_> {
+    fn load(&self, dir: &Path, key: &str, source: &str) -> Option<LoadedModule> {
+        let (module_dir, installed) = if terraform_dir::is_local_source(source) {
+            (dir.join(source), false)
+        } else {
+            let installed = self.engine.terraform.installed(self.root);
+            (installed.dir(key)?.to_path_buf(), true)
+        };
+        let files = self.engine.module_files(&module_dir)?;
+        let (first, rest) = files.split_first()?;
+        let (root, text, _) = terraform_dir::combine(first.root.clone(), &first.text, rest);
+        Some(LoadedModule {
+            root,
+            text,
+            dir: module_dir,
+            installed,
+        })
+    }
+}
+
+impl Engine {
+    /// Compose the configuration `root` (its text `text`, in `dir`) with the modules it
+    /// calls: the instances, and where the configuration's own text ends.
+    pub(super) fn compose_modules(
+        &self,
+        root: &mut Node<'_>,
+        text: &mut String,
+        dir: &Path,
+    ) -> Vec<ModuleInstance> {
+        let loader = Loader {
+            engine: self,
+            root: dir,
+        };
+        terraform_modules::compose(root, text, dir, &loader)
+    }
+
+    /// A module directory's files, when they are one configuration.
+    pub(super) fn module_files(&self, dir: &Path) -> Option<Vec<Arc<terraform_dir::Sibling>>> {
+        let listing = self.terraform.listing(dir, self.options.max_file_size);
+        terraform_dir::configuration(&listing, &self.options.limits, &self.terraform.siblings)
+    }
+
+    /// Place what the `instances` of a composed configuration report (`raws` and `evidence`
+    /// past `own_end`, the end of the configuration's own text) in the configuration (see the
+    /// module documentation).
+    pub(in crate::engine) fn place_module_findings(
+        &self,
+        instances: &[ModuleInstance],
+        own_end: u32,
+        raws: &mut Vec<RawFinding>,
+        evidence: &mut [RawEvidence],
+    ) {
+        if instances.is_empty() {
+            return;
+        }
+        let of = |span: Span| {
+            instances
+                .iter()
+                .find(|i| span.start >= i.range.0 && span.start <= i.range.1)
+        };
+        // The instance a resource belongs to: the longest prefix of its address.
+        let owner = |resource: &str| {
+            instances
+                .iter()
+                .filter(|i| resource.starts_with(&i.prefix()))
+                .max_by_key(|i| i.path.len())
+        };
+        raws.retain_mut(|raw| {
+            if let Some(instance) = raw.resource.as_deref().and_then(owner)
+                && self.suppressed_in_module(instance, raw)
+            {
+                return false;
+            }
+            if raw.span.start < own_end {
+                return true;
+            }
+            // Engine diagnostics (a policy's panic) are the module's own check's to report.
+            if policy::meta(raw.policy).is_none() {
+                return false;
+            }
+            let Some(instance) = of(raw.span) else {
+                return false;
+            };
+            if self.module_defaults_report(instance, raw) {
+                return false;
+            }
+            raw.span = instance.label;
+            raw.fix = None;
+            true
+        });
+        for e in evidence.iter_mut() {
+            let label = |span: Span| of(span).map_or(span, |i| i.label);
+            if e.span.start >= own_end {
+                e.span = label(e.span);
+            }
+            for (span, _) in &mut e.unmet {
+                if span.start >= own_end {
+                    *span = label(*span);
+                }
+            }
+        }
+    }
+
+    /// Whether a comment in the module of `instance` suppresses what `raw` says of one of its
+    /// resources: the module's suppressions hold for every call.
+    fn suppressed_in_module(&self, instance: &ModuleInstance, raw: &RawFinding) -> bool {
+        let own = instance.prefix();
+        let resource = raw
+            .resource
+            .as_deref()
+            .map(|r| r.strip_prefix(&own).unwrap_or(r));
+        let comments: Vec<suppress::Inline> = self
+            .module_files(&instance.dir)
+            .unwrap_or_default()
+            .iter()
+            .filter(|f| crate::parse::is_hcl_name(&f.name))
+            .flat_map(|f| suppress::comments(&f.text, &f.root))
+            .collect();
+        suppress::covers(&comments, raw.policy, resource, u32::MAX)
+    }
+
+    /// Whether the module of the root's call that `instance` descends from reports `raw` in
+    /// its own check with its defaults (a module of the repository reports it in its files; an
+    /// installed module never does).
+    fn module_defaults_report(&self, instance: &ModuleInstance, raw: &RawFinding) -> bool {
+        if instance.top_installed {
+            return false;
+        }
+        let top = format!("module.{}.", instance.path[0]);
+        let relative = |s: &str| s.replace(&format!("`{top}"), "`");
+        self.module_defaults(&instance.top_dir)
+            .is_some_and(|known| {
+                known.contains(&(
+                    raw.policy,
+                    raw.resource
+                        .as_deref()
+                        .map(|r| r.strip_prefix(&top).unwrap_or(r).to_string()),
+                    relative(&raw.message),
+                ))
+            })
+    }
+
+    /// What the module in `dir` reports with its variables' defaults (composed with the
+    /// modules it calls), every policy some file may enable; computed once per directory.
+    fn module_defaults(&self, dir: &Path) -> Option<Arc<KnownFindings>> {
+        let listing = self.terraform.listing(dir, self.options.max_file_size);
+        if let Ok(cache) = self.terraform.module_defaults.lock()
+            && let Some((listed, known)) = cache.get(dir)
+            && listed.as_slice() == listing.as_slice()
+        {
+            return Some(known.clone());
+        }
+        let files = self.module_files(dir)?;
+        let (first, rest) = files.split_first()?;
+        let (mut root, mut text, _) = terraform_dir::combine(first.root.clone(), &first.text, rest);
+        crate::model::fold_expressions(&mut root);
+        crate::model::inline_policy_documents(&mut root);
+        self.compose_modules(&mut root, &mut text, dir);
+        let mut template = Template::new(Format::TerraformConfig, &root);
+        template.source = Some(&text);
+        let known: Arc<KnownFindings> = Arc::new(
+            self.run_policies(&template, &|m| self.may_enable(m))
+                .into_iter()
+                .map(|r| (r.policy, r.resource, r.message))
+                .collect(),
+        );
+        if let Ok(mut cache) = self.terraform.module_defaults.lock() {
+            if cache.len() >= DIRECTORY_CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(dir.to_path_buf(), (listing.to_vec(), known.clone()));
+        }
+        Some(known)
+    }
+}
