@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::config::CoverageConfig;
-use crate::file_report::{Evidence, FileReport};
+use crate::file_report::{Evidence, FileReport, UnfollowedModule};
 use crate::finding::{Finding, Severity};
 use crate::policy::Family;
 use crate::policy::coverage::{EvidenceKind, OBJECTIVES, Objective};
@@ -43,6 +43,8 @@ pub struct Gathered {
     templates: usize,
     /// Files that could not be read or loaded.
     failed: Vec<Arc<str>>,
+    /// Module calls not followed (their modules are not on disk), by file.
+    unfollowed: Vec<(Arc<str>, UnfollowedModule)>,
 }
 
 impl Gathered {
@@ -57,10 +59,16 @@ impl Gathered {
             }
             _ => {}
         }
-        if report.evidence.is_empty() && report.findings.is_empty() {
+        if report.evidence.is_empty()
+            && report.findings.is_empty()
+            && report.unfollowed_modules.is_empty()
+        {
             return;
         }
         let path: Arc<str> = Arc::from(report.path.as_str());
+        for m in &report.unfollowed_modules {
+            self.unfollowed.push((path.clone(), m.clone()));
+        }
         for e in &report.evidence {
             self.evidence.push((path.clone(), e.clone()));
         }
@@ -167,6 +175,9 @@ pub struct Assessed {
     pub elsewhere: Option<String>,
     /// The first resource that makes it apply, when it applies only to some trees.
     pub applies_by: Option<(Arc<str>, String, Position)>,
+    /// When it is missing: the module calls not followed that may establish it (their source
+    /// or name names its service), in path order.
+    pub may_establish: Vec<(Arc<str>, UnfollowedModule)>,
 }
 
 /// How a run assesses coverage, beyond the `[coverage]` of the first path's config.
@@ -215,6 +226,9 @@ pub struct Coverage {
     /// The files that could not be read or loaded (what they establish is unknown), in path
     /// order.
     pub failed: Vec<Arc<str>>,
+    /// Module calls not followed (their modules are not on disk): what they establish is
+    /// unknown.
+    pub unfollowed: usize,
 }
 
 impl Coverage {
@@ -351,12 +365,22 @@ pub fn assess(gathered: &Gathered, config: &CoverageConfig, anchor: Anchor) -> C
             } else {
                 Status::Violated
             };
+            let may_establish = match status {
+                Status::Missing => gathered
+                    .unfollowed
+                    .iter()
+                    .filter(|(_, m)| may_establish(objective, m))
+                    .cloned()
+                    .collect(),
+                _ => Vec::new(),
+            };
             Assessed {
                 objective,
                 status,
                 evidence,
                 elsewhere,
                 applies_by,
+                may_establish,
             }
         })
         .collect();
@@ -365,7 +389,31 @@ pub fn assess(gathered: &Gathered, config: &CoverageConfig, anchor: Anchor) -> C
         objectives,
         templates: gathered.templates,
         failed: gathered.failed.clone(),
+        unfollowed: gathered.unfollowed.len(),
     }
+}
+
+/// Words of a module's source or name that say it sets up an account's baseline, which may
+/// establish any objective.
+const BASELINE_WORDS: &[&str] = &["baseline", "landing-zone", "landingzone", "control-tower"];
+
+/// Whether a module not followed may establish `objective`: its source or name names the
+/// service of a resource type that establishes it or that it applies to (`cloudtrail` for
+/// `aws_cloudtrail`, `vpc` for the flow logs of `aws_vpc`), or it sets up a whole baseline.
+fn may_establish(objective: &Objective, module: &UnfollowedModule) -> bool {
+    let text = format!("{} {}", module.source, module.name).to_ascii_lowercase();
+    if BASELINE_WORDS.iter().any(|w| text.contains(w)) {
+        return true;
+    }
+    objective
+        .evidence
+        .iter()
+        .flat_map(|e| e.resource_types.iter())
+        .chain(objective.applies_when.iter())
+        .filter_map(|t| t.strip_prefix("aws_")?.split('_').next())
+        // `s3` or `iam` alone names too many modules to say anything.
+        .filter(|service| service.len() >= 3 && *service != "iam")
+        .any(|service| text.contains(service))
 }
 
 /// Whether a finding in `finding` can be about a resource declared in `declared`: the same

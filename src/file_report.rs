@@ -34,6 +34,17 @@ pub enum Outcome {
     Config,
 }
 
+/// A module call whose module is not on disk: its resources went unchecked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnfollowedModule {
+    /// The call's name (`module "trail"`).
+    pub name: String,
+    /// Where the module comes from (`terraform-aws-modules/cloudtrail/aws`).
+    pub source: String,
+    /// The line of the call's name.
+    pub line: u32,
+}
+
 /// The result of checking one file.
 #[derive(Clone, Debug)]
 pub struct FileReport {
@@ -56,7 +67,7 @@ pub struct FileReport {
     pub notes: Vec<String>,
     /// Module calls declared here whose modules are not on disk (registry or Git modules that
     /// `terraform init` has not installed): their resources went unchecked.
-    pub modules_not_followed: usize,
+    pub unfollowed_modules: Vec<UnfollowedModule>,
     /// What the report depends on besides the engine's settings.
     pub depends: Depends,
     /// The resources that establish control objectives or make them apply, in position
@@ -92,7 +103,7 @@ impl FileReport {
             used_rules: Vec::new(),
             seen_rules: Vec::new(),
             notes: Vec::new(),
-            modules_not_followed: 0,
+            unfollowed_modules: Vec::new(),
             depends: Depends::File,
             evidence: Vec::new(),
             fixes_from: None,

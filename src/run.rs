@@ -676,7 +676,7 @@ fn config_report(display: &str, text: &str, mut findings: Vec<Finding>) -> FileR
         used_rules: Vec::new(),
         seen_rules: Vec::new(),
         notes: Vec::new(),
-        modules_not_followed: 0,
+        unfollowed_modules: Vec::new(),
         depends: crate::file_report::Depends::OtherFiles,
         evidence: Vec::new(),
         fixes_from: None,

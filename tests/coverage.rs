@@ -524,3 +524,68 @@ fn list_names_every_objective() {
             .any(|l| l.starts_with("ROOT-SCP") && l.contains("root"))
     );
 }
+
+/// Module calls that could not be followed are named beside each missing objective their
+/// source says they may establish (a GuardDuty module beside GuardDuty, not beside an SCP),
+/// and counted; a trail whose bucket a sibling local module creates is
+/// assessed as one configuration (LOG-TRAIL-STORAGE is not missing).
+#[test]
+fn missing_objectives_name_the_module_calls_not_followed_that_may_establish_them() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    fs::write(
+        root.join("main.tf"),
+        "module \"detector\" {\n  source = \"cloudposse/guardduty/aws\"\n}\n\n\
+         module \"network\" {\n  source = \"terraform-aws-modules/vpc/aws\"\n}\n\n\
+         module \"logs\" {\n  source = \"./logs\"\n}\n\n\
+         module \"audit\" {\n  source = \"./audit\"\n  bucket = module.logs.id\n}\n",
+    )
+    .unwrap();
+    fs::create_dir_all(root.join("logs")).unwrap();
+    fs::write(
+        root.join("logs/main.tf"),
+        "resource \"aws_s3_bucket\" \"this\" {\n  bucket = \"org-trail\"\n}\n\n\
+         output \"id\" {\n  value = aws_s3_bucket.this.id\n}\n",
+    )
+    .unwrap();
+    fs::create_dir_all(root.join("audit")).unwrap();
+    fs::write(
+        root.join("audit/main.tf"),
+        "variable \"bucket\" {}\n\nresource \"aws_cloudtrail\" \"this\" {\n  name = \"org\"\n  \
+         s3_bucket_name = var.bucket\n}\n",
+    )
+    .unwrap();
+    let (doc, _) = coverage(root, &[]);
+    assert_eq!(doc["summary"]["modules_not_followed"], 2);
+    // The trail is there (violated: not multi-Region, no validation, no KMS key); its bucket,
+    // in the sibling module, is assessed with it.
+    assert_eq!(objective(&doc, "LOG-TRAIL")["status"], "violated");
+    assert_eq!(objective(&doc, "LOG-TRAIL-STORAGE")["status"], "violated");
+    let guardduty = objective(&doc, "DET-GUARDDUTY");
+    assert_eq!(guardduty["status"], "missing");
+    assert_eq!(
+        guardduty["not_followed"],
+        serde_json::json!([{"path": "main.tf", "line": 1, "module": "detector",
+            "source": "cloudposse/guardduty/aws"}])
+    );
+    // An SCP is no module's resource of GuardDuty or a VPC.
+    let scp = objective(&doc, "DET-SCP-CLOUDTRAIL");
+    assert_eq!(scp["status"], "missing");
+    assert!(scp.get("not_followed").is_none(), "{scp}");
+    let human = tripline(root)
+        .args(["coverage", ".", "--no-cache"])
+        .output()
+        .unwrap();
+    let human = String::from_utf8(human.stdout).unwrap();
+    assert!(
+        human.contains(
+            "module `detector` (cloudposse/guardduty/aws) at main.tf:1 was not followed and may \
+             establish it"
+        ),
+        "{human}"
+    );
+    assert!(
+        human.contains("note: 2 module calls were not followed"),
+        "{human}"
+    );
+}

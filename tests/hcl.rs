@@ -418,6 +418,59 @@ fn installed_modules_are_checked_through_their_call() {
     assert!(stderr.contains("module `org_trail` comes from `terraform-aws-modules/cloudtrail/aws`, which is not on disk"), "{stderr}");
 }
 
+/// An installed module's own registry calls are installed under nested keys (`audit.bucket`
+/// in `modules.json`): they are followed too, and the trail of one installed module links to
+/// the bucket of the other, what that makes wrong landing on the root's call.
+#[test]
+fn nested_installed_modules_are_followed_by_their_key() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "main.tf",
+        "module \"audit\" {\n  source  = \"example/audit/aws\"\n  version = \"1.0.0\"\n}\n",
+    );
+    write(
+        root,
+        ".terraform/modules/audit/main.tf",
+        "module \"bucket\" {\n  source = \"example/bucket/aws\"\n  name   = \"org-trail-logs\"\n}\n\n\
+         resource \"aws_cloudtrail\" \"this\" {\n  name           = \"org\"\n  s3_bucket_name = module.bucket.id\n}\n",
+    );
+    write(
+        root,
+        ".terraform/modules/audit.bucket/main.tf",
+        "variable \"name\" {}\n\nresource \"aws_s3_bucket\" \"this\" {\n  bucket = var.name\n}\n\n\
+         output \"id\" {\n  value = aws_s3_bucket.this.id\n}\n",
+    );
+    let record = |nested: bool| {
+        let mut modules = vec![
+            "{\"Key\":\"\",\"Source\":\"\",\"Dir\":\".\"}",
+            "{\"Key\":\"audit\",\"Source\":\"registry.terraform.io/example/audit/aws\",\"Dir\":\".terraform/modules/audit\"}",
+        ];
+        if nested {
+            modules.push("{\"Key\":\"audit.bucket\",\"Source\":\"registry.terraform.io/example/bucket/aws\",\"Dir\":\".terraform/modules/audit.bucket\"}");
+        }
+        write(
+            root,
+            ".terraform/modules/modules.json",
+            &format!("{{\"Modules\":[{}]}}", modules.join(",")),
+        );
+    };
+    record(true);
+    let (code, out) = parseable(root, &["--select", "LOG005,LOG009"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(
+        out,
+        "main.tf:1:8: high LOG005 `module.audit.module.bucket.aws_s3_bucket.this` receives \
+         CloudTrail logs but has no server access logging, so reads and deletions of the audit \
+         trail leave no record\n"
+    );
+    // Without the nested record, the bucket is not on disk: nothing is said of it.
+    record(false);
+    let (code, out) = parseable(root, &["--select", "LOG005,LOG009"]);
+    assert_eq!((code, out.as_str()), (Some(0), ""));
+}
+
 /// Module calls that cannot be followed (registry modules never installed) are counted in the
 /// summary of every format, with how to follow them: a partial check never looks whole.
 #[test]

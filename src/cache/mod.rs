@@ -53,7 +53,7 @@ const MAGIC: &[u8] = b"tripline-cache\n";
 
 /// Cache files' format; a change makes old files unreadable, which is a miss. 4: tagged;
 /// 5: reports count the module calls not followed.
-const FORMAT_VERSION: u32 = 5;
+const FORMAT_VERSION: u32 = 6;
 
 /// The result cache of a run.
 #[derive(Debug)]
@@ -506,7 +506,12 @@ fn encode_report(r: &FileReport) -> Option<Vec<u8>> {
     for a in &r.seen_rules {
         w.usize(*a);
     }
-    w.usize(r.modules_not_followed);
+    w.usize(r.unfollowed_modules.len());
+    for m in &r.unfollowed_modules {
+        w.str(&m.name);
+        w.str(&m.source);
+        w.usize(m.line as usize);
+    }
     w.usize(r.notes.len());
     for n in &r.notes {
         w.str(n);
@@ -587,7 +592,14 @@ fn decode_report(bytes: &[u8], display: &str, content: u64) -> Option<FileReport
     for _ in 0..r.usize()? {
         seen_rules.push(r.usize()?);
     }
-    let modules_not_followed = r.usize()?;
+    let mut unfollowed_modules = Vec::new();
+    for _ in 0..r.usize()? {
+        unfollowed_modules.push(crate::file_report::UnfollowedModule {
+            name: r.str()?.to_string(),
+            source: r.str()?.to_string(),
+            line: u32::try_from(r.usize()?).ok()?,
+        });
+    }
     let mut notes = Vec::new();
     for _ in 0..r.usize()? {
         notes.push(r.str()?.to_string());
@@ -612,7 +624,7 @@ fn decode_report(bytes: &[u8], display: &str, content: u64) -> Option<FileReport
             used_rules,
             seen_rules,
             notes,
-            modules_not_followed,
+            unfollowed_modules,
             depends: Depends::File,
             evidence,
             fixes_from: None,

@@ -110,10 +110,20 @@ impl Engine {
         };
         report.outcome = Outcome::Checked(format);
         let unfollowed = self.modules_not_followed(format, &parsed.root, origin);
-        report.modules_not_followed = unfollowed.len();
         report.notes = unfollowed
             .iter()
-            .map(|(name, source)| front::not_on_disk_note(name, source))
+            .map(|(name, source, _)| front::not_on_disk_note(name, source))
+            .collect();
+        let lines = crate::source::LineIndex::new(text);
+        report.unfollowed_modules = unfollowed
+            .into_iter()
+            .map(
+                |(name, source, span)| crate::file_report::UnfollowedModule {
+                    name,
+                    source,
+                    line: lines.position(text, span.start as usize).line,
+                },
+            )
             .collect();
         raws.extend(front::structure(format, &parsed.root, text));
         if self.options.parse_only {

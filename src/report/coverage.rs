@@ -80,6 +80,9 @@ pub fn human(c: &Coverage, color: bool) -> String {
                         "      nothing establishes it. To establish it: {}",
                         sentence(a.objective.remediation)
                     );
+                    for (path, m) in &a.may_establish {
+                        let _ = writeln!(out, "      {}", not_followed(path, m));
+                    }
                 }
                 Status::Elsewhere => {
                     let reason = a.elsewhere.as_deref().unwrap_or("");
@@ -135,6 +138,12 @@ pub fn human(c: &Coverage, color: bool) -> String {
         c.templates,
         if c.templates == 1 { "" } else { "s" },
     );
+    notes(c, &mut out);
+    out
+}
+
+/// What the report could not see: files that could not be loaded, module calls not followed.
+fn notes(c: &Coverage, out: &mut String) {
     if !c.failed.is_empty() {
         let _ = writeln!(
             out,
@@ -152,7 +161,40 @@ pub fn human(c: &Coverage, color: bool) -> String {
             let _ = writeln!(out, "  {}", escape::line(path));
         }
     }
-    out
+    if c.unfollowed > 0 {
+        let _ = writeln!(
+            out,
+            "note: {} module call{} not followed (the module{} not on disk), so what {} \
+             establish is unknown: `terraform init` installs registry and Git modules where \
+             tripline reads them",
+            c.unfollowed,
+            if c.unfollowed == 1 { " was" } else { "s were" },
+            if c.unfollowed == 1 { " is" } else { "s are" },
+            if c.unfollowed == 1 {
+                "it would"
+            } else {
+                "they would"
+            },
+        );
+    }
+}
+
+/// A module call not followed that may establish a missing objective.
+fn not_followed(path: &str, m: &crate::file_report::UnfollowedModule) -> String {
+    escape::line(&format!(
+        "module `{}` ({}) at {path}:{} was not followed and may establish it",
+        m.name, m.source, m.line
+    ))
+    .into_owned()
+}
+
+fn not_followed_json(a: &Assessed) -> Value {
+    a.may_establish
+        .iter()
+        .map(|(path, m)| {
+            json!({"path": &**path, "line": m.line, "module": m.name, "source": m.source})
+        })
+        .collect()
 }
 
 fn mappings(a: &Assessed) -> Value {
@@ -206,6 +248,9 @@ pub fn json(c: &Coverage) -> Value {
             }
             if a.status == Status::Missing {
                 o["remediation"] = json!(sentence(a.objective.remediation));
+                if !a.may_establish.is_empty() {
+                    o["not_followed"] = not_followed_json(a);
+                }
             }
             if let Some((path, resource, start)) = &a.applies_by {
                 o["applies_by"] = json!({
@@ -232,6 +277,7 @@ pub fn json(c: &Coverage) -> Value {
             "percent": c.percent(),
             "templates": c.templates,
             "failed": c.failed.len(),
+            "modules_not_followed": c.unfollowed,
         },
         "objectives": objectives,
         "failed": c.failed.iter().map(|p| &**p).collect::<Vec<_>>(),
@@ -331,10 +377,15 @@ pub fn markdown(c: &Coverage) -> String {
                 Status::Elsewhere => {
                     evidence.insert(0, cell(a.elsewhere.as_deref().unwrap_or("")));
                 }
-                Status::Missing => evidence.push(format!(
-                    "nothing in the tree; {}",
-                    cell(&sentence(a.objective.remediation))
-                )),
+                Status::Missing => {
+                    evidence.push(format!(
+                        "nothing in the tree; {}",
+                        cell(&sentence(a.objective.remediation))
+                    ));
+                    for (path, m) in &a.may_establish {
+                        evidence.push(cell(&not_followed(path, m)));
+                    }
+                }
                 Status::NotApplicable => evidence.push(format!(
                     "applies to trees with {}",
                     cell(&a.objective.applies_when.join(", "))
@@ -482,9 +533,13 @@ fn sarif_results(c: &Coverage, options: &SarifOptions) -> Vec<Value> {
                     "fail",
                     sarif::level(o.severity),
                     format!(
-                        "{} is missing: nothing in the tree establishes it. {}",
+                        "{} is missing: nothing in the tree establishes it. {}{}",
                         o.id,
-                        sentence(o.remediation)
+                        sentence(o.remediation),
+                        a.may_establish
+                            .iter()
+                            .map(|(path, m)| format!(" {}.", not_followed(path, m)))
+                            .collect::<String>()
                     ),
                 );
                 r["locations"] = json!([location(&anchor.path, anchor.line, None)]);

@@ -79,7 +79,7 @@ impl Summary {
     /// Count one more file report.
     pub fn add(&mut self, r: &FileReport) {
         self.suppressed += r.suppressed;
-        self.modules_not_followed += r.modules_not_followed;
+        self.modules_not_followed += r.unfollowed_modules.len();
         match r.outcome {
             Outcome::Checked(_) => self.templates += 1,
             Outcome::Skipped(_) => self.skipped += 1,

@@ -757,13 +757,13 @@ pub fn single_variable(expr: &str) -> Option<&str> {
     .then_some(name)
 }
 
-/// The calls of modules from elsewhere (registry, Git, HTTP) in a configuration file: name
-/// and source.
-pub fn remote_module_calls(root: &Node<'_>) -> Vec<(String, String)> {
+/// The calls of modules from elsewhere (registry, Git, HTTP) in a configuration file: name,
+/// source and where the name is.
+pub fn remote_module_calls(root: &Node<'_>) -> Vec<(String, String, Span)> {
     module_blocks(root)
         .into_iter()
         .filter(|(_, _, source)| !is_local_source(source))
-        .map(|(e, _, source)| (e.key.to_string(), source.to_string()))
+        .map(|(e, _, source)| (e.key.to_string(), source.to_string(), e.key_span))
         .collect()
 }
 

@@ -83,13 +83,14 @@ pub(super) fn structure(format: Format, root: &Node<'_>, text: &str) -> Vec<RawF
 
 impl Engine {
     /// The module calls of the file (at `origin`, when on disk) that cannot be followed: for a
-    /// Terraform configuration, those whose modules are not on disk (name, source).
+    /// Terraform configuration, those whose modules are not on disk (name, source, where the
+    /// name is).
     pub(super) fn modules_not_followed(
         &self,
         format: Format,
         root: &Node<'_>,
         origin: Option<&std::path::Path>,
-    ) -> Vec<(String, String)> {
+    ) -> Vec<(String, String, crate::source::Span)> {
         if format != Format::TerraformConfig {
             return Vec::new();
         }

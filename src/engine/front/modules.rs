@@ -98,6 +98,9 @@ impl Engine {
                 .filter(|i| resource.starts_with(&i.prefix()))
                 .max_by_key(|i| i.path.len())
         };
+        // What the module's own check reports, kept for the coverage evidence of the instance:
+        // the same resource drifts the same way here.
+        let mut known: Vec<RawFinding> = Vec::new();
         raws.retain_mut(|raw| {
             if let Some(instance) = raw.resource.as_deref().and_then(owner)
                 && self.suppressed_in_module(instance, raw)
@@ -115,6 +118,7 @@ impl Engine {
                 return false;
             };
             if self.module_defaults_report(instance, raw) {
+                known.push(raw.clone());
                 return false;
             }
             raw.span = instance.label;
@@ -125,6 +129,15 @@ impl Engine {
             let label = |span: Span| of(span).map_or(span, |i| i.label);
             if e.span.start >= own_end {
                 e.span = label(e.span);
+                let policies =
+                    policy::coverage::objective(e.objective).map_or(&[][..], |o| o.policies);
+                for raw in known.iter().filter(|r| {
+                    r.resource.as_deref() == Some(e.resource.as_str())
+                        && policies.contains(&r.policy)
+                }) {
+                    e.unmet
+                        .push((e.span, format!("{}: {}", raw.policy, raw.message)));
+                }
             }
             for (span, _) in &mut e.unmet {
                 if span.start >= own_end {

@@ -238,18 +238,18 @@ impl Dialect {
 }
 
 /// The module calls of a configuration whose modules are not on disk (neither local nor
-/// `installed` by `terraform init`): name and source.
+/// `installed` by `terraform init`): name, source, where the name is.
 pub(super) fn not_on_disk(
     root: &Node<'_>,
     installed: &terraform_dir::Installed,
-) -> Vec<(String, String)> {
+) -> Vec<(String, String, Span)> {
     let installed: Vec<&str> = terraform_dir::installed_module_calls(root, installed)
         .iter()
         .map(|c| c.name)
         .collect();
     terraform_dir::remote_module_calls(root)
         .into_iter()
-        .filter(|(name, _)| !installed.contains(&name.as_str()))
+        .filter(|(name, _, _)| !installed.contains(&name.as_str()))
         .collect()
 }
 
