@@ -193,7 +193,9 @@ fn outputs_in<'a>(node: &mut Node<'a>, outputs: &HashMap<String, Node<'a>>, dept
     };
     match &mut node.value {
         Value::String(s) if s.contains("module.") && s.contains("${") => {
-            let segments = terraform_segments(s);
+            // `module.x[0].out`: the call's instances are one instance here.
+            let unindexed = without_module_indexes(s);
+            let segments = terraform_segments(&unindexed);
             if let [Segment::Expr(e)] = segments.as_slice()
                 && let Some((value, rest)) = output(e.trim())
                 && rest.is_empty()
@@ -216,6 +218,37 @@ fn outputs_in<'a>(node: &mut Node<'a>, outputs: &HashMap<String, Node<'a>>, dept
             .for_each(|e| outputs_in(&mut e.value, outputs, depth + 1)),
         _ => {}
     }
+}
+
+/// `s` with the index of each module call reference dropped: `module.x[0].out` →
+/// `module.x.out` (a call with `count` or `for_each` is composed as one instance).
+pub(super) fn without_module_indexes(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains("module.") || !s.contains('[') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find("module.") {
+        let starts = rest[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !is_ident(c) && c != '.');
+        out.push_str(&rest[..at + "module.".len()]);
+        rest = &rest[at + "module.".len()..];
+        if !starts {
+            continue;
+        }
+        let name = rest.find(|c: char| !is_ident(c)).unwrap_or(rest.len());
+        out.push_str(&rest[..name]);
+        rest = &rest[name..];
+        if let Some(index) = rest.strip_prefix('[')
+            && let Some(close) = index.find(']')
+        {
+            rest = &index[close + 1..];
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 fn unset<'a>() -> Node<'a> {

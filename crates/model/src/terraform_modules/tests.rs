@@ -172,3 +172,34 @@ fn a_call_that_uses_another_calls_outputs_follows_it_wherever_it_is_written() {
         )]
     );
 }
+
+#[test]
+fn an_indexed_call_of_a_counted_module_is_its_one_instance() {
+    assert_eq!(
+        super::rewrite::without_module_indexes(
+            "${module.b[0].this.id}-${x[1]}-${module.c[\"k\"].o}"
+        ),
+        "${module.b.this.id}-${x[1]}-${module.c.o}"
+    );
+    let root = "module \"bucket\" {\n  count  = 1\n  source = \"./bucket\"\n}\nmodule \"trail\" {\n  source = \"./trail\"\n  bucket = module.bucket[0].this.id\n}\n";
+    let (_, props) = composed(
+        root,
+        &[
+            (
+                "bucket",
+                "resource \"aws_s3_bucket\" \"b\" {}\noutput \"this\" {\n  value = aws_s3_bucket.b\n}\n",
+            ),
+            (
+                "trail",
+                "variable \"bucket\" {}\nresource \"aws_cloudtrail\" \"t\" {\n  s3_bucket_name = var.bucket\n}\n",
+            ),
+        ],
+    );
+    assert_eq!(
+        props,
+        [(
+            "module.trail.aws_cloudtrail.t.s3_bucket_name".to_string(),
+            "${(module.bucket.aws_s3_bucket.b).id} @ module.bucket[0].this.id".to_string()
+        )]
+    );
+}
