@@ -119,15 +119,74 @@ struct DirectoryEntry {
     findings: OnceLock<Arc<DirectoryFindings>>,
 }
 
-/// The raw findings of a whole configuration directory, with where each file sits in the
-/// combined text (name, offset, length).
-#[derive(Default)]
+/// What a whole configuration directory reports, by file.
 struct DirectoryFindings {
-    files: Vec<(String, u32, u32)>,
-    raws: Vec<RawFinding>,
-    evidence: Vec<RawEvidence>,
+    /// By file name: what lands in the file, positioned in it.
+    files: HashMap<String, FileFindings>,
+    /// How the directory is read.
+    dialect: Dialect,
     /// Not one configuration (a resource declared by two files): each file is checked alone.
     alone: bool,
+}
+
+/// What lands in one file of a directory checked as one configuration.
+struct FileFindings {
+    /// The file's length, as parsed for the directory.
+    len: u32,
+    raws: Vec<RawFinding>,
+    evidence: Vec<RawEvidence>,
+}
+
+/// Raw findings and evidence of a combined document, moved back into the files (name, offset,
+/// length, in offset order) they land in: each found by binary search, so a directory of
+/// thousands of files costs one pass over what it reports.
+fn by_file(
+    placed: Vec<(String, u32, u32)>,
+    raws: Vec<RawFinding>,
+    evidence: Vec<RawEvidence>,
+) -> HashMap<String, FileFindings> {
+    let file_of = |start: u32| {
+        let i = placed.partition_point(|(_, base, _)| *base <= start);
+        let (_, base, len) = placed.get(i.checked_sub(1)?)?;
+        (start <= base + len).then_some(i - 1)
+    };
+    let mut files: Vec<FileFindings> = placed
+        .iter()
+        .map(|(_, _, len)| FileFindings {
+            len: *len,
+            raws: Vec::new(),
+            evidence: Vec::new(),
+        })
+        .collect();
+    for mut r in raws {
+        let Some(i) = file_of(r.span.start) else {
+            continue;
+        };
+        let (base, len) = (placed[i].1, placed[i].2);
+        r.span = Span {
+            start: r.span.start - base,
+            end: (r.span.end - base).min(len),
+        };
+        r.fix = r
+            .fix
+            .take()
+            .and_then(|f| f.moved_back(base, len))
+            .map(Box::new);
+        files[i].raws.push(r);
+    }
+    for e in evidence {
+        let Some(i) = file_of(e.span.start) else {
+            continue;
+        };
+        if let Some(e) = e.moved_back(placed[i].1, placed[i].2) {
+            files[i].evidence.push(e);
+        }
+    }
+    placed
+        .into_iter()
+        .map(|(name, _, _)| name)
+        .zip(files)
+        .collect()
 }
 
 /// What a `.tf` file's directory check gives the file.
@@ -363,109 +422,110 @@ impl Engine {
         if listing.len() < 2 {
             return None;
         }
-        let own = listing.iter().position(|f| {
-            f.name == name || Some(std::ffi::OsStr::new(&f.name)) == path.file_name()
-        })?;
+        let own = listing
+            .binary_search_by(|f| f.name.as_str().cmp(name))
+            .ok()
+            .or_else(|| {
+                listing.iter().position(|f| {
+                    f.name == name || Some(std::ffi::OsStr::new(&f.name)) == path.file_name()
+                })
+            })?;
         if listing[own].len != text.len() as u64 {
             return None;
         }
         let dir = path.parent()?.to_path_buf();
-        let entry = {
-            let mut map = self.terraform.directories.lock().ok()?;
-            if map.len() >= DIRECTORY_CACHE_MAX {
-                map.clear();
-            }
-            let fresh = map.get(&dir).is_some_and(|e| e.listing == listing);
-            if !fresh {
-                map.insert(
-                    dir.clone(),
-                    Arc::new(DirectoryEntry {
-                        listing: listing.clone(),
-                        findings: std::sync::OnceLock::new(),
-                    }),
-                );
-            }
-            map.get(&dir)?.clone()
-        };
+        let entry = self.directory_entry(&dir, &listing)?;
         // The first file of the directory to get here checks it; the others wait for it.
-        let findings = entry.findings.get_or_init(|| {
-            let files =
-                terraform_dir::load(&listing, &self.options.limits, &self.terraform.siblings);
-            let roots: Vec<(&str, &crate::parse::Node<'_>)> =
-                files.iter().map(|f| (f.name.as_str(), &f.root)).collect();
-            if !terraform_dir::is_one_configuration(&roots) {
-                return Arc::new(DirectoryFindings {
-                    alone: true,
-                    ..DirectoryFindings::default()
-                });
-            }
-            let Some((first, rest)) = files.split_first() else {
-                return Arc::new(DirectoryFindings::default());
-            };
-            // The directory's files, then the command line's variable values.
-            let rest: Vec<Arc<terraform_dir::Sibling>> = rest
-                .iter()
-                .chain(&self.options.command_line_values)
-                .cloned()
-                .collect();
-            let (mut root, mut all, bases) =
-                terraform_dir::combine(first.root.clone(), &first.text, &rest);
-            crate::model::fold_expressions(&mut root);
-            crate::model::inline_policy_documents(&mut root);
-            let own_end = all.len() as u32;
-            let modules = self.compose_modules(&mut root, &mut all, &dir);
-            let mut template = Template::new(Format::TerraformConfig, &root);
-            template.source = Some(&all);
-            let (mut raws, mut evidence) = self.check_template(&template, &|m| self.may_enable(m));
-            self.place_module_findings(&modules, own_end, &mut raws, &mut evidence);
-            let mut placed = vec![(first.name.clone(), 0u32, first.text.len() as u32)];
-            for (s, base) in rest.iter().zip(bases) {
-                placed.push((s.name.clone(), base, s.text.len() as u32));
-            }
-            Arc::new(DirectoryFindings {
-                files: placed,
-                raws,
-                evidence,
-                alone: false,
-            })
-        });
+        let findings = entry
+            .findings
+            .get_or_init(|| Arc::new(self.check_directory(&dir, &listing)));
         if findings.alone {
             return Some(FromDirectory::Alone);
         }
-        let (_, base, len) = findings
-            .files
-            .iter()
-            .find(|(n, _, _)| *n == listing[own].name)?;
+        let file = findings.files.get(&listing[own].name)?;
         // The file as parsed for the directory must be the text checked now.
-        if *len as usize != text.len() {
+        if file.len as usize != text.len() {
             return None;
         }
-        let dialect = Dialect::of(listing.iter().map(|f| f.name.as_str()));
         Some(FromDirectory::Raws(
-            findings
-                .raws
-                .iter()
-                .filter(|r| r.span.start >= *base && r.span.start <= base + len)
-                .map(|r| {
-                    let mut r = r.clone();
-                    r.span = Span {
-                        start: r.span.start - base,
-                        end: (r.span.end - base).min(*len),
-                    };
-                    r.fix = r
-                        .fix
-                        .take()
-                        .and_then(|f| f.moved_back(*base, *len))
-                        .map(Box::new);
-                    r
-                })
-                .collect(),
-            findings
-                .evidence
-                .iter()
-                .filter_map(|e| e.clone().moved_back(*base, *len))
-                .collect(),
-            dialect,
+            file.raws.clone(),
+            file.evidence.clone(),
+            findings.dialect,
         ))
+    }
+
+    /// The directory's entry of the per-run cache, made afresh when its listing changed.
+    fn directory_entry(
+        &self,
+        dir: &Path,
+        listing: &Arc<Vec<terraform_dir::Listed>>,
+    ) -> Option<Arc<DirectoryEntry>> {
+        let mut map = self.terraform.directories.lock().ok()?;
+        if map.len() >= DIRECTORY_CACHE_MAX {
+            map.clear();
+        }
+        // The listing is made once per run: the same `Arc` for every file of the directory,
+        // so that a directory of thousands of files is not compared thousands of times.
+        let fresh = map
+            .get(dir)
+            .is_some_and(|e| Arc::ptr_eq(&e.listing, listing) || e.listing == *listing);
+        if !fresh {
+            map.insert(
+                dir.to_path_buf(),
+                Arc::new(DirectoryEntry {
+                    listing: listing.clone(),
+                    findings: std::sync::OnceLock::new(),
+                }),
+            );
+        }
+        map.get(dir).cloned()
+    }
+
+    /// Check the configuration of `dir` (its files `listing`) as one document, with the
+    /// modules it calls; what lands in each file, positioned in it.
+    fn check_directory(&self, dir: &Path, listing: &[terraform_dir::Listed]) -> DirectoryFindings {
+        let dialect = Dialect::of(listing.iter().map(|f| f.name.as_str()));
+        let files = terraform_dir::load(listing, &self.options.limits, &self.terraform.siblings);
+        let roots: Vec<(&str, &crate::parse::Node<'_>)> =
+            files.iter().map(|f| (f.name.as_str(), &f.root)).collect();
+        if !terraform_dir::is_one_configuration(&roots) {
+            return DirectoryFindings {
+                alone: true,
+                dialect,
+                files: HashMap::new(),
+            };
+        }
+        let Some((first, rest)) = files.split_first() else {
+            return DirectoryFindings {
+                alone: false,
+                dialect,
+                files: HashMap::new(),
+            };
+        };
+        // The directory's files, then the command line's variable values.
+        let rest: Vec<Arc<terraform_dir::Sibling>> = rest
+            .iter()
+            .chain(&self.options.command_line_values)
+            .cloned()
+            .collect();
+        let (mut root, mut all, bases) =
+            terraform_dir::combine(first.root.clone(), &first.text, &rest);
+        crate::model::fold_expressions(&mut root);
+        crate::model::inline_policy_documents(&mut root);
+        let own_end = all.len() as u32;
+        let modules = self.compose_modules(&mut root, &mut all, dir);
+        let mut template = Template::new(Format::TerraformConfig, &root);
+        template.source = Some(&all);
+        let (mut raws, mut evidence) = self.check_template(&template, &|m| self.may_enable(m));
+        self.place_module_findings(&modules, own_end, &mut raws, &mut evidence);
+        let mut placed = vec![(first.name.clone(), 0u32, first.text.len() as u32)];
+        for (s, base) in rest.iter().zip(bases) {
+            placed.push((s.name.clone(), base, s.text.len() as u32));
+        }
+        DirectoryFindings {
+            files: by_file(placed, raws, evidence),
+            dialect,
+            alone: false,
+        }
     }
 }
