@@ -1,8 +1,9 @@
 //! The value of one expression, as far as the configuration alone tells it.
 
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::parse::hcl_expr::{self, Expr, Operator, Part, Step, Sub};
 use crate::parse::{Limits, Node, Value};
@@ -43,6 +44,8 @@ pub(crate) struct Scope<'s, 'a> {
     vars: HashMap<&'s str, Option<&'s Node<'a>>>,
     locals: HashMap<&'s str, &'s Node<'a>>,
     steps: Cell<u32>,
+    /// Expressions parsed, by text: a local read by a hundred resources is parsed once.
+    parsed: RefCell<HashMap<String, Rc<Option<Expr>>>>,
 }
 
 impl<'s, 'a> Scope<'s, 'a> {
@@ -68,14 +71,27 @@ impl<'s, 'a> Scope<'s, 'a> {
             vars,
             locals,
             steps: Cell::new(0),
+            parsed: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The expression `text`, parsed once per scope.
+    fn parse(&self, text: &str) -> Rc<Option<Expr>> {
+        if let Some(done) = self.parsed.borrow().get(text) {
+            return done.clone();
+        }
+        let expr = Rc::new(hcl_expr::parse_expression(text, &Limits::default()));
+        self.parsed
+            .borrow_mut()
+            .insert(text.to_string(), expr.clone());
+        expr
     }
 
     /// The value of the expression `text` (what a `${…}` holds), written at `site`.
     pub(crate) fn expression(&self, text: &str, site: Span, inst: &Instance<'a>) -> Ev<'a> {
         self.steps.set(0);
-        match hcl_expr::parse_expression(text, &Limits::default()) {
-            Some(expr) => self.eval(&expr, site, inst, 0),
+        match &*self.parse(text) {
+            Some(expr) => self.eval(expr, site, inst, 0),
             None => Ev::Unknown,
         }
     }
@@ -96,8 +112,8 @@ impl<'s, 'a> Scope<'s, 'a> {
         }
         let segments = crate::terraform_segments(s);
         if let [crate::Segment::Expr(e)] = segments.as_slice() {
-            return match hcl_expr::parse_expression(e, &Limits::default()) {
-                Some(expr) => self.eval(&expr, node.span, inst, depth + 1),
+            return match &*self.parse(e) {
+                Some(expr) => self.eval(expr, node.span, inst, depth + 1),
                 None => Ev::Unknown,
             };
         }
@@ -106,8 +122,10 @@ impl<'s, 'a> Scope<'s, 'a> {
             match seg {
                 crate::Segment::Text(t) => text.push_str(&t),
                 crate::Segment::Expr(e) => {
-                    let value = hcl_expr::parse_expression(e, &Limits::default())
-                        .map_or(Ev::Unknown, |x| self.eval(&x, site, inst, depth + 1));
+                    let value = match &*self.parse(e) {
+                        Some(x) => self.eval(x, site, inst, depth + 1),
+                        None => Ev::Unknown,
+                    };
                     match scalar(&value) {
                         Some(t) => text.push_str(&t),
                         None => {
@@ -220,6 +238,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             vars: HashMap::new(),
             locals: HashMap::new(),
             steps: Cell::new(0),
+            parsed: RefCell::new(HashMap::new()),
         };
         match truth(&empty.eval(cond, site, inst, depth + 1)) {
             Some(true) => a,
