@@ -8,7 +8,8 @@
 //! suppresses it. A module `terraform init` installed is third-party code: everything it
 //! reports lands on the call.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::model::terraform_modules::{self, LoadedModule, ModuleInstance, ModuleLoader};
@@ -101,9 +102,10 @@ impl Engine {
         // What the module's own check reports, kept for the coverage evidence of the instance:
         // the same resource drifts the same way here.
         let mut known: Vec<RawFinding> = Vec::new();
+        let mut comments: HashMap<PathBuf, Vec<suppress::Inline>> = HashMap::new();
         raws.retain_mut(|raw| {
             if let Some(instance) = raw.resource.as_deref().and_then(owner)
-                && self.suppressed_in_module(instance, raw)
+                && self.suppressed_in_module(instance, raw, &mut comments)
             {
                 return false;
             }
@@ -149,20 +151,27 @@ impl Engine {
 
     /// Whether a comment in the module of `instance` suppresses what `raw` says of one of its
     /// resources: the module's suppressions hold for every call.
-    fn suppressed_in_module(&self, instance: &ModuleInstance, raw: &RawFinding) -> bool {
+    fn suppressed_in_module(
+        &self,
+        instance: &ModuleInstance,
+        raw: &RawFinding,
+        comments: &mut HashMap<PathBuf, Vec<suppress::Inline>>,
+    ) -> bool {
         let own = instance.prefix();
         let resource = raw
             .resource
             .as_deref()
             .map(|r| r.strip_prefix(&own).unwrap_or(r));
-        let comments: Vec<suppress::Inline> = self
-            .module_files(&instance.dir)
-            .unwrap_or_default()
-            .iter()
-            .filter(|f| crate::parse::is_hcl_name(&f.name))
-            .flat_map(|f| suppress::comments(&f.text, &f.root))
-            .collect();
-        suppress::covers(&comments, raw.policy, resource, u32::MAX)
+        // The module's comments, read once per directory for all it reports.
+        let comments = comments.entry(instance.dir.clone()).or_insert_with(|| {
+            self.module_files(&instance.dir)
+                .unwrap_or_default()
+                .iter()
+                .filter(|f| crate::parse::is_hcl_name(&f.name))
+                .flat_map(|f| suppress::comments(&f.text, &f.root))
+                .collect()
+        });
+        suppress::covers(comments, raw.policy, resource, u32::MAX)
     }
 
     /// Whether the module of the root's call that `instance` descends from reports `raw` in

@@ -32,6 +32,9 @@ use crate::terraform::{MODULES_KEY, PREFIX_KEY};
 const MAX_DEPTH: usize = 8;
 /// Most instances composed into one configuration.
 const MAX_INSTANCES: usize = 512;
+/// Most text a configuration grows to with its instances' modules (each instance appends its
+/// module's text): a module called twice by a module called twice... stops here.
+const MAX_COMPOSED_TEXT: usize = 64 * 1024 * 1024;
 
 /// Meta-arguments of a `module` block: Terraform's, not the module's variables.
 pub(crate) const META_ARGUMENTS: [&str; 6] = [
@@ -243,7 +246,9 @@ impl<'a> Composer<'_, '_, 'a> {
         }
         let source = call.body.get("source").and_then(Node::as_str)?;
         let module = self.loader.load(call.caller_dir, &call.key, source)?;
-        if call.chain.contains(&module.dir) {
+        if call.chain.contains(&module.dir)
+            || self.text.len() + module.text.len() > MAX_COMPOSED_TEXT
+        {
             return None;
         }
         let base = self.text.len() as u32 + 1;

@@ -13,6 +13,11 @@ const UNSET: &str = "${(unset)}";
 const MAX_LOCALS_DEPTH: usize = 16;
 /// Deepest nesting rewritten.
 const MAX_DEPTH: usize = 64;
+/// Longest expression a rewrite writes: values are written into the expressions that use them,
+/// so locals that each use the one before twice would double at every step. Longer is unknown.
+const MAX_EXPRESSION: usize = 256 * 1024;
+/// Most text the rewrites of one instance write in all.
+const MAX_WRITTEN: usize = 16 * 1024 * 1024;
 
 pub(super) struct Rewriter<'s, 'a> {
     prefix: &'s str,
@@ -26,6 +31,8 @@ pub(super) struct Rewriter<'s, 'a> {
     resources: HashSet<String>,
     /// Locals already rewritten.
     rewritten: RefCell<HashMap<String, Node<'a>>>,
+    /// Text written so far (see [`MAX_WRITTEN`]).
+    written: std::cell::Cell<usize>,
 }
 
 impl<'s, 'a> Rewriter<'s, 'a> {
@@ -69,6 +76,7 @@ impl<'s, 'a> Rewriter<'s, 'a> {
             locals,
             resources,
             rewritten: RefCell::new(HashMap::new()),
+            written: std::cell::Cell::new(0),
         }
     }
 
@@ -98,6 +106,12 @@ impl<'s, 'a> Rewriter<'s, 'a> {
                     return;
                 }
                 let text = rebuild(&segments, &|e| self.expression(e, locals));
+                let written = self.written.get() + text.len();
+                self.written.set(written);
+                if text.len() > MAX_EXPRESSION || written > MAX_WRITTEN {
+                    *node = unset();
+                    return;
+                }
                 *s = text.into();
             }
             Value::Seq(items) => items

@@ -203,3 +203,23 @@ fn an_indexed_call_of_a_counted_module_is_its_one_instance() {
         )]
     );
 }
+
+#[test]
+fn locals_that_double_at_every_step_stay_bounded() {
+    // Thirty locals each using the one before twice: 2^30 copies of the first if written out.
+    let mut module = String::from("locals {\n  l0 = \"x\"\n");
+    for i in 1..30 {
+        module.push_str(&format!(
+            "  l{i} = \"${{local.l{}}}${{local.l{}}}-\"\n",
+            i - 1,
+            i - 1
+        ));
+    }
+    module.push_str(
+        "}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"${local.l29}-${local.l29}\"\n}\n",
+    );
+    let module: &'static str = Box::leak(module.into_boxed_str());
+    let (_, props) = composed("module \"m\" {\n  source = \"./m\"\n}\n", &[("m", module)]);
+    assert_eq!(props.len(), 1);
+    assert!(props[0].1.len() < 1024 * 1024, "{}", props[0].1.len());
+}

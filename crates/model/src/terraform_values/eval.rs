@@ -425,11 +425,20 @@ fn index<'a>(node: &Node<'a>, key: &Node<'a>) -> Ev<'a> {
         return Ev::Unknown;
     }
     match &node.value {
-        Value::Seq(items) => k
-            .parse::<usize>()
-            .ok()
-            .and_then(|i| items.get(i))
-            .map_or(Ev::Error, |n| Ev::Known(n.clone())),
+        Value::Seq(items) => match k.parse::<usize>().ok() {
+            // An unknown part before it (`concat(var.unknown, ["x"])[1]`) leaves its place
+            // unknown.
+            Some(i)
+                if items
+                    .iter()
+                    .take(i + 1)
+                    .any(|n| matches!(&n.value, Value::String(s) if s.contains("${"))) =>
+            {
+                Ev::Unknown
+            }
+            Some(i) => items.get(i).map_or(Ev::Error, |n| Ev::Known(n.clone())),
+            None => Ev::Error,
+        },
         Value::Map(_) => node.get(&k).map_or(Ev::Error, |n| Ev::Known(n.clone())),
         Value::String(s) if s.contains("${") => Ev::Unknown,
         _ => Ev::Error,

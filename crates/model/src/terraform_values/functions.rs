@@ -75,9 +75,29 @@ pub(crate) fn call<'a>(
     }
 }
 
+/// Most items a function builds (`concat` of a local with itself, a few times over, would
+/// double each time); beyond, the value is unknown.
+const MAX_ITEMS: usize = 10_000;
+
 /// A function whose arguments are all known.
 fn strict<'a>(name: &str, args: Vec<Node<'a>>, site: Span) -> Ev<'a> {
+    match strict_unbounded(name, args, site) {
+        Ev::Known(n) if n.items().len() > MAX_ITEMS || n.entries().len() > MAX_ITEMS => Ev::Unknown,
+        v => v,
+    }
+}
+
+fn strict_unbounded<'a>(name: &str, args: Vec<Node<'a>>, site: Span) -> Ev<'a> {
     let known = |n: Option<Node<'a>>| n.map_or(Ev::Error, Ev::Known);
+    // A list that holds an unknown part (`concat(["x"], var.unknown)`) has an unknown length:
+    // what depends on its length or positions is unknown.
+    if matches!(name, "one" | "length" | "element")
+        && args
+            .first()
+            .is_some_and(|l| l.items().iter().any(is_unknown))
+    {
+        return Ev::Unknown;
+    }
     match (name, args.as_slice()) {
         ("one", [list]) => match &list.value {
             Value::Seq(items) if items.is_empty() => Ev::Known(Node::new(site, Value::Null)),
@@ -194,6 +214,10 @@ fn strict<'a>(name: &str, args: Vec<Node<'a>>, site: Span) -> Ev<'a> {
 /// The text of a known scalar node.
 fn text_of(n: &Node<'_>) -> Option<String> {
     scalar(&Ev::Known(n.clone()))
+}
+
+fn is_unknown(n: &Node<'_>) -> bool {
+    matches!(&n.value, Value::String(s) if s.contains("${"))
 }
 
 fn is_null_or_empty(n: &Node<'_>) -> bool {
