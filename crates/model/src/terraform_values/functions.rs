@@ -88,7 +88,6 @@ fn strict<'a>(name: &str, args: Vec<Node<'a>>, site: Span) -> Ev<'a> {
 }
 
 fn strict_unbounded<'a>(name: &str, args: Vec<Node<'a>>, site: Span) -> Ev<'a> {
-    let known = |n: Option<Node<'a>>| n.map_or(Ev::Error, Ev::Known);
     // A list that holds an unknown part (`concat(["x"], var.unknown)`) has an unknown length:
     // what depends on its length or positions is unknown.
     if matches!(name, "one" | "length" | "element")
@@ -145,6 +144,15 @@ fn strict_unbounded<'a>(name: &str, args: Vec<Node<'a>>, site: Span) -> Ev<'a> {
                     .collect(),
             ),
         )),
+        _ => reading(name, &args, site),
+    }
+}
+
+/// Functions that read a value's items or text: `element`, `keys`, `values`, `length`,
+/// `contains`, `join`, `lower`, `upper`, `trimspace`.
+fn reading<'a>(name: &str, args: &[Node<'a>], site: Span) -> Ev<'a> {
+    let known = |n: Option<Node<'a>>| n.map_or(Ev::Error, Ev::Known);
+    match (name, args) {
         ("element", [list, i]) => {
             let items = list.items();
             let i = text_of(i).and_then(|t| t.parse::<usize>().ok());
