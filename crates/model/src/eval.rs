@@ -395,6 +395,24 @@ impl<'a> Template<'a> {
                 }
             }
             "Fn::ToJsonString" => self.eval_into(arg, site, out, depth + 1),
+            // Language extensions: the length of a list the template knows.
+            "Fn::Length" => {
+                let mut lengths = Vec::new();
+                for r in self.eval(arg) {
+                    lengths.push(match r.val {
+                        Val::Seq(list) => Some(self.items(list).len()),
+                        // A `CommaDelimitedList` parameter's default.
+                        Val::Str(s) if !has_unknown(&s) => Some(s.split(',').count()),
+                        _ => None,
+                    });
+                }
+                for n in lengths {
+                    match n {
+                        Some(n) => push(out, Val::Number(Cow::Owned(n.to_string()))),
+                        None => push(out, Val::Unknown),
+                    }
+                }
+            }
             _ => push(out, Val::Unknown),
         }
     }
@@ -686,6 +704,7 @@ Outputs:
   g: !Select [1, [x, y, z]]
   h: !Sub ["${A}-${!Lit}", {A: !Ref Region}]
   i: !ImportValue Shared
+  j: !Length [a, b, !Ref Region]
 "#;
         let root = yaml::parse(text, &Limits::default()).unwrap().root;
         let t = Template::new(Format::CloudFormation, &root);
@@ -704,6 +723,7 @@ Outputs:
         assert_eq!(first_text(&t, &["Outputs", "g"]), ["y"]);
         assert_eq!(first_text(&t, &["Outputs", "h"]), ["eu-west-1-${Lit}"]);
         assert_eq!(first_text(&t, &["Outputs", "i"]), ["?"]);
+        assert_eq!(first_text(&t, &["Outputs", "j"]), ["3"]);
     }
 
     fn terraform_values(hcl: &str, attr: &str) -> Vec<String> {

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 mod cfn;
+pub mod cfn_foreach;
 mod detect;
 mod eval;
 pub mod lookup;

@@ -1,9 +1,42 @@
-//! The front end of a CloudFormation or SAM template: one file is one unit. What makes
-//! CloudFormation reject a template that loads is reported here, since the policies would
-//! otherwise see none of its resources.
+//! The front end of a CloudFormation or SAM template: one file is one unit, as CloudFormation
+//! deploys it (its `Fn::ForEach` loops expanded). What makes CloudFormation reject a template
+//! that loads, and what could not be expanded, is reported here, since the policies would
+//! otherwise see none of those resources.
 
+use crate::file_report::Depends;
+use crate::model::cfn_foreach;
 use crate::parse::{Node, Value};
 use crate::policy::RawFinding;
+
+use super::Unit;
+
+/// The unit of a CloudFormation or SAM template: the template with its `Fn::ForEach` loops
+/// expanded (PARSE006 for a loop that cannot be).
+pub(super) fn assemble(mut root: Node<'_>) -> Unit<'_> {
+    let mut found = Vec::new();
+    if cfn_foreach::has_loops(&root) {
+        found = cfn_foreach::expand_for_each(&mut root)
+            .into_iter()
+            .map(|u| RawFinding {
+                policy: "PARSE006",
+                span: u.span,
+                message: u.message,
+                resource: None,
+                fix: None,
+            })
+            .collect();
+    }
+    Unit {
+        root,
+        text: None,
+        evaluated: None,
+        found,
+        depends: Depends::File,
+        notes: Vec::new(),
+        modules: Vec::new(),
+        modules_from: 0,
+    }
+}
 
 /// What makes CloudFormation reject a template that loads: `Resources` that is not a mapping,
 /// resources without a string `Type` (PARSE005). Without these findings such a template would

@@ -109,6 +109,7 @@ impl Engine {
     ) -> Unit<'a> {
         match format {
             Format::TerraformConfig => self.assemble_terraform(file, root),
+            Format::CloudFormation | Format::Sam => cloudformation::assemble(root),
             // CloudFormation, SAM, plans, states and documents: the file is the unit.
             _ => Unit {
                 root,

@@ -1,0 +1,348 @@
+//! `Fn::ForEach` loops of the `AWS::LanguageExtensions` transform, expanded as CloudFormation
+//! expands them before it deploys a template:
+//!
+//! ```yaml
+//! Fn::ForEach::Trails:
+//!   - Name                      # the identifier
+//!   - [Org, Audit]              # the collection
+//!   - ${Name}Trail:             # the output key: `${Name}`, or `&{Name}` (alphanumerics only)
+//!       Type: AWS::CloudTrail::Trail
+//!       Properties: {TrailName: !Sub "${Name}-trail", ...}
+//! ```
+//!
+//! becomes `OrgTrail` and `AuditTrail`. The identifier is replaced in the output keys, in
+//! `Ref: Name` and in `Fn::Sub` strings; loops nest. The collection is a list, a `Ref` to a
+//! list parameter's default (a `CommaDelimitedList` included), `Fn::Split` of a known string
+//! or `Fn::FindInMap`. Expanded entries keep the positions of the loop's body, so a finding
+//! points at the body in the file. A loop whose collection is not known cannot be expanded:
+//! it is returned, never skipped in silence.
+
+use std::borrow::Cow;
+
+use crate::parse::{Entry, Node, Value};
+use crate::source::Span;
+
+/// The prefix of a loop's key.
+const FOR_EACH: &str = "Fn::ForEach::";
+/// Most entries the loops of one template generate.
+const MAX_GENERATED: usize = 10_000;
+/// Deepest nesting walked.
+const MAX_DEPTH: usize = 64;
+
+/// A loop that could not be expanded: where its key is, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unexpanded {
+    /// The loop's key (`Fn::ForEach::Trails`).
+    pub span: Span,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Whether a template has loops to expand.
+pub fn has_loops(root: &Node<'_>) -> bool {
+    fn any(node: &Node<'_>, depth: usize) -> bool {
+        depth < MAX_DEPTH
+            && match &node.value {
+                Value::Map(entries) => entries
+                    .iter()
+                    .any(|e| e.key.starts_with(FOR_EACH) || any(&e.value, depth + 1)),
+                Value::Seq(items) => items.iter().any(|i| any(i, depth + 1)),
+                _ => false,
+            }
+    }
+    ["Resources", "Outputs", "Conditions"]
+        .iter()
+        .filter_map(|s| root.get(s))
+        .any(|n| any(n, 0))
+}
+
+/// Expand the loops of a template's `Resources`, `Outputs` and `Conditions` in place; the
+/// loops that could not be expanded.
+pub fn expand_for_each(root: &mut Node<'_>) -> Vec<Unexpanded> {
+    let snapshot = root.clone();
+    let mut expander = Expander {
+        root: &snapshot,
+        generated: 0,
+        problems: Vec::new(),
+    };
+    if let Value::Map(entries) = &mut root.value {
+        for e in entries.iter_mut() {
+            if matches!(e.key.as_ref(), "Resources" | "Outputs" | "Conditions") {
+                expander.node(&mut e.value, 0);
+            }
+        }
+    }
+    expander.problems
+}
+
+struct Expander<'s, 'a> {
+    /// The template as written (parameters, mappings).
+    root: &'s Node<'a>,
+    generated: usize,
+    problems: Vec<Unexpanded>,
+}
+
+impl<'a> Expander<'_, 'a> {
+    fn node(&mut self, node: &mut Node<'a>, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        match &mut node.value {
+            Value::Map(entries) => {
+                // A loop's output may be a loop (nested loops): expand until none is left,
+                // a level of nesting per pass.
+                for _ in 0..MAX_DEPTH {
+                    if !entries.iter().any(|e| e.key.starts_with(FOR_EACH)) {
+                        break;
+                    }
+                    let mut out = Vec::with_capacity(entries.len());
+                    for e in std::mem::take(entries) {
+                        if e.key.starts_with(FOR_EACH) {
+                            out.extend(self.expand(e, depth));
+                        } else {
+                            out.push(e);
+                        }
+                    }
+                    *entries = out;
+                }
+                for e in entries.iter_mut() {
+                    self.node(&mut e.value, depth + 1);
+                }
+            }
+            Value::Seq(items) => items.iter_mut().for_each(|i| self.node(i, depth + 1)),
+            _ => {}
+        }
+    }
+
+    /// The entries one loop generates (its inner loops expanded by the caller's walk).
+    fn expand(&mut self, e: Entry<'a>, depth: usize) -> Vec<Entry<'a>> {
+        let parts = e.value.items();
+        let (Some(identifier), Some(collection), Some(template)) = (
+            parts.first().and_then(Node::as_str),
+            parts.get(1),
+            parts.get(2).filter(|t| t.is_map()),
+        ) else {
+            self.problem(
+                &e,
+                "is not `[Identifier, Collection, {OutputKey: OutputValue}]`",
+            );
+            return Vec::new();
+        };
+        let Some(values) = self.collection(collection, depth) else {
+            self.problem(
+                &e,
+                "has a collection whose value the template does not say (a parameter without \
+                 default, a resource attribute, an import), so the resources it generates were \
+                 not checked",
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for value in &values {
+            for t in template.entries() {
+                self.generated += 1;
+                if self.generated > MAX_GENERATED {
+                    self.problem(
+                        &e,
+                        "generates more than 10,000 entries; the rest were not checked",
+                    );
+                    return out;
+                }
+                let mut value_node = t.value.clone();
+                substitute(&mut value_node, identifier, value, 0);
+                out.push(Entry {
+                    key: Cow::Owned(replace_identifier(&t.key, identifier, value)),
+                    key_span: t.key_span,
+                    value: value_node,
+                });
+            }
+        }
+        out
+    }
+
+    fn problem(&mut self, e: &Entry<'_>, what: &str) {
+        self.problems.push(Unexpanded {
+            span: e.key_span,
+            message: format!("`{}` {what}", e.key),
+        });
+    }
+
+    /// The strings of a loop's collection, when the template says them.
+    fn collection(&self, node: &Node<'_>, depth: usize) -> Option<Vec<String>> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match &node.value {
+            Value::Seq(items) => items
+                .iter()
+                .map(|i| i.scalar_text().map(Cow::into_owned))
+                .collect(),
+            Value::String(s) => Some(split_list(s)),
+            Value::Map(_) => {
+                let e = node.single_entry()?;
+                match e.key.as_ref() {
+                    "Ref" => {
+                        let name = e.value.as_str()?;
+                        let default = self.root.at(&["Parameters", name, "Default"])?;
+                        self.collection(default, depth + 1)
+                    }
+                    "Fn::Split" => {
+                        let args = e.value.items();
+                        let delimiter = args.first()?.as_str()?;
+                        let text = args.get(1)?.as_str()?;
+                        Some(text.split(delimiter).map(str::to_string).collect())
+                    }
+                    "Fn::FindInMap" => {
+                        let keys: Option<Vec<&str>> =
+                            e.value.items().iter().take(3).map(Node::as_str).collect();
+                        let keys = keys.filter(|k| k.len() == 3)?;
+                        let found = self.root.at(&["Mappings", keys[0], keys[1], keys[2]])?;
+                        self.collection(found, depth + 1)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A `CommaDelimitedList` default: `"a, b"` → `[a, b]`.
+fn split_list(s: &str) -> Vec<String> {
+    s.split(',').map(|p| p.trim().to_string()).collect()
+}
+
+/// `${Id}` → the value, `&{Id}` → the value's alphanumeric characters.
+fn replace_identifier(text: &str, identifier: &str, value: &str) -> String {
+    let alphanumeric: String = value.chars().filter(char::is_ascii_alphanumeric).collect();
+    text.replace(&format!("${{{identifier}}}"), value)
+        .replace(&format!("&{{{identifier}}}"), &alphanumeric)
+}
+
+/// The identifier replaced in a loop body: `Ref: Id`, `Fn::Sub` strings, and the keys of
+/// inner loops' output keys.
+fn substitute<'a>(node: &mut Node<'a>, identifier: &str, value: &str, depth: usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    let span = node.span;
+    match &mut node.value {
+        Value::Map(entries) => {
+            if let [e] = entries.as_slice()
+                && e.key == "Ref"
+                && e.value.as_str() == Some(identifier)
+            {
+                *node = Node::new(span, Value::String(Cow::Owned(value.to_string())));
+                return;
+            }
+            for e in entries.iter_mut() {
+                if e.key.contains('{') {
+                    e.key = Cow::Owned(replace_identifier(&e.key, identifier, value));
+                }
+                if e.key == "Fn::Sub" {
+                    sub_template(&mut e.value, identifier, value);
+                }
+                substitute(&mut e.value, identifier, value, depth + 1);
+            }
+        }
+        Value::Seq(items) => items
+            .iter_mut()
+            .for_each(|i| substitute(i, identifier, value, depth + 1)),
+        _ => {}
+    }
+}
+
+/// The identifier replaced in an `Fn::Sub` string (`"${Id}"`, or `["${Id}", {vars}]`).
+fn sub_template(node: &mut Node<'_>, identifier: &str, value: &str) {
+    let target = match &mut node.value {
+        Value::Seq(items) => items.first_mut(),
+        _ => Some(node),
+    };
+    if let Some(Node {
+        value: Value::String(s),
+        ..
+    }) = target
+        && s.contains(identifier)
+    {
+        *s = Cow::Owned(replace_identifier(s, identifier, value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::{Limits, yaml};
+
+    fn expanded(text: &str) -> (Vec<String>, Vec<String>) {
+        let mut root = yaml::parse(text, &Limits::default()).unwrap().root;
+        let problems = expand_for_each(&mut root);
+        let t = crate::Template::new(crate::Format::CloudFormation, &root);
+        let ids = t
+            .resources
+            .iter()
+            .map(|r| {
+                let name = r
+                    .prop("TrailName")
+                    .map(|n| {
+                        t.eval(n)
+                            .iter()
+                            .map(|v| v.val.text().unwrap_or("?").to_string())
+                            .collect::<Vec<_>>()
+                            .join("|")
+                    })
+                    .unwrap_or_default();
+                format!("{}={name}", r.id)
+            })
+            .collect();
+        (ids, problems.into_iter().map(|p| p.message).collect())
+    }
+
+    #[test]
+    fn loops_expand_as_cloudformation_expands_them() {
+        let text = r#"
+Transform: AWS::LanguageExtensions
+Parameters:
+  Envs: {Type: CommaDelimitedList, Default: "prod, dev"}
+Mappings:
+  Regions: {all: {list: [eu-west-1, us-east-1]}}
+Resources:
+  Fn::ForEach::Trails:
+    - Name
+    - [Org, audit-log]
+    - "&{Name}Trail":
+        Type: AWS::CloudTrail::Trail
+        Properties:
+          TrailName: !Sub "${Name}-trail"
+          S3BucketName: !Ref Name
+  Fn::ForEach::Envs:
+    - Env
+    - !Ref Envs
+    - Fn::ForEach::Regions:
+        - Region
+        - !FindInMap [Regions, all, list]
+        - "${Env}&{Region}":
+            Type: AWS::CloudTrail::Trail
+            Properties:
+              TrailName: !Sub "${Env}-${Region}"
+  Fn::ForEach::Unknown:
+    - X
+    - !GetAtt Something.List
+    - "${X}":
+        Type: AWS::S3::Bucket
+"#;
+        let (ids, problems) = expanded(text);
+        assert_eq!(
+            ids,
+            [
+                "OrgTrail=Org-trail",
+                "auditlogTrail=audit-log-trail",
+                "prodeuwest1=prod-eu-west-1",
+                "produseast1=prod-us-east-1",
+                "deveuwest1=dev-eu-west-1",
+                "devuseast1=dev-us-east-1",
+            ]
+        );
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].starts_with("`Fn::ForEach::Unknown` has a collection"));
+    }
+}
