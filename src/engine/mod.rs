@@ -135,9 +135,11 @@ impl Engine {
         report.depends = unit.depends;
         report.notes.append(&mut unit.notes);
         let found = std::mem::take(&mut unit.found);
+        let found_evidence = std::mem::take(&mut unit.found_evidence);
         let evaluated = unit.evaluated.take();
         let template = unit.template(format, name, text, evaluated.is_some());
         let mut evidence = self.evaluate_unit(&file, &template, evaluated, found, &mut raws);
+        evidence.extend(found_evidence);
         self.place_module_findings(&unit.modules, unit.modules_from, &mut raws, &mut evidence);
         let own_end = text.len() as u32;
         let evidence = place::keep_own(format, own_end, &mut raws, evidence);

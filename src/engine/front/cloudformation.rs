@@ -9,32 +9,44 @@ use crate::parse::{Node, Value};
 use crate::policy::RawFinding;
 
 use super::Unit;
+use crate::engine::{Engine, File};
 
-/// The unit of a CloudFormation or SAM template: the template with its `Fn::ForEach` loops
-/// expanded (PARSE006 for a loop that cannot be).
-pub(super) fn assemble(mut root: Node<'_>) -> Unit<'_> {
-    let mut found = Vec::new();
-    if cfn_foreach::has_loops(&root) {
-        found = cfn_foreach::expand_for_each(&mut root)
-            .into_iter()
-            .map(|u| RawFinding {
-                policy: "PARSE006",
-                span: u.span,
-                message: u.message,
-                resource: None,
-                fix: None,
-            })
-            .collect();
-    }
-    Unit {
-        root,
-        text: None,
-        evaluated: None,
-        found,
-        depends: Depends::File,
-        notes: Vec::new(),
-        modules: Vec::new(),
-        modules_from: 0,
+impl Engine {
+    /// The unit of a CloudFormation or SAM template: the template with its `Fn::ForEach`
+    /// loops expanded (PARSE006 for a loop that cannot be), and what its StackSets' inline
+    /// templates report.
+    pub(super) fn assemble_cloudformation<'a>(
+        &self,
+        file: &File<'_, '_>,
+        mut root: Node<'a>,
+    ) -> Unit<'a> {
+        let mut found = Vec::new();
+        if cfn_foreach::has_loops(&root) {
+            found = cfn_foreach::expand_for_each(&mut root)
+                .into_iter()
+                .map(|u| RawFinding {
+                    policy: "PARSE006",
+                    span: u.span,
+                    message: u.message,
+                    resource: None,
+                    fix: None,
+                })
+                .collect();
+        }
+        let enabled = |m: &crate::policy::PolicyMeta| file.selection.enables(m);
+        let inline = self.stack_set_bodies(&root, file.text, &enabled);
+        found.extend(inline.raws);
+        Unit {
+            root,
+            text: None,
+            evaluated: None,
+            found,
+            found_evidence: inline.evidence,
+            depends: Depends::File,
+            notes: Vec::new(),
+            modules: Vec::new(),
+            modules_from: 0,
+        }
     }
 }
 

@@ -12,6 +12,7 @@ pub(super) mod document;
 mod modules;
 pub(super) mod plan;
 pub(crate) mod plan_source;
+mod stacksets;
 pub(super) mod terraform;
 
 pub(super) use terraform::not_on_disk_note;
@@ -34,8 +35,10 @@ pub(super) struct Unit<'a> {
     /// Findings and evidence already evaluated for the file as part of a larger unit (its
     /// directory, checked once for all its files), in the file's own offsets.
     pub evaluated: Option<Evaluated>,
-    /// What the front end found assembling the unit (the local modules its calls instantiate).
+    /// What the front end found assembling the unit (loops it could not expand, the inline
+    /// templates of StackSets), with the coverage evidence of those templates.
     pub found: Vec<RawFinding>,
+    pub found_evidence: Vec<RawEvidence>,
     /// What the file's report depends on besides its bytes (for the result cache).
     pub depends: Depends,
     /// What the front end says of how it assembled the unit (`--verbose`).
@@ -109,13 +112,14 @@ impl Engine {
     ) -> Unit<'a> {
         match format {
             Format::TerraformConfig => self.assemble_terraform(file, root),
-            Format::CloudFormation | Format::Sam => cloudformation::assemble(root),
+            Format::CloudFormation | Format::Sam => self.assemble_cloudformation(file, root),
             // CloudFormation, SAM, plans, states and documents: the file is the unit.
             _ => Unit {
                 root,
                 text: None,
                 evaluated: None,
                 found: Vec::new(),
+                found_evidence: Vec::new(),
                 depends: Depends::File,
                 notes: Vec::new(),
                 modules: Vec::new(),
