@@ -367,6 +367,8 @@ mod tests {
 pub struct Collector {
     /// Per file with fixes, in path order.
     files: Vec<Collected>,
+    /// Files with fixes that are generated (a CDK cloud assembly): never edited.
+    generated: Vec<NotFixed>,
 }
 
 /// One checked file's fixes.
@@ -415,6 +417,33 @@ impl Collector {
             .filter_map(|f| f.fix.as_ref())
             .flat_map(|f| f.edits.iter().cloned())
             .collect();
+        let file = crate::walk::path_of_display(&report.path);
+        if !edits.is_empty() && file.parent().is_some_and(crate::cdk::is_cloud_assembly) {
+            // What to change, named as the CDK user knows it: the construct (which the
+            // finding's message names) and the fix (`Set IsMultiRegionTrail to true`).
+            let changes: Vec<String> = report
+                .findings
+                .iter()
+                .filter_map(|f| {
+                    let fix = f.fix.as_ref()?;
+                    let construct = f
+                        .message
+                        .split_once("(construct `")
+                        .and_then(|(_, rest)| rest.split_once('`'))
+                        .map_or(f.resource.as_deref().unwrap_or("?"), |(path, _)| path);
+                    Some(format!("{construct}: {}", fix.title))
+                })
+                .collect();
+            self.generated.push(NotFixed {
+                path: report.path.clone(),
+                reason: format!(
+                    "synthesized by the CDK (a cloud assembly): generated templates are never \
+                     edited; make the change in the CDK code ({})",
+                    changes.join("; ")
+                ),
+            });
+            return;
+        }
         if !edits.is_empty() {
             self.files.push(Collected {
                 path: report.path.clone(),
@@ -429,7 +458,14 @@ impl Collector {
     /// not parse.
     pub fn changes(&self) -> (Vec<Change>, Vec<NotFixed>) {
         let mut changes = Vec::new();
-        let mut not_fixed = Vec::new();
+        let mut not_fixed: Vec<NotFixed> = self
+            .generated
+            .iter()
+            .map(|n| NotFixed {
+                path: n.path.clone(),
+                reason: n.reason.clone(),
+            })
+            .collect();
         for c in &self.files {
             match change(c) {
                 Ok(Some(change)) => changes.push(change),

@@ -11,6 +11,7 @@
 
 pub mod baseline;
 pub mod cache;
+mod cdk;
 pub mod cli;
 pub mod config;
 pub mod coverage;

@@ -246,6 +246,13 @@ impl Listener for Printer {
         }
     }
 
+    fn note(&mut self, note: &str) {
+        if !self.quiet {
+            self.bar
+                .suspend(|| eprintln!("note: {}", report::escape::line(note)));
+        }
+    }
+
     fn walked(&mut self, project: &Project, files_by_scope: &[(usize, usize)]) {
         if self.verbose {
             verbose_scopes(project, files_by_scope);

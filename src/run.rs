@@ -132,6 +132,11 @@ pub trait Listener {
     /// were found (so [`Listener::planned`] was told of none): how many files each scope
     /// governed, as (index into [`Project::scopes`], files).
     fn walked(&mut self, _project: &Project, _files_by_scope: &[(usize, usize)]) {}
+
+    /// What the walk says of the tree (a CDK app found, or never synthesized).
+    fn note(&mut self, note: &str) {
+        eprintln!("note: {}", crate::report::escape::line(note));
+    }
 }
 
 /// What a run found, for the exit status and the summary line.
@@ -250,6 +255,9 @@ impl Run {
             return self.check_walked(root, filter, tally, listener, tick);
         }
         let mut discovered = walk::discover_filtered(paths, &self.options.walk, Some(filter))?;
+        for note in &discovered.notes {
+            listener.note(note);
+        }
         if let Some(shard) = self.options.shard {
             discovered.files.retain(|c| shard.contains(&c.display));
             discovered.errors.retain(|e| shard.contains(&e.display));
@@ -409,7 +417,9 @@ impl Run {
                 .join()
                 .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
             outcome?;
-            walked?;
+            for note in walked? {
+                listener.note(&note);
+            }
             Ok(())
         })?;
         let mut counts: Vec<(usize, usize)> = by_scope.into_iter().collect();

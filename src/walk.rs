@@ -130,6 +130,8 @@ pub struct Discovered {
     pub files: Vec<Candidate>,
     /// Paths that could not be entered (reported as IO001).
     pub errors: Vec<WalkError>,
+    /// What the walk says of the tree (the CDK apps it found, see [`crate::cdk`]).
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -405,6 +407,17 @@ pub(crate) fn discover_filtered(
         });
     }
     let mut found = found.into_inner().unwrap();
+    let apps: Vec<PathBuf> = found
+        .files
+        .iter()
+        .filter(|c| is_cdk_json(&c.path))
+        .map(|c| c.path.clone())
+        .collect();
+    let admits = |p: &Path| admitted(roots, &exclude, filter.as_ref(), p);
+    for (note, stack) in cdk_stacks(apps, &admits) {
+        found.notes.extend(note);
+        found.files.extend(stack);
+    }
     found.files.sort();
     // The same file reached twice (a root named twice, nested roots, `main.tf` beside the
     // `terraform.tfvars` that stands for it) is checked once: display paths are one-to-one
@@ -414,6 +427,49 @@ pub(crate) fn discover_filtered(
     found.errors.sort();
     found.errors.dedup();
     Ok(found)
+}
+
+/// Whether a file is a CDK app's `cdk.json`.
+fn is_cdk_json(path: &Path) -> bool {
+    path.file_name() == Some(std::ffi::OsStr::new("cdk.json"))
+}
+
+/// The notes and stack templates of the CDK apps whose `cdk.json` files the walk met (in
+/// path order), the templates `admits` lets through: the cloud assembly is usually
+/// git-ignored, and what `cdk deploy` deploys must not go unchecked for that.
+fn cdk_stacks(
+    mut apps: Vec<PathBuf>,
+    admits: &dyn Fn(&Path) -> bool,
+) -> Vec<(Option<String>, Option<Candidate>)> {
+    apps.sort();
+    let mut out = Vec::new();
+    for cdk_json in apps {
+        let Some(app) = crate::cdk::app(&cdk_json) else {
+            continue;
+        };
+        out.push((Some(crate::cdk::note(&app, &|p| display_path(p))), None));
+        for stack in app.stacks {
+            if stack.is_file() && admits(&stack) {
+                out.push((
+                    None,
+                    Some(Candidate {
+                        display: display_path(&stack),
+                        path: stack,
+                    }),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Whether the walk would admit `path` (below one of `roots`), ignore files aside: the
+/// `--exclude` globs and the configs' filter.
+fn admitted(roots: &[PathBuf], exclude: &Globs, filter: Option<&PathFilter>, path: &Path) -> bool {
+    let root = roots.iter().find(|r| path.starts_with(r));
+    let excluded =
+        root.is_some_and(|r| !exclude.is_empty() && exclude.is_match(&relative_to(r, path)));
+    !excluded && filter.is_none_or(|f| f(path, false))
 }
 
 /// A walker of `root` with the options' hidden-file, ignore-file and link handling, leaving
@@ -471,12 +527,16 @@ pub(crate) fn walk_in_order(
     opts: &WalkOptions,
     filter: Option<PathFilter>,
     sink: &mut dyn FnMut(Walked) -> bool,
-) -> Result<(), GlobError> {
+) -> Result<Vec<String>, GlobError> {
     let include = Globs::new(&opts.include)?;
     let exclude = Globs::new(&opts.exclude)?;
     let relative = |p: &Path| -> String { relative_to(root, p) };
-    let mut builder = walk_builder(root, opts, &exclude, filter);
+    let mut builder = walk_builder(root, opts, &exclude, filter.clone());
     builder.sort_by_file_path(path_order);
+    // CDK apps met, and the synthesized templates already walked (an assembly that is not
+    // ignored): kept small, so that memory does not grow with the tree.
+    let mut apps = Vec::new();
+    let mut templates = std::collections::HashSet::new();
     for entry in builder.build() {
         let found = match entry {
             Ok(e) => {
@@ -493,6 +553,11 @@ pub(crate) fn walk_in_order(
                         None => continue,
                     }
                 } else {
+                    if is_cdk_json(e.path()) {
+                        apps.push(e.path().to_path_buf());
+                    } else if e.path().to_string_lossy().ends_with(".template.json") {
+                        templates.insert(e.path().to_path_buf());
+                    }
                     Walked::File(Candidate {
                         display: display_path(e.path()),
                         path: e.into_path(),
@@ -508,10 +573,21 @@ pub(crate) fn walk_in_order(
             }),
         };
         if !sink(found) {
+            return Ok(Vec::new());
+        }
+    }
+    let roots = [root.to_path_buf()];
+    let admits = |p: &Path| admitted(&roots, &exclude, filter.as_ref(), p);
+    let mut notes = Vec::new();
+    for (note, stack) in cdk_stacks(apps, &admits) {
+        notes.extend(note);
+        if let Some(stack) = stack.filter(|s| !templates.contains(&s.path))
+            && !sink(Walked::File(stack))
+        {
             break;
         }
     }
-    Ok(())
+    Ok(notes)
 }
 
 /// The order of two entries of one directory that makes a depth-first walk list display

@@ -140,6 +140,9 @@ impl Engine {
         let template = unit.template(format, name, text, evaluated.is_some());
         let mut evidence = self.evaluate_unit(&file, &template, evaluated, found, &mut raws);
         evidence.extend(found_evidence);
+        if matches!(format, Format::CloudFormation | Format::Sam) {
+            front::cloudformation::name_constructs(&template, &mut raws);
+        }
         self.place_module_findings(&unit.modules, unit.modules_from, &mut raws, &mut evidence);
         let own_end = text.len() as u32;
         let evidence = place::keep_own(format, own_end, &mut raws, evidence);

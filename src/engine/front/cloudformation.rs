@@ -106,3 +106,38 @@ pub(super) fn structure(root: &Node<'_>) -> Vec<RawFinding> {
     }
     out
 }
+
+/// The construct a resource of a CDK-synthesized template comes from (`aws:cdk:path`
+/// metadata, `AuditStack/OrgTrail/Resource` → `AuditStack/OrgTrail`): what a CDK user knows,
+/// where the logical ID (`OrgTrail6F1F0C2B`) is the CDK's hash.
+fn construct_path<'t>(template: &'t crate::model::Template<'_>, id: &str) -> Option<&'t str> {
+    let path = template
+        .resource(id)?
+        .metadata?
+        .get("aws:cdk:path")?
+        .as_str()?;
+    Some(path.strip_suffix("/Resource").unwrap_or(path))
+}
+
+/// Findings on resources of a CDK-synthesized template name the construct beside the
+/// logical ID, in every format (the message carries it).
+pub(in crate::engine) fn name_constructs(
+    template: &crate::model::Template<'_>,
+    raws: &mut [RawFinding],
+) {
+    for raw in raws.iter_mut() {
+        let Some(id) = raw.resource.as_deref() else {
+            continue;
+        };
+        let Some(path) = construct_path(template, id) else {
+            continue;
+        };
+        let named = format!("`{id}`");
+        raw.message = if raw.message.contains(&named) {
+            raw.message
+                .replacen(&named, &format!("`{id}` (construct `{path}`)"), 1)
+        } else {
+            format!("{} (construct `{path}`)", raw.message)
+        };
+    }
+}
