@@ -40,8 +40,8 @@ fn fixtures_copy() -> TempDir {
 }
 
 /// How many files a warm run checks again: each configuration file that calls modules (its
-/// findings depend on the modules' files) and the plan whose findings move to its `.tf`
-/// source (fixtures/plan-source/beside).
+/// findings depend on the modules' files), each template with a local nested stack, and the
+/// plan whose findings move to its `.tf` source (fixtures/plan-source/beside).
 fn always_checked(dir: &Path) -> usize {
     fn calls(dir: &Path, n: &mut usize) {
         for e in fs::read_dir(dir).unwrap() {
@@ -52,6 +52,14 @@ fn always_checked(dir: &Path) -> usize {
             } else if name.ends_with(".tf") || name.ends_with(".tf.json") {
                 let text = fs::read_to_string(&path).unwrap();
                 if text.lines().any(|l| l.starts_with("module \"")) || text.contains("\"module\"") {
+                    *n += 1;
+                }
+            } else if name.ends_with(".yaml") {
+                // A template with a local nested stack depends on the child's file.
+                if fs::read_to_string(&path)
+                    .unwrap()
+                    .contains("TemplateURL: ./")
+                {
                     *n += 1;
                 }
             }

@@ -165,7 +165,7 @@ pub(super) fn clamp_to_content(text: &str, raw: &mut RawFinding) {
 /// The text under a span with whitespace runs collapsed, bounded in length.
 /// The text of a span, at most its first 256 bytes (what fingerprints hash, whitespace
 /// normalized).
-pub(super) fn span_text(text: &str, span: Span) -> &str {
+pub(in crate::engine) fn span_text(text: &str, span: Span) -> &str {
     let start = crate::source::floor_char_boundary(text, span.start as usize);
     let end = crate::source::floor_char_boundary(text, (span.end as usize).min(start + 256));
     &text[start..end.max(start)]
