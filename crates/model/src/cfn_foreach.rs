@@ -132,8 +132,8 @@ impl<'a> Expander<'_, 'a> {
             self.problem(
                 &e,
                 "has a collection whose value the template does not say (a parameter without \
-                 default, a resource attribute, an import), so the resources it generates were \
-                 not checked",
+                 default, a resource attribute, an import), so what it generates was not \
+                 checked",
             );
             return Vec::new();
         };
@@ -193,15 +193,35 @@ impl<'a> Expander<'_, 'a> {
                         Some(text.split(delimiter).map(str::to_string).collect())
                     }
                     "Fn::FindInMap" => {
-                        let keys: Option<Vec<&str>> =
-                            e.value.items().iter().take(3).map(Node::as_str).collect();
-                        let keys = keys.filter(|k| k.len() == 3)?;
-                        let found = self.root.at(&["Mappings", keys[0], keys[1], keys[2]])?;
-                        self.collection(found, depth + 1)
+                        let args = e.value.items();
+                        let map = self.root.at(&["Mappings", args.first()?.as_str()?])?;
+                        let top = self.map_key(args.get(1)?, map)?;
+                        let second = map.get(&top)?;
+                        let key = self.map_key(args.get(2)?, second)?;
+                        self.collection(second.get(&key)?, depth + 1)
                     }
                     _ => None,
                 }
             }
+            _ => None,
+        }
+    }
+}
+
+impl Expander<'_, '_> {
+    /// A key of `Fn::FindInMap` into `level`: written, a parameter's default, or — for a
+    /// parameter without one — the level's only key (any other value fails the deployment).
+    fn map_key(&self, key: &Node<'_>, level: &Node<'_>) -> Option<String> {
+        if let Some(k) = key.as_str() {
+            return Some(k.to_string());
+        }
+        let name = key.get("Ref").and_then(Node::as_str)?;
+        let parameter = self.root.at(&["Parameters", name])?;
+        if let Some(default) = parameter.get("Default").and_then(Node::scalar_text) {
+            return Some(default.into_owned());
+        }
+        match level.entries() {
+            [only] => Some(only.key.to_string()),
             _ => None,
         }
     }
@@ -303,8 +323,10 @@ mod tests {
 Transform: AWS::LanguageExtensions
 Parameters:
   Envs: {Type: CommaDelimitedList, Default: "prod, dev"}
+  Stage: {Type: String}
 Mappings:
   Regions: {all: {list: [eu-west-1, us-east-1]}}
+  Only: {Production: {Names: [solo]}}
 Resources:
   Fn::ForEach::Trails:
     - Name
@@ -324,6 +346,13 @@ Resources:
             Type: AWS::CloudTrail::Trail
             Properties:
               TrailName: !Sub "${Env}-${Region}"
+  Fn::ForEach::OnlyKey:
+    - N
+    - !FindInMap [Only, !Ref Stage, Names]
+    - "${N}":
+        Type: AWS::CloudTrail::Trail
+        Properties:
+          TrailName: !Ref N
   Fn::ForEach::Unknown:
     - X
     - !GetAtt Something.List
@@ -340,6 +369,8 @@ Resources:
                 "produseast1=prod-us-east-1",
                 "deveuwest1=dev-eu-west-1",
                 "devuseast1=dev-us-east-1",
+                // `Stage` has no default, but `Production` is the only key it can be.
+                "solo=solo",
             ]
         );
         assert_eq!(problems.len(), 1);
