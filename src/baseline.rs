@@ -11,8 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::file_report::FileReport;
 
-/// The baseline file format's version.
-pub(crate) const BASELINE_VERSION: u32 = 1;
+/// The baseline file format's version. Version 2 records fingerprints that leave the message
+/// out; version 1 (written before) recorded ones that hashed it, and is still read: its
+/// entries match by the findings' legacy fingerprints.
+pub(crate) const BASELINE_VERSION: u32 = 2;
+/// The oldest version still read.
+const OLDEST_VERSION: u32 = 1;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -117,11 +121,12 @@ impl Baseline {
                 path: path.to_path_buf(),
                 message: e.to_string(),
             })?;
-        if baseline.version != BASELINE_VERSION {
+        if !(OLDEST_VERSION..=BASELINE_VERSION).contains(&baseline.version) {
             return Err(BaselineError::Invalid {
                 path: path.to_path_buf(),
                 message: format!(
-                    "version {} is not supported (expected {BASELINE_VERSION})",
+                    "version {} is not supported (expected {OLDEST_VERSION} to \
+                     {BASELINE_VERSION})",
                     baseline.version
                 ),
             });
@@ -163,7 +168,22 @@ impl Baseline {
                 }),
             seen: vec![false; self.findings.len()],
             known_count: 0,
+            legacy: self.version < BASELINE_VERSION,
         }
+    }
+
+    /// What to say of a baseline an earlier version wrote (`None` for a current one).
+    pub fn upgrade_note(&self, path: &Path) -> Option<String> {
+        (self.version < BASELINE_VERSION).then(|| {
+            format!(
+                "baseline {} was written by an earlier version (format {}): its findings \
+                 match as they were recorded, but a reworded message would make one new; \
+                 rewrite it with --write-baseline (format {BASELINE_VERSION}) so that it \
+                 survives message changes",
+                path.display(),
+                self.version
+            )
+        })
     }
 }
 
@@ -173,13 +193,21 @@ pub struct BaselineFilter<'a> {
     known: HashMap<(&'a str, &'a str), Vec<usize>>,
     seen: Vec<bool>,
     known_count: usize,
+    /// The baseline is of an earlier format: its entries hold legacy fingerprints.
+    legacy: bool,
 }
 
 impl BaselineFilter<'_> {
     /// Remove the known findings from `report` and count them.
     pub fn apply(&mut self, report: &mut FileReport) {
-        report.findings.retain(
-            |f| match self.known.get(&(&*f.path, f.fingerprint.as_str())) {
+        let legacy = self.legacy;
+        report.findings.retain(|f| {
+            let fingerprint = if legacy {
+                f.legacy_fingerprint.as_str()
+            } else {
+                f.fingerprint.as_str()
+            };
+            match self.known.get(&(&*f.path, fingerprint)) {
                 Some(entries) => {
                     for &i in entries {
                         self.seen[i] = true;
@@ -188,8 +216,8 @@ impl BaselineFilter<'_> {
                     false
                 }
                 None => true,
-            },
-        );
+            }
+        });
     }
 
     /// The counts so far: known findings matched, and those not seen again (fixed).

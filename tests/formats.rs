@@ -122,7 +122,7 @@ fn sarif_is_valid_against_the_official_schema() {
         "LOG001"
     );
     assert_eq!(
-        trail["partialFingerprints"]["tripline/v1"]
+        trail["partialFingerprints"]["tripline/v2"]
             .as_str()
             .unwrap()
             .len(),
@@ -135,7 +135,7 @@ fn sarif_is_valid_against_the_official_schema() {
             format!(
                 "{}{}",
                 r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-                r["partialFingerprints"]["tripline/v1"]
+                r["partialFingerprints"]["tripline/v2"]
             )
         })
         .collect();

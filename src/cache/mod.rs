@@ -53,7 +53,7 @@ const MAGIC: &[u8] = b"tripline-cache\n";
 
 /// Cache files' format; a change makes old files unreadable, which is a miss. 4: tagged;
 /// 5: reports count the module calls not followed.
-const FORMAT_VERSION: u32 = 6;
+const FORMAT_VERSION: u32 = 7;
 
 /// The result cache of a run.
 #[derive(Debug)]
@@ -560,6 +560,7 @@ fn encode_report(r: &FileReport) -> Option<Vec<u8>> {
         w.u32(f.excerpt.first_column);
         w.str(&f.excerpt.text);
         w.str(&f.fingerprint);
+        w.str(&f.legacy_fingerprint);
         match &f.fix {
             Some(fix) => {
                 w.u8(1);
@@ -693,6 +694,7 @@ fn decode_finding(r: &mut Reader<'_>, path: &Arc<str>) -> Option<Finding> {
         text: r.str()?.to_string(),
     };
     let fingerprint = r.str()?.to_string();
+    let legacy_fingerprint = r.str()?.to_string();
     let fix = match r.u8()? {
         0 => None,
         1 => {
@@ -729,6 +731,7 @@ fn decode_finding(r: &mut Reader<'_>, path: &Arc<str>) -> Option<Finding> {
         resource,
         excerpt,
         fingerprint,
+        legacy_fingerprint,
         fix,
         related: Vec::new(),
     })

@@ -32,7 +32,15 @@ pub(super) fn check(args: CheckArgs) -> Result<u8, String> {
     let project = Arc::new(Project::new(choice, flags(&args)?));
     let threads = start_threads(args.threads)?;
     let mut baseline = match &args.baseline {
-        Some(p) => Some(Baseline::load(p).map_err(|e| e.to_string())?),
+        Some(p) => {
+            let baseline = Baseline::load(p).map_err(|e| e.to_string())?;
+            if let Some(note) = baseline.upgrade_note(p)
+                && !args.quiet
+            {
+                eprintln!("note: {}", crate::report::escape::line(&note));
+            }
+            Some(baseline)
+        }
         None => None,
     };
     if let (Some(b), Some(shard)) = (&mut baseline, args.shard) {

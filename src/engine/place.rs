@@ -100,15 +100,7 @@ impl Engine {
             .copied()
             .or_else(|| policy::meta(raw.policy).map(|m| m.severity))
             .unwrap_or(Severity::High);
-        // The fingerprint ignores positions so that it survives edits elsewhere in the file:
-        // policy, file, resource, the offending text (whitespace-normalized) and the message.
-        let mut hasher = StableHasher::new();
-        hasher.part(raw.policy);
-        hasher.part(display);
-        hasher.part(raw.resource.as_deref().unwrap_or(""));
-        hasher.words(span_text(text, raw.span));
-        hasher.part(&raw.message);
-        let fingerprint = format!("{:016x}", hasher.finish());
+        let (fingerprint, legacy_fingerprint) = fingerprints(text, display, &raw);
         let fix = raw.fix.as_ref().and_then(|f| {
             let syntax = if is_hcl_name(display) {
                 crate::fix::Syntax::Hcl
@@ -130,9 +122,60 @@ impl Engine {
             resource: raw.resource,
             excerpt: Excerpt::around_at(text, index, raw.span, Some(start)),
             fingerprint,
+            legacy_fingerprint,
             fix,
             related: Vec::new(),
         }
+    }
+}
+
+/// A finding's fingerprints. Both ignore positions, so that they survive edits elsewhere in
+/// the file.
+/// - The fingerprint hashes what identifies the problem: the policy, the file, the resource,
+///   the property or statement as written (its line up to the end of the span: `IsLogging:
+///   false`, a resource's name) and the property the message is about (`(X is …)`); never the
+///   message's wording, so a better message keeps it.
+/// - The legacy fingerprint is the one versions before hashed (the message included): baselines
+///   they wrote match by it.
+fn fingerprints(text: &str, display: &str, raw: &RawFinding) -> (String, String) {
+    let mut hasher = StableHasher::new();
+    hasher.part("v2");
+    hasher.part(raw.policy);
+    hasher.part(display);
+    hasher.part(raw.resource.as_deref().unwrap_or(""));
+    hasher.words(written_at(text, raw.span));
+    hasher.part(subject(&raw.message));
+    let fingerprint = format!("{:016x}", hasher.finish());
+    let mut legacy = StableHasher::new();
+    legacy.part(raw.policy);
+    legacy.part(display);
+    legacy.part(raw.resource.as_deref().unwrap_or(""));
+    legacy.words(span_text(text, raw.span));
+    legacy.part(&raw.message);
+    (fingerprint, format!("{:016x}", legacy.finish()))
+}
+
+/// The text a finding points at with what leads to it on its line (the property's key): at
+/// most the last 160 bytes, so a minified JSON line does not hash everything before it.
+fn written_at(text: &str, span: Span) -> &str {
+    let end = crate::source::floor_char_boundary(text, span.end as usize);
+    let start = crate::source::floor_char_boundary(text, span.start as usize).min(end);
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let from = crate::source::floor_char_boundary(text, line_start.max(end.saturating_sub(160)));
+    &text[from.min(start)..end]
+}
+
+/// The property a message is about, from its closing `(X is …)` (`IsMultiRegionTrail` of
+/// `… (IsMultiRegionTrail is false)`), else nothing: two findings of one policy on one
+/// resource's name differ by it.
+fn subject(message: &str) -> &str {
+    let Some(open) = message.rfind('(') else {
+        return "";
+    };
+    let clause = &message[open + 1..];
+    match clause.find(" is ") {
+        Some(at) if !clause[..at].contains(' ') => &clause[..at],
+        _ => "",
     }
 }
 
@@ -144,14 +187,19 @@ pub(super) fn settle(findings: &mut Vec<Finding>) {
     // Identical findings in one file get `:1`, `:2`... in order (keyed by the fingerprint's
     // own hash value, without copying the strings).
     let mut seen: HashMap<u64, usize> = HashMap::new();
-    for f in findings.iter_mut() {
-        let key = u64::from_str_radix(&f.fingerprint, 16)
-            .unwrap_or_else(|_| stable_hash(&[&f.fingerprint]));
+    let mut seen_legacy: HashMap<u64, usize> = HashMap::new();
+    let number = |fingerprint: &mut String, seen: &mut HashMap<u64, usize>| {
+        let key = u64::from_str_radix(fingerprint, 16)
+            .unwrap_or_else(|_| stable_hash(&[fingerprint.as_str()]));
         let n = seen.entry(key).or_insert(0);
         if *n > 0 {
-            f.fingerprint = format!("{}:{n}", f.fingerprint);
+            *fingerprint = format!("{fingerprint}:{n}");
         }
         *n += 1;
+    };
+    for f in findings.iter_mut() {
+        number(&mut f.fingerprint, &mut seen);
+        number(&mut f.legacy_fingerprint, &mut seen_legacy);
     }
 }
 
@@ -238,4 +286,52 @@ pub(super) fn keep_own(
         .into_iter()
         .filter_map(|e| e.moved_back(0, own_end))
         .collect()
+}
+
+#[cfg(test)]
+mod fingerprint_tests {
+    use super::fingerprints;
+    use crate::policy::RawFinding;
+    use crate::source::Span;
+
+    fn raw(message: &str, at: &str, text: &str) -> RawFinding {
+        let start = text.find(at).unwrap();
+        RawFinding {
+            policy: "LOG001",
+            span: Span::new(start, start + at.len()),
+            message: message.to_string(),
+            resource: Some("Trail".to_string()),
+            fix: None,
+        }
+    }
+
+    #[test]
+    fn a_better_message_keeps_the_fingerprint_and_moved_lines_do_too() {
+        let text = "Resources:\n  Trail:\n    Properties:\n      IsLogging: false\n";
+        let moved =
+            "# a comment\n\nResources:\n  Trail:\n    Properties:\n      IsLogging: false\n";
+        let old = raw(
+            "trail `Trail` is not logging (IsLogging is false)",
+            "false",
+            text,
+        );
+        let reworded = raw(
+            "trail `Trail` records nothing while logging is off (IsLogging is false)",
+            "false",
+            text,
+        );
+        let (v2, v1) = fingerprints(text, "a.yaml", &old);
+        let (v2_reworded, v1_reworded) = fingerprints(text, "a.yaml", &reworded);
+        assert_eq!(v2, v2_reworded);
+        // The legacy scheme hashed the message: what baselines it wrote match by.
+        assert_ne!(v1, v1_reworded);
+        let (v2_moved, _) = fingerprints(moved, "a.yaml", &raw(&old.message, "false", moved));
+        assert_eq!(v2, v2_moved);
+        // Two findings of one policy on one resource's name differ by their property.
+        let name = |m: &str| fingerprints(text, "a.yaml", &raw(m, "Trail", text)).0;
+        assert_ne!(
+            name("trail `Trail` does not validate (EnableLogFileValidation is not set)"),
+            name("trail `Trail` is single-Region (IsMultiRegionTrail is not set)")
+        );
+    }
 }

@@ -16,8 +16,11 @@ use crate::shard::Shard;
 
 pub(crate) const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// The fingerprint key: versioned, so a change of fingerprint scheme is a new key.
-pub(crate) const FINGERPRINT_KEY: &str = "tripline/v1";
+/// The fingerprint key: versioned, so a change of fingerprint scheme is a new key. `v2` leaves
+/// the message out (a better message keeps the alert); `v1`, the scheme before it, is given
+/// too, so that alerts code scanning tracked by it stay the same alerts.
+pub(crate) const FINGERPRINT_KEY: &str = "tripline/v2";
+const LEGACY_FINGERPRINT_KEY: &str = "tripline/v1";
 
 /// GitHub code scanning's documented limits for one SARIF upload
 /// (docs.github.com, "SARIF support for code scanning"): a run with more results is rejected,
@@ -181,7 +184,10 @@ fn result(f: &Finding, options: &SarifOptions) -> Value {
         "level": level(f.severity),
         "message": {"text": f.message},
         "locations": [location],
-        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+        "partialFingerprints": {
+            FINGERPRINT_KEY: f.fingerprint,
+            LEGACY_FINGERPRINT_KEY: f.legacy_fingerprint,
+        },
         "properties": {"severity": f.severity.as_str()},
     });
     if let Some(i) = policy::catalog_index(f.policy) {

@@ -113,8 +113,13 @@ pub struct Finding {
     pub resource: Option<String>,
     /// The lines around the span, for reports that show them.
     pub excerpt: Excerpt,
-    /// Identifies the finding across edits that move lines (the engine computes it).
+    /// Identifies the finding across edits that move lines and across better wording: the
+    /// policy, the file, the resource, the property or statement as written, never the
+    /// message (the engine computes it).
     pub fingerprint: String,
+    /// The fingerprint as versions before it computed it (the message included): what
+    /// baselines they wrote match by.
+    pub legacy_fingerprint: String,
     /// A mechanical fix (`check --fix`, the language server's quick fix), when there is one.
     pub fix: Option<TextFix>,
     /// Other places that explain the finding (for a plan finding reported at its `.tf`

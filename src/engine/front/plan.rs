@@ -102,6 +102,10 @@ impl Engine {
                     "{:016x}",
                     stable_hash(&[&finding.fingerprint, plan_display])
                 );
+                finding.legacy_fingerprint = format!(
+                    "{:016x}",
+                    stable_hash(&[&finding.legacy_fingerprint, plan_display])
+                );
                 finding.related.push(crate::finding::Related {
                     path: plan_path.clone(),
                     span: plan_span,
