@@ -520,6 +520,7 @@ impl Run {
                     message: crate::coverage::missing_message(a),
                     resource: Some(a.objective.id.to_string()),
                     fix: None,
+                    related: Vec::new(),
                 })
                 .collect();
             if !raws.is_empty() {
@@ -651,6 +652,7 @@ fn stale_config_suppressions(
                     message: format!("[[suppress]] of `{pattern}` suppresses nothing in the files it applies to; remove it"),
                     resource: None,
                     fix: None,
+                    related: Vec::new(),
                 });
             }
         }
@@ -664,6 +666,7 @@ fn stale_config_suppressions(
                 message: "[[suppress]] rule gives no `reason`".to_string(),
                 resource: None,
                 fix: None,
+                related: Vec::new(),
             });
         }
     }

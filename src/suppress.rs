@@ -483,6 +483,7 @@ pub(crate) fn apply_inline(
                     message: format!("suppression of `{p}` {what} suppresses nothing; remove it"),
                     resource: b.resource.clone(),
                     fix: None,
+                    related: Vec::new(),
                 });
             }
         }
@@ -493,6 +494,7 @@ pub(crate) fn apply_inline(
                 message: format!("suppression {what} gives no `reason`"),
                 resource: b.resource.clone(),
                 fix: None,
+                related: Vec::new(),
             });
         }
     }

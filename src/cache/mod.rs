@@ -53,7 +53,7 @@ const MAGIC: &[u8] = b"tripline-cache\n";
 
 /// Cache files' format; a change makes old files unreadable, which is a miss. 4: tagged;
 /// 5: reports count the module calls not followed.
-const FORMAT_VERSION: u32 = 7;
+const FORMAT_VERSION: u32 = 8;
 
 /// The result cache of a run.
 #[derive(Debug)]
@@ -537,7 +537,7 @@ fn encode_report(r: &FileReport) -> Option<Vec<u8>> {
     }
     w.usize(r.findings.len());
     for f in &r.findings {
-        if !f.related.is_empty() {
+        if f.related.iter().any(|r| r.path != f.path) {
             // Only reports of one file are kept; a related place is in another.
             return None;
         }
@@ -561,6 +561,20 @@ fn encode_report(r: &FileReport) -> Option<Vec<u8>> {
         w.str(&f.excerpt.text);
         w.str(&f.fingerprint);
         w.str(&f.legacy_fingerprint);
+        w.usize(f.related.len());
+        for r in &f.related {
+            for v in [
+                r.span.start,
+                r.span.end,
+                r.start.line,
+                r.start.column,
+                r.end.line,
+                r.end.column,
+            ] {
+                w.u32(v);
+            }
+            w.str(&r.message);
+        }
         match &f.fix {
             Some(fix) => {
                 w.u8(1);
@@ -695,6 +709,26 @@ fn decode_finding(r: &mut Reader<'_>, path: &Arc<str>) -> Option<Finding> {
     };
     let fingerprint = r.str()?.to_string();
     let legacy_fingerprint = r.str()?.to_string();
+    let mut related = Vec::new();
+    for _ in 0..r.usize()? {
+        let [start, end, sl, sc, el, ec] = [(); 6].map(|_| r.u32());
+        related.push(crate::finding::Related {
+            path: path.clone(),
+            span: Span {
+                start: start?,
+                end: end?,
+            },
+            start: Position {
+                line: sl?,
+                column: sc?,
+            },
+            end: Position {
+                line: el?,
+                column: ec?,
+            },
+            message: r.str()?.to_string(),
+        });
+    }
     let fix = match r.u8()? {
         0 => None,
         1 => {
@@ -733,7 +767,7 @@ fn decode_finding(r: &mut Reader<'_>, path: &Arc<str>) -> Option<Finding> {
         fingerprint,
         legacy_fingerprint,
         fix,
-        related: Vec::new(),
+        related,
     })
 }
 

@@ -63,6 +63,7 @@ impl Engine {
                 message,
                 resource: None,
                 fix: None,
+                related: Vec::new(),
             },
         );
         let mut report = FileReport::new(display, Outcome::Failed, 0);
@@ -151,6 +152,7 @@ impl Engine {
                     ),
                     resource: None,
                     fix: None,
+                    related: Vec::new(),
                 };
                 report.findings.push(self.finding(
                     &self.selection,
@@ -190,6 +192,7 @@ impl Engine {
                     ),
                     resource: None,
                     fix: None,
+                    related: Vec::new(),
                 };
                 let mut report = report;
                 report.findings = self.finish(&self.selection, display, "", vec![raw]);
@@ -211,6 +214,7 @@ impl Engine {
             ),
             resource: None,
             fix: None,
+            related: Vec::new(),
         };
         let mut findings = self.finish(&self.selection, display, &text, vec![raw]);
         findings.append(&mut checked.findings);
@@ -240,6 +244,7 @@ impl Engine {
                     .to_string(),
                 resource: None,
                 fix: None,
+                related: Vec::new(),
             };
             report.findings = self.finish(&self.selection, display, text, vec![raw]);
             report.outcome = Outcome::Failed;
@@ -261,6 +266,7 @@ impl Engine {
                     message: format!("internal error while checking this file: {what}"),
                     resource: None,
                     fix: None,
+                    related: Vec::new(),
                 };
                 // The report went with the panic: a new one, the same file's.
                 let mut failed = FileReport::new(display, Outcome::Failed, size);

@@ -104,6 +104,7 @@ impl Engine {
                         ),
                         resource: None,
                         fix: None,
+                        related: Vec::new(),
                     });
                 }
             }
@@ -124,6 +125,7 @@ impl Engine {
                     ),
                     resource: None,
                     fix: None,
+                    related: Vec::new(),
                 }),
             }
         }

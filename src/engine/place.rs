@@ -111,6 +111,20 @@ impl Engine {
             };
             crate::fix::write(text, syntax, f)
         });
+        // Related places of the same document, positioned in this file (those in another file
+        // of a configuration were dropped when the findings were split by file).
+        let related = raw
+            .related
+            .iter()
+            .filter(|(span, _)| span.end as usize <= text.len())
+            .map(|(span, message)| crate::finding::Related {
+                path: display.clone(),
+                span: *span,
+                start: index.position(text, span.start as usize),
+                end: index.position(text, span.end as usize),
+                message: message.clone(),
+            })
+            .collect();
         Finding {
             policy: raw.policy,
             severity,
@@ -124,7 +138,7 @@ impl Engine {
             fingerprint,
             legacy_fingerprint,
             fix,
-            related: Vec::new(),
+            related,
         }
     }
 }
@@ -302,6 +316,7 @@ mod fingerprint_tests {
             message: message.to_string(),
             resource: Some("Trail".to_string()),
             fix: None,
+            related: Vec::new(),
         }
     }
 

@@ -61,5 +61,6 @@ fn parse_error_finding(e: &ParseError) -> RawFinding {
         message: e.message.clone(),
         resource: None,
         fix: None,
+        related: Vec::new(),
     }
 }

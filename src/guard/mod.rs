@@ -268,6 +268,7 @@ impl RuleSet {
                         ),
                         resource: None,
                         fix: None,
+                        related: Vec::new(),
                     });
                     break;
                 }

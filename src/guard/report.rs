@@ -131,6 +131,7 @@ pub(super) fn findings<'r>(
                 message,
                 resource,
                 fix: None,
+                related: Vec::new(),
             });
         }
     }

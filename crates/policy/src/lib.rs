@@ -269,6 +269,9 @@ pub struct RawFinding {
     /// A mechanical fix, when the finding has one (boxed: few findings have one, and a fix
     /// is the larger part of a finding's size).
     pub fix: Option<Box<Fix>>,
+    /// Other places of the same document that explain the finding (the role a grant lands
+    /// on, the trail a bucket receives logs from), with what each is.
+    pub related: Vec<(Span, String)>,
 }
 
 /// A fix a policy can offer, said in terms of the tree: the engine writes it in the file's own
@@ -490,6 +493,25 @@ impl<'t, 'a> Context<'t, 'a> {
         self.documents.get_or_init(|| iam::documents(self.template))
     }
 
+    /// Report at a span, concerning a resource, with related places of the same document
+    /// (what they are: "the grant lands on role `Admin`").
+    pub(crate) fn report_related(
+        &mut self,
+        resource: &Resource<'_>,
+        span: Span,
+        message: impl Into<String>,
+        related: Vec<(Span, String)>,
+    ) {
+        self.out.push(RawFinding {
+            policy: self.current,
+            span,
+            message: message.into(),
+            resource: Some(resource.id.to_string()),
+            fix: None,
+            related,
+        });
+    }
+
     /// Report at a span, concerning a resource.
     pub fn report(&mut self, resource: &Resource<'_>, span: Span, message: impl Into<String>) {
         self.out.push(RawFinding {
@@ -498,6 +520,7 @@ impl<'t, 'a> Context<'t, 'a> {
             message: message.into(),
             resource: Some(resource.id.to_string()),
             fix: None,
+            related: Vec::new(),
         });
     }
 
@@ -515,6 +538,7 @@ impl<'t, 'a> Context<'t, 'a> {
             message: message.into(),
             resource: Some(resource.id.to_string()),
             fix: fix.map(Box::new),
+            related: Vec::new(),
         });
     }
 
@@ -532,6 +556,7 @@ impl<'t, 'a> Context<'t, 'a> {
             message: message.into(),
             resource: None,
             fix: None,
+            related: Vec::new(),
         });
     }
 }

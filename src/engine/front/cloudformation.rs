@@ -30,6 +30,7 @@ impl Engine {
                     message: u.message,
                     resource: None,
                     fix: None,
+                    related: Vec::new(),
                 })
                 .collect();
         }
@@ -84,6 +85,7 @@ pub(super) fn structure(root: &Node<'_>) -> Vec<RawFinding> {
             ),
             resource: None,
             fix: None,
+            related: Vec::new(),
         });
         return out;
     }
@@ -109,6 +111,7 @@ pub(super) fn structure(root: &Node<'_>) -> Vec<RawFinding> {
                 ),
                 resource: Some(e.key.to_string()),
                 fix: None,
+                related: Vec::new(),
             });
         }
     }

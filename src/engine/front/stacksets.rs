@@ -81,6 +81,7 @@ impl Engine {
                     ),
                     resource: Some(name.to_string()),
                     fix: None,
+                    related: Vec::new(),
                 });
                 return;
             }

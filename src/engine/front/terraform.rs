@@ -172,6 +172,17 @@ fn by_file(
             .take()
             .and_then(|f| f.moved_back(base, len))
             .map(Box::new);
+        // Related places in the same file move with it; those in another file are dropped.
+        r.related.retain_mut(|(span, _)| {
+            let within = span.start >= base && span.end <= base + len;
+            if within {
+                *span = Span {
+                    start: span.start - base,
+                    end: span.end - base,
+                };
+            }
+            within
+        });
         files[i].raws.push(r);
     }
     for e in evidence {
@@ -243,6 +254,7 @@ fn unreadable_under(node: &Node<'_>, text: &str, depth: usize, out: &mut Vec<Raw
                 ),
                 resource: None,
                 fix: None,
+                related: Vec::new(),
             });
         }
         _ => {}

@@ -96,10 +96,43 @@ pub(crate) fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
                 }
                 None => format!("policy of `{}`{sid}", r.id),
             };
-            cx.report(
+            // Whose permissions change: the principals the policy lands on, named in the
+            // message (an annotation shows only the primary place) and related.
+            let holders: Vec<usize> = cx
+                .attachments()
+                .holders(di)
+                .iter()
+                .copied()
+                .filter(|&h| h != doc.resource)
+                .collect();
+            let lands = if doc.managed.is_some() || holders.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<String> = holders
+                    .iter()
+                    .map(|&h| format!("`{}`", t.resources[h].id))
+                    .collect();
+                format!(" (lands on {})", names.join(", "))
+            };
+            let related = holders
+                .iter()
+                .map(|&h| {
+                    let holder = &t.resources[h];
+                    (
+                        holder.anchor,
+                        format!("the grant lands on `{}` ({})", holder.id, holder.rtype),
+                    )
+                })
+                .collect();
+            cx.report_related(
                 r,
                 span,
-                format!("{whose} allows {}{how}: {}", check.what, granted.join(", ")),
+                format!(
+                    "{whose} allows {}{how}: {}{lands}",
+                    check.what,
+                    granted.join(", ")
+                ),
+                related,
             );
         }
     }
