@@ -512,6 +512,13 @@ impl<'t, 'a> Context<'t, 'a> {
         });
     }
 
+    /// Add related places to the finding just reported (what each is).
+    pub(crate) fn relate_last(&mut self, related: Vec<(Span, String)>) {
+        if let Some(last) = self.out.last_mut() {
+            last.related.extend(related);
+        }
+    }
+
     /// Report at a span, concerning a resource.
     pub fn report(&mut self, resource: &Resource<'_>, span: Span, message: impl Into<String>) {
         self.out.push(RawFinding {

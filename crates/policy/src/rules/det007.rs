@@ -2,7 +2,7 @@
 // with its contents.
 
 use crate::model::lookup::retained;
-use crate::support::buckets::detective_buckets;
+use crate::support::buckets::{detective_buckets, trails_delivering_to};
 use crate::{Context, Policy};
 
 pub struct Det007;
@@ -27,6 +27,7 @@ impl Policy for Det007 {
                             b.id
                         ),
                     );
+                    cx.relate_last(trails_delivering_to(t, b));
                 }
                 continue;
             }
@@ -46,6 +47,7 @@ impl Policy for Det007 {
                         b.id
                     ),
                 );
+                cx.relate_last(trails_delivering_to(t, b));
             }
         }
     }

@@ -1,6 +1,6 @@
 // LOG005: the bucket a CloudTrail trail delivers to has no server access logging.
 
-use crate::support::buckets::{bucket_logs_access, trail_buckets};
+use crate::support::buckets::{bucket_logs_access, trail_buckets, trails_delivering_to};
 use crate::{Context, Policy};
 
 pub struct Log005;
@@ -22,6 +22,7 @@ impl Policy for Log005 {
                         bucket.id
                     ),
                 );
+                cx.relate_last(trails_delivering_to(t, bucket));
             }
         }
     }

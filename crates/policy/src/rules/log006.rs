@@ -1,6 +1,6 @@
 // LOG006: the bucket a CloudTrail trail delivers to does not block public access.
 
-use crate::support::buckets::{bucket_public_access_gaps, trail_buckets};
+use crate::support::buckets::{bucket_public_access_gaps, trail_buckets, trails_delivering_to};
 use crate::{Context, Policy};
 
 pub struct Log006;
@@ -26,6 +26,7 @@ impl Policy for Log006 {
                         gaps.join(", ")
                     ),
                 );
+                cx.relate_last(trails_delivering_to(t, bucket));
             }
         }
     }

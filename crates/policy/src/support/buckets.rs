@@ -4,6 +4,7 @@ use crate::Context;
 use crate::model::lookup::{Lookup, has_property, lookup};
 use crate::model::refs::referrers;
 use crate::model::{Resource, Template};
+use crate::source::Span;
 
 /// CloudTrail trail resource types.
 pub(crate) const TRAIL_TYPES: &[&str] = &["AWS::CloudTrail::Trail", "aws_cloudtrail"];
@@ -22,6 +23,25 @@ pub(crate) fn trail_buckets<'t, 'a>(cx: &Context<'t, 'a>) -> Vec<&'t Resource<'a
         .iter()
         .map(|&i| &t.resources[i])
         .collect()
+}
+
+/// The trails of the template that deliver to `bucket`, as related places ("the trail
+/// `OrgTrail` delivers here").
+pub(crate) fn trails_delivering_to(t: &Template<'_>, bucket: &Resource<'_>) -> Vec<(Span, String)> {
+    referrers(
+        t,
+        bucket,
+        BUCKET_NAME_KEYS,
+        &["AWS::CloudTrail::Trail", "aws_cloudtrail"],
+    )
+    .into_iter()
+    .map(|trail| {
+        (
+            trail.anchor,
+            format!("the trail `{}` delivers its logs here", trail.id),
+        )
+    })
+    .collect()
 }
 
 /// Whether a bucket has server access logging: CloudFormation `LoggingConfiguration`; Terraform
