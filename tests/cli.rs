@@ -23,8 +23,8 @@ fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
     path
 }
 
-const FAILING_TRAIL: &str = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: false\n      IsMultiRegionTrail: true\n      EnableLogFileValidation: true\n      S3BucketName: b\n      KMSKeyId: alias/trail\n      CloudWatchLogsLogGroupArn: arn:aws:logs:us-east-1:123456789012:log-group:trail\n";
-const PASSING_TRAIL: &str = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: true\n      IsMultiRegionTrail: true\n      EnableLogFileValidation: true\n      S3BucketName: b\n      KMSKeyId: alias/trail\n      CloudWatchLogsLogGroupArn: arn:aws:logs:us-east-1:123456789012:log-group:trail\n";
+const FAILING_TRAIL: &str = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: false\n      IsMultiRegionTrail: true\n      EnableLogFileValidation: true\n      S3BucketName: b\n      KMSKeyId: alias/trail\n      CloudWatchLogsLogGroupArn: arn:aws:logs:us-east-1:123456789012:log-group:trail\n      CloudWatchLogsRoleArn: arn:aws:iam::123456789012:role/trail-to-logs\n";
+const PASSING_TRAIL: &str = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Trail:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      IsLogging: true\n      IsMultiRegionTrail: true\n      EnableLogFileValidation: true\n      S3BucketName: b\n      KMSKeyId: alias/trail\n      CloudWatchLogsLogGroupArn: arn:aws:logs:us-east-1:123456789012:log-group:trail\n      CloudWatchLogsRoleArn: arn:aws:iam::123456789012:role/trail-to-logs\n";
 
 fn json_of(output: &[u8]) -> serde_json::Value {
     serde_json::from_slice(output).expect("valid JSON output")

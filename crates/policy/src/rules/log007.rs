@@ -68,7 +68,17 @@ impl Policy for Log007 {
                 if key == global && recorded_once {
                     continue;
                 }
-                for hit in lookup(t, r, &[group, key]) {
+                let hits = lookup(t, r, &[group, key]);
+                // Switched on in some branch (`!If [IsHomeRegion, true, false]`, `home ? true :
+                // false`): the condition records global types in one Region, as AWS advises.
+                if key == global
+                    && hits
+                        .iter()
+                        .any(|h| matches!(h, Lookup::Found(v) if v.val.as_bool() == Some(true)))
+                {
+                    continue;
+                }
+                for hit in hits {
                     match hit {
                         Lookup::Found(v) if v.val.as_bool() == Some(false) => cx.report(
                             r,

@@ -73,6 +73,7 @@ pub(crate) fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
             let sid = st
                 .sid
                 .as_ref()
+                .filter(|s| !s.is_empty())
                 .map(|s| format!(" (statement `{s}`)"))
                 .unwrap_or_default();
             let whose = match doc.managed {

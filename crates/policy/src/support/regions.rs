@@ -123,7 +123,13 @@ pub(crate) fn requested_region_conditions(
                     let (values, _) = t.texts_of_list(&k.value);
                     out.push(RegionDeny {
                         operator: e.key.to_string(),
-                        regions: values.into_iter().map(|(s, _)| s.to_string()).collect(),
+                        // An empty string is no Region (`allowed_regions = [""]`): it exempts
+                        // nothing and names nothing.
+                        regions: values
+                            .into_iter()
+                            .map(|(s, _)| s.trim().to_string())
+                            .filter(|s| !s.is_empty())
+                            .collect(),
                         span: k.value.span,
                     });
                 }
