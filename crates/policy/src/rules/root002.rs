@@ -16,9 +16,14 @@ impl Policy for Root002 {
         for r in t.resources_of(&["AWS::Lambda::Permission", "aws_lambda_permission"]) {
             let k = |c: &'static str, tf: &'static str| if cfn { c } else { tf };
             // A source or organization condition narrows the grant.
-            if ["SourceArn", "SourceAccount", "PrincipalOrgID"]
+            if ["SourceArn", "SourceAccount", "PrincipalOrgID", "EventSourceToken"]
                 .iter()
-                .zip(["source_arn", "source_account", "principal_org_id"])
+                .zip([
+                    "source_arn",
+                    "source_account",
+                    "principal_org_id",
+                    "event_source_token",
+                ])
                 .any(|(c, tf)| r.prop(k(c, tf)).is_some() || r.is_unknown(tf))
             {
                 continue;
@@ -39,6 +44,12 @@ impl Policy for Root002 {
             for value in principal::values(t, node) {
                 let what = match (principal::known(&value), principal::root_account(t, &value)) {
                     (Some(text), _) if text == "*" => "anyone (`*`)".to_string(),
+                    // A service acts for whichever account configures it: without a source,
+                    // a bucket or topic of any account may invoke the function (the Lambda
+                    // documentation warns of this).
+                    (Some(text), _) if text.ends_with(".amazonaws.com") => {
+                        format!("`{text}` acting for any account")
+                    }
                     (Some(text), Some(_)) => format!("every principal of account `{text}`"),
                     (None, Some(account)) => format!(
                         "every principal of {account} (`{}`)",
