@@ -16,15 +16,20 @@ impl Policy for Root002 {
         for r in t.resources_of(&["AWS::Lambda::Permission", "aws_lambda_permission"]) {
             let k = |c: &'static str, tf: &'static str| if cfn { c } else { tf };
             // A source or organization condition narrows the grant.
-            if ["SourceArn", "SourceAccount", "PrincipalOrgID", "EventSourceToken"]
-                .iter()
-                .zip([
-                    "source_arn",
-                    "source_account",
-                    "principal_org_id",
-                    "event_source_token",
-                ])
-                .any(|(c, tf)| r.prop(k(c, tf)).is_some() || r.is_unknown(tf))
+            if [
+                "SourceArn",
+                "SourceAccount",
+                "PrincipalOrgID",
+                "EventSourceToken",
+            ]
+            .iter()
+            .zip([
+                "source_arn",
+                "source_account",
+                "principal_org_id",
+                "event_source_token",
+            ])
+            .any(|(c, tf)| r.prop(k(c, tf)).is_some() || r.is_unknown(tf))
             {
                 continue;
             }

@@ -21,6 +21,9 @@ const ESCALATION: &[&str] = &[
     "iam:CreateLoginProfile",
     "iam:UpdateLoginProfile",
     "iam:PassRole",
+    // Assuming roles on every resource: any role whose trust policy trusts the account (as
+    // `arn:aws:iam::ACCOUNT:root` does) can be taken on, administrators' included.
+    "sts:AssumeRole",
 ];
 
 impl Policy for Root009 {
