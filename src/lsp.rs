@@ -347,7 +347,11 @@ impl Server {
         let diagnostics = document
             .findings
             .iter()
-            .map(|f| diagnostic(text, &index, f, docs_url.as_deref()))
+            .map(|f| {
+                let mut d = diagnostic(text, &index, f, docs_url.as_deref());
+                related_information(&mut d, uri, text, &index, f);
+                d
+            })
             .collect();
         self.findings
             .insert(uri.to_string(), (document.findings, docs_url));
@@ -616,6 +620,31 @@ fn diagnostic(text: &str, index: &LineIndex, f: &Finding, docs_url: Option<&str>
         diagnostic["codeDescription"] = json!({"href": url.replace("{id}", f.policy)});
     }
     diagnostic
+}
+
+/// A finding's related places of the same document as the diagnostic's
+/// `relatedInformation` (the role a grant lands on, the trail of a bucket).
+fn related_information(d: &mut Value, uri: &str, text: &str, index: &LineIndex, f: &Finding) {
+    let related: Vec<Value> = f
+        .related
+        .iter()
+        .filter(|r| r.path == f.path && r.span.end as usize <= text.len())
+        .map(|r| {
+            json!({
+                "location": {
+                    "uri": uri,
+                    "range": {
+                        "start": utf16_position(text, index, r.span.start as usize),
+                        "end": utf16_position(text, index, r.span.end as usize),
+                    },
+                },
+                "message": r.message,
+            })
+        })
+        .collect();
+    if !related.is_empty() {
+        d["relatedInformation"] = json!(related);
+    }
 }
 
 /// An LSP position: 0-based line and UTF-16 code units from the line start.

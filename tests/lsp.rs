@@ -540,3 +540,30 @@ fn json_templates_are_suppressed_in_metadata() {
     assert_eq!(codes(&after), Vec::<String>::new());
     client.shutdown();
 }
+
+/// A finding's related places of the document reach the editor as `relatedInformation`: the
+/// group an IAM grant lands on.
+#[test]
+fn related_places_are_related_information() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("tripline.toml"), "select = [\"DET001\"]\n").unwrap();
+    let doc = root.join("iam.yaml");
+    let text = "Resources:\n  Operators:\n    Type: AWS::IAM::Group\n  OpsPolicy:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyName: ops\n      Groups: [!Ref Operators]\n      PolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: cloudtrail:StopLogging\n            Resource: \"*\"\n";
+    let mut c = Client::start(&root);
+    c.initialize(&root);
+    let published = c.open(&doc, "yaml", text);
+    let diagnostic = &published["params"]["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "DET001", "{published}");
+    let related = &diagnostic["relatedInformation"][0];
+    assert_eq!(related["location"]["uri"], uri(&doc));
+    assert_eq!(
+        related["location"]["range"]["start"],
+        json!({"line": 1, "character": 2})
+    );
+    assert_eq!(
+        related["message"],
+        "the grant lands on `Operators` (AWS::IAM::Group)"
+    );
+    c.shutdown();
+}
