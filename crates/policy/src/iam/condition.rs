@@ -46,6 +46,18 @@ pub(crate) const PRINCIPAL_KEYS: &[(&str, &str)] = &[
         "the VPC endpoint the request comes through",
     ),
     ("aws:SourceVpc", "the VPC the request comes from"),
+    (
+        "aws:VpceAccount",
+        "the account owning the VPC endpoint the request comes through",
+    ),
+    (
+        "aws:VpceOrgID",
+        "the organization owning the VPC endpoint the request comes through",
+    ),
+    (
+        "aws:VpceOrgPaths",
+        "the OU path of the VPC endpoint's owner",
+    ),
     ("aws:SourceVpcArn", "the VPC the request comes from"),
     ("aws:SourceIp", "the caller's IP range"),
     ("aws:VpcSourceIp", "the caller's IP range within a VPC"),
@@ -172,13 +184,42 @@ fn values_pin(c: &Clause) -> bool {
         // `!Ref OrgId`: some specific value the template does not show.
         return true;
     }
+    let key = c.key.to_ascii_lowercase();
     let open = |v: &str| {
         v.is_empty()
             || v.chars().all(|ch| ch == '*' || ch == '?')
             || v == "0.0.0.0/0"
             || v == "::/0"
+            || wildcard_leaves_open(&key, v)
     };
     !c.values.is_empty() && !c.values.iter().all(|v| open(v))
+}
+
+/// Whether a pattern's wildcard opens what the key identifies: an account ID or organization
+/// ID with a wildcard (`o-*`, `1234*`: IDs are fixed strings), an ARN whose account field has
+/// one (`arn:aws:iam::*:role/x`, `arn:aws:iam::*`), which any account's principal matches.
+fn wildcard_leaves_open(key: &str, value: &str) -> bool {
+    let wild = |s: &str| s.contains(['*', '?']);
+    match key {
+        "aws:principalaccount"
+        | "aws:sourceaccount"
+        | "aws:vpceaccount"
+        | "aws:sourceowner"
+        | "kms:calleraccount"
+        | "aws:principalorgid"
+        | "aws:sourceorgid"
+        | "aws:vpceorgid" => wild(value),
+        "aws:principalarn" | "aws:sourcearn" => {
+            let fields: Vec<&str> = value.splitn(6, ':').collect();
+            // `arn:partition:service:region:account:resource`; fewer fields (`arn:aws:iam::*`)
+            // end in a wildcard that covers the account.
+            match fields.get(4) {
+                Some(account) => wild(account) && !account.is_empty(),
+                None => wild(value),
+            }
+        }
+        _ => false,
+    }
 }
 
 /// Whether a clause of an Allow restricts it to callers the condition names. `...IfExists` and
@@ -316,6 +357,10 @@ mod tests {
             "{StringEquals: {aws:PrincipalTag/team: ops}}",
             "{StringEquals: {sts:ExternalId: ''}}",
             "{StringEqualsIfExists: {aws:PrincipalOrgID: o-a1b2c3d4e5}}",
+            "{StringLike: {aws:PrincipalOrgID: o-*}}",
+            "{ArnLike: {aws:PrincipalArn: 'arn:aws:iam::*'}}",
+            "{ArnLike: {aws:PrincipalArn: 'arn:aws:iam::*:role/admin'}}",
+            "{StringLike: {aws:SourceAccount: '1234*'}}",
             "{ForAllValues:StringEquals: {aws:PrincipalOrgID: o-a1b2c3d4e5}}",
             "{StringNotEquals: {aws:PrincipalOrgID: o-a1b2c3d4e5}}",
             "{StringLike: {aws:PrincipalArn: '*'}}",
