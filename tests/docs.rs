@@ -63,3 +63,29 @@ fn readme_counts_are_the_catalogs() {
         );
     }
 }
+
+/// DET001's explanation names every action the check reports (the two must not drift apart).
+#[test]
+fn det001_explains_every_action_it_reports() {
+    let meta = tripline::policy::meta("DET001").unwrap();
+    for action in [
+        "StopLogging",
+        "DeleteTrail",
+        "UpdateTrail",
+        "StopConfigurationRecorder",
+        "DeleteConfigurationRecorder",
+        "DeleteDeliveryChannel",
+        "DeleteServiceLinkedConfigurationRecorder",
+        "DeleteDetector",
+        "UpdateDetector",
+        "DisassociateFromMasterAccount",
+        "DisassociateFromAdministratorAccount",
+        "DisableSecurityHub`",
+        "DisableSecurityHubV2",
+    ] {
+        assert!(
+            meta.rationale.contains(action),
+            "DET001's rationale misses {action}"
+        );
+    }
+}
