@@ -396,10 +396,12 @@ fn whole_reference_account<'n>(t: &Template<'_>, origin: &Origin<'n>) -> Option<
         }
         Origin::Expression(e) => {
             let last = e.rsplit('.').next().unwrap_or(e);
-            (e.starts_with("var.") || e.starts_with("local."))
-                .then_some(())
-                .filter(|_| names_an_account(last))
-                .map(|_| Account::Expression(e.to_string()))
+            // An organization's member account: `aws_organizations_account.x.id` is its
+            // twelve-digit ID, which as a principal is that account's root.
+            let member_account = e.starts_with("aws_organizations_account.") && last == "id";
+            ((e.starts_with("var.") || e.starts_with("local.")) && names_an_account(last)
+                || member_account)
+                .then(|| Account::Expression(e.to_string()))
         }
         _ => None,
     }
