@@ -89,3 +89,15 @@ fn det001_explains_every_action_it_reports() {
         );
     }
 }
+
+/// `explain ROOT001` says MFA does not narrow who may use a grant, as the check decides and
+/// its table of narrowing keys shows (the text once said both).
+#[test]
+fn root001_explains_mfa_as_the_check_decides() {
+    let meta = tripline::policy::meta("ROOT001").unwrap();
+    assert!(
+        meta.rationale
+            .contains("MFA (`aws:MultiFactorAuthPresent`) is not among")
+    );
+    assert!(!meta.rationale.contains("`aws:SourceAccount`, MFA)"));
+}
