@@ -25,6 +25,8 @@ impl Policy for Log015 {
                 let mut on = false;
                 let mut unknown = false;
                 let mut off = None;
+                // Where `MethodSettings` is written without a level: the fix goes there.
+                let mut settings_at = None;
                 for hit in lookup(t, r, &["MethodSettings", "LoggingLevel"]) {
                     match hit {
                         Lookup::Found(v) => match v.val.known_text() {
@@ -33,13 +35,21 @@ impl Policy for Log015 {
                             None => unknown = true,
                         },
                         Lookup::Unknown => unknown = true,
+                        Lookup::Missing(span) if span != r.anchor => {
+                            settings_at.get_or_insert(span);
+                        }
                         Lookup::Missing(_) => {}
                     }
                 }
                 if on || unknown {
                     continue;
                 }
-                match off {
+                match off.or(settings_at) {
+                    Some(span) if off.is_none() => cx.report(
+                        r,
+                        span,
+                        format!("`{}` {WHAT} (MethodSettings.LoggingLevel is not set)", r.id),
+                    ),
                     Some(span) => cx.report(r, span, format!("`{}` {WHAT}", r.id)),
                     None => cx.report_missing(
                         r,
@@ -66,14 +76,25 @@ impl Policy for Log015 {
                     }
                 }
             }
-            if !on && !unknown {
-                cx.report_missing(
-                    r,
-                    format!(
-                        "`{}` {WHAT} (no aws_api_gateway_method_settings enables it)",
-                        r.id
-                    ),
-                );
+            if on || unknown {
+                continue;
+            }
+            let message = format!(
+                "`{}` {WHAT} (no aws_api_gateway_method_settings enables it)",
+                r.id
+            );
+            // Method settings that leave logging off: the fix goes in them, the stage related.
+            match settings.first() {
+                Some(s) => {
+                    let span = s.prop("settings").map_or(s.anchor, |n| n.span);
+                    cx.report_related(
+                        r,
+                        span,
+                        message,
+                        vec![(r.anchor, format!("the stage `{}`", r.id))],
+                    );
+                }
+                None => cx.report_missing(r, message),
             }
         }
     }
