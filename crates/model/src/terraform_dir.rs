@@ -689,7 +689,7 @@ mod tests {
 }
 
 /// Meta-arguments of a `module` block: Terraform's, not the module's variables.
-const MODULE_META_ARGUMENTS: [&str; 6] = [
+pub(crate) const MODULE_META_ARGUMENTS: [&str; 6] = [
     "source",
     "version",
     "providers",

@@ -521,14 +521,7 @@ impl<'t, 'a> Context<'t, 'a> {
 
     /// Report at a span, concerning a resource.
     pub fn report(&mut self, resource: &Resource<'_>, span: Span, message: impl Into<String>) {
-        self.out.push(RawFinding {
-            policy: self.current,
-            span,
-            message: message.into(),
-            resource: Some(resource.id.to_string()),
-            fix: None,
-            related: Vec::new(),
-        });
+        self.report_related(resource, span, message, Vec::new());
     }
 
     /// Report at a span, concerning a resource, with a fix.

@@ -37,14 +37,7 @@ const MAX_INSTANCES: usize = 512;
 const MAX_COMPOSED_TEXT: usize = 64 * 1024 * 1024;
 
 /// Meta-arguments of a `module` block: Terraform's, not the module's variables.
-pub(crate) const META_ARGUMENTS: [&str; 6] = [
-    "source",
-    "version",
-    "providers",
-    "count",
-    "for_each",
-    "depends_on",
-];
+pub(crate) use crate::terraform_dir::MODULE_META_ARGUMENTS as META_ARGUMENTS;
 
 /// A module's configuration as the caller's loader reads it.
 pub struct LoadedModule {
