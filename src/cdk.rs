@@ -33,7 +33,8 @@ pub(crate) fn is_cloud_assembly(dir: &Path) -> bool {
 
 /// The app whose `cdk.json` is at `path`, or `None` when it is not one (no `app` key).
 pub(crate) fn app(path: &Path) -> Option<App> {
-    let config: serde_json::Value = serde_json::from_str(&read_bounded(path)?).ok()?;
+    let config: serde_json::Value =
+        serde_json::from_str(&crate::output::read_regular_text(path, MAX_JSON)?).ok()?;
     config.get("app")?;
     let dir = path.parent()?.to_path_buf();
     let output = config
@@ -58,7 +59,7 @@ pub(crate) fn app(path: &Path) -> Option<App> {
 /// Add the stack templates of the assembly in `dir` (and of its nested assemblies) to `out`;
 /// whether it has a manifest.
 fn manifest_stacks(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> bool {
-    let Some(text) = read_bounded(&dir.join("manifest.json")) else {
+    let Some(text) = crate::output::read_regular_text(&dir.join("manifest.json"), MAX_JSON) else {
         return false;
     };
     let Ok(manifest) = serde_json::from_str::<serde_json::Value>(&text) else {
@@ -88,22 +89,6 @@ fn manifest_stacks(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> bool {
 /// Whether a path a manifest names stays inside its assembly.
 fn inside(path: &str) -> bool {
     !Path::new(path).is_absolute() && !path.split(['/', '\\']).any(|p| p == "..")
-}
-
-/// A regular file's text, at most [`MAX_JSON`] bytes.
-fn read_bounded(path: &Path) -> Option<String> {
-    use std::io::Read;
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_JSON {
-        return None;
-    }
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .ok()?
-        .take(MAX_JSON)
-        .read_to_string(&mut text)
-        .ok()?;
-    Some(text)
 }
 
 /// What the run says of an app: how many stacks it checks, or how to synthesize them.

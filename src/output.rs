@@ -188,6 +188,16 @@ pub(crate) fn read_text_bounded(path: &Path, limit: u64) -> io::Result<String> {
     String::from_utf8(bytes).map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8"))
 }
 
+/// The text of a regular file (never a FIFO, which would block, nor a device), at most
+/// `limit` bytes; `None` when it is not one, is larger, or is not UTF-8.
+pub(crate) fn read_regular_text(path: &Path, limit: u64) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > limit {
+        return None;
+    }
+    read_text_bounded(path, limit).ok()
+}
+
 /// Whether two paths name the same file (or would, once created): compared by canonical path
 /// where they exist, else by their absolute form.
 pub(crate) fn same_file(a: &Path, b: &Path) -> bool {

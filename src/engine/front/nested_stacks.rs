@@ -50,15 +50,31 @@ impl Engine {
         nested: &Nested<'_, '_>,
         enabled: &dyn Fn(&policy::PolicyMeta) -> bool,
     ) -> Vec<RawFinding> {
-        let Some(text) = read_bounded(&nested.path, self.options.max_file_size) else {
-            return Vec::new();
+        let display = crate::walk::display_path(&nested.path);
+        let not_checked = |why: &str| RawFinding {
+            policy: "PARSE006",
+            span: nested.label,
+            message: format!(
+                "the template of nested stack `{}` ({display}) {why}, so what the parameters \
+                 passed to it make wrong was not checked",
+                nested.name
+            ),
+            resource: Some(nested.name.to_string()),
+            fix: None,
+            related: Vec::new(),
+        };
+        let Some(text) = crate::output::read_regular_text(&nested.path, self.options.max_file_size)
+        else {
+            return vec![not_checked(
+                "is not a readable UTF-8 file within the size limit",
+            )];
         };
         let file_name = nested
             .path
             .file_name()
             .map_or(String::new(), |n| n.to_string_lossy().into_owned());
         let Ok(parsed) = parse::load(&text, &file_name, &self.options.limits) else {
-            return Vec::new();
+            return vec![not_checked("does not load (its own check says where)")];
         };
         let alone = {
             let mut t = Template::new(Format::CloudFormation, &parsed.root);
@@ -76,7 +92,6 @@ impl Engine {
         set_defaults(&mut passed, parameters);
         let mut t = Template::new(Format::CloudFormation, &passed);
         t.source = Some(&text);
-        let display = crate::walk::display_path(&nested.path);
         self.run_policies(&t, enabled)
             .into_iter()
             .filter(|r| policy::meta(r.policy).is_some())
@@ -204,13 +219,4 @@ fn parameter_read(text: &str) -> Option<&str> {
         })?;
     let name = name.trim_matches('"').trim_matches('\'');
     (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric())).then_some(name)
-}
-
-/// A regular file's text, at most `max` bytes.
-fn read_bounded(path: &Path, max: u64) -> Option<String> {
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > max {
-        return None;
-    }
-    String::from_utf8(std::fs::read(path).ok()?).ok()
 }
