@@ -39,7 +39,7 @@ impl Engine {
         found.extend(inline.raws);
         let nested = self.nested_stack_findings(&root, file.origin, &enabled);
         // What the parent's values make wrong in a child depends on the child's file.
-        let depends = if root_has_local_children(&root) {
+        let depends = if super::nested_stacks::has_local_templates(&root) {
             Depends::OtherFiles
         } else {
             Depends::File
@@ -151,20 +151,4 @@ pub(in crate::engine) fn name_constructs(
             format!("{} (construct `{path}`)", raw.message)
         };
     }
-}
-
-/// Whether a template has nested stacks or applications whose template is a local file.
-fn root_has_local_children(root: &Node<'_>) -> bool {
-    root.get("Resources")
-        .map(Node::entries)
-        .unwrap_or_default()
-        .iter()
-        .any(|e| {
-            let url = e
-                .value
-                .at(&["Properties", "TemplateURL"])
-                .or_else(|| e.value.at(&["Properties", "Location"]));
-            url.and_then(Node::as_str)
-                .is_some_and(|u| !u.contains("://") && !u.is_empty())
-        })
 }

@@ -119,6 +119,12 @@ impl Engine {
     }
 }
 
+/// Whether a template has nested stacks or applications whose template is a local file (its
+/// report then depends on theirs).
+pub(super) fn has_local_templates(root: &Node<'_>) -> bool {
+    !nested_stacks(root, Path::new("")).is_empty()
+}
+
 /// The nested stacks of a template whose template is a local file.
 fn nested_stacks<'n, 'a>(root: &'n Node<'a>, dir: &Path) -> Vec<Nested<'n, 'a>> {
     let mut out = Vec::new();

@@ -32,6 +32,14 @@ impl Engine {
         let Some(resources) = root.get("Resources") else {
             return out;
         };
+        // Built only for a template that has a StackSet: every CloudFormation file comes here.
+        if !resources
+            .entries()
+            .iter()
+            .any(|e| e.value.get("Type").and_then(Node::as_str) == Some(STACK_SET))
+        {
+            return out;
+        }
         let outer = Template::new(Format::CloudFormation, root);
         for e in resources.entries() {
             if e.value.get("Type").and_then(Node::as_str) != Some(STACK_SET) {
