@@ -385,7 +385,12 @@ impl Server {
             let mut md = match policy::meta(f.policy) {
                 Some(m) => format!(
                     "**{}** {} ({})\n\n{}\n\n{}\n\n**Fix:** {}",
-                    m.id, m.title, f.severity, f.message, m.rationale, m.remediation
+                    m.id,
+                    m.title,
+                    f.severity,
+                    f.message,
+                    m.rationale,
+                    m.remediation_for(f.is_terraform())
                 ),
                 None => format!("**{}** {}", f.policy, f.message),
             };

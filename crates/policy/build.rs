@@ -22,6 +22,10 @@ struct Meta {
     resource_types: Vec<String>,
     rationale: String,
     remediation: String,
+    /// The first paragraph of `remediation` in Terraform's words, for Terraform findings, when
+    /// that paragraph leads with CloudFormation's.
+    #[serde(default)]
+    terraform_help: String,
     /// A corrected snippet.
     #[serde(default)]
     example: String,
@@ -111,13 +115,14 @@ fn main() {
             out,
             "    PolicyMeta {{ id: {:?}, family: Family::{family}, severity: Severity::{severity}, \
              title: {:?}, formats: &{:?}, resource_types: &{:?}, rationale: {:?}, \
-             remediation: {:?}, example: {:?}, fsbp: &{:?}, cis: &{:?}, control_tower: &{:?} }},",
+             remediation: {:?}, terraform_help: {:?}, example: {:?}, fsbp: &{:?}, cis: &{:?}, control_tower: &{:?} }},",
             m.id,
             m.title.trim(),
             m.formats,
             m.resource_types,
             m.rationale.trim(),
             m.remediation.trim(),
+            m.terraform_help.split_whitespace().collect::<Vec<_>>().join(" "),
             m.example.trim_matches('\n'),
             m.references.fsbp,
             m.references.cis,

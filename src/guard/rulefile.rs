@@ -123,6 +123,7 @@ pub(super) fn read(path: &Path, display: &str, text: String) -> Result<RuleFile,
                 rationale
             )),
             remediation: leak(remediation),
+            terraform_help: "",
             example: "",
             fsbp: &[],
             cis: &[],

@@ -95,6 +95,9 @@ pub fn explain(id: &str, guard: Option<&crate::guard::RuleSet>) -> Option<String
         "\nWhy it matters\n\n{}\n\nHow to fix it\n\n{}\n",
         m.rationale, m.remediation
     ));
+    if !m.terraform_help.is_empty() {
+        text.push_str(&format!("\nIn Terraform: {}\n", m.terraform_help));
+    }
     if !m.example.is_empty() {
         text.push_str(&format!("\nExample\n\n{}\n", m.example));
     }

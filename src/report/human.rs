@@ -89,7 +89,7 @@ impl<'f> Rendered<'f> {
                 path: super::escape::line(&f.path).into_owned(),
                 text: text.into_owned(),
             },
-            help: with_related(help_for(f.policy), f),
+            help: with_related(help_for(f), f),
             message: super::escape::line(&f.message).into_owned(),
             label,
         }
@@ -172,10 +172,12 @@ fn with_related(help: Option<String>, f: &Finding) -> Option<String> {
     Some(lines.join("\n"))
 }
 
-/// The first paragraph of a policy's remediation, as a one-line help.
-fn help_for(policy_id: &str) -> Option<String> {
-    let meta = policy::meta(policy_id)?;
-    let first = meta.remediation.split("\n\n").next()?.trim();
+/// The first paragraph of a policy's remediation in the words of the finding's format, as a
+/// one-line help.
+fn help_for(f: &Finding) -> Option<String> {
+    let meta = policy::meta(f.policy)?;
+    let remediation = meta.remediation_for(f.is_terraform());
+    let first = remediation.split("\n\n").next()?.trim();
     let help = first.split_whitespace().collect::<Vec<_>>().join(" ");
     Some(super::escape::line(&help).into_owned())
 }

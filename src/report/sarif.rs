@@ -127,7 +127,11 @@ pub fn uri(path: &str) -> String {
 }
 
 fn rule(m: &PolicyMeta, docs_url: Option<&str>) -> Value {
-    let mut help_md = format!("{}\n\n**Fix:** {}", m.rationale, m.remediation);
+    let mut fix = m.remediation.to_string();
+    if !m.terraform_help.is_empty() {
+        fix.push_str(&format!("\n\nIn Terraform: {}", m.terraform_help));
+    }
+    let mut help_md = format!("{}\n\n**Fix:** {fix}", m.rationale);
     if !m.example.is_empty() {
         help_md.push_str("\n\n");
         help_md.push_str(m.example);
@@ -144,7 +148,7 @@ fn rule(m: &PolicyMeta, docs_url: Option<&str>) -> Value {
             .collect::<String>(),
         "shortDescription": {"text": m.title},
         "fullDescription": {"text": m.rationale},
-        "help": {"text": format!("{}\n\nFix: {}", m.rationale, m.remediation), "markdown": help_md},
+        "help": {"text": format!("{}\n\nFix: {fix}", m.rationale), "markdown": help_md},
         "defaultConfiguration": {"level": level(m.severity)},
         "properties": {
             "tags": tags,

@@ -143,6 +143,34 @@ pub struct Related {
 }
 
 impl Finding {
+    /// Whether the finding is about Terraform: its file is Terraform's, or its resource is a
+    /// Terraform address (CloudFormation logical IDs are alphanumeric; addresses are
+    /// `TYPE.NAME`, `data.TYPE.NAME` or `module.M…`). A plan's findings are Terraform's too.
+    pub fn is_terraform(&self) -> bool {
+        const SUFFIXES: &[&str] = &[
+            ".tf",
+            ".tf.json",
+            ".tofu",
+            ".tofu.json",
+            ".tfvars",
+            ".tfvars.json",
+        ];
+        if SUFFIXES.iter().any(|s| self.path.ends_with(s)) {
+            return true;
+        }
+        let Some(resource) = self.resource.as_deref() else {
+            return false;
+        };
+        let first = resource.split('.').next().unwrap_or("");
+        resource.contains('.')
+            && (first == "module"
+                || first == "data"
+                || (first.contains('_')
+                    && first
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')))
+    }
+
     /// The order findings are reported in: by position, then policy, then message.
     pub fn sort_key(&self) -> (&str, Position, &str, &str) {
         (&self.path, self.start, self.policy, &self.message)
@@ -224,5 +252,38 @@ mod tests {
         // Pinned: FNV-1a 64 over `a` and the 0xff separator. A change here breaks every baseline.
         assert_eq!(stable_hash(&["a"]), 0x089b_c907_b544_c769);
         assert_ne!(stable_hash(&["ab", "c"]), stable_hash(&["a", "bc"]));
+    }
+
+    fn finding(path: &str, resource: Option<&str>) -> Finding {
+        let at = Position { line: 1, column: 1 };
+        Finding {
+            policy: "LOG009",
+            severity: Severity::Low,
+            path: path.into(),
+            span: Span { start: 0, end: 0 },
+            start: at,
+            end: at,
+            message: String::new(),
+            resource: resource.map(str::to_string),
+            excerpt: Excerpt::default(),
+            fingerprint: String::new(),
+            legacy_fingerprint: String::new(),
+            fix: None,
+            related: Vec::new(),
+        }
+    }
+
+    /// Help is written for the finding's format: known by the file, or for a plan's JSON by the
+    /// resource's address.
+    #[test]
+    fn terraform_findings_are_known_by_file_or_address() {
+        assert!(finding("main.tf", None).is_terraform());
+        assert!(finding("stack/main.tofu", None).is_terraform());
+        assert!(finding("plan.json", Some("aws_s3_bucket.logs")).is_terraform());
+        assert!(finding("plan.json", Some("module.a.aws_s3_bucket.logs[\"x\"]")).is_terraform());
+        assert!(finding("plan.json", Some("data.aws_iam_policy_document.p")).is_terraform());
+        assert!(!finding("template.yaml", Some("LogsBucket")).is_terraform());
+        assert!(!finding("template.json", Some("Stack/Logs.Bucket")).is_terraform());
+        assert!(!finding("template.yaml", None).is_terraform());
     }
 }

@@ -97,6 +97,9 @@ pub struct PolicyMeta {
     pub rationale: &'static str,
     /// How to fix what it reports.
     pub remediation: &'static str,
+    /// The first paragraph of `remediation` in Terraform's words (may be empty: the
+    /// remediation serves both formats).
+    pub terraform_help: &'static str,
     /// A fixed example, in Markdown (may be empty).
     pub example: &'static str,
     /// AWS Foundational Security Best Practices control IDs.
@@ -110,6 +113,18 @@ pub struct PolicyMeta {
 include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
 
 impl PolicyMeta {
+    /// How to fix a finding, in the words of its format: for Terraform, the Terraform help
+    /// line (when there is one) instead of the remediation's first paragraph.
+    pub fn remediation_for(&self, terraform: bool) -> std::borrow::Cow<'static, str> {
+        if !terraform || self.terraform_help.is_empty() {
+            return std::borrow::Cow::Borrowed(self.remediation);
+        }
+        match self.remediation.split_once("\n\n") {
+            Some((_, rest)) => format!("{}\n\n{rest}", self.terraform_help).into(),
+            None => std::borrow::Cow::Borrowed(self.terraform_help),
+        }
+    }
+
     /// The public baselines this policy maps to, by name, with their control IDs (only those
     /// with some).
     pub fn mappings(&self) -> Vec<(&'static str, &'static [&'static str])> {

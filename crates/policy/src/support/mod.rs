@@ -2,6 +2,7 @@
 
 pub mod authored;
 pub mod buckets;
+pub mod cluster_audit;
 pub mod grants;
 pub mod properties;
 pub mod regions;
