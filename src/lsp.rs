@@ -627,24 +627,41 @@ fn diagnostic(text: &str, index: &LineIndex, f: &Finding, docs_url: Option<&str>
     diagnostic
 }
 
-/// A finding's related places of the same document as the diagnostic's
-/// `relatedInformation` (the role a grant lands on, the trail of a bucket).
+/// A finding's related places as the diagnostic's `relatedInformation` (the role a grant lands
+/// on, the trail of a bucket): those of the same document at their UTF-16 positions; those in
+/// another file of its directory (a Terraform configuration's) at their line and column.
 fn related_information(d: &mut Value, uri: &str, text: &str, index: &LineIndex, f: &Finding) {
     let related: Vec<Value> = f
         .related
         .iter()
-        .filter(|r| r.path == f.path && r.span.end as usize <= text.len())
-        .map(|r| {
-            json!({
-                "location": {
-                    "uri": uri,
-                    "range": {
-                        "start": utf16_position(text, index, r.span.start as usize),
-                        "end": utf16_position(text, index, r.span.end as usize),
-                    },
-                },
+        .filter_map(|r| {
+            let (uri, range) = if r.path == f.path {
+                if r.span.end as usize > text.len() {
+                    return None;
+                }
+                let range = json!({
+                    "start": utf16_position(text, index, r.span.start as usize),
+                    "end": utf16_position(text, index, r.span.end as usize),
+                });
+                (uri.to_string(), range)
+            } else {
+                // Only a file of the same directory: the document's URI says where that is.
+                let parent = |p: &str| p.rsplit_once('/').map(|(dir, _)| dir.to_string());
+                if parent(&r.path) != parent(&f.path) {
+                    return None;
+                }
+                let name = r.path.rsplit('/').next()?;
+                let dir = uri.rsplit_once('/')?.0;
+                let at = |p: crate::source::Position| {
+                    json!({"line": p.line.saturating_sub(1), "character": p.column.saturating_sub(1)})
+                };
+                let range = json!({"start": at(r.start), "end": at(r.end)});
+                (format!("{dir}/{}", crate::report::sarif::uri(name)), range)
+            };
+            Some(json!({
+                "location": {"uri": uri, "range": range},
                 "message": r.message,
-            })
+            }))
         })
         .collect();
     if !related.is_empty() {

@@ -515,6 +515,7 @@ impl Run {
                 .iter()
                 .filter(|a| a.status == crate::coverage::Status::Missing)
                 .map(|a| RawFinding {
+                    elsewhere: Vec::new(),
                     policy: "COV001",
                     span,
                     message: crate::coverage::missing_message(a),
@@ -647,6 +648,7 @@ fn stale_config_suppressions(
                 && crate::suppress::pattern_selects_any(pattern, &enabled)
             {
                 raws.push(RawFinding {
+            elsewhere: Vec::new(),
                     policy: "SUPP001",
                     span: Span::new(span.start, span.end),
                     message: format!("[[suppress]] of `{pattern}` suppresses nothing in the files it applies to; remove it"),
@@ -661,6 +663,7 @@ fn stale_config_suppressions(
             && let Some((_, span)) = rule.patterns.first()
         {
             raws.push(RawFinding {
+                elsewhere: Vec::new(),
                 policy: "SUPP002",
                 span: Span::new(span.start, span.end),
                 message: "[[suppress]] rule gives no `reason`".to_string(),

@@ -478,6 +478,7 @@ pub(crate) fn apply_inline(
         for (j, (p, span)) in b.patterns.iter().enumerate() {
             if !used[i][j] && pattern_selects_any(p, enabled) {
                 raws.push(RawFinding {
+                    elsewhere: Vec::new(),
                     policy: "SUPP001",
                     span: *span,
                     message: format!("suppression of `{p}` {what} suppresses nothing; remove it"),
@@ -489,6 +490,7 @@ pub(crate) fn apply_inline(
         }
         if require_reason && b.reason.is_none() {
             raws.push(RawFinding {
+                elsewhere: Vec::new(),
                 policy: "SUPP002",
                 span: b.span,
                 message: format!("suppression {what} gives no `reason`"),

@@ -567,3 +567,36 @@ fn related_places_are_related_information() {
     );
     c.shutdown();
 }
+
+/// A related place in another file of the document's Terraform configuration (the role whose
+/// trust policy the document holds) reaches the editor with that file's URI.
+#[test]
+fn related_places_in_sibling_files_are_related_information() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("tripline.toml"), "select = [\"ROOT001\"]\n").unwrap();
+    std::fs::write(
+        root.join("main.tf"),
+        "resource \"aws_iam_role\" \"auditor\" {\n  assume_role_policy = data.aws_iam_policy_document.trust.json\n}\n",
+    )
+    .unwrap();
+    let doc = root.join("policies.tf");
+    let text = "data \"aws_iam_policy_document\" \"trust\" {\n  statement {\n    actions = [\"sts:AssumeRole\"]\n    principals {\n      type        = \"AWS\"\n      identifiers = [\"arn:aws:iam::111122223333:root\"]\n    }\n  }\n}\n";
+    std::fs::write(&doc, text).unwrap();
+    let mut c = Client::start(&root);
+    c.initialize(&root);
+    let published = c.open(&doc, "terraform", text);
+    let diagnostic = &published["params"]["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "ROOT001", "{published}");
+    let related = &diagnostic["relatedInformation"][0];
+    assert_eq!(
+        related["location"]["uri"],
+        uri(&root.join("main.tf")),
+        "{published}"
+    );
+    assert_eq!(
+        related["location"]["range"]["start"],
+        json!({"line": 0, "character": 24})
+    );
+    c.shutdown();
+}

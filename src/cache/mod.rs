@@ -53,7 +53,7 @@ const MAGIC: &[u8] = b"tripline-cache\n";
 
 /// Cache files' format; a change makes old files unreadable, which is a miss. 4: tagged;
 /// 5: reports count the module calls not followed.
-const FORMAT_VERSION: u32 = 8;
+const FORMAT_VERSION: u32 = 9;
 
 /// The result cache of a run.
 #[derive(Debug)]
@@ -537,10 +537,19 @@ fn encode_report(r: &FileReport) -> Option<Vec<u8>> {
     }
     w.usize(r.findings.len());
     for f in &r.findings {
-        if f.related.iter().any(|r| r.path != f.path) {
-            // Only reports of one file are kept; a related place is in another.
-            return None;
-        }
+        // A related place in another file is kept when that file is in the same directory
+        // (a Terraform configuration's, whose files the entry depends on), by its name.
+        let siblings: Vec<Option<&str>> = f
+            .related
+            .iter()
+            .map(|r| {
+                if r.path == f.path {
+                    Some(None)
+                } else {
+                    sibling_name(&f.path, &r.path)
+                }
+            })
+            .collect::<Option<_>>()?;
         w.str(f.policy);
         w.u8(f.severity.index() as u8);
         for v in [
@@ -562,7 +571,8 @@ fn encode_report(r: &FileReport) -> Option<Vec<u8>> {
         w.str(&f.fingerprint);
         w.str(&f.legacy_fingerprint);
         w.usize(f.related.len());
-        for r in &f.related {
+        for (r, sibling) in f.related.iter().zip(siblings) {
+            w.opt_str(sibling);
             for v in [
                 r.span.start,
                 r.span.end,
@@ -711,9 +721,16 @@ fn decode_finding(r: &mut Reader<'_>, path: &Arc<str>) -> Option<Finding> {
     let legacy_fingerprint = r.str()?.to_string();
     let mut related = Vec::new();
     for _ in 0..r.usize()? {
+        let at = match r.opt_str()? {
+            None => path.clone(),
+            Some(name) => match path.rfind('/') {
+                Some(i) => Arc::from(format!("{}/{name}", &path[..i])),
+                None => Arc::from(name),
+            },
+        };
         let [start, end, sl, sc, el, ec] = [(); 6].map(|_| r.u32());
         related.push(crate::finding::Related {
-            path: path.clone(),
+            path: at,
             span: Span {
                 start: start?,
                 end: end?,
@@ -881,6 +898,14 @@ fn outcome_of(code: &str) -> Option<Outcome> {
             Outcome::Checked(Format::PolicyDocument { kind, basis })
         }
     })
+}
+
+/// The name of `related`'s file when it is in the directory of `path`'s (`None` otherwise:
+/// such a place is not kept).
+fn sibling_name<'p>(path: &str, related: &'p str) -> Option<Option<&'p str>> {
+    let dir = |p: &str| p.rfind('/').map(|i| p[..i].to_string());
+    let name = related.rsplit('/').next()?;
+    (dir(path) == dir(related)).then_some(Some(name))
 }
 
 #[cfg(test)]

@@ -58,6 +58,7 @@ impl Engine {
             "",
             None,
             RawFinding {
+                elsewhere: Vec::new(),
                 policy: "IO001",
                 span: Span::empty(0),
                 message,
@@ -144,6 +145,7 @@ impl Engine {
                 // The valid prefix is UTF-8, so positions up to the bad byte are exact.
                 let prefix = std::str::from_utf8(valid).unwrap_or_default();
                 let raw = RawFinding {
+                    elsewhere: Vec::new(),
                     policy: "PARSE004",
                     span: Span::new(prefix.len(), prefix.len()),
                     message: format!(
@@ -184,6 +186,7 @@ impl Engine {
             Ok(text) => text,
             Err(unit) => {
                 let raw = RawFinding {
+                    elsewhere: Vec::new(),
                     policy: "PARSE004",
                     span: Span::empty(0),
                     message: format!(
@@ -206,6 +209,7 @@ impl Engine {
         }
         let mut checked = self.check_str(display, name, &text, report, origin);
         let raw = RawFinding {
+            elsewhere: Vec::new(),
             policy: "PARSE004",
             span: Span::empty(0),
             message: format!(
@@ -238,6 +242,7 @@ impl Engine {
         // useful position, so report the first one exactly.
         if let Some(at) = memchr::memchr(0, bytes) {
             let raw = RawFinding {
+                elsewhere: Vec::new(),
                 policy: "PARSE001",
                 span: Span::empty(at),
                 message: "NUL byte in a text file (binary data, or a file in a UTF-16 encoding?)"
@@ -261,6 +266,7 @@ impl Engine {
             Err(payload) => {
                 let what = crate::fault::panic_message(payload.as_ref());
                 let raw = RawFinding {
+                    elsewhere: Vec::new(),
                     policy: "INTERNAL001",
                     span: Span::empty(0),
                     message: format!("internal error while checking this file: {what}"),

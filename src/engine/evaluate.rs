@@ -94,6 +94,7 @@ impl Engine {
                 Err(payload) => {
                     let what = crate::fault::panic_message(payload.as_ref());
                     raws.push(RawFinding {
+                        elsewhere: Vec::new(),
                         policy: "INTERNAL001",
                         span: Span::empty(0),
                         message: format!(
@@ -115,6 +116,7 @@ impl Engine {
             match outcome {
                 Ok(found) => raws.extend(found),
                 Err(payload) => raws.push(RawFinding {
+                    elsewhere: Vec::new(),
                     policy: "INTERNAL001",
                     span: Span::empty(0),
                     message: format!(

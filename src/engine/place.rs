@@ -124,6 +124,10 @@ impl Engine {
                 end: index.position(text, span.end as usize),
                 message: message.clone(),
             })
+            .chain(raw.elsewhere.into_iter().map(|mut r| {
+                r.path = sibling_display(display, &r.path);
+                r
+            }))
             .collect();
         Finding {
             policy: raw.policy,
@@ -140,6 +144,14 @@ impl Engine {
             fix,
             related,
         }
+    }
+}
+
+/// The display path of file `name` in the directory of the file displayed as `display`.
+fn sibling_display(display: &str, name: &str) -> Arc<str> {
+    match display.rfind('/') {
+        Some(i) => Arc::from(format!("{}/{name}", &display[..i])),
+        None => Arc::from(name),
     }
 }
 
@@ -317,6 +329,7 @@ mod fingerprint_tests {
             resource: Some("Trail".to_string()),
             fix: None,
             related: Vec::new(),
+            elsewhere: Vec::new(),
         }
     }
 

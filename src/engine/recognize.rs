@@ -56,6 +56,7 @@ fn parse_error_finding(e: &ParseError) -> RawFinding {
         ParseErrorKind::Unsupported => "PARSE005",
     };
     RawFinding {
+        elsewhere: Vec::new(),
         policy,
         span: e.span,
         message: e.message.clone(),

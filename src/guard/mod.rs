@@ -259,6 +259,7 @@ impl RuleSet {
                 Ok(report) => raws.extend(report::findings(rules, template, &report, enabled)),
                 Err(message) => {
                     raws.push(RawFinding {
+                        elsewhere: Vec::new(),
                         policy: "EVAL001",
                         span: crate::source::Span::empty(0),
                         message: format!(

@@ -126,6 +126,7 @@ pub(super) fn findings<'r>(
                 continue;
             }
             raws.push(RawFinding {
+                elsewhere: Vec::new(),
                 policy: guard_rule.meta.id,
                 span,
                 message,

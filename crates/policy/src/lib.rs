@@ -287,6 +287,9 @@ pub struct RawFinding {
     /// Other places of the same document that explain the finding (the role a grant lands
     /// on, the trail a bucket receives logs from), with what each is.
     pub related: Vec<(Span, String)>,
+    /// Related places in other files of the configuration, positioned by the engine once it
+    /// knows which file each lands in (`path` is then the file's name in its directory).
+    pub elsewhere: Vec<crate::finding::Related>,
 }
 
 /// A fix a policy can offer, said in terms of the tree: the engine writes it in the file's own
@@ -518,6 +521,7 @@ impl<'t, 'a> Context<'t, 'a> {
         related: Vec<(Span, String)>,
     ) {
         self.out.push(RawFinding {
+            elsewhere: Vec::new(),
             policy: self.current,
             span,
             message: message.into(),
@@ -548,6 +552,7 @@ impl<'t, 'a> Context<'t, 'a> {
         fix: Option<Fix>,
     ) {
         self.out.push(RawFinding {
+            elsewhere: Vec::new(),
             policy: self.current,
             span,
             message: message.into(),
@@ -566,6 +571,7 @@ impl<'t, 'a> Context<'t, 'a> {
     /// Report at a span that belongs to no resource (a provider block, a parameter).
     pub(crate) fn report_at(&mut self, span: Span, message: impl Into<String>) {
         self.out.push(RawFinding {
+            elsewhere: Vec::new(),
             policy: self.current,
             span,
             message: message.into(),

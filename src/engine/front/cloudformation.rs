@@ -25,6 +25,7 @@ impl Engine {
             found = cfn_foreach::expand_for_each(&mut root)
                 .into_iter()
                 .map(|u| RawFinding {
+                    elsewhere: Vec::new(),
                     policy: "PARSE006",
                     span: u.span,
                     message: u.message,
@@ -77,6 +78,7 @@ pub(super) fn structure(root: &Node<'_>) -> Vec<RawFinding> {
     };
     if let Some(what) = what {
         out.push(RawFinding {
+            elsewhere: Vec::new(),
             policy: "PARSE005",
             span: entry.key_span,
             message: format!(
@@ -102,6 +104,7 @@ pub(super) fn structure(root: &Node<'_>) -> Vec<RawFinding> {
         );
         if !typed {
             out.push(RawFinding {
+                elsewhere: Vec::new(),
                 policy: "PARSE005",
                 span: e.key_span,
                 message: format!(

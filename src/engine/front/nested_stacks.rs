@@ -52,6 +52,7 @@ impl Engine {
     ) -> Vec<RawFinding> {
         let display = crate::walk::display_path(&nested.path);
         let not_checked = |why: &str| RawFinding {
+            elsewhere: Vec::new(),
             policy: "PARSE006",
             span: nested.label,
             message: format!(

@@ -81,6 +81,7 @@ impl Engine {
             Ok(p) => p,
             Err(e) => {
                 out.raws.push(RawFinding {
+                    elsewhere: Vec::new(),
                     policy: "PARSE006",
                     span: place(e.span),
                     message: format!(

@@ -14,7 +14,7 @@ use crate::model::{Format, Template};
 use crate::parse::{Limits, Node, Parsed, Value};
 use crate::policy::RawFinding;
 use crate::policy::coverage::RawEvidence;
-use crate::source::Span;
+use crate::source::{LineIndex, Span};
 use crate::terraform_dir;
 
 use super::{Evaluated, Unit};
@@ -142,6 +142,7 @@ struct FileFindings {
 /// thousands of files costs one pass over what it reports.
 fn by_file(
     placed: Vec<(String, u32, u32)>,
+    texts: &[&str],
     raws: Vec<RawFinding>,
     evidence: Vec<RawEvidence>,
 ) -> HashMap<String, FileFindings> {
@@ -150,6 +151,8 @@ fn by_file(
         let (_, base, len) = placed.get(i.checked_sub(1)?)?;
         (start <= base + len).then_some(i - 1)
     };
+    // Each file's line index, made when a related place first lands in it.
+    let mut indexes: Vec<Option<LineIndex>> = placed.iter().map(|_| None).collect();
     let mut files: Vec<FileFindings> = placed
         .iter()
         .map(|(_, _, len)| FileFindings {
@@ -172,17 +175,37 @@ fn by_file(
             .take()
             .and_then(|f| f.moved_back(base, len))
             .map(Box::new);
-        // Related places in the same file move with it; those in another file are dropped.
-        r.related.retain_mut(|(span, _)| {
+        // Related places in the same file move with it; those in another file of the
+        // directory are positioned there (by the file's name), and those in no file (a
+        // module's composed text) are dropped.
+        let mut elsewhere = Vec::new();
+        r.related.retain_mut(|(span, message)| {
             let within = span.start >= base && span.end <= base + len;
             if within {
                 *span = Span {
                     start: span.start - base,
                     end: span.end - base,
                 };
+            } else if let Some(j) = file_of(span.start) {
+                elsewhere.push((j, *span, std::mem::take(message)));
             }
             within
         });
+        for (j, span, message) in elsewhere {
+            let (base, len) = (placed[j].1, placed[j].2);
+            let span = Span {
+                start: span.start - base,
+                end: (span.end - base).min(len),
+            };
+            let index = indexes[j].get_or_insert_with(|| LineIndex::new(texts[j]));
+            r.elsewhere.push(crate::finding::Related {
+                path: Arc::from(placed[j].0.as_str()),
+                span,
+                start: index.position(texts[j], span.start as usize),
+                end: index.position(texts[j], span.end as usize),
+                message,
+            });
+        }
         files[i].raws.push(r);
     }
     for e in evidence {
@@ -245,6 +268,7 @@ fn unreadable_under(node: &Node<'_>, text: &str, depth: usize, out: &mut Vec<Raw
                 return;
             };
             out.push(RawFinding {
+                elsewhere: Vec::new(),
                 policy: "PARSE001",
                 span: error_in_heredoc(node.span, text, s, e.span).unwrap_or(node.span),
                 message: format!(
@@ -533,11 +557,13 @@ impl Engine {
         let (mut raws, mut evidence) = self.check_template(&template, &|m| self.may_enable(m));
         self.place_module_findings(&modules, own_end, &mut raws, &mut evidence);
         let mut placed = vec![(first.name.clone(), 0u32, first.text.len() as u32)];
+        let mut texts = vec![first.text.as_str()];
         for (s, base) in rest.iter().zip(bases) {
             placed.push((s.name.clone(), base, s.text.len() as u32));
+            texts.push(s.text.as_str());
         }
         DirectoryFindings {
-            files: by_file(placed, raws, evidence),
+            files: by_file(placed, &texts, raws, evidence),
             dialect,
             alone: false,
         }

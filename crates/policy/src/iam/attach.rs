@@ -202,7 +202,7 @@ fn targets(
 /// The resource a reference names: a logical ID, or the address at the start of a Terraform
 /// expression (`aws_iam_role.admin.name` → `aws_iam_role.admin`), also inside the calls and
 /// indexes that wrap it (`one(aws_iam_role.admin[*].name)`).
-fn resolve_reference(t: &Template<'_>, name: &str, cfn: bool) -> Option<usize> {
+pub(crate) fn resolve_reference(t: &Template<'_>, name: &str, cfn: bool) -> Option<usize> {
     if cfn {
         return t.resource(name).map(|r| t.index_of(r));
     }

@@ -2,6 +2,8 @@
 // a condition that narrows who can use it.
 
 use crate::iam::{self, DocKind, condition, principal};
+use crate::source::Span;
+use crate::support::grants::statement_related;
 use crate::{Context, Policy};
 
 pub struct Root001;
@@ -47,8 +49,15 @@ impl Policy for Root001 {
                     )
                 };
                 let p = st.principal();
+                let judged = st.condition.filter(|_| !clauses.is_empty()).map(|c| {
+                    (
+                        c.span,
+                        "the condition, which does not narrow who can use the grant".to_string(),
+                    )
+                });
+                let related = |at: Span| statement_related(r, at, judged.clone());
                 if st.not_principal {
-                    cx.report(
+                    cx.report_related(
                         r,
                         p.span,
                         format!(
@@ -56,14 +65,16 @@ impl Policy for Root001 {
                              (Allow with NotPrincipal) {without}",
                             r.id
                         ),
+                        related(p.span),
                     );
                     continue;
                 }
                 if p.is_anyone() {
-                    cx.report(
+                    cx.report_related(
                         r,
                         p.span,
                         format!("{what} of `{}` grants any principal (`*`) {without}", r.id),
+                        related(p.span),
                     );
                     continue;
                 }
@@ -96,7 +107,7 @@ impl Policy for Root001 {
                             principal::display(value)
                         ),
                     };
-                    cx.report(r, value.span, message);
+                    cx.report_related(r, value.span, message, related(value.span));
                 }
             }
         }

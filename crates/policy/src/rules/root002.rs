@@ -44,6 +44,8 @@ impl Policy for Root002 {
             let Some(node) = r.prop(k("Principal", "principal")) else {
                 continue;
             };
+            let function = invoked_function(t, r, cfn);
+            let function = function.as_ref();
             // An account ID may be written unquoted (a YAML or JSON number), and may come from
             // a parameter or `AWS::AccountId`: it is that account's root all the same.
             for value in principal::values(t, node) {
@@ -62,16 +64,42 @@ impl Policy for Root002 {
                     ),
                     _ => continue,
                 };
-                cx.report(
+                cx.report_related(
                     r,
                     value.span,
                     format!(
-                        "permission `{}` lets {what} invoke the function, with no source ARN, \
-                         source account or organization condition",
-                        r.id
+                        "permission `{}` lets {what} invoke {}, with no source ARN, source \
+                         account or organization condition",
+                        r.id,
+                        function.map_or("the function".to_string(), |(_, name)| name.clone())
                     ),
+                    function
+                        .iter()
+                        .map(|(span, name)| (*span, format!("{name} is invoked")))
+                        .collect(),
                 );
             }
         }
     }
+}
+
+/// The function of this template a permission lets be invoked (`FunctionName: !Ref Fn`,
+/// `function_name = aws_lambda_function.f.function_name`): where it is and its name.
+fn invoked_function(
+    t: &crate::model::Template<'_>,
+    r: &crate::model::Resource<'_>,
+    cfn: bool,
+) -> Option<(crate::source::Span, String)> {
+    let node = r.prop(if cfn { "FunctionName" } else { "function_name" })?;
+    let mut found = None;
+    crate::model::refs::scan_refs(node, cfn, &mut |name| {
+        if found.is_none() {
+            found = crate::iam::attach::resolve_reference(t, name, cfn);
+        }
+    });
+    let f = &t.resources[found?];
+    f.rtype
+        .to_ascii_lowercase()
+        .contains("function")
+        .then(|| (f.anchor, format!("function `{}`", f.id)))
 }

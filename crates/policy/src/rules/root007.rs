@@ -2,6 +2,7 @@
 // may assume the role.
 
 use crate::iam::{DocKind, Effect};
+use crate::support::grants::statement_related;
 use crate::{Context, Policy};
 
 pub struct Root007;
@@ -68,10 +69,14 @@ impl Policy for Root007 {
                     None
                 };
                 if let Some(problem) = problem {
-                    cx.report(
+                    let judged = st
+                        .condition
+                        .map(|c| (c.span, "the condition on the token's claims".to_string()));
+                    cx.report_related(
                         r,
                         *span,
                         format!("role `{}` trusts web identities {problem}", r.id),
+                        statement_related(r, *span, judged),
                     );
                 }
             }

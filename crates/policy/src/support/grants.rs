@@ -3,6 +3,7 @@
 use crate::Context;
 use crate::model::refs::referrers;
 use crate::model::{Resource, Template};
+use crate::source::Span;
 
 /// How a grant of sensitive actions is reported.
 pub(crate) struct GrantCheck<'s> {
@@ -178,4 +179,23 @@ pub(crate) fn attached_to_users(t: &Template<'_>, r: &Resource<'_>) -> bool {
         }
         _ => false,
     }
+}
+
+/// The related places of a finding on a trust or resource policy statement: the condition that
+/// was judged (`what` says how), and the resource the policy belongs to when the statement is
+/// written elsewhere (an `aws_iam_policy_document` a role's `assume_role_policy` names).
+pub(crate) fn statement_related(
+    r: &Resource<'_>,
+    at: Span,
+    condition: Option<(Span, String)>,
+) -> Vec<(Span, String)> {
+    let mut related: Vec<(Span, String)> = condition.into_iter().collect();
+    let inside = r.node.span.start <= at.start && at.end <= r.node.span.end;
+    if !inside {
+        related.push((
+            r.anchor,
+            format!("the policy applies to `{}` ({})", r.id, r.rtype),
+        ));
+    }
+    related
 }
