@@ -143,7 +143,18 @@ impl Engine {
         if matches!(format, Format::CloudFormation | Format::Sam) {
             front::cloudformation::name_constructs(&template, &mut raws);
         }
-        self.place_module_findings(&unit.modules, unit.modules_from, &mut raws, &mut evidence);
+        let at = front::modules::ModuleText {
+            text: unit.text.as_deref().unwrap_or(text),
+            dir: origin.and_then(Path::parent),
+            template: &template,
+        };
+        self.place_module_findings(
+            &unit.modules,
+            unit.modules_from,
+            at,
+            &mut raws,
+            &mut evidence,
+        );
         let own_end = text.len() as u32;
         let evidence = place::keep_own(format, own_end, &mut raws, evidence);
         let mut placed = None;

@@ -147,12 +147,21 @@ impl Engine {
     }
 }
 
-/// The display path of file `name` in the directory of the file displayed as `display`.
-fn sibling_display(display: &str, name: &str) -> Arc<str> {
-    match display.rfind('/') {
-        Some(i) => Arc::from(format!("{}/{name}", &display[..i])),
-        None => Arc::from(name),
+/// The display path of `relative` (a path relative to the directory of the file displayed as
+/// `display`: a sibling's name, a module's file), `..` resolved where the display path allows.
+fn sibling_display(display: &str, relative: &str) -> Arc<str> {
+    let mut parts: Vec<&str> = display.split('/').collect();
+    parts.pop();
+    for part in relative.split('/') {
+        match part {
+            "." | "" => {}
+            ".." if parts.last().is_some_and(|p| *p != ".." && *p != ".") => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
     }
+    Arc::from(parts.join("/"))
 }
 
 /// A finding's fingerprints. Both ignore positions, so that they survive edits elsewhere in

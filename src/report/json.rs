@@ -124,10 +124,14 @@ impl FindingOut {
     }
 
     /// The file whose check reported the finding: where it is, or for a plan finding moved to
-    /// its `.tf` source, the plan (its first related place). A run writes findings file by
+    /// its `.tf` source, the plan (its first related place, "in the plan"; other related
+    /// places, a module's file, are not where the check ran). A run writes findings file by
     /// file, so merging orders by this first.
     pub fn checked_path(&self) -> &str {
-        self.related.first().map_or(&self.path, |r| &r.path)
+        match self.related.first() {
+            Some(r) if r.message == crate::finding::IN_THE_PLAN => &r.path,
+            _ => &self.path,
+        }
     }
 
     /// The order of a run's findings: path, position, policy, message.

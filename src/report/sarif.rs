@@ -419,13 +419,17 @@ fn decode(uri: &str) -> String {
 }
 
 /// Merge order: the file whose check reported the result (for a plan finding moved to its
-/// `.tf` source, the plan: its first related location), then path, position, rule, message.
+/// `.tf` source, the plan: its first related location, "in the plan"), then path, position,
+/// rule, message.
 fn result_key(r: &Value) -> (String, String, u64, u64, String, String) {
     let loc = &r["locations"][0]["physicalLocation"];
     let uri = |loc: &Value| decode(loc["artifactLocation"]["uri"].as_str().unwrap_or(""));
-    let checked = match r["relatedLocations"][0]["physicalLocation"].as_object() {
-        Some(_) => uri(&r["relatedLocations"][0]["physicalLocation"]),
-        None => uri(loc),
+    let first = &r["relatedLocations"][0];
+    let checked = match first["physicalLocation"].as_object() {
+        Some(_) if first["message"]["text"] == crate::finding::IN_THE_PLAN => {
+            uri(&first["physicalLocation"])
+        }
+        _ => uri(loc),
     };
     (
         checked,

@@ -127,6 +127,10 @@ pub struct Finding {
     pub related: Vec<Related>,
 }
 
+/// The message of the related place a plan's finding moved to its `.tf` source keeps first: the
+/// plan's value. Merging orders such a finding with the plan's, whose check reported it.
+pub const IN_THE_PLAN: &str = "in the plan";
+
 /// A place related to a finding, in the same file or another.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Related {

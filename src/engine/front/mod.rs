@@ -9,7 +9,7 @@
 
 pub(super) mod cloudformation;
 pub(super) mod document;
-mod modules;
+pub(super) mod modules;
 mod nested_stacks;
 pub(super) mod plan;
 pub(crate) mod plan_source;

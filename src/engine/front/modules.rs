@@ -42,10 +42,18 @@ impl ModuleLoader for Loader<'_> {
         };
         let files = self.engine.module_files(&module_dir)?;
         let (first, rest) = files.split_first()?;
-        let (root, text, _) = terraform_dir::combine(first.root.clone(), &first.text, rest);
+        let (root, text, bases) = terraform_dir::combine(first.root.clone(), &first.text, rest);
+        let files = std::iter::once((module_dir.join(&first.name), 0))
+            .chain(
+                rest.iter()
+                    .zip(bases)
+                    .map(|(s, base)| (module_dir.join(&s.name), base)),
+            )
+            .collect();
         Some(LoadedModule {
             root,
             text,
+            files,
             dir: module_dir,
             installed,
         })
@@ -81,6 +89,7 @@ impl Engine {
         &self,
         instances: &[ModuleInstance],
         own_end: u32,
+        at: ModuleText<'_>,
         raws: &mut Vec<RawFinding>,
         evidence: &mut [RawEvidence],
     ) {
@@ -110,6 +119,15 @@ impl Engine {
                 return false;
             }
             if raw.span.start < own_end {
+                // A value the root passes to a module: the other end is the module's resource.
+                if let Some(instance) = raw.resource.as_deref().and_then(owner)
+                    && let Some(anchor) = at.anchor_of(raw.resource.as_deref())
+                    && let Some(mut place) = at.module_place(instance, anchor)
+                {
+                    place.message =
+                        format!("the resource, in module `{}`", instance.path.join("."));
+                    raw.elsewhere.push(place);
+                }
                 return true;
             }
             // Engine diagnostics (a policy's panic) are the module's own check's to report.
@@ -122,6 +140,9 @@ impl Engine {
             if self.module_defaults_report(instance, raw) {
                 known.push(raw.clone());
                 return false;
+            }
+            if let Some(place) = at.module_place(instance, raw.span) {
+                raw.elsewhere.push(place);
             }
             raw.span = instance.label;
             raw.fix = None;
@@ -227,4 +248,62 @@ impl Engine {
         }
         Some(known)
     }
+}
+
+/// The composed text of a configuration and the directory its checked file is in: where a
+/// finding in a module's text is in the module's file, for a related place.
+#[derive(Clone, Copy)]
+pub(in crate::engine) struct ModuleText<'t> {
+    pub text: &'t str,
+    pub dir: Option<&'t Path>,
+    pub template: &'t Template<'t>,
+}
+
+impl ModuleText<'_> {
+    /// Where a resource of the composed configuration is named.
+    fn anchor_of(&self, resource: Option<&str>) -> Option<Span> {
+        self.template.resource(resource?).map(|r| r.anchor)
+    }
+
+    /// The place in the module's own file of a span of its composed text, as a related place
+    /// whose path is relative to the checked file's directory.
+    fn module_place(
+        &self,
+        instance: &ModuleInstance,
+        span: Span,
+    ) -> Option<crate::finding::Related> {
+        let i = instance
+            .files
+            .partition_point(|(_, base)| *base <= span.start);
+        let (path, base) = instance.files.get(i.checked_sub(1)?)?;
+        let end = instance
+            .files
+            .get(i)
+            .map_or(instance.range.1, |(_, next)| next.saturating_sub(1));
+        let file = self.text.get(*base as usize..end as usize)?;
+        let relative = relative_to(self.dir?, path)?;
+        let local = Span {
+            start: span.start - base,
+            end: (span.end - base).min(file.len() as u32),
+        };
+        let index = crate::source::LineIndex::new(file);
+        Some(crate::finding::Related {
+            path: std::sync::Arc::from(relative.as_str()),
+            span: local,
+            start: index.position(file, local.start as usize),
+            end: index.position(file, local.end as usize),
+            message: format!("in module `{}`", instance.path.join(".")),
+        })
+    }
+}
+
+/// `path` relative to `dir` with `/` separators, when `path` was made from `dir` (a module's
+/// directory is the calling directory joined with its source).
+fn relative_to(dir: &Path, path: &Path) -> Option<String> {
+    let rest = path.strip_prefix(dir).ok()?;
+    let parts: Vec<String> = rest
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    Some(parts.join("/"))
 }

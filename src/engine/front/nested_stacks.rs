@@ -24,6 +24,8 @@ struct Nested<'n, 'a> {
     label: Span,
     parameters: Option<&'n Node<'a>>,
     path: PathBuf,
+    /// The child's path relative to the parent's directory, with `/` separators.
+    relative: String,
 }
 
 impl Engine {
@@ -93,11 +95,21 @@ impl Engine {
         set_defaults(&mut passed, parameters);
         let mut t = Template::new(Format::CloudFormation, &passed);
         t.source = Some(&text);
+        let index = crate::source::LineIndex::new(&text);
         self.run_policies(&t, enabled)
             .into_iter()
             .filter(|r| policy::meta(r.policy).is_some())
             .filter(|r| !known.contains(&(r.policy, r.resource.as_deref(), r.message.as_str())))
             .map(|mut raw| {
+                // The other end: where the child's template says it.
+                let end = (raw.span.end as usize).min(text.len());
+                raw.elsewhere.push(crate::finding::Related {
+                    path: std::sync::Arc::from(nested.relative.as_str()),
+                    span: raw.span,
+                    start: index.position(&text, raw.span.start as usize),
+                    end: index.position(&text, end),
+                    message: format!("in the template of nested stack `{}`", nested.name),
+                });
                 let read = crate::engine::place::span_text(&text, raw.span);
                 raw.span = parameter_read(read)
                     .and_then(|p| parameters.entry(p))
@@ -144,10 +156,16 @@ fn nested_stacks<'n, 'a>(root: &'n Node<'a>, dir: &Path) -> Vec<Nested<'n, 'a>> 
         let Some(url) = url.and_then(Node::as_str).filter(|u| is_local(u)) else {
             continue;
         };
+        let relative: Vec<String> = Path::new(url)
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
         out.push(Nested {
             name: &e.key,
             label: e.key_span,
             parameters,
+            relative: relative.join("/"),
             // `./child.yaml` named as the walk names the child.
             path: dir
                 .join(url)

@@ -111,7 +111,7 @@ impl Engine {
                     span: plan_span,
                     start: plan_index.position(plan_text, plan_span.start as usize),
                     end: plan_index.position(plan_text, plan_span.end as usize),
-                    message: "in the plan".to_string(),
+                    message: crate::finding::IN_THE_PLAN.to_string(),
                 });
                 if let Some((at, span, how)) = m.through
                     && let (Some(inner), Some(index)) = (placed.files.get(at), &indexes[at])

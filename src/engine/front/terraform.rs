@@ -555,7 +555,12 @@ impl Engine {
         let mut template = Template::new(Format::TerraformConfig, &root);
         template.source = Some(&all);
         let (mut raws, mut evidence) = self.check_template(&template, &|m| self.may_enable(m));
-        self.place_module_findings(&modules, own_end, &mut raws, &mut evidence);
+        let at = super::modules::ModuleText {
+            text: &all,
+            dir: Some(dir),
+            template: &template,
+        };
+        self.place_module_findings(&modules, own_end, at, &mut raws, &mut evidence);
         let mut placed = vec![(first.name.clone(), 0u32, first.text.len() as u32)];
         let mut texts = vec![first.text.as_str()];
         for (s, base) in rest.iter().zip(bases) {

@@ -47,6 +47,8 @@ pub struct LoadedModule {
     pub text: String,
     /// Its directory.
     pub dir: PathBuf,
+    /// Its files and where each starts in `text`, in order (the first at 0).
+    pub files: Vec<(PathBuf, u32)>,
     /// Whether `terraform init` installed it (third-party code), rather than it being a
     /// directory of the repository.
     pub installed: bool,
@@ -76,6 +78,8 @@ pub struct ModuleInstance {
     pub top_dir: PathBuf,
     /// Whether the module the root's call uses was installed by `terraform init`.
     pub top_installed: bool,
+    /// Its module's files and where each starts in the composed text, in order.
+    pub files: Vec<(PathBuf, u32)>,
 }
 
 impl ModuleInstance {
@@ -266,6 +270,11 @@ impl<'a> Composer<'_, '_, 'a> {
             dir: module.dir,
             top_dir: top.0,
             top_installed: top.1,
+            files: module
+                .files
+                .into_iter()
+                .map(|(path, at)| (path, base + at))
+                .collect(),
         });
         let outputs = outputs_of(&tree);
         let mut entries = vec![Entry {

@@ -15,6 +15,7 @@ impl ModuleLoader for Memory {
         Some(LoadedModule {
             root: hcl::file(text, &Limits::default()).ok()?.root,
             text: text.to_string(),
+            files: vec![(dir.join("main.tf"), 0)],
             dir,
             installed: false,
         })
