@@ -32,6 +32,8 @@ pub struct PrintOptions {
     /// More reports of the same run, each in its format to its file (`--also-report`): a
     /// pipeline checks once and gets SARIF, annotations and a summary from one result.
     pub also: Vec<(report::Format, PathBuf)>,
+    /// The exit status does not fail on findings (`--exit-zero`): no advice for a failing run.
+    pub exit_zero: bool,
 }
 
 /// Why a report could not be written.
@@ -65,6 +67,7 @@ pub struct Printer {
     report_says_modules: bool,
     output: Option<PathBuf>,
     quiet: bool,
+    exit_zero: bool,
 }
 
 impl Printer {
@@ -117,6 +120,7 @@ impl Printer {
             ),
             output: options.output,
             quiet: options.quiet,
+            exit_zero: options.exit_zero,
         })
     }
 
@@ -194,6 +198,23 @@ impl Printer {
         }
         for also in std::mem::take(&mut self.also) {
             also.finish(summary)?;
+        }
+        // A report written to a file is named, with its counts, so that a CI log that ends in
+        // a failure says where to look; then, when the run fails, what to do next (also under
+        // --quiet, the hook's mode). Both on standard error: standard output is the report's.
+        if self.write_error.is_none()
+            && let Some(path) = &self.output
+        {
+            eprintln!(
+                "report: {} ({})",
+                report::escape::line(&path.display().to_string()),
+                report::summary_line(summary)
+            );
+        }
+        if !self.exit_zero {
+            for line in report::next_steps(summary, outcome.failing) {
+                eprintln!("{line}");
+            }
         }
         match self.write_error {
             Some(source) => Err(PrintError {

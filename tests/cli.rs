@@ -598,3 +598,44 @@ fn fix_and_diff() {
     assert_eq!(again.status.code(), Some(0));
     assert!(again.stdout.is_empty());
 }
+
+/// A report written to a file is named on standard error with its counts, and a failing run
+/// says what to do next; `--exit-zero` runs get no advice.
+#[test]
+fn a_report_file_is_named_and_a_failing_run_advises() {
+    let dir = TempDir::new().unwrap();
+    let report = dir.path().join("report.json");
+    let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/LOG009/fail.yaml");
+    let out = tripline()
+        .args(["check", "--no-config", "--format", "json", "-o"])
+        .arg(&report)
+        .arg(&template)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        lines[0].starts_with("report: ")
+            && lines[0].contains("report.json (1 finding (1 low) in 1 template checked"),
+        "{stderr}"
+    );
+    assert_eq!(
+        lines[1], "tripline: 1 of 1 finding (1 low) fails the check",
+        "{stderr}"
+    );
+    assert!(lines[3].contains("`--fail-on medium`"), "{stderr}");
+    assert_eq!(lines.len(), 4, "{stderr}");
+    let quiet = tripline()
+        .args(["check", "--no-config", "--exit-zero", "--quiet"])
+        .arg(&template)
+        .output()
+        .unwrap();
+    assert_eq!(quiet.status.code(), Some(0));
+    assert!(
+        quiet.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
+}

@@ -101,3 +101,38 @@ fn root001_explains_mfa_as_the_check_decides() {
     );
     assert!(!meta.rationale.contains("`aws:SourceAccount`, MFA)"));
 }
+
+/// Every relative link of the README and of docs/ names a file that exists (the README keeps the
+/// user's path and links the rest).
+#[test]
+fn relative_links_resolve() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("README.md")];
+    for e in std::fs::read_dir(root.join("docs")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "md") {
+            files.push(p);
+        }
+    }
+    let mut checked = 0;
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("](") {
+            rest = &rest[i + 2..];
+            let Some(end) = rest.find(')') else { break };
+            let target = &rest[..end];
+            if target.contains("://") || target.starts_with('#') || target.contains(' ') {
+                continue;
+            }
+            let path = target.split('#').next().unwrap();
+            assert!(
+                file.parent().unwrap().join(path).exists(),
+                "{}: link to {target} does not resolve",
+                file.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "{checked} links");
+}

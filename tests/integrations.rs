@@ -43,12 +43,18 @@ fn run_hook(dir: &Path) -> std::process::Output {
         .split_whitespace()
         .collect();
     assert_eq!(entry[0], "tripline");
-    let types: Vec<&str> = hook
-        .get("types_or")
-        .unwrap()
-        .items()
-        .iter()
-        .filter_map(|n| n.as_str())
+    // The hook's `files` filter: `(?i)\.(ext|ext|...)$`, `ya?ml` for both YAML spellings.
+    let pattern = hook.get("files").and_then(|n| n.as_str()).unwrap();
+    let alternatives = pattern
+        .strip_prefix("(?i)\\.(")
+        .and_then(|p| p.strip_suffix(")$"))
+        .unwrap_or_else(|| panic!("unexpected filter {pattern}"));
+    let extensions: Vec<String> = alternatives
+        .split('|')
+        .flat_map(|a| match a {
+            "ya?ml" => vec!["yaml".to_string(), "yml".to_string()],
+            other => vec![other.to_string()],
+        })
         .collect();
     let staged = git(
         dir,
@@ -57,12 +63,8 @@ fn run_hook(dir: &Path) -> std::process::Output {
     let files: Vec<&str> = staged
         .lines()
         .filter(|f| {
-            let ext = f.rsplit('.').next().unwrap_or("");
-            types.iter().any(|t| {
-                *t == ext
-                    || (*t == "yaml" && ext == "yml")
-                    || (*t == "terraform" && matches!(ext, "tf" | "tfvars"))
-            })
+            let ext = f.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+            extensions.contains(&ext)
         })
         .collect();
     Command::new(env!("CARGO_BIN_EXE_tripline"))
@@ -107,6 +109,59 @@ fn pre_commit_hook_checks_the_staged_templates() {
     assert!(
         !stdout.contains("templates checked"),
         "--quiet leaves out the summary"
+    );
+    // ... but says what to do next, in at most three lines, naming the policy.
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let advice: Vec<&str> = stderr.lines().collect();
+    assert!(advice.len() <= 3, "{stderr}");
+    assert!(
+        advice[0].starts_with("tripline: 5 of 5 findings (3 high, 2 medium) fail the check; 1 can be fixed with `tripline check --fix`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`# tripline:ignore LOG001 <reason>`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`--fail-on high`"), "{stderr}");
+}
+
+/// The hook's threshold is medium: a low finding is shown without blocking; an OpenTofu file
+/// and a `.tfvars` reach it.
+#[test]
+fn pre_commit_hook_blocks_from_medium_and_sees_opentofu() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    std::fs::write(
+        d.join("bucket.yaml"),
+        "Resources:\n  Data:\n    Type: AWS::S3::Bucket\n",
+    )
+    .unwrap();
+    git(d, &["add", "bucket.yaml"]);
+    let out = run_hook(d);
+    assert_eq!(out.status.code(), Some(0), "a low finding does not block");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("LOG009"));
+    assert!(out.stderr.is_empty(), "no advice when nothing fails");
+
+    std::fs::create_dir(d.join("infra")).unwrap();
+    std::fs::write(
+        d.join("infra/main.tofu"),
+        "variable \"logging\" {}\nresource \"aws_cloudtrail\" \"t\" {\n  name = \"t\"\n  s3_bucket_name = \"b\"\n  enable_logging = var.logging\n}\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("infra/prod.auto.tfvars"), "logging = false\n").unwrap();
+    git(d, &["add", "infra/prod.auto.tfvars"]);
+    let out = run_hook(d);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("infra/main.tofu") && stdout.contains("LOG001"),
+        "{stdout}"
     );
 }
 

@@ -248,6 +248,7 @@ fn print_options(args: &CheckArgs) -> PrintOptions {
             .iter()
             .map(|(f, p)| (report::Format::from(*f), p.clone()))
             .collect(),
+        exit_zero: args.exit_zero,
     }
 }
 

@@ -23,7 +23,10 @@ use args::{CheckArgs, CoverageArgs, RulesArgs, SeverityArg};
     name = "tripline",
     version,
     about = "Check CloudFormation and Terraform templates against a security baseline, offline.",
-    after_help = "Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage or internal error."
+    after_help = "Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 usage or internal error.",
+    // A later option wins over an earlier one (`--fail-on medium ... --fail-on low`): the
+    // pre-commit hook's `args` then change its defaults.
+    args_override_self = true
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod escape;
 pub(crate) mod github;
 mod human;
+pub(crate) use human::summary_line;
 pub(crate) mod json;
 pub(crate) mod junit;
 mod markdown;
@@ -64,6 +65,11 @@ pub struct Summary {
     pub baseline: Option<crate::baseline::BaselineStats>,
     /// Module calls not followed: modules not on disk (registry or Git, not installed).
     pub modules_not_followed: usize,
+    /// Findings reported that `--fix` can fix.
+    pub fixable: usize,
+    /// The policy of the most severe finding (the first met of that severity): the example
+    /// the advice after a failing run names.
+    pub top_policy: Option<(crate::finding::Severity, &'static str)>,
 }
 
 impl Summary {
@@ -92,6 +98,10 @@ impl Summary {
         for f in &r.findings {
             self.findings += 1;
             self.by_severity[f.severity.index()] += 1;
+            self.fixable += usize::from(f.fix.is_some());
+            if self.top_policy.is_none_or(|(sev, _)| f.severity > sev) {
+                self.top_policy = Some((f.severity, f.policy));
+            }
         }
     }
 }
@@ -112,6 +122,62 @@ pub fn modules_not_followed(s: &Summary) -> Option<String> {
             }
         )
     })
+}
+
+/// What to do after a run that fails, in at most three lines: the counts, what `--fix` fixes,
+/// how to accept a finding with a reason and how to change the threshold. `failing` findings are
+/// at or above their threshold.
+pub fn next_steps(s: &Summary, failing: usize) -> Vec<String> {
+    if failing == 0 {
+        return Vec::new();
+    }
+    let counts: Vec<String> = crate::finding::Severity::ALL
+        .iter()
+        .zip(s.by_severity)
+        .filter(|(_, n)| *n > 0)
+        .map(|(sev, n)| format!("{n} {sev}"))
+        .collect();
+    let mut first = format!(
+        "tripline: {failing} of {} finding{} ({}) fail{} the check",
+        s.findings,
+        if s.findings == 1 { "" } else { "s" },
+        counts.join(", "),
+        if failing == 1 { "s" } else { "" }
+    );
+    if s.fixable > 0 {
+        first.push_str(&format!(
+            "; {} can be fixed with `tripline check --fix`",
+            s.fixable
+        ));
+    }
+    let policy = s.top_policy.map_or("<POLICY>", |(_, p)| p);
+    let mut lines = vec![
+        first,
+        format!(
+            "  accept one with a reason: `# tripline:ignore {policy} <reason>` on its line or \
+             resource (JSON: `Metadata.tripline`, or `[[suppress]]` in tripline.toml)"
+        ),
+    ];
+    // The lowest severity reported, and the threshold above it.
+    let lowest = crate::finding::Severity::ALL
+        .iter()
+        .zip(s.by_severity)
+        .rev()
+        .find(|(_, n)| *n > 0)
+        .map(|(sev, _)| *sev);
+    let above = match lowest {
+        Some(crate::finding::Severity::Low) => Some("medium"),
+        Some(crate::finding::Severity::Medium) => Some("high"),
+        Some(crate::finding::Severity::High) => Some("critical"),
+        _ => None,
+    };
+    if let Some(above) = above {
+        lines.push(format!(
+            "  block only on {above} and above: `--fail-on {above}` (or `fail_on = \"{above}\"` in \
+             tripline.toml)"
+        ));
+    }
+    lines
 }
 
 /// All findings of a run, in report order.

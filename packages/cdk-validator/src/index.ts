@@ -2,7 +2,7 @@
 // fails with tripline's findings, which the CDK reports by construct path.
 //
 //   import { Validations } from 'aws-cdk-lib';
-//   import { TriplineValidator } from '@tripline/cdk-validator';
+//   import { TriplineValidator } from 'tripline-cdk-validator';
 //   Validations.of(app).addPlugins(new TriplineValidator({ failOn: 'high' }));
 //
 // The plugin runs the tripline binary (offline, no network): it never reimplements a policy.
