@@ -4,12 +4,13 @@
 //! by path and fingerprint, and fingerprints ignore line numbers, so edits elsewhere in a file do
 //! not turn old findings into new ones.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::file_report::FileReport;
+use crate::project_root::ProjectRoot;
 
 /// The baseline file format's version. Version 2 records fingerprints that leave the message
 /// out; version 1 (written before) recorded ones that hashed it, and is still read: its
@@ -29,11 +30,13 @@ pub struct Baseline {
 }
 
 /// One accepted finding. `policy`, `resource` and `message` are for the people reading the
-/// file; matching uses `path` and `fingerprint`.
+/// file; matching uses `path` (relative to the project root, whatever directory the run
+/// started in) and `fingerprint`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
-    /// The file, as reported.
+    /// The file, relative to the project root (as reported, before format 2 and without a
+    /// root).
     pub path: String,
     /// The finding's fingerprint (stable across edits that move lines).
     pub fingerprint: String,
@@ -47,10 +50,10 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The entry recording finding `f`.
-    pub fn of(f: &crate::finding::Finding) -> Entry {
+    /// The entry recording finding `f`, its path relative to `root`.
+    pub fn of(f: &crate::finding::Finding, root: Option<&ProjectRoot>) -> Entry {
         Entry {
-            path: f.path.to_string(),
+            path: root.map_or_else(|| f.path.to_string(), |r| r.relative(&f.path).into_owned()),
             fingerprint: f.fingerprint.clone(),
             policy: f.policy.to_string(),
             resource: f.resource.clone(),
@@ -64,7 +67,8 @@ impl Entry {
 pub struct BaselineStats {
     /// Findings that were in the baseline and are still there (not reported).
     pub known: usize,
-    /// Baseline entries no longer found (fixed, or their file was not checked this time).
+    /// Baseline entries of the files checked that are no longer found (fixed). Entries of
+    /// files this run did not check (one file, the pre-commit hook) are not counted.
     pub fixed: usize,
 }
 
@@ -146,15 +150,16 @@ impl Baseline {
 
     /// Remove known findings from the reports; count known and fixed.
     pub fn apply(&self, reports: &mut [FileReport]) -> BaselineStats {
-        let mut filter = self.filter();
+        let mut filter = self.filter(None);
         for r in reports.iter_mut() {
             filter.apply(r);
         }
         filter.stats()
     }
 
-    /// A filter for reports that come one at a time.
-    pub fn filter(&self) -> BaselineFilter<'_> {
+    /// A filter for reports that come one at a time; findings' paths are taken relative to
+    /// `root` (the baseline's entries are, from format 2).
+    pub fn filter(&self, root: Option<&ProjectRoot>) -> BaselineFilter<'_> {
         BaselineFilter {
             known: self
                 .findings
@@ -169,6 +174,9 @@ impl Baseline {
             seen: vec![false; self.findings.len()],
             known_count: 0,
             legacy: self.version < BASELINE_VERSION,
+            root: root.filter(|_| self.version >= BASELINE_VERSION).cloned(),
+            checked: HashSet::new(),
+            entries: &self.findings,
         }
     }
 
@@ -195,19 +203,40 @@ pub struct BaselineFilter<'a> {
     known_count: usize,
     /// The baseline is of an earlier format: its entries hold legacy fingerprints.
     legacy: bool,
+    /// What entries' paths are relative to (`None`: paths as reported, format 1).
+    root: Option<ProjectRoot>,
+    /// The files checked so far, as entries name them.
+    checked: HashSet<String>,
+    entries: &'a [Entry],
 }
 
 impl BaselineFilter<'_> {
     /// Remove the known findings from `report` and count them.
     pub fn apply(&mut self, report: &mut FileReport) {
         let legacy = self.legacy;
+        let path = |p: &str| match &self.root {
+            Some(root) => root.relative(p).into_owned(),
+            None => p.to_string(),
+        };
+        // The file and the files its findings are in (a plan's findings move to `.tf` files).
+        self.checked.insert(path(&report.path));
+        for f in &report.findings {
+            if *f.path != *report.path {
+                self.checked.insert(path(&f.path));
+            }
+        }
+        let root = self.root.clone();
         report.findings.retain(|f| {
             let fingerprint = if legacy {
                 f.legacy_fingerprint.as_str()
             } else {
                 f.fingerprint.as_str()
             };
-            match self.known.get(&(&*f.path, fingerprint)) {
+            let named = match &root {
+                Some(root) => root.relative(&f.path),
+                None => std::borrow::Cow::Borrowed(&*f.path),
+            };
+            match self.known.get(&(&*named, fingerprint)) {
                 Some(entries) => {
                     for &i in entries {
                         self.seen[i] = true;
@@ -224,7 +253,12 @@ impl BaselineFilter<'_> {
     pub(crate) fn stats(&self) -> BaselineStats {
         BaselineStats {
             known: self.known_count,
-            fixed: self.seen.iter().filter(|s| !**s).count(),
+            fixed: self
+                .seen
+                .iter()
+                .zip(self.entries)
+                .filter(|(seen, e)| !**seen && self.checked.contains(&e.path))
+                .count(),
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod lsp;
 pub mod output;
 pub mod printer;
 pub mod project;
+pub mod project_root;
 pub mod report;
 pub mod run;
 pub mod shard;

@@ -38,12 +38,20 @@ impl AtomicFile {
                 sink: Sink::Special(io::BufWriter::new(special)),
             });
         }
-        AtomicFile::create_renamed(path)
+        AtomicFile::renamed(path, true)
     }
 
     /// Start writing `path` as a new file renamed over it when complete, whatever is there: a
-    /// link or special file is replaced, never followed or written (the result cache).
-    fn create_renamed(path: &Path) -> io::Result<AtomicFile> {
+    /// link or special file is replaced, never followed or written (the result cache). The
+    /// file is private to the user (0600) until it is put in place.
+    pub(crate) fn create_renamed(path: &Path) -> io::Result<AtomicFile> {
+        AtomicFile::renamed(path, false)
+    }
+
+    /// [`AtomicFile::create_renamed`]; `shared`: created as any new file is, by the user's
+    /// umask (0644 under the usual 022), since reports and baselines are read by others and
+    /// by later CI steps; otherwise private.
+    fn renamed(path: &Path, shared: bool) -> io::Result<AtomicFile> {
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
@@ -52,10 +60,18 @@ impl AtomicFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let file = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        #[cfg(unix)]
+        if shared {
+            use std::os::unix::fs::PermissionsExt;
+            // The mode a new file is opened with; the kernel applies the umask to it.
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        #[cfg(not(unix))]
+        let _ = shared;
+        let file = builder.tempfile_in(dir)?;
         Ok(AtomicFile {
             path: path.to_path_buf(),
             sink: Sink::Temp(io::BufWriter::new(file)),

@@ -80,6 +80,8 @@ pub struct RunOptions {
     pub baseline: Option<Baseline>,
     /// Write every finding (before the baseline is applied) to this file at the end.
     pub write_baseline: Option<PathBuf>,
+    /// What baselines name files relative to (`None`: as reported).
+    pub project_root: Option<Arc<crate::project_root::ProjectRoot>>,
     /// Only parse: no policies, no config findings.
     pub parse_only: bool,
     /// Reuse and keep reports in this result cache.
@@ -570,6 +572,8 @@ struct Tally<'a> {
     /// The scope of the first path checked and that path as reported: coverage is assessed
     /// under its config.
     root: Option<(usize, String)>,
+    /// What baseline entries name files relative to.
+    root_dir: Option<Arc<crate::project_root::ProjectRoot>>,
 }
 
 impl<'a> Tally<'a> {
@@ -577,12 +581,16 @@ impl<'a> Tally<'a> {
         Tally {
             summary: Summary::default(),
             failing: 0,
-            baseline: options.baseline.as_ref().map(Baseline::filter),
+            baseline: options
+                .baseline
+                .as_ref()
+                .map(|b| b.filter(options.project_root.as_deref())),
             entries: options.write_baseline.as_ref().map(|_| Vec::new()),
             used: HashMap::new(),
             seen: HashMap::new(),
             gathered: crate::coverage::Gathered::default(),
             root: None,
+            root_dir: options.project_root.clone(),
         }
     }
 
@@ -602,7 +610,8 @@ impl<'a> Tally<'a> {
             .or_default()
             .extend(report.seen_rules.iter().copied());
         if let Some(entries) = &mut self.entries {
-            entries.extend(report.findings.iter().map(baseline::Entry::of));
+            let root = self.root_dir.as_deref();
+            entries.extend(report.findings.iter().map(|f| baseline::Entry::of(f, root)));
         }
         self.gathered.take(&report);
         if let Some(b) = &mut self.baseline {

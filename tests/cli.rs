@@ -639,3 +639,29 @@ fn a_report_file_is_named_and_a_failing_run_advises() {
         String::from_utf8_lossy(&quiet.stderr)
     );
 }
+
+/// Reports and baselines are created as any new file is, by the user's umask (later CI steps and
+/// other users read them), not private to the user.
+#[cfg(unix)]
+#[test]
+fn reports_and_baselines_follow_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new().unwrap();
+    let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/LOG009/fail.yaml");
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("umask 027; \"$0\" check --no-config --exit-zero --quiet -o report.json --format json --write-baseline baseline.json \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_tripline"))
+        .arg(&template)
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for name in ["report.json", "baseline.json"] {
+        let mode = std::fs::metadata(dir.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o640, "{name}: {mode:o}");
+    }
+}

@@ -70,6 +70,7 @@ pub(super) fn check(args: CheckArgs) -> Result<u8, String> {
             shard: args.shard,
             baseline,
             write_baseline: args.write_baseline.clone(),
+            project_root: project_root(&args),
             parse_only: args.parse_only,
             cache: cache.clone(),
             coverage: crate::coverage::CoverageOptions {
@@ -101,7 +102,20 @@ pub(super) fn check(args: CheckArgs) -> Result<u8, String> {
         let (reused, checked) = cache.stats();
         eprintln!("cache: {reused} reports reused, {checked} files checked");
     }
-    Ok(outcome.status(args.exit_zero) as u8)
+    // Writing a baseline accepts today's findings: the run succeeded when the file is written.
+    if let Some(path) = &args.write_baseline {
+        eprintln!(
+            "baseline: {} finding{} accepted in {}",
+            outcome.summary.findings,
+            if outcome.summary.findings == 1 {
+                ""
+            } else {
+                "s"
+            },
+            crate::report::escape::line(&path.display().to_string())
+        );
+    }
+    Ok(outcome.status(args.exit_zero || args.write_baseline.is_some()) as u8)
 }
 
 /// Refuse arguments that cannot work before anything is read; whether standard input is the
@@ -189,9 +203,16 @@ fn flags(args: &CheckArgs) -> Result<Flags, String> {
                 None => TerraformRoot::Beside,
             },
             command_line_values,
+            project_root: project_root(args),
             ..EngineOptions::default()
         },
     })
+}
+
+/// What baselines and fingerprints name files relative to: the project's root, found from the
+/// current directory (so that a baseline holds from any directory of the project).
+fn project_root(args: &CheckArgs) -> Option<Arc<crate::project_root::ProjectRoot>> {
+    crate::project_root::ProjectRoot::of_current_dir(args.config.as_deref())
 }
 
 /// Start `--threads` workers (0: rayon's default, one per CPU); how many were asked for.
@@ -248,7 +269,7 @@ fn print_options(args: &CheckArgs) -> PrintOptions {
             .iter()
             .map(|(f, p)| (report::Format::from(*f), p.clone()))
             .collect(),
-        exit_zero: args.exit_zero,
+        exit_zero: args.exit_zero || args.write_baseline.is_some(),
     }
 }
 

@@ -28,6 +28,9 @@ pub struct EngineOptions {
     /// [`crate::terraform_dir::command_line_values`]). Their text is part of the result
     /// cache's key, through the engine's flags.
     pub command_line_values: Vec<std::sync::Arc<crate::terraform_dir::Sibling>>,
+    /// What fingerprints name files relative to (`None`: as reported), so that they do not
+    /// depend on the directory a run starts in.
+    pub project_root: Option<std::sync::Arc<crate::project_root::ProjectRoot>>,
 }
 
 impl Default for EngineOptions {
@@ -38,6 +41,7 @@ impl Default for EngineOptions {
             parse_only: false,
             terraform_root: TerraformRoot::Beside,
             command_line_values: Vec::new(),
+            project_root: None,
         }
     }
 }

@@ -100,7 +100,18 @@ impl Engine {
             .copied()
             .or_else(|| policy::meta(raw.policy).map(|m| m.severity))
             .unwrap_or(Severity::High);
-        let (fingerprint, legacy_fingerprint) = fingerprints(text, display, &raw);
+        // The legacy fingerprint hashes the path as reported, as versions before did.
+        let named = self
+            .options
+            .project_root
+            .as_ref()
+            .map_or(std::borrow::Cow::Borrowed(&**display), |r| {
+                r.relative(display)
+            });
+        let (mut fingerprint, legacy_fingerprint) = fingerprints(text, display, &raw);
+        if *named != **display {
+            fingerprint = fingerprints(text, &named, &raw).0;
+        }
         let fix = raw.fix.as_ref().and_then(|f| {
             let syntax = if is_hcl_name(display) {
                 crate::fix::Syntax::Hcl
