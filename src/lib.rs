@@ -19,6 +19,7 @@ pub mod engine;
 pub mod fault;
 pub mod file_report;
 pub mod fix;
+pub mod git_tree;
 pub mod guard;
 pub mod lsp;
 pub mod output;

@@ -46,6 +46,15 @@ impl ProjectRoot {
         Some(std::sync::Arc::new(ProjectRoot::discover(&cwd, config)))
     }
 
+    /// A root given outright (a revision's tree read into a scratch directory), the run
+    /// started in `cwd` below it.
+    pub fn new(root: &Path, cwd: &Path) -> ProjectRoot {
+        ProjectRoot {
+            root: normalize(root),
+            cwd: normalize(cwd),
+        }
+    }
+
     /// The root directory.
     pub fn dir(&self) -> &Path {
         &self.root
@@ -71,7 +80,7 @@ impl ProjectRoot {
 
 /// `path` with `.` and `..` resolved lexically (links are not followed: a report's path is
 /// as the walk named it).
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {

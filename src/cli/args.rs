@@ -200,6 +200,10 @@ pub(super) struct CheckArgs {
     /// Record the current findings as the accepted baseline in this file.
     #[arg(long, value_name = "FILE")]
     pub(super) write_baseline: Option<PathBuf>,
+    /// Report only findings that are new since git revision REF (in CI, the pull request's
+    /// base): REF's tree is checked too, read through git without touching the work tree.
+    #[arg(long, value_name = "REF", conflicts_with_all = ["baseline", "write_baseline"])]
+    pub(super) new_since: Option<String>,
     /// Report suppressions that give no reason (SUPP002).
     #[arg(long)]
     pub(super) require_suppression_reason: bool,

@@ -43,6 +43,12 @@ pub(super) fn check(args: CheckArgs) -> Result<u8, String> {
         }
         None => None,
     };
+    if let Some(rev) = &args.new_since {
+        if reads_stdin {
+            return Err("--new-since compares trees of files, not standard input".into());
+        }
+        baseline = Some(findings_at(&args, rev, &paths, threads)?);
+    }
     if let (Some(b), Some(shard)) = (&mut baseline, args.shard) {
         // Entries of other shards' files are neither known nor fixed here.
         b.findings.retain(|e| shard.contains(&e.path));
@@ -207,6 +213,88 @@ fn flags(args: &CheckArgs) -> Result<Flags, String> {
             ..EngineOptions::default()
         },
     })
+}
+
+/// The findings of the same check at git revision `rev`, as a baseline: with `--new-since`, only
+/// findings not already there are reported. REF's tree is read into a scratch directory and
+/// checked there under its own configs, with this run's flags; files are named relative to the
+/// repository's top in both runs, so a finding that was there matches.
+fn findings_at(
+    args: &CheckArgs,
+    rev: &str,
+    paths: &[PathBuf],
+    threads: usize,
+) -> Result<Baseline, String> {
+    let cwd = std::env::current_dir()
+        .and_then(|d| d.canonicalize())
+        .map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let tree = crate::git_tree::read(&cwd, rev, args.max_file_size).map_err(|e| e.to_string())?;
+    let top = tree.top.canonicalize().unwrap_or_else(|_| tree.top.clone());
+    let below = cwd.strip_prefix(&top).unwrap_or(Path::new(""));
+    let base_cwd = tree.dir().join(below);
+    // The paths as they were at REF (those that did not exist there have no findings).
+    let base_paths: Vec<PathBuf> = paths
+        .iter()
+        .filter_map(|p| {
+            let absolute = if p.is_absolute() {
+                p.canonicalize().ok()?
+            } else {
+                cwd.join(p)
+            };
+            let rel = crate::project_root::normalize(&absolute)
+                .strip_prefix(&top)
+                .ok()?
+                .to_path_buf();
+            let at = tree.dir().join(rel);
+            at.exists().then_some(at)
+        })
+        .collect();
+    let root = Arc::new(crate::project_root::ProjectRoot::new(tree.dir(), &base_cwd));
+    let mut flags = flags(args)?;
+    flags.options.project_root = Some(root.clone());
+    let project = Arc::new(Project::new(
+        config_choice(args.no_config, args.config.as_deref())?,
+        flags,
+    ));
+    let scratch = tempfile::tempdir().map_err(|e| format!("cannot make a scratch file: {e}"))?;
+    let recorded = scratch.path().join("findings-at-ref.json");
+    let run = Run::new(
+        project,
+        RunOptions {
+            walk: walk_options(args, threads),
+            shard: args.shard,
+            write_baseline: Some(recorded.clone()),
+            project_root: Some(root),
+            ..RunOptions::default()
+        },
+    );
+    if !base_paths.is_empty() {
+        run.check(Input::Paths(&base_paths), &mut Discard, &|| {})
+            .map_err(|e| format!("checking {rev}: {e}"))?;
+    }
+    let baseline = if recorded.exists() {
+        Baseline::load(&recorded).map_err(|e| e.to_string())?
+    } else {
+        Baseline::from_entries(Vec::new())
+    };
+    if args.verbose {
+        eprintln!(
+            "new-since {}: {} files read from git, {} findings already there",
+            crate::report::escape::line(rev),
+            tree.files,
+            baseline.findings.len()
+        );
+    }
+    Ok(baseline)
+}
+
+/// A listener for a run whose reports nobody reads (REF's, for `--new-since`).
+struct Discard;
+
+impl Listener for Discard {
+    fn report(&mut self, _report: &FileReport) {}
+
+    fn note(&mut self, _note: &str) {}
 }
 
 /// What baselines and fingerprints name files relative to: the project's root, found from the
