@@ -47,6 +47,10 @@ pub struct Config {
     /// Report suppressions that give no reason (SUPP002).
     #[serde(default)]
     pub require_suppression_reason: bool,
+    /// Other scanners whose inline skips suppress the equivalent tripline findings
+    /// (`checkov`, `tfsec`, `trivy`, `kics`; none by default).
+    #[serde(default)]
+    pub honor_suppressions: Vec<Scanner>,
     /// Settings for some paths only.
     #[serde(default)]
     pub overrides: Vec<Override>,
@@ -205,6 +209,20 @@ pub struct SuppressRule {
     pub ignore: Vec<toml::Spanned<String>>,
     /// Why (required with `require_suppression_reason`).
     pub reason: Option<String>,
+}
+
+/// A scanner whose skips can be honoured.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Scanner {
+    /// checkov (Bridgecrew/Prisma Cloud).
+    Checkov,
+    /// tfsec (now part of trivy).
+    Tfsec,
+    /// trivy's misconfiguration scanning.
+    Trivy,
+    /// KICS (Checkmarx).
+    Kics,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -583,6 +601,11 @@ pub const STARTER: &str = r#"# tripline.toml: settings for `tripline check` and 
 
 # Report suppressions that give no reason (SUPP002).
 # require_suppression_reason = true
+
+# Coming from another scanner: its inline skips (`# checkov:skip=CKV_AWS_18:reason`,
+# `#tfsec:ignore:...`, `#trivy:ignore:...`, `# kics-scan ignore-line`) suppress the equivalent
+# tripline findings (`tripline explain <ID>` lists the equivalents).
+# honor_suppressions = ["checkov", "tfsec", "trivy", "kics"]
 
 # Severity overrides by policy ID.
 # [severity]

@@ -30,6 +30,7 @@ pub mod report;
 pub mod run;
 pub mod shard;
 mod suppress;
+pub mod suppress_foreign;
 pub mod walk;
 
 pub use tripline_model as model;

@@ -37,6 +37,9 @@ pub(crate) struct Inline {
     /// Limits the block to findings inside this span (a comment above a Terraform block that
     /// is not a resource).
     pub within: Option<Span>,
+    /// Another scanner's skip (`checkov`, `tfsec`, ...), honoured by the config: never called
+    /// stale, since it may be about a check tripline does not share.
+    pub foreign: Option<&'static str>,
 }
 
 impl Inline {
@@ -83,6 +86,7 @@ fn read_block(t: &Template<'_>, resource: Option<String>, metadata: &Node<'_>) -
         reason,
         span: entry.key_span,
         within: None,
+        foreign: None,
     })
 }
 
@@ -120,6 +124,12 @@ pub fn comments(text: &str, root: &Node<'_>) -> Vec<Inline> {
 /// the resource's findings; on any other line (or above it), the findings that start on that
 /// line; `# tripline:ignore-file ...` the whole file.
 pub fn yaml_comments(text: &str, root: &Node<'_>) -> Vec<Inline> {
+    comments_over(text, &yaml_blocks(root), yaml_comment_start, true)
+}
+
+/// The resources of a CloudFormation template as blocks: from the logical ID to the end of the
+/// definition, in order.
+pub(crate) fn yaml_blocks(root: &Node<'_>) -> Vec<(Span, Option<String>)> {
     let mut blocks: Vec<(Span, Option<String>)> = root
         .get("Resources")
         .map(|resources| {
@@ -136,7 +146,7 @@ pub fn yaml_comments(text: &str, root: &Node<'_>) -> Vec<Inline> {
         })
         .unwrap_or_default();
     blocks.sort_by_key(|(s, _)| s.start);
-    comments_over(text, &blocks, yaml_comment_start, true)
+    blocks
 }
 
 /// The comment suppressions of `text`, for `blocks` (each a span and the resource it is, if
@@ -194,6 +204,7 @@ fn comments_over(
                 reason,
                 span,
                 within: None,
+                foreign: None,
             });
             continue;
         }
@@ -231,6 +242,7 @@ fn comments_over(
             patterns,
             reason,
             span,
+            foreign: None,
         });
     }
     out
@@ -332,7 +344,7 @@ fn comment_patterns(text: &str, base: usize) -> (Vec<(String, Span)>, Option<Str
 
 /// The top-level blocks of a Terraform document (JSON-syntax shape): spans, and the resource
 /// address for `resource` blocks.
-fn hcl_blocks(root: &Node<'_>) -> Vec<(Span, Option<String>)> {
+pub(crate) fn hcl_blocks(root: &Node<'_>) -> Vec<(Span, Option<String>)> {
     let mut out = Vec::new();
     let objects = |n: &Node<'_>| -> Vec<Span> {
         crate::model::block_objects(n)
@@ -476,7 +488,7 @@ pub(crate) fn apply_inline(
             None => "at template level".to_string(),
         };
         for (j, (p, span)) in b.patterns.iter().enumerate() {
-            if !used[i][j] && pattern_selects_any(p, enabled) {
+            if !used[i][j] && b.foreign.is_none() && pattern_selects_any(p, enabled) {
                 raws.push(RawFinding {
                     elsewhere: Vec::new(),
                     policy: "SUPP001",

@@ -42,6 +42,14 @@ struct References {
     cis: Vec<String>,
     #[serde(default)]
     control_tower: Vec<String>,
+    /// Equivalent checks of other scanners, whose inline skips `honor_suppressions` honours:
+    /// checkov IDs; trivy (and tfsec) AVD IDs and long IDs; KICS query IDs.
+    #[serde(default)]
+    checkov: Vec<String>,
+    #[serde(default)]
+    trivy: Vec<String>,
+    #[serde(default)]
+    kics: Vec<String>,
 }
 
 const FAMILIES: &[(&str, &str)] = &[
@@ -115,7 +123,8 @@ fn main() {
             out,
             "    PolicyMeta {{ id: {:?}, family: Family::{family}, severity: Severity::{severity}, \
              title: {:?}, formats: &{:?}, resource_types: &{:?}, rationale: {:?}, \
-             remediation: {:?}, terraform_help: {:?}, example: {:?}, fsbp: &{:?}, cis: &{:?}, control_tower: &{:?} }},",
+             remediation: {:?}, terraform_help: {:?}, example: {:?}, fsbp: &{:?}, cis: &{:?}, control_tower: &{:?}, \
+             equivalents: Equivalents {{ checkov: &{:?}, trivy: &{:?}, kics: &{:?} }} }},",
             m.id,
             m.title.trim(),
             m.formats,
@@ -127,6 +136,9 @@ fn main() {
             m.references.fsbp,
             m.references.cis,
             m.references.control_tower,
+            m.references.checkov,
+            m.references.trivy,
+            m.references.kics,
         )
         .unwrap();
     }

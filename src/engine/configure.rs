@@ -32,6 +32,7 @@ impl Engine {
             documents: Vec::new(),
             rules: Vec::new(),
             require_reason: false,
+            honor: Vec::new(),
             terraform: Default::default(),
             guard: None,
             cache_key: None,
@@ -183,6 +184,7 @@ impl Engine {
             .map(ConfigRule::compile)
             .collect::<Result<_, _>>()?;
         self.require_reason |= config.require_suppression_reason;
+        self.honor = config.honor_suppressions.clone();
         Ok(self)
     }
 

@@ -52,6 +52,8 @@ pub struct Engine {
     documents: Vec<(Globs, crate::model::DocumentKind)>,
     rules: Vec<ConfigRule>,
     require_reason: bool,
+    /// Other scanners whose inline skips are honoured (`honor_suppressions`).
+    honor: Vec<crate::suppress_foreign::Scanner>,
     /// What the Terraform front end keeps across files (parsed files, directories' and
     /// modules' findings).
     terraform: front::terraform::State,
@@ -130,7 +132,7 @@ impl Engine {
             report.findings = self.finish(&selection, display, text, raws);
             return report;
         }
-        let comments = suppressions::comments(&file, format, &parsed.root);
+        let comments = suppressions::comments(&file, format, &parsed.root, &self.honor);
         let mut unit = self.assemble(&file, format, parsed.root);
         report.depends = unit.depends;
         report.notes.append(&mut unit.notes);

@@ -8,6 +8,7 @@ use crate::model::{Format, Template};
 use crate::parse::{Node, is_hcl_name, looks_like_json};
 use crate::policy::{self, RawFinding};
 use crate::suppress::{self, Inline};
+use crate::suppress_foreign::Scanner;
 
 use super::front::plan_source::Placed;
 use super::{Engine, File};
@@ -23,16 +24,34 @@ pub(super) struct Suppressed {
 }
 
 /// The comment suppressions of a file: HCL comments, YAML comments of a CloudFormation
-/// template (JSON has none).
-pub(super) fn comments(file: &File<'_, '_>, format: Format, root: &Node<'_>) -> Vec<Inline> {
-    if is_hcl_name(file.name) {
-        suppress::comments(file.text, root)
+/// template (JSON has none); with them, the skips of the other scanners a config honours.
+pub(super) fn comments(
+    file: &File<'_, '_>,
+    format: Format,
+    root: &Node<'_>,
+    honor: &[Scanner],
+) -> Vec<Inline> {
+    let (mut own, blocks) = if is_hcl_name(file.name) {
+        (
+            suppress::comments(file.text, root),
+            suppress::hcl_blocks(root),
+        )
     } else if matches!(format, Format::CloudFormation | Format::Sam) && !looks_like_json(file.text)
     {
-        suppress::yaml_comments(file.text, root)
+        (
+            suppress::yaml_comments(file.text, root),
+            suppress::yaml_blocks(root),
+        )
     } else {
-        Vec::new()
+        return Vec::new();
+    };
+    if !honor.is_empty() {
+        let today = crate::suppress_foreign::today();
+        own.extend(crate::suppress_foreign::comments(
+            file.text, &blocks, honor, today,
+        ));
     }
+    own
 }
 
 impl Engine {
@@ -50,6 +69,9 @@ impl Engine {
     ) -> Suppressed {
         let enabled = |m: &policy::PolicyMeta| file.selection.enables(m);
         let mut inline = suppress::inline(template);
+        if self.honor.contains(&Scanner::Checkov) {
+            inline.extend(crate::suppress_foreign::metadata(template));
+        }
         inline.extend(comments);
         let mut count = suppress::apply_inline(&inline, raws, &enabled, self.require_reason);
         let before = raws.len();

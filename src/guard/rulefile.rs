@@ -128,6 +128,7 @@ pub(super) fn read(path: &Path, display: &str, text: String) -> Result<RuleFile,
             fsbp: &[],
             cis: &[],
             control_tower: &[],
+            equivalents: policy::Equivalents::default(),
         });
         rules.push(GuardRule {
             name,

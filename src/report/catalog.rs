@@ -110,5 +110,21 @@ pub fn explain(id: &str, guard: Option<&crate::guard::RuleSet>) -> Option<String
     if !refs.is_empty() {
         text.push_str(&format!("\nReferences\n\n{}\n", refs.join("\n")));
     }
+    let e = m.equivalents;
+    let others: Vec<String> = [
+        ("checkov", e.checkov),
+        ("trivy, tfsec", e.trivy),
+        ("KICS", e.kics),
+    ]
+    .iter()
+    .filter(|(_, ids)| !ids.is_empty())
+    .map(|(name, ids)| format!("  {name}: {}", ids.join(", ")))
+    .collect();
+    if !others.is_empty() {
+        text.push_str(&format!(
+            "\nEquivalent checks of other scanners (their skips count with honor_suppressions)\n\n{}\n",
+            others.join("\n")
+        ));
+    }
     Some(text)
 }

@@ -108,6 +108,21 @@ pub struct PolicyMeta {
     pub cis: &'static [&'static str],
     /// AWS Control Tower control IDs.
     pub control_tower: &'static [&'static str],
+    /// The equivalent checks of other scanners.
+    pub equivalents: Equivalents,
+}
+
+/// The checks of other scanners that find what a policy finds: their inline skips suppress it
+/// when a config's `honor_suppressions` names the scanner.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Equivalents {
+    /// checkov check IDs (`CKV_AWS_18`).
+    pub checkov: &'static [&'static str],
+    /// trivy's IDs, which tfsec's ignores use too: AVD IDs (`AVD-AWS-0089`) and long IDs
+    /// (`aws-s3-enable-bucket-logging`).
+    pub trivy: &'static [&'static str],
+    /// KICS query IDs.
+    pub kics: &'static [&'static str],
 }
 
 include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
