@@ -16,6 +16,10 @@ pub enum Skip {
     Binary,
     /// YAML or JSON that is not a template.
     NotTemplate,
+    /// A template of another tool's language (a Helm chart's, a Terraform `templatefile`
+    /// source, Jinja), which that tool renders before anything reads it: not CloudFormation
+    /// or Terraform as written. The report's note says which.
+    OtherTool,
     /// A symbolic link the walk met and did not follow (without `--follow-links`: it may
     /// point outside the tree); the report's note says where it points.
     Link,

@@ -34,6 +34,8 @@ pub struct PrintOptions {
     pub also: Vec<(report::Format, PathBuf)>,
     /// The exit status does not fail on findings (`--exit-zero`): no advice for a failing run.
     pub exit_zero: bool,
+    /// The files named on the command line, as reported: what is skipped of them is said.
+    pub named_files: Vec<String>,
 }
 
 /// Why a report could not be written.
@@ -68,6 +70,7 @@ pub struct Printer {
     output: Option<PathBuf>,
     quiet: bool,
     exit_zero: bool,
+    named_files: Vec<String>,
 }
 
 impl Printer {
@@ -121,6 +124,7 @@ impl Printer {
             output: options.output,
             quiet: options.quiet,
             exit_zero: options.exit_zero,
+            named_files: options.named_files,
         })
     }
 
@@ -301,6 +305,16 @@ impl Listener for Printer {
                     }
                     Outcome::Skipped(Skip::Binary) => self.skipped_binary += 1,
                     Outcome::Skipped(Skip::NotTemplate) => self.skipped_other += 1,
+                    Outcome::Skipped(Skip::OtherTool) => {
+                        self.skipped_other += 1;
+                        for note in &report.notes {
+                            eprintln!(
+                                "skipped {}: {}",
+                                report::escape::line(&report.path),
+                                report::escape::line(note)
+                            );
+                        }
+                    }
                     Outcome::Skipped(Skip::Link) => {
                         for note in &report.notes {
                             eprintln!(
@@ -314,6 +328,21 @@ impl Listener for Printer {
                         eprintln!("failed {}", report::escape::line(&report.path))
                     }
                     Outcome::Config => {}
+                }
+            }
+            // A file named on the command line that is another tool's template is said to be
+            // skipped, and why, without --verbose: the user asked for that file.
+            if report.outcome == Outcome::Skipped(Skip::OtherTool)
+                && !self.verbose
+                && !self.quiet
+                && self.named_files.iter().any(|f| *f == report.path)
+            {
+                for note in &report.notes {
+                    eprintln!(
+                        "note: skipped {}: {}",
+                        report::escape::line(&report.path),
+                        report::escape::line(note)
+                    );
                 }
             }
             if report.outcome == Outcome::Skipped(Skip::Link) {

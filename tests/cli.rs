@@ -665,3 +665,68 @@ fn reports_and_baselines_follow_the_umask() {
         assert_eq!(mode & 0o777, 0o640, "{name}: {mode:o}");
     }
 }
+
+/// Another tool's template (a Helm chart's, a Terraform `templatefile` source) is not a
+/// PARSE001: it is skipped with its reason under --verbose, and said to be skipped when named
+/// on the command line; a broken CloudFormation template is still PARSE001.
+#[test]
+fn other_tools_templates_are_skipped_with_a_reason() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("chart/templates")).unwrap();
+    std::fs::write(root.join("chart/Chart.yaml"), "apiVersion: v2\nname: x\n").unwrap();
+    std::fs::write(
+        root.join("chart/templates/policy.yaml"),
+        "kind: Policy\nspec:\n  policyDocument: |\n    {\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\", \"Resource\": \"*\"}]}\n  name: {{ .Values.name }}\n{{- if .Values.extra }}\n  extra: true\n{{- end }}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("policy.json.tpl"),
+        "{\"Version\": \"2012-10-17\", \"Statement\": [\n%{ for arn in arns ~}\n{\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"${arn}\"},\n%{ endfor ~}\n]}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("broken.yaml"),
+        "Resources:\n  A:\n    Type: AWS::S3::Bucket\n  - oops\n",
+    )
+    .unwrap();
+    let out = tripline()
+        .current_dir(root)
+        .args([
+            "check",
+            "--no-config",
+            "--verbose",
+            "--format",
+            "parseable",
+            ".",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(
+        stdout.starts_with("broken.yaml:") && stdout.contains("PARSE001"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("skipped chart/templates/policy.yaml: a Helm chart template"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("skipped policy.json.tpl: a Terraform template"),
+        "{stderr}"
+    );
+
+    let out = tripline()
+        .current_dir(root)
+        .args(["check", "--no-config", "chart/templates/policy.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("note: skipped chart/templates/policy.yaml: a Helm chart template (`{{ }}` directives), rendered by Helm: not a template as written, not checked"),
+        "{stderr}"
+    );
+}

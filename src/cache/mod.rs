@@ -875,6 +875,7 @@ fn outcome_code(o: Outcome) -> Option<String> {
         ),
         Outcome::Skipped(Skip::Binary) => "binary".into(),
         Outcome::Skipped(Skip::NotTemplate) => "not-template".into(),
+        Outcome::Skipped(Skip::OtherTool) => "other-tool".into(),
         Outcome::Skipped(Skip::Link) => "link".into(),
         Outcome::Failed => "failed".into(),
     })
@@ -889,6 +890,7 @@ fn outcome_of(code: &str) -> Option<Outcome> {
         "terraform-config" => Outcome::Checked(Format::TerraformConfig),
         "binary" => Outcome::Skipped(Skip::Binary),
         "not-template" => Outcome::Skipped(Skip::NotTemplate),
+        "other-tool" => Outcome::Skipped(Skip::OtherTool),
         "link" => Outcome::Skipped(Skip::Link),
         "failed" => Outcome::Failed,
         _ => {
@@ -922,6 +924,7 @@ mod tests {
             Outcome::Checked(Format::TerraformConfig),
             Outcome::Skipped(Skip::Binary),
             Outcome::Skipped(Skip::NotTemplate),
+            Outcome::Skipped(Skip::OtherTool),
             Outcome::Skipped(Skip::Link),
             Outcome::Failed,
         ];

@@ -358,6 +358,12 @@ fn print_options(args: &CheckArgs) -> PrintOptions {
             .map(|(f, p)| (report::Format::from(*f), p.clone()))
             .collect(),
         exit_zero: args.exit_zero || args.write_baseline.is_some(),
+        named_files: args
+            .paths
+            .iter()
+            .filter(|p| p.is_file())
+            .map(|p| crate::walk::display_path(p))
+            .collect(),
     }
 }
 

@@ -104,6 +104,13 @@ impl Engine {
                 report.outcome = Outcome::Skipped(Skip::NotTemplate);
                 return report;
             }
+            recognize::Recognized::OtherTool(what) => {
+                report.outcome = Outcome::Skipped(Skip::OtherTool);
+                report
+                    .notes
+                    .push(format!("{what}: not a template as written, not checked"));
+                return report;
+            }
             recognize::Recognized::Failed(raw) => {
                 report.outcome = Outcome::Failed;
                 report.findings = self.finish(&selection, display, text, vec![raw]);

@@ -14,6 +14,9 @@ pub(super) enum Recognized<'a> {
     Template(Parsed<'a>, Format, Vec<RawFinding>),
     /// Well-formed, but not a template.
     NotTemplate,
+    /// Another tool's template language, which does not load as YAML or JSON until that tool
+    /// renders it: what it is.
+    OtherTool(String),
     /// Not well-formed: the parse error.
     Failed(RawFinding),
 }
@@ -35,7 +38,12 @@ impl Engine {
         };
         let parsed = match loaded {
             Ok(p) => p,
-            Err(e) => return Recognized::Failed(parse_error_finding(&e)),
+            Err(e) => {
+                return match other_tool(file.text, file.origin) {
+                    Some(what) => Recognized::OtherTool(what),
+                    None => Recognized::Failed(parse_error_finding(&e)),
+                };
+            }
         };
         let Some(mut format) = detect(&parsed.root, file.name) else {
             return Recognized::NotTemplate;
@@ -45,6 +53,44 @@ impl Engine {
         }
         let warnings = parsed.warnings.iter().map(parse_error_finding).collect();
         Recognized::Template(parsed, format, warnings)
+    }
+}
+
+/// What another tool's template a file that does not load is, from its directives: a Helm
+/// chart's template (`{{ }}` in a chart's `templates/`), a Terraform `templatefile` source
+/// (`%{ if }`, `%{ for }`), a Jinja template (`{% %}`), or a Go or Jinja template (`{{ }}`).
+/// Such a file is rendered by its tool before anything deploys it; its syntax error is not one.
+fn other_tool(text: &str, origin: Option<&std::path::Path>) -> Option<String> {
+    let has = |s: &str| memchr::memmem::find(text.as_bytes(), s.as_bytes()).is_some();
+    let directive = |open: &str| {
+        text.match_indices(open).any(|(i, _)| {
+            let after = text[i + open.len()..].trim_start_matches(['-', '~']);
+            after.starts_with([' ', '\t', '.', '$']) || after.starts_with(char::is_alphabetic)
+        })
+    };
+    let in_chart = origin.is_some_and(|p| {
+        p.ancestors().skip(1).take(8).any(|d| {
+            d.file_name().is_some_and(|n| n == "templates")
+                && d.parent().is_some_and(|c| c.join("Chart.yaml").is_file())
+        })
+    });
+    if directive("{{") && has("}}") && in_chart {
+        Some("a Helm chart template (`{{ }}` directives), rendered by Helm".to_string())
+    } else if directive("%{")
+        && (has("%{ if")
+            || has("%{ for")
+            || has("%{if")
+            || has("%{for")
+            || has("%{ end")
+            || has("%{~"))
+    {
+        Some("a Terraform template (`%{ }` directives), rendered by templatefile()".to_string())
+    } else if directive("{%") && has("%}") {
+        Some("a Jinja template (`{% %}` statements)".to_string())
+    } else if directive("{{") && has("}}") {
+        Some("a Go or Jinja template (`{{ }}` placeholders), rendered by its tool".to_string())
+    } else {
+        None
     }
 }
 
