@@ -335,7 +335,7 @@ impl Listener for Printer {
             if report.outcome == Outcome::Skipped(Skip::OtherTool)
                 && !self.verbose
                 && !self.quiet
-                && self.named_files.iter().any(|f| *f == report.path)
+                && self.named_files.contains(&report.path)
             {
                 for note in &report.notes {
                     eprintln!(
