@@ -618,11 +618,11 @@ fn a_report_file_is_named_and_a_failing_run_advises() {
     let lines: Vec<&str> = stderr.lines().collect();
     assert!(
         lines[0].starts_with("report: ")
-            && lines[0].contains("report.json (1 finding (1 low) in 1 template checked"),
+            && lines[0].ends_with("report.json (1 finding (1 low) in 1 template checked)"),
         "{stderr}"
     );
     assert_eq!(
-        lines[1], "tripline: 1 of 1 finding (1 low) fails the check",
+        lines[1], "tripline: 1 of 1 finding fails (1 low)",
         "{stderr}"
     );
     assert!(lines[3].contains("`--fail-on medium`"), "{stderr}");
@@ -729,4 +729,48 @@ fn other_tools_templates_are_skipped_with_a_reason() {
         stderr.contains("note: skipped chart/templates/policy.yaml: a Helm chart template (`{{ }}` directives), rendered by Helm: not a template as written, not checked"),
         "{stderr}"
     );
+}
+
+/// The human report wraps at the width it is given (`COLUMNS` when not on a terminal; 80
+/// included), and a critical finding stands apart from a high one, in colour too; FORCE_COLOR
+/// colours a pipe, NO_COLOR wins over it.
+#[test]
+fn the_human_report_fits_its_width_and_shows_critical_apart() {
+    let template = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ROOT001/fail.yaml");
+    let run = |envs: &[(&str, &str)]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tripline"));
+        cmd.args(["check", "--no-config", "--select", "ROOT001,LOG"])
+            .arg(&template)
+            .env_remove("NO_COLOR")
+            .env_remove("FORCE_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("COLUMNS");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        String::from_utf8(cmd.output().unwrap().stdout).unwrap()
+    };
+    let narrow = run(&[("COLUMNS", "80")]);
+    assert!(narrow.contains("ROOT001 [CRITICAL]"), "{narrow}");
+    // The template's own lines (and their underlines) are shown as they are.
+    let widest = narrow
+        .lines()
+        .filter(|l| {
+            let t = l.trim_start();
+            !(t.starts_with(|c: char| c.is_ascii_digit()) || t.starts_with('·'))
+        })
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap();
+    assert!(widest <= 80, "a line of {widest} columns:\n{narrow}");
+    let wide = run(&[]);
+    assert!(
+        wide.lines().map(|l| l.chars().count()).max().unwrap() > 80,
+        "default 100"
+    );
+    assert!(!wide.contains('\x1b'), "no colour into a pipe");
+    let forced = run(&[("FORCE_COLOR", "1")]);
+    assert!(forced.contains("\x1b[1;97;41m[CRITICAL]"), "{forced}");
+    let both = run(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]);
+    assert!(!both.contains('\x1b'));
 }

@@ -115,7 +115,7 @@ fn pre_commit_hook_checks_the_staged_templates() {
     let advice: Vec<&str> = stderr.lines().collect();
     assert!(advice.len() <= 3, "{stderr}");
     assert!(
-        advice[0].starts_with("tripline: 5 of 5 findings (3 high, 2 medium) fail the check; 1 can be fixed with `tripline check --fix`"),
+        advice[0] == "tripline: 5 of 5 findings fail (3 high, 2 medium); `--fix` fixes 1",
         "{stderr}"
     );
     assert!(

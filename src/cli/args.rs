@@ -71,14 +71,36 @@ pub(super) enum ColorChoice {
 }
 
 impl ColorChoice {
-    /// Whether to color: `auto` colors a terminal unless `NO_COLOR` is set.
+    /// Whether to color. `--color always|never` decides; under `auto`, the conventions in
+    /// order: `NO_COLOR` (set and not empty) turns colour off (no-color.org); `FORCE_COLOR`
+    /// (set, not empty, not `0` or `false`) turns it on even when not writing to a terminal
+    /// (force-color.org), as `CLICOLOR_FORCE` (set and not `0`) does; `CLICOLOR=0` turns it
+    /// off; else a terminal is coloured.
     pub(super) fn enabled(self, to_terminal: bool) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+            ColorChoice::Auto => auto_color(to_terminal, &|k| std::env::var(k).ok()),
         }
     }
+}
+
+/// [`ColorChoice::Auto`] under an environment read through `var`.
+pub(super) fn auto_color(to_terminal: bool, var: &dyn Fn(&str) -> Option<String>) -> bool {
+    let set = |k: &str| var(k).filter(|v| !v.is_empty());
+    if set("NO_COLOR").is_some() {
+        return false;
+    }
+    if set("FORCE_COLOR").is_some_and(|v| v != "0" && !v.eq_ignore_ascii_case("false")) {
+        return true;
+    }
+    if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") {
+        return true;
+    }
+    if set("CLICOLOR").is_some_and(|v| v == "0") {
+        return false;
+    }
+    to_terminal
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -338,4 +360,38 @@ pub(super) enum RulesFormat {
     Json,
     /// The policy reference as Markdown (what `docs/policies.md` holds).
     Markdown,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::auto_color;
+
+    /// The colour conventions under `--color auto`, in their order.
+    #[test]
+    fn colour_follows_the_environment_conventions() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert!(auto_color(true, &env(&[])));
+        assert!(!auto_color(false, &env(&[])));
+        assert!(!auto_color(true, &env(&[("NO_COLOR", "1")])));
+        assert!(
+            auto_color(true, &env(&[("NO_COLOR", "")])),
+            "empty is unset"
+        );
+        assert!(!auto_color(
+            true,
+            &env(&[("NO_COLOR", "1"), ("FORCE_COLOR", "1")])
+        ));
+        assert!(auto_color(false, &env(&[("FORCE_COLOR", "1")])));
+        assert!(!auto_color(false, &env(&[("FORCE_COLOR", "0")])));
+        assert!(auto_color(false, &env(&[("CLICOLOR_FORCE", "1")])));
+        assert!(!auto_color(false, &env(&[("CLICOLOR_FORCE", "0")])));
+        assert!(!auto_color(true, &env(&[("CLICOLOR", "0")])));
+    }
 }

@@ -303,6 +303,22 @@ fn project_root(args: &CheckArgs) -> Option<Arc<crate::project_root::ProjectRoot
     crate::project_root::ProjectRoot::of_current_dir(args.config.as_deref())
 }
 
+/// The width the human report wraps at: the terminal's when it goes to one, else `COLUMNS`
+/// when set (CI logs, pipes); `None`: the fixed default of 100, so that reports written to
+/// files are the same everywhere. At least 40 columns.
+fn report_width(to_terminal: bool) -> Option<usize> {
+    let terminal = to_terminal
+        .then(|| terminal_size::terminal_size_of(io::stdout()))
+        .flatten()
+        .map(|(w, _)| usize::from(w.0));
+    let columns = || {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<usize>().ok())
+    };
+    terminal.or_else(columns).map(|w| w.max(40))
+}
+
 /// Start `--threads` workers (0: rayon's default, one per CPU); how many were asked for.
 fn start_threads(asked: Option<usize>) -> Result<usize, String> {
     let mut threads = asked.unwrap_or(0);
@@ -329,7 +345,7 @@ fn print_options(args: &CheckArgs) -> PrintOptions {
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let human = HumanOptions {
         color: args.color.enabled(to_terminal),
-        width: None,
+        width: report_width(to_terminal),
         quiet: args.quiet,
     };
     // `--docs-url`, else the `docs_url` of the config of the working directory (read on its

@@ -68,12 +68,16 @@ struct Rendered<'f> {
     message: String,
     /// The label's start and length in the escaped excerpt.
     label: (usize, usize),
+    /// ANSI colours are on.
+    color: bool,
+    /// The width the report wraps at: the title line is cut to it.
+    width: usize,
 }
 
 impl<'f> Rendered<'f> {
     /// Everything taken from input (path, message, excerpt) is escaped before it reaches the
     /// terminal; the label is moved to where its text is in the escaped excerpt.
-    fn new(f: &'f Finding) -> Rendered<'f> {
+    fn new(f: &'f Finding, color: bool, width: usize) -> Rendered<'f> {
         let text_len = f.excerpt.text.len();
         let start = (f.span.start.saturating_sub(f.excerpt.offset) as usize).min(text_len);
         let len = f.span.len().min(text_len - start);
@@ -92,6 +96,8 @@ impl<'f> Rendered<'f> {
             help: with_related(help_for(f), f),
             message: super::escape::line(&f.message).into_owned(),
             label,
+            color,
+            width,
         }
     }
 }
@@ -114,11 +120,23 @@ impl Diagnostic for Rendered<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         // A Guard rule's title comes from its rule file: escaped like any other input text.
         let title = policy::meta(self.finding.policy).map_or("", |m| m.title);
+        let title = super::escape::line(title);
+        // The title line is the one miette does not wrap: cut it to the width.
+        let tag = severity_tag(self.finding.severity, false);
+        let room = self
+            .width
+            .saturating_sub(self.finding.policy.chars().count() + tag.chars().count() + 2);
+        let title = if title.chars().count() > room {
+            let cut: String = title.chars().take(room.saturating_sub(1)).collect();
+            format!("{}…", cut.trim_end())
+        } else {
+            title.into_owned()
+        };
         Some(Box::new(format!(
-            "{} [{}] {}",
+            "{} {} {}",
             self.finding.policy,
-            self.finding.severity,
-            super::escape::line(title)
+            severity_tag(self.finding.severity, self.color),
+            title
         )))
     }
 
@@ -154,6 +172,17 @@ impl Diagnostic for Rendered<'_> {
     }
 }
 
+/// How a finding's severity is shown: critical stands apart from high (which miette colours
+/// alike, as errors) in capitals, and with colour on a red background.
+fn severity_tag(severity: Severity, color: bool) -> String {
+    match (severity, color) {
+        (Severity::Critical, true) => "\x1b[1;97;41m[CRITICAL]\x1b[0m".to_string(),
+        (Severity::Critical, false) => "[CRITICAL]".to_string(),
+        (Severity::High, true) => "\x1b[1;31m[high]\x1b[0m".to_string(),
+        (other, _) => format!("[{other}]"),
+    }
+}
+
 /// The help, then one line per related place (`the planned value: plan.json:40:7`).
 fn with_related(help: Option<String>, f: &Finding) -> Option<String> {
     if f.related.is_empty() {
@@ -186,6 +215,8 @@ fn help_for(f: &Finding) -> Option<String> {
 pub(crate) struct HumanReporter {
     handler: GraphicalReportHandler,
     quiet: bool,
+    color: bool,
+    width: usize,
 }
 
 impl HumanReporter {
@@ -201,6 +232,8 @@ impl HumanReporter {
                 .with_context_lines(1)
                 .with_links(false),
             quiet: opts.quiet,
+            color: opts.color,
+            width: opts.width.unwrap_or(100),
         }
     }
 }
@@ -208,7 +241,7 @@ impl HumanReporter {
 impl super::Reporter for HumanReporter {
     fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
         for f in &report.findings {
-            let diag = Rendered::new(f);
+            let diag = Rendered::new(f, self.color, self.width);
             let mut s = String::new();
             self.handler
                 .render_report(&mut s, &diag)
@@ -243,14 +276,26 @@ pub(crate) fn summary_line(s: &Summary) -> String {
             counts.join(", ")
         )
     };
+    // What was not checked, when something was not: the line fits a terminal that way.
+    let mut not_checked = Vec::new();
+    if s.skipped > 0 {
+        not_checked.push(format!(
+            "{} file{} skipped as not templates",
+            s.skipped,
+            if s.skipped == 1 { "" } else { "s" }
+        ));
+    }
+    if s.failed > 0 {
+        not_checked.push(format!("{} could not be loaded", s.failed));
+    }
     let mut line = format!(
-        "{findings} in {} template{} checked ({} file{} skipped as not templates, {} could not be loaded)",
+        "{findings} in {} template{} checked",
         s.templates,
         if s.templates == 1 { "" } else { "s" },
-        s.skipped,
-        if s.skipped == 1 { "" } else { "s" },
-        s.failed
     );
+    if !not_checked.is_empty() {
+        line.push_str(&format!(" ({})", not_checked.join(", ")));
+    }
     if s.suppressed > 0 {
         line.push_str(&format!("; {} suppressed", s.suppressed));
     }

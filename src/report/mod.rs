@@ -138,24 +138,20 @@ pub fn next_steps(s: &Summary, failing: usize) -> Vec<String> {
         .map(|(sev, n)| format!("{n} {sev}"))
         .collect();
     let mut first = format!(
-        "tripline: {failing} of {} finding{} ({}) fail{} the check",
+        "tripline: {failing} of {} finding{} fail{} ({})",
         s.findings,
         if s.findings == 1 { "" } else { "s" },
+        if failing == 1 { "s" } else { "" },
         counts.join(", "),
-        if failing == 1 { "s" } else { "" }
     );
     if s.fixable > 0 {
-        first.push_str(&format!(
-            "; {} can be fixed with `tripline check --fix`",
-            s.fixable
-        ));
+        first.push_str(&format!("; `--fix` fixes {}", s.fixable));
     }
     let policy = s.top_policy.map_or("<POLICY>", |(_, p)| p);
     let mut lines = vec![
         first,
         format!(
-            "  accept one with a reason: `# tripline:ignore {policy} <reason>` on its line or \
-             resource (JSON: `Metadata.tripline`, or `[[suppress]]` in tripline.toml)"
+            "  to accept one: `# tripline:ignore {policy} <reason>`, or [[suppress]] in tripline.toml"
         ),
     ];
     // The lowest severity reported, and the threshold above it.
@@ -173,8 +169,7 @@ pub fn next_steps(s: &Summary, failing: usize) -> Vec<String> {
     };
     if let Some(above) = above {
         lines.push(format!(
-            "  block only on {above} and above: `--fail-on {above}` (or `fail_on = \"{above}\"` in \
-             tripline.toml)"
+            "  to block only on {above} and above: `--fail-on {above}` (or `fail_on`)"
         ));
     }
     lines
