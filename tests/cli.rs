@@ -774,3 +774,32 @@ fn the_human_report_fits_its_width_and_shows_critical_apart() {
     let both = run(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]);
     assert!(!both.contains('\x1b'));
 }
+
+/// `explain` renders for a terminal (no fences, code indented, wrapped at the width) and keeps
+/// Markdown under `--format markdown`.
+#[test]
+fn explain_renders_for_a_terminal_or_as_markdown() {
+    let text = tripline()
+        .env("COLUMNS", "60")
+        .args(["explain", "LOG020"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(!text.contains("```"), "{text}");
+    assert!(text.contains("\n    AppLogs:\n"), "code indented: {text}");
+    assert!(text.contains("\nIn Terraform: set `kms_key_id`"), "{text}");
+    assert!(text.lines().all(|l| l.chars().count() <= 60), "{text}");
+    let md = tripline()
+        .args(["explain", "LOG020", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(md.stdout).unwrap();
+    assert!(
+        md.starts_with("# LOG020 — CloudWatch log group not encrypted"),
+        "{md}"
+    );
+    assert!(
+        md.contains("\n## How to fix it\n") && md.contains("```yaml\nAppLogs:"),
+        "{md}"
+    );
+}

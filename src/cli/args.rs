@@ -103,6 +103,15 @@ pub(super) fn auto_color(to_terminal: bool, var: &dyn Fn(&str) -> Option<String>
     to_terminal
 }
 
+/// How `explain` prints.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ExplainFormatArg {
+    /// For a terminal.
+    Text,
+    /// Markdown.
+    Markdown,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub(super) enum SeverityArg {
     Low,

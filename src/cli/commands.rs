@@ -129,9 +129,23 @@ pub(super) fn rules(args: RulesArgs) -> Result<u8, String> {
     print_all(&text)
 }
 
-pub(super) fn explain(id: &str, rules: &[PathBuf]) -> Result<u8, String> {
+pub(super) fn explain(
+    id: &str,
+    rules: &[PathBuf],
+    format: super::args::ExplainFormatArg,
+) -> Result<u8, String> {
     let guard = crate::guard::load(rules).map_err(|e| e.to_string())?;
-    match report::catalog::explain(id, guard.as_deref()) {
+    let format = match format {
+        super::args::ExplainFormatArg::Text => report::catalog::ExplainFormat::Text,
+        super::args::ExplainFormatArg::Markdown => report::catalog::ExplainFormat::Markdown,
+    };
+    // The terminal's width, else COLUMNS, else 100 (as the human report wraps).
+    let width = terminal_size::terminal_size_of(io::stdout())
+        .map(|(w, _)| usize::from(w.0))
+        .or_else(|| std::env::var("COLUMNS").ok()?.trim().parse().ok())
+        .unwrap_or(100)
+        .max(40);
+    match report::catalog::explain(id, guard.as_deref(), format, width) {
         Some(text) => print_all(&text),
         None => Err(format!(
             "unknown policy `{id}`; `tripline rules` lists them"

@@ -49,6 +49,9 @@ enum Command {
         /// Guard rule files or directories to look the ID up in (repeatable).
         #[arg(long, value_name = "PATH")]
         rules: Vec<PathBuf>,
+        /// `text` for a terminal (wrapped, code indented), or `markdown`.
+        #[arg(long, value_enum, default_value = "text")]
+        format: args::ExplainFormatArg,
     },
     /// Run Guard rule unit tests (the YAML test files `cfn-guard test` reads), with
     /// `cfn-guard test`'s report and exit codes (0 all pass, 7 a test failed, 1 or 5 an error).
@@ -129,7 +132,7 @@ impl Command {
             Command::Check(args) => check::check(*args),
             Command::Coverage(args) => coverage::coverage(*args),
             Command::Rules(args) => commands::rules(args),
-            Command::Explain { id, rules } => commands::explain(&id, &rules),
+            Command::Explain { id, rules, format } => commands::explain(&id, &rules, format),
             Command::TestRules {
                 rules_file,
                 test_data,

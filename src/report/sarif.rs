@@ -129,7 +129,10 @@ pub fn uri(path: &str) -> String {
 fn rule(m: &PolicyMeta, docs_url: Option<&str>) -> Value {
     let mut fix = m.remediation.to_string();
     if !m.terraform_help.is_empty() {
-        fix.push_str(&format!("\n\nIn Terraform: {}", m.terraform_help));
+        fix.push_str(&format!(
+            "\n\nIn Terraform: {}",
+            super::catalog::lowercase_first(m.terraform_help)
+        ));
     }
     let mut help_md = format!("{}\n\n**Fix:** {fix}", m.rationale);
     if !m.example.is_empty() {
