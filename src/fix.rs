@@ -50,10 +50,15 @@ pub(crate) fn write(text: &str, syntax: Syntax, fix: &Fix) -> Option<TextFix> {
             } else {
                 "\n"
             };
+            if syntax == Syntax::Hcl {
+                return Some(TextFix {
+                    title: fix.title(),
+                    edits: hcl_add(text, at, indent, newline, key, literal),
+                });
+            }
             let entry = match syntax {
                 Syntax::Yaml => format!("{key}: {literal}"),
-                Syntax::Json => format!("\"{key}\": {literal},"),
-                Syntax::Hcl => format!("{key} = {literal}"),
+                _ => format!("\"{key}\": {literal},"),
             };
             Edit {
                 span: Span::empty(at),
@@ -65,6 +70,154 @@ pub(crate) fn write(text: &str, syntax: Syntax, fix: &Fix) -> Option<TextFix> {
         title: fix.title(),
         edits: vec![edit],
     })
+}
+
+/// The edits that add `key = literal` before the attribute at `at` as `terraform fmt` would
+/// write it: when the attribute lines it joins have their `=` aligned (one space after the
+/// longest name), the new line is aligned with them, and they are realigned when its name is
+/// the longest. In a block that is not aligned, one space either side of `=`.
+fn hcl_add(
+    text: &str,
+    at: usize,
+    indent: &str,
+    newline: &str,
+    key: &str,
+    literal: &str,
+) -> Vec<Edit> {
+    let group = attribute_group(text, at - indent.len());
+    let aligned = !group.is_empty()
+        && group
+            .iter()
+            .all(|a| a.column == group[0].column && a.gap >= 1)
+        && group.iter().any(|a| a.name_end + 1 == a.equals);
+    let longest = group
+        .iter()
+        .map(|a| a.name_end - a.start)
+        .max()
+        .unwrap_or(0);
+    let width = key.len().max(longest);
+    let pad = if aligned { width - key.len() } else { 0 };
+    let mut edits = vec![Edit {
+        span: Span::empty(at),
+        text: format!("{key}{} = {literal}{newline}{indent}", " ".repeat(pad)),
+    }];
+    if aligned && key.len() > longest {
+        // The new name is the longest: every other line's `=` moves to its column.
+        for a in &group {
+            edits.push(Edit {
+                span: Span::new(a.name_end, a.equals),
+                text: " ".repeat(width - (a.name_end - a.start) + 1),
+            });
+        }
+    }
+    edits
+}
+
+/// `text` with each run of one-line attributes that holds an attribute named in `added`
+/// realigned (`=` one space after the longest name), when its other lines were aligned.
+fn realign_added(text: &str, added: &[&str]) -> String {
+    if added.is_empty() {
+        return text.to_string();
+    }
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut line_start = 0;
+    while line_start < text.len() {
+        let group = attribute_group(text, line_start);
+        let next_line = text[line_start..]
+            .find('\n')
+            .map_or(text.len(), |n| line_start + n + 1);
+        if group.len() < 2 {
+            line_start = next_line;
+            continue;
+        }
+        let name = |a: &Attribute| &text[a.start..a.name_end];
+        let (new, old): (Vec<&Attribute>, Vec<&Attribute>) =
+            group.iter().partition(|a| added.contains(&name(a)));
+        // The lines that were there share a column: the block was aligned (an added name may
+        // already have moved them together).
+        let old_aligned = old.iter().all(|a| a.column == old[0].column && a.gap >= 1);
+        if !new.is_empty() && !old.is_empty() && old_aligned {
+            let width = group
+                .iter()
+                .map(|a| a.name_end - a.start)
+                .max()
+                .unwrap_or(0);
+            for a in &group {
+                edits.push(Edit {
+                    span: Span::new(a.name_end, a.equals),
+                    text: " ".repeat(width - (a.name_end - a.start) + 1),
+                });
+            }
+        }
+        // Past the group's last line.
+        let last = group.last().map_or(line_start, |a| a.equals);
+        line_start = text[last..]
+            .find('\n')
+            .map_or(text.len(), |n| last + n + 1)
+            .max(next_line);
+    }
+    let refs: Vec<&Edit> = edits.iter().collect();
+    apply(text, &refs).0
+}
+
+/// One `name = value` line of a block: where its name starts and ends, where its `=` is (byte
+/// offsets), and the blanks between.
+struct Attribute {
+    start: usize,
+    name_end: usize,
+    equals: usize,
+    gap: usize,
+    /// The `=`'s column in its line.
+    column: usize,
+}
+
+/// The run of one-line attributes starting with the one at `at` (the lines `terraform fmt`
+/// aligns together): it ends at a blank line, a comment, a nested block or an attribute whose
+/// value spans lines.
+fn attribute_group(text: &str, at: usize) -> Vec<Attribute> {
+    let mut out = Vec::new();
+    let mut line_start = at;
+    while line_start < text.len() {
+        let line_end = text[line_start..]
+            .find('\n')
+            .map_or(text.len(), |n| line_start + n);
+        let line = &text[line_start..line_end];
+        let start = line_start + (line.len() - line.trim_start().len());
+        let name_len = text[start..line_end]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(line_end - start);
+        let name_end = start + name_len;
+        let rest = &text[name_end..line_end];
+        let gap = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        let equals = name_end + gap;
+        let value = text[equals..line_end].trim_end_matches('\r');
+        let one_line = value.starts_with('=')
+            && !value.starts_with("==")
+            && !value.trim_end().ends_with(['{', '[', '('])
+            && !value.contains("<<");
+        if name_len == 0 || !one_line {
+            // A multi-line value still belongs to the run; what follows it does not.
+            if name_len > 0 && value.starts_with('=') {
+                out.push(Attribute {
+                    start,
+                    name_end,
+                    equals,
+                    gap,
+                    column: equals - line_start,
+                });
+            }
+            break;
+        }
+        out.push(Attribute {
+            start,
+            name_end,
+            equals,
+            gap,
+            column: equals - line_start,
+        });
+        line_start = line_end + 1;
+    }
+    out
 }
 
 /// The indentation before offset `at` when only spaces and tabs precede it on its line (a key
@@ -336,6 +489,38 @@ mod tests {
         assert!(write(flow, Syntax::Yaml, &add).is_none());
     }
 
+    /// An attribute added to an aligned block is aligned as `terraform fmt` aligns it; a
+    /// longer name realigns the block; an unaligned block stays as written.
+    #[test]
+    fn hcl_additions_keep_the_alignment_of_equals() {
+        let add = |text: &str, key: &str| {
+            let at = text.find("  n").unwrap() + 2;
+            fixed(
+                text,
+                Syntax::Hcl,
+                &Fix::Add {
+                    first_key: Span::new(at, at + 4),
+                    key: key.into(),
+                    literal: "true",
+                },
+            )
+        };
+        let aligned = "r {\n  name           = \"a\"\n  s3_bucket_name = \"l\"\n\n  tags = {}\n}\n";
+        assert_eq!(
+            add(aligned, "enable"),
+            "r {\n  enable         = true\n  name           = \"a\"\n  s3_bucket_name = \"l\"\n\n  tags = {}\n}\n"
+        );
+        assert_eq!(
+            add(aligned, "enable_log_file_validation"),
+            "r {\n  enable_log_file_validation = true\n  name                       = \"a\"\n  s3_bucket_name             = \"l\"\n\n  tags = {}\n}\n"
+        );
+        let loose = "r {\n  name = \"a\"\n  s3_bucket_name = \"l\"\n}\n";
+        assert_eq!(
+            add(loose, "enable"),
+            "r {\n  enable = true\n  name = \"a\"\n  s3_bucket_name = \"l\"\n}\n"
+        );
+    }
+
     #[test]
     fn unified_diffs_have_hunks_with_context() {
         let old = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n";
@@ -500,13 +685,23 @@ fn change(c: &Collected) -> Result<Option<Change>, String> {
         (a.span.start, a.span.end, &a.text).cmp(&(b.span.start, b.span.end, &b.text))
     });
     refs.dedup_by(|a, b| a.span == b.span && a.text == b.text);
-    let (new_body, fixed) = apply(body, &refs);
+    let (mut new_body, fixed) = apply(body, &refs);
     if fixed == 0 || new_body == body {
         return Ok(None);
     }
+    let name = c.path.rsplit('/').next().unwrap_or(&c.path);
+    if crate::parse::is_hcl_name(name) {
+        // Several attributes added to one aligned block: each was aligned on its own; align
+        // them together, as `terraform fmt` would.
+        let added: Vec<&str> = refs
+            .iter()
+            .filter(|e| e.span.is_empty())
+            .filter_map(|e| e.text.split_whitespace().next())
+            .collect();
+        new_body = realign_added(&new_body, &added);
+    }
     // The result must load as the original did: a fix that cannot be written exactly there
     // (a flow mapping over several lines, say) is left to a person.
-    let name = c.path.rsplit('/').next().unwrap_or(&c.path);
     if let Err(e) = crate::parse::load(&new_body, name, &crate::parse::Limits::default()) {
         return Err(format!(
             "the fixed text would not load ({}); fix it by hand",

@@ -181,3 +181,33 @@ fn init_keeps_the_mode_of_the_config_it_overwrites() {
     assert_ne!(fs::read_to_string(&path).unwrap(), "# mine\n");
     assert_eq!(mode(&path), 0o640);
 }
+
+/// `--fix` in `.tf` keeps `terraform fmt`'s alignment: attributes added to an aligned block
+/// line up with it (all of them, when several are added, realigning the block when a new name
+/// is the longest); a block that is not aligned stays as written.
+#[test]
+fn terraform_fixes_keep_the_alignment_of_equals() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let before = "resource \"aws_cloudtrail\" \"a\" {\n  name           = \"a\"\n  s3_bucket_name = \"logs\"\n}\n\nresource \"aws_cloudtrail\" \"b\" {\n  name                          = \"b\"\n  s3_bucket_name                = \"logs\"\n  include_global_service_events = true\n  enable_logging                = false\n}\n\nresource \"aws_cloudtrail\" \"c\" {\n  name = \"c\"\n  s3_bucket_name = \"logs\"\n}\n";
+    fs::write(dir.path().join("main.tf"), before).unwrap();
+    let out = Command::cargo_bin("tripline")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "--no-config",
+            "--no-cache",
+            "--select",
+            "LOG001",
+            "--fix",
+            "main.tf",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some(), "{out:?}");
+    let after = fs::read_to_string(dir.path().join("main.tf")).unwrap();
+    assert_eq!(
+        after,
+        "resource \"aws_cloudtrail\" \"a\" {\n  enable_log_file_validation = true\n  is_multi_region_trail      = true\n  name                       = \"a\"\n  s3_bucket_name             = \"logs\"\n}\n\nresource \"aws_cloudtrail\" \"b\" {\n  enable_log_file_validation    = true\n  is_multi_region_trail         = true\n  name                          = \"b\"\n  s3_bucket_name                = \"logs\"\n  include_global_service_events = true\n  enable_logging                = true\n}\n\nresource \"aws_cloudtrail\" \"c\" {\n  enable_log_file_validation = true\n  is_multi_region_trail = true\n  name = \"c\"\n  s3_bucket_name = \"logs\"\n}\n"
+    );
+}
