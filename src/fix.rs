@@ -469,7 +469,7 @@ mod tests {
         };
         assert_eq!(
             fixed(hcl, Syntax::Hcl, &add),
-            "resource \"aws_cloudtrail\" \"t\" {\n  enable_log_file_validation = true\n  name = \"t\"\n}\n"
+            "resource \"aws_cloudtrail\" \"t\" {\n  enable_log_file_validation = true\n  name                       = \"t\"\n}\n"
         );
         // Not a literal false (a reference): no fix.
         let refd = "IsLogging: !Ref Flag\n";
