@@ -236,7 +236,8 @@ pub(crate) fn indent_before(text: &str, at: usize) -> Option<&str> {
 }
 
 /// `text` with `edits` applied; an edit overlapping one already taken is left out (the next
-/// run finds what it was for again). Returns the new text and how many edits were applied.
+/// run finds what it was for again). Returns the new text and how many edits were applied,
+/// realignments of blanks not counted.
 pub fn apply(text: &str, edits: &[&Edit]) -> (String, usize) {
     let mut sorted: Vec<&Edit> = edits.to_vec();
     sorted.sort_by_key(|e| (e.span.start, e.span.end));
@@ -255,7 +256,10 @@ pub fn apply(text: &str, edits: &[&Edit]) -> (String, usize) {
         out.push_str(&text[at..start]);
         out.push_str(&e.text);
         at = end;
-        applied += 1;
+        // Realigning blanks (`terraform fmt`'s columns) is part of a fix, not one.
+        if !(start < end && e.text.bytes().all(|b| b == b' ')) {
+            applied += 1;
+        }
     }
     out.push_str(&text[at..]);
     (out, applied)
