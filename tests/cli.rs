@@ -588,7 +588,8 @@ fn fix_and_diff() {
     );
     assert_eq!(
         std::fs::read_to_string(dir.path().join("main.tf")).unwrap(),
-        "resource \"aws_cloudtrail\" \"t\" {\n  enable_log_file_validation = true\n  is_multi_region_trail = true\n  name           = \"t\"\n  s3_bucket_name = \"logs\"\n}\n"
+        "resource \"aws_cloudtrail\" \"t\" {\n  enable_log_file_validation = true\n  is_multi_region_trail      = true\n  name                       = \"t\"\n  s3_bucket_name             = \"logs\"\n}\n",
+        "aligned as terraform fmt aligns"
     );
     let again = tripline()
         .current_dir(dir.path())
