@@ -95,10 +95,15 @@ impl Summary {
         if r.outcome != Outcome::Config {
             self.files += 1;
         }
+        // What `--fix` will fix: never a generated template (a CDK cloud assembly's).
+        let fixes = r.findings.iter().any(|f| f.fix.is_some())
+            && !crate::walk::path_of_display(&r.path)
+                .parent()
+                .is_some_and(crate::cdk::is_cloud_assembly);
         for f in &r.findings {
             self.findings += 1;
             self.by_severity[f.severity.index()] += 1;
-            self.fixable += usize::from(f.fix.is_some());
+            self.fixable += usize::from(fixes && f.fix.is_some());
             if self.top_policy.is_none_or(|(sev, _)| f.severity > sev) {
                 self.top_policy = Some((f.severity, f.policy));
             }
