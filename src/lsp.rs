@@ -31,7 +31,17 @@ pub enum LspError {
     #[error("language server connection closed: {0}")]
     /// The connection closed while a message was sent.
     Send(String),
+    #[error("the client sent `exit` without `shutdown`")]
+    /// `exit` came before `shutdown`: the protocol asks for exit status 1.
+    ExitWithoutShutdown,
 }
+
+/// The method of the request the reader makes of a message that is not one the protocol
+/// allows but has an `id`: answered with an Invalid Request error.
+const INVALID: &str = "$/tripline/invalidMessage";
+/// JSON-RPC error codes.
+const INVALID_REQUEST: i32 = -32600;
+const INVALID_PARAMS: i32 = -32602;
 
 /// Largest message body read from a client (far above any real document).
 pub(crate) const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
@@ -62,7 +72,9 @@ fn stdio_connection() -> (
     std::thread::JoinHandle<()>,
 ) {
     let (to_client, outgoing) = crossbeam_channel::bounded::<Message>(0);
-    let (incoming, from_client) = crossbeam_channel::bounded::<Message>(0);
+    // Unbounded: the reader reads ahead, so that the server sees whether more messages wait
+    // (and checks only the latest version of a document that is being typed in).
+    let (incoming, from_client) = crossbeam_channel::unbounded::<Message>();
     let writer = std::thread::spawn(move || {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
@@ -77,7 +89,20 @@ fn stdio_connection() -> (
         let mut input = std::io::BufReader::new(stdin.lock());
         loop {
             let msg = match read_message(&mut input) {
-                Ok(Some(m)) => m,
+                Ok(Some(Read::Message(m))) => m,
+                Ok(Some(Read::Invalid { id, error })) => {
+                    // A message that is JSON but not the protocol's: answered when it has an id,
+                    // else logged; the session goes on either way.
+                    eprintln!("tripline lsp: {error}");
+                    match id {
+                        Some(id) => Message::Request(lsp_server::Request {
+                            id,
+                            method: INVALID.to_string(),
+                            params: json!({"error": error}),
+                        }),
+                        None => continue,
+                    }
+                }
                 Ok(None) => return Ok(()),
                 Err(e) => {
                     eprintln!("tripline lsp: {e}; closing the connection");
@@ -100,8 +125,21 @@ fn stdio_connection() -> (
     )
 }
 
-/// One JSON-RPC message (`Content-Length` framing), bounded; `None` at end of input.
-fn read_message(input: &mut impl std::io::BufRead) -> Result<Option<Message>, String> {
+/// What one framed message held.
+enum Read {
+    /// A message of the protocol.
+    Message(Message),
+    /// A body that is not one: its `id` when it has one, and what is wrong.
+    Invalid {
+        id: Option<lsp_server::RequestId>,
+        error: String,
+    },
+}
+
+/// One JSON-RPC message (`Content-Length` framing), bounded; `None` at end of input. A broken
+/// frame is an error (nothing after it can be trusted); a body that is not a message is
+/// [`Read::Invalid`].
+fn read_message(input: &mut impl std::io::BufRead) -> Result<Option<Read>, String> {
     use std::io::{BufRead as _, Read as _};
     let mut length: Option<usize> = None;
     let mut headers = 0;
@@ -151,9 +189,18 @@ fn read_message(input: &mut impl std::io::BufRead) -> Result<Option<Message>, St
     let length = length.ok_or("message without Content-Length")?;
     let mut body = vec![0; length];
     input.read_exact(&mut body).map_err(|e| e.to_string())?;
-    serde_json::from_slice(&body)
-        .map(Some)
-        .map_err(|e| format!("malformed message: {e}"))
+    Ok(Some(match serde_json::from_slice::<Message>(&body) {
+        Ok(m) => Read::Message(m),
+        Err(e) => {
+            let id = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| serde_json::from_value(v.get("id")?.clone()).ok());
+            Read::Invalid {
+                id,
+                error: format!("malformed message: {e}"),
+            }
+        }
+    }))
 }
 
 /// Serve one client on a connection.
@@ -169,7 +216,7 @@ pub(crate) fn serve(connection: &Connection) -> Result<(), LspError> {
         "hoverProvider": true,
         "codeActionProvider": {"codeActionKinds": ["quickfix"]},
     });
-    let (id, _params) = connection.initialize_start()?;
+    let (id, params) = connection.initialize_start()?;
     connection.initialize_finish(
         id,
         json!({
@@ -182,39 +229,70 @@ pub(crate) fn serve(connection: &Connection) -> Result<(), LspError> {
         documents: HashMap::new(),
         findings: HashMap::new(),
         messages: Vec::new(),
+        config: params
+            .pointer("/initializationOptions/config")
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty())
+            .map(PathBuf::from),
+        dirty: Vec::new(),
     };
+    let watch = params
+        .pointer("/capabilities/workspace/didChangeWatchedFiles/dynamicRegistration")
+        .and_then(Value::as_bool)
+        == Some(true);
+    // (`initialize_finish` has taken the client's `initialized`.)
+    if watch {
+        send(connection, watch_configs())?;
+    }
     for msg in &connection.receiver {
         match msg {
             Message::Request(req) => {
                 if connection.handle_shutdown(&req)? {
                     return Ok(());
                 }
-                let resp = match req.method.as_str() {
-                    "textDocument/hover" => Response::new_ok(req.id, server.hover(&req.params)),
-                    "textDocument/codeAction" => {
-                        Response::new_ok(req.id, server.code_actions(&req.params))
-                    }
-                    _ => Response::new_err(
-                        req.id,
-                        METHOD_NOT_FOUND,
-                        format!("tripline does not handle `{}`", req.method),
-                    ),
-                };
+                // What a request reads must be of the documents' latest text.
+                server.flush(connection)?;
+                let resp = server.respond(req);
                 send(connection, Message::Response(resp))?;
             }
-            Message::Notification(n) => {
-                if let Some(publish) = server.handle(&n) {
-                    // A config problem is shown once, before the diagnostics it affects.
-                    for message in server.messages.drain(..) {
-                        send(connection, Message::Notification(message))?;
-                    }
-                    send(connection, Message::Notification(publish))?;
+            Message::Notification(n) => match n.method.as_str() {
+                "exit" => return Err(LspError::ExitWithoutShutdown),
+                // A config or rule file changed: every open document is checked again.
+                "workspace/didChangeWatchedFiles" | "workspace/didChangeConfiguration" => {
+                    server.runs.clear();
+                    let open: Vec<String> = server.documents.keys().cloned().collect();
+                    server.dirty.extend(open);
                 }
-            }
+                _ => {
+                    if let Some(closed) = server.handle(&n) {
+                        send(connection, Message::Notification(closed))?;
+                    }
+                }
+            },
             Message::Response(_) => {}
+        }
+        // Check when no other message waits: a burst of edits is checked once, at its end.
+        if connection.receiver.is_empty() {
+            server.flush(connection)?;
         }
     }
     Ok(())
+}
+
+/// The request that asks the client to say when a `tripline.toml` or a Guard rule file changes.
+fn watch_configs() -> Message {
+    Message::Request(lsp_server::Request {
+        id: lsp_server::RequestId::from("tripline-watch".to_string()),
+        method: "client/registerCapability".to_string(),
+        params: json!({"registrations": [{
+            "id": "tripline-configs",
+            "method": "workspace/didChangeWatchedFiles",
+            "registerOptions": {"watchers": [
+                {"globPattern": "**/{tripline.toml,.tripline.toml}"},
+                {"globPattern": "**/*.guard"},
+            ]},
+        }]}),
+    })
 }
 
 fn send(connection: &Connection, msg: Message) -> Result<(), LspError> {
@@ -228,29 +306,36 @@ struct Server {
     /// Runs by config file (`None`: no config found), with the config text they were made
     /// from: a config edited while the editor runs is read again on the next check.
     runs: HashMap<Option<PathBuf>, (String, Arc<Run>)>,
-    /// Open documents: URI → text.
-    documents: HashMap<String, String>,
+    /// Open documents: URI → text and the client's version of it.
+    documents: HashMap<String, (String, Option<i64>)>,
     /// The findings last published for each open document (for hover and code actions), with
     /// the help page template of the config that governs it.
     findings: HashMap<String, (Vec<Finding>, Option<String>)>,
     /// Notifications to send before the next diagnostics (`window/showMessage`).
     messages: Vec<Notification>,
+    /// The config the client asked for (`initializationOptions.config`), for every document.
+    config: Option<PathBuf>,
+    /// Documents changed since they were last checked, in the order they changed.
+    dirty: Vec<String>,
 }
 
 impl Server {
+    /// Apply a document notification: the text and version change and the document is marked
+    /// to be checked; a closed document's diagnostics are cleared (the notification returned).
     fn handle(&mut self, n: &Notification) -> Option<Notification> {
         let doc = n.params.get("textDocument")?;
         let uri = doc.get("uri")?.as_str()?.to_string();
+        let version = doc.get("version").and_then(Value::as_i64);
         match n.method.as_str() {
             "textDocument/didOpen" => {
                 let text = doc.get("text")?.as_str()?.to_string();
-                self.documents.insert(uri.clone(), text);
+                self.documents.insert(uri.clone(), (text, version));
             }
             "textDocument/didChange" => {
                 // Incremental synchronization: each change replaces a range (UTF-16 positions)
                 // of the text as the previous changes left it; one without a range is the
                 // whole text.
-                let mut text = self.documents.get(&uri).cloned().unwrap_or_default();
+                let (mut text, _) = self.documents.remove(&uri).unwrap_or_default();
                 for change in n.params.get("contentChanges")?.as_array()? {
                     let new = change.get("text")?.as_str()?;
                     match change.get("range") {
@@ -262,29 +347,84 @@ impl Server {
                         None => text = new.to_string(),
                     }
                 }
-                self.documents.insert(uri.clone(), text);
+                self.documents.insert(uri.clone(), (text, version));
             }
             "textDocument/didSave" => {
                 if let Some(text) = n.params.get("text").and_then(Value::as_str) {
-                    self.documents.insert(uri.clone(), text.to_string());
+                    let version = self.documents.get(&uri).and_then(|(_, v)| *v);
+                    self.documents
+                        .insert(uri.clone(), (text.to_string(), version));
                 }
             }
             "textDocument/didClose" => {
                 self.documents.remove(&uri);
                 self.findings.remove(&uri);
-                return Some(publish(&uri, Vec::new()));
+                self.dirty.retain(|d| *d != uri);
+                return Some(publish(&uri, Vec::new(), None));
             }
             _ => return None,
         }
-        let text = self.documents.get(&uri)?.clone();
-        let diagnostics = self.diagnose(&uri, &text);
-        Some(publish(&uri, diagnostics))
+        if !self.dirty.contains(&uri) {
+            self.dirty.push(uri);
+        }
+        None
+    }
+
+    /// Check the documents changed since their last check, each at its latest version, and
+    /// publish their diagnostics (a config problem first, once).
+    fn flush(&mut self, connection: &Connection) -> Result<(), LspError> {
+        for uri in std::mem::take(&mut self.dirty) {
+            let Some((text, version)) = self.documents.get(&uri).cloned() else {
+                continue;
+            };
+            let diagnostics = self.diagnose(&uri, &text);
+            for message in self.messages.drain(..) {
+                send(connection, Message::Notification(message))?;
+            }
+            send(
+                connection,
+                Message::Notification(publish(&uri, diagnostics, version)),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The answer to a request: hover and code actions; an error for anything else, for
+    /// parameters that are not an object, and for a message that was not the protocol's.
+    fn respond(&mut self, req: lsp_server::Request) -> Response {
+        if req.method == INVALID {
+            let error = req.params["error"].as_str().unwrap_or("invalid message");
+            return Response::new_err(req.id, INVALID_REQUEST, error.to_string());
+        }
+        let known = matches!(
+            req.method.as_str(),
+            "textDocument/hover" | "textDocument/codeAction"
+        );
+        if known && !req.params.is_object() {
+            return Response::new_err(
+                req.id,
+                INVALID_PARAMS,
+                format!("`{}` takes an object of parameters", req.method),
+            );
+        }
+        match req.method.as_str() {
+            "textDocument/hover" => Response::new_ok(req.id, self.hover(&req.params)),
+            "textDocument/codeAction" => Response::new_ok(req.id, self.code_actions(&req.params)),
+            _ => Response::new_err(
+                req.id,
+                METHOD_NOT_FOUND,
+                format!("tripline does not handle `{}`", req.method),
+            ),
+        }
     }
 
     /// The run of the config that governs `path` (the nearest one, as for `check`), made again
     /// when the config's text changed since the last check.
     fn run_for(&mut self, path: Option<&Path>) -> Arc<Run> {
-        let config_path = path.and_then(Config::discover);
+        let config_path = match &self.config {
+            Some(c) => Some(c.clone()),
+            None => path.and_then(Config::discover),
+        };
         let text = match &config_path {
             Some(p) => std::fs::read_to_string(p).unwrap_or_default(),
             None => String::new(),
@@ -361,7 +501,7 @@ impl Server {
     /// The findings of a document at a position (`params` of a hover request).
     fn findings_at(&self, params: &Value) -> Option<(&str, Vec<&Finding>, Option<&str>)> {
         let uri = params.get("textDocument")?.get("uri")?.as_str()?;
-        let text = self.documents.get(uri)?;
+        let text = &self.documents.get(uri)?.0;
         let offset = byte_offset(text, params.get("position")?)?;
         let (findings, docs_url) = self.findings.get(uri)?;
         let at: Vec<&Finding> = findings
@@ -424,8 +564,10 @@ impl Server {
         else {
             return json!([]);
         };
-        let (Some(text), Some((findings, _))) = (self.documents.get(uri), self.findings.get(uri))
-        else {
+        let (Some(text), Some((findings, _))) = (
+            self.documents.get(uri).map(|(t, _)| t),
+            self.findings.get(uri),
+        ) else {
             return json!([]);
         };
         let Some(range) = params.get("range") else {
@@ -502,7 +644,7 @@ impl Server {
     }
 }
 
-/// The edit that inserts `# tripline:ignore ID` on its own line above the finding's line
+/// The edit that inserts `# tripline:ignore ID <reason>` on its own line above the finding's line
 /// (YAML: it covers the findings starting on that line, or the resource when that line is its
 /// logical ID), or above the top-level block holding it (`.tf`: comments cover blocks).
 fn suppression_edit(text: &str, index: &LineIndex, f: &Finding, hcl: bool) -> Option<Value> {
@@ -523,7 +665,12 @@ fn suppression_edit(text: &str, index: &LineIndex, f: &Finding, hcl: bool) -> Op
     let position = utf16_position(text, index, at);
     Some(json!({
         "range": {"start": position, "end": position},
-        "newText": format!("{indent}# tripline:ignore {}\n", f.policy),
+        // With a placeholder for the reason: `require_suppression_reason` rejects a bare one.
+        "newText": format!(
+            "{indent}# tripline:ignore {} {}\n",
+            f.policy,
+            crate::suppress::REASON_PLACEHOLDER
+        ),
     }))
 }
 
@@ -548,7 +695,7 @@ fn metadata_edit(
     Some(json!({
         "range": {"start": position, "end": position},
         "newText": format!(
-            "\"Metadata\": {{\"tripline\": {{\"ignore\": [\"{}\"]}}}},\n{indent}",
+            "\"Metadata\": {{\"tripline\": {{\"ignore\": [\"{}\"], \"reason\": \"<reason>\"}}}},\n{indent}",
             f.policy
         ),
     }))
@@ -597,11 +744,13 @@ impl Listener for Document {
     }
 }
 
-fn publish(uri: &str, diagnostics: Vec<Value>) -> Notification {
-    Notification::new(
-        "textDocument/publishDiagnostics".to_string(),
-        json!({"uri": uri, "diagnostics": diagnostics}),
-    )
+/// The diagnostics of `uri`, with the version of the text they are of when the client gave one.
+fn publish(uri: &str, diagnostics: Vec<Value>, version: Option<i64>) -> Notification {
+    let mut params = json!({"uri": uri, "diagnostics": diagnostics});
+    if let Some(v) = version {
+        params["version"] = json!(v);
+    }
+    Notification::new("textDocument/publishDiagnostics".to_string(), params)
 }
 
 fn diagnostic(text: &str, index: &LineIndex, f: &Finding, docs_url: Option<&str>) -> Value {

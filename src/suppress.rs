@@ -79,7 +79,7 @@ fn read_block(t: &Template<'_>, resource: Option<String>, metadata: &Node<'_>) -
         .get("reason")
         .and_then(|r| t.texts(r).into_iter().next())
         .map(|(s, _)| s.trim().to_string())
-        .filter(|s| !s.is_empty());
+        .filter(|s| is_reason(s));
     Some(Inline {
         resource,
         patterns,
@@ -88,6 +88,15 @@ fn read_block(t: &Template<'_>, resource: Option<String>, metadata: &Node<'_>) -
         within: None,
         foreign: None,
     })
+}
+
+/// The placeholder the editor's suppression action writes: a suppression is not explained until
+/// it is replaced (`require_suppression_reason` reports it as SUPP002 meanwhile).
+pub(crate) const REASON_PLACEHOLDER: &str = "<reason>";
+
+/// Whether a suppression's reason text gives one (not empty, not the placeholder).
+fn is_reason(text: &str) -> bool {
+    !text.is_empty() && text != REASON_PLACEHOLDER
 }
 
 /// The comment that marks a suppression in Terraform native syntax.
@@ -334,7 +343,7 @@ fn comment_patterns(text: &str, base: usize) -> (Vec<(String, Span)>, Option<Str
                 .trim_start_matches(['-', ':'])
                 .trim()
                 .to_string();
-            return (patterns, Some(reason).filter(|r| !r.is_empty()));
+            return (patterns, Some(reason).filter(|r| is_reason(r)));
         }
         let at = base + pos + skip;
         patterns.push((word.to_string(), Span::new(at, at + word.len())));

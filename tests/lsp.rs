@@ -456,7 +456,7 @@ fn hover_code_action_and_incremental_changes() {
     assert_eq!(action["title"], "Suppress LOG009 with a comment");
     assert_eq!(action["kind"], "quickfix");
     let edit = &action["edit"]["changes"][uri(&doc)][0];
-    assert_eq!(edit["newText"], "  # tripline:ignore LOG009\n");
+    assert_eq!(edit["newText"], "  # tripline:ignore LOG009 <reason>\n");
     assert_eq!(edit["range"]["start"], json!({"line": 1, "character": 0}));
 
     // The client applies the edit and sends only the change.
@@ -534,7 +534,7 @@ fn json_templates_are_suppressed_in_metadata() {
     let edit = &action["edit"]["changes"][uri(&doc)][0];
     assert_eq!(
         edit["newText"],
-        "\"Metadata\": {\"tripline\": {\"ignore\": [\"LOG009\"]}},\n      "
+        "\"Metadata\": {\"tripline\": {\"ignore\": [\"LOG009\"], \"reason\": \"<reason>\"}},\n      "
     );
     let after = client.apply(&doc, 2, edit);
     assert_eq!(codes(&after), Vec::<String>::new());
@@ -598,5 +598,102 @@ fn related_places_in_sibling_files_are_related_information() {
         related["location"]["range"]["start"],
         json!({"line": 0, "character": 24})
     );
+    c.shutdown();
+}
+
+/// A burst of edits is checked at its end: the last diagnostics are of the last version (and
+/// say so); a config changed on disk (`workspace/didChangeWatchedFiles`) re-checks the open
+/// documents; a server whose client registers watchers asks for `tripline.toml` and rule files.
+#[test]
+fn rapid_edits_and_config_changes() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(root.join("tripline.toml"), "select = [\"LOG009\"]\n").unwrap();
+    let doc = root.join("b.yaml");
+    let text = "Resources:\n  Data:\n    Type: AWS::S3::Bucket\n";
+    let mut c = Client::start(&root);
+    c.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "processId": null, "rootUri": uri(&root),
+        "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}}}),
+    );
+    c.expect(&|m| m["id"] == 1);
+    c.send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    let register = c.expect(&|m| m["method"] == "client/registerCapability");
+    let watchers =
+        register["params"]["registrations"][0]["registerOptions"]["watchers"].to_string();
+    assert!(
+        watchers.contains("tripline.toml") && watchers.contains("*.guard"),
+        "{watchers}"
+    );
+    c.send(json!({"jsonrpc": "2.0", "id": "tripline-watch", "result": null}));
+    let first = c.open(&doc, "yaml", text);
+    assert_eq!(first["params"]["version"], 1);
+    // Twenty edits in one write: each a whole new text, the last with a second bucket.
+    let mut burst = Vec::new();
+    for v in 2..=21 {
+        let body = if v == 21 {
+            format!("{text}  More:\n    Type: AWS::S3::Bucket\n")
+        } else {
+            format!("# edit {v}\n{text}")
+        };
+        let msg = serde_json::to_vec(
+            &json!({"jsonrpc": "2.0", "method": "textDocument/didChange",
+            "params": {"textDocument": {"uri": uri(&doc), "version": v},
+            "contentChanges": [{"text": body}]}}),
+        )
+        .unwrap();
+        burst.extend(format!("Content-Length: {}\r\n\r\n", msg.len()).into_bytes());
+        burst.extend(msg);
+    }
+    c.stdin.write_all(&burst).unwrap();
+    c.stdin.flush().unwrap();
+    let mut published = 0;
+    let last = loop {
+        let m = c.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+        published += 1;
+        if m["params"]["version"] == 21 {
+            break m;
+        }
+    };
+    assert!(published <= 20, "{published} checks for 20 edits");
+    assert_eq!(last["params"]["diagnostics"].as_array().unwrap().len(), 2);
+
+    // The config now ignores LOG009: the open document is checked again without it.
+    std::fs::write(root.join("tripline.toml"), "ignore = [\"LOG009\"]\n").unwrap();
+    c.send(
+        json!({"jsonrpc": "2.0", "method": "workspace/didChangeWatchedFiles", "params": {
+        "changes": [{"uri": uri(&root.join("tripline.toml")), "type": 2}]}}),
+    );
+    let again = c.expect(&|m| m["method"] == "textDocument/publishDiagnostics");
+    assert_eq!(again["params"]["diagnostics"], json!([]), "{again}");
+    assert_eq!(again["params"]["version"], 21);
+    c.shutdown();
+}
+
+/// The reason placeholder the suppression action writes is not a reason: with
+/// `require_suppression_reason`, it is SUPP002 until replaced.
+#[test]
+fn the_reason_placeholder_is_not_a_reason() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::write(
+        root.join("tripline.toml"),
+        "require_suppression_reason = true\nselect = [\"LOG009\", \"SUPP\"]\n",
+    )
+    .unwrap();
+    let doc = root.join("b.yaml");
+    let text =
+        "Resources:\n  # tripline:ignore LOG009 <reason>\n  Data:\n    Type: AWS::S3::Bucket\n";
+    let mut c = Client::start(&root);
+    c.initialize(&root);
+    let published = c.open(&doc, "yaml", text);
+    let codes: Vec<&str> = published["params"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["SUPP002"], "{published}");
     c.shutdown();
 }

@@ -152,9 +152,12 @@ impl Command {
                 fail_on,
                 exit_zero,
             } => commands::merge(&reports, output.as_deref(), fail_on.into(), exit_zero),
-            Command::Lsp => crate::lsp::serve_stdio()
-                .map(|_| ExitStatus::Clean as u8)
-                .map_err(|e| e.to_string()),
+            // `exit` without `shutdown` ends with status 1, as the protocol says.
+            Command::Lsp => match crate::lsp::serve_stdio() {
+                Ok(()) => Ok(ExitStatus::Clean as u8),
+                Err(crate::lsp::LspError::ExitWithoutShutdown) => Ok(1),
+                Err(e) => Err(e.to_string()),
+            },
         }
     }
 }

@@ -1,8 +1,9 @@
 -- A real editor against `tripline lsp`: Neovim 0.11 (headless) opens a failing template, gets
 -- the diagnostics, asks for hover and code actions, applies the preferred quick fix the way a
 -- user would, and sees the diagnostic go; then applies a suppression and sees the rest go.
--- Run by .ci/editor: nvim --headless -l tests/editor/neovim.lua <tripline binary> <template>
-local tripline, template = arg[1], arg[2]
+-- Then a Terraform buffer gets its diagnostics too, with the README's recipe.
+-- Run by .ci/editor: nvim --headless -l tests/editor/neovim.lua <tripline binary> <template> <.tf file>
+local tripline, template, terraform = arg[1], arg[2], arg[3]
 
 local function fail(msg)
   io.stderr:write('neovim: ' .. msg .. '\n')
@@ -20,7 +21,7 @@ end
 
 vim.lsp.config('tripline', {
   cmd = { tripline, 'lsp' },
-  filetypes = { 'yaml' },
+  filetypes = { 'yaml', 'json', 'terraform', 'terraform-vars', 'tf' },
   root_markers = { 'tripline.toml', '.git' },
 })
 vim.lsp.enable('tripline')
@@ -94,5 +95,14 @@ local code = rest.code
 if not vim.wait(15000, function() return not codes(buf):find(code, 1, true) end, 50) then
   fail(code .. ' still reported after the suppression: ' .. codes(buf))
 end
-io.stdout:write('neovim: diagnostics, hover, quick fix and suppression all worked\n')
+-- A `.tf` buffer: the server attaches and reports the trail that does not validate its logs.
+vim.cmd.edit(terraform)
+local tf = vim.api.nvim_get_current_buf()
+if vim.bo[tf].filetype ~= 'terraform' and vim.bo[tf].filetype ~= 'tf' then
+  vim.bo[tf].filetype = 'terraform'
+end
+if not vim.wait(15000, function() return codes(tf):find('LOG001', 1, true) ~= nil end, 50) then
+  fail('no LOG001 in the .tf buffer (filetype ' .. vim.bo[tf].filetype .. '): ' .. codes(tf))
+end
+io.stdout:write('neovim: diagnostics, hover, quick fix and suppression all worked, and in .tf\n')
 vim.cmd('qall!')
