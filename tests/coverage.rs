@@ -589,3 +589,38 @@ fn missing_objectives_name_the_module_calls_not_followed_that_may_establish_them
         "{human}"
     );
 }
+
+/// An SCP attached to nothing is in force in no account: the objective it would establish is
+/// not established, and the report says why (CloudFormation without `TargetIds`, Terraform
+/// without an `aws_organizations_policy_attachment`).
+#[test]
+fn an_scp_attached_to_nothing_establishes_nothing() {
+    let dir = tree();
+    edit(
+        &dir.path().join("org/scps/deny-root.yaml"),
+        "      TargetIds: [\"ou-abcd-11111111\"]\n",
+        "",
+    );
+    let tf = dir.path().join("org/scps/region-deny.tf");
+    let text = fs::read_to_string(&tf).unwrap();
+    let cut = text.find("\n# In force for the workloads OU").unwrap();
+    fs::write(&tf, &text[..cut + 1]).unwrap();
+    let (doc, code) = coverage(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        not_established(&doc),
+        [("REG-SCP", "violated"), ("ROOT-SCP", "violated")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    );
+    let why = |id: &str| objective(&doc, id)["evidence"][0]["drift"][0]["message"].clone();
+    assert_eq!(
+        why("ROOT-SCP"),
+        "`DenyRoot` is attached to nothing (TargetIds is not set), so it is in force in no account"
+    );
+    assert_eq!(
+        why("REG-SCP"),
+        "`aws_organizations_policy.region_deny` is attached to nothing (no aws_organizations_policy_attachment names it), so it is in force in no account"
+    );
+}

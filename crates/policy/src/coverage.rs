@@ -223,7 +223,9 @@ fn establishing(cx: &Context<'_, '_>, objective: &'static Objective, out: &mut V
                 } else {
                     denied_actions(cx, statements, spec.scp_denies, doc.span)
                 };
-                if let Some(unmet) = verdict {
+                if let Some(mut unmet) = verdict {
+                    // An SCP in force nowhere establishes nothing, whatever it denies.
+                    unmet.extend(unattached(cx, doc.resource));
                     matched.push((doc.resource, unmet));
                 }
             }
@@ -343,6 +345,46 @@ fn is_negated(operator: &str) -> bool {
         "arnnotlike",
     ]
     .contains(&lower.as_str())
+}
+
+/// Why the organization policy resource `i` is attached to nothing, when the template says so:
+/// an `AWS::Organizations::Policy` without `TargetIds`, an `aws_organizations_policy` that no
+/// `aws_organizations_policy_attachment` of the configuration names. `None` when it is attached,
+/// when its targets cannot be known, and for a standalone document (attached outside the code).
+fn unattached(cx: &Context<'_, '_>, i: usize) -> Option<(Span, String)> {
+    let t = cx.template;
+    let r = &t.resources[i];
+    match r.rtype {
+        "AWS::Organizations::Policy" => {
+            let (targets, _) = crate::model::lookup::lookup_texts(t, r, &["TargetIds"]);
+            let none = targets.is_some_and(|ts| ts.is_empty());
+            none.then(|| {
+                (
+                    r.anchor,
+                    format!(
+                        "`{}` is attached to nothing (TargetIds is not set), so it is in force in \
+                         no account",
+                        r.id
+                    ),
+                )
+            })
+        }
+        "aws_organizations_policy" => {
+            let attachments =
+                crate::model::refs::referrers(t, r, &[], &["aws_organizations_policy_attachment"]);
+            attachments.is_empty().then(|| {
+                (
+                    r.anchor,
+                    format!(
+                        "`{}` is attached to nothing (no aws_organizations_policy_attachment \
+                         names it), so it is in force in no account",
+                        r.id
+                    ),
+                )
+            })
+        }
+        _ => None,
+    }
 }
 
 /// For an SCP's statements: `None` when no protecting deny covers any of `actions`, else
