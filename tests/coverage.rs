@@ -624,3 +624,37 @@ fn an_scp_attached_to_nothing_establishes_nothing() {
         "`aws_organizations_policy.region_deny` is attached to nothing (no aws_organizations_policy_attachment names it), so it is in force in no account"
     );
 }
+
+/// The unified Security Hub of 2025: `AWS::SecurityHub::HubV2` establishes DET-SECURITYHUB, and
+/// the detective-control SCP must deny `securityhub:DisableSecurityHubV2` too.
+#[test]
+fn the_unified_security_hub_counts() {
+    let dir = tree();
+    fs::write(
+        dir.path().join("detective/securityhub.yaml"),
+        "AWSTemplateFormatVersion: \"2010-09-09\"\nResources:\n  Hub:\n    Type: AWS::SecurityHub::HubV2\n",
+    )
+    .unwrap();
+    edit(
+        &dir.path().join("org/scps/protect-detective-controls.json"),
+        "\"securityhub:DisableSecurityHubV2\", ",
+        "",
+    );
+    let (doc, _) = coverage(dir.path(), &[]);
+    assert_eq!(
+        not_established(&doc),
+        [("DET-SCP-SECURITYHUB".to_string(), "violated".to_string())]
+            .into_iter()
+            .collect()
+    );
+    assert_eq!(
+        objective(&doc, "DET-SCP-SECURITYHUB")["evidence"][0]["drift"][0]["message"],
+        "the SCP does not deny `securityhub:DisableSecurityHubV2`"
+    );
+    assert_eq!(
+        objective(&doc, "DET-SECURITYHUB")["evidence"][0]["type"],
+        "AWS::SecurityHub::HubV2",
+        "{}",
+        objective(&doc, "DET-SECURITYHUB")
+    );
+}
