@@ -108,16 +108,26 @@ impl Table {
     }
 
     fn literal(&mut self, text: &str, i: usize) {
-        // `arn:aws:s3:::logs` names the bucket `logs`: every suffix after a `:::`.
-        if let Some(rest) = text.strip_prefix("arn:") {
-            let mut from = 0;
-            while let Some(at) = rest[from..].find(":::") {
-                let name = &rest[from + at + 3..];
-                self.literals.entry(name.to_string()).or_default().push(i);
-                from += at + 1;
-            }
+        for name in literal_names(text) {
+            self.literals.entry(name.to_string()).or_default().push(i);
         }
-        self.literals.entry(text.to_string()).or_default().push(i);
+    }
+
+    /// The known strings under `node` (evaluated), as resource `i`'s of type `rtype`: keyed by
+    /// type and name, so that asking which resources of some types hold a name costs what they
+    /// are, not every holder of the name (40,000 buckets that share a `BucketName` each hold
+    /// it).
+    fn typed_literals_under(&mut self, t: &Template<'_>, node: &Node<'_>, i: usize, rtype: &str) {
+        walk::scalars(t, node, &mut |_, v| {
+            if let Some(text) = v.val.known_text() {
+                for name in literal_names(text) {
+                    self.literals
+                        .entry(typed_key(rtype, name))
+                        .or_default()
+                        .push(i);
+                }
+            }
+        });
     }
 
     /// Add the resources that mention `names` by reference to `out`.
@@ -143,6 +153,34 @@ impl Table {
             out.extend(self.literals.get(n).into_iter().flatten());
         }
     }
+
+    /// [`Table::by_literal`] in a table of typed literals, for resources of `types`.
+    fn by_typed_literal(&self, names: &Names, types: &[&str], out: &mut Vec<usize>) {
+        for n in &names.literals {
+            for ty in types {
+                out.extend(self.literals.get(&typed_key(ty, n)).into_iter().flatten());
+            }
+        }
+    }
+}
+
+/// The names a literal string gives: itself, and for `arn:aws:s3:::logs` the bucket `logs`
+/// (every suffix after a `:::`).
+fn literal_names(text: &str) -> Vec<&str> {
+    let mut out = vec![text];
+    if let Some(rest) = text.strip_prefix("arn:") {
+        let mut from = 0;
+        while let Some(at) = rest[from..].find(":::") {
+            out.push(&rest[from + at + 3..]);
+            from += at + 1;
+        }
+    }
+    out
+}
+
+/// The key of a typed literal: the resource type and the name, with a separator neither holds.
+fn typed_key(rtype: &str, name: &str) -> String {
+    format!("{rtype}\u{1f}{name}")
 }
 
 /// The `x` of each `local.x` in an expression.
@@ -201,22 +239,23 @@ impl ReferenceIndex {
         }
     }
 
-    /// The resources (indexes into `Template::resources`, ascending) whose properties refer to
-    /// what `names` describes.
-    pub(crate) fn referring(&self, t: &Template<'_>, names: &Names) -> Vec<usize> {
+    /// The resources of `types` (indexes into `Template::resources`, ascending) whose
+    /// properties refer to what `names` describes.
+    pub(crate) fn referring(&self, t: &Template<'_>, names: &Names, types: &[&str]) -> Vec<usize> {
         let mut out = Vec::new();
         self.table.by_reference(names, &mut out);
+        out.retain(|&i| types.contains(&t.resources[i].rtype));
         if !names.literals.is_empty() {
             let literals = self.literals.get_or_init(|| {
                 let mut table = Table::default();
                 for (i, r) in t.resources.iter().enumerate() {
                     if let Some(props) = r.properties {
-                        table.literals_under(t, props, i);
+                        table.typed_literals_under(t, props, i, r.rtype);
                     }
                 }
                 table
             });
-            literals.by_literal(names, &mut out);
+            literals.by_typed_literal(names, types, &mut out);
         }
         sorted(out)
     }
@@ -494,10 +533,9 @@ pub fn referrers<'t, 'a>(
 ) -> Vec<&'t Resource<'a>> {
     let names = reference_names(t, target, name_keys);
     t.references()
-        .referring(t, &names)
+        .referring(t, &names, types)
         .into_iter()
         .map(|i| &t.resources[i])
-        .filter(|r| types.contains(&r.rtype))
         .collect()
 }
 
