@@ -259,7 +259,7 @@ fn comments_over(
 
 /// Where a YAML comment starts on a line: a `#` at the start or after a space or tab, outside
 /// quoted scalars (`a#b` and `"#"` are not comments).
-fn yaml_comment_start(line: &str) -> Option<usize> {
+pub(crate) fn yaml_comment_start(line: &str) -> Option<usize> {
     let bytes = line.as_bytes();
     let mut quote: Option<u8> = None;
     let mut i = 0;
@@ -296,7 +296,7 @@ fn yaml_comment_start(line: &str) -> Option<usize> {
 }
 
 /// Where a `#` or `//` comment starts on a line of HCL, outside strings.
-fn hcl_comment_start(line: &str) -> Option<usize> {
+pub(crate) fn hcl_comment_start(line: &str) -> Option<usize> {
     let bytes = line.as_bytes();
     let mut in_string = false;
     let mut i = 0;

@@ -73,11 +73,13 @@ enum Reach {
     File,
 }
 
-/// The skips in the comments of `text` (`#` and `//` comments) for `scanners`, as suppressions
-/// over `blocks` (each a span and the resource it is, if one).
+/// The skips in the comments of `text` for `scanners`, as suppressions over `blocks` (each a
+/// span and the resource it is, if one). `comment_start` finds where a line's comment starts
+/// (outside strings), as for tripline's own comments.
 pub(crate) fn comments(
     text: &str,
     blocks: &[(Span, Option<String>)],
+    comment_start: fn(&str) -> Option<usize>,
     scanners: &[Scanner],
     today: (i32, u32, u32),
 ) -> Vec<Inline> {
@@ -95,8 +97,11 @@ pub(crate) fn comments(
         })
         .collect();
     for (i, &(start, line)) in lines.iter().enumerate() {
-        for skip in skips_in_line(line, start, scanners, today) {
-            if let Some(inline) = place(skip, i, &lines, text, blocks) {
+        let Some(at) = comment_start(line) else {
+            continue;
+        };
+        for skip in skips_in_line(line, at, start, scanners, today) {
+            if let Some(inline) = place(skip, i, &lines, text, blocks, comment_start) {
                 out.push(inline);
             }
         }
@@ -104,16 +109,14 @@ pub(crate) fn comments(
     out
 }
 
-/// The skips of one line (`start`: its offset).
+/// The skips of one line's comment, which starts at `comment_at` (`start`: the line's offset).
 fn skips_in_line(
     line: &str,
+    comment_at: usize,
     start: usize,
     scanners: &[Scanner],
     today: (i32, u32, u32),
 ) -> Vec<Skip> {
-    let Some(comment_at) = line.find('#').or_else(|| line.find("//")) else {
-        return Vec::new();
-    };
     let comment = &line[comment_at..];
     let span = Span::new(start + comment_at, start + line.trim_end().len());
     let mut out = Vec::new();
@@ -219,6 +222,7 @@ fn place(
     lines: &[(usize, &str)],
     text: &str,
     blocks: &[(Span, Option<String>)],
+    comment_start: fn(&str) -> Option<usize>,
 ) -> Option<Inline> {
     let inline = |resource: Option<String>, within: Option<Span>| Inline {
         resource,
@@ -251,18 +255,15 @@ fn place(
         Reach::Next => {
             // A trailing comment is about its own line; a comment line, about the next line
             // that is not a comment.
-            let code_before = {
-                let c = here.find('#').or_else(|| here.find("//")).unwrap_or(0);
-                !here[..c].trim().is_empty()
-            };
+            let code_before = comment_start(here).is_some_and(|c| !here[..c].trim().is_empty());
             let target = if code_before {
                 start
             } else {
                 lines[line + 1..]
                     .iter()
                     .find(|(_, l)| {
-                        let t = l.trim_start();
-                        !t.is_empty() && !t.starts_with('#') && !t.starts_with("//")
+                        !l.trim().is_empty()
+                            && comment_start(l) != Some(l.len() - l.trim_start().len())
                     })
                     .map(|(s, _)| *s)?
             };
@@ -354,7 +355,7 @@ mod tests {
     fn skips_map_to_equivalent_policies() {
         let today = (2026, 12, 7);
         let line = "  # checkov:skip=CKV_AWS_18:logs go to the central account\n";
-        let skips = skips_in_line(line, 0, &[Scanner::Checkov], today);
+        let skips = skips_in_line(line, 2, 0, &[Scanner::Checkov], today);
         assert_eq!(skips[0].patterns, ["LOG009"]);
         assert_eq!(
             skips[0].reason.as_deref(),
@@ -362,9 +363,9 @@ mod tests {
         );
         let line =
             "#tfsec:ignore:aws-s3-enable-bucket-logging trivy:ignore:AVD-AWS-0089:exp:2020-01-01\n";
-        let skips = skips_in_line(line, 0, &[Scanner::Tfsec, Scanner::Trivy], today);
+        let skips = skips_in_line(line, 0, 0, &[Scanner::Tfsec, Scanner::Trivy], today);
         assert_eq!(skips.len(), 1, "the expired trivy ignore no longer applies");
         assert_eq!(skips[0].patterns, ["LOG009"]);
-        assert!(skips_in_line(line, 0, &[Scanner::Checkov], today).is_empty());
+        assert!(skips_in_line(line, 0, 0, &[Scanner::Checkov], today).is_empty());
     }
 }

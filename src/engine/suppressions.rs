@@ -31,13 +31,16 @@ pub(super) fn comments(
     root: &Node<'_>,
     honor: &[Scanner],
 ) -> Vec<Inline> {
+    let comment_start: fn(&str) -> Option<usize>;
     let (mut own, blocks) = if is_hcl_name(file.name) {
+        comment_start = suppress::hcl_comment_start;
         (
             suppress::comments(file.text, root),
             suppress::hcl_blocks(root),
         )
     } else if matches!(format, Format::CloudFormation | Format::Sam) && !looks_like_json(file.text)
     {
+        comment_start = suppress::yaml_comment_start;
         (
             suppress::yaml_comments(file.text, root),
             suppress::yaml_blocks(root),
@@ -48,7 +51,11 @@ pub(super) fn comments(
     if !honor.is_empty() {
         let today = crate::suppress_foreign::today();
         own.extend(crate::suppress_foreign::comments(
-            file.text, &blocks, honor, today,
+            file.text,
+            &blocks,
+            comment_start,
+            honor,
+            today,
         ));
     }
     own
