@@ -156,6 +156,7 @@ impl Engine {
             text: unit.text.as_deref().unwrap_or(text),
             dir: origin.and_then(Path::parent),
             template: &template,
+            indexes: Default::default(),
         };
         self.place_module_findings(
             &unit.modules,

@@ -252,11 +252,13 @@ impl Engine {
 
 /// The composed text of a configuration and the directory its checked file is in: where a
 /// finding in a module's text is in the module's file, for a related place.
-#[derive(Clone, Copy)]
 pub(in crate::engine) struct ModuleText<'t> {
     pub text: &'t str,
     pub dir: Option<&'t Path>,
     pub template: &'t Template<'t>,
+    /// Each module file's line index (by where it starts in `text`), made when a finding first
+    /// lands in it: a module with many findings is indexed once, not once per finding.
+    pub indexes: std::cell::RefCell<HashMap<u32, crate::source::LineIndex>>,
 }
 
 impl ModuleText<'_> {
@@ -286,7 +288,10 @@ impl ModuleText<'_> {
             start: span.start - base,
             end: (span.end - base).min(file.len() as u32),
         };
-        let index = crate::source::LineIndex::new(file);
+        let mut indexes = self.indexes.borrow_mut();
+        let index = indexes
+            .entry(*base)
+            .or_insert_with(|| crate::source::LineIndex::new(file));
         Some(crate::finding::Related {
             path: std::sync::Arc::from(relative.as_str()),
             span: local,

@@ -559,6 +559,7 @@ impl Engine {
             text: &all,
             dir: Some(dir),
             template: &template,
+            indexes: Default::default(),
         };
         self.place_module_findings(&modules, own_end, at, &mut raws, &mut evidence);
         let mut placed = vec![(first.name.clone(), 0u32, first.text.len() as u32)];
