@@ -195,17 +195,7 @@ fn attribute_group(text: &str, at: usize) -> Vec<Attribute> {
             && !value.starts_with("==")
             && !value.trim_end().ends_with(['{', '[', '('])
             && !value.contains("<<");
-        if name_len == 0 || !one_line {
-            // A multi-line value still belongs to the run; what follows it does not.
-            if name_len > 0 && value.starts_with('=') {
-                out.push(Attribute {
-                    start,
-                    name_end,
-                    equals,
-                    gap,
-                    column: equals - line_start,
-                });
-            }
+        if name_len == 0 || !value.starts_with('=') {
             break;
         }
         out.push(Attribute {
@@ -215,6 +205,10 @@ fn attribute_group(text: &str, at: usize) -> Vec<Attribute> {
             gap,
             column: equals - line_start,
         });
+        // A multi-line value still belongs to the run; what follows it does not.
+        if !one_line {
+            break;
+        }
         line_start = line_end + 1;
     }
     out

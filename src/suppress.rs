@@ -173,15 +173,7 @@ fn comments_over(
         return Vec::new();
     }
     let mut out = Vec::new();
-    let mut offset = 0usize;
-    let lines: Vec<(usize, &str)> = text
-        .split_inclusive('\n')
-        .map(|l| {
-            let at = offset;
-            offset += l.len();
-            (at, l)
-        })
-        .collect();
+    let lines = lines_with_offsets(text);
     for (i, &(start, line)) in lines.iter().enumerate() {
         let Some(at) = comment_start(line) else {
             continue;
@@ -255,6 +247,18 @@ fn comments_over(
         });
     }
     out
+}
+
+/// The lines of `text` (line breaks included) with the offset each starts at.
+pub(crate) fn lines_with_offsets(text: &str) -> Vec<(usize, &str)> {
+    let mut offset = 0usize;
+    text.split_inclusive('\n')
+        .map(|l| {
+            let at = offset;
+            offset += l.len();
+            (at, l)
+        })
+        .collect()
 }
 
 /// Where a YAML comment starts on a line: a `#` at the start or after a space or tab, outside
