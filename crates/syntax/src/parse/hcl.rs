@@ -40,6 +40,19 @@ const LABELLED: &[(&str, usize)] = &[
 
 /// Parse a `.tf` file into the tree of its JSON-syntax equivalent.
 pub fn file(text: &str, limits: &Limits) -> Result<Parsed<'static>, ParseError> {
+    if text.len() > limits.max_hcl_bytes {
+        return Err(ParseError::new(
+            ParseErrorKind::Limit,
+            format!(
+                "a native-syntax Terraform file of {} MiB is over the {} MiB that are parsed \
+                 (parsing takes about 130 times the text in memory); check its configuration as \
+                 a plan (`terraform show -json`) or as `.tf.json`, or split it",
+                text.len() / (1024 * 1024),
+                limits.max_hcl_bytes / (1024 * 1024)
+            ),
+            Span::empty(0),
+        ));
+    }
     if let Some(at) = too_deep(text, limits.max_depth) {
         return Err(ParseError::new(
             ParseErrorKind::Limit,
@@ -525,6 +538,25 @@ fn unescape_template(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Native syntax over its size bound is a limit error (PARSE003), not a parse that may
+    /// take gigabytes.
+    #[test]
+    fn native_syntax_over_its_bound_is_a_limit() {
+        let limits = Limits {
+            max_hcl_bytes: 2 * 1024 * 1024,
+            ..Limits::default()
+        };
+        let text = format!("locals {{\n{}}}\n", "  a = \"b\"\n".repeat(300_000));
+        let e = file(&text, &limits).unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::Limit);
+        assert!(
+            e.message.contains("over the 2 MiB that are parsed"),
+            "{}",
+            e.message
+        );
+        assert!(file("locals {\n  a = 1\n}\n", &limits).is_ok());
+    }
 
     #[test]
     fn several_repeated_keys_in_one_object_each_take_the_last_value() {

@@ -29,6 +29,12 @@ pub struct Limits {
     /// a few nodes can carry a megabyte each, so counting nodes alone lets a small file expand
     /// to gigabytes.
     pub max_alias_bytes: usize,
+    /// Largest native-syntax (`.tf`) text parsed. hcl-edit's tree takes about 130 times its
+    /// text in memory (measured on 100,000 attributes and on long traversal chains), so the
+    /// general file-size bound does not bound memory for `.tf`; this one keeps a file's parse
+    /// near 2 GiB at worst. The same configuration as `.tf.json`, or as a plan, has no such
+    /// cost.
+    pub max_hcl_bytes: usize,
 }
 
 impl Default for Limits {
@@ -37,6 +43,7 @@ impl Default for Limits {
             max_depth: 128,
             max_alias_nodes: 100_000,
             max_alias_bytes: 64 * 1024 * 1024,
+            max_hcl_bytes: 16 * 1024 * 1024,
         }
     }
 }
