@@ -5,6 +5,8 @@
 use std::borrow::Cow;
 use std::path::{Component, Path, PathBuf};
 
+use crate::config::{Config, normalize};
+
 use crate::walk::{display_path, path_of_display};
 
 /// The root and the directory the run started in, both absolute.
@@ -17,11 +19,9 @@ pub struct ProjectRoot {
 impl ProjectRoot {
     /// The root for a run started in `cwd`: the nearest directory at or above it with a `.git`
     /// (a repository or a worktree), else the directory of `config` (`--config`), else of the
-    /// nearest `tripline.toml` above `cwd`, else `cwd` itself.
+    /// config that governs `cwd` (found as `check` finds it, with its stops), else `cwd`.
     pub fn discover(cwd: &Path, config: Option<&Path>) -> ProjectRoot {
         let cwd = normalize(cwd);
-        let has_config =
-            |d: &Path| d.join("tripline.toml").is_file() || d.join(".tripline.toml").is_file();
         let root = cwd
             .ancestors()
             .find(|d| d.join(".git").exists())
@@ -31,11 +31,7 @@ impl ProjectRoot {
                     .and_then(Path::parent)
                     .map(|d| normalize(&cwd.join(d)))
             })
-            .or_else(|| {
-                cwd.ancestors()
-                    .find(|d| has_config(d))
-                    .map(Path::to_path_buf)
-            })
+            .or_else(|| Config::discover(&cwd)?.parent().map(Path::to_path_buf))
             .unwrap_or_else(|| cwd.clone());
         ProjectRoot { root, cwd }
     }
@@ -76,22 +72,6 @@ impl ProjectRoot {
             Err(_) => Cow::Borrowed(display),
         }
     }
-}
-
-/// `path` with `.` and `..` resolved lexically (links are not followed: a report's path is
-/// as the walk named it).
-pub(crate) fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -241,7 +241,7 @@ fn findings_at(
             } else {
                 cwd.join(p)
             };
-            let rel = crate::project_root::normalize(&absolute)
+            let rel = crate::config::normalize(&absolute)
                 .strip_prefix(&top)
                 .ok()?
                 .to_path_buf();
