@@ -190,8 +190,13 @@ pub struct EstablishedElsewhere {
 pub struct DocumentsRule {
     /// Globs relative to the config file's directory.
     pub paths: Vec<String>,
-    /// `identity`, `resource`, `trust` or `scp`.
+    /// `identity`, `resource`, `trust`, `scp` or `rcp`.
     pub kind: String,
+    /// For an SCP or RCP, which is attached outside the code: the roots, OUs and accounts it
+    /// is attached to, by literal ID (`r-…`, `ou-…`, 12-digit account IDs). Coverage judges
+    /// it where it is in force.
+    #[serde(default)]
+    pub targets: Vec<String>,
 }
 
 /// `[[suppress]]`: findings of `ignore` in the files matching `paths` (all files when empty) and
@@ -283,6 +288,7 @@ impl Config {
         config.check_policies().map_err(invalid)?;
         config.check_globs().map_err(invalid)?;
         config.check_coverage().map_err(invalid)?;
+        config.check_documents().map_err(invalid)?;
         config.check_tables().map_err(invalid)?;
         config.source = Some(ConfigSource {
             path: path.to_path_buf(),
@@ -390,6 +396,43 @@ impl Config {
                 long.len(),
                 long.chars().take(40).collect::<String>()
             ));
+        }
+        Ok(())
+    }
+
+    /// Each `[[documents]]` names a known kind, and its targets are literal IDs of an SCP's or
+    /// RCP's.
+    fn check_documents(&self) -> Result<(), String> {
+        for d in &self.documents {
+            let Some(kind) = crate::model::DocumentKind::parse(&d.kind) else {
+                return Err(format!(
+                    "[[documents]] kind `{}`: one of identity, resource, trust, scp, rcp",
+                    d.kind
+                ));
+            };
+            if d.targets.is_empty() {
+                continue;
+            }
+            if !matches!(
+                kind,
+                crate::model::DocumentKind::ServiceControl
+                    | crate::model::DocumentKind::ResourceControl
+            ) {
+                return Err(format!(
+                    "[[documents]] of kind `{}` has targets; only an SCP or RCP is attached",
+                    d.kind
+                ));
+            }
+            if let Some(t) = d
+                .targets
+                .iter()
+                .find(|t| crate::policy::organization::Target::literal_kind(t).is_none())
+            {
+                return Err(format!(
+                    "[[documents]] target `{t}` is not a root (r-…), OU (ou-…) or 12-digit \
+                     account ID"
+                ));
+            }
         }
         Ok(())
     }

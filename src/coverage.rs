@@ -18,6 +18,7 @@ use std::sync::Arc;
 use crate::config::CoverageConfig;
 use crate::file_report::{Evidence, FileReport, UnfollowedModule};
 use crate::finding::{Finding, Severity};
+use crate::guardrails::{Organization, TargetStatus, Verdict};
 use crate::policy::Family;
 use crate::policy::coverage::{EvidenceKind, OBJECTIVES, Objective};
 use crate::source::{Position, Span};
@@ -105,6 +106,9 @@ pub enum Status {
     Elsewhere,
     /// Resources establish it, each with drift.
     Violated,
+    /// It is in force in some of the organization's accounts (or OUs), not all: the tree
+    /// declares an organization and judges it per target ([`crate::guardrails`]).
+    Partial,
     /// Nothing in the tree establishes it.
     Missing,
     /// It does not apply to this tree.
@@ -118,6 +122,7 @@ impl Status {
             Status::Established => "established",
             Status::Elsewhere => "established-elsewhere",
             Status::Violated => "violated",
+            Status::Partial => "partial",
             Status::Missing => "missing",
             Status::NotApplicable => "not-applicable",
         }
@@ -160,6 +165,8 @@ pub struct Establishing {
     pub start: Position,
     /// What is wrong with it (empty: it establishes the objective).
     pub drift: Vec<Drift>,
+    /// What it is to the organization (where it is in force or deployed).
+    pub org: Option<Box<crate::policy::organization::Role>>,
 }
 
 /// One objective's assessment.
@@ -178,6 +185,28 @@ pub struct Assessed {
     /// When it is missing: the module calls not followed that may establish it (their source
     /// or name names its service), in path order.
     pub may_establish: Vec<(Arc<str>, UnfollowedModule)>,
+    /// When the tree declares an organization and the objective is judged per target: its
+    /// verdict at each of [`Organization::targets`], in that order (else empty).
+    pub targets: Vec<Verdict>,
+}
+
+impl Assessed {
+    /// The leaves of the organization (accounts, OUs with nothing below) where it is not
+    /// established, known to lack it.
+    pub fn lacking(&self, org: &Organization) -> Vec<usize> {
+        if self.targets.is_empty() {
+            return Vec::new();
+        }
+        org.leaves()
+            .into_iter()
+            .filter(|&i| {
+                matches!(
+                    self.targets[i].status,
+                    TargetStatus::Missing | TargetStatus::Violated
+                )
+            })
+            .collect()
+    }
 }
 
 /// How a run assesses coverage, beyond the `[coverage]` of the first path's config.
@@ -229,6 +258,8 @@ pub struct Coverage {
     /// Module calls not followed (their modules are not on disk): what they establish is
     /// unknown.
     pub unfollowed: usize,
+    /// The organization the tree declares (roots, OUs, accounts), when it declares one.
+    pub organization: Option<Organization>,
 }
 
 impl Coverage {
@@ -298,6 +329,7 @@ pub fn assess(gathered: &Gathered, config: &CoverageConfig, anchor: Anchor) -> C
     for d in &gathered.drift {
         drift_by_resource.entry(&d.resource).or_default().push(d);
     }
+    let organization = Organization::build(&gathered.evidence);
     let objectives = selected(config)
         .into_iter()
         .map(|objective| {
@@ -346,6 +378,7 @@ pub fn assess(gathered: &Gathered, config: &CoverageConfig, anchor: Anchor) -> C
                         describe: e.describe,
                         start: e.start,
                         drift,
+                        org: e.org.clone(),
                     }
                 })
                 .collect();
@@ -354,7 +387,7 @@ pub fn assess(gathered: &Gathered, config: &CoverageConfig, anchor: Anchor) -> C
                 .iter()
                 .find(|m| m.objective.eq_ignore_ascii_case(objective.id))
                 .map(|m| m.reason.clone());
-            let status = if elsewhere.is_some() {
+            let mut status = if elsewhere.is_some() {
                 Status::Elsewhere
             } else if !objective.applies_when.is_empty() && applies_by.is_none() {
                 Status::NotApplicable
@@ -364,6 +397,17 @@ pub fn assess(gathered: &Gathered, config: &CoverageConfig, anchor: Anchor) -> C
                 Status::Missing
             } else {
                 Status::Violated
+            };
+            let targets = match &organization {
+                Some(org)
+                    if !matches!(status, Status::Elsewhere | Status::NotApplicable)
+                        && org.judges(objective, &evidence) =>
+                {
+                    let targets = org.judge(objective, &evidence);
+                    status = for_the_organization(status, org, &targets);
+                    targets
+                }
+                _ => Vec::new(),
             };
             let may_establish = match status {
                 Status::Missing => gathered
@@ -381,6 +425,7 @@ pub fn assess(gathered: &Gathered, config: &CoverageConfig, anchor: Anchor) -> C
                 elsewhere,
                 applies_by,
                 may_establish,
+                targets,
             }
         })
         .collect();
@@ -390,6 +435,37 @@ pub fn assess(gathered: &Gathered, config: &CoverageConfig, anchor: Anchor) -> C
         templates: gathered.templates,
         failed: gathered.failed.clone(),
         unfollowed: gathered.unfollowed.len(),
+        organization,
+    }
+}
+
+/// An objective judged per target, for the whole organization: established only when it is
+/// at every leaf (account, or OU or root with nothing below) whose verdict is known; partial
+/// when at some. With none, the tree-wide status stands, unless something establishes it in
+/// the tree but in force at no leaf (then it is violated: its guardrails are in the wrong
+/// place).
+fn for_the_organization(tree_wide: Status, org: &Organization, targets: &[Verdict]) -> Status {
+    let known: Vec<TargetStatus> = org
+        .leaves()
+        .into_iter()
+        .map(|i| targets[i].status)
+        .filter(|s| *s != TargetStatus::Unknown)
+        .collect();
+    if known.is_empty() {
+        return tree_wide;
+    }
+    let established = known
+        .iter()
+        .filter(|s| **s == TargetStatus::Established)
+        .count();
+    if established == known.len() {
+        Status::Established
+    } else if established > 0 {
+        Status::Partial
+    } else if tree_wide == Status::Established {
+        Status::Violated
+    } else {
+        tree_wide
     }
 }
 

@@ -158,4 +158,6 @@ pub struct Evidence {
     pub start: Position,
     /// The requirements it does not meet, where.
     pub unmet: Vec<(Position, String)>,
+    /// What it is to the organization (see [`crate::policy::organization`]).
+    pub org: Option<Box<crate::policy::organization::Role>>,
 }

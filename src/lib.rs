@@ -21,6 +21,7 @@ pub mod file_report;
 pub mod fix;
 pub mod git_tree;
 pub mod guard;
+pub mod guardrails;
 pub mod lsp;
 pub mod output;
 pub mod printer;

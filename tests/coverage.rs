@@ -136,8 +136,8 @@ fn the_baseline_tree_establishes_every_objective() {
     assert_eq!(code, 0);
     assert_eq!(not_established(&doc), BTreeMap::new());
     assert_eq!(doc["summary"]["percent"], 100);
-    assert_eq!(doc["summary"]["objectives"], 12);
-    assert_eq!(doc["summary"]["templates"], 9);
+    assert_eq!(doc["summary"]["objectives"], 13);
+    assert_eq!(doc["summary"]["templates"], 10);
     // Evidence names the resource and where it is, across formats.
     let trail = &objective(&doc, "LOG-TRAIL")["evidence"][0];
     assert_eq!(trail["path"], "logging/trail.yaml");
@@ -316,7 +316,7 @@ fn a_config_marks_objectives_elsewhere_and_selects_which_apply() {
         objective(&doc, "LOG-TRAIL")["reason"],
         "the organization trail is in org-baseline"
     );
-    assert_eq!(doc["summary"]["applicable"], 10);
+    assert_eq!(doc["summary"]["applicable"], 11);
     assert_eq!(doc["summary"]["percent"], 100);
     // The command line narrows further.
     let (doc, _) = coverage(dir.path(), &["--select", "detective"]);
@@ -441,7 +441,7 @@ fn markdown_and_sarif_reports() {
     assert_eq!(out.status.code(), Some(1));
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(md.starts_with("# Control-objective coverage\n"));
-    assert!(md.contains("**83%** of the applicable objectives are in place (10 of 12)"));
+    assert!(md.contains("**84%** of the applicable objectives are in place (11 of 13)"));
     for family in ["## Region", "## Root", "## Logging", "## Detective"] {
         assert!(md.contains(family), "{family}");
     }
@@ -465,7 +465,7 @@ fn markdown_and_sarif_reports() {
         .unwrap();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let run = &doc["runs"][0];
-    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 12);
+    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 13);
     let results = run["results"].as_array().unwrap();
     let kind = |id: &str| {
         results
@@ -518,7 +518,7 @@ fn list_names_every_objective() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.lines().count(), 12);
+    assert_eq!(text.lines().count(), 13);
     assert!(
         text.lines()
             .any(|l| l.starts_with("ROOT-SCP") && l.contains("root"))
@@ -598,12 +598,12 @@ fn an_scp_attached_to_nothing_establishes_nothing() {
     let dir = tree();
     edit(
         &dir.path().join("org/scps/deny-root.yaml"),
-        "      TargetIds: [\"ou-abcd-11111111\"]\n",
+        "      TargetIds: [\"r-abcd\"]\n",
         "",
     );
     let tf = dir.path().join("org/scps/region-deny.tf");
     let text = fs::read_to_string(&tf).unwrap();
-    let cut = text.find("\n# In force for the workloads OU").unwrap();
+    let cut = text.find("\n# In force in every account").unwrap();
     fs::write(&tf, &text[..cut + 1]).unwrap();
     let (doc, code) = coverage(dir.path(), &[]);
     assert_eq!(code, 1);

@@ -40,6 +40,9 @@ struct References {
     fsbp: Vec<String>,
     #[serde(default)]
     cis: Vec<String>,
+    /// CIS AWS Foundations Benchmark v5.0 recommendations (objectives only).
+    #[serde(default)]
+    cis5: Vec<String>,
     #[serde(default)]
     control_tower: Vec<String>,
     /// Equivalent checks of other scanners, whose inline skips `honor_suppressions` honours:
@@ -184,6 +187,9 @@ struct Evidence {
     scp_deny_condition: Option<ConditionSpec>,
     #[serde(default)]
     role: Option<String>,
+    /// `rcp`: `scp_denies`/`scp_deny_condition` are looked for in resource control policies.
+    #[serde(default)]
+    control: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -259,7 +265,7 @@ fn objectives(metas: &BTreeMap<String, Meta>) {
             out,
             "    Objective {{ id: {:?}, family: Family::{family}, severity: Severity::{severity}, \
              title: {:?}, description: {:?}, remediation: {:?}, policies: &{:?}, \
-             applies_when: &{:?}, fsbp: &{:?}, cis: &{:?}, control_tower: &{:?}, \
+             applies_when: &{:?}, fsbp: &{:?}, cis: &{:?}, cis5: &{:?}, control_tower: &{:?}, \
              evidence: &[{evidence}] }},",
             o.id,
             o.title.trim(),
@@ -269,6 +275,7 @@ fn objectives(metas: &BTreeMap<String, Meta>) {
             o.applies_when,
             o.references.fsbp,
             o.references.cis,
+            o.references.cis5,
             o.references.control_tower,
         )
         .unwrap();
@@ -293,6 +300,15 @@ fn evidence_spec(at: &dyn std::fmt::Display, e: &Evidence) -> String {
     if let Some(role) = &e.role {
         assert!(ROLES.contains(&role.as_str()), "{at}: unknown role {role}");
     }
+    let rcp = match e.control.as_deref() {
+        None | Some("scp") => false,
+        Some("rcp") => true,
+        Some(other) => panic!("{at}: control is scp or rcp, not {other}"),
+    };
+    assert!(
+        !rcp || e.resource_types.is_empty() && e.role.is_none(),
+        "{at}: control applies to scp_denies and scp_deny_condition"
+    );
     let mut require = String::new();
     for r in &e.require {
         assert!(!r.one_of.is_empty(), "{at}: require.one_of is empty");
@@ -325,7 +341,7 @@ fn evidence_spec(at: &dyn std::fmt::Display, e: &Evidence) -> String {
     write!(
         evidence,
         "EvidenceSpec {{ describe: {:?}, resource_types: &{:?}, require: &[{require}], \
-         scp_denies: &{:?}, scp_deny_condition: {condition}, role: {:?} }}, ",
+         scp_denies: &{:?}, scp_deny_condition: {condition}, role: {:?}, rcp: {rcp} }}, ",
         e.describe, e.resource_types, e.scp_denies, e.role
     )
     .unwrap();

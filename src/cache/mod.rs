@@ -30,6 +30,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::UNIX_EPOCH;
 
+mod org;
 mod trust;
 
 pub use trust::{CacheRefused, user_cache_home};
@@ -53,7 +54,7 @@ const MAGIC: &[u8] = b"tripline-cache\n";
 
 /// Cache files' format; a change makes old files unreadable, which is a miss. 4: tagged;
 /// 5: reports count the module calls not followed.
-const FORMAT_VERSION: u32 = 9;
+const FORMAT_VERSION: u32 = 10;
 
 /// The result cache of a run.
 #[derive(Debug)]
@@ -522,6 +523,7 @@ fn encode_report(r: &FileReport) -> Option<Vec<u8>> {
         w.u8(match e.kind {
             EvidenceKind::Establishes => 0,
             EvidenceKind::Applies => 1,
+            EvidenceKind::Shape => 2,
         });
         w.str(&e.resource);
         w.str(&e.rtype);
@@ -534,6 +536,7 @@ fn encode_report(r: &FileReport) -> Option<Vec<u8>> {
             w.u32(at.column);
             w.str(message);
         }
+        org::encode(&mut w, e.org.as_deref());
     }
     w.usize(r.findings.len());
     for f in &r.findings {
@@ -661,24 +664,30 @@ fn decode_report(bytes: &[u8], display: &str, content: u64) -> Option<FileReport
 /// One piece of coverage evidence, as [`encode_report`] wrote it.
 fn decode_evidence(r: &mut Reader<'_>) -> Option<crate::file_report::Evidence> {
     // Names this build does not know (an objective since removed) make a miss.
-    let objective = crate::policy::coverage::objective(r.str()?)?;
+    let id = r.str()?;
     let kind = match r.u8()? {
         0 => EvidenceKind::Establishes,
         1 => EvidenceKind::Applies,
+        2 => EvidenceKind::Shape,
         _ => return None,
+    };
+    // The organization's shape belongs to no objective.
+    let objective = match kind {
+        EvidenceKind::Shape if id.is_empty() => None,
+        _ => Some(crate::policy::coverage::objective(id)?),
     };
     let resource = r.str()?.to_string();
     let rtype = r.str()?.to_string();
     let describe = r.str()?;
-    let describe = match kind {
-        EvidenceKind::Applies => "",
-        EvidenceKind::Establishes => {
+    let describe = match (kind, objective) {
+        (EvidenceKind::Establishes, Some(objective)) => {
             objective
                 .evidence
                 .iter()
                 .find(|spec| spec.describe == describe)?
                 .describe
         }
+        _ => "",
     };
     let start = Position {
         line: r.u32()?,
@@ -692,8 +701,10 @@ fn decode_evidence(r: &mut Reader<'_>) -> Option<crate::file_report::Evidence> {
         };
         unmet.push((at, r.str()?.to_string()));
     }
+    let org = org::decode(r)?;
     Some(crate::file_report::Evidence {
-        objective: objective.id,
+        objective: objective.map_or("", |o| o.id),
+        org,
         kind,
         resource,
         rtype,
@@ -852,11 +863,12 @@ fn decode_dir(bytes: &[u8], dir: &str) -> Option<HashMap<String, Entry>> {
     r.bytes.is_empty().then_some(entries)
 }
 
-const KINDS: [DocumentKind; 4] = [
+const KINDS: [DocumentKind; 5] = [
     DocumentKind::Identity,
     DocumentKind::Trust,
     DocumentKind::Resource,
     DocumentKind::ServiceControl,
+    DocumentKind::ResourceControl,
 ];
 const BASES: [KindBasis; 3] = [KindBasis::Content, KindBasis::Config, KindBasis::Assumed];
 

@@ -176,7 +176,7 @@ impl Engine {
             .documents
             .iter()
             .filter_map(|d| crate::model::DocumentKind::parse(&d.kind).map(|k| (d, k)))
-            .map(|(d, k)| Ok((Globs::new(&d.paths)?, k)))
+            .map(|(d, k)| Ok((Globs::new(&d.paths)?, k, d.targets.clone())))
             .collect::<Result<_, GlobError>>()?;
         self.rules = config
             .suppress

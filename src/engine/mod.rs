@@ -49,7 +49,7 @@ pub struct Engine {
     base_dir: Option<PathBuf>,
     overrides: Vec<(Globs, Override)>,
     /// `[[documents]]`: kinds of standalone policy documents by path.
-    documents: Vec<(Globs, crate::model::DocumentKind)>,
+    documents: Vec<(Globs, crate::model::DocumentKind, Vec<String>)>,
     rules: Vec<ConfigRule>,
     require_reason: bool,
     /// Other scanners whose inline skips are honoured (`honor_suppressions`).
@@ -149,6 +149,7 @@ impl Engine {
         let template = unit.template(format, name, text, evaluated.is_some());
         let mut evidence = self.evaluate_unit(&file, &template, evaluated, found, &mut raws);
         evidence.extend(found_evidence);
+        evidence.extend(self.document_reach(format, file.relative, &template));
         if matches!(format, Format::CloudFormation | Format::Sam) {
             front::cloudformation::name_constructs(&template, &mut raws);
         }

@@ -299,6 +299,7 @@ pub(super) fn positioned_evidence(text: &str, raws: Vec<RawEvidence>) -> Vec<Evi
             resource: r.resource,
             rtype: r.rtype,
             describe: r.describe,
+            org: r.org,
         })
         .collect();
     out.sort_by(|a, b| {

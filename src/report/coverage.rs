@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use crate::coverage::{Assessed, Coverage, Status};
+use crate::guardrails::TargetStatus;
 use crate::policy::Family;
 use crate::report::escape;
 use crate::report::sarif::{self, SarifOptions};
@@ -64,6 +65,7 @@ pub fn human(c: &Coverage, color: bool) -> String {
                 Status::Established => ("established", "32"),
                 Status::Elsewhere => ("elsewhere", "32"),
                 Status::Violated => ("violated", "33"),
+                Status::Partial => ("partial", "33"),
                 Status::Missing => ("missing", "31"),
                 Status::NotApplicable => ("n/a", "2"),
             };
@@ -94,6 +96,18 @@ pub fn human(c: &Coverage, color: bool) -> String {
                         "      applies to trees with {}",
                         a.objective.applies_when.join(", ")
                     );
+                }
+                Status::Partial => {
+                    if let Some(org) = &c.organization {
+                        for i in a.lacking(org) {
+                            let _ = writeln!(
+                                out,
+                                "      not at {}: {}",
+                                escape::line(&org.label(i)),
+                                escape::line(&a.targets[i].why)
+                            );
+                        }
+                    }
                 }
                 Status::Established | Status::Violated => {}
             }
@@ -126,20 +140,94 @@ pub fn human(c: &Coverage, color: bool) -> String {
     let _ = writeln!(
         out,
         "\ncoverage: {} of {} applicable objectives in place ({}%): {} established, {} elsewhere, \
-         {} violated, {} missing; {} not applicable; {} template{} checked",
+         {} violated, {} partial, {} missing; {} not applicable; {} template{} checked",
         c.met(),
         c.applicable(),
         c.percent(),
         c.count(Status::Established),
         c.count(Status::Elsewhere),
         c.count(Status::Violated),
+        c.count(Status::Partial),
         c.count(Status::Missing),
         c.count(Status::NotApplicable),
         c.templates,
         if c.templates == 1 { "" } else { "s" },
     );
+    human_targets(c, &mut out);
     notes(c, &mut out);
     out
+}
+
+/// The objectives judged per target, those with verdicts.
+fn judged(c: &Coverage) -> Vec<&Assessed> {
+    c.objectives
+        .iter()
+        .filter(|a| !a.targets.is_empty())
+        .collect()
+}
+
+/// A verdict as one cell of the per-target table.
+fn mark(status: TargetStatus) -> &'static str {
+    match status {
+        TargetStatus::Established => "yes",
+        TargetStatus::Violated => "drift",
+        TargetStatus::Missing => "NO",
+        TargetStatus::Unknown => "?",
+    }
+}
+
+/// The per-target table: a row per root, OU and account (indented by depth), a column per
+/// objective judged per target.
+fn human_targets(c: &Coverage, out: &mut String) {
+    let Some(org) = &c.organization else { return };
+    let judged = judged(c);
+    if judged.is_empty() {
+        return;
+    }
+    let labels: Vec<String> = (0..org.targets.len())
+        .map(|i| {
+            let t = &org.targets[i];
+            let unplaced = if t.placed {
+                ""
+            } else {
+                " (placed under the root)"
+            };
+            format!(
+                "{}{}{unplaced}",
+                "  ".repeat(t.depth),
+                escape::line(&org.label(i))
+            )
+        })
+        .collect();
+    let width = labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    let _ = writeln!(
+        out,
+        "
+per target (yes: in force; NO: not in force; drift: in force with drift; ?: unknown)"
+    );
+    let mut header = format!("  {:width$}", "target");
+    for a in &judged {
+        let _ = write!(header, "  {}", a.objective.id);
+    }
+    let _ = writeln!(out, "{}", header.trim_end());
+    for (i, label) in labels.iter().enumerate() {
+        let pad = width - label.chars().count();
+        let mut row = format!("  {label}{}", " ".repeat(pad));
+        for a in &judged {
+            let _ = write!(
+                row,
+                "  {:w$}",
+                mark(a.targets[i].status),
+                w = a.objective.id.len()
+            );
+        }
+        let _ = writeln!(out, "{}", row.trim_end());
+    }
 }
 
 /// What the report could not see: files that could not be loaded, module calls not followed.
@@ -201,8 +289,50 @@ fn mappings(a: &Assessed) -> Value {
     json!({
         "fsbp": a.objective.fsbp,
         "cis": a.objective.cis,
+        "cis5": a.objective.cis5,
         "control_tower": a.objective.control_tower,
     })
+}
+
+/// The JSON `targets`: a root, OU or account each, with its verdict for every objective
+/// judged per target.
+fn targets_json(c: &Coverage) -> Value {
+    let Some(org) = &c.organization else {
+        return json!([]);
+    };
+    let judged = judged(c);
+    org.targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut o = json!({
+                "kind": t.kind.as_str(),
+                "name": t.name,
+                "id": t.id,
+                "parent": t.parent,
+                "depth": t.depth,
+                "placed": t.placed,
+            });
+            if let Some((path, resource, start)) = &t.declared {
+                o["declared"] = json!({
+                    "path": &**path, "line": start.line, "column": start.column,
+                    "resource": resource,
+                });
+            }
+            let objectives: serde_json::Map<String, Value> = judged
+                .iter()
+                .map(|a| {
+                    let v = &a.targets[i];
+                    (
+                        a.objective.id.to_string(),
+                        json!({"status": v.status.as_str(), "why": v.why}),
+                    )
+                })
+                .collect();
+            o["objectives"] = Value::Object(objectives);
+            o
+        })
+        .collect()
 }
 
 /// The JSON report (`docs/coverage-format.md`).
@@ -246,6 +376,15 @@ pub fn json(c: &Coverage) -> Value {
             if let Some(reason) = &a.elsewhere {
                 o["reason"] = json!(reason);
             }
+            if let Some(org) = &c.organization
+                && !a.targets.is_empty()
+            {
+                o["lacking"] = a
+                    .lacking(org)
+                    .into_iter()
+                    .map(|i| json!({"target": i, "label": org.label(i), "status": a.targets[i].status.as_str(), "why": a.targets[i].why}))
+                    .collect();
+            }
             if a.status == Status::Missing {
                 o["remediation"] = json!(sentence(a.objective.remediation));
                 if !a.may_establish.is_empty() {
@@ -272,6 +411,7 @@ pub fn json(c: &Coverage) -> Value {
             "established": c.count(Status::Established),
             "established_elsewhere": c.count(Status::Elsewhere),
             "violated": c.count(Status::Violated),
+            "partial": c.count(Status::Partial),
             "missing": c.count(Status::Missing),
             "not_applicable": c.count(Status::NotApplicable),
             "percent": c.percent(),
@@ -280,6 +420,7 @@ pub fn json(c: &Coverage) -> Value {
             "modules_not_followed": c.unfollowed,
         },
         "objectives": objectives,
+        "targets": targets_json(c),
         "failed": c.failed.iter().map(|p| &**p).collect::<Vec<_>>(),
     })
 }
@@ -303,14 +444,15 @@ pub fn markdown(c: &Coverage) -> String {
     let _ = writeln!(
         out,
         "**{}%** of the applicable objectives are in place ({} of {}): {} established, {} \
-         established elsewhere, {} violated, {} missing; {} not applicable. {} template{} \
-         checked by tripline {}.\n",
+         established elsewhere, {} violated, {} partial, {} missing; {} not applicable. {} \
+         template{} checked by tripline {}.\n",
         c.percent(),
         c.met(),
         c.applicable(),
         c.count(Status::Established),
         c.count(Status::Elsewhere),
         c.count(Status::Violated),
+        c.count(Status::Partial),
         c.count(Status::Missing),
         c.count(Status::NotApplicable),
         c.templates,
@@ -345,6 +487,7 @@ pub fn markdown(c: &Coverage) -> String {
                 Status::Established => "✅ established",
                 Status::Elsewhere => "✅ established elsewhere",
                 Status::Violated => "⚠️ violated",
+                Status::Partial => "⚠️ partial",
                 Status::Missing => "❌ missing",
                 Status::NotApplicable => "➖ not applicable",
             };
@@ -390,6 +533,17 @@ pub fn markdown(c: &Coverage) -> String {
                     "applies to trees with {}",
                     cell(&a.objective.applies_when.join(", "))
                 )),
+                Status::Partial => {
+                    if let Some(org) = &c.organization {
+                        for i in a.lacking(org) {
+                            evidence.push(format!(
+                                "not at {}: {}",
+                                cell(&org.label(i)),
+                                cell(&a.targets[i].why)
+                            ));
+                        }
+                    }
+                }
                 _ => {}
             }
             let maps: Vec<String> = a
@@ -399,7 +553,8 @@ pub fn markdown(c: &Coverage) -> String {
                 .map(|(name, ids)| {
                     let short = match name {
                         n if n.starts_with("AWS Foundational") => "FSBP",
-                        n if n.starts_with("CIS") => "CIS",
+                        n if n.ends_with("v5.0") => "CIS v5.0",
+                        n if n.starts_with("CIS") => "CIS v3",
                         _ => "Control Tower",
                     };
                     format!("{short} {}", cell(&ids.join(", ")))
@@ -416,7 +571,49 @@ pub fn markdown(c: &Coverage) -> String {
         }
         out.push('\n');
     }
+    markdown_targets(c, &mut out);
     out
+}
+
+/// The Markdown per-target table.
+fn markdown_targets(c: &Coverage, out: &mut String) {
+    let Some(org) = &c.organization else { return };
+    let judged = judged(c);
+    if judged.is_empty() {
+        return;
+    }
+    out.push_str("## Per target\n\n");
+    out.push_str(
+        "✅ in force · ❌ not in force · ⚠️ in force with drift · ❔ unknown\n\n| Target |",
+    );
+    for a in &judged {
+        let _ = write!(out, " {} |", a.objective.id);
+    }
+    out.push_str("\n|---|");
+    for _ in &judged {
+        out.push_str(":-:|");
+    }
+    out.push('\n');
+    for i in 0..org.targets.len() {
+        let depth = org.targets[i].depth;
+        let _ = write!(
+            out,
+            "| {}{} |",
+            "&nbsp;&nbsp;".repeat(depth),
+            cell(&org.label(i))
+        );
+        for a in &judged {
+            let m = match a.targets[i].status {
+                TargetStatus::Established => "✅",
+                TargetStatus::Missing => "❌",
+                TargetStatus::Violated => "⚠️",
+                TargetStatus::Unknown => "❔",
+            };
+            let _ = write!(out, " {m} |");
+        }
+        out.push('\n');
+    }
+    out.push('\n');
 }
 
 /// The SARIF log: a rule per objective; per objective a result that passes (established,
@@ -463,6 +660,7 @@ fn sarif_rules(c: &Coverage) -> Vec<Value> {
             let mut tags = vec!["security".to_string(), "coverage".to_string(), o.family.as_str().to_string()];
             tags.extend(o.fsbp.iter().map(|x| format!("fsbp:{x}")));
             tags.extend(o.cis.iter().map(|x| format!("cis:{x}")));
+            tags.extend(o.cis5.iter().map(|x| format!("cis-5.0:{x}")));
             tags.extend(o.control_tower.iter().map(|x| format!("control-tower:{x}")));
             json!({
                 "id": o.id,
@@ -543,6 +741,36 @@ fn sarif_results(c: &Coverage, options: &SarifOptions) -> Vec<Value> {
                     ),
                 );
                 r["locations"] = json!([location(&anchor.path, anchor.line, None)]);
+                results.push(r);
+            }
+            Status::Partial => {
+                let Some(org) = &c.organization else { continue };
+                let lacking = a.lacking(org);
+                let names: Vec<String> = lacking.iter().map(|&i| org.label(i)).collect();
+                let why = lacking.first().map_or("", |&i| a.targets[i].why.as_str());
+                let mut r = base(
+                    "fail",
+                    sarif::level(o.severity),
+                    format!("{} is not in force at {}: {why}", o.id, names.join(", ")),
+                );
+                // At the guardrail that is attached elsewhere (or deployed elsewhere), with
+                // the targets that lack it as related places.
+                r["locations"] = match a.evidence.first() {
+                    Some(e) => json!([location(&e.path, Some(e.start.line), Some(e.start.column))]),
+                    None => json!([location(&anchor.path, anchor.line, None)]),
+                };
+                let related: Vec<Value> = lacking
+                    .iter()
+                    .filter_map(|&i| {
+                        let (path, _, start) = org.targets[i].declared.as_ref()?;
+                        let mut l = location(path, Some(start.line), Some(start.column));
+                        l["message"] = json!({"text": org.label(i)});
+                        Some(l)
+                    })
+                    .collect();
+                if !related.is_empty() {
+                    r["relatedLocations"] = json!(related);
+                }
                 results.push(r);
             }
             Status::Violated => {

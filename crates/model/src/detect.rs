@@ -38,8 +38,12 @@ pub enum DocumentKind {
     Trust,
     /// Attached to a resource (bucket, key, queue...): who may use it.
     Resource,
-    /// An AWS Organizations service control policy.
+    /// An AWS Organizations service control policy: the most the principals of the accounts
+    /// it is attached to may do.
     ServiceControl,
+    /// An AWS Organizations resource control policy: the most anyone may do to the resources
+    /// of the accounts it is attached to (never an SCP: it limits resources, not principals).
+    ResourceControl,
 }
 
 impl DocumentKind {
@@ -51,6 +55,9 @@ impl DocumentKind {
             "resource" => Some(DocumentKind::Resource),
             "scp" | "service-control" | "service_control_policy" => {
                 Some(DocumentKind::ServiceControl)
+            }
+            "rcp" | "resource-control" | "resource_control_policy" => {
+                Some(DocumentKind::ResourceControl)
             }
             _ => None,
         }
@@ -95,6 +102,9 @@ impl Format {
                     (K::ServiceControl, _) => {
                         "policy-document: SCP, assumed (no principal, only denies or Allow *)"
                     }
+                    // Only a config names one: an RCP's statements look like a resource
+                    // policy's.
+                    (K::ResourceControl, _) => "policy-document: RCP, from config",
                 }
             }
         }

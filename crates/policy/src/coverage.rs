@@ -13,6 +13,7 @@ use crate::finding::Severity;
 use crate::iam::{self, DocKind, Effect};
 use crate::model::lookup::{Lookup, lookup};
 use crate::model::{Resource, Val};
+use crate::organization::{self, Role};
 use crate::source::Span;
 use crate::{Context, Family};
 
@@ -40,6 +41,8 @@ pub struct Objective {
     pub fsbp: &'static [&'static str],
     /// CIS AWS Foundations Benchmark v3 recommendation numbers.
     pub cis: &'static [&'static str],
+    /// CIS AWS Foundations Benchmark v5.0 recommendation numbers.
+    pub cis5: &'static [&'static str],
     /// AWS Control Tower control IDs.
     pub control_tower: &'static [&'static str],
     /// What establishes it: any one of these.
@@ -62,6 +65,9 @@ pub struct EvidenceSpec {
     pub scp_deny_condition: Option<ConditionSpec>,
     /// A resource found by what other resources do with it (`cloudtrail-bucket`).
     pub role: Option<&'static str>,
+    /// `scp_denies` and `scp_deny_condition` are looked for in resource control policies
+    /// (`control = "rcp"`), not service control policies.
+    pub rcp: bool,
 }
 
 /// A property an establishing resource must have.
@@ -91,7 +97,27 @@ impl Objective {
     /// The public baselines the objective maps to, by name, with their control IDs (only
     /// those with some).
     pub fn mappings(&self) -> Vec<(&'static str, &'static [&'static str])> {
-        crate::mappings(self.fsbp, self.cis, self.control_tower)
+        let mut out = crate::mappings(self.fsbp, self.cis, self.control_tower);
+        if !self.cis5.is_empty() {
+            let at = out
+                .iter()
+                .position(|(n, _)| n.starts_with("AWS Control"))
+                .unwrap_or(out.len());
+            out.insert(at, ("CIS AWS Foundations Benchmark v5.0", self.cis5));
+        }
+        out
+    }
+
+    /// The control IDs of a framework (`fsbp`, `cis-3.0`, `cis-5.0`, `control-tower`) the
+    /// objective maps to; `None` for an unknown framework.
+    pub fn controls(&self, framework: &str) -> Option<&'static [&'static str]> {
+        Some(match framework {
+            "fsbp" => self.fsbp,
+            "cis-3.0" | "cis" => self.cis,
+            "cis-5.0" => self.cis5,
+            "control-tower" => self.control_tower,
+            _ => return None,
+        })
     }
 }
 
@@ -113,6 +139,9 @@ pub enum EvidenceKind {
     Establishes,
     /// It makes the objective apply (one of its `applies_when` types).
     Applies,
+    /// It is part of the organization's shape (a root, OU, account or organization policy;
+    /// see [`crate::organization`]), for every objective: its `objective` is empty.
+    Shape,
 }
 
 /// A resource that bears on an objective, as found in one template.
@@ -132,6 +161,9 @@ pub struct RawEvidence {
     pub describe: &'static str,
     /// What it lacks, where (a requirement it fails, an action its deny leaves out).
     pub unmet: Vec<(Span, String)>,
+    /// What it is to the organization: where it is in force or deployed, what a guardrail
+    /// holds (`None`: nothing the template says).
+    pub org: Option<Box<Role>>,
 }
 
 impl RawEvidence {
@@ -178,9 +210,23 @@ pub fn evidence(cx: &Context<'_, '_>) -> Vec<RawEvidence> {
                 span: r.anchor,
                 describe: "",
                 unmet: Vec::new(),
+                org: None,
             });
         }
         establishing(cx, objective, &mut out);
+    }
+    for (i, role) in organization::roles(cx) {
+        let r = &cx.template.resources[i];
+        out.push(RawEvidence {
+            objective: "",
+            kind: EvidenceKind::Shape,
+            resource: r.id.to_string(),
+            rtype: r.rtype.to_string(),
+            span: r.anchor,
+            describe: "",
+            unmet: Vec::new(),
+            org: Some(Box::new(role)),
+        });
     }
     out
 }
@@ -193,50 +239,39 @@ type Unmet = Vec<(Span, String)>;
 /// found missing.
 fn establishing(cx: &Context<'_, '_>, objective: &'static Objective, out: &mut Vec<RawEvidence>) {
     let t = cx.template;
-    let mut found: Vec<(usize, &'static EvidenceSpec, Unmet)> = Vec::new();
+    let mut found: Vec<(usize, &'static EvidenceSpec, Unmet, Option<Role>)> = Vec::new();
     // Where each resource is in `found`: a search of `found` per match was quadratic in the
     // resources of a type (40,000 trails: a fifth of the check).
     let mut at: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
     for spec in objective.evidence {
-        let mut matched: Vec<(usize, Unmet)> = Vec::new();
+        let mut matched: Vec<(usize, Unmet, Option<Role>)> = Vec::new();
         if !spec.resource_types.is_empty() {
             for (i, r) in t.resources.iter().enumerate() {
                 if spec.resource_types.contains(&r.rtype) {
-                    matched.push((i, unmet_requirements(cx, r, spec.require)));
+                    let everywhere =
+                        organization::reaches_everywhere(t, r).then_some(Role::Everywhere);
+                    matched.push((i, unmet_requirements(cx, r, spec.require), everywhere));
                 }
             }
         } else if spec.role == Some("cloudtrail-bucket") {
             for &i in &cx.log_buckets().trail {
-                matched.push((i, unmet_requirements(cx, &t.resources[i], spec.require)));
+                matched.push((
+                    i,
+                    unmet_requirements(cx, &t.resources[i], spec.require),
+                    None,
+                ));
             }
         } else if !spec.scp_denies.is_empty() || spec.scp_deny_condition.is_some() {
-            for (d, doc) in cx.documents().iter().enumerate() {
-                if doc.kind != DocKind::ServiceControl {
-                    continue;
-                }
-                let statements = cx.statements(d);
-                let verdict = if spec.scp_denies.is_empty() {
-                    spec.scp_deny_condition
-                        .as_ref()
-                        .is_some_and(|c| denies_on_condition(cx, statements, c))
-                        .then(Vec::new)
-                } else {
-                    denied_actions(cx, statements, spec.scp_denies, doc.span)
-                };
-                if let Some(mut unmet) = verdict {
-                    // An SCP in force nowhere establishes nothing, whatever it denies.
-                    unmet.extend(unattached(cx, doc.resource));
-                    matched.push((doc.resource, unmet));
-                }
-            }
+            guardrails(cx, spec, &mut matched);
         }
-        for (i, unmet) in matched {
+        for (i, unmet, role) in matched {
             match at.get(&i).map(|&k| &mut found[k]) {
                 // A resource some spec holds for entirely is free of drift.
                 Some(entry) if entry.2.is_empty() => {}
                 Some(entry) if unmet.is_empty() => {
                     entry.1 = spec;
                     entry.2.clear();
+                    entry.3 = role;
                 }
                 Some(entry) => {
                     for u in unmet {
@@ -247,13 +282,13 @@ fn establishing(cx: &Context<'_, '_>, objective: &'static Objective, out: &mut V
                 }
                 None => {
                     at.insert(i, found.len());
-                    found.push((i, spec, unmet));
+                    found.push((i, spec, unmet, role));
                 }
             }
         }
     }
-    found.sort_by_key(|(i, _, _)| *i);
-    for (i, spec, unmet) in found {
+    found.sort_by_key(|(i, _, _, _)| *i);
+    for (i, spec, unmet, role) in found {
         let r = &t.resources[i];
         out.push(RawEvidence {
             objective: objective.id,
@@ -263,8 +298,73 @@ fn establishing(cx: &Context<'_, '_>, objective: &'static Objective, out: &mut V
             span: r.anchor,
             describe: spec.describe,
             unmet,
+            org: role.map(Box::new),
         });
     }
+}
+
+/// The SCPs (or RCPs, for an `rcp` spec) that bear on a guardrail `spec`: each with what it
+/// lacks and what it holds ([`Role::Guardrail`]).
+fn guardrails(
+    cx: &Context<'_, '_>,
+    spec: &'static EvidenceSpec,
+    matched: &mut Vec<(usize, Unmet, Option<Role>)>,
+) {
+    let wanted = if spec.rcp {
+        DocKind::ResourceControl
+    } else {
+        DocKind::ServiceControl
+    };
+    for (d, doc) in cx.documents().iter().enumerate() {
+        if doc.kind != wanted {
+            continue;
+        }
+        let statements = cx.statements(d);
+        let verdict = if spec.scp_denies.is_empty() {
+            spec.scp_deny_condition
+                .as_ref()
+                .is_some_and(|c| denies_on_condition(cx, statements, c))
+                .then(Vec::new)
+        } else {
+            denied_actions(cx, statements, spec.scp_denies, doc.span)
+        };
+        let Some(mut unmet) = verdict else { continue };
+        let guard = organization::Guard {
+            covers: spec
+                .scp_denies
+                .iter()
+                .copied()
+                .filter(|a| statements.iter().any(|st| protects(cx, st) && st.covers(a)))
+                .collect(),
+            holds: unmet.is_empty(),
+            exempt: exemptions(cx, statements),
+        };
+        // A guardrail in force nowhere establishes nothing, whatever it denies.
+        unmet.extend(unattached(cx, doc.resource));
+        matched.push((doc.resource, unmet, Some(Role::Guardrail(guard))));
+    }
+}
+
+/// The principals the `Deny` statements of a guardrail leave free, as written (the values of
+/// their `ArnNotLike`/`StringNotEquals` tests of who the caller is: the break-glass role).
+fn exemptions(cx: &Context<'_, '_>, statements: &[iam::Statement<'_>]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for st in statements
+        .iter()
+        .filter(|st| st.effect == Some(Effect::Deny))
+    {
+        let Some(c) = st.condition else { continue };
+        for cl in iam::condition::clauses(cx.template, c) {
+            if iam::condition::is_principal_key(&cl.key) && is_negated(&cl.operator) {
+                for v in cl.values {
+                    if !out.contains(&v) {
+                        out.push(v);
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The requirements `r` does not meet, each at the value (or where the property is missing).

@@ -10,6 +10,7 @@
 pub mod coverage;
 pub mod finding;
 pub mod iam;
+pub mod organization;
 pub mod regions;
 pub mod rules;
 pub mod support;

@@ -2,7 +2,9 @@
 //! policy in a file of its own). Its statements have no principal to say which kind it is: the
 //! config's `[[documents]]` may say it, else the kind is assumed from the document.
 
-use crate::model::{Format, KindBasis};
+use crate::model::{DocumentKind, Format, KindBasis, Template};
+use crate::policy::coverage::{EvidenceKind, RawEvidence};
+use crate::policy::organization::{Control, Reach, Role, Target};
 
 use crate::engine::Engine;
 
@@ -20,10 +22,55 @@ impl Engine {
         if basis != KindBasis::Assumed {
             return None;
         }
-        let (_, kind) = self.documents.iter().find(|(g, _)| g.is_match(relative))?;
+        let (_, kind, _) = self
+            .documents
+            .iter()
+            .find(|(g, _, _)| g.is_match(relative))?;
         Some(Format::PolicyDocument {
             kind: *kind,
             basis: KindBasis::Config,
+        })
+    }
+}
+
+impl Engine {
+    /// Where the config attaches a standalone SCP or RCP (`[[documents]] targets`), as the
+    /// organization's shape: such a document has no attachment in code.
+    pub(in crate::engine) fn document_reach(
+        &self,
+        format: Format,
+        relative: &str,
+        template: &Template<'_>,
+    ) -> Option<RawEvidence> {
+        let Format::PolicyDocument { kind, .. } = format else {
+            return None;
+        };
+        let control = match kind {
+            DocumentKind::ServiceControl => Control::Service,
+            DocumentKind::ResourceControl => Control::Resource,
+            _ => return None,
+        };
+        let (_, _, targets) = self
+            .documents
+            .iter()
+            .find(|(g, _, t)| !t.is_empty() && g.is_match(relative))?;
+        let r = template.resources.first()?;
+        Some(RawEvidence {
+            objective: "",
+            kind: EvidenceKind::Shape,
+            resource: r.id.to_string(),
+            rtype: r.rtype.to_string(),
+            span: r.anchor,
+            describe: "",
+            unmet: Vec::new(),
+            org: Some(Box::new(Role::Policy(Reach {
+                control,
+                targets: targets.iter().cloned().map(Target::Literal).collect(),
+                unknown_targets: false,
+                allows: Vec::new(),
+                allow_list: false,
+                full_access: false,
+            }))),
         })
     }
 }

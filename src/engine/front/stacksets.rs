@@ -5,7 +5,8 @@
 
 use crate::model::{Format, Template};
 use crate::parse::{self, Node, Value};
-use crate::policy::coverage::RawEvidence;
+use crate::policy::coverage::{EvidenceKind, RawEvidence};
+use crate::policy::organization::Role;
 use crate::policy::{self, RawFinding};
 use crate::source::Span;
 
@@ -52,7 +53,17 @@ impl Engine {
                 continue;
             };
             let targets = deployment_targets(&outer, &e.value);
+            let reach = policy::organization::deployment(&outer, &e.value);
+            let before = out.evidence.len();
             self.check_body(&e.key, body_text, at, text, &targets, enabled, &mut out);
+            // What the body establishes, it establishes in the accounts it is deployed to;
+            // an organization it would declare is not this one's shape.
+            let mut body = out.evidence.split_off(before);
+            body.retain(|ev| ev.kind != EvidenceKind::Shape);
+            for ev in &mut body {
+                ev.org = Some(Box::new(Role::Deployed(reach.clone())));
+            }
+            out.evidence.extend(body);
         }
         out
     }

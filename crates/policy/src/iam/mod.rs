@@ -402,9 +402,13 @@ pub fn documents<'a>(t: &Template<'a>) -> Vec<PolicyDocument<'a>> {
             if *rtype != r.rtype {
                 continue;
             }
-            if *kind == DocKind::ServiceControl && !is_service_control_policy(t, r.properties) {
-                continue;
-            }
+            let kind = match kind {
+                DocKind::ServiceControl => match organization_policy_kind(t, r.properties) {
+                    Some(k) => k,
+                    None => continue,
+                },
+                k => *k,
+            };
             let mut nodes = vec![props];
             for step in path.iter() {
                 let mut next = Vec::new();
@@ -418,7 +422,7 @@ pub fn documents<'a>(t: &Template<'a>) -> Vec<PolicyDocument<'a>> {
                 nodes = next;
             }
             for node in nodes {
-                collect_document(t, index, *kind, node, &mut out);
+                collect_document(t, index, kind, node, &mut out);
             }
         }
         for (rtype, key) in MANAGED_ATTACHMENTS {
@@ -483,17 +487,23 @@ fn collect_managed<'a>(
     }
 }
 
-/// `AWS::Organizations::Policy` and `aws_organizations_policy` hold several policy types; only
-/// service control policies are IAM-like permission boundaries.
-fn is_service_control_policy(t: &Template<'_>, props: Option<&Node<'_>>) -> bool {
-    let Some(props) = props else { return false };
-    let type_node = props.get("Type").or_else(|| props.get("type"));
-    match type_node {
-        None => true,
-        Some(n) => t
-            .texts(n)
-            .iter()
-            .any(|(s, _)| s.eq_ignore_ascii_case("SERVICE_CONTROL_POLICY")),
+/// `AWS::Organizations::Policy` and `aws_organizations_policy` hold several policy types; the
+/// IAM-like ones are service control policies (the default type) and resource control
+/// policies. Tag, backup and AI opt-out policies are not IAM documents (`None`), and neither is
+/// a policy whose type cannot be known.
+fn organization_policy_kind(t: &Template<'_>, props: Option<&Node<'_>>) -> Option<DocKind> {
+    let props = props?;
+    let Some(type_node) = props.get("Type").or_else(|| props.get("type")) else {
+        return Some(DocKind::ServiceControl);
+    };
+    let texts = t.texts(type_node);
+    let is = |name: &str| texts.iter().any(|(s, _)| s.eq_ignore_ascii_case(name));
+    if is("SERVICE_CONTROL_POLICY") {
+        Some(DocKind::ServiceControl)
+    } else if is("RESOURCE_CONTROL_POLICY") {
+        Some(DocKind::ResourceControl)
+    } else {
+        None
     }
 }
 
