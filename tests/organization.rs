@@ -417,7 +417,7 @@ fn reports_show_the_table_and_point_at_the_guardrail() {
     );
     assert_eq!(
         result["locations"][0]["physicalLocation"]["region"]["startLine"],
-        101
+        100
     );
     let related: Vec<&str> = result["relatedLocations"]
         .as_array()
