@@ -288,8 +288,8 @@ impl Config {
         config.check_policies().map_err(invalid)?;
         config.check_globs().map_err(invalid)?;
         config.check_coverage().map_err(invalid)?;
-        config.check_documents().map_err(invalid)?;
         config.check_tables().map_err(invalid)?;
+        config.check_documents().map_err(invalid)?;
         config.source = Some(ConfigSource {
             path: path.to_path_buf(),
             text: text.to_string(),
@@ -404,11 +404,9 @@ impl Config {
     /// RCP's.
     fn check_documents(&self) -> Result<(), String> {
         for d in &self.documents {
+            // An unknown kind is check_tables' to report.
             let Some(kind) = crate::model::DocumentKind::parse(&d.kind) else {
-                return Err(format!(
-                    "[[documents]] kind `{}`: one of identity, resource, trust, scp, rcp",
-                    d.kind
-                ));
+                continue;
             };
             if d.targets.is_empty() {
                 continue;
@@ -472,7 +470,7 @@ impl Config {
         for d in &self.documents {
             if crate::model::DocumentKind::parse(&d.kind).is_none() {
                 return Err(format!(
-                    "[[documents]]: unknown kind `{}` (scp, identity, resource or trust)",
+                    "[[documents]]: unknown kind `{}` (scp, rcp, identity, resource or trust)",
                     d.kind
                 ));
             }

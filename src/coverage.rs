@@ -18,7 +18,7 @@ use std::sync::Arc;
 use crate::config::CoverageConfig;
 use crate::file_report::{Evidence, FileReport, UnfollowedModule};
 use crate::finding::{Finding, Severity};
-use crate::guardrails::{Organization, TargetStatus, Verdict};
+use crate::guardrails::{Bearing, Organization, TargetStatus, Verdict};
 use crate::policy::Family;
 use crate::policy::coverage::{EvidenceKind, OBJECTIVES, Objective};
 use crate::source::{Position, Span};
@@ -401,9 +401,9 @@ pub fn assess(gathered: &Gathered, config: &CoverageConfig, anchor: Anchor) -> C
             let targets = match &organization {
                 Some(org)
                     if !matches!(status, Status::Elsewhere | Status::NotApplicable)
-                        && org.judges(objective, &evidence) =>
+                        && org.judges(objective, &bearings(&evidence)) =>
                 {
-                    let targets = org.judge(objective, &evidence);
+                    let targets = org.judge(objective, &bearings(&evidence));
                     status = for_the_organization(status, org, &targets);
                     targets
                 }
@@ -437,6 +437,23 @@ pub fn assess(gathered: &Gathered, config: &CoverageConfig, anchor: Anchor) -> C
         unfollowed: gathered.unfollowed.len(),
         organization,
     }
+}
+
+/// The establishing resources as per-target judgment sees them.
+fn bearings(evidence: &[Establishing]) -> Vec<Bearing<'_>> {
+    evidence
+        .iter()
+        .map(|e| Bearing {
+            path: &e.path,
+            resource: &e.resource,
+            org: e.org.as_deref(),
+            drift: e
+                .drift
+                .iter()
+                .map(|d| (d.policy.is_some(), d.message.as_str()))
+                .collect(),
+        })
+        .collect()
 }
 
 /// An objective judged per target, for the whole organization: established only when it is

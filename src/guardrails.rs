@@ -14,11 +14,24 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::coverage::Establishing;
 use crate::file_report::Evidence;
 use crate::policy::coverage::{EvidenceKind, Objective};
-use crate::policy::organization::{Control, Deployment, NodeKind, Role, Target as Named};
+use crate::policy::organization::{Control, Deployment, Guard, NodeKind, Role, Target as Named};
 use crate::source::Position;
+
+/// What judging an objective per target needs of a resource that establishes it (the
+/// coverage layer's evidence, seen from here).
+#[derive(Clone, Debug)]
+pub struct Bearing<'a> {
+    /// Its file.
+    pub path: &'a str,
+    /// Its logical ID or address.
+    pub resource: &'a str,
+    /// What it is to the organization.
+    pub org: Option<&'a Role>,
+    /// What is wrong with it: whether a policy's finding says so, and what.
+    pub drift: Vec<(bool, &'a str)>,
+}
 
 /// A root, OU or account of the organization.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,6 +103,17 @@ impl TargetStatus {
             TargetStatus::Unknown => "unknown",
         }
     }
+}
+
+/// The guardrails in force at a target (with the level each is attached at), and what is said
+/// of the others.
+#[derive(Default)]
+struct InForce<'e> {
+    list: Vec<(&'e Bearing<'e>, &'e Guard, usize)>,
+    /// Some guardrail is attached where the templates cannot say.
+    unknown: bool,
+    /// Where the others are attached.
+    elsewhere: Vec<String>,
 }
 
 /// An objective's verdict at one target.
@@ -367,7 +391,7 @@ impl Organization {
 
     /// Whether an objective is judged per target: a guardrail objective, or one some of whose
     /// evidence is deployed to targets or reaches every account.
-    pub fn judges(&self, objective: &Objective, evidence: &[Establishing]) -> bool {
+    pub fn judges(&self, objective: &Objective, evidence: &[Bearing<'_>]) -> bool {
         // Nothing anywhere: missing for the organization, and a column of "no" says nothing,
         // unless an allow-list may deny what the objective's SCP would.
         let allow_lists = self.full_access_managed
@@ -376,11 +400,11 @@ impl Organization {
         (!evidence.is_empty() || allow_lists) && is_guardrail(objective)
             || evidence
                 .iter()
-                .any(|e| matches!(e.org.as_deref(), Some(Role::Deployed(_) | Role::Everywhere)))
+                .any(|e| matches!(e.org, Some(Role::Deployed(_) | Role::Everywhere)))
     }
 
     /// The objective's verdict at every target, in target order.
-    pub fn judge(&self, objective: &Objective, evidence: &[Establishing]) -> Vec<Verdict> {
+    pub fn judge(&self, objective: &Objective, evidence: &[Bearing<'_>]) -> Vec<Verdict> {
         (0..self.targets.len())
             .map(|i| {
                 if is_guardrail(objective) {
@@ -393,30 +417,44 @@ impl Organization {
     }
 
     /// A guardrail objective at target `i`.
-    fn guardrail_at(&self, i: usize, objective: &Objective, evidence: &[Establishing]) -> Verdict {
+    fn guardrail_at(&self, i: usize, objective: &Objective, evidence: &[Bearing<'_>]) -> Verdict {
         let path = self.path(i);
-        let mut in_force: Vec<(&Establishing, &crate::policy::organization::Guard, usize)> =
-            Vec::new();
-        let mut unknown = false;
-        let mut elsewhere: Vec<String> = Vec::new();
+        let found = self.in_force(&path, evidence);
+        let denies: Vec<&'static str> = objective
+            .evidence
+            .iter()
+            .flat_map(|s| s.scp_denies.iter().copied())
+            .collect();
+        if denies.is_empty() {
+            self.condition_at(&found)
+        } else {
+            self.denies_at(&path, &denies, &found)
+        }
+    }
+
+    /// The guardrails in force at the last target of `path`, each with the level it is
+    /// attached at, and what is said of the others.
+    fn in_force<'e>(&self, path: &[usize], evidence: &'e [Bearing<'e>]) -> InForce<'e> {
+        let mut out = InForce::default();
         for e in evidence {
-            let Some(Role::Guardrail(g)) = e.org.as_deref() else {
+            let Some(Role::Guardrail(g)) = e.org else {
                 continue;
             };
-            let Some(p) = self.policy_of(&e.path, &e.resource) else {
+            let Some(p) = self.policy_of(e.path, e.resource) else {
                 // A standalone document: attached outside the code, wherever that is.
-                unknown = true;
+                out.unknown = true;
                 continue;
             };
             match p.at.iter().find(|a| path.contains(a)) {
-                Some(&level) => in_force.push((e, g, level)),
+                Some(&level) => out.list.push((e, g, level)),
+                None if p.at.is_empty() && !p.unknown => out
+                    .elsewhere
+                    .push(format!("`{}` is attached to nothing", e.resource)),
                 None => {
-                    unknown |= p.unknown;
-                    if p.at.is_empty() && !p.unknown {
-                        elsewhere.push(format!("`{}` is attached to nothing", e.resource));
-                    } else if !p.at.is_empty() {
+                    out.unknown |= p.unknown;
+                    if !p.at.is_empty() {
                         let at: Vec<String> = p.at.iter().map(|&a| self.label(a)).collect();
-                        elsewhere.push(format!(
+                        out.elsewhere.push(format!(
                             "`{}` is attached to {}",
                             e.resource,
                             at.join(", ")
@@ -425,53 +463,59 @@ impl Organization {
                 }
             }
         }
-        let denies: Vec<&'static str> = objective
-            .evidence
+        out
+    }
+
+    /// Which guardrails, at which levels: `` `X` at OU `y` ``.
+    fn by(&self, list: &[(&Bearing<'_>, &Guard, usize)]) -> String {
+        let names: Vec<String> = list
             .iter()
-            .flat_map(|s| s.scp_denies.iter().copied())
+            .map(|(e, _, level)| format!("`{}` at {}", e.resource, self.label(*level)))
             .collect();
-        let exempt = exempt_text(&in_force);
-        let by = |list: &[(&Establishing, &crate::policy::organization::Guard, usize)]| {
-            let names: Vec<String> = list
-                .iter()
-                .map(|(e, _, level)| format!("`{}` at {}", e.resource, self.label(*level)))
-                .collect();
-            names.join(", ")
-        };
-        if denies.is_empty() {
-            let holding: Vec<_> = in_force
-                .iter()
-                .copied()
-                .filter(|(e, g, _)| g.holds && e.drift.iter().all(|d| d.policy.is_none()))
-                .collect();
-            if !holding.is_empty() {
-                return verdict(
-                    TargetStatus::Established,
-                    format!("by {}{exempt}", by(&holding)),
-                );
-            }
-            if !in_force.is_empty() {
-                let drift = in_force
-                    .iter()
-                    .flat_map(|(e, _, _)| e.drift.iter())
-                    .find(|d| d.policy.is_some())
-                    .map_or(String::new(), |d| format!(": {}", d.message));
-                return verdict(
-                    TargetStatus::Violated,
-                    format!("{} in force, with drift{drift}", by(&in_force)),
-                );
-            }
-            return self.absent(unknown, &elsewhere);
+        names.join(", ")
+    }
+
+    /// An objective established by a deny's condition (the Region, the root user): some
+    /// guardrail in force whose deny holds, without drift.
+    fn condition_at(&self, found: &InForce<'_>) -> Verdict {
+        let holding: Vec<_> = found
+            .list
+            .iter()
+            .copied()
+            .filter(|(e, g, _)| g.holds && e.drift.iter().all(|(policy, _)| !policy))
+            .collect();
+        if !holding.is_empty() {
+            let exempt = exempt_text(&found.list);
+            return verdict(
+                TargetStatus::Established,
+                format!("by {}{exempt}", self.by(&holding)),
+            );
         }
-        // Denies accumulate across the SCPs in force; an allow-list that leaves an action out
-        // at some level denies it below.
+        if !found.list.is_empty() {
+            let drift = found
+                .list
+                .iter()
+                .flat_map(|(e, _, _)| e.drift.iter())
+                .find(|(policy, _)| *policy)
+                .map_or(String::new(), |(_, m)| format!(": {m}"));
+            return verdict(
+                TargetStatus::Violated,
+                format!("{} in force, with drift{drift}", self.by(&found.list)),
+            );
+        }
+        self.absent(found.unknown, &found.elsewhere)
+    }
+
+    /// An objective established by denying `denies`: denies accumulate across the SCPs in
+    /// force, and an allow-list that leaves an action out at some level denies it below.
+    fn denies_at(&self, path: &[usize], denies: &[&'static str], found: &InForce<'_>) -> Verdict {
         let mut open = Vec::new();
         let mut not_allowed: Vec<(usize, Vec<String>)> = Vec::new();
-        for a in &denies {
-            if in_force.iter().any(|(_, g, _)| g.covers.contains(a)) {
+        for a in denies {
+            if found.list.iter().any(|(_, g, _)| g.covers.contains(a)) {
                 continue;
             }
-            match self.not_allowed_at(&path, a) {
+            match self.not_allowed_at(path, a) {
                 Some(level) => match not_allowed.iter_mut().find(|(l, _)| *l == level) {
                     Some((_, actions)) => actions.push(format!("`{a}`")),
                     None => not_allowed.push((level, vec![format!("`{a}`")])),
@@ -489,14 +533,15 @@ impl Organization {
                 )
             })
             .collect();
-        if open.is_empty() && (!in_force.is_empty() || !implicit.is_empty()) {
+        if open.is_empty() && (!found.list.is_empty() || !implicit.is_empty()) {
             let mut why = Vec::new();
-            if !in_force.is_empty() {
-                why.push(format!("by {}", by(&in_force)));
+            if !found.list.is_empty() {
+                why.push(format!("by {}", self.by(&found.list)));
             }
             if !implicit.is_empty() {
                 why.push(format!("{} (an allow-list SCP)", implicit.join(", ")));
             }
+            let exempt = exempt_text(&found.list);
             return verdict(
                 TargetStatus::Established,
                 format!("{}{exempt}", why.join("; ")),
@@ -504,10 +549,10 @@ impl Organization {
         }
         if open.len() < denies.len() {
             let open: Vec<String> = open.iter().map(|a| format!("`{a}`")).collect();
-            let partly = if in_force.is_empty() {
+            let partly = if found.list.is_empty() {
                 implicit.join(", ")
             } else {
-                by(&in_force)
+                self.by(&found.list)
             };
             return verdict(
                 TargetStatus::Violated,
@@ -517,7 +562,7 @@ impl Organization {
                 ),
             );
         }
-        self.absent(unknown, &elsewhere)
+        self.absent(found.unknown, &found.elsewhere)
     }
 
     /// Nothing in force at a target: unknown when what would establish it is attached where
@@ -556,16 +601,16 @@ impl Organization {
     }
 
     /// An objective whose evidence is deployed (a StackSet) or organization-wide, at `i`.
-    fn deployed_at(&self, i: usize, evidence: &[Establishing]) -> Verdict {
+    fn deployed_at(&self, i: usize, evidence: &[Bearing<'_>]) -> Verdict {
         let path = self.path(i);
-        let mut reaching: Vec<&Establishing> = Vec::new();
+        let mut reaching: Vec<&Bearing<'_>> = Vec::new();
         let mut elsewhere = Vec::new();
         let mut unknown = false;
         for e in evidence {
-            match e.org.as_deref() {
+            match e.org {
                 Some(Role::Everywhere) => reaching.push(e),
                 Some(Role::Deployed(d)) => {
-                    let key = (unit_of(&e.path), e.resource.clone());
+                    let key = (unit_of(e.path), e.resource.to_string());
                     let Some((units, accounts)) = self.deployments.get(&key) else {
                         continue;
                     };
@@ -573,7 +618,7 @@ impl Organization {
                         reaching.push(e);
                     } else {
                         unknown |= d.unknown;
-                        let stack_set = e.resource.split('/').next().unwrap_or(&e.resource);
+                        let stack_set = e.resource.split('/').next().unwrap_or(e.resource);
                         if !elsewhere.iter().any(|s: &String| s.contains(stack_set)) {
                             elsewhere.push(format!("StackSet `{stack_set}` deploys it elsewhere"));
                         }
@@ -582,11 +627,11 @@ impl Organization {
                 _ => {}
             }
         }
-        let names = |list: &[&Establishing]| {
+        let names = |list: &[&Bearing<'_>]| {
             let v: Vec<String> = list.iter().map(|e| format!("`{}`", e.resource)).collect();
             v.join(", ")
         };
-        let clean: Vec<&Establishing> = reaching
+        let clean: Vec<&Bearing<'_>> = reaching
             .iter()
             .copied()
             .filter(|e| e.drift.is_empty())
@@ -600,7 +645,7 @@ impl Organization {
                 format!(
                     "{} reaches it, with drift: {}",
                     names(&reaching),
-                    reaching[0].drift[0].message
+                    reaching[0].drift[0].1
                 ),
             );
         }
@@ -640,7 +685,7 @@ fn verdict(status: TargetStatus, why: String) -> Verdict {
 }
 
 /// `; except arn:…:role/break-glass`: who the guardrails in force leave free.
-fn exempt_text(in_force: &[(&Establishing, &crate::policy::organization::Guard, usize)]) -> String {
+fn exempt_text(in_force: &[(&Bearing<'_>, &Guard, usize)]) -> String {
     let mut all: Vec<&str> = Vec::new();
     for (_, g, _) in in_force {
         for e in &g.exempt {

@@ -1,9 +1,8 @@
 //! The organization roles of coverage evidence ([`Role`]), in the result cache's encoding.
 
 use super::{Reader, Writer};
-use crate::policy::organization::{
-    Control, Deployment, Guard, NodeKind, Reach, Role, Target, protected_actions,
-};
+use crate::policy::coverage::protected_actions;
+use crate::policy::organization::{Control, Deployment, Guard, NodeKind, Reach, Role, Target};
 
 const KINDS: [NodeKind; 3] = [NodeKind::Root, NodeKind::Unit, NodeKind::Account];
 

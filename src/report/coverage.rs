@@ -491,61 +491,7 @@ pub fn markdown(c: &Coverage) -> String {
                 Status::Missing => "❌ missing",
                 Status::NotApplicable => "➖ not applicable",
             };
-            let mut evidence: Vec<String> = a
-                .evidence
-                .iter()
-                .filter(|e| a.status != Status::Established || e.drift.is_empty())
-                .map(|e| {
-                    let mut s = format!(
-                        "`{}` ({}) at {}:{}",
-                        cell(&e.resource).replace('`', "'"),
-                        cell(&e.rtype),
-                        cell(&e.path),
-                        e.start.line
-                    );
-                    for d in &e.drift {
-                        let _ = write!(
-                            s,
-                            "<br>• {} {}:{}: {}",
-                            d.policy.unwrap_or("requirement"),
-                            cell(&d.path),
-                            d.start.line,
-                            cell(&d.message)
-                        );
-                    }
-                    s
-                })
-                .collect();
-            match a.status {
-                Status::Elsewhere => {
-                    evidence.insert(0, cell(a.elsewhere.as_deref().unwrap_or("")));
-                }
-                Status::Missing => {
-                    evidence.push(format!(
-                        "nothing in the tree; {}",
-                        cell(&sentence(a.objective.remediation))
-                    ));
-                    for (path, m) in &a.may_establish {
-                        evidence.push(cell(&not_followed(path, m)));
-                    }
-                }
-                Status::NotApplicable => evidence.push(format!(
-                    "applies to trees with {}",
-                    cell(&a.objective.applies_when.join(", "))
-                )),
-                Status::Partial => {
-                    if let Some(org) = &c.organization {
-                        for i in a.lacking(org) {
-                            evidence.push(format!(
-                                "not at {}: {}",
-                                cell(&org.label(i)),
-                                cell(&a.targets[i].why)
-                            ));
-                        }
-                    }
-                }
-                _ => {}
-            }
+            let evidence = markdown_evidence(c, a);
             let maps: Vec<String> = a
                 .objective
                 .mappings()
@@ -573,6 +519,66 @@ pub fn markdown(c: &Coverage) -> String {
     }
     markdown_targets(c, &mut out);
     out
+}
+
+/// The Evidence cell of an objective's row: what establishes it, its drift, or what to do.
+fn markdown_evidence(c: &Coverage, a: &Assessed) -> Vec<String> {
+    let mut evidence: Vec<String> = a
+        .evidence
+        .iter()
+        .filter(|e| a.status != Status::Established || e.drift.is_empty())
+        .map(|e| {
+            let mut s = format!(
+                "`{}` ({}) at {}:{}",
+                cell(&e.resource).replace('`', "'"),
+                cell(&e.rtype),
+                cell(&e.path),
+                e.start.line
+            );
+            for d in &e.drift {
+                let _ = write!(
+                    s,
+                    "<br>• {} {}:{}: {}",
+                    d.policy.unwrap_or("requirement"),
+                    cell(&d.path),
+                    d.start.line,
+                    cell(&d.message)
+                );
+            }
+            s
+        })
+        .collect();
+    match a.status {
+        Status::Elsewhere => {
+            evidence.insert(0, cell(a.elsewhere.as_deref().unwrap_or("")));
+        }
+        Status::Missing => {
+            evidence.push(format!(
+                "nothing in the tree; {}",
+                cell(&sentence(a.objective.remediation))
+            ));
+            for (path, m) in &a.may_establish {
+                evidence.push(cell(&not_followed(path, m)));
+            }
+        }
+        Status::NotApplicable => evidence.push(format!(
+            "applies to trees with {}",
+            cell(&a.objective.applies_when.join(", "))
+        )),
+        Status::Partial => {
+            if let Some(org) = &c.organization {
+                for i in a.lacking(org) {
+                    evidence.push(format!(
+                        "not at {}: {}",
+                        cell(&org.label(i)),
+                        cell(&a.targets[i].why)
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    evidence
 }
 
 /// The Markdown per-target table.

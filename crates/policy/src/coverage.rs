@@ -215,7 +215,7 @@ pub fn evidence(cx: &Context<'_, '_>) -> Vec<RawEvidence> {
         }
         establishing(cx, objective, &mut out);
     }
-    for (i, role) in organization::roles(cx) {
+    for (i, role) in organization::roles(cx, &protected_actions()) {
         let r = &cx.template.resources[i];
         out.push(RawEvidence {
             objective: "",
@@ -228,6 +228,18 @@ pub fn evidence(cx: &Context<'_, '_>) -> Vec<RawEvidence> {
             org: Some(Box::new(role)),
         });
     }
+    out
+}
+
+/// The actions some guardrail objective protects (`scp_denies`), sorted.
+pub fn protected_actions() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = OBJECTIVES
+        .iter()
+        .flat_map(|o| o.evidence.iter())
+        .flat_map(|e| e.scp_denies.iter().copied())
+        .collect();
+    out.sort_unstable();
+    out.dedup();
     out
 }
 

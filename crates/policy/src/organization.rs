@@ -106,7 +106,7 @@ pub struct Reach {
     pub targets: Vec<Target>,
     /// Some target cannot be known from the template (a variable, an output of elsewhere).
     pub unknown_targets: bool,
-    /// Of the actions guardrail objectives protect ([`protected_actions`]), those its
+    /// Of the actions guardrail objectives protect (`coverage::protected_actions`), those its
     /// unconditional `Allow` statements allow. An SCP allows an action in an account only
     /// when some SCP attached at every level from the root down allows it.
     pub allows: Vec<&'static str>,
@@ -171,20 +171,9 @@ const ATTACHMENT: &str = "aws_organizations_policy_attachment";
 /// The ID of AWS's `FullAWSAccess` SCP, attached to every root, OU and account by default.
 pub const FULL_AWS_ACCESS: &str = "p-FullAWSAccess";
 
-/// The actions some guardrail objective protects (`scp_denies`), for [`Reach::allows`].
-pub fn protected_actions() -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = crate::coverage::OBJECTIVES
-        .iter()
-        .flat_map(|o| o.evidence.iter())
-        .flat_map(|e| e.scp_denies.iter().copied())
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
 /// The organization's nodes and policies the template declares, one role per resource.
-pub fn roles(cx: &Context<'_, '_>) -> Vec<(usize, Role)> {
+/// `protected`: the actions some guardrail objective protects, for [`Reach::allows`].
+pub fn roles(cx: &Context<'_, '_>, protected: &[&'static str]) -> Vec<(usize, Role)> {
     let t = cx.template;
     let mut out = Vec::new();
     for (i, r) in t.resources.iter().enumerate() {
@@ -199,7 +188,7 @@ pub fn roles(cx: &Context<'_, '_>) -> Vec<(usize, Role)> {
         } else if ACCOUNT.contains(&r.rtype) {
             Some(node(t, r, NodeKind::Account, &["ParentIds", "parent_id"]))
         } else if POLICY.contains(&r.rtype) {
-            policy_reach(cx, i, r).map(Role::Policy)
+            policy_reach(cx, i, r, protected).map(Role::Policy)
         } else if r.rtype == ATTACHMENT {
             full_access_attachment(t, r).map(Role::Policy)
         } else {
@@ -231,7 +220,12 @@ fn node(t: &Template<'_>, r: &Resource<'_>, kind: NodeKind, parent_keys: &[&str]
 /// Where the SCP or RCP resource `i` is attached: CloudFormation `TargetIds`, or the
 /// `aws_organizations_policy_attachment`s of the configuration that name it. `None` for the
 /// other policy types (tag, backup).
-fn policy_reach(cx: &Context<'_, '_>, i: usize, r: &Resource<'_>) -> Option<Reach> {
+fn policy_reach(
+    cx: &Context<'_, '_>,
+    i: usize,
+    r: &Resource<'_>,
+    protected: &[&'static str],
+) -> Option<Reach> {
     let t = cx.template;
     let control = control_of(t, r)?;
     let (mut found, mut unknown) = (Vec::new(), false);
@@ -257,7 +251,6 @@ fn policy_reach(cx: &Context<'_, '_>, i: usize, r: &Resource<'_>) -> Option<Reac
     let mut allows = Vec::new();
     let mut allow_list = false;
     if control == Control::Service {
-        let protected = protected_actions();
         for (d, doc) in cx.documents().iter().enumerate() {
             if doc.resource != i {
                 continue;
@@ -267,7 +260,7 @@ fn policy_reach(cx: &Context<'_, '_>, i: usize, r: &Resource<'_>) -> Option<Reac
                 st.effect == Some(Effect::Allow)
                     && !(st.condition.is_none() && !st.not_action && st.covers("*"))
             });
-            for a in &protected {
+            for a in protected {
                 let allowed = statements.iter().any(|st| {
                     st.effect == Some(Effect::Allow) && st.condition.is_none() && st.covers(a)
                 });
