@@ -260,6 +260,60 @@ pub struct Coverage {
     pub unfollowed: usize,
     /// The organization the tree declares (roots, OUs, accounts), when it declares one.
     pub organization: Option<Organization>,
+    /// The framework the report is organized by (`coverage --framework`).
+    pub framework: Option<Framework>,
+}
+
+/// A public baseline the objectives map to, whose controls a report can be organized by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framework {
+    /// AWS Foundational Security Best Practices.
+    Fsbp,
+    /// CIS AWS Foundations Benchmark v3.0.
+    Cis3,
+    /// CIS AWS Foundations Benchmark v5.0.
+    Cis5,
+    /// AWS Control Tower controls.
+    ControlTower,
+}
+
+impl Framework {
+    /// Its name on the command line and in JSON (`cis-5.0`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Framework::Fsbp => "fsbp",
+            Framework::Cis3 => "cis-3.0",
+            Framework::Cis5 => "cis-5.0",
+            Framework::ControlTower => "control-tower",
+        }
+    }
+
+    /// Its title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Framework::Fsbp => "AWS Foundational Security Best Practices",
+            Framework::Cis3 => "CIS AWS Foundations Benchmark v3.0",
+            Framework::Cis5 => "CIS AWS Foundations Benchmark v5.0",
+            Framework::ControlTower => "AWS Control Tower",
+        }
+    }
+
+    /// The controls of the framework an objective maps to.
+    pub fn controls_of(self, o: &Objective) -> &'static [&'static str] {
+        o.controls(self.key()).unwrap_or(&[])
+    }
+}
+
+/// One control of a framework and the objectives that map to it.
+#[derive(Clone, Debug)]
+pub struct Control {
+    /// Its ID in the framework (`3.1`, `CloudTrail.1`).
+    pub id: &'static str,
+    /// The objectives mapped to it (indexes into [`Coverage::objectives`]).
+    pub objectives: Vec<usize>,
+    /// Where it stands: the least of its objectives' statuses (missing, violated, partial,
+    /// elsewhere, established); not applicable only when all of them are.
+    pub status: Status,
 }
 
 impl Coverage {
@@ -287,12 +341,63 @@ impl Coverage {
         self.met() * 100 / self.applicable().max(1)
     }
 
+    /// The controls of `framework` the selected objectives map to, in the framework's order
+    /// (numeric parts compared as numbers: `3.2` before `3.10`).
+    pub fn controls(&self, framework: Framework) -> Vec<Control> {
+        let mut ids: Vec<&'static str> = self
+            .objectives
+            .iter()
+            .flat_map(|a| framework.controls_of(a.objective).iter().copied())
+            .collect();
+        ids.sort_by_key(|id| control_order(id));
+        ids.dedup();
+        ids.into_iter()
+            .map(|id| {
+                let objectives: Vec<usize> = (0..self.objectives.len())
+                    .filter(|&i| {
+                        framework
+                            .controls_of(self.objectives[i].objective)
+                            .contains(&id)
+                    })
+                    .collect();
+                let rank = |s: Status| match s {
+                    Status::Missing => 0,
+                    Status::Violated => 1,
+                    Status::Partial => 2,
+                    Status::Elsewhere => 3,
+                    Status::Established => 4,
+                    Status::NotApplicable => 5,
+                };
+                let status = objectives
+                    .iter()
+                    .map(|&i| self.objectives[i].status)
+                    .min_by_key(|s| rank(*s))
+                    .unwrap_or(Status::NotApplicable);
+                Control {
+                    id,
+                    objectives,
+                    status,
+                }
+            })
+            .collect()
+    }
+
     /// Whether every applicable objective is in place.
     pub fn complete(&self) -> bool {
         self.objectives
             .iter()
             .all(|a| a.status.is_met() || a.status == Status::NotApplicable)
     }
+}
+
+/// A control ID as a sort key: its `.`-separated parts, numbers as numbers.
+fn control_order(id: &str) -> Vec<(u64, String)> {
+    id.split('.')
+        .map(|part| match part.parse::<u64>() {
+            Ok(n) => (n, String::new()),
+            Err(_) => (u64::MAX, part.to_string()),
+        })
+        .collect()
 }
 
 /// The objectives `config` selects, in report order (family, then ID).
@@ -436,6 +541,7 @@ pub fn assess(gathered: &Gathered, config: &CoverageConfig, anchor: Anchor) -> C
         failed: gathered.failed.clone(),
         unfollowed: gathered.unfollowed.len(),
         organization,
+        framework: None,
     }
 }
 
@@ -564,6 +670,13 @@ mod tests {
         assert_eq!(&text[span.start as usize..span.end as usize], "[coverage]");
         assert_eq!(span.start as usize, text.rfind("[coverage]").unwrap());
         assert_eq!(config_anchor("fail_on = \"low\"\n"), Span::empty(0));
+    }
+
+    #[test]
+    fn controls_sort_numerically() {
+        let mut ids = vec!["3.10", "CloudTrail.10", "3.2", "CloudTrail.2", "1.6"];
+        ids.sort_by_key(|id| control_order(id));
+        assert_eq!(ids, ["1.6", "3.2", "3.10", "CloudTrail.2", "CloudTrail.10"]);
     }
 
     #[test]

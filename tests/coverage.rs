@@ -658,3 +658,74 @@ fn the_unified_security_hub_counts() {
         objective(&doc, "DET-SECURITYHUB")
     );
 }
+
+/// `--framework` organizes the report by a framework's controls and leaves out the objectives
+/// it has no control for; a control stands as its weakest objective.
+#[test]
+fn a_framework_organizes_the_report_by_its_controls() {
+    let dir = tree();
+    let (doc, code) = coverage(dir.path(), &["--framework", "cis-5.0"]);
+    assert_eq!(code, 0);
+    let controls: Vec<(String, String, Vec<String>)> = doc["framework"]["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["id"].as_str().unwrap().to_string(),
+                k["status"].as_str().unwrap().to_string(),
+                k["objectives"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|o| o.as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    let ids: Vec<&str> = controls.iter().map(|(id, _, _)| id.as_str()).collect();
+    assert_eq!(ids, ["1.6", "3.1", "3.2", "3.3", "3.4", "3.5", "4.16"]);
+    assert_eq!(controls[0].2, ["ROOT-SCP"]);
+    assert_eq!(
+        doc["framework"]["title"],
+        "CIS AWS Foundations Benchmark v5.0"
+    );
+    assert_eq!(doc["summary"]["objectives"], 5);
+    // Drift on the trail: every control LOG-TRAIL maps to is violated.
+    edit(
+        &dir.path().join("logging/trail.yaml"),
+        "EnableLogFileValidation: true",
+        "EnableLogFileValidation: false",
+    );
+    let (doc, code) = coverage(dir.path(), &["--framework", "cis-5.0"]);
+    assert_eq!(code, 1);
+    let status = |id: &str| {
+        doc["framework"]["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["id"] == id)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status("3.2"), "violated");
+    assert_eq!(status("3.3"), "established");
+    let out = tripline(dir.path())
+        .args([
+            "coverage",
+            ".",
+            "--no-cache",
+            "--framework",
+            "control-tower",
+            "--format",
+            "markdown",
+        ])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains("## AWS Control Tower\n"), "{md}");
+    assert!(
+        md.contains("| AWS-GR\\_CLOUDTRAIL\\_ENABLED | ⚠️ violated | LOG-TRAIL |"),
+        "{md}"
+    );
+}

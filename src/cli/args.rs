@@ -342,6 +342,36 @@ pub(super) struct CoverageArgs {
     /// Exit 0 even when objectives are violated or missing (errors still exit 2).
     #[arg(long)]
     pub(super) exit_zero: bool,
+    /// Organize the report by this framework's controls, assessing only the objectives that
+    /// map to it.
+    #[arg(long, value_enum, value_name = "FRAMEWORK")]
+    pub(super) framework: Option<FrameworkArg>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(super) enum FrameworkArg {
+    /// AWS Foundational Security Best Practices.
+    Fsbp,
+    /// CIS AWS Foundations Benchmark v3.0.
+    #[value(name = "cis-3.0")]
+    Cis3,
+    /// CIS AWS Foundations Benchmark v5.0.
+    #[value(name = "cis-5.0")]
+    Cis5,
+    /// AWS Control Tower controls.
+    ControlTower,
+}
+
+impl FrameworkArg {
+    pub(super) fn framework(self) -> crate::coverage::Framework {
+        use crate::coverage::Framework as F;
+        match self {
+            FrameworkArg::Fsbp => F::Fsbp,
+            FrameworkArg::Cis3 => F::Cis3,
+            FrameworkArg::Cis5 => F::Cis5,
+            FrameworkArg::ControlTower => F::ControlTower,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -28,7 +28,15 @@ pub(super) fn coverage(args: CoverageArgs) -> Result<u8, String> {
         args.paths.clone()
     };
     validate(&args, &paths)?;
-    let coverage = assess(&args, &paths)?;
+    let mut coverage = assess(&args, &paths)?;
+    if let Some(f) = args.framework {
+        let framework = f.framework();
+        // Only what the framework asks for: an objective it has no control for is left out.
+        coverage
+            .objectives
+            .retain(|a| !framework.controls_of(a.objective).is_empty());
+        coverage.framework = Some(framework);
+    }
     let text = render(&args, &coverage)?;
     match &args.output {
         Some(p) => crate::output::write_atomic(p, text.as_bytes())

@@ -52,6 +52,7 @@ pub fn human(c: &Coverage, color: bool) -> String {
         }
     };
     let mut out = String::new();
+    human_controls(c, &mut out, &paint);
     let width = c
         .objectives
         .iter()
@@ -61,15 +62,8 @@ pub fn human(c: &Coverage, color: bool) -> String {
     for (family, of) in by_family(c) {
         let _ = writeln!(out, "{}", paint("1", family.as_str()));
         for a in of {
-            let (label, code) = match a.status {
-                Status::Established => ("established", "32"),
-                Status::Elsewhere => ("elsewhere", "32"),
-                Status::Violated => ("violated", "33"),
-                Status::Partial => ("partial", "33"),
-                Status::Missing => ("missing", "31"),
-                Status::NotApplicable => ("n/a", "2"),
-            };
-            let status = paint(code, &format!("{label:<11}"));
+            let (text, code) = label(a.status);
+            let status = paint(code, &format!("{text:<11}"));
             let _ = writeln!(
                 out,
                 "  {:width$}  {status}  {}",
@@ -156,6 +150,42 @@ pub fn human(c: &Coverage, color: bool) -> String {
     human_targets(c, &mut out);
     notes(c, &mut out);
     out
+}
+
+/// A status as the human report labels it, with its colour.
+fn label(status: Status) -> (&'static str, &'static str) {
+    match status {
+        Status::Established => ("established", "32"),
+        Status::Elsewhere => ("elsewhere", "32"),
+        Status::Violated => ("violated", "33"),
+        Status::Partial => ("partial", "33"),
+        Status::Missing => ("missing", "31"),
+        Status::NotApplicable => ("n/a", "2"),
+    }
+}
+
+/// With `--framework`: a line per control of the framework, with its status and objectives.
+fn human_controls(c: &Coverage, out: &mut String, paint: &dyn Fn(&str, &str) -> String) {
+    let Some(framework) = c.framework else { return };
+    let controls = c.controls(framework);
+    let _ = writeln!(out, "{}", paint("1", framework.title()));
+    let width = controls.iter().map(|k| k.id.len()).max().unwrap_or(0);
+    for k in &controls {
+        let (text, code) = label(k.status);
+        let ids: Vec<&str> = k
+            .objectives
+            .iter()
+            .map(|&i| c.objectives[i].objective.id)
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {:width$}  {}  {}",
+            k.id,
+            paint(code, &format!("{text:<11}")),
+            ids.join(", ")
+        );
+    }
+    out.push('\n');
 }
 
 /// The objectives judged per target, those with verdicts.
@@ -294,6 +324,25 @@ fn mappings(a: &Assessed) -> Value {
     })
 }
 
+/// The JSON `framework` (with `--framework`, else null): its controls and their statuses.
+fn framework_json(c: &Coverage) -> Value {
+    let Some(framework) = c.framework else {
+        return Value::Null;
+    };
+    let controls: Vec<Value> = c
+        .controls(framework)
+        .iter()
+        .map(|k| {
+            json!({
+                "id": k.id,
+                "status": k.status.as_str(),
+                "objectives": k.objectives.iter().map(|&i| c.objectives[i].objective.id).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({"id": framework.key(), "title": framework.title(), "controls": controls})
+}
+
 /// The JSON `targets`: a root, OU or account each, with its verdict for every objective
 /// judged per target.
 fn targets_json(c: &Coverage) -> Value {
@@ -421,6 +470,7 @@ pub fn json(c: &Coverage) -> Value {
         },
         "objectives": objectives,
         "targets": targets_json(c),
+        "framework": framework_json(c),
         "failed": c.failed.iter().map(|p| &**p).collect::<Vec<_>>(),
     })
 }
@@ -477,20 +527,14 @@ pub fn markdown(c: &Coverage) -> String {
                 .join(", ")
         );
     }
+    markdown_controls(c, &mut out);
     for (family, of) in by_family(c) {
         let mut title = family.as_str().to_string();
         title[..1].make_ascii_uppercase();
         let _ = writeln!(out, "## {title}\n");
         out.push_str("| Objective | Status | Evidence | Maps to |\n|---|---|---|---|\n");
         for a in of {
-            let status = match a.status {
-                Status::Established => "✅ established",
-                Status::Elsewhere => "✅ established elsewhere",
-                Status::Violated => "⚠️ violated",
-                Status::Partial => "⚠️ partial",
-                Status::Missing => "❌ missing",
-                Status::NotApplicable => "➖ not applicable",
-            };
+            let status = markdown_status(a.status);
             let evidence = markdown_evidence(c, a);
             let maps: Vec<String> = a
                 .objective
@@ -579,6 +623,40 @@ fn markdown_evidence(c: &Coverage, a: &Assessed) -> Vec<String> {
         _ => {}
     }
     evidence
+}
+
+/// A status as the Markdown report shows it.
+fn markdown_status(status: Status) -> &'static str {
+    match status {
+        Status::Established => "✅ established",
+        Status::Elsewhere => "✅ established elsewhere",
+        Status::Violated => "⚠️ violated",
+        Status::Partial => "⚠️ partial",
+        Status::Missing => "❌ missing",
+        Status::NotApplicable => "➖ not applicable",
+    }
+}
+
+/// With `--framework`: a table of the framework's controls.
+fn markdown_controls(c: &Coverage, out: &mut String) {
+    let Some(framework) = c.framework else { return };
+    let _ = writeln!(out, "## {}\n", framework.title());
+    out.push_str("| Control | Status | Objectives |\n|---|---|---|\n");
+    for k in c.controls(framework) {
+        let ids: Vec<&str> = k
+            .objectives
+            .iter()
+            .map(|&i| c.objectives[i].objective.id)
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            cell(k.id),
+            markdown_status(k.status),
+            ids.join(", ")
+        );
+    }
+    out.push('\n');
 }
 
 /// The Markdown per-target table.
