@@ -376,6 +376,8 @@ impl Organization {
             NodeKind::Account => "account",
         };
         match (&t.id, t.kind) {
+            (Some(id), NodeKind::Root) => format!("{kind} ({id})"),
+            (None, NodeKind::Root) => kind.to_string(),
             (Some(id), _) if *id == t.name => format!("{kind} {id}"),
             (Some(id), _) => format!("{kind} `{}` ({id})", t.name),
             (None, _) => format!("{kind} `{}`", t.name),

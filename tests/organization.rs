@@ -118,7 +118,7 @@ fn cloudformation_organization_per_account() {
     assert_eq!(
         kinds,
         [
-            ("root", "Organization", 0),
+            ("root", "root", 0),
             ("ou", "security", 1),
             ("account", "log-archive", 2),
             ("ou", "workloads", 1),
@@ -316,7 +316,7 @@ fn literal_ids_and_configured_documents() {
     assert_eq!(
         targets,
         [
-            ("Org".to_string(), Value::from("r-ab12"), true),
+            ("root".to_string(), Value::from("r-ab12"), true),
             ("apps".to_string(), Value::Null, true),
             (
                 "ou-ab12-22222222".to_string(),

@@ -180,7 +180,7 @@ pub fn roles(cx: &Context<'_, '_>, protected: &[&'static str]) -> Vec<(usize, Ro
         let role = if ORGANIZATION.contains(&r.rtype) {
             Some(Role::Node {
                 kind: NodeKind::Root,
-                name: r.id.to_string(),
+                name: "root".to_string(),
                 parent: None,
             })
         } else if UNIT.contains(&r.rtype) {
