@@ -641,8 +641,25 @@ pub(crate) fn config_anchor(text: &str) -> Span {
         .map_or(Span::empty(0), |(at, s)| Span::new(at, at + s.len()))
 }
 
+/// The message of a COV001 finding: an objective missing, or in force in only part of the
+/// organization (naming the accounts, and OUs with nothing below, that lack it).
+pub(crate) fn gap_message(a: &Assessed, org: Option<&Organization>) -> String {
+    if let (Status::Partial, Some(org)) = (a.status, org) {
+        let lacking: Vec<String> = a.lacking(org).into_iter().map(|i| org.label(i)).collect();
+        return format!(
+            "control objective {} is not in force in the whole organization ({}): {} lack{} it. {}",
+            a.objective.id,
+            a.objective.title,
+            lacking.join(", "),
+            if lacking.len() == 1 { "s" } else { "" },
+            first_sentence(a.objective.remediation)
+        );
+    }
+    missing_message(a)
+}
+
 /// The message of a COV001 finding for a missing objective.
-pub(crate) fn missing_message(a: &Assessed) -> String {
+fn missing_message(a: &Assessed) -> String {
     format!(
         "control objective {} is missing: nothing in the checked tree establishes it ({}). {}",
         a.objective.id,

@@ -282,17 +282,26 @@ impl Organization {
                 b.targets[i].parent = Some(root);
             }
         }
-        // A parent cycle (OUs that name each other) is cut where it is found.
+        // A parent cycle (OUs that name each other) is cut where it is found: each target is
+        // walked up once (0: not seen, 1: on the current walk, 2: done).
+        let mut state = vec![0u8; n];
         for i in 0..n {
-            let mut seen = vec![false; n];
+            let mut walk = Vec::new();
             let mut at = i;
-            while let Some(p) = b.targets[at].parent {
-                if seen[p] {
-                    b.targets[at].parent = None;
-                    break;
+            while state[at] == 0 {
+                state[at] = 1;
+                walk.push(at);
+                match b.targets[at].parent {
+                    Some(p) if state[p] == 1 => {
+                        b.targets[at].parent = None;
+                        break;
+                    }
+                    Some(p) => at = p,
+                    None => break,
                 }
-                seen[p] = true;
-                at = p;
+            }
+            for w in walk {
+                state[w] = 2;
             }
         }
         let key = |t: &Target| (t.kind, t.name.clone(), t.id.clone());
@@ -359,11 +368,14 @@ impl Organization {
     /// The targets an objective is judged over for the organization: its accounts, and the
     /// OUs and roots with nothing below them (where accounts will go).
     pub fn leaves(&self) -> Vec<usize> {
+        let mut has_child = vec![false; self.targets.len()];
+        for t in &self.targets {
+            if let Some(p) = t.parent {
+                has_child[p] = true;
+            }
+        }
         (0..self.targets.len())
-            .filter(|&i| {
-                self.targets[i].kind == NodeKind::Account
-                    || !self.targets.iter().any(|t| t.parent == Some(i))
-            })
+            .filter(|&i| self.targets[i].kind == NodeKind::Account || !has_child[i])
             .collect()
     }
 
@@ -447,7 +459,15 @@ impl Organization {
                 out.unknown = true;
                 continue;
             };
+            let here = path.last().map(|&i| &self.targets[i]);
+            let exempted = here.is_some_and(|t| {
+                t.kind == NodeKind::Account && t.id.as_ref().is_some_and(|id| g.exempt.contains(id))
+            });
             match p.at.iter().find(|a| path.contains(a)) {
+                Some(_) if exempted => out.elsewhere.push(format!(
+                    "`{}` is in force here but exempts this account",
+                    e.resource
+                )),
                 Some(&level) => out.list.push((e, g, level)),
                 None if p.at.is_empty() && !p.unknown => out
                     .elsewhere
@@ -572,6 +592,11 @@ impl Organization {
     fn absent(&self, unknown: bool, elsewhere: &[String]) -> Verdict {
         let mut why = if elsewhere.is_empty() {
             "no guardrail that establishes it is attached here or above".to_string()
+        } else if elsewhere
+            .iter()
+            .all(|e| e.ends_with("exempts this account"))
+        {
+            elsewhere.join("; ")
         } else {
             format!("not attached here or above: {}", elsewhere.join("; "))
         };

@@ -515,12 +515,17 @@ impl Run {
             let raws: Vec<RawFinding> = coverage
                 .objectives
                 .iter()
-                .filter(|a| a.status == crate::coverage::Status::Missing)
+                .filter(|a| {
+                    matches!(
+                        a.status,
+                        crate::coverage::Status::Missing | crate::coverage::Status::Partial
+                    )
+                })
                 .map(|a| RawFinding {
                     elsewhere: Vec::new(),
                     policy: "COV001",
                     span,
-                    message: crate::coverage::missing_message(a),
+                    message: crate::coverage::gap_message(a, coverage.organization.as_ref()),
                     resource: Some(a.objective.id.to_string()),
                     fix: None,
                     related: Vec::new(),

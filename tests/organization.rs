@@ -427,3 +427,92 @@ fn reports_show_the_table_and_point_at_the_guardrail() {
         .collect();
     assert_eq!(related, ["account `log-archive`", "account `legacy`"]);
 }
+
+/// A deny that exempts an account by `aws:PrincipalAccount` is not in force there: that
+/// account lacks the guardrail, and the verdict says it is exempted.
+#[test]
+fn an_exempted_account_lacks_the_guardrail() {
+    let dir = TempDir::new().unwrap();
+    fs::write(
+        dir.path().join("org.tf"),
+        r#"resource "aws_organizations_organization" "org" {}
+
+resource "aws_organizations_policy" "protect_trails" {
+  content = jsonencode({Statement = [{
+    Effect = "Deny", Action = ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail"], Resource = "*",
+    Condition = {StringNotEquals = {"aws:PrincipalAccount" = ["111122223333"]}}
+  }]})
+}
+
+resource "aws_organizations_policy_attachment" "protect_trails" {
+  policy_id = aws_organizations_policy.protect_trails.id
+  target_id = aws_organizations_organization.org.roots[0].id
+}
+
+resource "aws_organizations_policy" "regions" {
+  content = jsonencode({Statement = [{
+    Effect = "Deny", NotAction = ["iam:*"], Resource = "*",
+    Condition = {StringNotEquals = {"aws:RequestedRegion" = ["eu-west-1"]}}
+  }]})
+}
+
+resource "aws_organizations_policy_attachment" "regions" {
+  for_each  = toset(["111122223333", "444455556666"])
+  policy_id = aws_organizations_policy.regions.id
+  target_id = "444455556666"
+}
+
+resource "aws_organizations_policy_attachment" "regions_exempted" {
+  policy_id = aws_organizations_policy.regions.id
+  target_id = "111122223333"
+}
+"#,
+    )
+    .unwrap();
+    let doc = coverage(dir.path());
+    assert_eq!(
+        verdicts(&doc, "DET-SCP-CLOUDTRAIL"),
+        map(&[("111122223333", "missing"), ("444455556666", "yes")])
+    );
+    assert_eq!(
+        why(&doc, "111122223333", "DET-SCP-CLOUDTRAIL"),
+        "`aws_organizations_policy.protect_trails` is in force here but exempts this account"
+    );
+    assert_eq!(status(&doc, "DET-SCP-CLOUDTRAIL"), "partial");
+    // Both accounts have the region guardrail; the root itself (not a leaf) does not.
+    assert_eq!(
+        verdicts(&doc, "REG-SCP"),
+        map(&[("111122223333", "yes"), ("444455556666", "yes")])
+    );
+    assert_eq!(status(&doc, "REG-SCP"), "established");
+}
+
+/// `check --coverage` reports an objective in force in only some accounts as COV001, naming
+/// them.
+#[test]
+fn check_with_coverage_reports_a_partial_objective() {
+    let out = Command::cargo_bin("tripline")
+        .unwrap()
+        .current_dir(fixture("cloudformation"))
+        .env_remove("TRIPLINE_CACHE_DIR")
+        .args(["check", ".", "--coverage", "--no-cache", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let message = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["policy"] == "COV001" && f["resource"] == "REG-SCP")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        message.starts_with(
+            "control objective REG-SCP is not in force in the whole organization (An SCP restricts the Regions infrastructure runs in): account `log-archive`, account `legacy` lack it."
+        ),
+        "{message}"
+    );
+}
