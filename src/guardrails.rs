@@ -147,6 +147,26 @@ struct Builder {
 }
 
 impl Builder {
+    /// The tree's one root: the declared one, else one made for the existing organization a
+    /// data source reads.
+    fn the_root(&mut self) -> usize {
+        if let Some(root) = self.root {
+            return root;
+        }
+        self.targets.push(Target {
+            kind: NodeKind::Root,
+            name: "root".to_string(),
+            id: None,
+            declared: None,
+            parent: None,
+            placed: true,
+            depth: 0,
+        });
+        let root = self.targets.len() - 1;
+        self.root = Some(root);
+        root
+    }
+
     /// The target a template names, made when first met (`None`: a reference to nothing
     /// this tree declares).
     fn resolve(&mut self, unit: &str, named: &Named) -> Option<usize> {
@@ -155,6 +175,7 @@ impl Builder {
                 .by_resource
                 .get(&(unit.to_string(), id.clone()))
                 .copied(),
+            Named::Root => Some(self.the_root()),
             Named::Literal(id) => {
                 if let Some(&i) = self.by_literal.get(id) {
                     return Some(i);
@@ -163,6 +184,11 @@ impl Builder {
                 let i = match (kind, self.root) {
                     (NodeKind::Root, Some(root)) => {
                         self.targets[root].id.get_or_insert_with(|| id.clone());
+                        root
+                    }
+                    (NodeKind::Root, None) => {
+                        let root = self.the_root();
+                        self.targets[root].id = Some(id.clone());
                         root
                     }
                     _ => {

@@ -516,3 +516,62 @@ fn check_with_coverage_reports_a_partial_objective() {
         "{message}"
     );
 }
+
+/// An organization that exists already: OUs under the root a data source reads (through a
+/// local), as real configurations write them.
+#[test]
+fn the_root_of_an_existing_organization_through_a_data_source() {
+    let dir = TempDir::new().unwrap();
+    fs::write(
+        dir.path().join("main.tf"),
+        r#"data "aws_organizations_organization" "current" {}
+
+locals {
+  root_id = data.aws_organizations_organization.current.roots[0].id
+}
+
+resource "aws_organizations_organizational_unit" "workloads" {
+  name      = "Workloads"
+  parent_id = local.root_id
+}
+
+resource "aws_organizations_organizational_unit" "sandbox" {
+  name      = "Sandbox"
+  parent_id = local.root_id
+}
+
+resource "aws_organizations_policy" "deny_root" {
+  content = jsonencode({Statement = [{Effect = "Deny", Action = "*", Resource = "*", Condition = {StringLike = {"aws:PrincipalArn" = "arn:aws:iam::*:root"}}}]})
+}
+
+resource "aws_organizations_policy_attachment" "deny_root" {
+  policy_id = aws_organizations_policy.deny_root.id
+  target_id = aws_organizations_organizational_unit.workloads.id
+}
+"#,
+    )
+    .unwrap();
+    let doc = coverage(dir.path());
+    let targets: Vec<(&str, &str, bool, &str)> = doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["kind"].as_str().unwrap(),
+                t["name"].as_str().unwrap(),
+                t["placed"].as_bool().unwrap(),
+                t["objectives"]["ROOT-SCP"]["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            ("root", "root", true, "missing"),
+            ("ou", "Sandbox", true, "missing"),
+            ("ou", "Workloads", true, "established"),
+        ]
+    );
+    assert_eq!(status(&doc, "ROOT-SCP"), "partial");
+}

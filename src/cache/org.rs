@@ -109,6 +109,10 @@ fn target(w: &mut Writer, t: &Target) {
             w.u8(1);
             w.str(id);
         }
+        Target::Root => {
+            w.u8(2);
+            w.str("");
+        }
     }
 }
 
@@ -132,6 +136,7 @@ fn read_target(r: &mut Reader<'_>) -> Option<Target> {
     match tag {
         0 => Some(Target::Resource(id)),
         1 => Some(Target::Literal(id)),
+        2 => Some(Target::Root),
         _ => None,
     }
 }

@@ -20,6 +20,9 @@ pub enum Target {
     Resource(String),
     /// A literal ID: `r-…` (a root), `ou-…` (an OU) or 12 digits (an account).
     Literal(String),
+    /// The root of the organization that exists already, as a Terraform data source reads it
+    /// (`data.aws_organizations_organization.current.roots[0].id`).
+    Root,
 }
 
 impl Target {
@@ -338,25 +341,13 @@ pub fn targets(t: &Template<'_>, value: &Node<'_>) -> (Vec<Target>, bool) {
         crate::model::refs::scan_refs(item, t.is_cloudformation(), &mut |name| {
             referenced.push(name.to_string())
         });
-        let mut found = false;
-        for name in &referenced {
-            let id = if t.is_cloudformation() {
-                Some(name.clone())
-            } else {
-                crate::model::refs::expression_references(name)
-                    .first()
-                    .and_then(|r| crate::model::refs::resource_address(r))
-            };
-            if let Some(id) = id
-                && let Some(r) = t.resource(&id)
-                && (ORGANIZATION.contains(&r.rtype)
-                    || UNIT.contains(&r.rtype)
-                    || ACCOUNT.contains(&r.rtype))
-            {
-                out.push(Target::Resource(r.id.to_string()));
-                found = true;
-            }
-        }
+        let found = referenced
+            .iter()
+            .filter_map(|name| referenced_target(t, name, 0))
+            .fold(false, |_, target| {
+                out.push(target);
+                true
+            });
         if found {
             continue;
         }
@@ -372,6 +363,45 @@ pub fn targets(t: &Template<'_>, value: &Node<'_>) -> (Vec<Target>, bool) {
         out.extend(literal.into_iter().map(Target::Literal));
     }
     (out, unknown)
+}
+
+/// The target a reference names: the resource that creates an OU, an account or an
+/// organization (whose root it is), an existing organization's root (a Terraform data source),
+/// or what a Terraform local it names holds (followed a few levels).
+fn referenced_target(t: &Template<'_>, name: &str, depth: u8) -> Option<Target> {
+    if t.is_cloudformation() {
+        let r = t.resource(name)?;
+        return is_node_type(r.rtype).then(|| Target::Resource(r.id.to_string()));
+    }
+    for reference in crate::model::refs::expression_references(name) {
+        if reference.starts_with("data.aws_organizations_organization.") {
+            return Some(Target::Root);
+        }
+        if let Some(local) = reference.strip_prefix("local.")
+            && depth < 4
+            && let Some(node) = t.local(local.split('.').next().unwrap_or(local))
+        {
+            let mut inner = Vec::new();
+            crate::model::refs::scan_refs(node, false, &mut |n| inner.push(n.to_string()));
+            if let Some(found) = inner
+                .iter()
+                .find_map(|n| referenced_target(t, n, depth + 1))
+            {
+                return Some(found);
+            }
+        }
+        if let Some(address) = crate::model::refs::resource_address(&reference)
+            && let Some(r) = t.resource(&address)
+            && is_node_type(r.rtype)
+        {
+            return Some(Target::Resource(r.id.to_string()));
+        }
+    }
+    None
+}
+
+fn is_node_type(rtype: &str) -> bool {
+    ORGANIZATION.contains(&rtype) || UNIT.contains(&rtype) || ACCOUNT.contains(&rtype)
 }
 
 /// Where a CloudFormation StackSet (`stack_set`: its resource node in `t`) deploys its
