@@ -78,6 +78,9 @@ pub struct Organization {
     deployments: HashMap<(String, String), (Vec<usize>, Vec<usize>)>,
     /// Some configuration attaches `FullAWSAccess` itself: where it does not, it is detached.
     full_access_managed: bool,
+    /// Policies of a module's own check, (unit, address), where a configuration of the tree
+    /// calls the module: the call's view (with the targets it passes) is the one deployed.
+    shadowed: std::collections::HashSet<(String, String)>,
 }
 
 /// Where an objective stands at one target.
@@ -256,9 +259,17 @@ impl Organization {
             }
         }
         let mut org = Organization::default();
+        let called: std::collections::HashSet<String> = shape()
+            .filter(|(_, e, r)| matches!(r, Role::Policy(_)) && e.resource.starts_with("module."))
+            .map(|(_, e, _)| module_tail(&e.resource).to_string())
+            .collect();
         for (path, e, role) in shape() {
             if let Role::Policy(reach) = role {
                 let unit = unit_of(path);
+                if !e.resource.starts_with("module.") && called.contains(&e.resource) {
+                    org.shadowed.insert((unit, e.resource.clone()));
+                    continue;
+                }
                 let mut at = Vec::new();
                 let mut unknown = reach.unknown_targets;
                 for t in &reach.targets {
@@ -297,9 +308,18 @@ impl Organization {
         Some(org)
     }
 
-    /// Put the builder's targets in tree order, with unplaced ones under the one root.
+    /// Put the builder's targets in tree order, with unplaced ones under the one root and the
+    /// same target declared twice kept once.
     fn place(&mut self, mut b: Builder) {
         let n = b.targets.len();
+        // A tree describes one organization: several declared roots (a module's own check and
+        // the configuration that calls it) are one.
+        let roots: Vec<usize> = (0..n)
+            .filter(|&i| b.targets[i].kind == NodeKind::Root)
+            .collect();
+        if b.root.is_none() {
+            b.root = roots.first().copied();
+        }
         for i in 0..n {
             if b.targets[i].parent.is_none()
                 && b.targets[i].kind != NodeKind::Root
@@ -308,33 +328,24 @@ impl Organization {
                 b.targets[i].parent = Some(root);
             }
         }
-        // A parent cycle (OUs that name each other) is cut where it is found: each target is
-        // walked up once (0: not seen, 1: on the current walk, 2: done).
-        let mut state = vec![0u8; n];
+        cut_cycles(&mut b.targets);
+        let canon = same_targets(&b.targets, &roots);
         for i in 0..n {
-            let mut walk = Vec::new();
-            let mut at = i;
-            while state[at] == 0 {
-                state[at] = 1;
-                walk.push(at);
-                match b.targets[at].parent {
-                    Some(p) if state[p] == 1 => {
-                        b.targets[at].parent = None;
-                        break;
-                    }
-                    Some(p) => at = p,
-                    None => break,
+            let c = canon[i];
+            if c != i {
+                let (id, placed) = (b.targets[i].id.clone(), b.targets[i].placed);
+                let keep = &mut b.targets[c];
+                keep.placed |= placed;
+                if keep.id.is_none() {
+                    keep.id = id;
                 }
-            }
-            for w in walk {
-                state[w] = 2;
             }
         }
         let key = |t: &Target| (t.kind, t.name.clone(), t.id.clone());
         let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut tops = Vec::new();
-        for i in 0..n {
-            match b.targets[i].parent {
+        for i in (0..n).filter(|&i| canon[i] == i) {
+            match b.targets[i].parent.map(|p| canon[p]) {
                 Some(p) => children[p].push(i),
                 None => tops.push(i),
             }
@@ -356,6 +367,9 @@ impl Organization {
         for (new, &old) in order.iter().enumerate() {
             new_index[old] = new;
         }
+        for i in 0..n {
+            new_index[i] = new_index[canon[i]];
+        }
         self.targets = order
             .iter()
             .map(|&old| {
@@ -368,6 +382,8 @@ impl Organization {
             for i in &mut p.at {
                 *i = new_index[*i];
             }
+            p.at.sort_unstable();
+            p.at.dedup();
         }
         for (units, accounts) in self.deployments.values_mut() {
             for i in units.iter_mut().chain(accounts.iter_mut()) {
@@ -481,8 +497,11 @@ impl Organization {
                 continue;
             };
             let Some(p) = self.policy_of(e.path, e.resource) else {
-                // A standalone document: attached outside the code, wherever that is.
-                out.unknown = true;
+                // A module's own view of a policy its caller attaches says nothing more; a
+                // standalone document is attached outside the code, wherever that is.
+                out.unknown |= !self
+                    .shadowed
+                    .contains(&(unit_of(e.path), e.resource.to_string()));
                 continue;
             };
             let here = path.last().map(|&i| &self.targets[i]);
@@ -731,6 +750,80 @@ impl Organization {
             in_units && d.filter != "INTERSECTION"
         }
     }
+}
+
+/// Cut parent cycles (OUs that name each other) where they are found: each target is walked up
+/// once (0: not seen, 1: on the current walk, 2: done).
+fn cut_cycles(targets: &mut [Target]) {
+    let mut state = vec![0u8; targets.len()];
+    for i in 0..targets.len() {
+        let mut walk = Vec::new();
+        let mut at = i;
+        while state[at] == 0 {
+            state[at] = 1;
+            walk.push(at);
+            match targets[at].parent {
+                Some(p) if state[p] == 1 => {
+                    targets[at].parent = None;
+                    break;
+                }
+                Some(p) => at = p,
+                None => break,
+            }
+        }
+        for w in walk {
+            state[w] = 2;
+        }
+    }
+}
+
+/// An address without its module path: `aws_x.y` of `module.a.module.b.aws_x.y`.
+fn module_tail(address: &str) -> &str {
+    let mut s = address;
+    while let Some(rest) = s.strip_prefix("module.") {
+        s = rest.split_once('.').map_or(rest, |(_, tail)| tail);
+    }
+    s
+}
+
+/// For each target, the first target that is the same one: the roots are one, and an OU or
+/// account is the same as one of its kind and name under the same parent (AWS refuses two
+/// OUs of one name under one parent). A module's resources, checked on their own and again in
+/// the configuration that calls the module, are so declared twice.
+fn same_targets(targets: &[Target], roots: &[usize]) -> Vec<usize> {
+    let n = targets.len();
+    let mut canon: Vec<usize> = (0..n).collect();
+    if let Some(&first) = roots.first() {
+        for &r in roots {
+            canon[r] = first;
+        }
+    }
+    // A module's resources are named by address: `module.org.aws_…` and `aws_…` are one.
+    let name = |t: &Target| module_tail(&t.name).to_string();
+    // Parents are merged before their children: a pass per level.
+    for _ in 0..n {
+        let mut changed = false;
+        let mut seen: HashMap<(NodeKind, String, Option<usize>), usize> = HashMap::new();
+        for i in 0..n {
+            if targets[i].kind == NodeKind::Root || canon[i] != i {
+                continue;
+            }
+            let parent = targets[i].parent.map(|p| canon[p]);
+            match seen.entry((targets[i].kind, name(&targets[i]), parent)) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    canon[i] = *e.get();
+                    changed = true;
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(i);
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    canon
 }
 
 fn verdict(status: TargetStatus, why: String) -> Verdict {

@@ -575,3 +575,75 @@ resource "aws_organizations_policy_attachment" "deny_root" {
     );
     assert_eq!(status(&doc, "ROOT-SCP"), "partial");
 }
+
+/// Modules: an organization module and an SCP module whose target the root configuration
+/// passes from the first's output. Each module is also checked on its own; the tree still has
+/// one organization, and the SCP is where the call attaches it.
+#[test]
+fn modules_declare_one_organization_and_attach_where_called() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    fs::create_dir_all(root.join("modules/org")).unwrap();
+    fs::create_dir_all(root.join("modules/scp")).unwrap();
+    fs::write(
+        root.join("main.tf"),
+        "module \"org\" {\n  source = \"./modules/org\"\n}\n\nmodule \"deny_root\" {\n  source    = \"./modules/scp\"\n  target_id = module.org.workloads_id\n}\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("modules/org/main.tf"),
+        r#"resource "aws_organizations_organization" "main" {}
+
+resource "aws_organizations_organizational_unit" "workloads" {
+  name      = "Workloads"
+  parent_id = aws_organizations_organization.main.roots[0].id
+}
+
+resource "aws_organizations_organizational_unit" "security" {
+  name      = "Security"
+  parent_id = aws_organizations_organization.main.roots[0].id
+}
+
+output "workloads_id" {
+  value = aws_organizations_organizational_unit.workloads.id
+}
+"#,
+    )
+    .unwrap();
+    fs::write(
+        root.join("modules/scp/main.tf"),
+        r#"variable "target_id" { type = string }
+
+resource "aws_organizations_policy" "deny_root" {
+  content = jsonencode({Statement = [{Effect = "Deny", Action = "*", Resource = "*", Condition = {StringLike = {"aws:PrincipalArn" = "arn:aws:iam::*:root"}}}]})
+}
+
+resource "aws_organizations_policy_attachment" "this" {
+  policy_id = aws_organizations_policy.deny_root.id
+  target_id = var.target_id
+}
+"#,
+    )
+    .unwrap();
+    let doc = coverage(root);
+    let targets: Vec<(&str, &str)> = doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap(),
+                t["objectives"]["ROOT-SCP"]["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            ("root", "missing"),
+            ("Security", "missing"),
+            ("Workloads", "established")
+        ]
+    );
+    assert_eq!(status(&doc, "ROOT-SCP"), "partial");
+}
