@@ -330,8 +330,7 @@ impl Organization {
         }
         cut_cycles(&mut b.targets);
         let canon = same_targets(&b.targets, &roots);
-        for i in 0..n {
-            let c = canon[i];
+        for (i, &c) in canon.iter().enumerate() {
             if c != i {
                 let (id, placed) = (b.targets[i].id.clone(), b.targets[i].placed);
                 let keep = &mut b.targets[c];
@@ -367,9 +366,8 @@ impl Organization {
         for (new, &old) in order.iter().enumerate() {
             new_index[old] = new;
         }
-        for i in 0..n {
-            new_index[i] = new_index[canon[i]];
-        }
+        let merged: Vec<usize> = canon.iter().map(|&c| new_index[c]).collect();
+        new_index = merged;
         self.targets = order
             .iter()
             .map(|&old| {
