@@ -61,64 +61,123 @@ pub fn file(text: &str, limits: &Limits) -> Result<Parsed<'static>, ParseError> 
         ));
     }
     let mut warnings = Vec::new();
-    // Terraform accepts an object constructor that repeats a key (the last one wins); hcl-edit
-    // refuses it. Each repeated key is renamed in a copy of the text (same length, so every
-    // offset stays) until the file parses, then given its name back in the tree, where the last
-    // one wins too; each is reported as a duplicate key.
-    let mut patched: Option<String> = None;
     let mut renamed: Vec<(usize, String)> = Vec::new();
-    let body = loop {
-        let source = patched.as_deref().unwrap_or(text);
-        match hcl_edit::parser::parse_body(source) {
-            Ok(body) => break body,
-            Err(e) => {
-                // The parser's offset may fall inside a multi-byte character of invalid input.
-                let at = crate::source::floor_char_boundary(
-                    source,
-                    e.location().offset().min(source.len()),
-                );
-                let key_len = source[at..]
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-                    .unwrap_or(source.len() - at);
-                if e.message().contains("redefined object key")
-                    && key_len > 0
-                    && renamed.len() < MAX_RENAMED_KEYS
-                {
-                    let key = source[at..at + key_len].to_string();
-                    let mut copy = source.to_string();
-                    copy.replace_range(at..at + key_len, &placeholder(renamed.len(), key_len));
-                    warnings.push(ParseError::new(
-                        ParseErrorKind::DuplicateKey,
-                        format!("duplicate key `{key}` in an object: the last value is used"),
-                        Span::new(at, at + key_len),
-                    ));
-                    renamed.push((at, key));
-                    patched = Some(copy);
-                    continue;
-                }
-                return Err(ParseError::new(
-                    ParseErrorKind::Syntax,
-                    format!("HCL: {}", e.message()),
-                    Span::empty(at),
-                ));
-            }
-        }
-    };
-    let text = patched.as_deref().unwrap_or(text);
-    let whole = Span::new(0, text.len());
     let mut root: Vec<Entry<'static>> = Vec::new();
-    for structure in body.iter() {
-        match structure {
-            // Top-level attributes are not Terraform; kept so that nothing is lost.
-            Structure::Attribute(a) => root.push(attribute(text, a, whole)),
-            Structure::Block(block) => top_level(text, block, &mut root, &mut warnings),
-        }
+    // Block by block when the text is a sequence of blocks (hcl_split): hcl-edit's tree of a
+    // block is dropped before the next is parsed.
+    let whole_text = 0..text.len();
+    let pieces = super::hcl_split::blocks(text).unwrap_or_else(|| Vec::from([whole_text]));
+    for range in pieces {
+        let piece = Piece {
+            text: &text[range.clone()],
+            offset: range.start,
+        };
+        piece.parse_into(&mut root, &mut warnings, &mut renamed)?;
     }
-    let mut root = Node::new(whole, Value::Map(root));
+    let mut root = Node::new(Span::new(0, text.len()), Value::Map(root));
     if !renamed.is_empty() {
         restore_keys(&mut root, &renamed);
     }
     Ok(Parsed { root, warnings })
+}
+
+/// Part of a `.tf` text parsed on its own: the whole text, or one top-level block of it.
+struct Piece<'t> {
+    text: &'t str,
+    /// Where it starts in the whole text: every span made from it is moved by this much.
+    offset: usize,
+}
+
+impl Piece<'_> {
+    fn span(&self, s: Span) -> Span {
+        Span::new(s.start as usize + self.offset, s.end as usize + self.offset)
+    }
+
+    /// Parse the piece and add what it declares to `root`; repeated object keys renamed to
+    /// parse it are added to `renamed` (at their offsets in the whole text).
+    fn parse_into(
+        &self,
+        root: &mut Vec<Entry<'static>>,
+        warnings: &mut Vec<ParseError>,
+        renamed: &mut Vec<(usize, String)>,
+    ) -> Result<(), ParseError> {
+        // Terraform accepts an object constructor that repeats a key (the last one wins);
+        // hcl-edit refuses it. Each repeated key is renamed in a copy of the text (same length,
+        // so every offset stays) until the piece parses, then given its name back in the tree,
+        // where the last one wins too; each is reported as a duplicate key.
+        let mut patched: Option<String> = None;
+        let body = loop {
+            let source = patched.as_deref().unwrap_or(self.text);
+            match hcl_edit::parser::parse_body(source) {
+                Ok(body) => break body,
+                Err(e) => {
+                    // The parser's offset may fall inside a multi-byte character of invalid
+                    // input.
+                    let at = crate::source::floor_char_boundary(
+                        source,
+                        e.location().offset().min(source.len()),
+                    );
+                    let key_len = source[at..]
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                        .unwrap_or(source.len() - at);
+                    if e.message().contains("redefined object key")
+                        && key_len > 0
+                        && renamed.len() < MAX_RENAMED_KEYS
+                    {
+                        let key = source[at..at + key_len].to_string();
+                        let mut copy = source.to_string();
+                        copy.replace_range(at..at + key_len, &placeholder(renamed.len(), key_len));
+                        warnings.push(ParseError::new(
+                            ParseErrorKind::DuplicateKey,
+                            format!("duplicate key `{key}` in an object: the last value is used"),
+                            self.span(Span::new(at, at + key_len)),
+                        ));
+                        renamed.push((at + self.offset, key));
+                        patched = Some(copy);
+                        continue;
+                    }
+                    return Err(ParseError::new(
+                        ParseErrorKind::Syntax,
+                        format!("HCL: {}", e.message()),
+                        self.span(Span::empty(at)),
+                    ));
+                }
+            }
+        };
+        let text = patched.as_deref().unwrap_or(self.text);
+        let whole = Span::new(0, text.len());
+        for structure in body.iter() {
+            match structure {
+                // Top-level attributes are not Terraform; kept so that nothing is lost.
+                Structure::Attribute(a) => {
+                    let mut entry = attribute(text, a, whole);
+                    entry.key_span = self.span(entry.key_span);
+                    self.shift(&mut entry.value);
+                    root.push(entry);
+                }
+                Structure::Block(block) => top_level(text, block, self, root, warnings),
+            }
+        }
+        Ok(())
+    }
+
+    /// Move a tree made from the piece to its place in the whole text.
+    fn shift(&self, node: &mut Node<'static>) {
+        if self.offset == 0 {
+            return;
+        }
+        node.span = self.span(node.span);
+        match &mut node.value {
+            Value::Seq(items) => items.iter_mut().for_each(|n| self.shift(n)),
+            Value::Map(entries) => {
+                for e in entries {
+                    e.key_span = self.span(e.key_span);
+                    self.shift(&mut e.value);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The `index`th name given to a repeated key of `len` bytes while parsing: distinct from the
@@ -221,26 +280,29 @@ fn seq_items<'n>(node: &'n mut Node<'static>) -> &'n mut Vec<Node<'static>> {
     }
 }
 
+/// A top-level block of `piece` (whose possibly patched text is `text`), added to `root`.
 fn top_level(
     text: &str,
     block: &Block,
+    piece: &Piece<'_>,
     root: &mut Vec<Entry<'static>>,
     warnings: &mut Vec<ParseError>,
 ) {
     let whole = Span::new(0, text.len());
-    let span = span_or(block, whole);
+    let local = span_or(block, whole);
     let kind = block.ident.as_str();
-    let kind_span = span_or(&block.ident, span);
-    let body = Node::new(span, Value::Map(body_entries(text, &block.body, span)));
+    let kind_span = piece.span(span_or(&block.ident, local));
+    let mut body = Node::new(local, Value::Map(body_entries(text, &block.body, local)));
+    piece.shift(&mut body);
     let labels: Vec<(&str, Span)> = block
         .labels
         .iter()
         .map(|l| {
             let s = match l {
-                hcl_edit::structure::BlockLabel::Ident(i) => span_or(i, span),
-                hcl_edit::structure::BlockLabel::String(s) => span_or(s, span),
+                hcl_edit::structure::BlockLabel::Ident(i) => span_or(i, local),
+                hcl_edit::structure::BlockLabel::String(s) => span_or(s, local),
             };
-            (l.as_str(), s)
+            (l.as_str(), piece.span(s))
         })
         .collect();
     let wanted = LABELLED.iter().find(|(k, _)| *k == kind).map(|(_, n)| *n);

@@ -5,6 +5,7 @@
 
 pub mod hcl;
 pub mod hcl_expr;
+mod hcl_split;
 pub mod json;
 mod libyaml;
 mod node;

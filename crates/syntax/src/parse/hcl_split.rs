@@ -1,0 +1,235 @@
+//! The top-level blocks of a `.tf` text, found without parsing it.
+//!
+//! hcl-edit keeps every token's decoration and span: its tree of a file takes about 130 times
+//! the text (a traversal step is ~100 bytes), so a machine-written file of many blocks peaked at
+//! hundreds of MiB. Blocks at the top level are independent, so each is parsed on its own and
+//! its tree dropped before the next: memory follows the largest block, not the file.
+//!
+//! The scan knows just enough HCL to find where a block ends: strings (escapes, `${ }` and
+//! `%{ }` sequences, which may hold strings and braces), heredocs, the three comment forms and
+//! brace nesting. Anything else at the top level (an attribute, a stray token, text it cannot
+//! follow) makes it give up, and the file is parsed whole, as before.
+
+use std::ops::Range;
+
+/// The byte ranges of the top-level blocks of `text` (with the comments and blank space before
+/// each), covering the whole text in order; `None` when the text is not a plain sequence of
+/// blocks.
+pub(crate) fn blocks(text: &str) -> Option<Vec<Range<usize>>> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut at = 0;
+    loop {
+        at = skip_space_and_comments(b, at)?;
+        if at >= b.len() {
+            break;
+        }
+        // `type "label" label {`
+        if !is_ident_start(b[at]) {
+            return None;
+        }
+        at = ident_end(b, at);
+        loop {
+            at = skip_inline_space(b, at);
+            match b.get(at)? {
+                b'"' => at = string_end(b, at + 1)?,
+                c if is_ident_start(*c) => at = ident_end(b, at),
+                b'{' => break,
+                _ => return None,
+            }
+        }
+        at = braces_end(b, at + 1)?;
+        // What follows a block starts on a line of its own (else the file is parsed whole,
+        // and hcl-edit says what is wrong).
+        let next = skip_space_and_comments(b, at)?;
+        if next < b.len() && !b[at..next].contains(&b'\n') {
+            return None;
+        }
+        out.push(start..at);
+        start = at;
+    }
+    match out.last_mut() {
+        Some(last) => last.end = b.len(),
+        None => return None,
+    }
+    Some(out)
+}
+
+fn is_ident_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_'
+}
+
+fn ident_end(b: &[u8], mut at: usize) -> usize {
+    while at < b.len() && (b[at].is_ascii_alphanumeric() || matches!(b[at], b'_' | b'-')) {
+        at += 1;
+    }
+    at
+}
+
+fn skip_inline_space(b: &[u8], mut at: usize) -> usize {
+    while at < b.len() && matches!(b[at], b' ' | b'\t') {
+        at += 1;
+    }
+    at
+}
+
+/// Past whitespace and comments (`None`: an unclosed `/*`).
+fn skip_space_and_comments(b: &[u8], mut at: usize) -> Option<usize> {
+    loop {
+        match b.get(at) {
+            Some(b' ' | b'\t' | b'\r' | b'\n') => at += 1,
+            Some(b'#') => at = line_end(b, at),
+            Some(b'/') if b.get(at + 1) == Some(&b'/') => at = line_end(b, at),
+            Some(b'/') if b.get(at + 1) == Some(&b'*') => {
+                let close = find(b, at + 2, b"*/")?;
+                at = close + 2;
+            }
+            _ => return Some(at),
+        }
+    }
+}
+
+fn line_end(b: &[u8], at: usize) -> usize {
+    b[at..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |i| at + i)
+}
+
+fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    b.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| from + i)
+}
+
+/// Past the `"` that closes a string whose content starts at `at`.
+fn string_end(b: &[u8], mut at: usize) -> Option<usize> {
+    loop {
+        match *b.get(at)? {
+            b'"' => return Some(at + 1),
+            b'\\' => at += 2,
+            b'\n' => return None,
+            // `$${` and `%%{` are the literal text, not a sequence.
+            b'$' | b'%' if b.get(at + 1) == Some(&b[at]) && b.get(at + 2) == Some(&b'{') => at += 3,
+            b'$' | b'%' if b.get(at + 1) == Some(&b'{') => at = braces_end(b, at + 2)?,
+            _ => at += 1,
+        }
+    }
+}
+
+/// Past the `}` that closes a brace opened just before `at`, through expressions: nested
+/// braces, strings, heredocs and comments.
+fn braces_end(b: &[u8], mut at: usize) -> Option<usize> {
+    let mut depth = 1usize;
+    loop {
+        match *b.get(at)? {
+            b'{' => {
+                depth += 1;
+                at += 1;
+            }
+            b'}' => {
+                depth -= 1;
+                at += 1;
+                if depth == 0 {
+                    return Some(at);
+                }
+            }
+            b'"' => at = string_end(b, at + 1)?,
+            b'#' => at = line_end(b, at),
+            b'/' if matches!(b.get(at + 1), Some(b'/' | b'*')) => {
+                at = skip_space_and_comments(b, at)?
+            }
+            b'<' if b.get(at + 1) == Some(&b'<') => at = heredoc_end(b, at + 2).unwrap_or(at + 2),
+            _ => at += 1,
+        }
+    }
+}
+
+/// Past the closing marker line of a heredoc whose `<<` ends just before `at` (`None`: not a
+/// heredoc, such as a shift in an expression, which HCL does not have but a scan must not
+/// misread).
+fn heredoc_end(b: &[u8], mut at: usize) -> Option<usize> {
+    if b.get(at) == Some(&b'-') {
+        at += 1;
+    }
+    let marker_start = at;
+    let marker_end = ident_end(b, at);
+    if marker_end == marker_start || !is_ident_start(b[marker_start]) {
+        return None;
+    }
+    let marker = &b[marker_start..marker_end];
+    let mut line = line_end(b, marker_end);
+    if b[marker_end..line]
+        .iter()
+        .any(|c| !matches!(c, b' ' | b'\t' | b'\r'))
+    {
+        return None;
+    }
+    // Each following line: the heredoc ends at one that is the marker alone (indented for
+    // `<<-`, and in practice for `<<` too, which Terraform also accepts).
+    loop {
+        let start = line + 1;
+        if start > b.len() {
+            return None;
+        }
+        let end = line_end(b, start);
+        let content = trim(&b[start..end]);
+        if content == marker {
+            return Some(end);
+        }
+        line = end;
+    }
+}
+
+fn trim(s: &[u8]) -> &[u8] {
+    let start = s
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |i| i + 1);
+    &s[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pieces(text: &str) -> Vec<&str> {
+        blocks(text)
+            .unwrap()
+            .into_iter()
+            .map(|r| &text[r])
+            .collect()
+    }
+
+    #[test]
+    fn blocks_end_where_their_brace_closes() {
+        let text = "# a\nresource \"a\" \"b\" {\n  x = \"}\"\n  y = \"${f(\"}\")}\"\n  z = {a = {}}\n} # end\n\nlocals {\n  h = <<-EOT\n    }\n    EOT\n  /* } */ k = 1 // }\n}\n";
+        let got = pieces(text);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].starts_with("# a\nresource"));
+        assert!(got[0].ends_with("}"));
+        assert!(got[1].starts_with(" # end\n\nlocals {"));
+        assert_eq!(got.concat(), text);
+    }
+
+    #[test]
+    fn escapes_and_literal_sequences_do_not_open_anything() {
+        let text = "a {\n  x = \"$${not} \\\" %%{also}\"\n}\nb {\n}\n";
+        assert_eq!(pieces(text).len(), 2);
+    }
+
+    #[test]
+    fn anything_else_at_the_top_gives_up() {
+        assert_eq!(blocks("x = 1\n"), None);
+        assert_eq!(blocks("a {\n"), None);
+        assert_eq!(blocks("a \"unclosed {\n}\n"), None);
+        assert_eq!(blocks(""), None);
+        assert_eq!(blocks("a {\n} b {\n}\n"), None);
+    }
+}
