@@ -700,3 +700,39 @@ fn local_module_calls_are_checked_with_the_callers_arguments() {
         "{stderr}"
     );
 }
+
+/// A file is parsed a top-level block at a time (to bound hcl-edit's memory by the largest
+/// block): positions in later blocks, a syntax error in one, and a repeated object key in one
+/// are where the whole file says they are.
+#[test]
+fn blocks_parsed_one_by_one_keep_their_positions() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path();
+    let first = "# the first block\nresource \"aws_s3_bucket\" \"a\" {\n  bucket = \"a-${var.x}\"\n  tags = { note = \"}\" }\n}\n\n";
+    let heredoc = "locals {\n  doc = <<-EOT\n    { not a brace }\n    EOT\n}\n";
+    write(
+        root,
+        "ok/main.tf",
+        &format!(
+            "{first}{heredoc}resource \"aws_s3_bucket\" \"b\" {{\n  bucket = \"b\"\n  tags   = {{ k = 1, k = 2 }}\n}}\n"
+        ),
+    );
+    write(
+        root,
+        "broken/main.tf",
+        &format!("{first}resource \"aws_s3_bucket\" \"b\" {{\n  bucket = \n}}\n"),
+    );
+    let (code, out) = parseable(root, &["--select", "PARSE001,PARSE002,LOG009"]);
+    assert_eq!(code, Some(1), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "broken/main.tf:8:12: high PARSE001 HCL: invalid expression; expected `\"`, `[`, `{`, `-`, `!`, `(`, `_`, `<`, letter or digit",
+            "ok/main.tf:2:26: low LOG009 bucket `aws_s3_bucket.a` has no server access logging, so requests to it leave no record",
+            "ok/main.tf:12:26: low LOG009 bucket `aws_s3_bucket.b` has no server access logging, so requests to it leave no record",
+            "ok/main.tf:14:21: medium PARSE002 duplicate key `k` in an object: the last value is used",
+        ],
+        "{out}"
+    );
+}
