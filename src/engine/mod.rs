@@ -183,6 +183,10 @@ impl Engine {
         report.suppressed = suppressed.count;
         report.used_rules = suppressed.used_rules;
         report.seen_rules = suppressed.seen_rules;
+        // The tree and the model are done with: findings are positioned from the text alone,
+        // so a template of many findings does not hold both at once.
+        drop(template);
+        drop(unit);
         report.findings = self.positioned(&selection, display, text, raws);
         if let Some(placed) = placed {
             report

@@ -60,9 +60,7 @@ pub fn file(text: &str, limits: &Limits) -> Result<Parsed<'static>, ParseError> 
             Span::empty(at),
         ));
     }
-    let mut warnings = Vec::new();
-    let mut renamed: Vec<(usize, String)> = Vec::new();
-    let mut root: Vec<Entry<'static>> = Vec::new();
+    let mut tree = Tree::default();
     // Block by block when the text is a sequence of blocks (hcl_split): hcl-edit's tree of a
     // block is dropped before the next is parsed.
     let whole_text = 0..text.len();
@@ -72,13 +70,31 @@ pub fn file(text: &str, limits: &Limits) -> Result<Parsed<'static>, ParseError> 
             text: &text[range.clone()],
             offset: range.start,
         };
-        piece.parse_into(&mut root, &mut warnings, &mut renamed)?;
+        piece.parse_into(&mut tree)?;
     }
+    let Tree {
+        root,
+        warnings,
+        renamed,
+        ..
+    } = tree;
     let mut root = Node::new(Span::new(0, text.len()), Value::Map(root));
     if !renamed.is_empty() {
         restore_keys(&mut root, &renamed);
     }
     Ok(Parsed { root, warnings })
+}
+
+/// What the pieces of a file make, as they are added.
+#[derive(Default)]
+struct Tree {
+    root: Vec<Entry<'static>>,
+    warnings: Vec<ParseError>,
+    /// Repeated object keys renamed to parse a piece, at their offsets in the whole text.
+    renamed: Vec<(usize, String)>,
+    /// The two-label blocks declared so far (`resource`, type, name): a repeat is reported,
+    /// found here in constant time (a search of the type's entries was quadratic in them).
+    declared: std::collections::HashSet<(String, String, String)>,
 }
 
 /// Part of a `.tf` text parsed on its own: the whole text, or one top-level block of it.
@@ -95,12 +111,8 @@ impl Piece<'_> {
 
     /// Parse the piece and add what it declares to `root`; repeated object keys renamed to
     /// parse it are added to `renamed` (at their offsets in the whole text).
-    fn parse_into(
-        &self,
-        root: &mut Vec<Entry<'static>>,
-        warnings: &mut Vec<ParseError>,
-        renamed: &mut Vec<(usize, String)>,
-    ) -> Result<(), ParseError> {
+    fn parse_into(&self, tree: &mut Tree) -> Result<(), ParseError> {
+        let (warnings, renamed) = (&mut tree.warnings, &mut tree.renamed);
         // Terraform accepts an object constructor that repeats a key (the last one wins);
         // hcl-edit refuses it. Each repeated key is renamed in a copy of the text (same length,
         // so every offset stays) until the piece parses, then given its name back in the tree,
@@ -153,9 +165,9 @@ impl Piece<'_> {
                     let mut entry = attribute(text, a, whole);
                     entry.key_span = self.span(entry.key_span);
                     self.shift(&mut entry.value);
-                    root.push(entry);
+                    tree.root.push(entry);
                 }
-                Structure::Block(block) => top_level(text, block, self, root, warnings),
+                Structure::Block(block) => top_level(text, block, self, tree),
             }
         }
         Ok(())
@@ -281,13 +293,8 @@ fn seq_items<'n>(node: &'n mut Node<'static>) -> &'n mut Vec<Node<'static>> {
 }
 
 /// A top-level block of `piece` (whose possibly patched text is `text`), added to `root`.
-fn top_level(
-    text: &str,
-    block: &Block,
-    piece: &Piece<'_>,
-    root: &mut Vec<Entry<'static>>,
-    warnings: &mut Vec<ParseError>,
-) {
+fn top_level(text: &str, block: &Block, piece: &Piece<'_>, tree: &mut Tree) {
+    let (root, warnings) = (&mut tree.root, &mut tree.warnings);
     let whole = Span::new(0, text.len());
     let local = span_or(block, whole);
     let kind = block.ident.as_str();
@@ -316,7 +323,8 @@ fn top_level(
                 Value::Map(Vec::new()),
             );
             let entries = map_entries(by_type);
-            if entries.iter().any(|e| e.key == *name) {
+            let key = (kind.to_string(), first.to_string(), name.to_string());
+            if !tree.declared.insert(key) {
                 warnings.push(ParseError::new(
                     ParseErrorKind::DuplicateKey,
                     format!("{kind} \"{first}\" \"{name}\" is declared twice"),
