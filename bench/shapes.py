@@ -1,0 +1,112 @@
+"""The inputs of bench/scale's shapes (issue 34), written once into the directory given.
+
+Each shape is where cost could grow faster than the input: at 1x and 4x for the linearity
+checks, and `.tf` files whose parse tree is large for memory. Files that exist are kept.
+
+    python3 bench/shapes.py DIR
+"""
+
+import os
+import sys
+
+
+def write(path, lines):
+    if os.path.exists(path):
+        return
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w") as out:
+        for line in lines:
+            out.write(line)
+    os.replace(path + ".tmp", path)
+
+
+def template(n):
+    """A template of n resources, a finding on most: buckets, roles that read them, queues,
+    log groups."""
+    yield "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n"
+    for i in range(n):
+        k = i % 4
+        if k == 0:
+            yield f"  Bucket{i}:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !Sub 'data-{i}-${{AWS::AccountId}}'\n"
+        elif k == 1:
+            yield (
+                f"  Role{i}:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n"
+                "        Statement:\n          - Effect: Allow\n            Principal: {Service: lambda.amazonaws.com}\n"
+                "            Action: sts:AssumeRole\n      Policies:\n        - PolicyName: p\n          PolicyDocument:\n"
+                "            Statement:\n              - Effect: Allow\n                Action: ['s3:GetObject']\n"
+                f"                Resource: !Sub 'arn:aws:s3:::data-{i - 1}-${{AWS::AccountId}}/*'\n"
+            )
+        elif k == 2:
+            yield f"  Queue{i}:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: q{i}\n"
+        else:
+            yield f"  Logs{i}:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      RetentionInDays: 30\n"
+
+
+def small_templates(root, n):
+    for i in range(n):
+        write(
+            os.path.join(root, f"d{i // 1000:03d}", f"t{i}.yaml"),
+            [f"Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: b-{i}\n"],
+        )
+
+
+def tf_directory(root, n):
+    """One Terraform configuration of n files: a bucket and a trail that logs to it in each."""
+    for i in range(n):
+        write(
+            os.path.join(root, f"m{i:05d}.tf"),
+            [
+                f'resource "aws_s3_bucket" "b{i}" {{\n  bucket = "b-{i}"\n}}\n\n'
+                f'resource "aws_cloudtrail" "t{i}" {{\n  name                  = "t{i}"\n'
+                f"  s3_bucket_name        = aws_s3_bucket.b{i}.id\n  is_multi_region_trail = false\n}}\n"
+            ],
+        )
+
+
+def identical(n):
+    yield "Resources:\n"
+    for i in range(n):
+        yield f"  B{i}:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: same\n      VersioningConfiguration: {{Status: Enabled}}\n"
+
+
+def wide_mapping(keys):
+    yield "Mappings:\n  Big:\n"
+    for i in range(keys):
+        yield f"    K{i}: {{v: x{i}}}\n"
+    yield "Resources:\n  B:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: !FindInMap [Big, K1, v]\n"
+
+
+def tf_resources(n):
+    for i in range(n):
+        tags = "".join(f'  tag_{j} = "value-{i}-{j}"\n' for j in range(10))
+        yield f'resource "aws_s3_bucket" "b{i}" {{\n{tags}}}\n'
+
+
+def tf_chains(step):
+    for c in range(500):
+        yield f'resource "aws_s3_bucket" "b{c}" {{\n  bucket = local.x{step * 2000}\n}}\n'
+
+
+def tf_one_block(n):
+    yield 'resource "aws_s3_bucket" "b" {\n'
+    for i in range(n):
+        yield f'  tag_{i} = "v{i}"\n'
+    yield "}\n"
+
+
+def main(out):
+    for scale, tag in ((1, "1x"), (4, "4x")):
+        write(os.path.join(out, f"template-{tag}.yaml"), template(25000 * scale))
+        small_templates(os.path.join(out, f"dir-{tag}"), 10000 * scale)
+        tf_directory(os.path.join(out, f"tf-dir-{tag}"), 2500 * scale)
+        write(os.path.join(out, f"identical-{tag}.yaml"), identical(25000 * scale))
+        write(os.path.join(out, f"wide-mapping-{tag}.yaml"), wide_mapping(100000 * scale))
+    write(os.path.join(out, "tf-resources", "main.tf"), tf_resources(40000))
+    write(os.path.join(out, "tf-traversals", "main.tf"), tf_chains(".a"))
+    write(os.path.join(out, "tf-indexes", "main.tf"), tf_chains("[0]"))
+    write(os.path.join(out, "tf-one-block", "main.tf"), tf_one_block(100000))
+    write(os.path.join(out, "findings-50mb.yaml"), template(280000))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
