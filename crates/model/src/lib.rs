@@ -142,6 +142,10 @@ pub struct Template<'a> {
     pub source: Option<&'a str>,
     /// Who refers to whom, built on first use by the policies that ask.
     references: std::cell::OnceCell<refs::ReferenceIndex>,
+    /// The resources of each type (indexes in order), built on first use: policies ask for
+    /// the resources of a type once per resource of another, which was quadratic as a scan
+    /// (10,000 trails' buckets each asking for an account-level public access block).
+    by_type: std::cell::OnceCell<HashMap<String, Vec<usize>>>,
 }
 
 impl<'a> Template<'a> {
@@ -159,6 +163,7 @@ impl<'a> Template<'a> {
             plan_config: HashMap::new(),
             source: None,
             references: std::cell::OnceCell::new(),
+            by_type: std::cell::OnceCell::new(),
         };
         match format {
             Format::CloudFormation | Format::Sam => cfn::load(&mut t),
@@ -291,9 +296,31 @@ impl<'a> Template<'a> {
         &'s self,
         types: &'s [&'s str],
     ) -> impl Iterator<Item = &'s Resource<'a>> + 's {
-        self.resources
+        let by_type = self.by_type.get_or_init(|| {
+            // Owned keys: a borrowed one would make the template invariant in its lifetime.
+            let mut map: HashMap<String, Vec<usize>> = HashMap::new();
+            for (i, r) in self.resources.iter().enumerate() {
+                match map.get_mut(r.rtype) {
+                    Some(at) => at.push(i),
+                    None => {
+                        map.insert(r.rtype.to_string(), vec![i]);
+                    }
+                }
+            }
+            map
+        });
+        let mut at: Vec<usize> = types
             .iter()
-            .filter(move |r| types.contains(&r.rtype))
+            .filter_map(|t| by_type.get(*t))
+            .flatten()
+            .copied()
+            .collect();
+        // In document order, and once each, whatever order (or repeats) `types` has.
+        if types.len() > 1 {
+            at.sort_unstable();
+            at.dedup();
+        }
+        at.into_iter().map(move |i| &self.resources[i])
     }
 
     /// The parameter or variable with this name.
