@@ -42,6 +42,27 @@ def template(n):
             yield f"  Logs{i}:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      RetentionInDays: 30\n"
 
 
+def cross_references(n):
+    """n groups of a trail, its bucket and bucket policy, a key and a role: policies that look
+    from one resource to others (the bucket a trail delivers to, the policy of a log bucket)."""
+    yield "Resources:\n"
+    for i in range(n):
+        yield (
+            f"  B{i}:\n    Type: AWS::S3::Bucket\n"
+            f"  P{i}:\n    Type: AWS::S3::BucketPolicy\n    Properties:\n      Bucket: !Ref B{i}\n"
+            "      PolicyDocument:\n        Statement:\n          - Effect: Allow\n"
+            "            Principal: {Service: cloudtrail.amazonaws.com}\n            Action: s3:PutObject\n"
+            f"            Resource: !Sub 'arn:aws:s3:::${{B{i}}}/*'\n"
+            f"  T{i}:\n    Type: AWS::CloudTrail::Trail\n    Properties:\n      S3BucketName: !Ref B{i}\n      IsLogging: true\n"
+            f"  K{i}:\n    Type: AWS::KMS::Key\n    Properties:\n      KeyPolicy:\n        Statement:\n"
+            "          - Effect: Allow\n            Principal: {AWS: !Sub 'arn:aws:iam::${AWS::AccountId}:root'}\n"
+            "            Action: kms:*\n            Resource: '*'\n"
+            f"  R{i}:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n"
+            "          - Effect: Allow\n            Principal: {Service: lambda.amazonaws.com}\n            Action: sts:AssumeRole\n"
+            "      ManagedPolicyArns: [arn:aws:iam::aws:policy/AdministratorAccess]\n"
+        )
+
+
 def small_templates(root, n):
     for i in range(n):
         write(
@@ -100,6 +121,7 @@ def main(out):
         small_templates(os.path.join(out, f"dir-{tag}"), 10000 * scale)
         tf_directory(os.path.join(out, f"tf-dir-{tag}"), 2500 * scale)
         write(os.path.join(out, f"identical-{tag}.yaml"), identical(50000 * scale))
+        write(os.path.join(out, f"cross-references-{tag}.yaml"), cross_references(5000 * scale))
         write(os.path.join(out, f"wide-mapping-{tag}.yaml"), wide_mapping(200000 * scale))
     write(os.path.join(out, "tf-resources", "main.tf"), tf_resources(40000))
     write(os.path.join(out, "tf-traversals", "main.tf"), tf_chains(".a"))

@@ -34,6 +34,16 @@ impl Policy for Det008 {
             "aws_s3_bucket_policy",
             "aws_s3_bucket",
         ];
+        // The bucket each policy resource is for, the first of `buckets` that is it or that it
+        // names: asked once per bucket, not once per policy and bucket (quadratic in both).
+        let mut bucket_of: std::collections::HashMap<usize, &crate::model::Resource<'_>> =
+            std::collections::HashMap::new();
+        for b in &buckets {
+            bucket_of.entry(t.index_of(b)).or_insert(b);
+            for r in referrers(t, b, BUCKET_NAME_KEYS, policy_types) {
+                bucket_of.entry(t.index_of(r)).or_insert(b);
+            }
+        }
         for (di, doc) in cx.documents().iter().enumerate() {
             if doc.kind != DocKind::Resource {
                 continue;
@@ -42,12 +52,7 @@ impl Policy for Det008 {
             if !policy_types.contains(&owner.rtype) {
                 continue;
             }
-            let Some(bucket) = buckets.iter().find(|b| {
-                b.id == owner.id
-                    || referrers(t, b, BUCKET_NAME_KEYS, policy_types)
-                        .iter()
-                        .any(|r| r.id == owner.id)
-            }) else {
+            let Some(&bucket) = bucket_of.get(&doc.resource) else {
                 continue;
             };
             for st in cx.statements(di) {
