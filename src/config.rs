@@ -123,17 +123,7 @@ impl Config {
 /// An absolute path with its `.` and `..` read as written (for a path that does not exist,
 /// where `canonicalize` cannot say).
 fn lexical(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
+    crate::model::terraform_dir::clean_path(path)
 }
 
 /// `[[overrides]]`: settings for the files matching `paths`.
@@ -602,18 +592,7 @@ impl Discovery {
 
 /// Resolve `.` and `..` lexically in an absolute path (a URI's `a/../b` names `b`).
 pub(crate) fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
+    crate::model::terraform_dir::clean_path(path)
 }
 
 /// The commented starter config `tripline init` writes: every key, with what it does.

@@ -192,6 +192,29 @@ pub fn listing_dir(dir: &Path, max_file_size: u64) -> Vec<Listed> {
     files
 }
 
+/// `.` and `..` resolved as written, the way Terraform joins a module's source to its caller's
+/// directory (Go's `filepath.Join` cleans lexically): `examples/a/../../` is `` (the current
+/// directory), so a module called from many places is one directory, read and parsed once.
+/// A leading `..` that has nothing to undo is kept; at the root there is nothing above.
+pub fn clean_path(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
 /// The listed files, parsed (through the cache); unreadable or unparsable ones left out.
 pub fn load(files: &[Listed], limits: &Limits, cache: &SiblingCache) -> Vec<Arc<Sibling>> {
     let mut out = Vec::new();
@@ -622,6 +645,18 @@ fn merge_body<'a>(target: &mut Node<'a>, with: Node<'a>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_cleaned_as_terraform_joins_them() {
+        let c = |p: &str| clean_path(Path::new(p));
+        assert_eq!(c("examples/a/../../"), PathBuf::new());
+        assert_eq!(c("examples/a/../../modules/x"), PathBuf::from("modules/x"));
+        assert_eq!(c("./a/./b"), PathBuf::from("a/b"));
+        assert_eq!(c("../x"), PathBuf::from("../x"));
+        assert_eq!(c("a/../../x"), PathBuf::from("../x"));
+        assert_eq!(c("/a/./b/../c"), PathBuf::from("/a/c"));
+        assert_eq!(c("/../a"), PathBuf::from("/a"));
+    }
 
     #[test]
     fn override_files_merge_into_the_blocks_they_override() {

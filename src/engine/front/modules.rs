@@ -35,7 +35,7 @@ struct Loader<'e> {
 impl ModuleLoader for Loader<'_> {
     fn load(&self, dir: &Path, key: &str, source: &str) -> Option<LoadedModule> {
         let (module_dir, installed) = if terraform_dir::is_local_source(source) {
-            (dir.join(source), false)
+            (terraform_dir::clean_path(&dir.join(source)), false)
         } else {
             let installed = self.engine.terraform.installed(self.root);
             (installed.dir(key)?.to_path_buf(), true)
@@ -302,13 +302,30 @@ impl ModuleText<'_> {
     }
 }
 
-/// `path` relative to `dir` with `/` separators, when `path` was made from `dir` (a module's
-/// directory is the calling directory joined with its source).
+/// `path` relative to `dir` with `/` separators (`../../modules/x/main.tf`): a module's
+/// directory is the calling directory joined with its source, cleaned, so the two share a
+/// prefix; `None` when they share none (an absolute path against a relative one).
 fn relative_to(dir: &Path, path: &Path) -> Option<String> {
-    let rest = path.strip_prefix(dir).ok()?;
-    let parts: Vec<String> = rest
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+    let dir = terraform_dir::clean_path(dir);
+    let path = terraform_dir::clean_path(path);
+    if dir.is_absolute() != path.is_absolute() {
+        return None;
+    }
+    let (d, p): (Vec<_>, Vec<_>) = (dir.components().collect(), path.components().collect());
+    let common = d.iter().zip(&p).take_while(|(a, b)| a == b).count();
+    // Above the common part, `dir` must hold names to step out of, not `..` itself.
+    if d[common..]
+        .iter()
+        .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return None;
+    }
+    let parts: Vec<String> = std::iter::repeat_n("..".to_string(), d.len() - common)
+        .chain(
+            p[common..]
+                .iter()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+        )
         .collect();
     Some(parts.join("/"))
 }
