@@ -504,13 +504,15 @@ pub fn assess(gathered: &Gathered, config: &CoverageConfig, anchor: Anchor) -> C
                 Status::Violated
             };
             let targets = match &organization {
-                Some(org)
-                    if !matches!(status, Status::Elsewhere | Status::NotApplicable)
-                        && org.judges(objective, &bearings(&evidence)) =>
-                {
-                    let targets = org.judge(objective, &bearings(&evidence));
-                    status = for_the_organization(status, org, &targets);
-                    targets
+                Some(org) if !matches!(status, Status::Elsewhere | Status::NotApplicable) => {
+                    let seen = bearings(&evidence);
+                    if org.judges(objective, &seen) {
+                        let targets = org.judge(objective, &seen);
+                        status = for_the_organization(status, org, &targets);
+                        targets
+                    } else {
+                        Vec::new()
+                    }
                 }
                 _ => Vec::new(),
             };

@@ -215,7 +215,7 @@ pub fn evidence(cx: &Context<'_, '_>) -> Vec<RawEvidence> {
         }
         establishing(cx, objective, &mut out);
     }
-    for (i, role) in organization::roles(cx, &protected_actions()) {
+    for (i, role) in organization::roles(cx, protected_actions()) {
         let r = &cx.template.resources[i];
         out.push(RawEvidence {
             objective: "",
@@ -231,16 +231,20 @@ pub fn evidence(cx: &Context<'_, '_>) -> Vec<RawEvidence> {
     out
 }
 
-/// The actions some guardrail objective protects (`scp_denies`), sorted.
-pub fn protected_actions() -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = OBJECTIVES
-        .iter()
-        .flat_map(|o| o.evidence.iter())
-        .flat_map(|e| e.scp_denies.iter().copied())
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
+/// The actions some guardrail objective protects (`scp_denies`), sorted; worked out once
+/// (every template's evidence asks).
+pub fn protected_actions() -> &'static [&'static str] {
+    static ACTIONS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    ACTIONS.get_or_init(|| {
+        let mut out: Vec<&'static str> = OBJECTIVES
+            .iter()
+            .flat_map(|o| o.evidence.iter())
+            .flat_map(|e| e.scp_denies.iter().copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    })
 }
 
 /// What a resource lacks for an objective, where.
