@@ -382,6 +382,14 @@ impl Coverage {
             .collect()
     }
 
+    /// The IDs of a control's objectives.
+    pub fn control_objectives(&self, k: &Control) -> Vec<&'static str> {
+        k.objectives
+            .iter()
+            .map(|&i| self.objectives[i].objective.id)
+            .collect()
+    }
+
     /// Whether every applicable objective is in place.
     pub fn complete(&self) -> bool {
         self.objectives

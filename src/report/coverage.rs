@@ -172,11 +172,7 @@ fn human_controls(c: &Coverage, out: &mut String, paint: &dyn Fn(&str, &str) -> 
     let width = controls.iter().map(|k| k.id.len()).max().unwrap_or(0);
     for k in &controls {
         let (text, code) = label(k.status);
-        let ids: Vec<&str> = k
-            .objectives
-            .iter()
-            .map(|&i| c.objectives[i].objective.id)
-            .collect();
+        let ids = c.control_objectives(k);
         let _ = writeln!(
             out,
             "  {:width$}  {}  {}",
@@ -336,7 +332,7 @@ fn framework_json(c: &Coverage) -> Value {
             json!({
                 "id": k.id,
                 "status": k.status.as_str(),
-                "objectives": k.objectives.iter().map(|&i| c.objectives[i].objective.id).collect::<Vec<_>>(),
+                "objectives": c.control_objectives(k),
             })
         })
         .collect();
@@ -643,11 +639,7 @@ fn markdown_controls(c: &Coverage, out: &mut String) {
     let _ = writeln!(out, "## {}\n", framework.title());
     out.push_str("| Control | Status | Objectives |\n|---|---|---|\n");
     for k in c.controls(framework) {
-        let ids: Vec<&str> = k
-            .objectives
-            .iter()
-            .map(|&i| c.objectives[i].objective.id)
-            .collect();
+        let ids = c.control_objectives(&k);
         let _ = writeln!(
             out,
             "| {} | {} | {} |",

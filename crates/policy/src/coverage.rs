@@ -167,6 +167,20 @@ pub struct RawEvidence {
 }
 
 impl RawEvidence {
+    /// What resource `r` is to the organization's shape (for every objective).
+    pub fn shape(r: &Resource<'_>, role: Role) -> RawEvidence {
+        RawEvidence {
+            objective: "",
+            kind: EvidenceKind::Shape,
+            resource: r.id.to_string(),
+            rtype: r.rtype.to_string(),
+            span: r.anchor,
+            describe: "",
+            unmet: Vec::new(),
+            org: Some(Box::new(role)),
+        }
+    }
+
     /// The same evidence found `base` bytes later in a combined document, for a file of `len`
     /// bytes there (`None` when the resource is not in it). What the resource lacks may be said
     /// in another file of the combination (a variable's default): it then points at the
@@ -216,17 +230,7 @@ pub fn evidence(cx: &Context<'_, '_>) -> Vec<RawEvidence> {
         establishing(cx, objective, &mut out);
     }
     for (i, role) in organization::roles(cx, protected_actions()) {
-        let r = &cx.template.resources[i];
-        out.push(RawEvidence {
-            objective: "",
-            kind: EvidenceKind::Shape,
-            resource: r.id.to_string(),
-            rtype: r.rtype.to_string(),
-            span: r.anchor,
-            describe: "",
-            unmet: Vec::new(),
-            org: Some(Box::new(role)),
-        });
+        out.push(RawEvidence::shape(&cx.template.resources[i], role));
     }
     out
 }

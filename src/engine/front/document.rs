@@ -3,7 +3,7 @@
 //! config's `[[documents]]` may say it, else the kind is assumed from the document.
 
 use crate::model::{DocumentKind, Format, KindBasis, Template};
-use crate::policy::coverage::{EvidenceKind, RawEvidence};
+use crate::policy::coverage::RawEvidence;
 use crate::policy::organization::{Control, Reach, Role, Target};
 
 use crate::engine::Engine;
@@ -55,22 +55,14 @@ impl Engine {
             .iter()
             .find(|(g, _, t)| !t.is_empty() && g.is_match(relative))?;
         let r = template.resources.first()?;
-        Some(RawEvidence {
-            objective: "",
-            kind: EvidenceKind::Shape,
-            resource: r.id.to_string(),
-            rtype: r.rtype.to_string(),
-            span: r.anchor,
-            describe: "",
-            unmet: Vec::new(),
-            org: Some(Box::new(Role::Policy(Reach {
-                control,
-                targets: targets.iter().cloned().map(Target::Literal).collect(),
-                unknown_targets: false,
-                allows: Vec::new(),
-                allow_list: false,
-                full_access: false,
-            }))),
-        })
+        let reach = Reach {
+            control,
+            targets: targets.iter().cloned().map(Target::Literal).collect(),
+            unknown_targets: false,
+            allows: Vec::new(),
+            allow_list: false,
+            full_access: false,
+        };
+        Some(RawEvidence::shape(r, Role::Policy(reach)))
     }
 }
