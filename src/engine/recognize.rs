@@ -25,11 +25,18 @@ impl Engine {
     /// Parse `file` and recognize its format.
     pub(super) fn recognize<'a>(&self, file: &File<'a, '_>) -> Recognized<'a> {
         // A `.tf` file's directory parses it too: share that parse (through the sibling cache)
-        // rather than parse it twice.
+        // rather than parse it twice. A file alone in its directory has no directory check to
+        // share with: parsed directly, it is not kept a second time (tree and text) in the cache
+        // for the rest of the run.
         let cached = match file.origin {
-            Some(path) if is_hcl_name(file.name) && !self.options.parse_only => self
-                .terraform
-                .cached_parse(path, file.text, &self.options.limits),
+            Some(path)
+                if is_hcl_name(file.name)
+                    && !self.options.parse_only
+                    && self.listing_of(path).len() > 1 =>
+            {
+                self.terraform
+                    .cached_parse(path, file.text, &self.options.limits)
+            }
             _ => None,
         };
         let loaded = match cached {

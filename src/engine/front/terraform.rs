@@ -437,7 +437,7 @@ impl Engine {
     }
 
     /// The configuration files of `path`'s directory (see [`State::listing`]).
-    fn listing_of(&self, path: &Path) -> Arc<Vec<terraform_dir::Listed>> {
+    pub(in crate::engine) fn listing_of(&self, path: &Path) -> Arc<Vec<terraform_dir::Listed>> {
         let dir = path.parent().unwrap_or(Path::new("."));
         self.terraform.listing(dir, self.options.max_file_size)
     }
