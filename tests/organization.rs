@@ -70,17 +70,51 @@ fn verdicts(doc: &Value, objective: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn why(doc: &Value, target: &str, objective: &str) -> String {
-    let t = doc["targets"]
+/// The target of this name.
+fn target<'d>(doc: &'d Value, name: &str) -> &'d Value {
+    doc["targets"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["name"] == target)
-        .unwrap();
-    t["objectives"][objective]["why"]
+        .find(|t| t["name"] == name)
+        .unwrap()
+}
+
+fn why(doc: &Value, name: &str, objective: &str) -> String {
+    target(doc, name)["objectives"][objective]["why"]
         .as_str()
         .unwrap()
         .to_string()
+}
+
+/// Every target in tree order: kind, name, whether it is placed, and the objective's status
+/// there.
+fn rows(doc: &Value, objective: &str) -> Vec<(String, String, bool, String)> {
+    doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["kind"].as_str().unwrap().to_string(),
+                t["name"].as_str().unwrap().to_string(),
+                t["placed"].as_bool().unwrap(),
+                t["objectives"][objective]["status"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+fn row(kind: &str, name: &str, placed: bool, status: &str) -> (String, String, bool, String) {
+    (
+        kind.to_string(),
+        name.to_string(),
+        placed,
+        status.to_string(),
+    )
 }
 
 fn status(doc: &Value, objective: &str) -> String {
@@ -325,15 +359,8 @@ fn literal_ids_and_configured_documents() {
             ),
         ]
     );
-    let of = |name: &str, objective: &str| {
-        doc["targets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["name"] == name)
-            .unwrap()["objectives"][objective]["status"]
-            .clone()
-    };
+    let of =
+        |name: &str, objective: &str| target(&doc, name)["objectives"][objective]["status"].clone();
     assert_eq!(of("ou-ab12-22222222", "ROOT-SCP"), "established");
     assert_eq!(of("apps", "ROOT-SCP"), "missing");
     assert_eq!(status(&doc, "ROOT-SCP"), "partial");
@@ -350,12 +377,7 @@ fn literal_ids_and_configured_documents() {
     .unwrap();
     let doc = coverage(dir.path());
     assert_eq!(status(&doc, "DET-SCP-CLOUDTRAIL"), "established");
-    let apps = doc["targets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "apps")
-        .unwrap();
+    let apps = target(&doc, "apps");
     assert_eq!(
         apps["objectives"]["DET-SCP-CLOUDTRAIL"]["status"],
         "unknown"
@@ -552,25 +574,12 @@ resource "aws_organizations_policy_attachment" "deny_root" {
     )
     .unwrap();
     let doc = coverage(dir.path());
-    let targets: Vec<(&str, &str, bool, &str)> = doc["targets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["kind"].as_str().unwrap(),
-                t["name"].as_str().unwrap(),
-                t["placed"].as_bool().unwrap(),
-                t["objectives"]["ROOT-SCP"]["status"].as_str().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        targets,
+        rows(&doc, "ROOT-SCP"),
         [
-            ("root", "root", true, "missing"),
-            ("ou", "Sandbox", true, "missing"),
-            ("ou", "Workloads", true, "established"),
+            row("root", "root", true, "missing"),
+            row("ou", "Sandbox", true, "missing"),
+            row("ou", "Workloads", true, "established"),
         ]
     );
     assert_eq!(status(&doc, "ROOT-SCP"), "partial");
@@ -626,23 +635,12 @@ resource "aws_organizations_policy_attachment" "this" {
     )
     .unwrap();
     let doc = coverage(root);
-    let targets: Vec<(&str, &str)> = doc["targets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                t["name"].as_str().unwrap(),
-                t["objectives"]["ROOT-SCP"]["status"].as_str().unwrap(),
-            )
-        })
-        .collect();
     assert_eq!(
-        targets,
+        rows(&doc, "ROOT-SCP"),
         [
-            ("root", "missing"),
-            ("Security", "missing"),
-            ("Workloads", "established")
+            row("root", "root", true, "missing"),
+            row("ou", "Security", true, "missing"),
+            row("ou", "Workloads", true, "established"),
         ]
     );
     assert_eq!(status(&doc, "ROOT-SCP"), "partial");
