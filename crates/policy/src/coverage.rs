@@ -474,37 +474,21 @@ fn is_negated(operator: &str) -> bool {
 fn unattached(cx: &Context<'_, '_>, i: usize) -> Option<(Span, String)> {
     let t = cx.template;
     let r = &t.resources[i];
-    match r.rtype {
-        "AWS::Organizations::Policy" => {
-            let (targets, _) = crate::model::lookup::lookup_texts(t, r, &["TargetIds"]);
-            let none = targets.is_some_and(|ts| ts.is_empty());
-            none.then(|| {
-                (
-                    r.anchor,
-                    format!(
-                        "`{}` is attached to nothing (TargetIds is not set), so it is in force in \
-                         no account",
-                        r.id
-                    ),
-                )
-            })
-        }
-        "aws_organizations_policy" => {
-            let attachments =
-                crate::model::refs::referrers(t, r, &[], &["aws_organizations_policy_attachment"]);
-            attachments.is_empty().then(|| {
-                (
-                    r.anchor,
-                    format!(
-                        "`{}` is attached to nothing (no aws_organizations_policy_attachment \
-                         names it), so it is in force in no account",
-                        r.id
-                    ),
-                )
-            })
-        }
-        _ => None,
-    }
+    let how = match r.rtype {
+        "AWS::Organizations::Policy" => "TargetIds is not set",
+        "aws_organizations_policy" => "no aws_organizations_policy_attachment names it",
+        _ => return None,
+    };
+    let (targets, unknown) = organization::attached_to(t, r);
+    (targets.is_empty() && !unknown).then(|| {
+        (
+            r.anchor,
+            format!(
+                "`{}` is attached to nothing ({how}), so it is in force in no account",
+                r.id
+            ),
+        )
+    })
 }
 
 /// For an SCP's statements: `None` when no protecting deny covers any of `actions`, else

@@ -231,26 +231,7 @@ fn policy_reach(
 ) -> Option<Reach> {
     let t = cx.template;
     let control = control_of(t, r)?;
-    let (mut found, mut unknown) = (Vec::new(), false);
-    if let Some(ids) = r.prop("TargetIds") {
-        let (ts, u) = targets(t, ids);
-        found.extend(ts);
-        unknown |= u;
-    }
-    if t.is_terraform() {
-        for a in crate::model::refs::referrers(t, r, &[], &[ATTACHMENT]) {
-            match a.prop("target_id") {
-                Some(n) => {
-                    let (ts, u) = targets(t, n);
-                    found.extend(ts);
-                    unknown |= u;
-                }
-                None => unknown = true,
-            }
-        }
-    }
-    found.sort();
-    found.dedup();
+    let (found, unknown) = attached_to(t, r);
     let mut allows = Vec::new();
     let mut allow_list = false;
     if control == Control::Service {
@@ -281,6 +262,33 @@ fn policy_reach(
         allow_list,
         full_access: false,
     })
+}
+
+/// The targets an organization policy resource is attached to (CloudFormation `TargetIds`,
+/// the `aws_organizations_policy_attachment`s of the configuration that name it), and whether
+/// some cannot be known. None, and none unknown: it is attached to nothing.
+pub fn attached_to(t: &Template<'_>, r: &Resource<'_>) -> (Vec<Target>, bool) {
+    let (mut found, mut unknown) = (Vec::new(), false);
+    if let Some(ids) = r.prop("TargetIds") {
+        let (ts, u) = targets(t, ids);
+        found.extend(ts);
+        unknown |= u;
+    }
+    if t.is_terraform() {
+        for a in crate::model::refs::referrers(t, r, &[], &[ATTACHMENT]) {
+            match a.prop("target_id") {
+                Some(n) => {
+                    let (ts, u) = targets(t, n);
+                    found.extend(ts);
+                    unknown |= u;
+                }
+                None => unknown = true,
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    (found, unknown)
 }
 
 /// An attachment of AWS's `FullAWSAccess` (`policy_id = "p-FullAWSAccess"`): a configuration
