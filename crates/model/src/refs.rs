@@ -31,7 +31,7 @@ impl Table {
     fn references(&mut self, node: &Node<'_>, cfn: bool, i: usize) {
         scan_refs(node, cfn, &mut |s| {
             if cfn {
-                self.ids.entry(s.to_string()).or_default().push(i);
+                note(&mut self.ids, s, i);
             } else {
                 self.expression(s, i);
             }
@@ -85,10 +85,7 @@ impl Table {
             }
         }
         for (k, &(from, to)) in tokens.iter().enumerate() {
-            self.expressions
-                .entry(s[from..to].to_string())
-                .or_default()
-                .push(i);
+            note(&mut self.expressions, &s[from..to], i);
             // `a.b` pairs that start a traversal: `module.m.aws_s3_bucket.x` names the
             // module's bucket, not a root `aws_s3_bucket.x`.
             if let Some(&(next_from, next_to)) = tokens.get(k + 1)
@@ -96,10 +93,7 @@ impl Table {
                 && s.as_bytes()[to] == b'.'
                 && (from == 0 || s.as_bytes()[from - 1] != b'.')
             {
-                self.expressions
-                    .entry(s[from..next_to].to_string())
-                    .or_default()
-                    .push(i);
+                note(&mut self.expressions, &s[from..next_to], i);
             }
         }
         if s.matches('.').count() >= 2 {
@@ -109,7 +103,7 @@ impl Table {
 
     fn literal(&mut self, text: &str, i: usize) {
         for name in literal_names(text) {
-            self.literals.entry(name.to_string()).or_default().push(i);
+            note(&mut self.literals, name, i);
         }
     }
 
@@ -160,6 +154,20 @@ impl Table {
             for ty in types {
                 out.extend(self.literals.get(&typed_key(ty, n)).into_iter().flatten());
             }
+        }
+    }
+}
+
+/// Record that resource `i` mentions `name`. Once per resource: a traversal of 2,000 `.a` steps
+/// mentions `a` 2,000 times, and 500 of them made a list of a million entries (the lists are
+/// sorted and deduplicated where they are read, so nothing else changes). The key is allocated
+/// only for a name not seen before.
+fn note(table: &mut HashMap<String, Vec<usize>>, name: &str, i: usize) {
+    match table.get_mut(name) {
+        Some(list) if list.last() == Some(&i) => {}
+        Some(list) => list.push(i),
+        None => {
+            table.insert(name.to_string(), vec![i]);
         }
     }
 }
