@@ -19,7 +19,7 @@
 
 use std::borrow::Cow;
 
-use crate::parse::{Entry, Node, Value};
+use crate::parse::{Entry, Node, Text, ThinVec, Value};
 use crate::source::Span;
 
 /// The prefix of a loop's key.
@@ -95,7 +95,7 @@ impl<'a> Expander<'_, 'a> {
                     if !entries.iter().any(|e| e.key.starts_with(FOR_EACH)) {
                         break;
                     }
-                    let mut out = Vec::with_capacity(entries.len());
+                    let mut out = ThinVec::with_capacity(entries.len());
                     for e in std::mem::take(entries) {
                         if e.key.starts_with(FOR_EACH) {
                             out.extend(self.expand(e, depth));
@@ -151,7 +151,7 @@ impl<'a> Expander<'_, 'a> {
                 let mut value_node = t.value.clone();
                 substitute(&mut value_node, identifier, value, 0);
                 out.push(Entry {
-                    key: Cow::Owned(replace_identifier(&t.key, identifier, value)),
+                    key: Text::owned(replace_identifier(&t.key, identifier, value)),
                     key_span: t.key_span,
                     value: value_node,
                 });
@@ -252,12 +252,12 @@ fn substitute<'a>(node: &mut Node<'a>, identifier: &str, value: &str, depth: usi
                 && e.key == "Ref"
                 && e.value.as_str() == Some(identifier)
             {
-                *node = Node::new(span, Value::String(Cow::Owned(value.to_string())));
+                *node = Node::new(span, Value::String(Text::owned(value.to_string())));
                 return;
             }
             for e in entries.iter_mut() {
                 if e.key.contains('{') {
-                    e.key = Cow::Owned(replace_identifier(&e.key, identifier, value));
+                    e.key = Text::owned(replace_identifier(&e.key, identifier, value));
                 }
                 if e.key == "Fn::Sub" {
                     sub_template(&mut e.value, identifier, value);
@@ -284,7 +284,7 @@ fn sub_template(node: &mut Node<'_>, identifier: &str, value: &str) {
     }) = target
         && s.contains(identifier)
     {
-        *s = Cow::Owned(replace_identifier(s, identifier, value));
+        *s = Text::owned(replace_identifier(s, identifier, value));
     }
 }
 

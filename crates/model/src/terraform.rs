@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use super::{Parameter, Provider, Resource, Template};
-use crate::parse::{Entry, Node, Value};
+use crate::parse::{Entry, Node, Text, ThinVec, Value};
 
 /// The AWS provider's local name; resources of other providers are kept (a policy may still
 /// want them) but only `aws` provider blocks carry regions.
@@ -313,7 +313,7 @@ fn document_reference(s: &str) -> Option<&str> {
 
 fn entry<'a>(key: &'static str, key_span: crate::source::Span, value: Node<'a>) -> Entry<'a> {
     Entry {
-        key: Cow::Borrowed(key),
+        key: Text::borrowed(key),
         key_span,
         value,
     }
@@ -321,17 +321,17 @@ fn entry<'a>(key: &'static str, key_span: crate::source::Span, value: Node<'a>) 
 
 /// The document a `data "aws_iam_policy_document"` body renders.
 fn render_document<'a>(body: &Node<'a>) -> Node<'a> {
-    let mut doc = Vec::new();
+    let mut doc = ThinVec::new();
     let version = body.entry("version");
     doc.push(match version {
         Some(v) => entry("Version", v.key_span, v.value.clone()),
         None => entry(
             "Version",
             body.span,
-            Node::new(body.span, Value::String(Cow::Borrowed("2012-10-17"))),
+            Node::new(body.span, Value::String(Text::borrowed("2012-10-17"))),
         ),
     });
-    let statements: Vec<Node<'a>> = body
+    let statements: ThinVec<Node<'a>> = body
         .get("statement")
         .map(objects)
         .unwrap_or_default()
@@ -348,7 +348,7 @@ fn render_document<'a>(body: &Node<'a>) -> Node<'a> {
 }
 
 fn render_statement<'a>(st: &Node<'a>) -> Node<'a> {
-    let mut out = Vec::new();
+    let mut out = ThinVec::new();
     let renamed = [
         ("sid", "Sid"),
         ("effect", "Effect"),
@@ -366,7 +366,7 @@ fn render_statement<'a>(st: &Node<'a>) -> Node<'a> {
         out.push(entry(
             "Effect",
             st.span,
-            Node::new(st.span, Value::String(Cow::Borrowed("Allow"))),
+            Node::new(st.span, Value::String(Text::borrowed("Allow"))),
         ));
     }
     for (from, to) in [
@@ -387,7 +387,7 @@ fn render_statement<'a>(st: &Node<'a>) -> Node<'a> {
 /// type are merged, as the data source does; `type = "*"` with `identifiers = ["*"]` is
 /// `"*"`.
 fn render_principals<'a>(blocks: &Node<'a>) -> Node<'a> {
-    let mut by_type: Vec<Entry<'a>> = Vec::new();
+    let mut by_type: ThinVec<Entry<'a>> = ThinVec::new();
     for b in objects(blocks) {
         let Some(t) = b.entry("type") else {
             continue;
@@ -396,18 +396,18 @@ fn render_principals<'a>(blocks: &Node<'a>) -> Node<'a> {
         let identifiers = b
             .get("identifiers")
             .cloned()
-            .unwrap_or_else(|| Node::new(b.span, Value::Seq(Vec::new())));
+            .unwrap_or_else(|| Node::new(b.span, Value::Seq(ThinVec::new())));
         if key == "*" {
             let all = identifiers.items().iter().all(|i| i.as_str() == Some("*"));
             if all {
-                return Node::new(b.span, Value::String(Cow::Borrowed("*")));
+                return Node::new(b.span, Value::String(Text::borrowed("*")));
             }
         }
         match by_type.iter_mut().find(|e| e.key == key) {
             Some(existing) => {
                 let mut items = match std::mem::replace(&mut existing.value.value, Value::Null) {
                     Value::Seq(items) => items,
-                    other => vec![Node::new(existing.value.span, other)],
+                    other => thin_vec::thin_vec![Node::new(existing.value.span, other)],
                 };
                 match identifiers.value {
                     Value::Seq(more) => items.extend(more),
@@ -416,7 +416,7 @@ fn render_principals<'a>(blocks: &Node<'a>) -> Node<'a> {
                 existing.value.value = Value::Seq(items);
             }
             None => by_type.push(Entry {
-                key: Cow::Owned(key),
+                key: Text::owned(key),
                 key_span: t.value.span,
                 value: identifiers,
             }),
@@ -427,19 +427,19 @@ fn render_principals<'a>(blocks: &Node<'a>) -> Node<'a> {
 
 /// `condition { test variable values }` blocks as `{test: {variable: values}}`.
 fn render_conditions<'a>(blocks: &Node<'a>) -> Node<'a> {
-    let mut by_test: Vec<Entry<'a>> = Vec::new();
+    let mut by_test: ThinVec<Entry<'a>> = ThinVec::new();
     for b in objects(blocks) {
         let (Some(test), Some(variable)) = (b.entry("test"), b.get("variable")) else {
             continue;
         };
         let test_key = test.value.as_str().unwrap_or("${unknown}").to_string();
         let clause = Entry {
-            key: Cow::Owned(variable.as_str().unwrap_or("${unknown}").to_string()),
+            key: Text::owned(variable.as_str().unwrap_or("${unknown}").to_string()),
             key_span: variable.span,
             value: b
                 .get("values")
                 .cloned()
-                .unwrap_or_else(|| Node::new(b.span, Value::Seq(Vec::new()))),
+                .unwrap_or_else(|| Node::new(b.span, Value::Seq(ThinVec::new()))),
         };
         match by_test.iter_mut().find(|e| e.key == test_key) {
             Some(existing) => {
@@ -448,9 +448,9 @@ fn render_conditions<'a>(blocks: &Node<'a>) -> Node<'a> {
                 }
             }
             None => by_test.push(Entry {
-                key: Cow::Owned(test_key),
+                key: Text::owned(test_key),
                 key_span: test.value.span,
-                value: Node::new(b.span, Value::Map(vec![clause])),
+                value: Node::new(b.span, Value::Map(thin_vec::thin_vec![clause])),
             }),
         }
     }

@@ -12,13 +12,12 @@
 //! had: collections of JSON examples are not one configuration as often as `.tf` directories
 //! are.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use crate::parse::{self, Entry, Limits, Node, Value, is_hcl_name};
+use crate::parse::{self, Entry, Limits, Node, Text, ThinVec, Value, is_hcl_name};
 use crate::source::Span;
 
 /// The key under which the combined document holds `*.tfvars` values: a NUL never occurs in a
@@ -327,12 +326,12 @@ pub fn combine<'a>(
     text.push_str(own_text);
     let whole = own.span;
     let mut groups: Vec<Group<'a>> = Vec::new();
-    let add = |entries: Vec<Entry<'a>>, groups: &mut Vec<Group<'a>>| {
+    let add = |entries: ThinVec<Entry<'a>>, groups: &mut Vec<Group<'a>>| {
         for e in entries {
             // JSON syntax may already write a block kind as a list of objects.
             let values = match e.value.value {
                 Value::Seq(items) => items,
-                value => vec![Node::new(e.value.span, value)],
+                value => thin_vec::thin_vec![Node::new(e.value.span, value)],
             };
             match groups.iter_mut().find(|g| g.0 == e.key) {
                 Some(g) => g.2.extend(values),
@@ -342,10 +341,10 @@ pub fn combine<'a>(
     };
     match own.value {
         Value::Map(entries) => add(entries, &mut groups),
-        _ => return (Node::new(whole, Value::Map(Vec::new())), text, bases),
+        _ => return (Node::new(whole, Value::Map(ThinVec::new())), text, bases),
     }
-    let mut tfvars_files: Vec<(u8, &str, Vec<Entry<'a>>)> = Vec::new();
-    let mut overrides: Vec<Vec<Entry<'a>>> = Vec::new();
+    let mut tfvars_files: Vec<(u8, &str, ThinVec<Entry<'a>>)> = Vec::new();
+    let mut overrides: Vec<ThinVec<Entry<'a>>> = Vec::new();
     for s in siblings {
         text.push('\n');
         let base = text.len() as u32;
@@ -369,7 +368,7 @@ pub fn combine<'a>(
         let rest = apply_override(&mut groups, entries);
         add(rest, &mut groups);
     }
-    let mut groups: Vec<Entry<'a>> = groups
+    let mut groups: ThinVec<Entry<'a>> = groups
         .into_iter()
         .map(|(key, key_span, mut values)| {
             // A kind found in one file only keeps its own shape.
@@ -388,7 +387,7 @@ pub fn combine<'a>(
         .collect();
     if !tfvars.is_empty() {
         groups.push(Entry {
-            key: Cow::Borrowed(TFVARS_KEY),
+            key: Text::borrowed(TFVARS_KEY),
             key_span: Span::empty(whole.end as usize),
             value: Node::new(Span::empty(whole.end as usize), Value::Map(tfvars)),
         });
@@ -467,10 +466,10 @@ fn tfvars_rank(name: &str) -> u8 {
 
 /// The variables the files set, in Terraform's order (see [`tfvars_rank`]), the last value of
 /// each kept where the variable first appeared: linear in the number of values.
-fn merge_tfvars<'a>(mut files: Vec<(u8, &str, Vec<Entry<'a>>)>) -> Vec<Entry<'a>> {
+fn merge_tfvars<'a>(mut files: Vec<(u8, &str, ThinVec<Entry<'a>>)>) -> ThinVec<Entry<'a>> {
     files.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-    let mut merged: Vec<Entry<'a>> = Vec::new();
-    let mut at: HashMap<Cow<'a, str>, usize> = HashMap::new();
+    let mut merged: ThinVec<Entry<'a>> = ThinVec::new();
+    let mut at: HashMap<Text<'a>, usize> = HashMap::new();
     for (_, _, entries) in files {
         for e in entries {
             match at.get(&e.key) {
@@ -487,12 +486,12 @@ fn merge_tfvars<'a>(mut files: Vec<(u8, &str, Vec<Entry<'a>>)>) -> Vec<Entry<'a>
 
 /// A top-level key of a combined configuration: (key, key span, the values of that key in
 /// each file).
-type Group<'a> = (Cow<'a, str>, Span, Vec<Node<'a>>);
+type Group<'a> = (Text<'a>, Span, ThinVec<Node<'a>>);
 
 /// Merge an override file's `resource` and `data` blocks into the blocks they override, as
 /// Terraform does; the override file's other entries are returned, to be added as they are.
-fn apply_override<'a>(groups: &mut [Group<'a>], entries: Vec<Entry<'a>>) -> Vec<Entry<'a>> {
-    let mut rest = Vec::new();
+fn apply_override<'a>(groups: &mut [Group<'a>], entries: ThinVec<Entry<'a>>) -> ThinVec<Entry<'a>> {
+    let mut rest = ThinVec::new();
     for e in entries {
         if e.key != "resource" && e.key != "data" {
             rest.push(e);
@@ -528,10 +527,10 @@ fn apply_override<'a>(groups: &mut [Group<'a>], entries: Vec<Entry<'a>>) -> Vec<
             let span = n.value.span;
             group.2.push(Node::new(
                 span,
-                Value::Map(vec![Entry {
+                Value::Map(thin_vec::thin_vec![Entry {
                     key: rtype,
                     key_span: type_span,
-                    value: Node::new(span, Value::Map(vec![n])),
+                    value: Node::new(span, Value::Map(thin_vec::thin_vec![n])),
                 }]),
             ));
         }
@@ -578,10 +577,10 @@ pub fn is_one_configuration(files: &[(&str, &Node<'_>)]) -> bool {
 }
 
 /// A block kind written as one object or a list of objects, as owned nodes.
-fn objects_owned(node: Node<'_>) -> Vec<Node<'_>> {
+fn objects_owned(node: Node<'_>) -> ThinVec<Node<'_>> {
     match node.value {
         Value::Seq(items) => items.into_iter().filter(|n| n.is_map()).collect(),
-        value => vec![Node::new(node.span, value)],
+        value => thin_vec::thin_vec![Node::new(node.span, value)],
     }
 }
 

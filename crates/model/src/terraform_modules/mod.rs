@@ -20,7 +20,7 @@ mod rewrite;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::parse::{Entry, Node, Value};
+use crate::parse::{Entry, Node, ThinVec, Value};
 use crate::source::Span;
 use crate::terraform::objects;
 
@@ -106,7 +106,7 @@ pub fn compose<'a>(
         loader,
         text,
         instances: Vec::new(),
-        trees: Vec::new(),
+        trees: ThinVec::new(),
     };
     let mut outputs: HashMap<String, Node<'a>> = HashMap::new();
     for (name, label, mut body) in calls {
@@ -232,7 +232,7 @@ struct Composer<'l, 't, 'a> {
     text: &'t mut String,
     instances: Vec<ModuleInstance>,
     /// Each instance's resources, with its prefix.
-    trees: Vec<Node<'a>>,
+    trees: ThinVec<Node<'a>>,
 }
 
 impl<'a> Composer<'_, '_, 'a> {
@@ -277,7 +277,7 @@ impl<'a> Composer<'_, '_, 'a> {
                 .collect(),
         });
         let outputs = outputs_of(&tree);
-        let mut entries = vec![Entry {
+        let mut entries = thin_vec::thin_vec![Entry {
             key: PREFIX_KEY.into(),
             key_span: Span::empty(base as usize),
             value: Node::new(Span::empty(base as usize), Value::String(prefix.into())),
@@ -325,7 +325,7 @@ impl<'a> Composer<'_, '_, 'a> {
 
 /// An instance's outputs: `{name = value}`.
 fn outputs_of<'a>(tree: &Node<'a>) -> Node<'a> {
-    let mut entries = Vec::new();
+    let mut entries = ThinVec::new();
     for block in tree.get("output").map(objects).unwrap_or_default() {
         for e in block.entries() {
             if let Some(value) = objects(&e.value).first().and_then(|b| b.get("value")) {

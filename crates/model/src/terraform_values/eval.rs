@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::parse::hcl_expr::{self, Expr, Operator, Part, Step, Sub};
-use crate::parse::{Limits, Node, Value};
+use crate::parse::{Limits, Node, Text, ThinVec, Value};
 use crate::source::Span;
 use crate::terraform::objects;
 use crate::terraform_dir::TFVARS_KEY;
@@ -254,7 +254,7 @@ impl<'s, 'a> Scope<'s, 'a> {
         inst: &Instance<'a>,
         depth: u8,
     ) -> Ev<'a> {
-        let mut out = Vec::with_capacity(entries.len());
+        let mut out = ThinVec::with_capacity(entries.len());
         for (key, value) in entries {
             let key = self.eval(key, site, inst, depth + 1);
             let Some(key) = scalar(&key) else {
@@ -262,7 +262,7 @@ impl<'s, 'a> Scope<'s, 'a> {
             };
             out.retain(|e: &crate::parse::Entry<'a>| e.key != key);
             out.push(crate::parse::Entry {
-                key: Cow::Owned(key),
+                key: Text::owned(key),
                 key_span: site,
                 value: self.item(value, site, inst, depth),
             });
@@ -330,12 +330,12 @@ impl<'s, 'a> Scope<'s, 'a> {
                     other => other,
                 },
                 Step::Splat => {
-                    let items: Vec<Node<'a>> = match &node.value {
+                    let items: ThinVec<Node<'a>> = match &node.value {
                         Value::Seq(items) => items.clone(),
-                        Value::Null => Vec::new(),
-                        _ => vec![node.clone()],
+                        Value::Null => ThinVec::new(),
+                        _ => thin_vec::thin_vec![node.clone()],
                     };
-                    let mut out = Vec::with_capacity(items.len());
+                    let mut out = ThinVec::with_capacity(items.len());
                     for item in items {
                         match self.steps_on(Ev::Known(item), &steps[at + 1..], site, inst, depth) {
                             Ev::Known(n) => out.push(n),
@@ -511,7 +511,7 @@ fn respan<'a>(mut node: Node<'a>, site: Span) -> Node<'a> {
 }
 
 pub(crate) fn string<'a>(site: Span, text: String) -> Node<'a> {
-    Node::new(site, Value::String(Cow::Owned(text)))
+    Node::new(site, Value::String(Text::owned(text)))
 }
 
 pub(crate) fn boolean<'a>(site: Span, b: bool) -> Node<'a> {
@@ -519,5 +519,5 @@ pub(crate) fn boolean<'a>(site: Span, b: bool) -> Node<'a> {
 }
 
 pub(crate) fn number<'a>(site: Span, n: usize) -> Node<'a> {
-    Node::new(site, Value::Number(Cow::Owned(n.to_string())))
+    Node::new(site, Value::Number(Text::owned(n.to_string())))
 }

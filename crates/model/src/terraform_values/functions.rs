@@ -2,10 +2,8 @@
 //! `coalesce`, `lookup`, `merge`, `concat`, `toset`...), as the Terraform documentation defines
 //! them. Any other function is unknown.
 
-use std::borrow::Cow;
-
 use crate::parse::hcl_expr::Sub;
-use crate::parse::{Entry, Node, Value};
+use crate::parse::{Entry, Node, Text, ThinVec, Value};
 use crate::source::Span;
 
 use super::eval::{Ev, Instance, Scope, boolean, number, scalar, string};
@@ -56,7 +54,10 @@ pub(crate) fn call<'a>(
                     // `concat` keeps what it knows: an unknown list adds unknown items.
                     Ev::Unknown if name == "concat" => values.push(Node::new(
                         site,
-                        Value::Seq(vec![string(site, format!("${{{}}}", a.text))]),
+                        Value::Seq(thin_vec::thin_vec![string(
+                            site,
+                            format!("${{{}}}", a.text)
+                        )]),
                     )),
                     other => return other,
                 }
@@ -116,7 +117,7 @@ fn strict_unbounded<'a>(name: &str, args: Vec<Node<'a>>, site: Span) -> Ev<'a> {
         }
         ("merge", maps) => merge(maps, site),
         ("concat", lists) => {
-            let mut out = Vec::new();
+            let mut out = ThinVec::new();
             for l in lists {
                 match &l.value {
                     Value::Seq(items) => out.extend(items.iter().cloned()),
@@ -130,7 +131,7 @@ fn strict_unbounded<'a>(name: &str, args: Vec<Node<'a>>, site: Span) -> Ev<'a> {
         ("tolist", [list]) | ("tomap", [list]) => Ev::Known(list.clone()),
         ("tostring" | "tonumber" | "tobool", [v]) => convert(name, v, site),
         ("flatten", [list]) => {
-            let mut out = Vec::new();
+            let mut out = ThinVec::new();
             flatten(list, &mut out, 0);
             Ev::Known(Node::new(site, Value::Seq(out)))
         }
@@ -234,7 +235,7 @@ fn is_null_or_empty(n: &Node<'_>) -> bool {
 
 /// `merge`: later maps win; null arguments are skipped.
 fn merge<'a>(maps: &[Node<'a>], site: Span) -> Ev<'a> {
-    let mut out: Vec<Entry<'a>> = Vec::new();
+    let mut out: ThinVec<Entry<'a>> = ThinVec::new();
     for m in maps {
         match &m.value {
             Value::Map(entries) => {
@@ -286,14 +287,14 @@ fn convert<'a>(name: &str, v: &Node<'a>, site: Span) -> Ev<'a> {
     match name {
         "tostring" => Ev::Known(string(site, t)),
         "tonumber" if t.parse::<f64>().is_ok() => {
-            Ev::Known(Node::new(site, Value::Number(Cow::Owned(t))))
+            Ev::Known(Node::new(site, Value::Number(Text::owned(t))))
         }
         "tobool" if t == "true" || t == "false" => Ev::Known(boolean(site, t == "true")),
         _ => Ev::Error,
     }
 }
 
-fn flatten<'a>(node: &Node<'a>, out: &mut Vec<Node<'a>>, depth: usize) {
+fn flatten<'a>(node: &Node<'a>, out: &mut ThinVec<Node<'a>>, depth: usize) {
     match &node.value {
         Value::Seq(items) if depth < 32 => {
             for i in items {

@@ -19,7 +19,7 @@ mod functions;
 
 use std::borrow::Cow;
 
-use crate::parse::{Entry, Node, Value};
+use crate::parse::{Entry, Node, Text, ThinVec, Value};
 use crate::source::Span;
 use crate::{Segment, terraform_segments};
 
@@ -96,7 +96,7 @@ fn expand_instances<'a>(scope: &Scope<'_, 'a>, named: &mut Node<'a>) {
     let Value::Map(entries) = &mut named.value else {
         return;
     };
-    let mut out = Vec::with_capacity(entries.len());
+    let mut out = ThinVec::with_capacity(entries.len());
     for mut e in std::mem::take(entries) {
         let instances = match &e.value.value {
             Value::Map(_) => instances(scope, &e.value),
@@ -109,7 +109,7 @@ fn expand_instances<'a>(scope: &Scope<'_, 'a>, named: &mut Node<'a>) {
         }
         for (suffix, inst) in instances {
             let mut copy = e.clone();
-            copy.key = Cow::Owned(format!("{}[{suffix}]", e.key));
+            copy.key = Text::owned(format!("{}[{suffix}]", e.key));
             fold_tree(scope, &mut copy.value, &inst, 0);
             out.push(copy);
         }

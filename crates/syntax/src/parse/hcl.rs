@@ -17,7 +17,7 @@
 //! blocks as an `x` block whose body is the `content` (the block may be there: it is never
 //! "missing", and what it holds is as unknown as the iterator).
 
-use std::borrow::Cow;
+use super::{Text, ThinVec};
 
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{Block, Body, Structure};
@@ -88,7 +88,7 @@ pub fn file(text: &str, limits: &Limits) -> Result<Parsed<'static>, ParseError> 
 /// What the pieces of a file make, as they are added.
 #[derive(Default)]
 struct Tree {
-    root: Vec<Entry<'static>>,
+    root: ThinVec<Entry<'static>>,
     warnings: Vec<ParseError>,
     /// Repeated object keys renamed to parse a piece, at their offsets in the whole text.
     renamed: Vec<(usize, String)>,
@@ -217,7 +217,7 @@ fn restore_keys(node: &mut Node<'static>, renamed: &[(usize, String)]) {
                     .iter()
                     .find(|(at, _)| *at == e.key_span.start as usize)
                 {
-                    e.key = Cow::Owned(key.clone());
+                    e.key = Text::owned(key.clone());
                 }
                 restore_keys(&mut e.value, renamed);
             }
@@ -253,7 +253,7 @@ fn span_or(item: &impl hcl_edit::Span, fallback: Span) -> Span {
 /// The entry for `key` in `entries`, added (at `key_span`, with a value spanning `span`) if
 /// missing.
 fn slot<'e>(
-    entries: &'e mut Vec<Entry<'static>>,
+    entries: &'e mut ThinVec<Entry<'static>>,
     key: &str,
     key_span: Span,
     empty: Value<'static>,
@@ -262,7 +262,7 @@ fn slot<'e>(
         Some(i) => i,
         None => {
             entries.push(Entry {
-                key: Cow::Owned(key.to_string()),
+                key: Text::owned(key.to_string()),
                 key_span,
                 value: Node::new(key_span, empty),
             });
@@ -272,9 +272,9 @@ fn slot<'e>(
     &mut entries[at].value
 }
 
-fn map_entries<'n>(node: &'n mut Node<'static>) -> &'n mut Vec<Entry<'static>> {
+fn map_entries<'n>(node: &'n mut Node<'static>) -> &'n mut ThinVec<Entry<'static>> {
     if !node.is_map() {
-        node.value = Value::Map(Vec::new());
+        node.value = Value::Map(ThinVec::new());
     }
     match &mut node.value {
         Value::Map(entries) => entries,
@@ -282,9 +282,9 @@ fn map_entries<'n>(node: &'n mut Node<'static>) -> &'n mut Vec<Entry<'static>> {
     }
 }
 
-fn seq_items<'n>(node: &'n mut Node<'static>) -> &'n mut Vec<Node<'static>> {
+fn seq_items<'n>(node: &'n mut Node<'static>) -> &'n mut ThinVec<Node<'static>> {
     if !node.is_seq() {
-        node.value = Value::Seq(Vec::new());
+        node.value = Value::Seq(ThinVec::new());
     }
     match &mut node.value {
         Value::Seq(items) => items,
@@ -313,14 +313,14 @@ fn top_level(text: &str, block: &Block, piece: &Piece<'_>, tree: &mut Tree) {
         })
         .collect();
     let wanted = LABELLED.iter().find(|(k, _)| *k == kind).map(|(_, n)| *n);
-    let group = slot(root, kind, kind_span, Value::Map(Vec::new()));
+    let group = slot(root, kind, kind_span, Value::Map(ThinVec::new()));
     match (wanted, labels.as_slice()) {
         (Some(2), [(first, first_span), (name, name_span)]) => {
             let by_type = slot(
                 map_entries(group),
                 first,
                 *first_span,
-                Value::Map(Vec::new()),
+                Value::Map(ThinVec::new()),
             );
             let entries = map_entries(by_type);
             let key = (kind.to_string(), first.to_string(), name.to_string());
@@ -332,19 +332,24 @@ fn top_level(text: &str, block: &Block, piece: &Piece<'_>, tree: &mut Tree) {
                 ));
             }
             entries.push(Entry {
-                key: Cow::Owned(name.to_string()),
+                key: Text::owned(name.to_string()),
                 key_span: *name_span,
                 value: body,
             });
         }
         (Some(1), [(name, name_span)]) if kind == "provider" => {
             // Several configurations of one provider (aliases): a list, as in JSON syntax.
-            let list = slot(map_entries(group), name, *name_span, Value::Seq(Vec::new()));
+            let list = slot(
+                map_entries(group),
+                name,
+                *name_span,
+                Value::Seq(ThinVec::new()),
+            );
             seq_items(list).push(body);
         }
         (Some(1), [(name, name_span)]) => {
             map_entries(group).push(Entry {
-                key: Cow::Owned(name.to_string()),
+                key: Text::owned(name.to_string()),
                 key_span: *name_span,
                 value: body,
             });
@@ -364,11 +369,11 @@ fn top_level(text: &str, block: &Block, piece: &Piece<'_>, tree: &mut Tree) {
 }
 
 /// The entries of a block body: attributes, then nested blocks grouped by type as lists.
-fn body_entries(text: &str, body: &Body, span: Span) -> Vec<Entry<'static>> {
+fn body_entries(text: &str, body: &Body, span: Span) -> ThinVec<Entry<'static>> {
     // At most one entry per structure (nested blocks of a type share one): allocated once,
     // where pushing into a doubling Vec left up to as much again unused in every body of a
     // large configuration (40,000 resources: 46 MiB for 29 MiB of entries).
-    let mut entries: Vec<Entry<'static>> = Vec::with_capacity(body.len());
+    let mut entries: ThinVec<Entry<'static>> = ThinVec::with_capacity(body.len());
     for structure in body.iter() {
         match structure {
             Structure::Attribute(a) => entries.push(attribute(text, a, span)),
@@ -396,7 +401,7 @@ fn body_entries(text: &str, body: &Body, span: Span) -> Vec<Entry<'static>> {
                         body_entries(text, &block.body, block_span),
                     )
                 };
-                let list = slot(&mut entries, name, name_span, Value::Seq(Vec::new()));
+                let list = slot(&mut entries, name, name_span, Value::Seq(ThinVec::new()));
                 list.span = list.span.to(block_span);
                 seq_items(list).push(Node::new(block_span, Value::Map(inner)));
             }
@@ -409,7 +414,7 @@ fn body_entries(text: &str, body: &Body, span: Span) -> Vec<Entry<'static>> {
 fn attribute(text: &str, a: &hcl_edit::structure::Attribute, fallback: Span) -> Entry<'static> {
     let key_span = span_or(&a.key, fallback);
     Entry {
-        key: Cow::Owned(a.key.as_str().to_string()),
+        key: Text::owned(a.key.as_str().to_string()),
         key_span,
         value: convert(text, &a.value),
     }
@@ -490,10 +495,10 @@ pub(super) fn convert(source: &str, expr: &Expression) -> Node<'static> {
     let value = match expr {
         Expression::Null(_) => Value::Null,
         Expression::Bool(b) => Value::Bool(*b.value()),
-        Expression::Number(n) => Value::Number(Cow::Owned(n.value().to_string())),
+        Expression::Number(n) => Value::Number(Text::owned(n.value().to_string())),
         // A string without interpolations: a `${` in it was written `$${` (an escape), and the
         // JSON syntax this tree follows spells it that way too.
-        Expression::String(s) => Value::String(Cow::Owned(
+        Expression::String(s) => Value::String(Text::owned(
             s.value().replace("${", "$${").replace("%{", "%%{"),
         )),
         Expression::Array(items) => Value::Seq(items.iter().map(|e| convert(source, e)).collect()),
@@ -508,7 +513,7 @@ pub(super) fn convert(source: &str, expr: &Expression) -> Node<'static> {
                         ObjectKey::Expression(e) => template_text(source, e, key_span),
                     };
                     Entry {
-                        key: Cow::Owned(key_text),
+                        key: Text::owned(key_text),
                         key_span,
                         value: convert(source, value.expr()),
                     }
@@ -522,13 +527,13 @@ pub(super) fn convert(source: &str, expr: &Expression) -> Node<'static> {
                 .strip_prefix('"')
                 .and_then(|t| t.strip_suffix('"'))
                 .unwrap_or(text);
-            Value::String(Cow::Owned(unescape_template(inner)))
+            Value::String(Text::owned(unescape_template(inner)))
         }
         Expression::HeredocTemplate(h) => {
             if let Some(document) = heredoc_policy(source, span) {
                 return document;
             }
-            Value::String(Cow::Owned(h.template.to_string()))
+            Value::String(Text::owned(h.template.to_string()))
         }
         Expression::Parenthesis(p) => return convert(source, p.inner()),
         Expression::FuncCall(call)
@@ -539,7 +544,7 @@ pub(super) fn convert(source: &str, expr: &Expression) -> Node<'static> {
             let arg = call.args.iter().next().expect("one argument");
             return convert(source, arg);
         }
-        other => Value::String(Cow::Owned(format!(
+        other => Value::String(Text::owned(format!(
             "${{{}}}",
             source_of(source, span_of(other, span)).trim()
         ))),
@@ -724,7 +729,7 @@ mod tests {
     #[test]
     fn literals_calls_and_errors() {
         assert_eq!(parse("true").value, Value::Bool(true));
-        assert_eq!(parse("12").value, Value::Number(Cow::Borrowed("12")));
+        assert_eq!(parse("12").value, Value::Number(Text::borrowed("12")));
         assert_eq!(parse("null").value, Value::Null);
         assert_eq!(parse("merge(a, b)").as_str(), Some("${merge(a, b)}"));
         assert_eq!(parse("\"a\\\"b\"").as_str(), Some("a\"b"));

@@ -4,7 +4,7 @@
 //! recursive-descent parser over bytes. Recursion is bounded by [`Limits::max_depth`], strings
 //! without escapes are borrowed from the input, and duplicate keys are reported.
 
-use std::borrow::Cow;
+use super::{Text, ThinVec};
 
 use super::{Entry, KeySet, Limits, Node, ParseError, ParseErrorKind, Parsed, Value};
 use crate::source::Span;
@@ -138,7 +138,7 @@ impl<'a> JsonParser<'a> {
         }
         Ok(Node::new(
             Span::new(start, self.pos),
-            Value::Number(Cow::Borrowed(&self.text[start..self.pos])),
+            Value::Number(Text::borrowed(&self.text[start..self.pos])),
         ))
     }
 
@@ -213,7 +213,7 @@ impl<'a> JsonParser<'a> {
         self.depth -= 1;
         // As in the YAML builder: gathered on a shared stack and moved into a collection of
         // exactly their number, so the tree holds no unused capacity.
-        let entries: Vec<Entry<'a>> = self.entries.drain(first..).collect();
+        let entries: ThinVec<Entry<'a>> = self.entries.drain(first..).collect();
         Ok(Node::new(Span::new(start, self.pos), Value::Map(entries)))
     }
 
@@ -242,12 +242,12 @@ impl<'a> JsonParser<'a> {
             }
         }
         self.depth -= 1;
-        let items: Vec<Node<'a>> = self.nodes.drain(first..).collect();
+        let items: ThinVec<Node<'a>> = self.nodes.drain(first..).collect();
         Ok(Node::new(Span::new(start, self.pos), Value::Seq(items)))
     }
 
     /// A string literal; `self.pos` is at the opening quote.
-    fn string(&mut self) -> Result<Cow<'a, str>, ParseError> {
+    fn string(&mut self) -> Result<Text<'a>, ParseError> {
         self.pos += 1;
         let start = self.pos;
         // Fast path: no escapes, borrow.
@@ -266,7 +266,7 @@ impl<'a> JsonParser<'a> {
                 match self.bytes[at] {
                     b'"' => {
                         self.pos = at + 1;
-                        return Ok(Cow::Borrowed(&self.text[start..at]));
+                        return Ok(Text::borrowed(&self.text[start..at]));
                     }
                     b'\n' => {
                         self.pos = at;
@@ -286,7 +286,7 @@ impl<'a> JsonParser<'a> {
             match b {
                 b'"' => {
                     self.pos += 1;
-                    return Ok(Cow::Owned(out));
+                    return Ok(Text::owned(out));
                 }
                 b'\\' => {
                     self.pos += 1;

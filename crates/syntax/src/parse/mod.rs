@@ -11,9 +11,7 @@ mod libyaml;
 mod node;
 pub mod yaml;
 
-pub use node::{Entry, Node, Value};
-
-use std::borrow::Cow;
+pub use node::{Entry, Node, Text, ThinVec, Value, borrowed};
 
 use crate::source::Span;
 
@@ -102,24 +100,20 @@ pub struct Parsed<'a> {
 pub(crate) struct KeySet<'a> {
     /// The keys themselves: borrowed from the source text as the entries' keys are, so a large
     /// mapping's set costs no allocation per key.
-    set: Option<std::collections::HashSet<Cow<'a, str>>>,
+    set: Option<std::collections::HashSet<Text<'a>>>,
 }
 
 const KEYSET_LINEAR_MAX: usize = 16;
 
 impl<'a> KeySet<'a> {
     /// Returns true when `key` was already present in `entries`.
-    #[expect(
-        clippy::ptr_arg,
-        reason = "the `Cow` itself is cloned into the set: a borrowed key stays borrowed"
-    )]
-    pub(crate) fn seen_before(&mut self, entries: &[Entry<'a>], key: &Cow<'a, str>) -> bool {
+    pub(crate) fn seen_before(&mut self, entries: &[Entry<'a>], key: &Text<'a>) -> bool {
         if let Some(set) = &mut self.set {
             return !set.insert(key.clone());
         }
         let dup = entries.iter().any(|e| e.key == *key);
         if entries.len() >= KEYSET_LINEAR_MAX {
-            let mut set: std::collections::HashSet<Cow<'a, str>> =
+            let mut set: std::collections::HashSet<Text<'a>> =
                 entries.iter().map(|e| e.key.clone()).collect();
             set.insert(key.clone());
             self.set = Some(set);

@@ -5,7 +5,7 @@
 //! into their long forms, duplicate keys reported rather than dropped, and hard bounds on alias
 //! expansion and nesting depth.
 
-use std::borrow::Cow;
+use super::{Text, ThinVec};
 use std::collections::HashMap;
 
 use super::libyaml::{EventParser, RawEvent, ScalarStyle};
@@ -62,7 +62,7 @@ enum Frame<'a> {
         tag: Option<String>,
         /// Where its entries begin in [`Builder::entries`].
         first: usize,
-        key: Option<(Cow<'a, str>, Span)>,
+        key: Option<(Text<'a>, Span)>,
         keys: KeySet<'a>,
     },
 }
@@ -235,7 +235,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Scalars that appear verbatim in the source (no escapes, no folding) borrow from it.
-    fn borrow_or_own(&self, value: &str, style: ScalarStyle, span: Span) -> Cow<'a, str> {
+    fn borrow_or_own(&self, value: &str, style: ScalarStyle, span: Span) -> Text<'a> {
         let (s, e) = (span.start as usize, span.end as usize);
         let inner = match style {
             ScalarStyle::Plain => self.text.get(s..e),
@@ -245,8 +245,8 @@ impl<'a> Builder<'a> {
             _ => None,
         };
         match inner {
-            Some(src) if src == value => Cow::Borrowed(src),
-            _ => Cow::Owned(value.to_string()),
+            Some(src) if src == value => Text::borrowed(src),
+            _ => Text::owned(value.to_string()),
         }
     }
 
@@ -255,11 +255,11 @@ impl<'a> Builder<'a> {
     /// `aws cloudformation package` and `sam build` do. CloudFormation itself does not support
     /// hash merges, so each one is also reported (PARSE005): the template deploys only through
     /// a tool that expands it.
-    fn expand_merges(&mut self, entries: Vec<Entry<'a>>) -> Vec<Entry<'a>> {
+    fn expand_merges(&mut self, entries: ThinVec<Entry<'a>>) -> ThinVec<Entry<'a>> {
         if !entries.iter().any(|e| e.key == "<<") {
             return entries;
         }
-        let mut own = Vec::with_capacity(entries.len());
+        let mut own = ThinVec::with_capacity(entries.len());
         let mut sources = Vec::new();
         for e in entries {
             if e.key == "<<" {
@@ -310,7 +310,7 @@ impl<'a> Builder<'a> {
                 first,
             } => {
                 // Collected from an exact-size iterator: allocated once, at its length.
-                let items: Vec<Node<'a>> = self.nodes.drain(first..).collect();
+                let items: ThinVec<Node<'a>> = self.nodes.drain(first..).collect();
                 let last = items.last().map(|n| n.span.end);
                 (start, anchor, tag, Value::Seq(items), last)
             }
@@ -321,7 +321,7 @@ impl<'a> Builder<'a> {
                 first,
                 ..
             } => {
-                let entries: Vec<Entry<'a>> = self.entries.drain(first..).collect();
+                let entries: ThinVec<Entry<'a>> = self.entries.drain(first..).collect();
                 let last = entries.last().map(|e| e.value.span.end);
                 let mut entries = self.expand_merges(entries);
                 entries.shrink_to_fit();
@@ -360,8 +360,8 @@ impl<'a> Builder<'a> {
                     let text = match node.value {
                         Value::String(s) => s,
                         Value::Number(n) => n,
-                        Value::Bool(b) => Cow::Borrowed(if b { "true" } else { "false" }),
-                        Value::Null => Cow::Borrowed(""),
+                        Value::Bool(b) => Text::borrowed(if b { "true" } else { "false" }),
+                        Value::Null => Text::borrowed(""),
                         Value::Seq(_) | Value::Map(_) => {
                             return Err(ParseError::new(
                                 ParseErrorKind::Syntax,
@@ -394,7 +394,7 @@ impl<'a> Builder<'a> {
 
     fn scalar(
         &mut self,
-        value: Cow<'a, str>,
+        value: Text<'a>,
         style: ScalarStyle,
         tag: Option<&str>,
         span: Span,
@@ -432,8 +432,8 @@ impl<'a> Builder<'a> {
             None => {
                 return Ok(Node::new(
                     span,
-                    Value::Map(vec![Entry {
-                        key: Cow::Owned(format!("!{suffix}")),
+                    Value::Map(thin_vec::thin_vec![Entry {
+                        key: Text::owned(format!("!{suffix}")),
                         key_span,
                         value: node,
                     }]),
@@ -442,8 +442,8 @@ impl<'a> Builder<'a> {
         };
         Ok(Node::new(
             span,
-            Value::Map(vec![Entry {
-                key: Cow::Borrowed(key),
+            Value::Map(thin_vec::thin_vec![Entry {
+                key: Text::borrowed(key),
                 key_span,
                 value: arg,
             }]),
@@ -459,16 +459,16 @@ fn split_getatt(node: Node<'_>) -> Node<'_> {
     };
     let Some(dot) = s.find('.') else { return node };
     let span = node.span;
-    let (res, attr) = match &node.value {
-        Value::String(Cow::Borrowed(b)) => (Cow::Borrowed(&b[..dot]), Cow::Borrowed(&b[dot + 1..])),
-        _ => (
-            Cow::Owned(s[..dot].to_string()),
-            Cow::Owned(s[dot + 1..].to_string()),
+    let (res, attr) = match super::node::borrowed(s) {
+        Some(b) => (Text::borrowed(&b[..dot]), Text::borrowed(&b[dot + 1..])),
+        None => (
+            Text::owned(s[..dot].to_string()),
+            Text::owned(s[dot + 1..].to_string()),
         ),
     };
     Node::new(
         span,
-        Value::Seq(vec![
+        Value::Seq(thin_vec::thin_vec![
             Node::new(span, Value::String(res)),
             Node::new(span, Value::String(attr)),
         ]),
@@ -476,7 +476,7 @@ fn split_getatt(node: Node<'_>) -> Node<'_> {
 }
 
 /// Resolve an untagged plain scalar by the YAML 1.2 core schema.
-fn plain_scalar(text: Cow<'_, str>) -> Value<'_> {
+fn plain_scalar(text: Text<'_>) -> Value<'_> {
     match text.as_ref() {
         "true" | "True" | "TRUE" => Value::Bool(true),
         "false" | "False" | "FALSE" => Value::Bool(false),
@@ -488,7 +488,7 @@ fn plain_scalar(text: Cow<'_, str>) -> Value<'_> {
 
 fn core_schema_value<'a>(
     suffix: &str,
-    text: Cow<'a, str>,
+    text: Text<'a>,
     span: Span,
 ) -> Result<Value<'a>, ParseError> {
     Ok(match suffix {
