@@ -188,7 +188,7 @@ pub(super) struct CheckArgs {
     /// without it, links met in the walk are not read (a file named on the command line is).
     #[arg(long)]
     pub(super) follow_links: bool,
-    /// Largest file loaded, in bytes; larger ones are reported as IO001.
+    /// Largest file loaded, in bytes (at most 4 GiB - 1); larger ones are reported as IO001.
     #[arg(long, value_name = "BYTES", default_value_t = 100 * 1024 * 1024)]
     pub(super) max_file_size: u64,
     /// A Terraform variable file (`.tfvars`, or `.tfvars.json`) applied to every configuration

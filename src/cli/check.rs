@@ -202,7 +202,7 @@ fn flags(args: &CheckArgs) -> Result<Flags, String> {
         require_suppression_reason: args.require_suppression_reason,
         rules: args.rules.clone(),
         options: EngineOptions {
-            max_file_size: args.max_file_size,
+            max_file_size: args.max_file_size.min(MAX_TEXT_BYTES),
             parse_only: args.parse_only,
             terraform_root: match &args.terraform_root {
                 Some(dir) => TerraformRoot::Dir(dir.clone()),
@@ -483,3 +483,7 @@ fn walk_options(args: &CheckArgs, threads: usize) -> WalkOptions {
         threads,
     }
 }
+
+/// The largest text any file may have, whatever `--max-file-size` says: spans, and the tree's
+/// strings, hold 32-bit offsets and lengths.
+const MAX_TEXT_BYTES: u64 = u32::MAX as u64;

@@ -40,19 +40,6 @@ const LABELLED: &[(&str, usize)] = &[
 
 /// Parse a `.tf` file into the tree of its JSON-syntax equivalent.
 pub fn file(text: &str, limits: &Limits) -> Result<Parsed<'static>, ParseError> {
-    if text.len() > limits.max_hcl_bytes {
-        return Err(ParseError::new(
-            ParseErrorKind::Limit,
-            format!(
-                "a native-syntax Terraform file of {} MiB is over the {} MiB that are parsed \
-                 (parsing takes about 130 times the text in memory); check its configuration as \
-                 a plan (`terraform show -json`) or as `.tf.json`, or split it",
-                text.len() / (1024 * 1024),
-                limits.max_hcl_bytes / (1024 * 1024)
-            ),
-            Span::empty(0),
-        ));
-    }
     if let Some(at) = too_deep(text, limits.max_depth) {
         return Err(ParseError::new(
             ParseErrorKind::Limit,
@@ -70,7 +57,7 @@ pub fn file(text: &str, limits: &Limits) -> Result<Parsed<'static>, ParseError> 
             text: &text[range.clone()],
             offset: range.start,
         };
-        piece.parse_into(&mut tree)?;
+        piece.parse_into(&mut tree, limits.max_hcl_bytes)?;
     }
     let Tree {
         root,
@@ -111,51 +98,35 @@ impl Piece<'_> {
 
     /// Parse the piece and add what it declares to `root`; repeated object keys renamed to
     /// parse it are added to `renamed` (at their offsets in the whole text).
-    fn parse_into(&self, tree: &mut Tree) -> Result<(), ParseError> {
-        let (warnings, renamed) = (&mut tree.warnings, &mut tree.renamed);
-        // Terraform accepts an object constructor that repeats a key (the last one wins);
-        // hcl-edit refuses it. Each repeated key is renamed in a copy of the text (same length,
-        // so every offset stays) until the piece parses, then given its name back in the tree,
-        // where the last one wins too; each is reported as a duplicate key.
-        let mut patched: Option<String> = None;
-        let body = loop {
-            let source = patched.as_deref().unwrap_or(self.text);
-            match hcl_edit::parser::parse_body(source) {
-                Ok(body) => break body,
-                Err(e) => {
-                    // The parser's offset may fall inside a multi-byte character of invalid
-                    // input.
-                    let at = crate::source::floor_char_boundary(
-                        source,
-                        e.location().offset().min(source.len()),
-                    );
-                    let key_len = source[at..]
-                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-                        .unwrap_or(source.len() - at);
-                    if e.message().contains("redefined object key")
-                        && key_len > 0
-                        && renamed.len() < MAX_RENAMED_KEYS
-                    {
-                        let key = source[at..at + key_len].to_string();
-                        let mut copy = source.to_string();
-                        copy.replace_range(at..at + key_len, &placeholder(renamed.len(), key_len));
-                        warnings.push(ParseError::new(
-                            ParseErrorKind::DuplicateKey,
-                            format!("duplicate key `{key}` in an object: the last value is used"),
-                            self.span(Span::new(at, at + key_len)),
-                        ));
-                        renamed.push((at + self.offset, key));
-                        patched = Some(copy);
-                        continue;
-                    }
-                    return Err(ParseError::new(
-                        ParseErrorKind::Syntax,
-                        format!("HCL: {}", e.message()),
-                        self.span(Span::empty(at)),
-                    ));
-                }
-            }
-        };
+    /// Text over `max_whole` is parsed in runs of statements or not at all.
+    fn parse_into(&self, tree: &mut Tree, max_whole: usize) -> Result<(), ParseError> {
+        if self.text.len() > SPLIT_BLOCK_BYTES
+            && let Some(runs) = super::hcl_split::body_runs(self.text, RUN_BYTES)
+            && runs.runs.iter().all(|r| r.len() <= max_whole)
+            && self.parse_runs(&runs, tree)
+        {
+            return Ok(());
+        }
+        if self.text.len() > max_whole {
+            return Err(ParseError::new(
+                ParseErrorKind::Limit,
+                format!(
+                    "a native-syntax Terraform block or statement of {} MiB is over the {} MiB \
+                     parsed at once (parsing takes about 130 times the text in memory); check \
+                     its configuration as a plan (`terraform show -json`) or as `.tf.json`, or \
+                     split it",
+                    self.text.len() / (1024 * 1024),
+                    max_whole / (1024 * 1024)
+                ),
+                Span::empty(self.offset + self.text.len() - self.text.trim_start().len()),
+            ));
+        }
+        let (body, patched) = parse_patched(
+            self.text,
+            self.offset,
+            &mut tree.warnings,
+            &mut tree.renamed,
+        )?;
         let text = patched.as_deref().unwrap_or(self.text);
         let whole = Span::new(0, text.len());
         for structure in body.iter() {
@@ -171,6 +142,45 @@ impl Piece<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A piece of one large block, parsed a run of statements at a time: its header with an
+    /// empty body, then each run as a body of its own, whose entries are moved to their place.
+    /// `false` (and nothing added) when any part does not parse: the block is then parsed
+    /// whole, which reports what is wrong as a parse of the whole block does.
+    fn parse_runs(&self, runs: &super::hcl_split::BodyRuns, tree: &mut Tree) -> bool {
+        let header = format!("{}}}", &self.text[..runs.open]);
+        let Ok(parsed) = hcl_edit::parser::parse_body(&header) else {
+            return false;
+        };
+        let (Some(Structure::Block(block)), 1) = (parsed.iter().next(), parsed.len()) else {
+            return false;
+        };
+        // What the runs add to the file's warnings and renamed keys is taken back if one fails.
+        let (warned, renamed) = (tree.warnings.len(), tree.renamed.len());
+        let mut entries = ThinVec::new();
+        for run in &runs.runs {
+            let run_text = &self.text[run.clone()];
+            let offset = self.offset + run.start;
+            let parsed = parse_patched(run_text, offset, &mut tree.warnings, &mut tree.renamed);
+            let Ok((body, patched)) = parsed else {
+                tree.warnings.truncate(warned);
+                tree.renamed.truncate(renamed);
+                return false;
+            };
+            let text = patched.as_deref().unwrap_or(run_text);
+            add_body_entries(
+                text,
+                &body,
+                Span::new(0, text.len()),
+                run.start,
+                &mut entries,
+            );
+        }
+        let start = span_or(block, Span::new(0, header.len())).start as usize;
+        let body = Node::new(Span::new(start, runs.close + 1), Value::Map(entries));
+        place(&header, block, body, self, tree);
+        true
     }
 
     /// Move a tree made from the piece to its place in the whole text.
@@ -189,6 +199,62 @@ impl Piece<'_> {
             }
             _ => {}
         }
+    }
+}
+
+/// Blocks larger than this are parsed a run of statements at a time ([`Piece::parse_runs`]):
+/// hcl-edit's tree of one block of 100,000 attributes (2 MB) was 100 MiB.
+const SPLIT_BLOCK_BYTES: usize = 256 * 1024;
+
+/// About how much text each run of a large block holds.
+const RUN_BYTES: usize = 16 * 1024;
+
+/// Parse `text` (at `offset` in the whole file) as a body. Terraform accepts an object
+/// constructor that repeats a key (the last one wins); hcl-edit refuses it. Each repeated key
+/// is renamed in a copy of the text (same length, so every offset stays) until the text parses,
+/// then given its name back in the tree, where the last one wins too; each is reported as a
+/// duplicate key. Returns the body and the renamed copy, if one was made.
+fn parse_patched(
+    text: &str,
+    offset: usize,
+    warnings: &mut Vec<ParseError>,
+    renamed: &mut Vec<(usize, String)>,
+) -> Result<(Body, Option<String>), ParseError> {
+    let at_offset = |s: Span| Span::new(s.start as usize + offset, s.end as usize + offset);
+    let mut patched: Option<String> = None;
+    loop {
+        let source = patched.as_deref().unwrap_or(text);
+        let e = match hcl_edit::parser::parse_body(source) {
+            Ok(body) => return Ok((body, patched)),
+            Err(e) => e,
+        };
+        // The parser's offset may fall inside a multi-byte character of invalid input.
+        let at =
+            crate::source::floor_char_boundary(source, e.location().offset().min(source.len()));
+        let key_len = source[at..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .unwrap_or(source.len() - at);
+        if e.message().contains("redefined object key")
+            && key_len > 0
+            && renamed.len() < MAX_RENAMED_KEYS
+        {
+            let key = source[at..at + key_len].to_string();
+            let mut copy = source.to_string();
+            copy.replace_range(at..at + key_len, &placeholder(renamed.len(), key_len));
+            warnings.push(ParseError::new(
+                ParseErrorKind::DuplicateKey,
+                format!("duplicate key `{key}` in an object: the last value is used"),
+                at_offset(Span::new(at, at + key_len)),
+            ));
+            renamed.push((at + offset, key));
+            patched = Some(copy);
+            continue;
+        }
+        return Err(ParseError::new(
+            ParseErrorKind::Syntax,
+            format!("HCL: {}", e.message()),
+            at_offset(Span::empty(at)),
+        ));
     }
 }
 
@@ -294,12 +360,18 @@ fn seq_items<'n>(node: &'n mut Node<'static>) -> &'n mut ThinVec<Node<'static>> 
 
 /// A top-level block of `piece` (whose possibly patched text is `text`), added to `root`.
 fn top_level(text: &str, block: &Block, piece: &Piece<'_>, tree: &mut Tree) {
+    let local = span_or(block, Span::new(0, text.len()));
+    let body = Node::new(local, Value::Map(body_entries(text, &block.body, local)));
+    place(text, block, body, piece, tree);
+}
+
+/// A top-level block of `piece` (whose possibly patched text is `text`), with its `body` made,
+/// added to `root` under its kind and labels.
+fn place(text: &str, block: &Block, mut body: Node<'static>, piece: &Piece<'_>, tree: &mut Tree) {
     let (root, warnings) = (&mut tree.root, &mut tree.warnings);
-    let whole = Span::new(0, text.len());
-    let local = span_or(block, whole);
+    let local = span_or(block, Span::new(0, text.len()));
     let kind = block.ident.as_str();
     let kind_span = piece.span(span_or(&block.ident, local));
-    let mut body = Node::new(local, Value::Map(body_entries(text, &block.body, local)));
     piece.shift(&mut body);
     let labels: Vec<(&str, Span)> = block
         .labels
@@ -374,9 +446,32 @@ fn body_entries(text: &str, body: &Body, span: Span) -> ThinVec<Entry<'static>> 
     // where pushing into a doubling Vec left up to as much again unused in every body of a
     // large configuration (40,000 resources: 46 MiB for 29 MiB of entries).
     let mut entries: ThinVec<Entry<'static>> = ThinVec::with_capacity(body.len());
+    add_body_entries(text, body, span, 0, &mut entries);
+    entries.shrink_to_fit();
+    entries
+}
+
+/// Add the entries of a block body to `entries`, moved `shift` bytes later (a run of a large
+/// block's statements, parsed on its own): a nested block joins the list of its type that an
+/// earlier run began.
+fn add_body_entries(
+    text: &str,
+    body: &Body,
+    span: Span,
+    shift: usize,
+    entries: &mut ThinVec<Entry<'static>>,
+) {
+    let moved = |s: Span| Span::new(s.start as usize + shift, s.end as usize + shift);
     for structure in body.iter() {
         match structure {
-            Structure::Attribute(a) => entries.push(attribute(text, a, span)),
+            Structure::Attribute(a) => {
+                let mut entry = attribute(text, a, span);
+                if shift > 0 {
+                    entry.key_span = moved(entry.key_span);
+                    entry.value.shift(shift as u32);
+                }
+                entries.push(entry);
+            }
             Structure::Block(block) => {
                 let block_span = span_or(block, span);
                 let (name, name_span, inner) = if block.ident.as_str() == "dynamic" {
@@ -401,14 +496,16 @@ fn body_entries(text: &str, body: &Body, span: Span) -> ThinVec<Entry<'static>> 
                         body_entries(text, &block.body, block_span),
                     )
                 };
-                let list = slot(&mut entries, name, name_span, Value::Seq(ThinVec::new()));
-                list.span = list.span.to(block_span);
-                seq_items(list).push(Node::new(block_span, Value::Map(inner)));
+                let mut node = Node::new(block_span, Value::Map(inner));
+                if shift > 0 {
+                    node.shift(shift as u32);
+                }
+                let list = slot(entries, name, moved(name_span), Value::Seq(ThinVec::new()));
+                list.span = list.span.to(moved(block_span));
+                seq_items(list).push(node);
             }
         }
     }
-    entries.shrink_to_fit();
-    entries
 }
 
 fn attribute(text: &str, a: &hcl_edit::structure::Attribute, fallback: Span) -> Entry<'static> {
@@ -621,20 +718,32 @@ mod tests {
     /// Native syntax over its size bound is a limit error (PARSE003), not a parse that may
     /// take gigabytes.
     #[test]
-    fn native_syntax_over_its_bound_is_a_limit() {
+    fn native_syntax_over_its_bound_is_a_limit_unless_it_parses_a_statement_at_a_time() {
         let limits = Limits {
             max_hcl_bytes: 2 * 1024 * 1024,
             ..Limits::default()
         };
-        let text = format!("locals {{\n{}}}\n", "  a = \"b\"\n".repeat(300_000));
+        // 3 MB of statements: parsed in runs, each far below the bound.
+        let body: String = (0..300_000).map(|i| format!("  a{i} = \"b\"\n")).collect();
+        let text = format!("locals {{\n{body}}}\n");
+        let parsed = file(&text, &limits).unwrap();
+        let locals = parsed.root.get("locals").unwrap();
+        assert_eq!(locals.items()[0].entries().len(), 300_000);
+        // One statement over the bound, in a later block: a limit, where the block starts.
+        let small = "locals {\n  a = 1\n}\n";
+        let text = format!(
+            "{small}locals {{\n  a = [{}]\n}}\n",
+            "\"b\",".repeat(600_000)
+        );
         let e = file(&text, &limits).unwrap_err();
         assert_eq!(e.kind, ParseErrorKind::Limit);
         assert!(
-            e.message.contains("over the 2 MiB that are parsed"),
+            e.message.contains("over the 2 MiB parsed at once"),
             "{}",
             e.message
         );
-        assert!(file("locals {\n  a = 1\n}\n", &limits).is_ok());
+        assert_eq!(e.span.start as usize, small.len());
+        assert!(file(small, &limits).is_ok());
     }
 
     #[test]
@@ -688,6 +797,71 @@ mod tests {
         }
         assert_ne!(placeholder(0, 1), placeholder(1, 1));
         assert_ne!(placeholder(1, 3), placeholder(2, 3));
+    }
+
+    /// A block of every kind of statement, long enough to be parsed in runs, after a small
+    /// block (so that its piece starts past the file's start).
+    fn large_block() -> String {
+        let mut text =
+            String::from("locals {\n  a = 1\n}\n\n# the trail\nresource \"t\" \"x\" {\n");
+        let mut i = 0;
+        while text.len() <= 2 * SPLIT_BLOCK_BYTES {
+            let statement = match i % 6 {
+                0 => format!("  tag_{i} = \"v{i}\" # }}\n"),
+                1 => format!("  ingress {{\n    port = {i}\n    cidrs = [\"0.0.0.0/0\",\n    ]\n  }}\n"),
+                2 => format!("  doc_{i} = <<EOT\n{{\"a\": \"}}\"}}\nEOT\n"),
+                3 => "  dynamic \"setting\" {\n    for_each = var.s\n    content {\n      v = setting.value\n    }\n  }\n".to_string(),
+                // A repeated object key (renamed to parse, reported) now and then.
+                4 if i % 600 == 4 => format!("  obj_{i} = {{\n    k = 1\n    k = 2\n  }}\n"),
+                4 => format!("  obj_{i} = {{ k = (1 +\n 2) }}\n"),
+                _ => format!("  /* }} */ e_{i} = var.x ? \"a\" : \"b\"\n"),
+            };
+            text.push_str(&statement);
+            i += 1;
+        }
+        text.push_str("  last = false\n}\n");
+        text
+    }
+
+    #[test]
+    fn a_large_block_parsed_in_runs_is_the_block_parsed_whole() {
+        let text = large_block();
+        // The block is cut in runs (else this would compare a whole parse with itself).
+        let pieces = super::super::hcl_split::blocks(&text).unwrap();
+        let runs = super::super::hcl_split::body_runs(&text[pieces[1].clone()], RUN_BYTES);
+        assert!(runs.is_some_and(|r| r.runs.len() > 10));
+        let in_runs = file(&text, &Limits::default()).unwrap();
+        // The same text parsed whole, as every file was before blocks were cut in runs.
+        let mut tree = Tree::default();
+        let piece = Piece {
+            text: &text,
+            offset: 0,
+        };
+        let (body, patched) = parse_patched(&text, 0, &mut tree.warnings, &mut tree.renamed)
+            .expect("the text parses");
+        let parsed = patched.as_deref().unwrap_or(&text);
+        for structure in body.iter() {
+            if let Structure::Block(block) = structure {
+                top_level(parsed, block, &piece, &mut tree);
+            }
+        }
+        let mut whole = Node::new(Span::new(0, text.len()), Value::Map(tree.root));
+        restore_keys(&mut whole, &tree.renamed);
+        assert_eq!(in_runs.root, whole);
+        assert_eq!(in_runs.warnings, tree.warnings);
+        assert!(in_runs.warnings.len() >= 2, "{:?}", in_runs.warnings);
+        let ingress = in_runs.root.at(&["resource", "t", "x", "ingress"]).unwrap();
+        assert!(ingress.items().len() > 1000);
+    }
+
+    #[test]
+    fn a_large_block_whose_run_does_not_parse_is_reported_as_a_whole_parse_reports_it() {
+        let mut text = large_block();
+        let at = text.len() - "  last = false\n}\n".len();
+        text.insert_str(at, "  broken = = 1\n");
+        let err = file(&text, &Limits::default()).unwrap_err();
+        assert_eq!(err.kind, ParseErrorKind::Syntax);
+        assert_eq!(err.span.start as usize, at + "  broken = ".len());
     }
 
     fn parse(text: &str) -> Node<'static> {

@@ -28,11 +28,12 @@ pub struct Limits {
     /// a few nodes can carry a megabyte each, so counting nodes alone lets a small file expand
     /// to gigabytes.
     pub max_alias_bytes: usize,
-    /// Largest native-syntax (`.tf`) text parsed. hcl-edit's tree takes about 130 times its
-    /// text in memory (measured on 100,000 attributes and on long traversal chains), so the
-    /// general file-size bound does not bound memory for `.tf`; this one keeps a file's parse
-    /// near 2 GiB at worst. The same configuration as `.tf.json`, or as a plan, has no such
-    /// cost.
+    /// Largest native-syntax (`.tf`) text parsed at once: a top-level block the scan cannot
+    /// cut into statements, or one statement. hcl-edit's tree takes about 130 times its text in
+    /// memory (measured on 100,000 attributes and on long traversal chains), so the general
+    /// file-size bound does not bound memory for `.tf`; files are parsed a block at a time and
+    /// large blocks a run of statements at a time, and this keeps any one parse near 2 GiB at
+    /// worst. The same configuration as `.tf.json`, or as a plan, has no such cost.
     pub max_hcl_bytes: usize,
 }
 
