@@ -103,8 +103,8 @@ def tf_resources(n):
         yield f'resource "aws_s3_bucket" "b{i}" {{\n{tags}}}\n'
 
 
-def tf_chains(step):
-    for c in range(500):
+def tf_chains(step, n=500):
+    for c in range(n):
         yield f'resource "aws_s3_bucket" "b{c}" {{\n  bucket = local.x{step * 2000}\n}}\n'
 
 
@@ -127,6 +127,10 @@ def main(out):
     write(os.path.join(out, "tf-traversals", "main.tf"), tf_chains(".a"))
     write(os.path.join(out, "tf-indexes", "main.tf"), tf_chains("[0]"))
     write(os.path.join(out, "tf-one-block", "main.tf"), tf_one_block(100000))
+    # Over the 16 MiB that hcl-edit parses at once: read a block (or a run of statements) at a
+    # time, where they were refused.
+    write(os.path.join(out, "tf-resources-42mb", "main.tf"), tf_resources(140000))
+    write(os.path.join(out, "tf-traversals-18mb", "main.tf"), tf_chains(".a", 4500))
     write(os.path.join(out, "findings-50mb.yaml"), template(280000))
 
 
