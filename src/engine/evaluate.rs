@@ -85,13 +85,17 @@ impl Engine {
     ) -> Vec<RawFinding> {
         let mut raws = Vec::new();
         for (p, _) in self.policies.iter().filter(|(_, m)| enabled(m)) {
-            let mut cx = Context::new(template, &self.settings, shared, statements, p.id());
+            let before = raws.len();
+            let mut cx = Context::new(template, &self.settings, shared, statements, p.id())
+                .continuing(std::mem::take(&mut raws));
             // A panic in one policy costs that policy's findings for this file only: the
             // other policies' findings are kept and the panic becomes an INTERNAL001.
             let outcome = catch_unwind(AssertUnwindSafe(|| p.check(&mut cx)));
+            raws = cx.into_findings();
             match outcome {
-                Ok(()) => raws.extend(cx.into_findings()),
+                Ok(()) => {}
                 Err(payload) => {
+                    raws.truncate(before);
                     let what = crate::fault::panic_message(payload.as_ref());
                     raws.push(RawFinding {
                         elsewhere: Vec::new(),

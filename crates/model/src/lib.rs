@@ -11,6 +11,7 @@ mod cfn;
 pub mod cfn_foreach;
 mod detect;
 mod eval;
+mod ids;
 pub mod lookup;
 pub mod plan_source;
 pub mod refs;
@@ -133,7 +134,7 @@ pub struct Template<'a> {
     pub providers: Vec<Provider<'a>>,
     /// Template-level `Metadata` (CloudFormation).
     pub metadata: Option<&'a Node<'a>>,
-    by_id: HashMap<Cow<'a, str>, usize>,
+    by_id: ids::Ids,
     /// Terraform plans: the `configuration` section's resources by their module-relative
     /// address (`aws_s3_bucket.logs`), where expressions and configured keys live.
     plan_config: HashMap<&'a str, Vec<&'a Node<'a>>>,
@@ -159,7 +160,7 @@ impl<'a> Template<'a> {
             locals: Vec::new(),
             providers: Vec::new(),
             metadata: None,
-            by_id: HashMap::new(),
+            by_id: ids::Ids::default(),
             plan_config: HashMap::new(),
             source: None,
             references: std::cell::OnceCell::new(),
@@ -192,20 +193,14 @@ impl<'a> Template<'a> {
         // The model lives as long as the template's check: no spare room (a doubling Vec of
         // 200,000 resources keeps up to as many again).
         t.resources.shrink_to_fit();
-        t.by_id = t
-            .resources
-            .iter()
-            .enumerate()
-            // The ids as the resources hold them: borrowed from the text, no copies.
-            .map(|(i, r)| (r.id.clone(), i))
-            .collect();
+        t.by_id = ids::Ids::of(&t.resources);
         if format == Format::TerraformConfig {
             // The instances of a resource expanded by its `for_each` or `count`
             // (`aws_iam_role.r["a"]`): a reference to the resource (`aws_iam_role.r`) names
             // them, the first standing for all.
             for (i, r) in t.resources.iter().enumerate() {
                 if let Some((base, _)) = r.id.split_once('[') {
-                    t.by_id.entry(Cow::Owned(base.to_string())).or_insert(i);
+                    t.by_id.add_name(base, i);
                 }
             }
         }
@@ -218,7 +213,7 @@ impl<'a> Template<'a> {
             && r.rtype == DOCUMENT_TYPE
         {
             r.id = Cow::Owned(name.to_string());
-            self.by_id = HashMap::from([(Cow::Owned(name.to_string()), 0)]);
+            self.by_id = ids::Ids::of(&self.resources);
         }
     }
 
@@ -288,7 +283,9 @@ impl<'a> Template<'a> {
 
     /// The resource with this logical ID or address.
     pub fn resource(&self, id: &str) -> Option<&Resource<'a>> {
-        self.by_id.get(id).map(|&i| &self.resources[i])
+        self.by_id
+            .get(&self.resources, id)
+            .map(|i| &self.resources[i])
     }
 
     /// Resources of any of the given types.

@@ -382,6 +382,8 @@ pub struct Context<'t, 'a> {
     log_buckets: &'t OnceCell<support::buckets::LogBuckets>,
     current: &'static str,
     out: Vec<RawFinding>,
+    /// Where this policy's own findings start in `out` (see [`Context::continuing`]).
+    own_from: usize,
 }
 
 /// What the policies compute once per template and share: borrowed by each policy's
@@ -417,6 +419,7 @@ impl<'t, 'a> Context<'t, 'a> {
             log_buckets: &shared.log_buckets,
             current,
             out: Vec::new(),
+            own_from: 0,
         }
     }
 
@@ -441,7 +444,17 @@ impl<'t, 'a> Context<'t, 'a> {
             .get_or_init(|| support::buckets::LogBuckets::of(template))
     }
 
-    /// What the policy reported.
+    /// Report after `earlier` (the findings of the policies run before on the same template),
+    /// into the same list: a file's findings then grow one list, where a list per policy,
+    /// copied into the file's, held them twice or more at the peak (210,000 findings of a
+    /// 51 MB template: 53 MiB of lists for 27 MiB of findings).
+    pub fn continuing(mut self, earlier: Vec<RawFinding>) -> Context<'t, 'a> {
+        self.own_from = earlier.len();
+        self.out = earlier;
+        self
+    }
+
+    /// What the policy reported, after the findings it was given to continue.
     pub fn into_findings(self) -> Vec<RawFinding> {
         self.out
     }
@@ -549,7 +562,9 @@ impl<'t, 'a> Context<'t, 'a> {
 
     /// Add related places to the finding just reported (what each is).
     pub(crate) fn relate_last(&mut self, related: Vec<(Span, String)>) {
-        if let Some(last) = self.out.last_mut() {
+        if self.out.len() > self.own_from
+            && let Some(last) = self.out.last_mut()
+        {
             last.related.extend(related);
         }
     }
