@@ -115,6 +115,14 @@ def tf_one_block(n):
     yield "}\n"
 
 
+def tf_one_map(n):
+    """One object of n keys: hcl-edit compares each key with every one before it."""
+    yield "locals {\n  m = {\n"
+    for i in range(n):
+        yield f'    k{i} = "v{i}"\n'
+    yield '  }\n}\n\nresource "aws_s3_bucket" "b" {\n  bucket = local.m.k1\n}\n'
+
+
 def main(out):
     for scale, tag in ((1, "1x"), (4, "4x")):
         write(os.path.join(out, f"template-{tag}.yaml"), template(25000 * scale))
@@ -127,6 +135,7 @@ def main(out):
     write(os.path.join(out, "tf-traversals", "main.tf"), tf_chains(".a"))
     write(os.path.join(out, "tf-indexes", "main.tf"), tf_chains("[0]"))
     write(os.path.join(out, "tf-one-block", "main.tf"), tf_one_block(100000))
+    write(os.path.join(out, "tf-one-map", "main.tf"), tf_one_map(100000))
     # Over the 16 MiB that hcl-edit parses at once: read a block (or a run of statements) at a
     # time, where they were refused.
     write(os.path.join(out, "tf-resources-42mb", "main.tf"), tf_resources(140000))

@@ -100,12 +100,19 @@ impl Piece<'_> {
     /// parse it are added to `renamed` (at their offsets in the whole text).
     /// Text over `max_whole` is parsed in runs of statements or not at all.
     fn parse_into(&self, tree: &mut Tree, max_whole: usize) -> Result<(), ParseError> {
-        if self.text.len() > SPLIT_BLOCK_BYTES
-            && let Some(runs) = super::hcl_split::body_runs(self.text, RUN_BYTES)
-            && runs.runs.iter().all(|r| r.len() <= max_whole)
-            && self.parse_runs(&runs, tree)
-        {
-            return Ok(());
+        if self.text.len() > SPLIT_BLOCK_BYTES {
+            if let Some(runs) = super::hcl_split::body_runs(self.text, RUN_BYTES)
+                && self.parse_runs(&runs, tree, max_whole)
+            {
+                return Ok(());
+            }
+            // A top-level attribute (a `.tfvars` file's) holding a large object or tuple.
+            if let Some(mut entry) = large_constructor(self.text, 0, max_whole) {
+                entry.key_span = self.span(entry.key_span);
+                self.shift(&mut entry.value);
+                tree.root.push(entry);
+                return Ok(());
+            }
         }
         if self.text.len() > max_whole {
             return Err(ParseError::new(
@@ -148,7 +155,12 @@ impl Piece<'_> {
     /// empty body, then each run as a body of its own, whose entries are moved to their place.
     /// `false` (and nothing added) when any part does not parse: the block is then parsed
     /// whole, which reports what is wrong as a parse of the whole block does.
-    fn parse_runs(&self, runs: &super::hcl_split::BodyRuns, tree: &mut Tree) -> bool {
+    fn parse_runs(
+        &self,
+        runs: &super::hcl_split::BodyRuns,
+        tree: &mut Tree,
+        max_whole: usize,
+    ) -> bool {
         let header = format!("{}}}", &self.text[..runs.open]);
         let Ok(parsed) = hcl_edit::parser::parse_body(&header) else {
             return false;
@@ -159,28 +171,49 @@ impl Piece<'_> {
         // What the runs add to the file's warnings and renamed keys is taken back if one fails.
         let (warned, renamed) = (tree.warnings.len(), tree.renamed.len());
         let mut entries = ThinVec::new();
+        // An attribute repeated in a body is an error of a whole parse: a repeat across runs
+        // makes the block parsed whole, to report it the same way.
+        let mut attributes = std::collections::HashSet::new();
+        let mut repeats = |name: &str| !attributes.insert(name.to_string());
         for run in &runs.runs {
             let run_text = &self.text[run.clone()];
+            if run.len() > SPLIT_BLOCK_BYTES
+                && let Some(entry) = large_constructor(run_text, run.start, max_whole)
+            {
+                if repeats(&entry.key) {
+                    return self.undo(tree, warned, renamed);
+                }
+                entries.push(entry);
+                continue;
+            }
+            if run.len() > max_whole {
+                return self.undo(tree, warned, renamed);
+            }
             let offset = self.offset + run.start;
             let parsed = parse_patched(run_text, offset, &mut tree.warnings, &mut tree.renamed);
             let Ok((body, patched)) = parsed else {
-                tree.warnings.truncate(warned);
-                tree.renamed.truncate(renamed);
-                return false;
+                return self.undo(tree, warned, renamed);
             };
+            let mut names = body.iter().filter_map(|s| s.as_attribute());
+            if names.any(|a| repeats(a.key.as_str())) {
+                return self.undo(tree, warned, renamed);
+            }
             let text = patched.as_deref().unwrap_or(run_text);
-            add_body_entries(
-                text,
-                &body,
-                Span::new(0, text.len()),
-                run.start,
-                &mut entries,
-            );
+            let whole = Span::new(0, text.len());
+            add_body_entries(text, &body, whole, run.start, &mut entries);
         }
         let start = span_or(block, Span::new(0, header.len())).start as usize;
         let body = Node::new(Span::new(start, runs.close + 1), Value::Map(entries));
         place(&header, block, body, self, tree);
         true
+    }
+
+    /// Take back what runs of the piece added to the file's warnings and renamed keys (the
+    /// piece is then parsed whole); `false`.
+    fn undo(&self, tree: &mut Tree, warned: usize, renamed: usize) -> bool {
+        tree.warnings.truncate(warned);
+        tree.renamed.truncate(renamed);
+        false
     }
 
     /// Move a tree made from the piece to its place in the whole text.
@@ -256,6 +289,51 @@ fn parse_patched(
             at_offset(Span::empty(at)),
         ));
     }
+}
+
+/// An attribute holding an object or tuple constructor, its items parsed a run at a time
+/// ([`super::hcl_split::constructor_runs`]), with spans moved `shift` bytes later. `None` when
+/// the statement is something else, a run is over `max_whole` or does not parse, or an object
+/// key repeats across runs: the statement is then parsed whole, which reports what is wrong (or
+/// is over the bound).
+fn large_constructor(text: &str, shift: usize, max_whole: usize) -> Option<Entry<'static>> {
+    let parts = super::hcl_split::constructor_runs(text, RUN_BYTES)?;
+    if parts.runs.iter().any(|r| r.len() > max_whole) {
+        return None;
+    }
+    let (open, close) = if parts.object { ('{', '}') } else { ('[', ']') };
+    let (mut entries, mut items) = (ThinVec::new(), ThinVec::new());
+    let mut keys = std::collections::HashSet::new();
+    for run in &parts.runs {
+        // The run's items in a constructor of their own: its text starts at `source[1]`.
+        let source = format!("{open}{}\n{close}", &text[run.clone()]);
+        let expr = hcl_edit::parser::parse_expr(&source).ok()?;
+        let mut node = convert(&source, &expr);
+        node.shift((shift + run.start - 1) as u32);
+        match node.value {
+            Value::Map(more) if parts.object => {
+                for e in more {
+                    if !keys.insert(e.key.to_string()) {
+                        return None;
+                    }
+                    entries.push(e);
+                }
+            }
+            Value::Seq(more) if !parts.object => items.extend(more),
+            _ => return None,
+        }
+    }
+    let value = if parts.object {
+        Value::Map(entries)
+    } else {
+        Value::Seq(items)
+    };
+    let at = |start: usize, end: usize| Span::new(shift + start, shift + end);
+    Some(Entry {
+        key: Text::owned(text[parts.name.clone()].to_string()),
+        key_span: at(parts.name.start, parts.name.end),
+        value: Node::new(at(parts.open, parts.close + 1), value),
+    })
 }
 
 /// The `index`th name given to a repeated key of `len` bytes while parsing: distinct from the
@@ -595,9 +673,7 @@ pub(super) fn convert(source: &str, expr: &Expression) -> Node<'static> {
         Expression::Number(n) => Value::Number(Text::owned(n.value().to_string())),
         // A string without interpolations: a `${` in it was written `$${` (an escape), and the
         // JSON syntax this tree follows spells it that way too.
-        Expression::String(s) => Value::String(Text::owned(
-            s.value().replace("${", "$${").replace("%{", "%%{"),
-        )),
+        Expression::String(s) => Value::String(Text::owned(escape_sequences(s.value()))),
         Expression::Array(items) => Value::Seq(items.iter().map(|e| convert(source, e)).collect()),
         Expression::Object(object) => Value::Map(
             object
@@ -647,6 +723,15 @@ pub(super) fn convert(source: &str, expr: &Expression) -> Node<'static> {
         ))),
     };
     Node::new(span, value)
+}
+
+/// A literal string's `${` and `%{` as JSON syntax spells them (`$${`, `%%{`); one copy of the
+/// text, however many there are.
+fn escape_sequences(s: &str) -> String {
+    if !s.contains("${") && !s.contains("%{") {
+        return s.to_string();
+    }
+    s.replace("${", "$${").replace("%{", "%%{")
 }
 
 /// A heredoc whose body is a JSON policy document (`policy = <<EOF {"Statement": ...} EOF`, the
@@ -729,12 +814,18 @@ mod tests {
         let parsed = file(&text, &limits).unwrap();
         let locals = parsed.root.get("locals").unwrap();
         assert_eq!(locals.items()[0].entries().len(), 300_000);
-        // One statement over the bound, in a later block: a limit, where the block starts.
+        // One list over the bound: its items are parsed a run at a time.
         let small = "locals {\n  a = 1\n}\n";
-        let text = format!(
-            "{small}locals {{\n  a = [{}]\n}}\n",
-            "\"b\",".repeat(600_000)
-        );
+        let items = "\"b\",".repeat(600_000);
+        let text = format!("{small}locals {{\n  a = [{items}]\n}}\n");
+        let parsed = file(&text, &limits).unwrap();
+        let list = parsed.root.get("locals").unwrap().items()[1]
+            .get("a")
+            .unwrap();
+        assert_eq!(list.items().len(), 600_000);
+        // One statement over the bound that is not a list or object, in a later block: a
+        // limit, where the block starts.
+        let text = format!("{small}locals {{\n  a = length([{items}])\n}}\n");
         let e = file(&text, &limits).unwrap_err();
         assert_eq!(e.kind, ParseErrorKind::Limit);
         assert!(
@@ -823,6 +914,27 @@ mod tests {
         text
     }
 
+    /// `text` parsed whole, as every file was before blocks and constructors were cut in runs.
+    fn parsed_whole(text: &str) -> (Node<'static>, Vec<ParseError>) {
+        let mut tree = Tree::default();
+        let piece = Piece { text, offset: 0 };
+        let (body, patched) =
+            parse_patched(text, 0, &mut tree.warnings, &mut tree.renamed).expect("the text parses");
+        let parsed = patched.as_deref().unwrap_or(text);
+        for structure in body.iter() {
+            match structure {
+                Structure::Block(block) => top_level(parsed, block, &piece, &mut tree),
+                Structure::Attribute(a) => {
+                    let whole = Span::new(0, parsed.len());
+                    tree.root.push(attribute(parsed, a, whole));
+                }
+            }
+        }
+        let mut whole = Node::new(Span::new(0, text.len()), Value::Map(tree.root));
+        restore_keys(&mut whole, &tree.renamed);
+        (whole, tree.warnings)
+    }
+
     #[test]
     fn a_large_block_parsed_in_runs_is_the_block_parsed_whole() {
         let text = large_block();
@@ -831,27 +943,65 @@ mod tests {
         let runs = super::super::hcl_split::body_runs(&text[pieces[1].clone()], RUN_BYTES);
         assert!(runs.is_some_and(|r| r.runs.len() > 10));
         let in_runs = file(&text, &Limits::default()).unwrap();
-        // The same text parsed whole, as every file was before blocks were cut in runs.
-        let mut tree = Tree::default();
-        let piece = Piece {
-            text: &text,
-            offset: 0,
-        };
-        let (body, patched) = parse_patched(&text, 0, &mut tree.warnings, &mut tree.renamed)
-            .expect("the text parses");
-        let parsed = patched.as_deref().unwrap_or(&text);
-        for structure in body.iter() {
-            if let Structure::Block(block) = structure {
-                top_level(parsed, block, &piece, &mut tree);
-            }
-        }
-        let mut whole = Node::new(Span::new(0, text.len()), Value::Map(tree.root));
-        restore_keys(&mut whole, &tree.renamed);
+        let (whole, warnings) = parsed_whole(&text);
         assert_eq!(in_runs.root, whole);
-        assert_eq!(in_runs.warnings, tree.warnings);
+        assert_eq!(in_runs.warnings, warnings);
         assert!(in_runs.warnings.len() >= 2, "{:?}", in_runs.warnings);
         let ingress = in_runs.root.at(&["resource", "t", "x", "ingress"]).unwrap();
         assert!(ingress.items().len() > 1000);
+    }
+
+    /// An object of every kind of item and a tuple, each long enough to be parsed in runs.
+    fn large_constructors(indent: &str) -> String {
+        let mut object = String::from("{\n");
+        let mut tuple = String::from("[");
+        for i in 0..12_000 {
+            let item = match i % 6 {
+                0 => format!("k{i} = \"v{i}\" # }}"),
+                1 => format!("\"quoted {i}\": {{\n  a = [1,\n 2]\n}},"),
+                2 => format!("h{i} = <<EOT\n}}\nEOT"),
+                3 => format!("(var.k{i}) = \"${{var.v}}-{i}\""),
+                4 => format!("/* }} */ n{i} = {{ x = 1, y = \"]\" }}"),
+                _ => format!("e{i} = var.x ? \"a\" : \"b\","),
+            };
+            object.push_str(&format!("{indent}  {item}\n"));
+            tuple.push_str(&format!(
+                "\"t{i}\", {{ a = {i} }},{}",
+                if i % 7 == 0 { "\n" } else { " " }
+            ));
+        }
+        object.push_str(indent);
+        object.push('}');
+        tuple.push(']');
+        format!("{indent}m = {object}\n{indent}l = {tuple}\n")
+    }
+
+    #[test]
+    fn large_objects_and_tuples_parsed_in_runs_are_the_constructors_parsed_whole() {
+        // In a block, and at the top as in a `.tfvars` file.
+        for text in [
+            format!("locals {{\n  a = 1\n{}}}\n", large_constructors("  ")),
+            format!("a = 1\n{}", large_constructors("")),
+        ] {
+            let statement = text
+                .lines()
+                .skip(1)
+                .take_while(|l| !l.contains(" l = "))
+                .count();
+            assert!(statement > 10_000);
+            let in_runs = file(&text, &Limits::default()).unwrap();
+            let (whole, warnings) = parsed_whole(&text);
+            assert_eq!(in_runs.root, whole);
+            assert_eq!(in_runs.warnings, warnings);
+        }
+        // Both are cut, and parse in runs (else this would compare a whole parse with itself).
+        let text = format!("a = 1\n{}", large_constructors(""));
+        let at = text.find("\nl = ").unwrap();
+        for statement in [&text[6..at], &text[at + 1..]] {
+            let runs = super::super::hcl_split::constructor_runs(statement, RUN_BYTES).unwrap();
+            assert!(runs.runs.len() > 10);
+            assert!(large_constructor(statement, 0, usize::MAX).is_some());
+        }
     }
 
     #[test]
