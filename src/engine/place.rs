@@ -59,6 +59,7 @@ impl Engine {
         raws.sort_by_key(|r| (r.span.start, r.span.end));
         let mut starts = PositionCursor::new(&index);
         let mut ends = PositionCursor::new(&index);
+        let named = self.named(display);
         raws.into_iter()
             .filter(|r| {
                 // Engine diagnostics obey --select/--ignore too.
@@ -68,7 +69,8 @@ impl Engine {
                 clamp_to_content(text, &mut raw);
                 let start = starts.position(text, raw.span.start as usize);
                 let end = ends.position(text, raw.span.end as usize);
-                self.finding(selection, &path, text, Some((&index, start, end)), raw)
+                let known = Some((&index, start, end));
+                self.finding_named(selection, &path, &named, text, known, raw)
             })
             .collect()
     }
@@ -77,6 +79,29 @@ impl Engine {
         &self,
         selection: &Selection,
         display: &Arc<str>,
+        text: &str,
+        known: Option<(&LineIndex, Position, Position)>,
+        raw: RawFinding,
+    ) -> Finding {
+        let named = self.named(display);
+        self.finding_named(selection, display, &named, text, known, raw)
+    }
+
+    /// The path a fingerprint hashes: relative to the project root, so that it is the same
+    /// from any directory (worked out once per file: its findings share it).
+    pub(super) fn named<'d>(&self, display: &'d str) -> std::borrow::Cow<'d, str> {
+        self.options
+            .project_root
+            .as_ref()
+            .map_or(std::borrow::Cow::Borrowed(display), |r| r.relative(display))
+    }
+
+    /// [`Engine::finding`] with the path its fingerprint hashes (see [`Engine::named`]).
+    pub(super) fn finding_named(
+        &self,
+        selection: &Selection,
+        display: &Arc<str>,
+        named: &str,
         text: &str,
         known: Option<(&LineIndex, Position, Position)>,
         mut raw: RawFinding,
@@ -101,16 +126,9 @@ impl Engine {
             .or_else(|| policy::meta(raw.policy).map(|m| m.severity))
             .unwrap_or(Severity::High);
         // The legacy fingerprint hashes the path as reported, as versions before did.
-        let named = self
-            .options
-            .project_root
-            .as_ref()
-            .map_or(std::borrow::Cow::Borrowed(&**display), |r| {
-                r.relative(display)
-            });
         let (mut fingerprint, legacy_fingerprint) = fingerprints(text, display, &raw);
-        if *named != **display {
-            fingerprint = fingerprints(text, &named, &raw).0;
+        if named != &**display {
+            fingerprint = fingerprints(text, named, &raw).0;
         }
         let fix = raw.fix.as_ref().and_then(|f| {
             let syntax = if is_hcl_name(display) {

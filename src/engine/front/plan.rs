@@ -86,6 +86,7 @@ impl Engine {
             };
             let text = file.file.text.as_str();
             let path: Arc<str> = Arc::from(file.display.as_str());
+            let named = self.named(&path);
             for m in moved {
                 let (mut raw, plan_span) = (m.raw, m.plan_span);
                 if policy::meta(raw.policy).is_some_and(|m| !selection.enables(m)) {
@@ -94,8 +95,8 @@ impl Engine {
                 clamp_to_content(text, &mut raw);
                 let start = index.position(text, raw.span.start as usize);
                 let end = index.position(text, raw.span.end as usize);
-                let mut finding =
-                    self.finding(selection, &path, text, Some((index, start, end)), raw);
+                let known = Some((index, start, end));
+                let mut finding = self.finding_named(selection, &path, &named, text, known, raw);
                 // The `.tf` file's own check may report the same text: the plan's finding
                 // keeps a fingerprint of its own (baselines tell the two apart).
                 finding.fingerprint = format!(
