@@ -280,6 +280,14 @@ impl<'s, 'a> Scope<'s, 'a> {
     ) -> Ev<'a> {
         let (value, rest) = match (root, steps.first()) {
             (Expr::Variable(v), Some(Step::Attr(name))) => {
+                // The attributes of a `var` or `local` mapping are followed where the mapping
+                // is written, and only what they reach is copied: a `local.m.k1` copied all of
+                // a mapping of 100,000 keys to read one.
+                if let Some(found) = self.written(v, name).filter(|n| n.is_map()) {
+                    let (reached, rest) = attributes(found, &steps[1..]);
+                    let value = self.node(reached, site, inst, depth + 1);
+                    return self.steps_on(value, rest, site, inst, depth);
+                }
                 (self.named(v, name, site, inst, depth), &steps[1..])
             }
             (Expr::Variable(_), _) => return Ev::Unknown,
@@ -308,6 +316,15 @@ impl<'s, 'a> Scope<'s, 'a> {
                 .index
                 .map_or(Ev::Unknown, |i| Ev::Known(number(site, i))),
             _ => Ev::Unknown,
+        }
+    }
+
+    /// The node of `var.name` or `local.name` as written (unevaluated).
+    fn written(&self, root: &str, name: &str) -> Option<&'s Node<'a>> {
+        match root {
+            "var" => self.vars.get(name).copied().flatten(),
+            "local" => self.locals.get(name).copied(),
+            _ => None,
         }
     }
 
@@ -408,6 +425,23 @@ fn equal(a: &Node<'_>, b: &Node<'_>) -> bool {
 }
 
 /// `node.name`: an object's attribute; anything else fails as Terraform fails.
+/// Follow the attribute steps that name an entry of a mapping from `node`: what they reach and
+/// the steps left. The value of `node` with the steps is the value of what is reached with the
+/// rest: [`attr`] takes an entry of a mapping as it is, and the value of a mapping passed on
+/// between steps is the mapping itself.
+fn attributes<'n, 'a, 'x>(
+    mut node: &'n Node<'a>,
+    mut steps: &'x [Step],
+) -> (&'n Node<'a>, &'x [Step]) {
+    while let [Step::Attr(name), rest @ ..] = steps
+        && let Some(child) = node.is_map().then(|| node.get(name)).flatten()
+    {
+        node = child;
+        steps = rest;
+    }
+    (node, steps)
+}
+
 fn attr<'a>(node: &Node<'a>, name: &str) -> Ev<'a> {
     match &node.value {
         Value::Map(_) => node.get(name).map_or(Ev::Error, |n| Ev::Known(n.clone())),
