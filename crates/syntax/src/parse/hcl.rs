@@ -170,19 +170,18 @@ impl Piece<'_> {
         };
         // What the runs add to the file's warnings and renamed keys is taken back if one fails.
         let (warned, renamed) = (tree.warnings.len(), tree.renamed.len());
-        let mut entries = ThinVec::new();
-        // An attribute repeated in a body is an error of a whole parse: a repeat across runs
-        // makes the block parsed whole, to report it the same way.
-        let mut attributes = std::collections::HashSet::new();
-        let mut repeats = |name: &str| !attributes.insert(name.to_string());
+        // One entry per statement at most (nested blocks of a type share one): a list grown
+        // by doubling held up to twice the entries of a block of 600,000 attributes.
+        let mut entries = ThinVec::with_capacity(runs.statements);
+        // Where each attribute's name is: one repeated across runs is an error of a whole
+        // parse (hcl-edit reports a repeat within a run), so the block is then parsed whole.
+        let mut names: Vec<Span> = Vec::with_capacity(runs.statements);
         for run in &runs.runs {
             let run_text = &self.text[run.clone()];
             if run.len() > SPLIT_BLOCK_BYTES
                 && let Some(entry) = large_constructor(run_text, run.start, max_whole)
             {
-                if repeats(&entry.key) {
-                    return self.undo(tree, warned, renamed);
-                }
+                names.push(entry.key_span);
                 entries.push(entry);
                 continue;
             }
@@ -194,14 +193,21 @@ impl Piece<'_> {
             let Ok((body, patched)) = parsed else {
                 return self.undo(tree, warned, renamed);
             };
-            let mut names = body.iter().filter_map(|s| s.as_attribute());
-            if names.any(|a| repeats(a.key.as_str())) {
-                return self.undo(tree, warned, renamed);
-            }
             let text = patched.as_deref().unwrap_or(run_text);
             let whole = Span::new(0, text.len());
+            for a in body.iter().filter_map(|s| s.as_attribute()) {
+                let at = span_or(&a.key, whole);
+                names.push(Span::new(
+                    at.start as usize + run.start,
+                    at.end as usize + run.start,
+                ));
+            }
             add_body_entries(text, &body, whole, run.start, &mut entries);
         }
+        if repeats(self.text, &mut names) {
+            return self.undo(tree, warned, renamed);
+        }
+        entries.shrink_to_fit();
         let start = span_or(block, Span::new(0, header.len())).start as usize;
         let body = Node::new(Span::new(start, runs.close + 1), Value::Map(entries));
         place(&header, block, body, self, tree);
@@ -289,6 +295,13 @@ fn parse_patched(
             at_offset(Span::empty(at)),
         ));
     }
+}
+
+/// Whether two of the `names` (spans of `text`) are the same text.
+fn repeats(text: &str, names: &mut [Span]) -> bool {
+    let name = |s: &Span| &text[s.start as usize..s.end as usize];
+    names.sort_unstable_by(|a, b| name(a).cmp(name(b)));
+    names.windows(2).any(|w| name(&w[0]) == name(&w[1]))
 }
 
 /// An attribute holding an object or tuple constructor, its items parsed a run at a time
@@ -1002,6 +1015,21 @@ mod tests {
             assert!(runs.runs.len() > 10);
             assert!(large_constructor(statement, 0, usize::MAX).is_some());
         }
+    }
+
+    #[test]
+    fn an_attribute_repeated_across_runs_is_reported_as_a_whole_parse_reports_it() {
+        let mut text = large_block();
+        let at = text.len() - "  last = false\n}\n".len();
+        text.insert_str(at, "  tag_0 = \"again\"\n");
+        let err = file(&text, &Limits::default()).unwrap_err();
+        assert_eq!(err.kind, ParseErrorKind::Syntax);
+        assert!(
+            err.message.contains("redefined attribute"),
+            "{}",
+            err.message
+        );
+        assert_eq!(err.span.start as usize, at + "  ".len());
     }
 
     #[test]

@@ -68,6 +68,8 @@ pub(crate) struct BodyRuns {
     /// The runs, covering `open..close` in order, each of whole statements (with the space
     /// and comments before them) and about `run_bytes` long.
     pub(crate) runs: Vec<Range<usize>>,
+    /// How many statements the body has.
+    pub(crate) statements: usize,
 }
 
 /// The runs of statements of the one block `block` holds (with the comments and space before
@@ -83,6 +85,7 @@ pub(crate) fn body_runs(block: &str, run_bytes: usize) -> Option<BodyRuns> {
     let open = at + 1;
     let close = braces_end(b, open)? - 1;
     let (mut runs, mut run_start) = (Vec::new(), open);
+    let mut statements = 0;
     at = open;
     loop {
         let previous_end = at;
@@ -104,6 +107,7 @@ pub(crate) fn body_runs(block: &str, run_bytes: usize) -> Option<BodyRuns> {
         if next < close && !b[at..next].contains(&b'\n') {
             return None;
         }
+        statements += 1;
         // A statement of a run's size or more is a run of its own (its object or tuple may
         // then be cut, see `constructor_runs`).
         if at - previous_end >= run_bytes && previous_end > run_start {
@@ -118,7 +122,12 @@ pub(crate) fn body_runs(block: &str, run_bytes: usize) -> Option<BodyRuns> {
     if run_start < close || runs.is_empty() {
         runs.push(run_start..close);
     }
-    Some(BodyRuns { open, close, runs })
+    Some(BodyRuns {
+        open,
+        close,
+        runs,
+        statements,
+    })
 }
 
 /// An attribute whose value is an object or tuple constructor (`m = { … }`, `l = [ … ]`), its
