@@ -315,8 +315,11 @@ fn large_constructor(text: &str, shift: usize, max_whole: usize) -> Option<Entry
         return None;
     }
     let (open, close) = if parts.object { ('{', '}') } else { ('[', ']') };
-    let (mut entries, mut items) = (ThinVec::new(), ThinVec::new());
-    let mut keys = std::collections::HashSet::new();
+    let (mut entries, mut items) = if parts.object {
+        (ThinVec::with_capacity(parts.items), ThinVec::new())
+    } else {
+        (ThinVec::new(), ThinVec::with_capacity(parts.items))
+    };
     for run in &parts.runs {
         // The run's items in a constructor of their own: its text starts at `source[1]`.
         let source = format!("{open}{}\n{close}", &text[run.clone()]);
@@ -324,17 +327,17 @@ fn large_constructor(text: &str, shift: usize, max_whole: usize) -> Option<Entry
         let mut node = convert(&source, &expr);
         node.shift((shift + run.start - 1) as u32);
         match node.value {
-            Value::Map(more) if parts.object => {
-                for e in more {
-                    if !keys.insert(e.key.to_string()) {
-                        return None;
-                    }
-                    entries.push(e);
-                }
-            }
+            Value::Map(more) if parts.object => entries.extend(more),
             Value::Seq(more) if !parts.object => items.extend(more),
             _ => return None,
         }
+    }
+    // A key repeated within a run fails its parse; across runs, it is found here.
+    let mut order: Vec<u32> = (0..entries.len() as u32).collect();
+    let key = |i: &u32| &*entries[*i as usize].key;
+    order.sort_unstable_by(|a, b| key(a).cmp(key(b)));
+    if order.windows(2).any(|w| key(&w[0]) == key(&w[1])) {
+        return None;
     }
     let value = if parts.object {
         Value::Map(entries)
@@ -1015,6 +1018,26 @@ mod tests {
             assert!(runs.runs.len() > 10);
             assert!(large_constructor(statement, 0, usize::MAX).is_some());
         }
+    }
+
+    #[test]
+    fn an_object_key_repeated_across_runs_is_reported_as_a_whole_parse_reports_it() {
+        // Long values, few keys: the whole parse this falls back to is quadratic in them.
+        let value = "v".repeat(40);
+        let items: String = (0..7_000)
+            .map(|i| format!("    k{i} = \"{value}\"\n"))
+            .collect();
+        assert!(items.len() > SPLIT_BLOCK_BYTES);
+        let text = format!("locals {{\n  m = {{\n{items}    k0 = \"last\"\n  }}\n}}\n");
+        let parsed = file(&text, &Limits::default()).unwrap();
+        let (whole, warnings) = parsed_whole(&text);
+        assert_eq!(parsed.root, whole);
+        assert_eq!(parsed.warnings, warnings);
+        assert_eq!(parsed.warnings[0].kind, ParseErrorKind::DuplicateKey);
+        let m = parsed.root.get("locals").unwrap().items()[0]
+            .get("m")
+            .unwrap();
+        assert_eq!(m.get("k0").and_then(Node::as_str), Some("last"));
     }
 
     #[test]

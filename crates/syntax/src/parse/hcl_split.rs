@@ -145,6 +145,8 @@ pub(crate) struct ConstructorRuns {
     /// The runs, covering `open + 1..close` in order, each of whole items (with the space,
     /// comments and separators around them), about `run_bytes` long.
     pub(crate) runs: Vec<Range<usize>>,
+    /// How many items the constructor has.
+    pub(crate) items: usize,
 }
 
 /// The runs of items of the constructor that the one attribute `statement` holds (with space
@@ -168,6 +170,7 @@ pub(crate) fn constructor_runs(statement: &str, run_bytes: usize) -> Option<Cons
     };
     let open = at;
     let (mut runs, mut run_start) = (Vec::new(), open + 1);
+    let mut items = 0;
     at = open + 1;
     let close = loop {
         // Separators: line ends and commas (a tuple's items may be on one line or many).
@@ -192,6 +195,7 @@ pub(crate) fn constructor_runs(statement: &str, run_bytes: usize) -> Option<Cons
         } else {
             item_end(b, at, false)?
         };
+        items += 1;
     };
     // Nothing but space and comments after the constructor.
     if skip_space_and_comments(b, close + 1)? != b.len() {
@@ -204,6 +208,7 @@ pub(crate) fn constructor_runs(statement: &str, run_bytes: usize) -> Option<Cons
         close,
         object,
         runs,
+        items,
     })
 }
 
