@@ -38,7 +38,7 @@ pub(crate) fn blocks(text: &str) -> Option<Vec<Range<usize>>> {
             if !attributes.insert(&b[name]) {
                 return None;
             }
-            expression_end(b, at + 1)?
+            expression_end(b, at + 1, Ends::Line)?
         } else {
             braces_end(b, block_open(b, at)? + 1)?
         };
@@ -98,7 +98,7 @@ pub(crate) fn body_runs(block: &str, run_bytes: usize) -> Option<BodyRuns> {
         }
         at = skip_inline_space(b, ident_end(b, at));
         at = if b.get(at) == Some(&b'=') && b.get(at + 1) != Some(&b'=') {
-            expression_end(b, at + 1)?
+            expression_end(b, at + 1, Ends::Line)?
         } else {
             braces_end(b, block_open(b, at)? + 1)?
         };
@@ -193,7 +193,7 @@ pub(crate) fn constructor_runs(statement: &str, run_bytes: usize) -> Option<Cons
         at = if object {
             object_item_end(b, at)?
         } else {
-            item_end(b, at, false)?
+            expression_end(b, at, Ends::Comma)?
         };
         items += 1;
     };
@@ -216,7 +216,7 @@ pub(crate) fn constructor_runs(statement: &str, run_bytes: usize) -> Option<Cons
 fn object_item_end(b: &[u8], mut at: usize) -> Option<usize> {
     at = match b[at] {
         b'"' => string_end(b, at + 1)?,
-        b'(' => item_end(b, at + 1, false)? + 1,
+        b'(' => expression_end(b, at + 1, Ends::Comma)? + 1,
         c if is_ident_start(c) => ident_end(b, at),
         _ => return None,
     };
@@ -224,18 +224,28 @@ fn object_item_end(b: &[u8], mut at: usize) -> Option<usize> {
     if !matches!(b.get(at), Some(b'=' | b':')) || b.get(at + 1) == Some(&b'=') {
         return None;
     }
-    item_end(b, at + 1, true)
+    expression_end(b, at + 1, Ends::LineOrComma)
 }
 
-/// Where a constructor's item (or an object key in parentheses) starting at `at` ends: at a
-/// comma, a line end where `lines` says lines end items (objects), or the constructor's close,
-/// each outside brackets, strings and heredocs.
-fn item_end(b: &[u8], mut at: usize, lines: bool) -> Option<usize> {
+/// What ends an expression, besides the close of the brackets around it.
+#[derive(Clone, Copy, PartialEq)]
+enum Ends {
+    /// A line end: an attribute's value.
+    Line,
+    /// A comma: a tuple's item, or an object key in parentheses.
+    Comma,
+    /// Either: an object's item.
+    LineOrComma,
+}
+
+/// Where an expression starting at `at` ends: at what `ends` says, or the close of the
+/// brackets around it, each outside brackets, strings, heredocs and comments.
+fn expression_end(b: &[u8], mut at: usize, ends: Ends) -> Option<usize> {
     let mut depth = 0usize;
     loop {
         match *b.get(at)? {
-            b'\n' if depth == 0 && lines => return Some(at),
-            b',' if depth == 0 => return Some(at),
+            b'\n' if depth == 0 && ends != Ends::Comma => return Some(at),
+            b',' if depth == 0 && ends != Ends::Line => return Some(at),
             b'}' | b')' | b']' if depth == 0 => return Some(at),
             b'{' | b'(' | b'[' => {
                 depth += 1;
@@ -264,32 +274,6 @@ fn block_open(b: &[u8], mut at: usize) -> Option<usize> {
             c if is_ident_start(*c) => at = ident_end(b, at),
             b'{' => return Some(at),
             _ => return None,
-        }
-    }
-}
-
-/// Where an attribute's expression starting at `at` ends: the first line end outside
-/// brackets, strings and heredocs, or the `}` that closes the body.
-fn expression_end(b: &[u8], mut at: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    loop {
-        match *b.get(at)? {
-            b'\n' if depth == 0 => return Some(at),
-            b'}' | b')' | b']' if depth == 0 => return Some(at),
-            b'{' | b'(' | b'[' => {
-                depth += 1;
-                at += 1;
-            }
-            b'}' | b')' | b']' => {
-                depth -= 1;
-                at += 1;
-            }
-            b'"' => at = string_end(b, at + 1)?,
-            b'#' => at = line_end(b, at),
-            b'/' if b.get(at + 1) == Some(&b'/') => at = line_end(b, at),
-            b'/' if b.get(at + 1) == Some(&b'*') => at = find(b, at + 2, b"*/")? + 2,
-            b'<' if b.get(at + 1) == Some(&b'<') => at = heredoc_end(b, at + 2).unwrap_or(at + 2),
-            _ => at += 1,
         }
     }
 }
