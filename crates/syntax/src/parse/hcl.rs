@@ -40,6 +40,11 @@ const LABELLED: &[(&str, usize)] = &[
 
 /// Parse a `.tf` file into the tree of its JSON-syntax equivalent.
 pub fn file(text: &str, limits: &Limits) -> Result<Parsed<'static>, ParseError> {
+    file_cut(text, limits, Cut::default())
+}
+
+/// [`file`], its parts cut where `cut` says.
+fn file_cut(text: &str, limits: &Limits, cut: Cut) -> Result<Parsed<'static>, ParseError> {
     if let Some(at) = too_deep(text, limits.max_depth) {
         return Err(ParseError::new(
             ParseErrorKind::Limit,
@@ -47,7 +52,10 @@ pub fn file(text: &str, limits: &Limits) -> Result<Parsed<'static>, ParseError> 
             Span::empty(at),
         ));
     }
-    let mut tree = Tree::default();
+    let mut tree = Tree {
+        cut,
+        ..Tree::default()
+    };
     // Block by block when the text is a sequence of blocks (hcl_split): hcl-edit's tree of a
     // block is dropped before the next is parsed.
     let whole_text = 0..text.len();
@@ -75,6 +83,8 @@ pub fn file(text: &str, limits: &Limits) -> Result<Parsed<'static>, ParseError> 
 /// What the pieces of a file make, as they are added.
 #[derive(Default)]
 struct Tree {
+    /// Where the file's parts are cut.
+    cut: Cut,
     root: ThinVec<Entry<'static>>,
     warnings: Vec<ParseError>,
     /// Repeated object keys renamed to parse a piece, at their offsets in the whole text.
@@ -100,14 +110,15 @@ impl Piece<'_> {
     /// parse it are added to `renamed` (at their offsets in the whole text).
     /// Text over `max_whole` is parsed in runs of statements or not at all.
     fn parse_into(&self, tree: &mut Tree, max_whole: usize) -> Result<(), ParseError> {
-        if self.text.len() > SPLIT_BLOCK_BYTES {
-            if let Some(runs) = super::hcl_split::body_runs(self.text, RUN_BYTES)
+        let cut = tree.cut;
+        if self.text.len() > cut.over {
+            if let Some(runs) = super::hcl_split::body_runs(self.text, cut.run)
                 && self.parse_runs(&runs, tree, max_whole)
             {
                 return Ok(());
             }
             // A top-level attribute (a `.tfvars` file's) holding a large object or tuple.
-            if let Some(mut entry) = large_constructor(self.text, 0, max_whole) {
+            if let Some(mut entry) = large_constructor(self.text, 0, max_whole, cut.run) {
                 entry.key_span = self.span(entry.key_span);
                 self.shift(&mut entry.value);
                 tree.root.push(entry);
@@ -178,8 +189,8 @@ impl Piece<'_> {
         let mut names: Vec<Span> = Vec::with_capacity(runs.statements);
         for run in &runs.runs {
             let run_text = &self.text[run.clone()];
-            if run.len() > SPLIT_BLOCK_BYTES
-                && let Some(entry) = large_constructor(run_text, run.start, max_whole)
+            if run.len() > tree.cut.over
+                && let Some(entry) = large_constructor(run_text, run.start, max_whole, tree.cut.run)
             {
                 names.push(entry.key_span);
                 entries.push(entry);
@@ -241,12 +252,25 @@ impl Piece<'_> {
     }
 }
 
-/// Blocks larger than this are parsed a run of statements at a time ([`Piece::parse_runs`]):
-/// hcl-edit's tree of one block of 100,000 attributes (2 MB) was 100 MiB.
-const SPLIT_BLOCK_BYTES: usize = 256 * 1024;
+/// Where a `.tf` text is cut to be parsed a part at a time.
+#[derive(Clone, Copy, Debug)]
+struct Cut {
+    /// Blocks, objects and tuples longer than this are parsed a run of statements or items at
+    /// a time ([`Piece::parse_runs`], [`large_constructor`]): hcl-edit's tree of one block of
+    /// 100,000 attributes (2 MB) was 100 MiB, and its parse of an object is quadratic in keys.
+    over: usize,
+    /// About how much text each run holds.
+    run: usize,
+}
 
-/// About how much text each run of a large block holds.
-const RUN_BYTES: usize = 16 * 1024;
+impl Default for Cut {
+    fn default() -> Cut {
+        Cut {
+            over: 256 * 1024,
+            run: 16 * 1024,
+        }
+    }
+}
 
 /// Parse `text` (at `offset` in the whole file) as a body. Terraform accepts an object
 /// constructor that repeats a key (the last one wins); hcl-edit refuses it. Each repeated key
@@ -309,8 +333,13 @@ fn repeats(text: &str, names: &mut [Span]) -> bool {
 /// the statement is something else, a run is over `max_whole` or does not parse, or an object
 /// key repeats across runs: the statement is then parsed whole, which reports what is wrong (or
 /// is over the bound).
-fn large_constructor(text: &str, shift: usize, max_whole: usize) -> Option<Entry<'static>> {
-    let parts = super::hcl_split::constructor_runs(text, RUN_BYTES)?;
+fn large_constructor(
+    text: &str,
+    shift: usize,
+    max_whole: usize,
+    run_bytes: usize,
+) -> Option<Entry<'static>> {
+    let parts = super::hcl_split::constructor_runs(text, run_bytes)?;
     if parts.runs.iter().any(|r| r.len() > max_whole) {
         return None;
     }
@@ -912,7 +941,7 @@ mod tests {
         let mut text =
             String::from("locals {\n  a = 1\n}\n\n# the trail\nresource \"t\" \"x\" {\n");
         let mut i = 0;
-        while text.len() <= 2 * SPLIT_BLOCK_BYTES {
+        while text.len() <= 2 * Cut::default().over {
             let statement = match i % 6 {
                 0 => format!("  tag_{i} = \"v{i}\" # }}\n"),
                 1 => format!("  ingress {{\n    port = {i}\n    cidrs = [\"0.0.0.0/0\",\n    ]\n  }}\n"),
@@ -956,7 +985,7 @@ mod tests {
         let text = large_block();
         // The block is cut in runs (else this would compare a whole parse with itself).
         let pieces = super::super::hcl_split::blocks(&text).unwrap();
-        let runs = super::super::hcl_split::body_runs(&text[pieces[1].clone()], RUN_BYTES);
+        let runs = super::super::hcl_split::body_runs(&text[pieces[1].clone()], Cut::default().run);
         assert!(runs.is_some_and(|r| r.runs.len() > 10));
         let in_runs = file(&text, &Limits::default()).unwrap();
         let (whole, warnings) = parsed_whole(&text);
@@ -1014,9 +1043,47 @@ mod tests {
         let text = format!("a = 1\n{}", large_constructors(""));
         let at = text.find("\nl = ").unwrap();
         for statement in [&text[6..at], &text[at + 1..]] {
-            let runs = super::super::hcl_split::constructor_runs(statement, RUN_BYTES).unwrap();
+            let runs =
+                super::super::hcl_split::constructor_runs(statement, Cut::default().run).unwrap();
             assert!(runs.runs.len() > 10);
-            assert!(large_constructor(statement, 0, usize::MAX).is_some());
+            assert!(large_constructor(statement, 0, usize::MAX, Cut::default().run).is_some());
+        }
+    }
+
+    /// Every `.tf` file under `dir`.
+    fn tf_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {
+            let path = entry.path();
+            if path.is_dir() {
+                tf_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "tf") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn every_tf_fixture_parses_the_same_cut_at_every_statement_and_item() {
+        // The cutting at its finest: every block, object and tuple, at every statement and
+        // item. The repository's fixtures hold every construct the policies are tested on.
+        let finest = Cut { over: 0, run: 1 };
+        let mut files = Vec::new();
+        tf_files(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures"),
+            &mut files,
+        );
+        assert!(files.len() > 100, "{}", files.len());
+        let limits = Limits::default();
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            match (file(&text, &limits), file_cut(&text, &limits, finest)) {
+                (Ok(whole), Ok(cut)) => {
+                    assert_eq!(whole.root, cut.root, "{}", path.display());
+                    assert_eq!(whole.warnings, cut.warnings, "{}", path.display());
+                }
+                (Err(whole), Err(cut)) => assert_eq!(whole, cut, "{}", path.display()),
+                (whole, cut) => panic!("{}: {whole:?} but cut {cut:?}", path.display()),
+            }
         }
     }
 
@@ -1027,7 +1094,7 @@ mod tests {
         let items: String = (0..7_000)
             .map(|i| format!("    k{i} = \"{value}\"\n"))
             .collect();
-        assert!(items.len() > SPLIT_BLOCK_BYTES);
+        assert!(items.len() > Cut::default().over);
         let text = format!("locals {{\n  m = {{\n{items}    k0 = \"last\"\n  }}\n}}\n");
         let parsed = file(&text, &Limits::default()).unwrap();
         let (whole, warnings) = parsed_whole(&text);
