@@ -115,6 +115,9 @@ pub(crate) const COMMENT_MARK: &str = "tripline:ignore";
 /// findings inside it. `# tripline:ignore-file ...` covers the whole file. After the policy
 /// patterns (separated by spaces or commas) comes the reason.
 pub fn comments(text: &str, root: &Node<'_>) -> Vec<Inline> {
+    if !holds_mark(text) {
+        return Vec::new();
+    }
     comments_over(text, &hcl_blocks(root), hcl_comment_start, false)
 }
 
@@ -133,7 +136,17 @@ pub fn comments(text: &str, root: &Node<'_>) -> Vec<Inline> {
 /// the resource's findings; on any other line (or above it), the findings that start on that
 /// line; `# tripline:ignore-file ...` the whole file.
 pub fn yaml_comments(text: &str, root: &Node<'_>) -> Vec<Inline> {
+    if !holds_mark(text) {
+        return Vec::new();
+    }
     comments_over(text, &yaml_blocks(root), yaml_comment_start, true)
+}
+
+/// Whether `text` may hold a suppression comment. Every YAML template and `.tf` file is asked:
+/// most have none, and one substring search is cheaper than splitting the file into lines or
+/// listing its blocks (a string per resource).
+fn holds_mark(text: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), COMMENT_MARK.as_bytes()).is_some()
 }
 
 /// The resources of a CloudFormation template as blocks: from the logical ID to the end of the
@@ -167,11 +180,6 @@ fn comments_over(
     comment_start: fn(&str) -> Option<usize>,
     line_scope: bool,
 ) -> Vec<Inline> {
-    // Every YAML template and `.tf` file comes here: most have no suppression comment at all,
-    // and one substring search is cheaper than splitting the file into lines.
-    if memchr::memmem::find(text.as_bytes(), COMMENT_MARK.as_bytes()).is_none() {
-        return Vec::new();
-    }
     let mut out = Vec::new();
     let lines = lines_with_offsets(text);
     for (i, &(start, line)) in lines.iter().enumerate() {

@@ -123,14 +123,18 @@ impl Engine {
             .iter()
             .map(|(name, source, _)| front::not_on_disk_note(name, source))
             .collect();
-        let lines = crate::source::LineIndex::new(text);
+        // Lines are counted only for a file that calls modules not on disk (most call none).
+        let lines = std::cell::OnceCell::new();
         report.unfollowed_modules = unfollowed
             .into_iter()
             .map(
                 |(name, source, span)| crate::file_report::UnfollowedModule {
                     name,
                     source,
-                    line: lines.position(text, span.start as usize).line,
+                    line: lines
+                        .get_or_init(|| crate::source::LineIndex::new(text))
+                        .position(text, span.start as usize)
+                        .line,
                 },
             )
             .collect();

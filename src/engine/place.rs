@@ -2,11 +2,10 @@
 //! with positions, excerpts, severities, fixes written in the file's syntax and fingerprints;
 //! and the file's coverage evidence, positioned.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::file_report::Evidence;
-use crate::finding::{Finding, Severity, StableHasher, stable_hash};
+use crate::finding::{Finding, HashInput, Severity, stable_hash, stable_hash_pair};
 use crate::model::Format;
 use crate::parse::is_hcl_name;
 use crate::policy::coverage::RawEvidence;
@@ -60,7 +59,11 @@ impl Engine {
         let mut starts = PositionCursor::new(&index);
         let mut ends = PositionCursor::new(&index);
         let named = self.named(display);
-        raws.into_iter()
+        // Collected at the count: a doubling vector of 272-byte findings would hold its old
+        // and new buffers at once, tens of MiB for a template of many findings.
+        let mut findings = Vec::with_capacity(raws.len());
+        let found = raws
+            .into_iter()
             .filter(|r| {
                 // Engine diagnostics obey --select/--ignore too.
                 policy::meta(r.policy).is_none_or(|m| selection.enables(m))
@@ -71,8 +74,9 @@ impl Engine {
                 let end = ends.position(text, raw.span.end as usize);
                 let known = Some((&index, start, end));
                 self.finding_named(selection, &path, &named, text, known, raw)
-            })
-            .collect()
+            });
+        findings.extend(found);
+        findings
     }
 
     pub(super) fn finding(
@@ -126,10 +130,7 @@ impl Engine {
             .or_else(|| policy::meta(raw.policy).map(|m| m.severity))
             .unwrap_or(Severity::High);
         // The legacy fingerprint hashes the path as reported, as versions before did.
-        let (mut fingerprint, legacy_fingerprint) = fingerprints(text, display, &raw);
-        if named != &**display {
-            fingerprint = fingerprints(text, named, &raw).0;
-        }
+        let (fingerprint, legacy_fingerprint) = fingerprints(text, named, display, &raw);
         let fix = raw.fix.as_ref().and_then(|f| {
             let syntax = if is_hcl_name(display) {
                 crate::fix::Syntax::Hcl
@@ -201,22 +202,24 @@ fn sibling_display(display: &str, relative: &str) -> Arc<str> {
 ///   message's wording, so a better message keeps it.
 /// - The legacy fingerprint is the one versions before hashed (the message included): baselines
 ///   they wrote match by it.
-fn fingerprints(text: &str, display: &str, raw: &RawFinding) -> (String, String) {
-    let mut hasher = StableHasher::new();
-    hasher.part("v2");
-    hasher.part(raw.policy);
-    hasher.part(display);
-    hasher.part(raw.resource.as_deref().unwrap_or(""));
-    hasher.words(written_at(text, raw.span));
-    hasher.part(subject(&raw.message));
-    let fingerprint = format!("{:016x}", hasher.finish());
-    let mut legacy = StableHasher::new();
+///
+/// `named` is the path the fingerprint hashes, `display` the one the legacy fingerprint hashed.
+fn fingerprints(text: &str, named: &str, display: &str, raw: &RawFinding) -> (String, String) {
+    let mut input = HashInput::with_capacity(512);
+    input.part("v2");
+    input.part(raw.policy);
+    input.part(named);
+    input.part(raw.resource.as_deref().unwrap_or(""));
+    input.words(written_at(text, raw.span));
+    input.part(subject(&raw.message));
+    let mut legacy = HashInput::with_capacity(512);
     legacy.part(raw.policy);
     legacy.part(display);
     legacy.part(raw.resource.as_deref().unwrap_or(""));
     legacy.words(span_text(text, raw.span));
     legacy.part(&raw.message);
-    (fingerprint, format!("{:016x}", legacy.finish()))
+    let (fingerprint, legacy) = stable_hash_pair(&input, &legacy);
+    (format!("{fingerprint:016x}"), format!("{legacy:016x}"))
 }
 
 /// The text a finding points at with what leads to it on its line (the property's key): at
@@ -246,13 +249,13 @@ fn subject(message: &str) -> &str {
 /// Sort findings, drop exact repeats, and number repeated fingerprints so that each stays
 /// unique.
 pub(super) fn settle(findings: &mut Vec<Finding>) {
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.span == b.span);
+    findings.sort_by(in_order);
+    findings.dedup_by(|a, b| in_order(a, b).is_eq() && a.span == b.span);
     // Identical findings in one file get `:1`, `:2`... in order (keyed by the fingerprint's
     // own hash value, without copying the strings).
-    let mut seen: HashMap<u64, usize> = HashMap::new();
-    let mut seen_legacy: HashMap<u64, usize> = HashMap::new();
-    let number = |fingerprint: &mut String, seen: &mut HashMap<u64, usize>| {
+    let mut seen = hashbrown::HashMap::with_capacity(findings.len());
+    let mut seen_legacy = hashbrown::HashMap::with_capacity(findings.len());
+    let number = |fingerprint: &mut String, seen: &mut hashbrown::HashMap<u64, usize>| {
         let key = u64::from_str_radix(fingerprint, 16)
             .unwrap_or_else(|_| stable_hash(&[fingerprint.as_str()]));
         let n = seen.entry(key).or_insert(0);
@@ -265,6 +268,17 @@ pub(super) fn settle(findings: &mut Vec<Finding>) {
         number(&mut f.fingerprint, &mut seen);
         number(&mut f.legacy_fingerprint, &mut seen_legacy);
     }
+}
+
+/// [`Finding::sort_key`]'s order, without comparing the path when two findings share it (a
+/// file's findings do: comparing it byte by byte was most of a sort of many findings).
+fn in_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    let path = if Arc::ptr_eq(&a.path, &b.path) {
+        std::cmp::Ordering::Equal
+    } else {
+        a.path.cmp(&b.path)
+    };
+    path.then_with(|| (a.start, a.policy, &a.message).cmp(&(b.start, b.policy, &b.message)))
 }
 
 pub(super) fn clamp_to_content(text: &str, raw: &mut RawFinding) {
@@ -387,15 +401,20 @@ mod fingerprint_tests {
             "false",
             text,
         );
-        let (v2, v1) = fingerprints(text, "a.yaml", &old);
-        let (v2_reworded, v1_reworded) = fingerprints(text, "a.yaml", &reworded);
+        let (v2, v1) = fingerprints(text, "a.yaml", "a.yaml", &old);
+        let (v2_reworded, v1_reworded) = fingerprints(text, "a.yaml", "a.yaml", &reworded);
         assert_eq!(v2, v2_reworded);
         // The legacy scheme hashed the message: what baselines it wrote match by.
         assert_ne!(v1, v1_reworded);
-        let (v2_moved, _) = fingerprints(moved, "a.yaml", &raw(&old.message, "false", moved));
+        let (v2_moved, _) = fingerprints(
+            moved,
+            "a.yaml",
+            "a.yaml",
+            &raw(&old.message, "false", moved),
+        );
         assert_eq!(v2, v2_moved);
         // Two findings of one policy on one resource's name differ by their property.
-        let name = |m: &str| fingerprints(text, "a.yaml", &raw(m, "Trail", text)).0;
+        let name = |m: &str| fingerprints(text, "a.yaml", "a.yaml", &raw(m, "Trail", text)).0;
         assert_ne!(
             name("trail `Trail` does not validate (EnableLogFileValidation is not set)"),
             name("trail `Trail` is single-Region (IsMultiRegionTrail is not set)")

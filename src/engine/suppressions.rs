@@ -7,6 +7,7 @@
 use crate::model::{Format, Template};
 use crate::parse::{Node, is_hcl_name, looks_like_json};
 use crate::policy::{self, RawFinding};
+use crate::source::Span;
 use crate::suppress::{self, Inline};
 use crate::suppress_foreign::Scanner;
 
@@ -31,28 +32,27 @@ pub(super) fn comments(
     root: &Node<'_>,
     honor: &[Scanner],
 ) -> Vec<Inline> {
+    type Blocks = fn(&Node<'_>) -> Vec<(Span, Option<String>)>;
     let comment_start: fn(&str) -> Option<usize>;
-    let (mut own, blocks) = if is_hcl_name(file.name) {
+    let blocks: Blocks;
+    let mut own = if is_hcl_name(file.name) {
         comment_start = suppress::hcl_comment_start;
-        (
-            suppress::comments(file.text, root),
-            suppress::hcl_blocks(root),
-        )
+        blocks = suppress::hcl_blocks;
+        suppress::comments(file.text, root)
     } else if matches!(format, Format::CloudFormation | Format::Sam) && !looks_like_json(file.text)
     {
         comment_start = suppress::yaml_comment_start;
-        (
-            suppress::yaml_comments(file.text, root),
-            suppress::yaml_blocks(root),
-        )
+        blocks = suppress::yaml_blocks;
+        suppress::yaml_comments(file.text, root)
     } else {
         return Vec::new();
     };
+    // The blocks (a string per resource) only when another scanner's comments are honoured.
     if !honor.is_empty() {
         let today = crate::suppress_foreign::today();
         own.extend(crate::suppress_foreign::comments(
             file.text,
-            &blocks,
+            &blocks(root),
             comment_start,
             honor,
             today,

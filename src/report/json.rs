@@ -3,6 +3,7 @@
 //! removed. The types read back too, which is how `tripline merge` combines shard reports into
 //! exactly the document a single run writes.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -26,7 +27,7 @@ pub(crate) struct Document {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
     /// Before the summary, so that findings can be written as files are checked.
-    pub findings: Vec<FindingOut>,
+    pub findings: Vec<FindingOut<'static>>,
     pub summary: SummaryOut,
 }
 
@@ -58,66 +59,68 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
+/// A finding as the report writes it: borrowed from the [`Finding`] when written (a run of
+/// many findings copies none of their strings), owned when read back.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct FindingOut {
-    pub policy: String,
-    pub family: String,
+pub(crate) struct FindingOut<'a> {
+    pub policy: Cow<'a, str>,
+    pub family: Cow<'a, str>,
     pub severity: Severity,
-    pub title: String,
-    pub path: String,
+    pub title: Cow<'a, str>,
+    pub path: Cow<'a, str>,
     pub line: u32,
     pub column: u32,
     pub end_line: u32,
     pub end_column: u32,
-    pub resource: Option<String>,
-    pub message: String,
-    pub snippet: String,
-    pub fingerprint: String,
+    pub resource: Option<Cow<'a, str>>,
+    pub message: Cow<'a, str>,
+    pub snippet: Cow<'a, str>,
+    pub fingerprint: Cow<'a, str>,
     /// Other places that explain the finding; absent when there are none. A plan finding
     /// reported at its `.tf` source has the plan's place first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub related: Vec<RelatedOut>,
+    pub related: Vec<RelatedOut<'a>>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RelatedOut {
-    pub path: String,
+pub(crate) struct RelatedOut<'a> {
+    pub path: Cow<'a, str>,
     pub line: u32,
     pub column: u32,
     pub end_line: u32,
     pub end_column: u32,
-    pub message: String,
+    pub message: Cow<'a, str>,
 }
 
-impl FindingOut {
-    pub fn new(f: &Finding) -> FindingOut {
+impl<'a> FindingOut<'a> {
+    pub fn new(f: &'a Finding) -> FindingOut<'a> {
         let meta = policy::meta(f.policy);
         FindingOut {
-            policy: f.policy.to_string(),
-            family: meta.map_or("engine", |m| m.family.as_str()).to_string(),
+            policy: Cow::Borrowed(f.policy),
+            family: Cow::Borrowed(meta.map_or("engine", |m| m.family.as_str())),
             severity: f.severity,
-            title: meta.map_or("", |m| m.title).to_string(),
-            path: f.path.to_string(),
+            title: Cow::Borrowed(meta.map_or("", |m| m.title)),
+            path: Cow::Borrowed(&f.path),
             line: f.start.line,
             column: f.start.column,
             end_line: f.end.line,
             end_column: f.end.column,
-            resource: f.resource.clone(),
-            message: f.message.clone(),
+            resource: f.resource.as_deref().map(Cow::Borrowed),
+            message: Cow::Borrowed(&f.message),
             snippet: f.excerpt.lines(f.start.line, f.end.line.max(f.start.line)),
-            fingerprint: f.fingerprint.clone(),
+            fingerprint: Cow::Borrowed(&f.fingerprint),
             related: f
                 .related
                 .iter()
                 .map(|r| RelatedOut {
-                    path: r.path.to_string(),
+                    path: Cow::Borrowed(&r.path),
                     line: r.start.line,
                     column: r.start.column,
                     end_line: r.end.line,
                     end_column: r.end.column,
-                    message: r.message.clone(),
+                    message: Cow::Borrowed(&r.message),
                 })
                 .collect(),
         }
@@ -198,6 +201,8 @@ fn with_findings(
 pub(crate) struct JsonReporter {
     shard: Option<Shard>,
     findings: super::StreamedArray,
+    /// The finding being written, reused.
+    text: Vec<u8>,
 }
 
 impl JsonReporter {
@@ -209,6 +214,7 @@ impl JsonReporter {
                 &Summary::default(),
                 super::marker(),
             )),
+            text: Vec::new(),
         }
     }
 }
@@ -217,9 +223,10 @@ impl super::Reporter for JsonReporter {
     fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
         for f in &report.findings {
             // Straight to text: the same bytes as through a `Value`, without building one.
-            let text =
-                serde_json::to_string_pretty(&FindingOut::new(f)).map_err(io::Error::other)?;
-            self.findings.item_text(out, &text)?;
+            self.text.clear();
+            serde_json::to_writer_pretty(&mut self.text, &FindingOut::new(f))
+                .map_err(io::Error::other)?;
+            self.findings.item_text(out, &self.text)?;
         }
         Ok(())
     }

@@ -288,8 +288,13 @@ impl StreamedArray {
     }
 
     /// Write one item (after the head, before the first), rendered by
-    /// `serde_json::to_string_pretty`.
-    pub(crate) fn item_text(&mut self, out: &mut dyn Write, text: &str) -> io::Result<()> {
+    /// `serde_json::to_string_pretty` (or `to_writer_pretty`: the same bytes).
+    pub(crate) fn item_text(
+        &mut self,
+        out: &mut dyn Write,
+        text: impl AsRef<[u8]>,
+    ) -> io::Result<()> {
+        let text = text.as_ref();
         let buffer = &mut self.buffer;
         buffer.clear();
         if self.items == 0 {
@@ -299,12 +304,14 @@ impl StreamedArray {
         }
         self.items += 1;
         // Strings never hold a raw line break, so indenting every line is safe.
-        for (i, line) in text.as_bytes().split(|&b| b == b'\n').enumerate() {
-            if i > 0 {
+        let mut from = 0;
+        for at in memchr::memchr_iter(b'\n', text).chain([text.len()]) {
+            if from > 0 {
                 buffer.push(b'\n');
             }
             buffer.extend_from_slice(self.indent.as_bytes());
-            buffer.extend_from_slice(line);
+            buffer.extend_from_slice(&text[from..at]);
+            from = at + 1;
         }
         out.write_all(buffer)
     }
@@ -348,7 +355,7 @@ mod tests {
             let mut array = StreamedArray::new(&doc(marker()));
             for item in &items {
                 array
-                    .item_text(&mut out, &serde_json::to_string_pretty(item).unwrap())
+                    .item_text(&mut out, serde_json::to_string_pretty(item).unwrap())
                     .unwrap();
             }
             array

@@ -278,17 +278,28 @@ impl Excerpt {
         }
     }
 
-    /// The excerpt's lines `from..=to` (1-based file line numbers), joined by newlines.
-    pub fn lines(&self, from: u32, to: u32) -> String {
-        split_lines(&self.text)
+    /// The excerpt's lines `from..=to` (1-based file line numbers), joined by newlines
+    /// (borrowed when that is one line, as most findings' are).
+    pub fn lines(&self, from: u32, to: u32) -> std::borrow::Cow<'_, str> {
+        let mut picked = split_lines(&self.text)
             .enumerate()
             .filter(|(i, _)| {
                 let n = self.first_line + *i as u32;
                 n >= from && n <= to
             })
-            .map(|(_, l)| l)
-            .collect::<Vec<_>>()
-            .join("\n")
+            .map(|(_, l)| l);
+        let Some(first) = picked.next() else {
+            return std::borrow::Cow::Borrowed("");
+        };
+        let Some(second) = picked.next() else {
+            return std::borrow::Cow::Borrowed(first);
+        };
+        let mut joined = format!("{first}\n{second}");
+        for line in picked {
+            joined.push('\n');
+            joined.push_str(line);
+        }
+        std::borrow::Cow::Owned(joined)
     }
 }
 

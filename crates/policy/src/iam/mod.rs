@@ -396,8 +396,18 @@ pub fn documents<'a>(t: &Template<'a>) -> Vec<PolicyDocument<'a>> {
         });
         return out;
     }
+    // Most resources hold no policy document: their type is looked up once instead of being
+    // compared with every location's (most of the work of a template of many resources).
+    let holders: std::collections::HashSet<&str> = LOCATIONS
+        .iter()
+        .map(|(rtype, _, _)| *rtype)
+        .chain(MANAGED_ATTACHMENTS.iter().map(|(rtype, _)| *rtype))
+        .collect();
     for (index, r) in t.resources.iter().enumerate() {
         let Some(props) = r.properties else { continue };
+        if !holders.contains(r.rtype) {
+            continue;
+        }
         for (rtype, path, kind) in LOCATIONS {
             if *rtype != r.rtype {
                 continue;
@@ -1050,10 +1060,9 @@ where
 
 /// IAM action matching: case-insensitive, `*` matches any run of characters and `?` any one.
 pub(crate) fn action_matches(pattern: &str, action: &str) -> bool {
-    if crate::model::has_unknown(pattern) {
-        return false;
-    }
-    glob_match(pattern.as_bytes(), action.as_bytes())
+    // An unknown part matches nothing; asked second, because most patterns fail at their
+    // first bytes (another service).
+    glob_match(pattern.as_bytes(), action.as_bytes()) && !crate::model::has_unknown(pattern)
 }
 
 /// IAM compares actions and service prefixes without regard to case.
