@@ -95,30 +95,63 @@ pub struct Parsed<'a> {
 }
 
 /// Tracks keys already seen in one mapping. Small mappings (nearly all) scan linearly; large ones
-/// (a `Resources` section with hundreds of entries) switch to a hash set so that loading stays
+/// (a `Resources` section with hundreds of entries) switch to a hash table so that loading stays
 /// linear.
 #[derive(Default)]
-pub(crate) struct KeySet<'a> {
-    /// The keys themselves: borrowed from the source text as the entries' keys are, so a large
-    /// mapping's set costs no allocation per key. Hashed with foldhash (randomly seeded per
-    /// process), not `std`'s SipHash: hashing was a fifth of loading a mapping of 800,000 keys.
-    set: Option<hashbrown::HashSet<Text<'a>>>,
+pub(crate) struct KeySet {
+    /// Each key as its index among the mapping's entries, with 32 bits of its hash: growing
+    /// the table never reads the keys again (for a mapping of 800,000 keys, rehashing them
+    /// meant a cache miss per key per doubling), and an entry is 8 bytes. Hashed with foldhash
+    /// (randomly seeded per process), not `std`'s SipHash: hashing was a fifth of loading such
+    /// a mapping.
+    table: Option<(
+        hashbrown::HashTable<(u32, u32)>,
+        hashbrown::DefaultHashBuilder,
+    )>,
 }
 
 const KEYSET_LINEAR_MAX: usize = 16;
 
-impl<'a> KeySet<'a> {
-    /// Returns true when `key` was already present in `entries`.
-    pub(crate) fn seen_before(&mut self, entries: &[Entry<'a>], key: &Text<'a>) -> bool {
-        if let Some(set) = &mut self.set {
-            return !set.insert(key.clone());
+/// A table hash from the 32 bits kept: hashbrown takes the bucket from the low bits and a
+/// tag from the top seven.
+fn widened(hash: u32) -> u64 {
+    u64::from(hash) << 32 | u64::from(hash)
+}
+
+impl KeySet {
+    /// Returns true when `key` is the key of one of `entries` (the mapping's entries so far,
+    /// which it will be pushed after).
+    pub(crate) fn seen_before(&mut self, entries: &[Entry<'_>], key: &Text<'_>) -> bool {
+        use std::hash::BuildHasher;
+        if let Some((table, state)) = &mut self.table {
+            let hash = state.hash_one(&**key) as u32;
+            let found = table.entry(
+                widened(hash),
+                |&(i, h)| h == hash && entries[i as usize].key == *key,
+                |&(_, h)| widened(h),
+            );
+            return match found {
+                hashbrown::hash_table::Entry::Occupied(_) => true,
+                hashbrown::hash_table::Entry::Vacant(slot) => {
+                    slot.insert((entries.len() as u32, hash));
+                    false
+                }
+            };
         }
         let dup = entries.iter().any(|e| e.key == *key);
         if entries.len() >= KEYSET_LINEAR_MAX {
-            let mut set: hashbrown::HashSet<Text<'a>> =
-                entries.iter().map(|e| e.key.clone()).collect();
-            set.insert(key.clone());
-            self.set = Some(set);
+            let state = hashbrown::DefaultHashBuilder::default();
+            let mut table = hashbrown::HashTable::with_capacity(entries.len() * 2);
+            for (i, k) in entries.iter().map(|e| &e.key).chain([key]).enumerate() {
+                let hash = state.hash_one(&**k) as u32;
+                let first = table.find(widened(hash), |&(at, h): &(u32, u32)| {
+                    h == hash && entries[at as usize].key == *k
+                });
+                if first.is_none() {
+                    table.insert_unique(widened(hash), (i as u32, hash), |&(_, h)| widened(h));
+                }
+            }
+            self.table = Some((table, state));
         }
         dup
     }
@@ -197,4 +230,42 @@ pub fn decode_utf16(bytes: &[u8]) -> Option<(Result<String, usize>, &'static str
         }
     }
     Some((Ok(out), name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+
+    /// Whatever the mapping's size (below, at and past where the table takes over) and
+    /// wherever a key repeats (an early key again after the switch, a repeat of a repeat), a
+    /// key is reported seen exactly when an earlier entry has it.
+    #[test]
+    fn keys_are_seen_before_exactly_when_an_earlier_entry_has_them() {
+        let orders: Vec<Vec<usize>> = vec![
+            (0..60).collect(),
+            (0..16).chain([3]).chain(16..40).collect(),
+            (0..15).chain([0]).chain(15..40).collect(),
+            (0..30).chain([2, 29, 2, 17]).chain(30..35).collect(),
+            (0..40).map(|i| i % 7).collect(),
+        ];
+        for order in orders {
+            let mut entries: Vec<Entry<'_>> = Vec::new();
+            let mut keys = KeySet::default();
+            for (at, k) in order.iter().enumerate() {
+                let key: Text<'_> = Text::owned(format!("K{k}"));
+                let expected = order[..at].contains(k);
+                assert_eq!(
+                    keys.seen_before(&entries, &key),
+                    expected,
+                    "{order:?} at {at}"
+                );
+                entries.push(Entry {
+                    key,
+                    key_span: Span::empty(0),
+                    value: Node::new(Span::empty(0), Value::Null),
+                });
+            }
+        }
+    }
 }

@@ -63,7 +63,7 @@ enum Frame<'a> {
         /// Where its entries begin in [`Builder::entries`].
         first: usize,
         key: Option<(Text<'a>, Span)>,
-        keys: KeySet<'a>,
+        keys: KeySet,
     },
 }
 
