@@ -1,5 +1,7 @@
 // LOG009: an S3 bucket without server access logging.
 
+use std::collections::HashSet;
+
 use crate::model::refs::PathReferences;
 use crate::model::{Resource, Template};
 use crate::support::buckets::{BUCKET_NAME_KEYS, BUCKET_TYPES, bucket_logs_access, trail_buckets};
@@ -45,10 +47,13 @@ impl Policy for Log009 {
     fn check(&self, cx: &mut Context<'_, '_>) {
         let t = cx.template;
         // CloudTrail buckets are LOG005's, with a stronger message.
-        let trail: Vec<String> = trail_buckets(cx).iter().map(|b| b.id.to_string()).collect();
+        let trail: HashSet<&str> = trail_buckets(cx)
+            .into_iter()
+            .map(|b| b.id.as_ref())
+            .collect();
         let mut destinations = None;
         for bucket in t.resources_of(BUCKET_TYPES) {
-            if trail.iter().any(|id| *id == bucket.id)
+            if trail.contains(bucket.id.as_ref())
                 || bucket_logs_access(t, bucket) != Some(false)
                 || is_log_destination(
                     t,
