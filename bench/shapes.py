@@ -90,6 +90,19 @@ def identical(n):
         yield f"  B{i}:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: same\n      VersioningConfiguration: {{Status: Enabled}}\n"
 
 
+def clusters(n):
+    """n Neptune clusters that export their audit log, each with its parameter group: LOG022
+    asked every group whether it was linked to each cluster."""
+    yield "Resources:\n"
+    for i in range(n):
+        yield (
+            f"  C{i}:\n    Type: AWS::Neptune::DBCluster\n    Properties:\n"
+            f"      EnableCloudwatchLogsExports: [audit]\n      DBClusterParameterGroupName: !Ref G{i}\n"
+            f"  G{i}:\n    Type: AWS::Neptune::DBClusterParameterGroup\n    Properties:\n"
+            f"      Family: neptune1\n      Description: d\n      Parameters:\n        neptune_enable_audit_log: {i % 2}\n"
+        )
+
+
 def wide_mapping(keys):
     yield "Mappings:\n  Big:\n"
     for i in range(keys):
@@ -131,6 +144,7 @@ def main(out):
         write(os.path.join(out, f"identical-{tag}.yaml"), identical(50000 * scale))
         write(os.path.join(out, f"cross-references-{tag}.yaml"), cross_references(5000 * scale))
         write(os.path.join(out, f"wide-mapping-{tag}.yaml"), wide_mapping(200000 * scale))
+        write(os.path.join(out, f"clusters-{tag}.yaml"), clusters(20000 * scale))
     write(os.path.join(out, "tf-resources", "main.tf"), tf_resources(40000))
     write(os.path.join(out, "tf-traversals", "main.tf"), tf_chains(".a"))
     write(os.path.join(out, "tf-indexes", "main.tf"), tf_chains("[0]"))

@@ -2,6 +2,8 @@
 //! exports its `audit` log to CloudWatch Logs, and its cluster parameter group turns auditing on.
 //! The export alone delivers nothing while the parameter group leaves auditing off.
 
+use std::collections::HashMap;
+
 use crate::Context;
 use crate::model::lookup::lookup_texts;
 use crate::model::refs::referrers;
@@ -30,6 +32,7 @@ pub(crate) struct AuditSetting {
 /// group of this template linked to it leaves auditing off.
 pub(crate) fn check_audit_logs(cx: &mut Context<'_, '_>, s: &AuditSetting) {
     let t = cx.template;
+    let mut groups_of = None;
     for r in t.resources_of(s.cluster_types) {
         let key = if t.is_cloudformation() {
             s.exports.0
@@ -56,13 +59,8 @@ pub(crate) fn check_audit_logs(cx: &mut Context<'_, '_>, s: &AuditSetting) {
             );
             continue;
         }
-        for group in t.resources_of(s.group_types) {
-            if !referrers(t, group, &["Name", "name"], s.cluster_types)
-                .iter()
-                .any(|c| c.id == r.id)
-            {
-                continue;
-            }
+        let groups = groups_of.get_or_insert_with(|| linked_groups(t, s));
+        for group in groups.get(r.id.as_ref()).into_iter().flatten() {
             if let Some((span, value)) = auditing_off(t, group, s) {
                 let at = r.prop(key).map_or(r.anchor, |n| n.span);
                 cx.report_related(
@@ -78,6 +76,24 @@ pub(crate) fn check_audit_logs(cx: &mut Context<'_, '_>, s: &AuditSetting) {
             }
         }
     }
+}
+
+/// The parameter groups linked to each cluster (by the cluster's ID), in template order:
+/// worked out once, not for every cluster (n clusters and n groups were n^2 lookups).
+fn linked_groups<'t, 'a>(
+    t: &'t Template<'a>,
+    s: &AuditSetting,
+) -> HashMap<&'t str, Vec<&'t Resource<'a>>> {
+    let mut groups: HashMap<&'t str, Vec<&'t Resource<'a>>> = HashMap::new();
+    for group in t.resources_of(s.group_types) {
+        for cluster in referrers(t, group, &["Name", "name"], s.cluster_types) {
+            let linked = groups.entry(cluster.id.as_ref()).or_default();
+            if linked.last().is_none_or(|g| g.id != group.id) {
+                linked.push(group);
+            }
+        }
+    }
+    groups
 }
 
 /// Where and how a parameter group leaves auditing off (the parameter unset or set to an off
