@@ -103,6 +103,19 @@ def clusters(n):
         )
 
 
+def minified(n):
+    """A JSON template on one line (as some generators write it), a finding on each of its n
+    buckets: each finding's fingerprint looked for the start of its line from the finding
+    back."""
+    yield '{"Resources":{'
+    yield ",".join(
+        f'"B{i}":{{"Type":"AWS::S3::Bucket","Properties":{{"BucketName":"b-{i}",'
+        '"VersioningConfiguration":{"Status":"Enabled"}}}'
+        for i in range(n)
+    )
+    yield "}}\n"
+
+
 def wide_mapping(keys):
     yield "Mappings:\n  Big:\n"
     for i in range(keys):
@@ -145,6 +158,7 @@ def main(out):
         write(os.path.join(out, f"cross-references-{tag}.yaml"), cross_references(5000 * scale))
         write(os.path.join(out, f"wide-mapping-{tag}.yaml"), wide_mapping(200000 * scale))
         write(os.path.join(out, f"clusters-{tag}.yaml"), clusters(20000 * scale))
+        write(os.path.join(out, f"minified-{tag}.json"), minified(20000 * scale))
     write(os.path.join(out, "tf-resources", "main.tf"), tf_resources(40000))
     write(os.path.join(out, "tf-traversals", "main.tf"), tf_chains(".a"))
     write(os.path.join(out, "tf-indexes", "main.tf"), tf_chains("[0]"))

@@ -227,7 +227,13 @@ fn fingerprints(text: &str, named: &str, display: &str, raw: &RawFinding) -> (St
 fn written_at(text: &str, span: Span) -> &str {
     let end = crate::source::floor_char_boundary(text, span.end as usize);
     let start = crate::source::floor_char_boundary(text, span.start as usize).min(end);
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    // The line's start is looked for within those 160 bytes only: before them it makes no
+    // difference, and a search back to it from each finding of a minified JSON template (one
+    // line) read the file once per finding.
+    let window = crate::source::floor_char_boundary(text, end.saturating_sub(160)).min(start);
+    let line_start = text[window..start]
+        .rfind('\n')
+        .map_or(window, |i| window + i + 1);
     let from = crate::source::floor_char_boundary(text, line_start.max(end.saturating_sub(160)));
     &text[from.min(start)..end]
 }
@@ -429,6 +435,44 @@ mod fingerprint_tests {
             name("trail `Trail` does not validate (EnableLogFileValidation is not set)"),
             name("trail `Trail` is single-Region (IsMultiRegionTrail is not set)")
         );
+    }
+}
+
+#[cfg(test)]
+mod written_at_tests {
+    use super::written_at;
+    use crate::source::{Span, floor_char_boundary};
+
+    /// What `written_at` is defined as: from the start of the span's line, at most the 160
+    /// bytes before the span's end.
+    fn by_definition(text: &str, span: Span) -> &str {
+        let end = floor_char_boundary(text, span.end as usize);
+        let start = floor_char_boundary(text, span.start as usize).min(end);
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let from = floor_char_boundary(text, line_start.max(end.saturating_sub(160)));
+        &text[from.min(start)..end]
+    }
+
+    /// Looking for the line's start only within the last 160 bytes gives the same text on
+    /// short lines, long (minified) ones, spans longer than 160 bytes, and multibyte text.
+    #[test]
+    fn the_window_changes_nothing() {
+        let long = format!(
+            "{{\"a\":\"{}\",\"é\":\"{}\"}}",
+            "x".repeat(300),
+            "ü".repeat(200)
+        );
+        let text = format!("first: 1\n  key: value\n{long}\n\nlast: é\n");
+        for start in 0..=text.len() {
+            for len in [0, 1, 3, 40, 159, 160, 161, 400] {
+                let span = Span::new(start, (start + len).min(text.len()));
+                assert_eq!(
+                    written_at(&text, span),
+                    by_definition(&text, span),
+                    "{span:?}"
+                );
+            }
+        }
     }
 }
 
