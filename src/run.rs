@@ -522,13 +522,13 @@ impl Run {
                     )
                 })
                 .map(|a| RawFinding {
-                    elsewhere: Vec::new(),
+                    elsewhere: Default::default(),
                     policy: "COV001",
                     span,
                     message: crate::coverage::gap_message(a, coverage.organization.as_ref()),
                     resource: Some(a.objective.id.to_string()),
                     fix: None,
-                    related: Vec::new(),
+                    related: Default::default(),
                 })
                 .collect();
             if !raws.is_empty() {
@@ -662,13 +662,13 @@ fn stale_config_suppressions(
                 && crate::suppress::pattern_selects_any(pattern, &enabled)
             {
                 raws.push(RawFinding {
-            elsewhere: Vec::new(),
+            elsewhere: Default::default(),
                     policy: "SUPP001",
                     span: Span::new(span.start, span.end),
                     message: format!("[[suppress]] of `{pattern}` suppresses nothing in the files it applies to; remove it"),
                     resource: None,
                     fix: None,
-                    related: Vec::new(),
+                    related: Default::default(),
                 });
             }
         }
@@ -677,13 +677,13 @@ fn stale_config_suppressions(
             && let Some((_, span)) = rule.patterns.first()
         {
             raws.push(RawFinding {
-                elsewhere: Vec::new(),
+                elsewhere: Default::default(),
                 policy: "SUPP002",
                 span: Span::new(span.start, span.end),
                 message: "[[suppress]] rule gives no `reason`".to_string(),
                 resource: None,
                 fix: None,
-                related: Vec::new(),
+                related: Default::default(),
             });
         }
     }

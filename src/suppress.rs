@@ -511,25 +511,25 @@ pub(crate) fn apply_inline(
         for (j, (p, span)) in b.patterns.iter().enumerate() {
             if !used[i][j] && b.foreign.is_none() && pattern_selects_any(p, enabled) {
                 raws.push(RawFinding {
-                    elsewhere: Vec::new(),
+                    elsewhere: Default::default(),
                     policy: "SUPP001",
                     span: *span,
                     message: format!("suppression of `{p}` {what} suppresses nothing; remove it"),
                     resource: b.resource.clone(),
                     fix: None,
-                    related: Vec::new(),
+                    related: Default::default(),
                 });
             }
         }
         if require_reason && b.reason.is_none() {
             raws.push(RawFinding {
-                elsewhere: Vec::new(),
+                elsewhere: Default::default(),
                 policy: "SUPP002",
                 span: b.span,
                 message: format!("suppression {what} gives no `reason`"),
                 resource: b.resource.clone(),
                 fix: None,
-                related: Vec::new(),
+                related: Default::default(),
             });
         }
     }

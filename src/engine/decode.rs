@@ -58,13 +58,13 @@ impl Engine {
             "",
             None,
             RawFinding {
-                elsewhere: Vec::new(),
+                elsewhere: Default::default(),
                 policy: "IO001",
                 span: Span::empty(0),
                 message,
                 resource: None,
                 fix: None,
-                related: Vec::new(),
+                related: Default::default(),
             },
         );
         let mut report = FileReport::new(display, Outcome::Failed, 0);
@@ -145,7 +145,7 @@ impl Engine {
                 // The valid prefix is UTF-8, so positions up to the bad byte are exact.
                 let prefix = std::str::from_utf8(valid).unwrap_or_default();
                 let raw = RawFinding {
-                    elsewhere: Vec::new(),
+                    elsewhere: Default::default(),
                     policy: "PARSE004",
                     span: Span::new(prefix.len(), prefix.len()),
                     message: format!(
@@ -154,7 +154,7 @@ impl Engine {
                     ),
                     resource: None,
                     fix: None,
-                    related: Vec::new(),
+                    related: Default::default(),
                 };
                 report.findings.push(self.finding(
                     &self.selection,
@@ -186,7 +186,7 @@ impl Engine {
             Ok(text) => text,
             Err(unit) => {
                 let raw = RawFinding {
-                    elsewhere: Vec::new(),
+                    elsewhere: Default::default(),
                     policy: "PARSE004",
                     span: Span::empty(0),
                     message: format!(
@@ -195,7 +195,7 @@ impl Engine {
                     ),
                     resource: None,
                     fix: None,
-                    related: Vec::new(),
+                    related: Default::default(),
                 };
                 let mut report = report;
                 report.findings = self.finish(&self.selection, display, "", vec![raw]);
@@ -209,7 +209,7 @@ impl Engine {
         }
         let mut checked = self.check_str(display, name, &text, report, origin);
         let raw = RawFinding {
-            elsewhere: Vec::new(),
+            elsewhere: Default::default(),
             policy: "PARSE004",
             span: Span::empty(0),
             message: format!(
@@ -218,7 +218,7 @@ impl Engine {
             ),
             resource: None,
             fix: None,
-            related: Vec::new(),
+            related: Default::default(),
         };
         let mut findings = self.finish(&self.selection, display, &text, vec![raw]);
         findings.append(&mut checked.findings);
@@ -242,14 +242,14 @@ impl Engine {
         // useful position, so report the first one exactly.
         if let Some(at) = memchr::memchr(0, bytes) {
             let raw = RawFinding {
-                elsewhere: Vec::new(),
+                elsewhere: Default::default(),
                 policy: "PARSE001",
                 span: Span::empty(at),
                 message: "NUL byte in a text file (binary data, or a file in a UTF-16 encoding?)"
                     .to_string(),
                 resource: None,
                 fix: None,
-                related: Vec::new(),
+                related: Default::default(),
             };
             report.findings = self.finish(&self.selection, display, text, vec![raw]);
             report.outcome = Outcome::Failed;
@@ -266,13 +266,13 @@ impl Engine {
             Err(payload) => {
                 let what = crate::fault::panic_message(payload.as_ref());
                 let raw = RawFinding {
-                    elsewhere: Vec::new(),
+                    elsewhere: Default::default(),
                     policy: "INTERNAL001",
                     span: Span::empty(0),
                     message: format!("internal error while checking this file: {what}"),
                     resource: None,
                     fix: None,
-                    related: Vec::new(),
+                    related: Default::default(),
                 };
                 // The report went with the panic: a new one, the same file's.
                 let mut failed = FileReport::new(display, Outcome::Failed, size);

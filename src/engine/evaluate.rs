@@ -98,7 +98,7 @@ impl Engine {
                     raws.truncate(before);
                     let what = crate::fault::panic_message(payload.as_ref());
                     raws.push(RawFinding {
-                        elsewhere: Vec::new(),
+                        elsewhere: Default::default(),
                         policy: "INTERNAL001",
                         span: Span::empty(0),
                         message: format!(
@@ -109,7 +109,7 @@ impl Engine {
                         ),
                         resource: None,
                         fix: None,
-                        related: Vec::new(),
+                        related: Default::default(),
                     });
                 }
             }
@@ -120,7 +120,7 @@ impl Engine {
             match outcome {
                 Ok(found) => raws.extend(found),
                 Err(payload) => raws.push(RawFinding {
-                    elsewhere: Vec::new(),
+                    elsewhere: Default::default(),
                     policy: "INTERNAL001",
                     span: Span::empty(0),
                     message: format!(
@@ -131,7 +131,7 @@ impl Engine {
                     ),
                     resource: None,
                     fix: None,
-                    related: Vec::new(),
+                    related: Default::default(),
                 }),
             }
         }

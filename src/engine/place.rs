@@ -397,8 +397,8 @@ mod fingerprint_tests {
             message: message.to_string(),
             resource: Some("Trail".to_string()),
             fix: None,
-            related: Vec::new(),
-            elsewhere: Vec::new(),
+            related: Default::default(),
+            elsewhere: Default::default(),
         }
     }
 

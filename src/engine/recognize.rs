@@ -109,12 +109,12 @@ fn parse_error_finding(e: &ParseError) -> RawFinding {
         ParseErrorKind::Unsupported => "PARSE005",
     };
     RawFinding {
-        elsewhere: Vec::new(),
+        elsewhere: Default::default(),
         policy,
         span: e.span,
         message: e.message.clone(),
         resource: None,
         fix: None,
-        related: Vec::new(),
+        related: Default::default(),
     }
 }

@@ -259,7 +259,7 @@ impl RuleSet {
                 Ok(report) => raws.extend(report::findings(rules, template, &report, enabled)),
                 Err(message) => {
                     raws.push(RawFinding {
-                        elsewhere: Vec::new(),
+                        elsewhere: Default::default(),
                         policy: "EVAL001",
                         span: crate::source::Span::empty(0),
                         message: format!(
@@ -269,7 +269,7 @@ impl RuleSet {
                         ),
                         resource: None,
                         fix: None,
-                        related: Vec::new(),
+                        related: Default::default(),
                     });
                     break;
                 }

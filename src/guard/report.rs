@@ -126,13 +126,13 @@ pub(super) fn findings<'r>(
                 continue;
             }
             raws.push(RawFinding {
-                elsewhere: Vec::new(),
+                elsewhere: Default::default(),
                 policy: guard_rule.meta.id,
                 span,
                 message,
                 resource,
                 fix: None,
-                related: Vec::new(),
+                related: Default::default(),
             });
         }
     }

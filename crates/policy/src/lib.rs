@@ -307,11 +307,13 @@ pub struct RawFinding {
     /// is the larger part of a finding's size).
     pub fix: Option<Box<Fix>>,
     /// Other places of the same document that explain the finding (the role a grant lands
-    /// on, the trail a bucket receives logs from), with what each is.
-    pub related: Vec<(Span, String)>,
+    /// on, the trail a bucket receives logs from), with what each is. This and `elsewhere`
+    /// are `ThinVec`s (one word when empty, as most are): a template's 210,000 findings are
+    /// held together until its check ends.
+    pub related: crate::parse::ThinVec<(Span, String)>,
     /// Related places in other files of the configuration, positioned by the engine once it
     /// knows which file each lands in (`path` is then the file's name in its directory).
-    pub elsewhere: Vec<crate::finding::Related>,
+    pub elsewhere: crate::parse::ThinVec<crate::finding::Related>,
 }
 
 /// A fix a policy can offer, said in terms of the tree: the engine writes it in the file's own
@@ -556,13 +558,13 @@ impl<'t, 'a> Context<'t, 'a> {
         related: Vec<(Span, String)>,
     ) {
         self.out.push(RawFinding {
-            elsewhere: Vec::new(),
+            elsewhere: Default::default(),
             policy: self.current,
             span,
             message: fitted(message.into()),
             resource: Some(resource.id.to_string()),
             fix: None,
-            related,
+            related: related.into(),
         });
     }
 
@@ -589,13 +591,13 @@ impl<'t, 'a> Context<'t, 'a> {
         fix: Option<Fix>,
     ) {
         self.out.push(RawFinding {
-            elsewhere: Vec::new(),
+            elsewhere: Default::default(),
             policy: self.current,
             span,
             message: fitted(message.into()),
             resource: Some(resource.id.to_string()),
             fix: fix.map(Box::new),
-            related: Vec::new(),
+            related: Default::default(),
         });
     }
 
@@ -608,13 +610,13 @@ impl<'t, 'a> Context<'t, 'a> {
     /// Report at a span that belongs to no resource (a provider block, a parameter).
     pub(crate) fn report_at(&mut self, span: Span, message: impl Into<String>) {
         self.out.push(RawFinding {
-            elsewhere: Vec::new(),
+            elsewhere: Default::default(),
             policy: self.current,
             span,
             message: fitted(message.into()),
             resource: None,
             fix: None,
-            related: Vec::new(),
+            related: Default::default(),
         });
     }
 }

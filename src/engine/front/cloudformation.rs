@@ -25,13 +25,13 @@ impl Engine {
             found = cfn_foreach::expand_for_each(&mut root)
                 .into_iter()
                 .map(|u| RawFinding {
-                    elsewhere: Vec::new(),
+                    elsewhere: Default::default(),
                     policy: "PARSE006",
                     span: u.span,
                     message: u.message,
                     resource: None,
                     fix: None,
-                    related: Vec::new(),
+                    related: Default::default(),
                 })
                 .collect();
         }
@@ -78,7 +78,7 @@ pub(super) fn structure(root: &Node<'_>) -> Vec<RawFinding> {
     };
     if let Some(what) = what {
         out.push(RawFinding {
-            elsewhere: Vec::new(),
+            elsewhere: Default::default(),
             policy: "PARSE005",
             span: entry.key_span,
             message: format!(
@@ -87,7 +87,7 @@ pub(super) fn structure(root: &Node<'_>) -> Vec<RawFinding> {
             ),
             resource: None,
             fix: None,
-            related: Vec::new(),
+            related: Default::default(),
         });
         return out;
     }
@@ -104,7 +104,7 @@ pub(super) fn structure(root: &Node<'_>) -> Vec<RawFinding> {
         );
         if !typed {
             out.push(RawFinding {
-                elsewhere: Vec::new(),
+                elsewhere: Default::default(),
                 policy: "PARSE005",
                 span: e.key_span,
                 message: format!(
@@ -114,7 +114,7 @@ pub(super) fn structure(root: &Node<'_>) -> Vec<RawFinding> {
                 ),
                 resource: Some(e.key.to_string()),
                 fix: None,
-                related: Vec::new(),
+                related: Default::default(),
             });
         }
     }

@@ -54,7 +54,7 @@ impl Engine {
     ) -> Vec<RawFinding> {
         let display = crate::walk::display_path(&nested.path);
         let not_checked = |why: &str| RawFinding {
-            elsewhere: Vec::new(),
+            elsewhere: Default::default(),
             policy: "PARSE006",
             span: nested.label,
             message: format!(
@@ -64,7 +64,7 @@ impl Engine {
             ),
             resource: Some(nested.name.to_string()),
             fix: None,
-            related: Vec::new(),
+            related: Default::default(),
         };
         let Some(text) = crate::output::read_regular_text(&nested.path, self.options.max_file_size)
         else {

@@ -92,7 +92,7 @@ impl Engine {
             Ok(p) => p,
             Err(e) => {
                 out.raws.push(RawFinding {
-                    elsewhere: Vec::new(),
+                    elsewhere: Default::default(),
                     policy: "PARSE006",
                     span: place(e.span),
                     message: format!(
@@ -101,7 +101,7 @@ impl Engine {
                     ),
                     resource: Some(name.to_string()),
                     fix: None,
-                    related: Vec::new(),
+                    related: Default::default(),
                 });
                 return;
             }

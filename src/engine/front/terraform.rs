@@ -271,7 +271,7 @@ fn unreadable_under(node: &Node<'_>, text: &str, depth: usize, out: &mut Vec<Raw
                 return;
             };
             out.push(RawFinding {
-                elsewhere: Vec::new(),
+                elsewhere: Default::default(),
                 policy: "PARSE001",
                 span: error_in_heredoc(node.span, text, s, e.span).unwrap_or(node.span),
                 message: format!(
@@ -281,7 +281,7 @@ fn unreadable_under(node: &Node<'_>, text: &str, depth: usize, out: &mut Vec<Raw
                 ),
                 resource: None,
                 fix: None,
-                related: Vec::new(),
+                related: Default::default(),
             });
         }
         _ => {}
