@@ -116,6 +116,22 @@ def minified(n):
     yield "}}\n"
 
 
+def module_calls(out, n):
+    """A configuration of n calls of one local module (a trail and its bucket): each finding of
+    an instance looked for its owner among every instance, and each reference of a module's
+    resource was matched against every expression of the configuration."""
+    write(os.path.join(out, "mod", "main.tf"), [
+        'variable "name" {}\n',
+        'resource "aws_s3_bucket" "b" {\n  bucket = "${var.name}-logs"\n}\n',
+        'resource "aws_cloudtrail" "t" {\n  name           = var.name\n'
+        "  s3_bucket_name = aws_s3_bucket.b.id\n}\n",
+        'output "bucket" {\n  value = aws_s3_bucket.b.id\n}\n',
+    ])
+    calls = [f'module "m{i}" {{\n  source = "./mod"\n  name   = "n{i}"\n}}\n' for i in range(n)]
+    buckets = ", ".join(f"module.m{i}.bucket" for i in range(n))
+    write(os.path.join(out, "main.tf"), calls + [f"locals {{\n  all = [{buckets}]\n}}\n"])
+
+
 def wide_mapping(keys):
     yield "Mappings:\n  Big:\n"
     for i in range(keys):
@@ -159,6 +175,8 @@ def main(out):
         write(os.path.join(out, f"wide-mapping-{tag}.yaml"), wide_mapping(200000 * scale))
         write(os.path.join(out, f"clusters-{tag}.yaml"), clusters(20000 * scale))
         write(os.path.join(out, f"minified-{tag}.json"), minified(20000 * scale))
+        # 4x stays under the 512 instances a configuration composes.
+        module_calls(os.path.join(out, f"modules-{tag}"), 100 * scale)
     write(os.path.join(out, "tf-resources", "main.tf"), tf_resources(40000))
     write(os.path.join(out, "tf-traversals", "main.tf"), tf_chains(".a"))
     write(os.path.join(out, "tf-indexes", "main.tf"), tf_chains("[0]"))

@@ -20,8 +20,14 @@ struct Table {
     /// `aws_s3_bucket.logs.id` names `aws_s3_bucket.logs`: every identifier and every `a.b`
     /// pair of identifiers is a key.
     expressions: HashMap<String, Vec<usize>>,
-    /// Expressions kept whole for names with more than one `.` (rare), matched by scanning.
+    /// Expressions kept whole for names with more than one `.` (`module.m.aws_s3_bucket.b`),
+    /// matched by [`mentions`] among the candidates `whole_by_identifier` gives.
     whole: Vec<(String, usize)>,
+    /// Each identifier of the `whole` expressions → those holding it (indexes into `whole`,
+    /// ascending). An expression that mentions a name holds every identifier of the name, so
+    /// a name's candidates are the holders of its rarest identifier: scanning every
+    /// expression for every name was quadratic in a configuration of many module instances.
+    whole_by_identifier: HashMap<String, Vec<usize>>,
     /// Known literal strings, and the name inside an `arn:...:::name` ARN.
     literals: HashMap<String, Vec<usize>>,
 }
@@ -97,7 +103,11 @@ impl Table {
             }
         }
         if s.matches('.').count() >= 2 {
+            let at = self.whole.len();
             self.whole.push((s.to_string(), i));
+            for &(from, to) in &tokens {
+                note(&mut self.whole_by_identifier, &s[from..to], at);
+            }
         }
     }
 
@@ -131,14 +141,35 @@ impl Table {
             if n.matches('.').count() < 2 {
                 out.extend(self.expressions.get(n).into_iter().flatten());
             } else {
-                out.extend(
-                    self.whole
-                        .iter()
-                        .filter(|(s, _)| mentions(s, n))
-                        .map(|(_, i)| *i),
-                );
+                let whole = |w: &usize| &self.whole[*w];
+                let candidates: Box<dyn Iterator<Item = &(String, usize)>> =
+                    match self.whole_candidates(n) {
+                        Some(at) => Box::new(at.iter().map(whole)),
+                        None => Box::new(self.whole.iter()),
+                    };
+                out.extend(candidates.filter(|(s, _)| mentions(s, n)).map(|(_, i)| *i));
             }
         }
+    }
+
+    /// The `whole` expressions that may mention `name`: the holders of its rarest identifier
+    /// (none when one of its identifiers is in no expression); `None` for a name without
+    /// identifiers, which only a scan of all of them can answer.
+    fn whole_candidates(&self, name: &str) -> Option<&[usize]> {
+        let mut rarest: Option<&[usize]> = None;
+        for identifier in name
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .filter(|s| !s.is_empty())
+        {
+            let holders = self
+                .whole_by_identifier
+                .get(identifier)
+                .map_or(&[][..], Vec::as_slice);
+            if rarest.is_none_or(|r| holders.len() < r.len()) {
+                rarest = Some(holders);
+            }
+        }
+        rarest
     }
 
     /// Add the resources that hold one of `names`' literal names to `out`.
@@ -651,6 +682,49 @@ Resources:
         // `module.m.aws_s3_bucket.logs` is a module instance's bucket (a composed
         // configuration's), not the root's.
         assert_eq!(found, ["aws_cloudtrail.a"]);
+    }
+
+    /// A name of more than one `.` is matched among the expressions holding its rarest
+    /// identifier: the same expressions a scan of all of them finds, whatever the name holds
+    /// (an index, a key with a dot, an identifier no expression has, no identifier at all).
+    #[test]
+    fn names_of_many_dots_match_what_a_scan_matches() {
+        let expressions = [
+            "module.m.aws_s3_bucket.logs.id",
+            "module.m[\"a.b\"].aws_s3_bucket.logs",
+            "x.module.m.aws_s3_bucket.logs_old.arn",
+            "concat(module.n.aws_s3_bucket.logs.id, module.m.out.v)",
+            "a..b.c",
+            "module.m.aws_s3_bucket.logs-x.id",
+        ];
+        let mut table = Table::default();
+        for (i, e) in expressions.iter().enumerate() {
+            table.expression(e, i);
+        }
+        let names = [
+            "module.m.aws_s3_bucket.logs",
+            "module.m[\"a.b\"].aws_s3_bucket.logs",
+            "module.n.aws_s3_bucket.logs",
+            "module.m.out.v",
+            "module.zzz.aws_s3_bucket.logs",
+            "..",
+            "a..b",
+        ];
+        for name in names {
+            let scanned: Vec<usize> = table
+                .whole
+                .iter()
+                .filter(|(s, _)| mentions(s, name))
+                .map(|(_, i)| *i)
+                .collect();
+            let mut found = Vec::new();
+            let asked = Names {
+                ids: vec![name.to_string()],
+                ..Names::default()
+            };
+            table.by_reference(&asked, &mut found);
+            assert_eq!(found, scanned, "{name}");
+        }
     }
 
     #[test]

@@ -101,12 +101,18 @@ impl Engine {
                 .iter()
                 .find(|i| span.start >= i.range.0 && span.start <= i.range.1)
         };
-        // The instance a resource belongs to: the longest prefix of its address.
+        // The instance a resource belongs to: the longest prefix of its address (a prefix ends
+        // at a `.`). The prefixes are worked out once: for each finding, against each instance,
+        // they were most of checking a configuration of hundreds of module calls.
+        let mut by_prefix: HashMap<String, &ModuleInstance> = HashMap::new();
+        for instance in instances {
+            by_prefix.insert(instance.prefix(), instance);
+        }
         let owner = |resource: &str| {
-            instances
-                .iter()
-                .filter(|i| resource.starts_with(&i.prefix()))
-                .max_by_key(|i| i.path.len())
+            resource
+                .match_indices('.')
+                .rev()
+                .find_map(|(at, _)| by_prefix.get(&resource[..=at]).copied())
         };
         // What the module's own check reports, kept for the coverage evidence of the instance:
         // the same resource drifts the same way here.
