@@ -117,16 +117,17 @@ def minified(n):
 
 
 def module_calls(out, n):
-    """A configuration of n calls of one local module (a trail and its bucket): each finding of
+    """A configuration of n calls of one local module (eight trails and their buckets): each finding of
     an instance looked for its owner among every instance, and each reference of a module's
     resource was matched against every expression of the configuration."""
-    write(os.path.join(out, "mod", "main.tf"), [
-        'variable "name" {}\n',
-        'resource "aws_s3_bucket" "b" {\n  bucket = "${var.name}-logs"\n}\n',
-        'resource "aws_cloudtrail" "t" {\n  name           = var.name\n'
-        "  s3_bucket_name = aws_s3_bucket.b.id\n}\n",
-        'output "bucket" {\n  value = aws_s3_bucket.b.id\n}\n',
-    ])
+    module = ['variable "name" {}\n', 'output "bucket" {\n  value = aws_s3_bucket.b0.id\n}\n']
+    for j in range(8):
+        module.append(f'resource "aws_s3_bucket" "b{j}" {{\n  bucket = "${{var.name}}-logs-{j}"\n}}\n')
+        module.append(
+            f'resource "aws_cloudtrail" "t{j}" {{\n  name           = "${{var.name}}-{j}"\n'
+            f"  s3_bucket_name = aws_s3_bucket.b{j}.id\n}}\n"
+        )
+    write(os.path.join(out, "mod", "main.tf"), module)
     calls = [f'module "m{i}" {{\n  source = "./mod"\n  name   = "n{i}"\n}}\n' for i in range(n)]
     buckets = ", ".join(f"module.m{i}.bucket" for i in range(n))
     write(os.path.join(out, "main.tf"), calls + [f"locals {{\n  all = [{buckets}]\n}}\n"])

@@ -21,7 +21,7 @@ impl Engine {
         mut root: Node<'a>,
     ) -> Unit<'a> {
         let mut found = Vec::new();
-        if cfn_foreach::has_loops(&root) {
+        if cfn_foreach::may_hold_loops(file.text) && cfn_foreach::has_loops(&root) {
             found = cfn_foreach::expand_for_each(&mut root)
                 .into_iter()
                 .map(|u| RawFinding {

@@ -154,16 +154,25 @@ impl Engine {
             raw.fix = None;
             true
         });
+        // By resource, in the order reported: each instance's evidence asks for its resource's.
+        let mut known_of: HashMap<&str, Vec<&RawFinding>> = HashMap::new();
+        for raw in &known {
+            if let Some(resource) = raw.resource.as_deref() {
+                known_of.entry(resource).or_default().push(raw);
+            }
+        }
         for e in evidence.iter_mut() {
             let label = |span: Span| of(span).map_or(span, |i| i.label);
             if e.span.start >= own_end {
                 e.span = label(e.span);
                 let policies =
                     policy::coverage::objective(e.objective).map_or(&[][..], |o| o.policies);
-                for raw in known.iter().filter(|r| {
-                    r.resource.as_deref() == Some(e.resource.as_str())
-                        && policies.contains(&r.policy)
-                }) {
+                for raw in known_of
+                    .get(e.resource.as_str())
+                    .into_iter()
+                    .flatten()
+                    .filter(|r| policies.contains(&r.policy))
+                {
                     e.unmet
                         .push((e.span, format!("{}: {}", raw.policy, raw.message)));
                 }
