@@ -950,16 +950,13 @@ where
     } else {
         vec![stmts]
     };
-    let mut out = Vec::new();
-    for item in items {
-        for node in t.maps(item) {
-            out.push(statement(t, node));
-        }
-    }
-    // Most documents hold one statement, and a growing Vec keeps room for four: a template's
-    // statements are kept for its whole check (a 50,000-resource template's took 29% of its
-    // heap at its peak).
-    out.shrink_to_fit();
+    let nodes: Vec<&Node<'_>> = items.into_iter().flat_map(|item| t.maps(item)).collect();
+    // Allocated at the count: most documents hold one statement, where a growing Vec keeps
+    // room for four, and a template's statements are kept for its whole check (a
+    // 50,000-resource template's took 29% of its heap at its peak). Shrinking them after
+    // moved each into fresh memory: 3% of checking 140,000 documents.
+    let mut out = Vec::with_capacity(nodes.len());
+    out.extend(nodes.into_iter().map(|node| statement(t, node)));
     out
 }
 
