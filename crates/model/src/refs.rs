@@ -77,7 +77,7 @@ impl Table {
 
     fn expression(&mut self, s: &str, i: usize) {
         // Identifiers as `mentions` sees them: runs of letters, digits, `_` and `-`.
-        let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        let ident = is_identifier;
         let mut tokens: Vec<(usize, usize)> = Vec::new();
         let mut start = None;
         for (at, c) in s.char_indices().chain(std::iter::once((s.len(), ' '))) {
@@ -141,13 +141,11 @@ impl Table {
             if n.matches('.').count() < 2 {
                 out.extend(self.expressions.get(n).into_iter().flatten());
             } else {
-                let whole = |w: &usize| &self.whole[*w];
-                let candidates: Box<dyn Iterator<Item = &(String, usize)>> =
-                    match self.whole_candidates(n) {
-                        Some(at) => Box::new(at.iter().map(whole)),
-                        None => Box::new(self.whole.iter()),
-                    };
-                out.extend(candidates.filter(|(s, _)| mentions(s, n)).map(|(_, i)| *i));
+                let naming = |(s, i): &(String, usize)| mentions(s, n).then_some(*i);
+                match self.whole_candidates(n) {
+                    Some(at) => out.extend(at.iter().filter_map(|&w| naming(&self.whole[w]))),
+                    None => out.extend(self.whole.iter().filter_map(naming)),
+                }
             }
         }
     }
@@ -158,7 +156,7 @@ impl Table {
     fn whole_candidates(&self, name: &str) -> Option<&[usize]> {
         let mut rarest: Option<&[usize]> = None;
         for identifier in name
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .split(|c: char| !is_identifier(c))
             .filter(|s| !s.is_empty())
         {
             let holders = self
@@ -230,7 +228,7 @@ fn local_names(expr: &str) -> Vec<String> {
         let before = rest[..at].chars().next_back();
         let after = &rest[at + "local.".len()..];
         let len = after
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .find(|c: char| !is_identifier(c))
             .unwrap_or(after.len());
         if !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') && len > 0 {
             out.push(after[..len].to_string());
@@ -407,7 +405,7 @@ pub(crate) fn reference_names(t: &Template<'_>, r: &Resource<'_>, name_keys: &[&
 /// out; not function names, not the text of string literals, not attributes of something else
 /// (`f(x).a`).
 pub fn expression_references(expr: &str) -> Vec<String> {
-    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let ident = is_identifier;
     let mut out = Vec::new();
     let mut chars = expr.char_indices().peekable();
     let mut current: Option<String> = None;
@@ -479,6 +477,12 @@ pub fn resource_address(reference: &str) -> Option<String> {
     Some(parts[..at + 2].join("."))
 }
 
+/// Whether `c` is part of an identifier as references are read: a letter, digit, `_` or `-`
+/// (Terraform's identifiers, and CloudFormation's logical IDs).
+fn is_identifier(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
 /// Whether `s` names `name` as a whole identifier (not as part of a longer one).
 pub(crate) fn mentions(s: &str, name: &str) -> bool {
     let bytes = s.as_bytes();
@@ -486,7 +490,7 @@ pub(crate) fn mentions(s: &str, name: &str) -> bool {
     while let Some(i) = s[from..].find(name) {
         let start = from + i;
         let end = start + name.len();
-        let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        let ident = |b: u8| is_identifier(char::from(b));
         let before_ok = start == 0 || !ident(bytes[start - 1]);
         let after_ok = end == bytes.len() || !ident(bytes[end]);
         if before_ok && after_ok {
