@@ -2,6 +2,7 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use crate::parse::{Node, Value};
 use crate::terraform::objects;
@@ -33,6 +34,10 @@ pub(super) struct Rewriter<'s, 'a> {
     rewritten: RefCell<HashMap<String, Node<'a>>>,
     /// Text written so far (see [`MAX_WRITTEN`]).
     written: std::cell::Cell<usize>,
+    /// Variables' values as expression text, by name.
+    var_texts: RefCell<HashMap<String, Rc<str>>>,
+    /// Locals' values as expression text, rewritten, by name.
+    local_texts: RefCell<HashMap<String, Rc<str>>>,
 }
 
 impl<'s, 'a> Rewriter<'s, 'a> {
@@ -77,6 +82,8 @@ impl<'s, 'a> Rewriter<'s, 'a> {
             resources,
             rewritten: RefCell::new(HashMap::new()),
             written: std::cell::Cell::new(0),
+            var_texts: RefCell::default(),
+            local_texts: RefCell::default(),
         }
     }
 
@@ -165,19 +172,66 @@ impl<'s, 'a> Rewriter<'s, 'a> {
 
     /// An expression's text in the configuration's terms.
     fn expression(&self, expr: &str, locals: usize) -> String {
+        let mut address = String::new();
         rewrite_traversals(expr, &mut |traversal| {
             let mut parts = traversal.splitn(3, '.');
             let (root, name) = (parts.next()?, parts.next()?);
-            let rest = parts.next().map(|r| format!(".{r}")).unwrap_or_default();
-            match root {
-                "var" => Some(format!("({}){rest}", text_of(&self.var(name)))),
-                "local" => Some(format!("({}){rest}", text_of(&self.local(name, locals)))),
-                _ if self.resources.contains(&format!("{root}.{name}")) => {
-                    Some(format!("{}{traversal}", self.prefix))
+            let value = match root {
+                "var" => self.var_text(name),
+                "local" => self.local_text(name, locals),
+                _ => {
+                    address.clear();
+                    address.push_str(root);
+                    address.push('.');
+                    address.push_str(name);
+                    return self
+                        .resources
+                        .contains(address.as_str())
+                        .then(|| format!("{}{traversal}", self.prefix));
                 }
-                _ => None,
+            };
+            let mut out = String::with_capacity(value.len() + traversal.len() + 2);
+            out.push('(');
+            out.push_str(&value);
+            out.push(')');
+            if let Some(rest) = parts.next() {
+                out.push('.');
+                out.push_str(rest);
             }
+            Some(out)
         })
+    }
+
+    /// A variable's value as expression text (written into each expression that uses it).
+    fn var_text(&self, name: &str) -> Rc<str> {
+        if let Some(text) = self.var_texts.borrow().get(name) {
+            return text.clone();
+        }
+        let text: Rc<str> = match (self.args.get(name), self.defaults.get(name)) {
+            (Some(arg), _) => text_of(arg),
+            (None, Some(Some(default))) => text_of(default),
+            _ => text_of(&unset()),
+        }
+        .into();
+        self.var_texts
+            .borrow_mut()
+            .insert(name.to_string(), text.clone());
+        text
+    }
+
+    /// A local's value as expression text, rewritten.
+    fn local_text(&self, name: &str, depth: usize) -> Rc<str> {
+        if let Some(text) = self.local_texts.borrow().get(name) {
+            return text.clone();
+        }
+        let text: Rc<str> = text_of(&self.local(name, depth)).into();
+        // Kept only once the local's rewrite is (a local met too deep is unknown there only).
+        if self.rewritten.borrow().contains_key(name) {
+            self.local_texts
+                .borrow_mut()
+                .insert(name.to_string(), text.clone());
+        }
+        text
     }
 }
 
@@ -292,40 +346,45 @@ fn rebuild(segments: &[Segment<'_>], rewrite: &dyn Fn(&str) -> String) -> String
 /// `expr` with each traversal (`a.b.c`: identifiers joined by `.`, not the attribute of
 /// something else) replaced where `f` says.
 pub(super) fn rewrite_traversals(expr: &str, f: &mut dyn FnMut(&str) -> Option<String>) -> String {
+    // Identifiers are ASCII: the scan goes byte by byte, and text between the traversals
+    // replaced is copied in runs.
+    let bytes = expr.as_bytes();
     let mut out = String::with_capacity(expr.len());
-    let mut rest = expr;
-    let mut prev: Option<char> = None;
-    while let Some(c) = rest.chars().next() {
-        let starts =
-            (c.is_ascii_alphabetic() || c == '_') && !prev.is_some_and(|p| is_ident(p) || p == '.');
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        let starts = starts_identifier(bytes[i])
+            && (i == 0 || !(is_ident_byte(bytes[i - 1]) || bytes[i - 1] == b'.'));
         if !starts {
-            out.push(c);
-            prev = Some(c);
-            rest = &rest[c.len_utf8()..];
+            i += 1;
             continue;
         }
-        let mut end = 0;
+        let mut end = i;
         loop {
-            end += rest[end..]
-                .find(|c: char| !is_ident(c))
-                .unwrap_or(rest.len() - end);
-            let after = &rest[end..];
-            match after.strip_prefix('.') {
-                Some(next) if next.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') => {
-                    end += 1
-                }
+            while end < bytes.len() && is_ident_byte(bytes[end]) {
+                end += 1;
+            }
+            match bytes.get(end..end + 2) {
+                Some([b'.', next]) if starts_identifier(*next) => end += 1,
                 _ => break,
             }
         }
-        let traversal = &rest[..end];
-        match f(traversal) {
-            Some(replaced) => out.push_str(&replaced),
-            None => out.push_str(traversal),
+        if let Some(replaced) = f(&expr[i..end]) {
+            out.push_str(&expr[copied..i]);
+            out.push_str(&replaced);
+            copied = end;
         }
-        prev = traversal.chars().next_back();
-        rest = &rest[end..];
+        i = end;
     }
+    out.push_str(&expr[copied..]);
     out
+}
+
+fn starts_identifier(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'-'
 }
 
 /// A value as HCL expression text (its positions are lost: what it makes wrong lands at the

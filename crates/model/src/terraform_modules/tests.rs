@@ -224,3 +224,27 @@ fn locals_that_double_at_every_step_stay_bounded() {
     assert_eq!(props.len(), 1);
     assert!(props[0].1.len() < 1024 * 1024, "{}", props[0].1.len());
 }
+
+#[test]
+fn traversals_are_the_identifiers_joined_by_dots_that_no_attribute_access_precedes() {
+    let seen = |expr: &str| {
+        let mut found = Vec::new();
+        let out = super::rewrite::rewrite_traversals(expr, &mut |t| {
+            found.push(t.to_string());
+            t.starts_with("var.").then(|| format!("<{t}>"))
+        });
+        (out, found)
+    };
+    let (out, found) = seen("merge(var.tags, { Name = \"${var.name}-x\" })[0].a-b");
+    assert_eq!(
+        out,
+        "merge(<var.tags>, { Name = \"${<var.name>}-x\" })[0].a-b"
+    );
+    assert_eq!(found, ["merge", "var.tags", "Name", "var.name"]);
+    // After a `.` or inside an identifier nothing starts; a digit cannot start one; a dot
+    // not followed by an identifier ends one; text that is not ASCII is copied as it is.
+    let (out, found) = seen("x.y[1].z + 9var.a + var.b. + «var.c» + _v.w1");
+    assert_eq!(out, "x.y[1].z + 9var.a + <var.b>. + «<var.c>» + _v.w1");
+    assert_eq!(found, ["x.y", "var.b", "var.c", "_v.w1"]);
+    assert_eq!(seen(""), (String::new(), Vec::new()));
+}

@@ -36,7 +36,9 @@ pub fn fold_expressions(root: &mut Node<'_>) {
     if !has_candidates(root, 0) {
         return;
     }
-    let snapshot = root.clone();
+    // The scope reads the values as written while the tree is folded: a copy of what it
+    // reads (variables, locals, tfvars values), not of the whole configuration.
+    let snapshot = scope_parts(root);
     let scope = Scope::of(&snapshot);
     let Value::Map(entries) = &mut root.value else {
         return;
@@ -57,26 +59,45 @@ pub fn fold_expressions(root: &mut Node<'_>) {
 /// with the configuration's values: their expressions are in its terms.
 pub(crate) fn fold_modules(root: &mut Node<'_>) {
     let key = crate::terraform::MODULES_KEY;
-    if !root.get(key).is_some_and(|m| has_candidates(m, 0)) {
+    let Some(at) = root.entries().iter().rposition(|e| e.key == key) else {
+        return;
+    };
+    if !has_candidates(&root.entries()[at].value, 0) {
         return;
     }
-    let snapshot = root.clone();
-    let scope = Scope::of(&snapshot);
+    // The instances are taken out while the scope reads the rest: the scope reads the
+    // configuration's variables and locals only, and the instances are most of the tree.
     let Value::Map(entries) = &mut root.value else {
         return;
     };
-    for e in entries.iter_mut().filter(|e| e.key == key) {
-        if let Value::Seq(instances) = &mut e.value.value {
-            for instance in instances.iter_mut() {
-                for r in block_entries(instance)
-                    .iter_mut()
-                    .filter(|r| r.key == "resource")
-                {
-                    fold_resources(&scope, &mut r.value);
-                }
+    let empty = Node::new(Span::empty(0), Value::Null);
+    let mut modules = std::mem::replace(&mut entries[at].value, empty);
+    if let Value::Seq(instances) = &mut modules.value {
+        let scope = Scope::of(root);
+        for instance in instances.iter_mut() {
+            for r in block_entries(instance)
+                .iter_mut()
+                .filter(|r| r.key == "resource")
+            {
+                fold_resources(&scope, &mut r.value);
             }
         }
     }
+    if let Value::Map(entries) = &mut root.value {
+        entries[at].value = modules;
+    }
+}
+
+/// The parts of a configuration [`Scope::of`] reads, copied.
+fn scope_parts<'a>(root: &Node<'a>) -> Node<'a> {
+    let read = ["variable", "locals", crate::terraform_dir::TFVARS_KEY];
+    let entries = root
+        .entries()
+        .iter()
+        .filter(|e| read.contains(&e.key.as_ref()))
+        .cloned()
+        .collect();
+    Node::new(root.span, Value::Map(entries))
 }
 
 /// A `resource` block's resources, each expanded into its instances and folded.
