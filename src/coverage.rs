@@ -49,6 +49,14 @@ pub struct Gathered {
 }
 
 impl Gathered {
+    /// Of the module calls not followed, those past a bound of composing modules.
+    fn unfollowed_past_bounds(&self) -> usize {
+        self.unfollowed
+            .iter()
+            .filter(|(_, m)| m.why == crate::file_report::NotFollowed::PastBound)
+            .count()
+    }
+
     /// Take what a file's report says about coverage (its findings before any baseline: drift
     /// is drift, known or new).
     pub fn take(&mut self, report: &FileReport) {
@@ -255,9 +263,11 @@ pub struct Coverage {
     /// The files that could not be read or loaded (what they establish is unknown), in path
     /// order.
     pub failed: Vec<Arc<str>>,
-    /// Module calls not followed (their modules are not on disk): what they establish is
-    /// unknown.
+    /// Module calls not followed (their modules are not on disk, or composing them would pass
+    /// a bound): what they establish is unknown.
     pub unfollowed: usize,
+    /// Of `unfollowed`, the calls past a bound of composing modules.
+    pub unfollowed_past_bounds: usize,
     /// The organization the tree declares (roots, OUs, accounts), when it declares one.
     pub organization: Option<Organization>,
     /// The framework the report is organized by (`coverage --framework`).
@@ -550,6 +560,7 @@ pub fn assess(gathered: &Gathered, config: &CoverageConfig, anchor: Anchor) -> C
         templates: gathered.templates,
         failed: gathered.failed.clone(),
         unfollowed: gathered.unfollowed.len(),
+        unfollowed_past_bounds: gathered.unfollowed_past_bounds(),
         organization,
         framework: None,
     }

@@ -38,15 +38,27 @@ pub enum Outcome {
     Config,
 }
 
-/// A module call whose module is not on disk: its resources went unchecked.
+/// A module call not followed: its resources went unchecked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnfollowedModule {
-    /// The call's name (`module "trail"`).
+    /// The call's name (`module "trail"`), or the calls to it from the file's (`audit.bucket`).
     pub name: String,
     /// Where the module comes from (`terraform-aws-modules/cloudtrail/aws`).
     pub source: String,
-    /// The line of the call's name.
+    /// The line of the call's name (of the file's call it descends from).
     pub line: u32,
+    /// Why it was not followed.
+    pub why: NotFollowed,
+}
+
+/// Why a module call was not followed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotFollowed {
+    /// Its module is not on disk (a registry or Git module `terraform init` has not installed).
+    NotOnDisk,
+    /// Its module is on disk, but composing it would pass one of tripline's bounds (calls
+    /// nested too deep, too many instances or too much text, a module that calls itself).
+    PastBound,
 }
 
 /// The result of checking one file.

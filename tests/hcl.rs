@@ -736,3 +736,70 @@ fn blocks_parsed_one_by_one_keep_their_positions() {
         "{out}"
     );
 }
+
+/// A module call whose module is on disk but that composing would take past a bound (here a
+/// module that calls itself) is said, as a call not on disk is: counted in every format's
+/// summary, named with the bound under `--verbose`, the same when served from the result
+/// cache, and the same whether the file is checked alone or with its directory.
+#[test]
+fn module_calls_past_a_composition_bound_are_said_not_composed() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path().join("infra");
+    write(
+        &root,
+        "main.tf",
+        "# the root\nmodule \"top\" {\n  source = \"./loop\"\n}\n",
+    );
+    write(
+        &root,
+        "loop/main.tf",
+        "module \"again\" {\n  source = \"../loop\"\n}\nresource \"aws_s3_bucket\" \"b\" {}\n",
+    );
+    let cache = dir.path().join("cache");
+    let run = |format: &str, extra: &[&str]| {
+        let out = tripline()
+            .current_dir(dir.path())
+            .args(["check", "--no-config", "--cache-dir"])
+            .arg(&cache)
+            .args(["--format", format])
+            .args(extra)
+            .arg("infra/main.tf")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}");
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let says = "1 module call not composed: past tripline's bounds on composing modules";
+    let note = "note: infra/main.tf: module `top.again` (from `../loop`, under the call on line 2) \
+                was not composed, since its module is among the modules that call it";
+    for alone in [true, false] {
+        if !alone {
+            // Two files: the directory is checked as one configuration.
+            write(&root, "variables.tf", "variable \"unused\" {}\n");
+        }
+        for _fresh_then_cached in 0..2 {
+            let (human, stderr) = run("human", &["--verbose"]);
+            assert!(human.contains(says), "{human}");
+            assert!(!human.contains("not on disk"), "{human}");
+            assert!(stderr.contains(note), "{stderr}");
+        }
+        let (json, _) = run("json", &[]);
+        let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(doc["summary"]["modules_not_followed"], 1);
+        assert_eq!(doc["summary"]["modules_past_bounds"], 1);
+        let (sarif, _) = run("sarif", &[]);
+        let log: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+        let property = &log["runs"][0]["properties"]["modulesNotFollowed"];
+        assert_eq!(property["count"], 1);
+        assert_eq!(property["pastBounds"], 1);
+        assert!(property["message"].as_str().unwrap().starts_with(says));
+        let (github, _) = run("github", &[]);
+        assert!(
+            github.contains(&format!("::notice title=tripline::{says}")),
+            "{github}"
+        );
+    }
+}

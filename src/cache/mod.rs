@@ -54,7 +54,7 @@ const MAGIC: &[u8] = b"tripline-cache\n";
 
 /// Cache files' format; a change makes old files unreadable, which is a miss. 4: tagged;
 /// 5: reports count the module calls not followed.
-const FORMAT_VERSION: u32 = 10;
+const FORMAT_VERSION: u32 = 11;
 
 /// The result cache of a run.
 #[derive(Debug)]
@@ -512,6 +512,10 @@ fn encode_report(r: &FileReport) -> Option<Vec<u8>> {
         w.str(&m.name);
         w.str(&m.source);
         w.usize(m.line as usize);
+        w.u8(match m.why {
+            crate::file_report::NotFollowed::NotOnDisk => 0,
+            crate::file_report::NotFollowed::PastBound => 1,
+        });
     }
     w.usize(r.notes.len());
     for n in &r.notes {
@@ -626,6 +630,11 @@ fn decode_report(bytes: &[u8], display: &str, content: u64) -> Option<FileReport
             name: r.str()?.to_string(),
             source: r.str()?.to_string(),
             line: u32::try_from(r.usize()?).ok()?,
+            why: match r.u8()? {
+                0 => crate::file_report::NotFollowed::NotOnDisk,
+                1 => crate::file_report::NotFollowed::PastBound,
+                _ => return None,
+            },
         });
     }
     let mut notes = Vec::new();

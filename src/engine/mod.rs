@@ -119,25 +119,11 @@ impl Engine {
         };
         report.outcome = Outcome::Checked(format);
         let unfollowed = self.modules_not_followed(format, &parsed.root, origin);
-        report.notes = unfollowed
-            .iter()
-            .map(|(name, source, _)| front::not_on_disk_note(name, source))
-            .collect();
-        // Lines are counted only for a file that calls modules not on disk (most call none).
-        let lines = std::cell::OnceCell::new();
-        report.unfollowed_modules = unfollowed
-            .into_iter()
-            .map(
-                |(name, source, span)| crate::file_report::UnfollowedModule {
-                    name,
-                    source,
-                    line: lines
-                        .get_or_init(|| crate::source::LineIndex::new(text))
-                        .position(text, span.start as usize)
-                        .line,
-                },
-            )
-            .collect();
+        front::say_not_on_disk(
+            (&mut report.notes, &mut report.unfollowed_modules),
+            text,
+            unfollowed,
+        );
         raws.extend(front::structure(format, &parsed.root, text));
         if self.options.parse_only {
             report.findings = self.finish(&selection, display, text, raws);
@@ -147,6 +133,11 @@ impl Engine {
         let mut unit = self.assemble(&file, format, parsed.root);
         report.depends = unit.depends;
         report.notes.append(&mut unit.notes);
+        front::say_past_bounds(
+            (&mut report.notes, &mut report.unfollowed_modules),
+            text,
+            std::mem::take(&mut unit.stopped),
+        );
         let found = std::mem::take(&mut unit.found);
         let found_evidence = std::mem::take(&mut unit.found_evidence);
         let evaluated = unit.evaluated.take();

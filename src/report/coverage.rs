@@ -275,7 +275,21 @@ fn notes(c: &Coverage, out: &mut String) {
             let _ = writeln!(out, "  {}", escape::line(path));
         }
     }
-    if c.unfollowed > 0 {
+    if c.unfollowed_past_bounds > 0 {
+        let _ = writeln!(
+            out,
+            "note: {} module call{} not followed (modules not on disk, or calls past tripline's \
+             bounds on composing modules: `tripline check --verbose` says which), so what {} \
+             establish is unknown",
+            c.unfollowed,
+            if c.unfollowed == 1 { " was" } else { "s were" },
+            if c.unfollowed == 1 {
+                "it would"
+            } else {
+                "they would"
+            },
+        );
+    } else if c.unfollowed > 0 {
         let _ = writeln!(
             out,
             "note: {} module call{} not followed (the module{} not on disk), so what {} \

@@ -50,9 +50,13 @@ pub(crate) struct SummaryOut {
     pub suppressed: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineStats>,
-    /// Module calls whose modules are not on disk (absent when every call was followed).
+    /// Module calls not followed: modules not on disk, and calls past a bound of composing
+    /// modules (absent when every call was followed).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub modules_not_followed: usize,
+    /// Of those, the calls past a bound of composing modules (absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub modules_past_bounds: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -171,6 +175,7 @@ fn summary_out(summary: &Summary) -> SummaryOut {
         suppressed: summary.suppressed,
         baseline: summary.baseline,
         modules_not_followed: summary.modules_not_followed,
+        modules_past_bounds: summary.modules_past_bounds,
     }
 }
 
@@ -256,6 +261,7 @@ pub fn merge(docs: Vec<Document>) -> Document {
         summary.findings += d.summary.findings;
         summary.suppressed += d.summary.suppressed;
         summary.modules_not_followed += d.summary.modules_not_followed;
+        summary.modules_past_bounds += d.summary.modules_past_bounds;
         for (k, v) in d.summary.by_severity {
             *summary.by_severity.entry(k).or_insert(0) += v;
         }

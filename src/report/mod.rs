@@ -63,8 +63,11 @@ pub struct Summary {
     pub suppressed: usize,
     /// Set when a baseline was applied.
     pub baseline: Option<crate::baseline::BaselineStats>,
-    /// Module calls not followed: modules not on disk (registry or Git, not installed).
+    /// Module calls not followed: modules not on disk (registry or Git, not installed), and
+    /// those past a bound of composing modules.
     pub modules_not_followed: usize,
+    /// Of `modules_not_followed`, the calls past a bound of composing modules.
+    pub modules_past_bounds: usize,
     /// Findings reported that `--fix` can fix.
     pub fixable: usize,
     /// The policy of the most severe finding (the first met of that severity): the example
@@ -86,6 +89,11 @@ impl Summary {
     pub fn add(&mut self, r: &FileReport) {
         self.suppressed += r.suppressed;
         self.modules_not_followed += r.unfollowed_modules.len();
+        self.modules_past_bounds += r
+            .unfollowed_modules
+            .iter()
+            .filter(|m| m.why == crate::file_report::NotFollowed::PastBound)
+            .count();
         match r.outcome {
             Outcome::Checked(_) => self.templates += 1,
             Outcome::Skipped(_) => self.skipped += 1,
@@ -114,19 +122,26 @@ impl Summary {
 /// What a summary says of the module calls not followed, and how to follow them; `None` when
 /// every call was followed.
 pub fn modules_not_followed(s: &Summary) -> Option<String> {
-    (s.modules_not_followed > 0).then(|| {
-        format!(
-            "{} module call{} not followed: the module{} not on disk (`terraform init` installs \
-             registry and Git modules where tripline reads them; or check the plan)",
-            s.modules_not_followed,
-            if s.modules_not_followed == 1 { "" } else { "s" },
-            if s.modules_not_followed == 1 {
-                " is"
-            } else {
-                "s are"
-            }
-        )
-    })
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let past = s.modules_past_bounds.min(s.modules_not_followed);
+    let absent = s.modules_not_followed - past;
+    let mut said = Vec::new();
+    if absent > 0 {
+        said.push(format!(
+            "{absent} module call{} not followed: the module{} not on disk (`terraform init` \
+             installs registry and Git modules where tripline reads them; or check the plan)",
+            plural(absent),
+            if absent == 1 { " is" } else { "s are" }
+        ));
+    }
+    if past > 0 {
+        said.push(format!(
+            "{past} module call{} not composed: past tripline's bounds on composing modules \
+             (`--verbose` says which and why; or check the plan)",
+            plural(past)
+        ));
+    }
+    (!said.is_empty()).then(|| said.join("; "))
 }
 
 /// What to do after a run that fails, in at most three lines: the counts, what `--fix` fixes,

@@ -233,7 +233,7 @@ fn log_with(
     shard: Option<Shard>,
     options: &SarifOptions,
     cut: Option<&Cut>,
-    modules_not_followed: usize,
+    modules_not_followed: (usize, usize),
 ) -> Value {
     let mut driver = json!({
         "name": "tripline",
@@ -299,14 +299,21 @@ impl Cut {
     }
 }
 
-/// `runs[0].properties.modulesNotFollowed`: how many module calls were not followed, and how
-/// to follow them; `None` when every call was.
-fn modules_property(count: usize) -> Option<Value> {
+/// `runs[0].properties.modulesNotFollowed`: how many module calls were not followed (`count`,
+/// of which `pastBounds` past a bound of composing modules), and how to follow them; `None`
+/// when every call was.
+fn modules_property((count, past): (usize, usize)) -> Option<Value> {
     let summary = super::Summary {
         modules_not_followed: count,
+        modules_past_bounds: past,
         ..super::Summary::default()
     };
-    super::modules_not_followed(&summary).map(|message| json!({"count": count, "message": message}))
+    let message = super::modules_not_followed(&summary)?;
+    let mut property = json!({"count": count, "message": message});
+    if past > 0 {
+        property["pastBounds"] = json!(past);
+    }
+    Some(property)
 }
 
 /// The shard a SARIF report records (`runs[0].properties.shard`), if any.
@@ -378,7 +385,7 @@ impl super::Reporter for SarifReporter {
     }
 
     fn finish(&mut self, out: &mut dyn Write, summary: &super::Summary) -> io::Result<()> {
-        let modules = summary.modules_not_followed;
+        let modules = (summary.modules_not_followed, summary.modules_past_bounds);
         let cut = (self.cut.total > 0).then_some(&self.cut);
         if let Some(cut) = cut {
             let by: Vec<String> = Severity::ALL
@@ -466,10 +473,11 @@ pub fn merge(docs: Vec<Value>) -> Option<Value> {
     // The shards' own omissions, and what the merged run must leave out to stay in the limit
     // (the least severe, latest first, as in a single run).
     let mut cut = Cut::default();
-    let mut modules = 0;
+    let mut modules = (0, 0);
     for d in std::iter::once(&base).chain(rest.iter()) {
-        let counted = &d["runs"][0]["properties"]["modulesNotFollowed"]["count"];
-        modules += counted.as_u64().unwrap_or(0) as usize;
+        let counted = &d["runs"][0]["properties"]["modulesNotFollowed"];
+        modules.0 += counted["count"].as_u64().unwrap_or(0) as usize;
+        modules.1 += counted["pastBounds"].as_u64().unwrap_or(0) as usize;
         let omitted = &d["runs"][0]["properties"]["omittedResults"];
         cut.total += omitted["count"].as_u64().unwrap_or(0) as usize;
         for (i, s) in Severity::ALL.iter().enumerate() {

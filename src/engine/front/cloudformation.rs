@@ -56,6 +56,7 @@ impl Engine {
             notes: Vec::new(),
             modules: Vec::new(),
             modules_from: 0,
+            stopped: Vec::new(),
         }
     }
 }

@@ -16,7 +16,7 @@ pub(crate) mod plan_source;
 mod stacksets;
 pub(super) mod terraform;
 
-pub(super) use terraform::not_on_disk_note;
+pub(super) use terraform::{say_not_on_disk, say_past_bounds};
 
 use crate::file_report::Depends;
 use crate::model::{Format, Template};
@@ -48,6 +48,9 @@ pub(super) struct Unit<'a> {
     /// `modules_from` (the end of the configuration's own text) is placed at their calls.
     pub modules: Vec<crate::model::terraform_modules::ModuleInstance>,
     pub modules_from: u32,
+    /// Module calls of the file that a composition bound stopped (their labels in the file's
+    /// own text).
+    pub stopped: Vec<crate::model::terraform_modules::Stopped>,
 }
 
 /// Raw findings and coverage evidence of an evaluation.
@@ -125,6 +128,7 @@ impl Engine {
                 notes: Vec::new(),
                 modules: Vec::new(),
                 modules_from: 0,
+                stopped: Vec::new(),
             },
         }
     }

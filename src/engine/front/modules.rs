@@ -12,7 +12,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::model::terraform_modules::{self, LoadedModule, ModuleInstance, ModuleLoader};
+use crate::model::terraform_modules::{
+    self, Composition, LoadedModule, ModuleInstance, ModuleLoader,
+};
 use crate::model::{Format, Template};
 use crate::parse::Node;
 use crate::policy::coverage::RawEvidence;
@@ -62,13 +64,13 @@ impl ModuleLoader for Loader<'_> {
 
 impl Engine {
     /// Compose the configuration `root` (its text `text`, in `dir`) with the modules it
-    /// calls: the instances, and where the configuration's own text ends.
+    /// calls: the instances, and the calls a bound stopped.
     pub(super) fn compose_modules(
         &self,
         root: &mut Node<'_>,
         text: &mut String,
         dir: &Path,
-    ) -> Vec<ModuleInstance> {
+    ) -> Composition {
         let loader = Loader {
             engine: self,
             root: dir,

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::file_report::Depends;
+use crate::file_report::{Depends, NotFollowed, UnfollowedModule};
+use crate::model::terraform_modules::{Composition, Stopped};
 use crate::model::{Format, Template};
 use crate::parse::{Limits, Node, Parsed, Value};
 use crate::policy::RawFinding;
@@ -133,22 +134,25 @@ struct DirectoryFindings {
 }
 
 /// What lands in one file of a directory checked as one configuration.
+#[derive(Clone)]
 struct FileFindings {
     /// The file's length, as parsed for the directory.
     len: u32,
     raws: Vec<RawFinding>,
     evidence: Vec<RawEvidence>,
+    /// The file's module calls that a composition bound stopped.
+    stopped: Vec<Stopped>,
 }
 
 /// Raw findings and evidence of a combined document, moved back into the files (name, offset,
 /// length, in offset order) they land in: each found by binary search, so a directory of
 /// thousands of files costs one pass over what it reports.
 fn by_file(
-    placed: Vec<(String, u32, u32)>,
+    placed: &[(String, u32, u32)],
     texts: &[&str],
     raws: Vec<RawFinding>,
     evidence: Vec<RawEvidence>,
-) -> HashMap<String, FileFindings> {
+) -> Vec<FileFindings> {
     let file_of = |start: u32| {
         let i = placed.partition_point(|(_, base, _)| *base <= start);
         let (_, base, len) = placed.get(i.checked_sub(1)?)?;
@@ -162,6 +166,7 @@ fn by_file(
             len: *len,
             raws: Vec::new(),
             evidence: Vec::new(),
+            stopped: Vec::new(),
         })
         .collect();
     for mut r in raws {
@@ -219,17 +224,36 @@ fn by_file(
             files[i].evidence.push(e);
         }
     }
-    placed
-        .into_iter()
-        .map(|(name, _, _)| name)
-        .zip(files)
-        .collect()
+    files
+}
+
+/// The module calls a composition bound stopped, moved into the files (as [`by_file`] lays
+/// them out) whose calls they descend from.
+fn stopped_by_file(
+    placed: &[(String, u32, u32)],
+    stopped: Vec<Stopped>,
+    files: &mut [FileFindings],
+) {
+    for mut s in stopped {
+        let i = placed.partition_point(|(_, base, _)| *base <= s.label.start);
+        let Some((_, base, len)) = i.checked_sub(1).and_then(|i| placed.get(i)) else {
+            continue;
+        };
+        if s.label.end > base + len {
+            continue;
+        }
+        s.label = Span {
+            start: s.label.start - base,
+            end: s.label.end - base,
+        };
+        files[i - 1].stopped.push(s);
+    }
 }
 
 /// What a `.tf` file's directory check gives the file.
 enum FromDirectory {
-    /// The findings and evidence that land in the file, positioned in it.
-    Raws(Vec<RawFinding>, Vec<RawEvidence>, Dialect),
+    /// What lands in the file, positioned in it.
+    Raws(FileFindings, Dialect),
     /// The directory is not one configuration: check the file alone.
     Alone,
 }
@@ -351,13 +375,70 @@ pub(super) fn not_on_disk(
         .collect()
 }
 
-/// What `--verbose` says of a module call that is not on disk.
-pub(in crate::engine) fn not_on_disk_note(name: &str, source: &str) -> String {
-    format!(
-        "module `{name}` comes from `{source}`, which is not on disk: its resources are not \
-         checked here (tripline never fetches modules; `terraform init` installs them where \
-         tripline reads them)"
-    )
+/// The notes and calls not followed of a file's report.
+type Said<'r> = (&'r mut Vec<String>, &'r mut Vec<UnfollowedModule>);
+
+/// Say in a report (`said`) the module calls of the file (its text `text`) whose modules are
+/// not on disk (name, source, where the name is): each a `--verbose` note and a call not
+/// followed.
+pub(in crate::engine) fn say_not_on_disk(
+    (notes, unfollowed): Said<'_>,
+    text: &str,
+    calls: Vec<(String, String, Span)>,
+) {
+    // Lines are counted only for a file that has such calls (most have none).
+    let mut lines = None;
+    for (name, source, span) in calls {
+        notes.push(format!(
+            "module `{name}` comes from `{source}`, which is not on disk: its resources are not \
+             checked here (tripline never fetches modules; `terraform init` installs them where \
+             tripline reads them)"
+        ));
+        let line = lines
+            .get_or_insert_with(|| LineIndex::new(text))
+            .position(text, span.start as usize)
+            .line;
+        unfollowed.push(UnfollowedModule {
+            name,
+            source,
+            line,
+            why: NotFollowed::NotOnDisk,
+        });
+    }
+}
+
+/// Say in a report (`said`) the module calls of the file (its text `text`) that a composition
+/// bound stopped: each a `--verbose` note naming the bound and a call not followed.
+pub(in crate::engine) fn say_past_bounds(
+    (notes, unfollowed): Said<'_>,
+    text: &str,
+    stopped: Vec<Stopped>,
+) {
+    let mut lines = None;
+    for stopped in stopped {
+        let line = lines
+            .get_or_insert_with(|| LineIndex::new(text))
+            .position(text, stopped.label.start as usize)
+            .line;
+        let name = stopped.path.join(".");
+        let under = if stopped.path.len() == 1 {
+            format!("line {line}")
+        } else {
+            format!("under the call on line {line}")
+        };
+        notes.push(format!(
+            "module `{name}` (from `{}`, {under}) was not composed, since {}: its resources are \
+             not checked as this configuration calls it",
+            stopped.source,
+            stopped.why.describe()
+        ));
+        unfollowed.push(UnfollowedModule {
+            name,
+            source: stopped.source,
+            line,
+            why: NotFollowed::PastBound,
+        });
+    }
 }
 
 impl Engine {
@@ -378,17 +459,21 @@ impl Engine {
         let from_directory = file
             .origin
             .and_then(|path| self.directory_raws(path, file.name, file.text));
-        if let Some(FromDirectory::Raws(raws, evidence, dialect)) = from_directory {
+        if let Some(FromDirectory::Raws(file, dialect)) = from_directory {
             return Unit {
                 root,
                 text: None,
-                evaluated: Some(Evaluated { raws, evidence }),
+                evaluated: Some(Evaluated {
+                    raws: file.raws,
+                    evidence: file.evidence,
+                }),
                 found: Vec::new(),
                 found_evidence: Vec::new(),
                 depends,
                 notes: dialect.note().into_iter().collect(),
                 modules: Vec::new(),
                 modules_from: 0,
+                stopped: file.stopped,
             };
         }
         let siblings = match file.origin {
@@ -413,16 +498,19 @@ impl Engine {
         };
         crate::model::fold_expressions(&mut root);
         crate::model::inline_policy_documents(&mut root);
-        let mut modules = Vec::new();
+        let mut composition = Composition::default();
         let mut modules_from = 0;
         if let Some(dir) = file.origin.and_then(Path::parent)
             && root.get("module").is_some()
         {
             let mut all = text.take().unwrap_or_else(|| file.text.to_string());
             modules_from = all.len() as u32;
-            modules = self.compose_modules(&mut root, &mut all, dir);
+            composition = self.compose_modules(&mut root, &mut all, dir);
             text = Some(all);
         }
+        // The siblings' calls are said in their own reports.
+        let own_end = file.text.len() as u32;
+        composition.stopped.retain(|s| s.label.end <= own_end);
         Unit {
             root,
             text,
@@ -431,8 +519,9 @@ impl Engine {
             found_evidence: Vec::new(),
             depends,
             notes: dialect.note().into_iter().collect(),
-            modules,
+            modules: composition.instances,
             modules_from,
+            stopped: composition.stopped,
         }
     }
 
@@ -488,11 +577,7 @@ impl Engine {
         if file.len as usize != text.len() {
             return None;
         }
-        Some(FromDirectory::Raws(
-            file.raws.clone(),
-            file.evidence.clone(),
-            findings.dialect,
-        ))
+        Some(FromDirectory::Raws(file.clone(), findings.dialect))
     }
 
     /// The directory's entry of the per-run cache, made afresh when its listing changed.
@@ -554,7 +639,7 @@ impl Engine {
         crate::model::fold_expressions(&mut root);
         crate::model::inline_policy_documents(&mut root);
         let own_end = all.len() as u32;
-        let modules = self.compose_modules(&mut root, &mut all, dir);
+        let Composition { instances, stopped } = self.compose_modules(&mut root, &mut all, dir);
         let mut template = Template::new(Format::TerraformConfig, &root);
         template.source = Some(&all);
         let (mut raws, mut evidence) = self.check_template(&template, &|m| self.may_enable(m));
@@ -564,15 +649,21 @@ impl Engine {
             template: &template,
             indexes: Default::default(),
         };
-        self.place_module_findings(&modules, own_end, at, &mut raws, &mut evidence);
+        self.place_module_findings(&instances, own_end, at, &mut raws, &mut evidence);
         let mut placed = vec![(first.name.clone(), 0u32, first.text.len() as u32)];
         let mut texts = vec![first.text.as_str()];
         for (s, base) in rest.iter().zip(bases) {
             placed.push((s.name.clone(), base, s.text.len() as u32));
             texts.push(s.text.as_str());
         }
+        let mut files = by_file(&placed, &texts, raws, evidence);
+        stopped_by_file(&placed, stopped, &mut files);
         DirectoryFindings {
-            files: by_file(placed, &texts, raws, evidence),
+            files: placed
+                .into_iter()
+                .map(|(name, _, _)| name)
+                .zip(files)
+                .collect(),
             dialect,
             alone: false,
         }

@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::{LoadedModule, ModuleLoader, compose};
+use super::{Bound, LoadedModule, ModuleLoader, compose};
 use crate::parse::{Limits, hcl};
 use crate::{Format, Template};
 
@@ -32,7 +32,7 @@ fn composed(root: &str, modules: &[(&str, &'static str)]) -> (String, Vec<(Strin
     let mut tree = hcl::file(root, &Limits::default()).unwrap().root;
     crate::fold_expressions(&mut tree);
     let mut text = root.to_string();
-    let instances = compose(&mut tree, &mut text, Path::new("/r"), &loader);
+    let instances = compose(&mut tree, &mut text, Path::new("/r"), &loader).instances;
     let paths: Vec<String> = instances.iter().map(|i| i.prefix()).collect();
     let t = Template::new(Format::TerraformConfig, &tree);
     let mut props = Vec::new();
@@ -247,4 +247,59 @@ fn traversals_are_the_identifiers_joined_by_dots_that_no_attribute_access_preced
     assert_eq!(out, "x.y[1].z + 9var.a + <var.b>. + «<var.c>» + _v.w1");
     assert_eq!(found, ["x.y", "var.b", "var.c", "_v.w1"]);
     assert_eq!(seen(""), (String::new(), Vec::new()));
+}
+
+/// The calls a bound stopped: path from the root, the root call's name as written, bound.
+fn stopped(root: &str, modules: &[(&str, &'static str)]) -> Vec<(String, String, Bound)> {
+    let loader = Memory(
+        modules
+            .iter()
+            .map(|(d, t)| (Path::new("/r").join(d), *t))
+            .collect(),
+    );
+    let mut tree = hcl::file(root, &Limits::default()).unwrap().root;
+    let mut text = root.to_string();
+    let composition = compose(&mut tree, &mut text, Path::new("/r"), &loader);
+    composition
+        .stopped
+        .into_iter()
+        .map(|s| {
+            let label = root[s.label.start as usize..s.label.end as usize].to_string();
+            (s.path.join("."), label, s.why)
+        })
+        .collect()
+}
+
+#[test]
+fn calls_past_a_bound_are_listed_with_the_bound_and_missing_modules_are_not() {
+    // A module that calls itself: followed once, its call back listed.
+    let root = "module \"loop\" {\n  source = \"./loop\"\n}\nmodule \"gone\" {\n  source = \"./gone\"\n}\n";
+    let looping = "module \"again\" {\n  source = \"./\"\n}\nresource \"aws_s3_bucket\" \"b\" {}\n";
+    assert_eq!(
+        stopped(root, &[("loop", looping)]),
+        [(
+            "loop.again".to_string(),
+            "\"loop\"".to_string(),
+            Bound::Cycle
+        )]
+    );
+    // A chain of ten modules: eight levels of calls are composed, the ninth is listed.
+    let mut chain: Vec<(String, &'static str)> = Vec::new();
+    for level in 0..10 {
+        let text = format!(
+            "module \"m\" {{\n  source = \"./next\"\n}}\nresource \"aws_s3_bucket\" \"b{level}\" {{}}\n"
+        );
+        let dir = std::iter::repeat_n("next", level + 1)
+            .collect::<Vec<_>>()
+            .join("/");
+        chain.push((dir, Box::leak(text.into_boxed_str())));
+    }
+    let modules: Vec<(&str, &'static str)> = chain.iter().map(|(d, t)| (d.as_str(), *t)).collect();
+    let root = "module \"top\" {\n  source = \"./next\"\n}\n";
+    let found = stopped(root, &modules);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, format!("top{}", ".m".repeat(8)));
+    assert_eq!(found[0].1, "\"top\"");
+    assert_eq!(found[0].2, Bound::Depth);
+    assert!(Bound::Depth.describe().contains("8 module calls deep"));
 }
