@@ -413,7 +413,7 @@ pub fn inline(t: &Template<'_>) -> Vec<Inline> {
         out.push(b);
     }
     for r in &t.resources {
-        if let Some(m) = r.metadata
+        if let Some(m) = r.metadata()
             && let Some(b) = read_block(t, Some(r.id.to_string()), m)
         {
             out.push(b);

@@ -288,7 +288,7 @@ fn place(
 pub(crate) fn metadata(t: &Template<'_>) -> Vec<Inline> {
     let mut out = Vec::new();
     for r in &t.resources {
-        let Some(entry) = r.metadata.and_then(|m| m.entry("checkov")) else {
+        let Some(entry) = r.metadata().and_then(|m| m.entry("checkov")) else {
             continue;
         };
         let Some(skips) = entry.value.get("skip") else {

@@ -1,9 +1,7 @@
 //! CloudFormation (and SAM) templates into the model.
 
-use std::borrow::Cow;
-
 use super::{Parameter, Resource, Template};
-use crate::parse::Node;
+use crate::parse::{Node, Text};
 
 pub(super) fn load<'a>(t: &mut Template<'a>) {
     let root = t.root;
@@ -31,17 +29,15 @@ pub(super) fn load<'a>(t: &mut Template<'a>) {
             continue;
         };
         t.resources.push(Resource {
-            id: Cow::Borrowed(&e.key),
+            id: Text::borrowed(&e.key),
             rtype,
             node,
             anchor: e.key_span,
             properties: node.get("Properties"),
             unknown: None,
-            metadata: node.get("Metadata"),
-            deletion_policy: node.get("DeletionPolicy"),
-            condition: node.get("Condition").and_then(Node::as_str),
             provider: None,
             defaults: sam_globals(root, rtype),
+            cloudformation: true,
         });
     }
 }

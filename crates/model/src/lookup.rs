@@ -136,7 +136,7 @@ pub fn has_property(t: &Template<'_>, r: &Resource<'_>, path: &[&str]) -> Option
 
 /// Whether a CloudFormation resource is kept when its stack is deleted or it is replaced.
 pub fn retained(t: &Template<'_>, r: &Resource<'_>) -> Option<bool> {
-    let Some(policy) = r.deletion_policy else {
+    let Some(policy) = r.deletion_policy() else {
         return Some(false);
     };
     let texts = t.texts(policy);

@@ -106,7 +106,7 @@ pub(super) fn load_plan<'a>(t: &mut Template<'a>) {
             .collect();
         for r in t.resources.iter_mut() {
             if let Some(key) = keys.get(strip_index(&r.id)) {
-                r.provider = Some(Cow::Borrowed(key));
+                r.provider = Some(Text::borrowed(key));
             }
         }
     }
@@ -126,17 +126,15 @@ fn plan_resource<'a>(
     let id = address.value.as_str()?;
     let rtype = node.get("type").and_then(Node::as_str)?;
     Some(Resource {
-        id: Cow::Borrowed(id),
+        id: Text::borrowed(id),
         rtype,
         node,
         anchor: address.key_span.to(address.value.span),
         properties: values,
         unknown,
-        metadata: None,
-        deletion_policy: None,
-        condition: None,
         provider: None,
         defaults: None,
+        cloudformation: false,
     })
 }
 
@@ -214,20 +212,18 @@ fn load_resources<'a>(t: &mut Template<'a>, node: &'a Node<'a>, prefix: &str) {
                 for e in named.entries() {
                     for body in objects(&e.value) {
                         t.resources.push(Resource {
-                            id: Cow::Owned(format!("{prefix}{}.{}", by_type.key, e.key)),
+                            id: Text::owned(format!("{prefix}{}.{}", by_type.key, e.key)),
                             rtype: &by_type.key,
                             node: body,
                             anchor: e.key_span,
                             properties: Some(body),
                             unknown: None,
-                            metadata: None,
-                            deletion_policy: None,
-                            condition: None,
                             provider: body
                                 .get("provider")
                                 .and_then(Node::as_str)
-                                .map(Cow::Borrowed),
+                                .map(Text::borrowed),
                             defaults: None,
+                            cloudformation: false,
                         });
                     }
                 }

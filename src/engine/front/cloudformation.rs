@@ -128,7 +128,7 @@ pub(super) fn structure(root: &Node<'_>) -> Vec<RawFinding> {
 fn construct_path<'t>(template: &'t crate::model::Template<'_>, id: &str) -> Option<&'t str> {
     let path = template
         .resource(id)?
-        .metadata?
+        .metadata()?
         .get("aws:cdk:path")?
         .as_str()?;
     Some(path.strip_suffix("/Resource").unwrap_or(path))

@@ -17,7 +17,7 @@ impl Policy for Det007 {
         for b in detective_buckets(cx) {
             if t.is_cloudformation() {
                 if retained(t, b) == Some(false) {
-                    let span = b.deletion_policy.map_or(b.anchor, |p| p.span);
+                    let span = b.deletion_policy().map_or(b.anchor, |p| p.span);
                     cx.report(
                         b,
                         span,

@@ -27,7 +27,7 @@ impl Policy for Det009 {
             }
             if t.is_cloudformation() {
                 if retained(t, g) == Some(false) {
-                    let span = g.deletion_policy.map_or(g.anchor, |p| p.span);
+                    let span = g.deletion_policy().map_or(g.anchor, |p| p.span);
                     cx.report(
                         g,
                         span,
