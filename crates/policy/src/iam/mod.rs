@@ -1035,7 +1035,7 @@ where
                 for e in m.entries() {
                     let el = Elements::read(t, Some(&e.value));
                     if e.key == "AWS" {
-                        p.aws_values.extend(principal::values(t, &e.value));
+                        append(&mut p.aws_values, principal::values(t, &e.value));
                     }
                     let slot = match e.key.as_ref() {
                         "AWS" => &mut p.aws,
@@ -1043,7 +1043,7 @@ where
                         "Federated" => &mut p.federated,
                         _ => continue,
                     };
-                    slot.values.extend(el.values);
+                    append(&mut slot.values, el.values);
                     slot.unknown |= el.unknown;
                     slot.present = true;
                     slot.span = el.span;
@@ -1053,6 +1053,17 @@ where
         }
     }
     p
+}
+
+/// `more` after what `into` holds: moved when `into` is empty (a principal is mostly one
+/// value, read at its length; extending an empty list gave it room for four, kept with the
+/// statement for the whole check).
+fn append<T>(into: &mut Vec<T>, more: Vec<T>) {
+    if into.is_empty() {
+        *into = more;
+    } else {
+        into.extend(more);
+    }
 }
 
 /// IAM action matching: case-insensitive, `*` matches any run of characters and `?` any one.
