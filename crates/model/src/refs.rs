@@ -2,8 +2,8 @@
 //! policies asking "who refers to this bucket?" for every bucket stay linear in the size of the
 //! template instead of walking every other resource each time.
 
+use hashbrown::HashMap;
 use std::cell::OnceCell;
-use std::collections::HashMap;
 
 use crate::lookup::{Lookup, lookup};
 use crate::parse::{Node, Value};

@@ -17,7 +17,7 @@
 
 mod rewrite;
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::parse::{Entry, Node, ThinVec, Value};

@@ -1,7 +1,7 @@
 //! An instance's expressions rewritten into the terms of the configuration it joins.
 
+use hashbrown::{HashMap, HashSet};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::parse::{Node, Value};

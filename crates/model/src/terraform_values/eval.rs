@@ -1,8 +1,8 @@
 //! The value of one expression, as far as the configuration alone tells it.
 
+use hashbrown::HashMap;
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::parse::hcl_expr::{self, Expr, Operator, Part, Step, Sub};
