@@ -776,5 +776,14 @@ resource "aws_s3_bucket" "b" {
             ]
         );
         assert_eq!(terraform_segments("${open"), vec![Segment::Expr("open")]);
+        // A `$` or `%` that starts nothing is text; text around them may be any UTF-8.
+        assert_eq!(
+            terraform_segments("é$x%y€${a}ü%%{b}$"),
+            vec![
+                Segment::Text(Cow::Borrowed("é$x%y€")),
+                Segment::Expr("a"),
+                Segment::Text(Cow::Owned("ü%{b}$".into())),
+            ]
+        );
     }
 }
