@@ -112,7 +112,9 @@ impl<'s, 'a> Rewriter<'s, 'a> {
                     *node = whole;
                     return;
                 }
-                let text = rebuild(&segments, &|e| self.expression(e, locals));
+                let text = rebuild(&segments, s.len(), &|e, out| {
+                    self.expression(e, locals, out)
+                });
                 let written = self.written.get() + text.len();
                 self.written.set(written);
                 if text.len() > MAX_EXPRESSION || written > MAX_WRITTEN {
@@ -170,10 +172,10 @@ impl<'s, 'a> Rewriter<'s, 'a> {
         value
     }
 
-    /// An expression's text in the configuration's terms.
-    fn expression(&self, expr: &str, locals: usize) -> String {
+    /// An expression's text in the configuration's terms, written at the end of `out`.
+    fn expression(&self, expr: &str, locals: usize, out: &mut String) {
         let mut address = String::new();
-        rewrite_traversals(expr, &mut |traversal| {
+        rewrite_traversals_into(expr, out, &mut |traversal| {
             let mut parts = traversal.splitn(3, '.');
             let (root, name) = (parts.next()?, parts.next()?);
             let value = match root {
@@ -271,8 +273,8 @@ fn outputs_in<'a>(node: &mut Node<'a>, outputs: &HashMap<String, Node<'a>>, dept
                 *node = value;
                 return;
             }
-            let text = rebuild(&segments, &|e| {
-                rewrite_traversals(e, &mut |t| {
+            let text = rebuild(&segments, s.len(), &|e, out| {
+                rewrite_traversals_into(e, out, &mut |t| {
                     output(t).map(|(v, rest)| format!("({}){rest}", text_of(&v)))
                 })
             });
@@ -327,15 +329,16 @@ fn is_ident(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
 }
 
-/// A string of the tree rebuilt from its segments, each expression rewritten.
-fn rebuild(segments: &[Segment<'_>], rewrite: &dyn Fn(&str) -> String) -> String {
-    let mut out = String::new();
+/// A string of the tree rebuilt from its segments (written in about `len` bytes), each
+/// expression rewritten into the string by `rewrite`.
+fn rebuild(segments: &[Segment<'_>], len: usize, rewrite: &dyn Fn(&str, &mut String)) -> String {
+    let mut out = String::with_capacity(len);
     for seg in segments {
         match seg {
             Segment::Text(t) => out.push_str(&crate::terraform_values::escape(t)),
             Segment::Expr(e) => {
                 out.push_str("${");
-                out.push_str(&rewrite(e));
+                rewrite(e, &mut out);
                 out.push('}');
             }
         }
@@ -346,10 +349,20 @@ fn rebuild(segments: &[Segment<'_>], rewrite: &dyn Fn(&str) -> String) -> String
 /// `expr` with each traversal (`a.b.c`: identifiers joined by `.`, not the attribute of
 /// something else) replaced where `f` says.
 pub(super) fn rewrite_traversals(expr: &str, f: &mut dyn FnMut(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(expr.len());
+    rewrite_traversals_into(expr, &mut out, f);
+    out
+}
+
+/// [`rewrite_traversals`], written at the end of `out`.
+fn rewrite_traversals_into(
+    expr: &str,
+    out: &mut String,
+    f: &mut dyn FnMut(&str) -> Option<String>,
+) {
     // Identifiers are ASCII: the scan goes byte by byte, and text between the traversals
     // replaced is copied in runs.
     let bytes = expr.as_bytes();
-    let mut out = String::with_capacity(expr.len());
     let (mut copied, mut i) = (0, 0);
     while i < bytes.len() {
         let starts = starts_identifier(bytes[i])
@@ -376,7 +389,6 @@ pub(super) fn rewrite_traversals(expr: &str, f: &mut dyn FnMut(&str) -> Option<S
         i = end;
     }
     out.push_str(&expr[copied..]);
-    out
 }
 
 fn starts_identifier(b: u8) -> bool {
