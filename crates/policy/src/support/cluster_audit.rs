@@ -29,7 +29,9 @@ pub(crate) struct AuditSetting {
 }
 
 /// Report each cluster that does not export `audit`, and each that does while a parameter
-/// group of this template linked to it leaves auditing off.
+/// group of this template linked to it leaves auditing off: once, at the first such group (a
+/// cluster uses one group; several link to it only when they share its name, which AWS
+/// refuses, and one finding per group made copies of a template n^2 findings).
 pub(crate) fn check_audit_logs(cx: &mut Context<'_, '_>, s: &AuditSetting) {
     let t = cx.template;
     let mut groups_of = None;
@@ -73,6 +75,7 @@ pub(crate) fn check_audit_logs(cx: &mut Context<'_, '_>, s: &AuditSetting) {
                     ),
                     vec![(span, format!("`{}` sets {}", group.id, s.parameter))],
                 );
+                break;
             }
         }
     }
