@@ -803,3 +803,48 @@ fn module_calls_past_a_composition_bound_are_said_not_composed() {
         );
     }
 }
+
+/// A registry module that a local module calls, not installed, is said as the root's own
+/// calls are: a call not followed, not on disk, named under `--verbose` with the file's call
+/// it descends from. A local module whose directory is not there is said the same way.
+#[test]
+fn nested_and_local_modules_not_on_disk_are_said_not_followed() {
+    let dir = TempDir::new().unwrap();
+    let root = dir.path().join("infra");
+    write(
+        &root,
+        "main.tf",
+        "module \"wrap\" {\n  source = \"./wrap\"\n}\n\nmodule \"typo\" {\n  source = \"./wrapp\"\n}\n",
+    );
+    write(
+        &root,
+        "wrap/main.tf",
+        "module \"label\" {\n  source = \"cloudposse/label/null\"\n}\n",
+    );
+    let out = tripline()
+        .current_dir(dir.path())
+        .args(["check", "--no-config", "--no-cache", "--verbose"])
+        .args(["--format", "json", "infra/main.tf"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["modules_not_followed"], 2, "{stderr}");
+    assert!(
+        doc["summary"].get("modules_past_bounds").is_none(),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("2 module calls not followed: the modules are not on disk"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not composed: past"), "{stderr}");
+    for note in [
+        "module `wrap.label` (from `cloudposse/label/null`, under the call on line 1) was not \
+         composed, since its module is not on disk",
+        "module `typo` (from `./wrapp`, line 5) was not composed, since its module is not on disk",
+    ] {
+        assert!(stderr.contains(note), "{note}\n{stderr}");
+    }
+}

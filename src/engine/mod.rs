@@ -133,7 +133,7 @@ impl Engine {
         let mut unit = self.assemble(&file, format, parsed.root);
         report.depends = unit.depends;
         report.notes.append(&mut unit.notes);
-        front::say_past_bounds(
+        front::say_not_composed(
             (&mut report.notes, &mut report.unfollowed_modules),
             text,
             std::mem::take(&mut unit.stopped),

@@ -16,7 +16,7 @@ pub(crate) mod plan_source;
 mod stacksets;
 pub(super) mod terraform;
 
-pub(super) use terraform::{say_not_on_disk, say_past_bounds};
+pub(super) use terraform::{say_not_composed, say_not_on_disk};
 
 use crate::file_report::Depends;
 use crate::model::{Format, Template};
@@ -48,7 +48,7 @@ pub(super) struct Unit<'a> {
     /// `modules_from` (the end of the configuration's own text) is placed at their calls.
     pub modules: Vec<crate::model::terraform_modules::ModuleInstance>,
     pub modules_from: u32,
-    /// Module calls of the file that a composition bound stopped (their labels in the file's
+    /// Module calls of the file that composing left out (their labels in the file's
     /// own text).
     pub stopped: Vec<crate::model::terraform_modules::Stopped>,
 }

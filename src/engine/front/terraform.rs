@@ -140,7 +140,7 @@ struct FileFindings {
     len: u32,
     raws: Vec<RawFinding>,
     evidence: Vec<RawEvidence>,
-    /// The file's module calls that a composition bound stopped.
+    /// The file's module calls that composing left out.
     stopped: Vec<Stopped>,
 }
 
@@ -227,7 +227,7 @@ fn by_file(
     files
 }
 
-/// The module calls a composition bound stopped, moved into the files (as [`by_file`] lays
+/// The module calls composing left out, moved into the files (as [`by_file`] lays
 /// them out) whose calls they descend from.
 fn stopped_by_file(
     placed: &[(String, u32, u32)],
@@ -407,9 +407,10 @@ pub(in crate::engine) fn say_not_on_disk(
     }
 }
 
-/// Say in a report (`said`) the module calls of the file (its text `text`) that a composition
-/// bound stopped: each a `--verbose` note naming the bound and a call not followed.
-pub(in crate::engine) fn say_past_bounds(
+/// Say in a report (`said`) the module calls of the file (its text `text`) that composing it
+/// left out (a bound, or a module not there): each a `--verbose` note saying why and a call not
+/// followed.
+pub(in crate::engine) fn say_not_composed(
     (notes, unfollowed): Said<'_>,
     text: &str,
     stopped: Vec<Stopped>,
@@ -436,7 +437,11 @@ pub(in crate::engine) fn say_past_bounds(
             name,
             source: stopped.source,
             line,
-            why: NotFollowed::PastBound,
+            why: if stopped.why.is_bound() {
+                NotFollowed::PastBound
+            } else {
+                NotFollowed::NotOnDisk
+            },
         });
     }
 }

@@ -91,9 +91,14 @@ impl ModuleInstance {
     }
 }
 
-/// Why a module call was not composed, though its module is on disk.
+/// Why a module call was not composed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Bound {
+pub enum NotComposed {
+    /// Its module could not be read: not on disk (a registry module `terraform init` did not
+    /// install, a local path that is not there), or a directory that is not one configuration.
+    /// The root's own calls to registry modules are the caller's to say: it knows what is
+    /// installed, and says so whether or not the file is composed.
+    Missing,
     /// The call is more than [`MAX_DEPTH`] calls deep.
     Depth,
     /// The configuration already holds [`MAX_INSTANCES`] instances.
@@ -104,24 +109,34 @@ pub enum Bound {
     Cycle,
 }
 
-impl Bound {
-    /// What the bound is, for a note: "it is more than 8 calls deep".
+impl NotComposed {
+    /// Whether one of composition's bounds stopped the call (its module is there).
+    pub fn is_bound(self) -> bool {
+        self != NotComposed::Missing
+    }
+
+    /// Why, for a note: "it is more than 8 module calls deep".
     pub fn describe(self) -> String {
         match self {
-            Bound::Depth => format!("it is more than {MAX_DEPTH} module calls deep"),
-            Bound::Instances => {
+            NotComposed::Missing => {
+                "its module is not on disk, or its directory is not one configuration tripline \
+                 reads"
+                    .to_string()
+            }
+            NotComposed::Depth => format!("it is more than {MAX_DEPTH} module calls deep"),
+            NotComposed::Instances => {
                 format!("the configuration already composes {MAX_INSTANCES} module instances")
             }
-            Bound::Text => format!(
+            NotComposed::Text => format!(
                 "its module would take the composed configuration past {} MiB of text",
                 MAX_COMPOSED_TEXT >> 20
             ),
-            Bound::Cycle => "its module is among the modules that call it".to_string(),
+            NotComposed::Cycle => "its module is among the modules that call it".to_string(),
         }
     }
 }
 
-/// A module call whose module is on disk but was not composed: a bound stopped it.
+/// A module call that was not composed, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Stopped {
     /// The calls from the root to it (`["audit", "bucket"]`).
@@ -130,8 +145,8 @@ pub struct Stopped {
     pub source: String,
     /// The name of the root's call it descends from, in the root's text.
     pub label: Span,
-    /// Which bound.
-    pub why: Bound,
+    /// Why.
+    pub why: NotComposed,
 }
 
 /// A configuration's module instances, and the calls that were not composed.
@@ -139,14 +154,15 @@ pub struct Stopped {
 pub struct Composition {
     /// The instances, in the order their calls are written.
     pub instances: Vec<ModuleInstance>,
-    /// The calls a bound stopped: their resources are not in the configuration.
+    /// The calls not composed (a bound, or a module not there): their resources are not in
+    /// the configuration.
     pub stopped: Vec<Stopped>,
 }
 
 /// Compose the configuration `root` (its text `text`, in directory `dir`) with the modules
 /// it calls, at any depth: `root` gains the instances' resources, `text` their modules'
-/// text. Calls whose modules are not on disk are left out (the caller says so, since it knows
-/// what is installed); calls past a bound are left out and listed.
+/// text. Calls it cannot compose are left out and listed, but for the root's calls to registry
+/// modules that are not installed (the caller says those, since it knows what is installed).
 pub fn compose<'a>(
     root: &mut Node<'a>,
     text: &mut String,
@@ -300,17 +316,23 @@ impl<'a> Composer<'_, '_, 'a> {
     fn instance(&mut self, call: Call<'_, 'a>) -> Option<Node<'a>> {
         let source = call.body.get("source").and_then(Node::as_str)?;
         if call.path.len() > MAX_DEPTH {
-            return self.stop(&call, source, Bound::Depth);
+            return self.stop(&call, source, NotComposed::Depth);
         }
         if self.instances.len() >= MAX_INSTANCES {
-            return self.stop(&call, source, Bound::Instances);
+            return self.stop(&call, source, NotComposed::Instances);
         }
-        let module = self.loader.load(call.caller_dir, &call.key, source)?;
+        let Some(module) = self.loader.load(call.caller_dir, &call.key, source) else {
+            // The root's calls to registry modules not installed are said by the caller.
+            if call.path.len() > 1 || crate::terraform_dir::is_local_source(source) {
+                return self.stop(&call, source, NotComposed::Missing);
+            }
+            return None;
+        };
         if call.chain.contains(&module.dir) {
-            return self.stop(&call, source, Bound::Cycle);
+            return self.stop(&call, source, NotComposed::Cycle);
         }
         if self.text.len() + module.text.len() > MAX_COMPOSED_TEXT {
-            return self.stop(&call, source, Bound::Text);
+            return self.stop(&call, source, NotComposed::Text);
         }
         let base = self.text.len() as u32 + 1;
         self.text.push('\n');
@@ -355,7 +377,7 @@ impl<'a> Composer<'_, '_, 'a> {
     }
 
     /// A call not followed because of `why`: listed, so that it is not left out in silence.
-    fn stop(&mut self, call: &Call<'_, 'a>, source: &str, why: Bound) -> Option<Node<'a>> {
+    fn stop(&mut self, call: &Call<'_, 'a>, source: &str, why: NotComposed) -> Option<Node<'a>> {
         self.stopped.push(Stopped {
             path: call.path.clone(),
             source: source.to_string(),

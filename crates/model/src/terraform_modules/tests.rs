@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::{Bound, LoadedModule, ModuleLoader, compose};
+use super::{LoadedModule, ModuleLoader, NotComposed, compose};
 use crate::parse::{Limits, hcl};
 use crate::{Format, Template};
 
@@ -250,7 +250,7 @@ fn traversals_are_the_identifiers_joined_by_dots_that_no_attribute_access_preced
 }
 
 /// The calls a bound stopped: path from the root, the root call's name as written, bound.
-fn stopped(root: &str, modules: &[(&str, &'static str)]) -> Vec<(String, String, Bound)> {
+fn stopped(root: &str, modules: &[(&str, &'static str)]) -> Vec<(String, String, NotComposed)> {
     let loader = Memory(
         modules
             .iter()
@@ -271,18 +271,24 @@ fn stopped(root: &str, modules: &[(&str, &'static str)]) -> Vec<(String, String,
 }
 
 #[test]
-fn calls_past_a_bound_are_listed_with_the_bound_and_missing_modules_are_not() {
-    // A module that calls itself: followed once, its call back listed.
-    let root = "module \"loop\" {\n  source = \"./loop\"\n}\nmodule \"gone\" {\n  source = \"./gone\"\n}\n";
-    let looping = "module \"again\" {\n  source = \"./\"\n}\nresource \"aws_s3_bucket\" \"b\" {}\n";
+fn calls_not_composed_are_listed_with_why_but_the_roots_registry_calls_are_not() {
+    // A module that calls itself: followed once, its call back listed. A local module that is
+    // not there, and a registry module a module calls that is not installed, are listed; the
+    // root's own registry call is the caller's to say.
+    let root = "module \"loop\" {\n  source = \"./loop\"\n}\nmodule \"gone\" {\n  source = \"./gone\"\n}\n\
+                module \"vpc\" {\n  source = \"terraform-aws-modules/vpc/aws\"\n}\n";
+    let looping = "module \"again\" {\n  source = \"./\"\n}\nmodule \"remote\" {\n  source = \
+                   \"cloudposse/label/null\"\n}\nresource \"aws_s3_bucket\" \"b\" {}\n";
+    let found = |name: &str, label: &str, why| (name.to_string(), label.to_string(), why);
     assert_eq!(
         stopped(root, &[("loop", looping)]),
-        [(
-            "loop.again".to_string(),
-            "\"loop\"".to_string(),
-            Bound::Cycle
-        )]
+        [
+            found("loop.again", "\"loop\"", NotComposed::Cycle),
+            found("loop.remote", "\"loop\"", NotComposed::Missing),
+            found("gone", "\"gone\"", NotComposed::Missing),
+        ]
     );
+    assert!(!NotComposed::Missing.is_bound() && NotComposed::Cycle.is_bound());
     // A chain of ten modules: eight levels of calls are composed, the ninth is listed.
     let mut chain: Vec<(String, &'static str)> = Vec::new();
     for level in 0..10 {
@@ -300,6 +306,10 @@ fn calls_past_a_bound_are_listed_with_the_bound_and_missing_modules_are_not() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].0, format!("top{}", ".m".repeat(8)));
     assert_eq!(found[0].1, "\"top\"");
-    assert_eq!(found[0].2, Bound::Depth);
-    assert!(Bound::Depth.describe().contains("8 module calls deep"));
+    assert_eq!(found[0].2, NotComposed::Depth);
+    assert!(
+        NotComposed::Depth
+            .describe()
+            .contains("8 module calls deep")
+    );
 }
