@@ -192,15 +192,15 @@ impl<'s, 'a> Rewriter<'s, 'a> {
                         .then(|| format!("{}{traversal}", self.prefix));
                 }
             };
-            let mut out = String::with_capacity(value.len() + traversal.len() + 2);
-            out.push('(');
-            out.push_str(&value);
-            out.push(')');
+            let mut replaced = String::with_capacity(value.len() + traversal.len() + 2);
+            replaced.push('(');
+            replaced.push_str(&value);
+            replaced.push(')');
             if let Some(rest) = parts.next() {
-                out.push('.');
-                out.push_str(rest);
+                replaced.push('.');
+                replaced.push_str(rest);
             }
-            Some(out)
+            Some(replaced)
         })
     }
 
@@ -326,7 +326,7 @@ fn unset<'a>() -> Node<'a> {
 }
 
 fn is_ident(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+    c.is_ascii() && is_ident_byte(c as u8)
 }
 
 /// A string of the tree rebuilt from its segments (written in about `len` bytes), each

@@ -22,16 +22,23 @@ impl ModuleLoader for Memory {
     }
 }
 
+impl Memory {
+    /// The modules `(directory under /r, main.tf)`.
+    fn of(modules: &[(&str, &'static str)]) -> Memory {
+        Memory(
+            modules
+                .iter()
+                .map(|(d, t)| (Path::new("/r").join(d), *t))
+                .collect(),
+        )
+    }
+}
+
 fn composed(root: &str, modules: &[(&str, &'static str)]) -> (String, Vec<(String, String)>) {
-    let loader = Memory(
-        modules
-            .iter()
-            .map(|(d, t)| (Path::new("/r").join(d), *t))
-            .collect(),
-    );
     let mut tree = hcl::file(root, &Limits::default()).unwrap().root;
     crate::fold_expressions(&mut tree);
     let mut text = root.to_string();
+    let loader = Memory::of(modules);
     let instances = compose(&mut tree, &mut text, Path::new("/r"), &loader).instances;
     let paths: Vec<String> = instances.iter().map(|i| i.prefix()).collect();
     let t = Template::new(Format::TerraformConfig, &tree);
@@ -249,17 +256,11 @@ fn traversals_are_the_identifiers_joined_by_dots_that_no_attribute_access_preced
     assert_eq!(seen(""), (String::new(), Vec::new()));
 }
 
-/// The calls a bound stopped: path from the root, the root call's name as written, bound.
+/// The calls not composed: path from the root, the root call's name as written, why.
 fn stopped(root: &str, modules: &[(&str, &'static str)]) -> Vec<(String, String, NotComposed)> {
-    let loader = Memory(
-        modules
-            .iter()
-            .map(|(d, t)| (Path::new("/r").join(d), *t))
-            .collect(),
-    );
     let mut tree = hcl::file(root, &Limits::default()).unwrap().root;
     let mut text = root.to_string();
-    let composition = compose(&mut tree, &mut text, Path::new("/r"), &loader);
+    let composition = compose(&mut tree, &mut text, Path::new("/r"), &Memory::of(modules));
     composition
         .stopped
         .into_iter()
