@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::engine::Flags;
-use crate::file_report::{FileReport, Outcome};
+use crate::file_report::{FileReport, NotFollowed, Outcome, UnfollowedModule};
 use crate::finding::{Finding, Severity};
 use crate::policy;
 use crate::project::{ConfigChoice, Project};
@@ -484,7 +484,7 @@ impl Server {
         }
         let docs_url = run.project().docs_url(path.as_deref());
         let index = LineIndex::new(text);
-        let diagnostics = document
+        let mut diagnostics: Vec<Value> = document
             .findings
             .iter()
             .map(|f| {
@@ -493,6 +493,12 @@ impl Server {
                 d
             })
             .collect();
+        diagnostics.extend(
+            document
+                .unfollowed
+                .iter()
+                .filter_map(|m| unfollowed_diagnostic(text, &index, m)),
+        );
         self.findings
             .insert(uri.to_string(), (document.findings, docs_url));
         diagnostics
@@ -734,14 +740,57 @@ fn byte_offset(text: &str, position: &Value) -> Option<usize> {
 #[derive(Default)]
 struct Document {
     findings: Vec<Finding>,
+    /// The document's module calls not followed (not on disk, or past a bound of composing).
+    unfollowed: Vec<UnfollowedModule>,
 }
 
 impl Listener for Document {
     fn report(&mut self, report: &FileReport) {
         if report.outcome != Outcome::Config {
             self.findings.extend(report.findings.iter().cloned());
+            self.unfollowed
+                .extend(report.unfollowed_modules.iter().cloned());
         }
     }
+}
+
+/// A module call not followed, as an information diagnostic on its line: what the command
+/// line's summary counts (its resources go unchecked) is not passed over in the editor.
+fn unfollowed_diagnostic(text: &str, index: &LineIndex, m: &UnfollowedModule) -> Option<Value> {
+    let line = (m.line as usize).checked_sub(1)?;
+    let start = text
+        .split('\n')
+        .take(line)
+        .map(|l| l.len() + 1)
+        .sum::<usize>();
+    let written = text
+        .get(start..)?
+        .split('\n')
+        .next()?
+        .trim_end_matches('\r');
+    let message = match m.why {
+        NotFollowed::NotOnDisk => format!(
+            "module `{}` comes from `{}`, which is not on disk: its resources are not checked \
+             (tripline never fetches modules; `terraform init` installs them where tripline \
+             reads them)",
+            m.name, m.source
+        ),
+        NotFollowed::PastBound => format!(
+            "module `{}` (from `{}`) was not composed: it is past tripline's bounds on composing \
+             modules, so its resources are not checked as this configuration calls it \
+             (`tripline check --verbose` says which bound)",
+            m.name, m.source
+        ),
+    };
+    Some(json!({
+        "range": {
+            "start": utf16_position(text, index, start),
+            "end": utf16_position(text, index, start + written.len()),
+        },
+        "severity": 3,
+        "source": "tripline",
+        "message": message,
+    }))
 }
 
 /// The diagnostics of `uri`, with the version of the text they are of when the client gave one.

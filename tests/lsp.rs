@@ -697,3 +697,39 @@ fn the_reason_placeholder_is_not_a_reason() {
     assert_eq!(codes, ["SUPP002"], "{published}");
     c.shutdown();
 }
+
+/// A module call whose resources go unchecked (its module is not on disk) is an information
+/// diagnostic on the call's line, as the command line's summary counts it; one that is on
+/// disk is not.
+#[test]
+fn module_calls_not_followed_are_information_on_their_line() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    std::fs::create_dir(root.join("local")).unwrap();
+    std::fs::write(
+        root.join("local/main.tf"),
+        "variable \"x\" {\n  default = 1\n}\n",
+    )
+    .unwrap();
+    let doc = root.join("main.tf");
+    let text = "module \"here\" {\n  source = \"./local\"\n}\n\nmodule \"vpc\" {\n  source = \"terraform-aws-modules/vpc/aws\"\n}\n";
+    let mut c = Client::start(&root);
+    c.initialize(&root);
+    let diags = c.open(&doc, "terraform", text);
+    let all = diags["params"]["diagnostics"].as_array().unwrap();
+    assert_eq!(all.len(), 1, "{diags}");
+    let d = &all[0];
+    assert_eq!(d["severity"], 3);
+    assert_eq!(
+        d["range"],
+        json!({"start": {"line": 4, "character": 0}, "end": {"line": 4, "character": 14}})
+    );
+    let message = d["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "module `vpc` comes from `terraform-aws-modules/vpc/aws`, which is not on disk"
+        ),
+        "{message}"
+    );
+    c.shutdown();
+}
