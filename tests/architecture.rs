@@ -350,3 +350,38 @@ fn main_rs_is_a_thin_binary() {
         "src/main.rs is {lines} lines; at most {MAX_MAIN_LINES}"
     );
 }
+
+/// The engine runs the policies that read IAM statements first and drops the statements before
+/// the others run (`src/engine/evaluate.rs`); it knows them by a resource type that holds
+/// policy documents. A policy that reads statements without declaring one would still be right,
+/// but would read every statement again, at the peak. Reading statements: asking the context
+/// for documents or statements, or calling a support function that does.
+#[test]
+fn policies_that_read_statements_declare_a_type_that_holds_documents() {
+    let readers = [
+        "cx.statements(",
+        "cx.documents()",
+        "report_grants(",
+        "organization::roles(",
+    ];
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/policy/src/rules");
+    let mut checked = 0;
+    for p in tripline::policy::rules::builtin() {
+        let meta = p.meta();
+        let file = rules.join(format!("{}.rs", meta.id.to_lowercase()));
+        let source = std::fs::read_to_string(&file).unwrap();
+        if !readers.iter().any(|r| source.contains(r)) {
+            continue;
+        }
+        checked += 1;
+        assert!(
+            meta.resource_types
+                .iter()
+                .any(|t| tripline::policy::iam::holds_documents(t)),
+            "{} reads IAM statements but declares no type that holds documents: {:?}",
+            meta.id,
+            meta.resource_types
+        );
+    }
+    assert!(checked >= 10, "only {checked} policies read statements");
+}

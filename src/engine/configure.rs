@@ -22,7 +22,7 @@ impl Engine {
         Engine {
             policies: policy::rules::builtin()
                 .iter()
-                .map(|p| (*p, p.meta()))
+                .map(|p| (*p, p.meta(), super::evaluate::reads_statements(p.meta())))
                 .collect(),
             settings,
             selection,
@@ -100,7 +100,9 @@ impl Engine {
 
     /// Run one more policy after the built-in ones (custom rule layers; tests).
     pub fn with_policy(mut self, policy: &'static dyn Policy) -> Engine {
-        self.policies.push((policy, policy.meta()));
+        let meta = policy.meta();
+        self.policies
+            .push((policy, meta, super::evaluate::reads_statements(meta)));
         self
     }
 
@@ -203,8 +205,8 @@ impl Engine {
     pub fn policies(&self) -> Vec<&'static dyn Policy> {
         self.policies
             .iter()
-            .filter(|(_, m)| self.selection.enables(m))
-            .map(|(p, _)| *p)
+            .filter(|(_, m, _)| self.selection.enables(m))
+            .map(|(p, _, _)| *p)
             .collect()
     }
 

@@ -40,8 +40,9 @@ pub use options::{EngineOptions, Flags, Selection};
 
 /// The configured policy engine. Cheap to share across threads.
 pub struct Engine {
-    /// Every built-in policy with its metadata (looked up once, not per file).
-    policies: Vec<(&'static dyn Policy, &'static policy::PolicyMeta)>,
+    /// Every built-in policy with its metadata and whether it reads IAM statements (see
+    /// [`evaluate::reads_statements`]), worked out once, not per file.
+    policies: Vec<(&'static dyn Policy, &'static policy::PolicyMeta, bool)>,
     settings: PolicySettings,
     selection: Selection,
     options: EngineOptions,

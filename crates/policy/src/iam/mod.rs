@@ -382,6 +382,13 @@ const LOCATIONS: &[(&str, &[&str], DocKind)] = &[
     ("aws_iot_policy", &["policy"], DocKind::Identity),
 ];
 
+/// Whether resources of type `rtype` hold policy documents (inline, or by attaching a managed
+/// policy): what a policy that reads statements declares among its resource types.
+pub fn holds_documents(rtype: &str) -> bool {
+    LOCATIONS.iter().any(|(t, _, _)| *t == rtype)
+        || MANAGED_ATTACHMENTS.iter().any(|(t, _)| *t == rtype)
+}
+
 /// Every IAM document in the template.
 pub fn documents<'a>(t: &Template<'a>) -> Vec<PolicyDocument<'a>> {
     let mut out = Vec::new();
