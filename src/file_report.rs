@@ -51,6 +51,26 @@ pub struct UnfollowedModule {
     pub why: NotFollowed,
 }
 
+impl UnfollowedModule {
+    /// What is said of the call where it is written (`--verbose`, an editor's diagnostic).
+    pub fn message(&self) -> String {
+        match self.why {
+            NotFollowed::NotOnDisk => format!(
+                "module `{}` comes from `{}`, which is not on disk: its resources are not \
+                 checked here (tripline never fetches modules; `terraform init` installs them \
+                 where tripline reads them)",
+                self.name, self.source
+            ),
+            NotFollowed::PastBound => format!(
+                "module `{}` (from `{}`) was not composed: it is past tripline's bounds on \
+                 composing modules, so its resources are not checked as this configuration \
+                 calls it (`tripline check --verbose` says which bound)",
+                self.name, self.source
+            ),
+        }
+    }
+}
+
 /// Why a module call was not followed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NotFollowed {

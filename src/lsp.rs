@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::engine::Flags;
-use crate::file_report::{FileReport, NotFollowed, Outcome, UnfollowedModule};
+use crate::file_report::{FileReport, Outcome, UnfollowedModule};
 use crate::finding::{Finding, Severity};
 use crate::policy;
 use crate::project::{ConfigChoice, Project};
@@ -757,31 +757,11 @@ impl Listener for Document {
 /// A module call not followed, as an information diagnostic on its line: what the command
 /// line's summary counts (its resources go unchecked) is not passed over in the editor.
 fn unfollowed_diagnostic(text: &str, index: &LineIndex, m: &UnfollowedModule) -> Option<Value> {
-    let line = (m.line as usize).checked_sub(1)?;
-    let start = text
-        .split('\n')
-        .take(line)
-        .map(|l| l.len() + 1)
-        .sum::<usize>();
-    let written = text
-        .get(start..)?
-        .split('\n')
-        .next()?
-        .trim_end_matches('\r');
-    let message = match m.why {
-        NotFollowed::NotOnDisk => format!(
-            "module `{}` comes from `{}`, which is not on disk: its resources are not checked \
-             (tripline never fetches modules; `terraform init` installs them where tripline \
-             reads them)",
-            m.name, m.source
-        ),
-        NotFollowed::PastBound => format!(
-            "module `{}` (from `{}`) was not composed: it is past tripline's bounds on composing \
-             modules, so its resources are not checked as this configuration calls it \
-             (`tripline check --verbose` says which bound)",
-            m.name, m.source
-        ),
-    };
+    let line = (m.line as usize)
+        .checked_sub(1)
+        .filter(|l| *l < index.line_count())?;
+    let start = index.line_start(line);
+    let written = index.line_text(text, line);
     Some(json!({
         "range": {
             "start": utf16_position(text, index, start),
@@ -789,7 +769,7 @@ fn unfollowed_diagnostic(text: &str, index: &LineIndex, m: &UnfollowedModule) ->
         },
         "severity": 3,
         "source": "tripline",
-        "message": message,
+        "message": m.message(),
     }))
 }
 

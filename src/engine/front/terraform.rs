@@ -389,21 +389,18 @@ pub(in crate::engine) fn say_not_on_disk(
     // Lines are counted only for a file that has such calls (most have none).
     let mut lines = None;
     for (name, source, span) in calls {
-        notes.push(format!(
-            "module `{name}` comes from `{source}`, which is not on disk: its resources are not \
-             checked here (tripline never fetches modules; `terraform init` installs them where \
-             tripline reads them)"
-        ));
         let line = lines
             .get_or_insert_with(|| LineIndex::new(text))
             .position(text, span.start as usize)
             .line;
-        unfollowed.push(UnfollowedModule {
+        let call = UnfollowedModule {
             name,
             source,
             line,
             why: NotFollowed::NotOnDisk,
-        });
+        };
+        notes.push(call.message());
+        unfollowed.push(call);
     }
 }
 
