@@ -71,6 +71,9 @@ struct File<'t, 's> {
     name: &'t str,
     /// The decoded text.
     text: &'t str,
+    /// Where its tree's lists and unescaped strings are kept (see `parse::Store`): freed at
+    /// once when the check is done with the tree.
+    arena: &'t crate::parse::Bump,
     /// The file on disk, when it is one (not standard input).
     origin: Option<&'t Path>,
     /// The path as the config's globs see it.
@@ -92,15 +95,17 @@ impl Engine {
         let display = report.path.as_str();
         let relative = self.relative(display);
         let selection = self.selection_for(&relative);
+        let arena = recognize::arena_for(name, text);
         let file = File {
             name,
             text,
+            arena: &arena,
             origin,
             relative: &relative,
             selection: &selection,
         };
-        let (parsed, format, mut raws) = match self.recognize(&file) {
-            recognize::Recognized::Template(parsed, format, warnings) => (parsed, format, warnings),
+        let (root, format, mut raws) = match self.recognize(&file) {
+            recognize::Recognized::Template(root, format, warnings) => (root, format, warnings),
             recognize::Recognized::NotTemplate => {
                 report.outcome = Outcome::Skipped(Skip::NotTemplate);
                 return report;
@@ -119,19 +124,19 @@ impl Engine {
             }
         };
         report.outcome = Outcome::Checked(format);
-        let unfollowed = self.modules_not_followed(format, &parsed.root, origin);
+        let unfollowed = self.modules_not_followed(format, &root, origin);
         front::say_not_on_disk(
             (&mut report.notes, &mut report.unfollowed_modules),
             text,
             unfollowed,
         );
-        raws.extend(front::structure(format, &parsed.root, text));
+        raws.extend(front::structure(format, &root, text));
         if self.options.parse_only {
             report.findings = self.finish(&selection, display, text, raws);
             return report;
         }
-        let comments = suppressions::comments(&file, format, &parsed.root, &self.honor);
-        let mut unit = self.assemble(&file, format, parsed.root);
+        let comments = suppressions::comments(&file, format, &root, &self.honor);
+        let mut unit = self.assemble(&file, format, root);
         report.depends = unit.depends;
         report.notes.append(&mut unit.notes);
         front::say_not_composed(
@@ -183,6 +188,7 @@ impl Engine {
         // so a template of many findings does not hold both at once.
         drop(template);
         drop(unit);
+        drop(arena);
         report.findings = self.positioned(&selection, display, text, raws);
         if let Some(placed) = placed {
             report

@@ -49,20 +49,22 @@ pub fn may_hold_loops(text: &str) -> bool {
 
 /// Whether a template has loops to expand.
 pub fn has_loops(root: &Node<'_>) -> bool {
-    fn any(node: &Node<'_>, depth: usize) -> bool {
-        depth < MAX_DEPTH
-            && match &node.value {
-                Value::Map(entries) => entries
-                    .iter()
-                    .any(|e| e.key.starts_with(FOR_EACH) || any(&e.value, depth + 1)),
-                Value::Seq(items) => items.iter().any(|i| any(i, depth + 1)),
-                _ => false,
-            }
-    }
     ["Resources", "Outputs", "Conditions"]
         .iter()
         .filter_map(|s| root.get(s))
-        .any(|n| any(n, 0))
+        .any(|n| holds_loops(n, 1))
+}
+
+/// Whether `node`, at `depth` of the expansion's walk, holds a loop the walk expands.
+fn holds_loops(node: &Node<'_>, depth: usize) -> bool {
+    depth <= MAX_DEPTH
+        && match &node.value {
+            Value::Map(entries) => entries
+                .iter()
+                .any(|e| e.key.starts_with(FOR_EACH) || holds_loops(&e.value, depth + 1)),
+            Value::Seq(items) => items.iter().any(|i| holds_loops(i, depth + 1)),
+            _ => false,
+        }
 }
 
 /// Expand the loops of a template's `Resources`, `Outputs` and `Conditions` in place; the
@@ -75,7 +77,7 @@ pub fn expand_for_each(root: &mut Node<'_>) -> Vec<Unexpanded> {
         problems: Vec::new(),
     };
     if let Value::Map(entries) = &mut root.value {
-        for e in entries.iter_mut() {
+        for e in entries.make_mut().iter_mut() {
             if matches!(e.key.as_ref(), "Resources" | "Outputs" | "Conditions") {
                 expander.node(&mut e.value, 0);
             }
@@ -93,7 +95,9 @@ struct Expander<'s, 'a> {
 
 impl<'a> Expander<'_, 'a> {
     fn node(&mut self, node: &mut Node<'a>, depth: usize) {
-        if depth > MAX_DEPTH {
+        // Only the lists on the way to a loop are changed (and so copied, for a tree in an
+        // arena).
+        if !holds_loops(node, depth) {
             return;
         }
         match &mut node.value {
@@ -112,13 +116,16 @@ impl<'a> Expander<'_, 'a> {
                             out.push(e);
                         }
                     }
-                    *entries = out;
+                    *entries = out.into();
                 }
-                for e in entries.iter_mut() {
+                for e in entries.make_mut().iter_mut() {
                     self.node(&mut e.value, depth + 1);
                 }
             }
-            Value::Seq(items) => items.iter_mut().for_each(|i| self.node(i, depth + 1)),
+            Value::Seq(items) => items
+                .make_mut()
+                .iter_mut()
+                .for_each(|i| self.node(i, depth + 1)),
             _ => {}
         }
     }
@@ -264,7 +271,7 @@ fn substitute<'a>(node: &mut Node<'a>, identifier: &str, value: &str, depth: usi
                 *node = Node::new(span, Value::String(Text::owned(value.to_string())));
                 return;
             }
-            for e in entries.iter_mut() {
+            for e in entries.make_mut().iter_mut() {
                 if e.key.contains('{') {
                     e.key = Text::owned(replace_identifier(&e.key, identifier, value));
                 }
@@ -275,6 +282,7 @@ fn substitute<'a>(node: &mut Node<'a>, identifier: &str, value: &str, depth: usi
             }
         }
         Value::Seq(items) => items
+            .make_mut()
             .iter_mut()
             .for_each(|i| substitute(i, identifier, value, depth + 1)),
         _ => {}
@@ -284,7 +292,7 @@ fn substitute<'a>(node: &mut Node<'a>, identifier: &str, value: &str, depth: usi
 /// The identifier replaced in an `Fn::Sub` string (`"${Id}"`, or `["${Id}", {vars}]`).
 fn sub_template(node: &mut Node<'_>, identifier: &str, value: &str) {
     let target = match &mut node.value {
-        Value::Seq(items) => items.first_mut(),
+        Value::Seq(items) => items.make_mut().first_mut(),
         _ => Some(node),
     };
     if let Some(Node {

@@ -279,10 +279,11 @@ fn replace_references<'a>(node: &mut Node<'a>, rendered: &[(String, Node<'a>)], 
             }
         }
         Value::Seq(items) => items
+            .make_mut()
             .iter_mut()
             .for_each(|n| replace_references(n, rendered, depth + 1)),
         Value::Map(entries) => {
-            for e in entries.iter_mut().filter(|e| e.key != "data") {
+            for e in entries.make_mut().iter_mut().filter(|e| e.key != "data") {
                 replace_references(&mut e.value, rendered, depth + 1);
             }
         }
@@ -338,9 +339,9 @@ fn render_document<'a>(body: &Node<'a>) -> Node<'a> {
     doc.push(entry(
         "Statement",
         key_span,
-        Node::new(key_span, Value::Seq(statements)),
+        Node::new(key_span, Value::Seq(statements.into())),
     ));
-    Node::new(body.span, Value::Map(doc))
+    Node::new(body.span, Value::Map(doc.into()))
 }
 
 fn render_statement<'a>(st: &Node<'a>) -> Node<'a> {
@@ -376,7 +377,7 @@ fn render_statement<'a>(st: &Node<'a>) -> Node<'a> {
     if let Some(e) = st.entry("condition") {
         out.push(entry("Condition", e.key_span, render_conditions(&e.value)));
     }
-    Node::new(st.span, Value::Map(out))
+    Node::new(st.span, Value::Map(out.into()))
 }
 
 /// `principals { type = "AWS" identifiers = [...] }` blocks as `{"AWS": [...]}`; blocks of one
@@ -392,7 +393,7 @@ fn render_principals<'a>(blocks: &Node<'a>) -> Node<'a> {
         let identifiers = b
             .get("identifiers")
             .cloned()
-            .unwrap_or_else(|| Node::new(b.span, Value::Seq(ThinVec::new())));
+            .unwrap_or_else(|| Node::new(b.span, Value::Seq(ThinVec::new().into())));
         if key == "*" {
             let all = identifiers.items().iter().all(|i| i.as_str() == Some("*"));
             if all {
@@ -402,14 +403,14 @@ fn render_principals<'a>(blocks: &Node<'a>) -> Node<'a> {
         match by_type.iter_mut().find(|e| e.key == key) {
             Some(existing) => {
                 let mut items = match std::mem::replace(&mut existing.value.value, Value::Null) {
-                    Value::Seq(items) => items,
+                    Value::Seq(items) => items.into_thin_vec(),
                     other => thin_vec::thin_vec![Node::new(existing.value.span, other)],
                 };
                 match identifiers.value {
                     Value::Seq(more) => items.extend(more),
                     other => items.push(Node::new(identifiers.span, other)),
                 }
-                existing.value.value = Value::Seq(items);
+                existing.value.value = Value::Seq(items.into());
             }
             None => by_type.push(Entry {
                 key: Text::owned(key),
@@ -418,7 +419,7 @@ fn render_principals<'a>(blocks: &Node<'a>) -> Node<'a> {
             }),
         }
     }
-    Node::new(blocks.span, Value::Map(by_type))
+    Node::new(blocks.span, Value::Map(by_type.into()))
 }
 
 /// `condition { test variable values }` blocks as `{test: {variable: values}}`.
@@ -435,22 +436,22 @@ fn render_conditions<'a>(blocks: &Node<'a>) -> Node<'a> {
             value: b
                 .get("values")
                 .cloned()
-                .unwrap_or_else(|| Node::new(b.span, Value::Seq(ThinVec::new()))),
+                .unwrap_or_else(|| Node::new(b.span, Value::Seq(ThinVec::new().into()))),
         };
         match by_test.iter_mut().find(|e| e.key == test_key) {
             Some(existing) => {
                 if let Value::Map(clauses) = &mut existing.value.value {
-                    clauses.push(clause);
+                    clauses.make_mut().push(clause);
                 }
             }
             None => by_test.push(Entry {
                 key: Text::owned(test_key),
                 key_span: test.value.span,
-                value: Node::new(b.span, Value::Map(thin_vec::thin_vec![clause])),
+                value: Node::new(b.span, Value::Map(thin_vec::thin_vec![clause].into())),
             }),
         }
     }
-    Node::new(blocks.span, Value::Map(by_test))
+    Node::new(blocks.span, Value::Map(by_test.into()))
 }
 
 /// Whether every value `count` or `for_each` may take creates no instance (`count = 0`,

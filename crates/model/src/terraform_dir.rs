@@ -330,7 +330,7 @@ pub fn combine<'a>(
         for e in entries {
             // JSON syntax may already write a block kind as a list of objects.
             let values = match e.value.value {
-                Value::Seq(items) => items,
+                Value::Seq(items) => items.into_thin_vec(),
                 value => thin_vec::thin_vec![Node::new(e.value.span, value)],
             };
             match groups.iter_mut().find(|g| g.0 == e.key) {
@@ -340,8 +340,14 @@ pub fn combine<'a>(
         }
     };
     match own.value {
-        Value::Map(entries) => add(entries, &mut groups),
-        _ => return (Node::new(whole, Value::Map(ThinVec::new())), text, bases),
+        Value::Map(entries) => add(entries.into_thin_vec(), &mut groups),
+        _ => {
+            return (
+                Node::new(whole, Value::Map(ThinVec::new().into())),
+                text,
+                bases,
+            );
+        }
     }
     let mut tfvars_files: Vec<(u8, &str, ThinVec<Entry<'a>>)> = Vec::new();
     let mut overrides: Vec<ThinVec<Entry<'a>>> = Vec::new();
@@ -355,6 +361,7 @@ pub fn combine<'a>(
         let Value::Map(entries) = root.value else {
             continue;
         };
+        let entries = entries.into_thin_vec();
         if s.tfvars {
             tfvars_files.push((tfvars_rank(&s.name), &s.name, entries));
         } else if is_override_name(&s.name) {
@@ -376,7 +383,7 @@ pub fn combine<'a>(
                 values.pop().expect("one value")
             } else {
                 let span = values.first().map_or(key_span, |v| v.span);
-                Node::new(span, Value::Seq(values))
+                Node::new(span, Value::Seq(values.into()))
             };
             Entry {
                 key,
@@ -389,10 +396,10 @@ pub fn combine<'a>(
         groups.push(Entry {
             key: Text::borrowed(TFVARS_KEY),
             key_span: Span::empty(whole.end as usize),
-            value: Node::new(Span::empty(whole.end as usize), Value::Map(tfvars)),
+            value: Node::new(Span::empty(whole.end as usize), Value::Map(tfvars.into())),
         });
     }
-    (Node::new(whole, Value::Map(groups)), text, bases)
+    (Node::new(whole, Value::Map(groups.into())), text, bases)
 }
 
 /// Variable values given on the command line, as Terraform takes `-var-file` and `-var`: each
@@ -527,11 +534,14 @@ fn apply_override<'a>(groups: &mut [Group<'a>], entries: ThinVec<Entry<'a>>) -> 
             let span = n.value.span;
             group.2.push(Node::new(
                 span,
-                Value::Map(thin_vec::thin_vec![Entry {
-                    key: rtype,
-                    key_span: type_span,
-                    value: Node::new(span, Value::Map(thin_vec::thin_vec![n])),
-                }]),
+                Value::Map(
+                    thin_vec::thin_vec![Entry {
+                        key: rtype,
+                        key_span: type_span,
+                        value: Node::new(span, Value::Map(thin_vec::thin_vec![n].into())),
+                    }]
+                    .into(),
+                ),
             ));
         }
     }
@@ -594,10 +604,10 @@ fn find_body<'n, 'a>(
         let Value::Map(types) = &mut v.value else {
             continue;
         };
-        for t in types.iter_mut().filter(|t| t.key == rtype) {
+        for t in types.make_mut().iter_mut().filter(|t| t.key == rtype) {
             let candidates: Vec<&mut Node<'a>> = if t.value.is_seq() {
                 match &mut t.value.value {
-                    Value::Seq(items) => items.iter_mut().collect(),
+                    Value::Seq(items) => items.make_mut().iter_mut().collect(),
                     _ => Vec::new(),
                 }
             } else {
@@ -605,11 +615,11 @@ fn find_body<'n, 'a>(
             };
             for c in candidates {
                 if let Value::Map(names) = &mut c.value
-                    && let Some(e) = names.iter_mut().find(|e| e.key == name)
+                    && let Some(e) = names.make_mut().iter_mut().find(|e| e.key == name)
                 {
                     if e.value.is_seq() && !e.value.items().is_empty() {
                         if let Value::Seq(bodies) = &mut e.value.value {
-                            return bodies.first_mut();
+                            return bodies.make_mut().first_mut();
                         }
                         return None;
                     }
@@ -633,6 +643,7 @@ fn merge_body<'a>(target: &mut Node<'a>, with: Node<'a>) {
     let Value::Map(existing) = &mut target.value else {
         return;
     };
+    let existing = existing.make_mut();
     for e in entries {
         match existing.iter_mut().find(|x| x.key == e.key) {
             Some(x) => *x = e,

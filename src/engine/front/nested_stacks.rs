@@ -190,19 +190,21 @@ fn set_defaults(child: &mut Node<'_>, passed: &Node<'_>) {
         return;
     };
     let Some(Value::Map(params)) = sections
+        .make_mut()
         .iter_mut()
         .find(|e| e.key == "Parameters")
         .map(|e| &mut e.value.value)
     else {
         return;
     };
-    for p in params.iter_mut() {
+    for p in params.make_mut().iter_mut() {
         let Some(value) = passed.get(&p.key) else {
             continue;
         };
         let Value::Map(body) = &mut p.value.value else {
             continue;
         };
+        let body = body.make_mut();
         body.retain(|e| e.key != "Default");
         if is_literal(value) {
             let mut value = value.clone().into_owned();

@@ -205,16 +205,17 @@ pub fn compose<'a>(
     // The root's own references to its calls' outputs.
     if let Value::Map(entries) = &mut root.value {
         for e in entries
+            .make_mut()
             .iter_mut()
             .filter(|e| matches!(e.key.as_ref(), "resource" | "output" | "locals"))
         {
             rewrite::module_outputs(&mut e.value, &outputs);
         }
         if !trees.is_empty() {
-            entries.push(Entry {
+            entries.make_mut().push(Entry {
                 key: MODULES_KEY.into(),
                 key_span: Span::empty(0),
-                value: Node::new(Span::empty(0), Value::Seq(trees)),
+                value: Node::new(Span::empty(0), Value::Seq(trees.into())),
             });
         }
     }
@@ -371,8 +372,10 @@ impl<'a> Composer<'_, '_, 'a> {
         if let Value::Map(all) = tree.value {
             entries.extend(all.into_iter().filter(|e| e.key == "resource"));
         }
-        self.trees
-            .push(Node::new(Span::empty(base as usize), Value::Map(entries)));
+        self.trees.push(Node::new(
+            Span::empty(base as usize),
+            Value::Map(entries.into()),
+        ));
         Some(outputs)
     }
 
@@ -434,7 +437,7 @@ fn outputs_of<'a>(tree: &Node<'a>) -> Node<'a> {
             }
         }
     }
-    Node::new(tree.span, Value::Map(entries))
+    Node::new(tree.span, Value::Map(entries.into()))
 }
 
 #[cfg(test)]

@@ -90,7 +90,7 @@ impl<'s, 'a> Rewriter<'s, 'a> {
     /// The instance's resources, module calls and outputs rewritten.
     pub(super) fn apply_to(&self, mut tree: Node<'a>) -> Node<'a> {
         if let Value::Map(entries) = &mut tree.value {
-            for e in entries.iter_mut() {
+            for e in entries.make_mut().iter_mut() {
                 if matches!(e.key.as_ref(), "resource" | "module" | "output") {
                     self.node(&mut e.value, 0, 0);
                 }
@@ -124,9 +124,11 @@ impl<'s, 'a> Rewriter<'s, 'a> {
                 *s = text.into();
             }
             Value::Seq(items) => items
+                .make_mut()
                 .iter_mut()
                 .for_each(|i| self.node(i, depth + 1, locals)),
             Value::Map(entries) => entries
+                .make_mut()
                 .iter_mut()
                 .for_each(|e| self.node(&mut e.value, depth + 1, locals)),
             _ => {}
@@ -281,9 +283,11 @@ fn outputs_in<'a>(node: &mut Node<'a>, outputs: &HashMap<String, Node<'a>>, dept
             *s = text.into();
         }
         Value::Seq(items) => items
+            .make_mut()
             .iter_mut()
             .for_each(|i| outputs_in(i, outputs, depth + 1)),
         Value::Map(entries) => entries
+            .make_mut()
             .iter_mut()
             .for_each(|e| outputs_in(&mut e.value, outputs, depth + 1)),
         _ => {}

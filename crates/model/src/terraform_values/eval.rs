@@ -267,7 +267,7 @@ impl<'s, 'a> Scope<'s, 'a> {
                 value: self.item(value, site, inst, depth),
             });
         }
-        Ev::Known(Node::new(site, Value::Map(out)))
+        Ev::Known(Node::new(site, Value::Map(out.into())))
     }
 
     fn traversal(
@@ -348,7 +348,7 @@ impl<'s, 'a> Scope<'s, 'a> {
                 },
                 Step::Splat => {
                     let items: ThinVec<Node<'a>> = match &node.value {
-                        Value::Seq(items) => items.clone(),
+                        Value::Seq(items) => items.iter().cloned().collect(),
                         Value::Null => ThinVec::new(),
                         _ => thin_vec::thin_vec![node.clone()],
                     };
@@ -359,7 +359,7 @@ impl<'s, 'a> Scope<'s, 'a> {
                             other => return other,
                         }
                     }
-                    return Ev::Known(Node::new(site, Value::Seq(out)));
+                    return Ev::Known(Node::new(site, Value::Seq(out.into())));
                 }
             };
             // A value read from the tree may itself be an expression (a local's map holding
@@ -526,12 +526,12 @@ fn respan<'a>(mut node: Node<'a>, site: Span) -> Node<'a> {
     node.span = site;
     match &mut node.value {
         Value::Seq(items) => {
-            for i in items.iter_mut() {
+            for i in items.make_mut().iter_mut() {
                 *i = respan(std::mem::replace(i, Node::new(site, Value::Null)), site);
             }
         }
         Value::Map(entries) => {
-            for e in entries.iter_mut() {
+            for e in entries.make_mut().iter_mut() {
                 e.key_span = site;
                 e.value = respan(
                     std::mem::replace(&mut e.value, Node::new(site, Value::Null)),

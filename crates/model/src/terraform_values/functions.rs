@@ -54,10 +54,9 @@ pub(crate) fn call<'a>(
                     // `concat` keeps what it knows: an unknown list adds unknown items.
                     Ev::Unknown if name == "concat" => values.push(Node::new(
                         site,
-                        Value::Seq(thin_vec::thin_vec![string(
-                            site,
-                            format!("${{{}}}", a.text)
-                        )]),
+                        Value::Seq(
+                            thin_vec::thin_vec![string(site, format!("${{{}}}", a.text))].into(),
+                        ),
                     )),
                     other => return other,
                 }
@@ -124,7 +123,7 @@ fn strict_unbounded<'a>(name: &str, args: Vec<Node<'a>>, site: Span) -> Ev<'a> {
                     _ => return Ev::Error,
                 }
             }
-            Ev::Known(Node::new(site, Value::Seq(out)))
+            Ev::Known(Node::new(site, Value::Seq(out.into())))
         }
         ("toset", [list]) => set(list, site),
         ("distinct", [list]) => distinct(list, site, false),
@@ -133,7 +132,7 @@ fn strict_unbounded<'a>(name: &str, args: Vec<Node<'a>>, site: Span) -> Ev<'a> {
         ("flatten", [list]) => {
             let mut out = ThinVec::new();
             flatten(list, &mut out, 0);
-            Ev::Known(Node::new(site, Value::Seq(out)))
+            Ev::Known(Node::new(site, Value::Seq(out.into())))
         }
         ("compact", [list]) => Ev::Known(Node::new(
             site,
@@ -248,7 +247,7 @@ fn merge<'a>(maps: &[Node<'a>], site: Span) -> Ev<'a> {
             _ => return Ev::Error,
         }
     }
-    Ev::Known(Node::new(site, Value::Map(out)))
+    Ev::Known(Node::new(site, Value::Map(out.into())))
 }
 
 /// `toset`: a set of strings is ordered lexically, without repeats (as Terraform orders it).

@@ -44,7 +44,7 @@ pub fn fold_expressions(root: &mut Node<'_>) {
         return;
     };
     let none = Instance::default();
-    for e in entries.iter_mut() {
+    for e in entries.make_mut().iter_mut() {
         match e.key.as_ref() {
             "resource" => fold_resources(&scope, &mut e.value),
             "data" | "module" | "output" | "locals" | "provider" => {
@@ -71,10 +71,10 @@ pub(crate) fn fold_modules(root: &mut Node<'_>) {
         return;
     };
     let empty = Node::new(Span::empty(0), Value::Null);
-    let mut modules = std::mem::replace(&mut entries[at].value, empty);
+    let mut modules = std::mem::replace(&mut entries.make_mut()[at].value, empty);
     if let Value::Seq(instances) = &mut modules.value {
         let scope = Scope::of(root);
-        for instance in instances.iter_mut() {
+        for instance in instances.make_mut().iter_mut() {
             for r in block_entries(instance)
                 .iter_mut()
                 .filter(|r| r.key == "resource")
@@ -84,7 +84,7 @@ pub(crate) fn fold_modules(root: &mut Node<'_>) {
         }
     }
     if let Value::Map(entries) = &mut root.value {
-        entries[at].value = modules;
+        entries.make_mut()[at].value = modules;
     }
 }
 
@@ -135,7 +135,7 @@ fn expand_instances<'a>(scope: &Scope<'_, 'a>, named: &mut Node<'a>) {
             out.push(copy);
         }
     }
-    *entries = out;
+    *entries = out.into();
 }
 
 /// The instances of a resource body, with the address suffix of each (`"key"`, `0`); none
@@ -221,9 +221,11 @@ fn fold_tree<'a>(scope: &Scope<'_, 'a>, node: &mut Node<'a>, inst: &Instance<'a>
             }
         }
         Value::Seq(items) => items
+            .make_mut()
             .iter_mut()
             .for_each(|i| fold_tree(scope, i, inst, depth + 1)),
         Value::Map(entries) => entries
+            .make_mut()
             .iter_mut()
             .for_each(|e| fold_tree(scope, &mut e.value, inst, depth + 1)),
         _ => {}
@@ -339,14 +341,14 @@ fn objects_mut<'n, 'a>(node: &'n mut Node<'a>) -> Vec<&'n mut Node<'a>> {
         return vec![node];
     }
     match &mut node.value {
-        Value::Seq(items) => items.iter_mut().filter(|n| n.is_map()).collect(),
+        Value::Seq(items) => items.make_mut().iter_mut().filter(|n| n.is_map()).collect(),
         _ => Vec::new(),
     }
 }
 
 fn block_entries<'n, 'a>(node: &'n mut Node<'a>) -> &'n mut [Entry<'a>] {
     match &mut node.value {
-        Value::Map(entries) => entries,
+        Value::Map(entries) => entries.make_mut(),
         _ => &mut [],
     }
 }

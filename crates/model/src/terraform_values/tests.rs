@@ -188,7 +188,7 @@ fn tfvars_values_take_the_place_of_defaults() {
         .unwrap()
         .root;
     if let crate::parse::Value::Map(entries) = &mut root.value {
-        entries.push(crate::parse::Entry {
+        entries.make_mut().push(crate::parse::Entry {
             key: crate::terraform_dir::TFVARS_KEY.into(),
             key_span: tfvars.span,
             value: tfvars,

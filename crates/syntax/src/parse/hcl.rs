@@ -17,7 +17,7 @@
 //! blocks as an `x` block whose body is the `content` (the block may be there: it is never
 //! "missing", and what it holds is as unknown as the iterator).
 
-use super::{Text, ThinVec};
+use super::{List, Text, ThinVec};
 
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::structure::{Block, Body, Structure};
@@ -73,7 +73,7 @@ fn file_cut(text: &str, limits: &Limits, cut: Cut) -> Result<Parsed<'static>, Pa
         renamed,
         ..
     } = tree;
-    let mut root = Node::new(Span::new(0, text.len()), Value::Map(root));
+    let mut root = Node::new(Span::new(0, text.len()), Value::Map(root.into()));
     if !renamed.is_empty() {
         restore_keys(&mut root, &renamed);
     }
@@ -220,7 +220,7 @@ impl Piece<'_> {
         }
         entries.shrink_to_fit();
         let start = span_or(block, Span::new(0, header.len())).start as usize;
-        let body = Node::new(Span::new(start, runs.close + 1), Value::Map(entries));
+        let body = Node::new(Span::new(start, runs.close + 1), Value::Map(entries.into()));
         place(&header, block, body, self, tree);
         true
     }
@@ -240,9 +240,9 @@ impl Piece<'_> {
         }
         node.span = self.span(node.span);
         match &mut node.value {
-            Value::Seq(items) => items.iter_mut().for_each(|n| self.shift(n)),
+            Value::Seq(items) => items.make_mut().iter_mut().for_each(|n| self.shift(n)),
             Value::Map(entries) => {
-                for e in entries {
+                for e in entries.make_mut() {
                     e.key_span = self.span(e.key_span);
                     self.shift(&mut e.value);
                 }
@@ -369,9 +369,9 @@ fn large_constructor(
         return None;
     }
     let value = if parts.object {
-        Value::Map(entries)
+        Value::Map(entries.into())
     } else {
-        Value::Seq(items)
+        Value::Seq(items.into())
     };
     let at = |start: usize, end: usize| Span::new(shift + start, shift + end);
     Some(Entry {
@@ -399,9 +399,12 @@ const MAX_RENAMED_KEYS: usize = 64;
 
 fn restore_keys(node: &mut Node<'static>, renamed: &[(usize, String)]) {
     match &mut node.value {
-        Value::Seq(items) => items.iter_mut().for_each(|n| restore_keys(n, renamed)),
+        Value::Seq(items) => items
+            .make_mut()
+            .iter_mut()
+            .for_each(|n| restore_keys(n, renamed)),
         Value::Map(entries) => {
-            for e in entries {
+            for e in entries.make_mut() {
                 if let Some((_, key)) = renamed
                     .iter()
                     .find(|(at, _)| *at == e.key_span.start as usize)
@@ -463,20 +466,20 @@ fn slot<'e>(
 
 fn map_entries<'n>(node: &'n mut Node<'static>) -> &'n mut ThinVec<Entry<'static>> {
     if !node.is_map() {
-        node.value = Value::Map(ThinVec::new());
+        node.value = Value::Map(List::new());
     }
     match &mut node.value {
-        Value::Map(entries) => entries,
+        Value::Map(entries) => entries.make_mut(),
         _ => unreachable!("made a map above"),
     }
 }
 
 fn seq_items<'n>(node: &'n mut Node<'static>) -> &'n mut ThinVec<Node<'static>> {
     if !node.is_seq() {
-        node.value = Value::Seq(ThinVec::new());
+        node.value = Value::Seq(List::new());
     }
     match &mut node.value {
-        Value::Seq(items) => items,
+        Value::Seq(items) => items.make_mut(),
         _ => unreachable!("made a list above"),
     }
 }
@@ -484,7 +487,10 @@ fn seq_items<'n>(node: &'n mut Node<'static>) -> &'n mut ThinVec<Node<'static>> 
 /// A top-level block of `piece` (whose possibly patched text is `text`), added to `root`.
 fn top_level(text: &str, block: &Block, piece: &Piece<'_>, tree: &mut Tree) {
     let local = span_or(block, Span::new(0, text.len()));
-    let body = Node::new(local, Value::Map(body_entries(text, &block.body, local)));
+    let body = Node::new(
+        local,
+        Value::Map(body_entries(text, &block.body, local).into()),
+    );
     place(text, block, body, piece, tree);
 }
 
@@ -508,14 +514,14 @@ fn place(text: &str, block: &Block, mut body: Node<'static>, piece: &Piece<'_>, 
         })
         .collect();
     let wanted = LABELLED.iter().find(|(k, _)| *k == kind).map(|(_, n)| *n);
-    let group = slot(root, kind, kind_span, Value::Map(ThinVec::new()));
+    let group = slot(root, kind, kind_span, Value::Map(List::new()));
     match (wanted, labels.as_slice()) {
         (Some(2), [(first, first_span), (name, name_span)]) => {
             let by_type = slot(
                 map_entries(group),
                 first,
                 *first_span,
-                Value::Map(ThinVec::new()),
+                Value::Map(List::new()),
             );
             let entries = map_entries(by_type);
             let key = (kind.to_string(), first.to_string(), name.to_string());
@@ -538,7 +544,7 @@ fn place(text: &str, block: &Block, mut body: Node<'static>, piece: &Piece<'_>, 
                 map_entries(group),
                 name,
                 *name_span,
-                Value::Seq(ThinVec::new()),
+                Value::Seq(List::new()),
             );
             seq_items(list).push(body);
         }
@@ -619,11 +625,11 @@ fn add_body_entries(
                         body_entries(text, &block.body, block_span),
                     )
                 };
-                let mut node = Node::new(block_span, Value::Map(inner));
+                let mut node = Node::new(block_span, Value::Map(inner.into()));
                 if shift > 0 {
                     node.shift(shift as u32);
                 }
-                let list = slot(entries, name, moved(name_span), Value::Seq(ThinVec::new()));
+                let list = slot(entries, name, moved(name_span), Value::Seq(List::new()));
                 list.span = list.span.to(moved(block_span));
                 seq_items(list).push(node);
             }
@@ -975,7 +981,7 @@ mod tests {
                 }
             }
         }
-        let mut whole = Node::new(Span::new(0, text.len()), Value::Map(tree.root));
+        let mut whole = Node::new(Span::new(0, text.len()), Value::Map(tree.root.into()));
         restore_keys(&mut whole, &tree.renamed);
         (whole, tree.warnings)
     }

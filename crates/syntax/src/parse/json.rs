@@ -4,14 +4,32 @@
 //! recursive-descent parser over bytes. Recursion is bounded by [`Limits::max_depth`], strings
 //! without escapes are borrowed from the input, and duplicate keys are reported.
 
-use super::{Text, ThinVec};
+use super::{Bump, Store, Text};
 
 use super::{Entry, KeySet, Limits, Node, ParseError, ParseErrorKind, Parsed, Value};
 use crate::source::Span;
 
 /// Parse JSON text into a span-keeping tree (duplicate keys, depth and size within `limits`).
 pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Parsed<'a>, ParseError> {
+    parse_into(text, Store::Heap, limits)
+}
+
+/// [`parse`], with the tree's lists and unescaped strings in `arena` (see [`Store`]).
+pub fn parse_in<'a>(
+    text: &'a str,
+    arena: &'a Bump,
+    limits: &Limits,
+) -> Result<Parsed<'a>, ParseError> {
+    parse_into(text, Store::Arena(arena), limits)
+}
+
+pub(super) fn parse_into<'a>(
+    text: &'a str,
+    store: Store<'a>,
+    limits: &Limits,
+) -> Result<Parsed<'a>, ParseError> {
     let mut p = JsonParser {
+        store,
         text,
         bytes: text.as_bytes(),
         pos: 0,
@@ -38,6 +56,7 @@ pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Parsed<'a>, ParseErro
 }
 
 struct JsonParser<'a> {
+    store: Store<'a>,
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
@@ -213,7 +232,7 @@ impl<'a> JsonParser<'a> {
         self.depth -= 1;
         // As in the YAML builder: gathered on a shared stack and moved into a collection of
         // exactly their number, so the tree holds no unused capacity.
-        let entries: ThinVec<Entry<'a>> = self.entries.drain(first..).collect();
+        let entries = self.store.list(self.entries.drain(first..));
         Ok(Node::new(Span::new(start, self.pos), Value::Map(entries)))
     }
 
@@ -242,7 +261,7 @@ impl<'a> JsonParser<'a> {
             }
         }
         self.depth -= 1;
-        let items: ThinVec<Node<'a>> = self.nodes.drain(first..).collect();
+        let items = self.store.list(self.nodes.drain(first..));
         Ok(Node::new(Span::new(start, self.pos), Value::Seq(items)))
     }
 
@@ -286,7 +305,7 @@ impl<'a> JsonParser<'a> {
             match b {
                 b'"' => {
                     self.pos += 1;
-                    return Ok(Text::owned(out));
+                    return Ok(self.store.text(out));
                 }
                 b'\\' => {
                     self.pos += 1;

@@ -8,9 +8,12 @@ pub mod hcl_expr;
 mod hcl_split;
 pub mod json;
 mod libyaml;
+mod list;
 mod node;
 pub mod yaml;
 
+pub use bumpalo::Bump;
+pub use list::{List, Store};
 pub use node::{Entry, Node, Text, ThinVec, Value, borrowed};
 
 use crate::source::Span;
@@ -175,19 +178,30 @@ pub fn looks_like_json(text: &str) -> bool {
 /// array (our JSON loader is faster and its errors are clearer); a file that is not JSON after
 /// all falls back to YAML unless its name says `.json`.
 pub fn load<'a>(text: &'a str, name: &str, limits: &Limits) -> Result<Parsed<'a>, ParseError> {
+    load_into(text, name, Store::Heap, limits)
+}
+
+/// [`load`] into `store`. Native-syntax (`.tf`) trees are always on the heap: Terraform's
+/// evaluation changes them in place.
+pub fn load_into<'a>(
+    text: &'a str,
+    name: &str,
+    store: Store<'a>,
+    limits: &Limits,
+) -> Result<Parsed<'a>, ParseError> {
     if is_hcl_name(name) {
         return hcl::file(text, limits);
     }
     if looks_like_json(text) {
-        match json::parse(text, limits) {
+        match json::parse_into(text, store, limits) {
             Ok(p) => return Ok(p),
             Err(e) if name.to_ascii_lowercase().ends_with(".json") => return Err(e),
             Err(e) => {
-                return yaml::parse(text, limits).map_err(|_| e);
+                return yaml::parse_into(text, store, limits).map_err(|_| e);
             }
         }
     }
-    yaml::parse(text, limits)
+    yaml::parse_into(text, store, limits)
 }
 
 /// UTF-16 text, by its byte-order mark or, without one, by the zero high bytes of ASCII text
@@ -236,6 +250,24 @@ pub fn decode_utf16(bytes: &[u8]) -> Option<(Result<String, usize>, &'static str
 mod tests {
     use super::*;
     use crate::source::Span;
+
+    /// A tree parsed into an arena is the tree parsed onto the heap, escapes, short forms,
+    /// merge keys and aliases included; only where its lists live differs.
+    #[test]
+    fn a_tree_in_an_arena_is_the_tree_on_the_heap() {
+        let yaml = "base: &b {A: 1, \"B\\u0041\": 'it''s'}\nuse: {<<: *b, C: !GetAtt \"R\\u0041.Arn\"}\n\
+                    again: *b\nl: [!Sub x, !Rain::Embed y, \"\\t\", {k: ~}]\n";
+        let json = r#"{"a": ["x\n", {"k\u0041": 1.5e3}], "b": {}, "c": [], "d": null}"#;
+        for (text, name) in [(yaml, "t.yaml"), (json, "t.json")] {
+            let arena = Bump::new();
+            let heap = load(text, name, &Limits::default()).unwrap();
+            let in_arena = load_into(text, name, Store::Arena(&arena), &Limits::default()).unwrap();
+            assert_eq!(heap.root, in_arena.root, "{name}");
+            assert_eq!(heap.warnings, in_arena.warnings, "{name}");
+            assert!(!in_arena.root.entries().is_empty());
+            assert!(matches!(&in_arena.root.value, Value::Map(l) if l.is_borrowed()));
+        }
+    }
 
     /// Whatever the mapping's size (below, at and past where the table takes over) and
     /// wherever a key repeats (an early key again after the switch, a repeat of a repeat), a

@@ -5,14 +5,15 @@
 //!
 //! The tree is most of a large template's memory (a 51 MB template: 2 million entries), so its
 //! parts are kept small: strings are [`Text`] (two words: pointer, and length with capacity,
-//! where `std`'s `Cow<str>` takes three), and lists and mappings are [`ThinVec`]s (one word: the
-//! length lives in the allocation). A [`Node`] is 32 bytes and an [`Entry`] 56, where they were
-//! 40 and 72.
+//! where `std`'s `Cow<str>` takes three), and sequences and mappings are [`List`]s (two words:
+//! a slice of the arena the document was parsed into, or an owned `ThinVec`). A [`Node`] is 32
+//! bytes and an [`Entry`] 56, where they were 40 and 72.
 
 use std::borrow::Cow;
 
 pub use thin_vec::ThinVec;
 
+pub use super::list::List;
 use crate::source::Span;
 
 /// A key or scalar of a tree: borrowed from the text where it needs no unescaping, owned
@@ -46,9 +47,9 @@ pub enum Value<'a> {
     /// A string (YAML plain scalars that are not numbers, booleans or null included).
     String(Text<'a>),
     /// A sequence, in order.
-    Seq(ThinVec<Node<'a>>),
+    Seq(List<'a, Node<'a>>),
     /// A mapping, keys in document order.
-    Map(ThinVec<Entry<'a>>),
+    Map(List<'a, Entry<'a>>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -177,8 +178,8 @@ impl<'a> Node<'a> {
     pub fn remap(&mut self, f: &dyn Fn(Span) -> Span) {
         self.span = f(self.span);
         match &mut self.value {
-            Value::Seq(items) => items.iter_mut().for_each(|n| n.remap(f)),
-            Value::Map(entries) => entries.iter_mut().for_each(|e| {
+            Value::Seq(items) => items.make_mut().iter_mut().for_each(|n| n.remap(f)),
+            Value::Map(entries) => entries.make_mut().iter_mut().for_each(|e| {
                 e.key_span = f(e.key_span);
                 e.value.remap(f);
             }),
@@ -195,9 +196,9 @@ impl<'a> Node<'a> {
         };
         self.span = moved(self.span);
         match &mut self.value {
-            Value::Seq(items) => items.iter_mut().for_each(|n| n.shift(by)),
+            Value::Seq(items) => items.make_mut().iter_mut().for_each(|n| n.shift(by)),
             Value::Map(entries) => {
-                for e in entries {
+                for e in entries.make_mut() {
                     e.key_span = moved(e.key_span);
                     e.value.shift(by);
                 }
@@ -210,8 +211,8 @@ impl<'a> Node<'a> {
     pub fn respan(&mut self, span: Span) {
         self.span = span;
         match &mut self.value {
-            Value::Seq(items) => items.iter_mut().for_each(|n| n.respan(span)),
-            Value::Map(entries) => entries.iter_mut().for_each(|e| {
+            Value::Seq(items) => items.make_mut().iter_mut().for_each(|n| n.respan(span)),
+            Value::Map(entries) => entries.make_mut().iter_mut().for_each(|e| {
                 e.key_span = span;
                 e.value.respan(span);
             }),

@@ -5,7 +5,7 @@
 //! into their long forms, duplicate keys reported rather than dropped, and hard bounds on alias
 //! expansion and nesting depth.
 
-use super::{Text, ThinVec};
+use super::{Bump, Store, Text};
 use std::collections::HashMap;
 
 use super::libyaml::{EventParser, RawEvent, ScalarStyle};
@@ -68,6 +68,7 @@ enum Frame<'a> {
 }
 
 struct Builder<'a> {
+    store: Store<'a>,
     text: &'a str,
     limits: Limits,
     stack: Vec<Frame<'a>>,
@@ -88,8 +89,26 @@ struct Builder<'a> {
 
 /// Load the first document of a YAML stream.
 pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Parsed<'a>, ParseError> {
+    parse_into(text, Store::Heap, limits)
+}
+
+/// [`parse`], with the tree's lists and unescaped strings in `arena` (see [`Store`]).
+pub fn parse_in<'a>(
+    text: &'a str,
+    arena: &'a Bump,
+    limits: &Limits,
+) -> Result<Parsed<'a>, ParseError> {
+    parse_into(text, Store::Arena(arena), limits)
+}
+
+pub(super) fn parse_into<'a>(
+    text: &'a str,
+    store: Store<'a>,
+    limits: &Limits,
+) -> Result<Parsed<'a>, ParseError> {
     let mut parser = EventParser::new(text);
     let mut b = Builder {
+        store,
         text,
         limits: *limits,
         stack: Vec::new(),
@@ -246,7 +265,7 @@ impl<'a> Builder<'a> {
         };
         match inner {
             Some(src) if src == value => Text::borrowed(src),
-            _ => Text::owned(value.to_string()),
+            _ => self.store.copy(value),
         }
     }
 
@@ -255,11 +274,8 @@ impl<'a> Builder<'a> {
     /// `aws cloudformation package` and `sam build` do. CloudFormation itself does not support
     /// hash merges, so each one is also reported (PARSE005): the template deploys only through
     /// a tool that expands it.
-    fn expand_merges(&mut self, entries: ThinVec<Entry<'a>>) -> ThinVec<Entry<'a>> {
-        if !entries.iter().any(|e| e.key == "<<") {
-            return entries;
-        }
-        let mut own = ThinVec::with_capacity(entries.len());
+    fn expand_merges(&mut self, entries: Vec<Entry<'a>>) -> Vec<Entry<'a>> {
+        let mut own = Vec::with_capacity(entries.len());
         let mut sources = Vec::new();
         for e in entries {
             if e.key == "<<" {
@@ -309,8 +325,8 @@ impl<'a> Builder<'a> {
                 tag,
                 first,
             } => {
-                // Collected from an exact-size iterator: allocated once, at its length.
-                let items: ThinVec<Node<'a>> = self.nodes.drain(first..).collect();
+                // Stored from an exact-size iterator: allocated once, at its length.
+                let items = self.store.list(self.nodes.drain(first..));
                 let last = items.last().map(|n| n.span.end);
                 (start, anchor, tag, Value::Seq(items), last)
             }
@@ -321,10 +337,15 @@ impl<'a> Builder<'a> {
                 first,
                 ..
             } => {
-                let entries: ThinVec<Entry<'a>> = self.entries.drain(first..).collect();
-                let last = entries.last().map(|e| e.value.span.end);
-                let mut entries = self.expand_merges(entries);
-                entries.shrink_to_fit();
+                let last = self.entries.last().filter(|_| self.entries.len() > first);
+                let last = last.map(|e| e.value.span.end);
+                let entries = if self.entries[first..].iter().any(|e| e.key == "<<") {
+                    let written = self.entries.drain(first..).collect();
+                    let merged = self.expand_merges(written);
+                    self.store.list(merged.into_iter())
+                } else {
+                    self.store.list(self.entries.drain(first..))
+                };
                 (start, anchor, tag, Value::Map(entries), last)
             }
         };
@@ -427,33 +448,35 @@ impl<'a> Builder<'a> {
         let tag_len = 1 + suffix.len();
         let key_span = Span::new(span.start as usize, span.start as usize + tag_len);
         let (key, arg) = match intrinsic_for_tag(suffix) {
-            Some("Fn::GetAtt") => ("Fn::GetAtt", split_getatt(node)),
+            Some("Fn::GetAtt") => ("Fn::GetAtt", split_getatt(node, self.store)),
             Some(long) => (long, node),
             None => {
+                let entry = Entry {
+                    key: self.store.text(format!("!{suffix}")),
+                    key_span,
+                    value: node,
+                };
                 return Ok(Node::new(
                     span,
-                    Value::Map(thin_vec::thin_vec![Entry {
-                        key: Text::owned(format!("!{suffix}")),
-                        key_span,
-                        value: node,
-                    }]),
+                    Value::Map(self.store.list([entry].into_iter())),
                 ));
             }
         };
+        let entry = Entry {
+            key: Text::borrowed(key),
+            key_span,
+            value: arg,
+        };
         Ok(Node::new(
             span,
-            Value::Map(thin_vec::thin_vec![Entry {
-                key: Text::borrowed(key),
-                key_span,
-                value: arg,
-            }]),
+            Value::Map(self.store.list([entry].into_iter())),
         ))
     }
 }
 
 /// `!GetAtt Res.Attr` is the string form of `[Res, Attr]`; the attribute may itself contain
 /// dots (`Endpoint.Address`), so split at the first dot only.
-fn split_getatt(node: Node<'_>) -> Node<'_> {
+fn split_getatt<'a>(node: Node<'a>, store: Store<'a>) -> Node<'a> {
     let Value::String(s) = &node.value else {
         return node;
     };
@@ -461,18 +484,13 @@ fn split_getatt(node: Node<'_>) -> Node<'_> {
     let span = node.span;
     let (res, attr) = match super::node::borrowed(s) {
         Some(b) => (Text::borrowed(&b[..dot]), Text::borrowed(&b[dot + 1..])),
-        None => (
-            Text::owned(s[..dot].to_string()),
-            Text::owned(s[dot + 1..].to_string()),
-        ),
+        None => (store.copy(&s[..dot]), store.copy(&s[dot + 1..])),
     };
-    Node::new(
-        span,
-        Value::Seq(thin_vec::thin_vec![
-            Node::new(span, Value::String(res)),
-            Node::new(span, Value::String(attr)),
-        ]),
-    )
+    let items = [
+        Node::new(span, Value::String(res)),
+        Node::new(span, Value::String(attr)),
+    ];
+    Node::new(span, Value::Seq(store.list(items.into_iter())))
 }
 
 /// Resolve an untagged plain scalar by the YAML 1.2 core schema.
