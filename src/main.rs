@@ -14,16 +14,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// How long mimalloc keeps freed memory before returning it to the OS (milliseconds; -1:
-/// never). A check returns it after mimalloc's default 10 ms: memory freed by one stage (the
-/// IAM statements, a parser's scratch stacks) is of other size classes than what the next
-/// stage allocates, so kept, it is mostly not reused and only raises the peak. Measured
-/// against never returning it (fifth session): the 51 MB template 333 -> 299 MiB for 1.68 ->
-/// 1.76 s CPU, 170,000 `.tf` resources 301 -> 244 MiB for 1.68 -> 1.73 s, a directory of 40
-/// `.tf` configurations 123 -> 96 MiB for 0.65 -> 0.72 s, 2,000 real templates 22 -> 20 MiB
-/// in the same time. (Never returning it was chosen when transparent huge pages made each
-/// fault zero 2 MiB; `base_pages` turns them off.) The language server lives long and gives
-/// memory back after a second.
-fn return_freed_memory_after(delay_ms: i32) {
+/// never). By default it returns it soon, and every later reuse faults the memory in again,
+/// zeroed: with transparent huge pages, that zeroing was 40% of checking one 50,000-resource
+/// template. A check is a short-lived process whose memory peaks once, so
+/// it keeps what it freed; the language server lives long and gives memory back when idle.
+fn keep_freed_memory(delay_ms: i32) {
     // SAFETY: `mi_option_set` only stores the value (an option index and a plain integer),
     // and mimalloc reads options thread-safely; it is called before any other thread exists.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, delay_ms.into()) }
@@ -47,6 +42,6 @@ fn base_pages() {
 fn main() -> ExitCode {
     base_pages();
     let cli = Cli::from_env();
-    return_freed_memory_after(if cli.is_language_server() { 1000 } else { 10 });
+    keep_freed_memory(if cli.is_language_server() { 1000 } else { -1 });
     cli.run()
 }
