@@ -309,3 +309,55 @@ fn many_findings_on_one_huge_non_ascii_line_stay_fast() {
     assert!(last.start.column as usize > at - 1);
     assert_eq!(last.start.line, 1);
 }
+
+/// A file past the size from which a tree is parsed into an arena (1 MiB) reports what the
+/// same template below it does: every failing fixture, padded at its end with a comment (YAML)
+/// or blank space (JSON) that changes nothing in its tree, gives the same findings at the same
+/// places — `Fn::ForEach` loops (which copy the lists they change), short forms, nested stacks
+/// and StackSets included.
+#[test]
+fn a_template_parsed_into_an_arena_reports_what_it_does_on_the_heap() {
+    let mut checked = 0;
+    for dir in std::fs::read_dir("fixtures").unwrap() {
+        let dir = dir.unwrap().path();
+        let Ok(files) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for file in files {
+            let path = file.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let json = name.ends_with(".json");
+            if !name.starts_with("fail") || !(json || name.ends_with(".yaml")) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let pad = if json {
+                " ".repeat(1 << 20)
+            } else {
+                format!("\n#{}\n", "x".repeat(1 << 20))
+            };
+            let padded = format!("{text}{pad}");
+            let seen = |text: &str| {
+                let report = engine().check_bytes(&name, text.as_bytes());
+                let findings: Vec<_> = report
+                    .findings
+                    .iter()
+                    .map(|f| {
+                        (
+                            f.policy,
+                            f.start,
+                            f.end,
+                            f.message.clone(),
+                            f.fingerprint.clone(),
+                        )
+                    })
+                    .collect();
+                (format!("{:?}", report.outcome), findings)
+            };
+            let (small, large) = (seen(&text), seen(&padded));
+            assert_eq!(small, large, "{}", path.display());
+            checked += usize::from(!small.1.is_empty());
+        }
+    }
+    assert!(checked > 40, "only {checked} fixtures with findings");
+}
