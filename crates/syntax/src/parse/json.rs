@@ -4,7 +4,7 @@
 //! recursive-descent parser over bytes. Recursion is bounded by [`Limits::max_depth`], strings
 //! without escapes are borrowed from the input, and duplicate keys are reported.
 
-use super::{Bump, Store, Text};
+use super::{Store, Text};
 
 use super::{Entry, KeySet, Limits, Node, ParseError, ParseErrorKind, Parsed, Value};
 use crate::source::Span;
@@ -14,16 +14,8 @@ pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Parsed<'a>, ParseErro
     parse_into(text, Store::Heap, limits)
 }
 
-/// [`parse`], with the tree's lists and unescaped strings in `arena` (see [`Store`]).
-pub fn parse_in<'a>(
-    text: &'a str,
-    arena: &'a Bump,
-    limits: &Limits,
-) -> Result<Parsed<'a>, ParseError> {
-    parse_into(text, Store::Arena(arena), limits)
-}
-
-pub(super) fn parse_into<'a>(
+/// [`parse`], with the tree's lists and unescaped strings in `store`.
+pub fn parse_into<'a>(
     text: &'a str,
     store: Store<'a>,
     limits: &Limits,

@@ -5,7 +5,7 @@
 //! into their long forms, duplicate keys reported rather than dropped, and hard bounds on alias
 //! expansion and nesting depth.
 
-use super::{Bump, Store, Text};
+use super::{Store, Text};
 use std::collections::HashMap;
 
 use super::libyaml::{EventParser, RawEvent, ScalarStyle};
@@ -92,16 +92,8 @@ pub fn parse<'a>(text: &'a str, limits: &Limits) -> Result<Parsed<'a>, ParseErro
     parse_into(text, Store::Heap, limits)
 }
 
-/// [`parse`], with the tree's lists and unescaped strings in `arena` (see [`Store`]).
-pub fn parse_in<'a>(
-    text: &'a str,
-    arena: &'a Bump,
-    limits: &Limits,
-) -> Result<Parsed<'a>, ParseError> {
-    parse_into(text, Store::Arena(arena), limits)
-}
-
-pub(super) fn parse_into<'a>(
+/// [`parse`], with the tree's lists and unescaped strings in `store`.
+pub fn parse_into<'a>(
     text: &'a str,
     store: Store<'a>,
     limits: &Limits,
