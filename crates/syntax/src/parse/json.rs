@@ -28,8 +28,8 @@ pub fn parse_into<'a>(
         depth: 0,
         limits: *limits,
         warnings: Vec::new(),
-        nodes: Vec::new(),
-        entries: Vec::new(),
+        nodes: store.scratch(text.len() / 64),
+        entries: store.scratch(text.len() / 32),
     };
     // A UTF-8 byte order mark is tolerated, as CloudFormation does.
     if p.bytes.starts_with(b"\xEF\xBB\xBF") {
