@@ -103,6 +103,21 @@ def clusters(n):
         )
 
 
+def shared_clusters(n):
+    """n Neptune clusters and n parameter groups that all share one name (copies of a template
+    side by side; AWS would create one group): every group was linked to every cluster, n^2
+    links for LOG022."""
+    yield "Resources:\n"
+    for i in range(n):
+        yield (
+            f"  C{i}:\n    Type: AWS::Neptune::DBCluster\n    Properties:\n"
+            f"      EnableCloudwatchLogsExports: [audit]\n      DBClusterParameterGroupName: shared\n"
+            f"  G{i}:\n    Type: AWS::Neptune::DBClusterParameterGroup\n    Properties:\n"
+            f"      Name: shared\n      Family: neptune1\n      Description: d\n"
+            f"      Parameters:\n        neptune_enable_audit_log: {int(i % 3 > 0)}\n"
+        )
+
+
 def minified(n):
     """A JSON template on one line (as some generators write it), a finding on each of its n
     buckets: each finding's fingerprint looked for the start of its line from the finding
@@ -175,6 +190,7 @@ def main(out):
         write(os.path.join(out, f"cross-references-{tag}.yaml"), cross_references(5000 * scale))
         write(os.path.join(out, f"wide-mapping-{tag}.yaml"), wide_mapping(200000 * scale))
         write(os.path.join(out, f"clusters-{tag}.yaml"), clusters(20000 * scale))
+        write(os.path.join(out, f"shared-clusters-{tag}.yaml"), shared_clusters(5000 * scale))
         write(os.path.join(out, f"minified-{tag}.json"), minified(20000 * scale))
         # 4x stays under the 512 instances a configuration composes.
         module_calls(os.path.join(out, f"modules-{tag}"), 100 * scale)

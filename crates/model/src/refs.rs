@@ -369,7 +369,7 @@ pub struct Names {
 }
 
 /// The names of `r`; `name_keys` are the properties that hold its physical name.
-pub(crate) fn reference_names(t: &Template<'_>, r: &Resource<'_>, name_keys: &[&str]) -> Names {
+pub fn reference_names(t: &Template<'_>, r: &Resource<'_>, name_keys: &[&str]) -> Names {
     let mut names = Names::default();
     if t.is_terraform() {
         // Plans and states name instances `aws_s3_bucket.x[0]` (in modules `module.m.aws_...`);
@@ -574,9 +574,18 @@ pub fn referrers<'t, 'a>(
     name_keys: &[&str],
     types: &'t [&'t str],
 ) -> Vec<&'t Resource<'a>> {
-    let names = reference_names(t, target, name_keys);
+    referrers_named(t, &reference_names(t, target, name_keys), types)
+}
+
+/// Resources of `types` that refer to any of `names` ([`reference_names`] of a resource, or
+/// part of them: a caller asking many resources that share a literal name asks it once).
+pub fn referrers_named<'t, 'a>(
+    t: &'t Template<'a>,
+    names: &Names,
+    types: &'t [&'t str],
+) -> Vec<&'t Resource<'a>> {
     t.references()
-        .referring(t, &names, types)
+        .referring(t, names, types)
         .into_iter()
         .map(|i| &t.resources[i])
         .collect()

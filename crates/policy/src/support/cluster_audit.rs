@@ -2,11 +2,11 @@
 //! exports its `audit` log to CloudWatch Logs, and its cluster parameter group turns auditing on.
 //! The export alone delivers nothing while the parameter group leaves auditing off.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::Context;
 use crate::model::lookup::lookup_texts;
-use crate::model::refs::referrers;
+use crate::model::refs::{reference_names, referrers_named};
 use crate::model::{Resource, Template};
 use crate::parse::Node;
 use crate::source::Span;
@@ -34,7 +34,7 @@ pub(crate) struct AuditSetting {
 /// refuses, and one finding per group made copies of a template n^2 findings).
 pub(crate) fn check_audit_logs(cx: &mut Context<'_, '_>, s: &AuditSetting) {
     let t = cx.template;
-    let mut groups_of = None;
+    let mut first_off = None;
     for r in t.resources_of(s.cluster_types) {
         let key = if t.is_cloudformation() {
             s.exports.0
@@ -61,42 +61,47 @@ pub(crate) fn check_audit_logs(cx: &mut Context<'_, '_>, s: &AuditSetting) {
             );
             continue;
         }
-        let groups = groups_of.get_or_insert_with(|| linked_groups(t, s));
-        for group in groups.get(r.id.as_ref()).into_iter().flatten() {
-            if let Some((span, value)) = auditing_off(t, group, s) {
-                let at = r.prop(key).map_or(r.anchor, |n| n.span);
-                cx.report_related(
-                    r,
-                    at,
-                    format!(
-                        "{} `{}` exports its audit log, but its parameter group `{}` leaves \
-                         auditing off ({} is {value}), so the log stays empty",
-                        s.noun, r.id, group.id, s.parameter
-                    ),
-                    vec![(span, format!("`{}` sets {}", group.id, s.parameter))],
-                );
-                break;
-            }
+        let off = first_off.get_or_insert_with(|| first_off_groups(t, s));
+        if let Some((group, span, value)) = off.get(r.id.as_ref()) {
+            let at = r.prop(key).map_or(r.anchor, |n| n.span);
+            cx.report_related(
+                r,
+                at,
+                format!(
+                    "{} `{}` exports its audit log, but its parameter group `{}` leaves \
+                     auditing off ({} is {value}), so the log stays empty",
+                    s.noun, r.id, group.id, s.parameter
+                ),
+                vec![(*span, format!("`{}` sets {}", group.id, s.parameter))],
+            );
         }
     }
 }
 
-/// The parameter groups linked to each cluster (by the cluster's ID), in template order:
-/// worked out once, not for every cluster (n clusters and n groups were n^2 lookups).
-fn linked_groups<'t, 'a>(
+/// For each cluster (by ID), the first parameter group in template order that is linked to it
+/// and leaves auditing off, with where and how: worked out once, not for every cluster. Each
+/// group is read once and each literal name asked once — a later group of a name already
+/// asked can be the first off group of no cluster that name links — so groups sharing a name
+/// (copies of a template side by side) cost no more than distinct ones (they were n^2 links).
+fn first_off_groups<'t, 'a>(
     t: &'t Template<'a>,
     s: &AuditSetting,
-) -> HashMap<&'t str, Vec<&'t Resource<'a>>> {
-    let mut groups: HashMap<&'t str, Vec<&'t Resource<'a>>> = HashMap::new();
+) -> HashMap<&'t str, (&'t Resource<'a>, Span, String)> {
+    let mut first: HashMap<&'t str, (&'t Resource<'a>, Span, String)> = HashMap::new();
+    let mut asked: HashSet<String> = HashSet::new();
     for group in t.resources_of(s.group_types) {
-        for cluster in referrers(t, group, &["Name", "name"], s.cluster_types) {
-            let linked = groups.entry(cluster.id.as_ref()).or_default();
-            if linked.last().is_none_or(|g| g.id != group.id) {
-                linked.push(group);
-            }
+        let Some((span, value)) = auditing_off(t, group, s) else {
+            continue;
+        };
+        let mut names = reference_names(t, group, &["Name", "name"]);
+        names.literals.retain(|name| asked.insert(name.clone()));
+        for cluster in referrers_named(t, &names, s.cluster_types) {
+            first
+                .entry(cluster.id.as_ref())
+                .or_insert_with(|| (group, span, value.clone()));
         }
     }
-    groups
+    first
 }
 
 /// Where and how a parameter group leaves auditing off (the parameter unset or set to an off
