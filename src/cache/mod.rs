@@ -803,7 +803,7 @@ fn decode_finding(r: &mut Reader<'_>, path: &Arc<str>) -> Option<Finding> {
         excerpt,
         fingerprint,
         legacy_fingerprint,
-        fix,
+        fix: fix.map(Box::new),
         related,
     })
 }

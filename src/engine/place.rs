@@ -171,7 +171,7 @@ impl Engine {
             excerpt: Excerpt::around_at(text, index, raw.span, Some(start)),
             fingerprint,
             legacy_fingerprint,
-            fix,
+            fix: fix.map(Box::new),
             related,
         }
     }
