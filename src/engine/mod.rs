@@ -71,9 +71,9 @@ struct File<'t, 's> {
     name: &'t str,
     /// The decoded text.
     text: &'t str,
-    /// Where its tree's lists and unescaped strings are kept (see `parse::Store`): freed at
-    /// once when the check is done with the tree.
-    arena: &'t crate::parse::Bump,
+    /// Where its parse puts the tree's lists and unescaped strings (see `parse::Store`): the
+    /// check's arena for a large template, freed at once when the check is done with the tree.
+    store: crate::parse::Store<'t>,
     /// The file on disk, when it is one (not standard input).
     origin: Option<&'t Path>,
     /// The path as the config's globs see it.
@@ -99,7 +99,9 @@ impl Engine {
         let file = File {
             name,
             text,
-            arena: &arena,
+            store: arena
+                .as_ref()
+                .map_or(crate::parse::Store::Heap, crate::parse::Store::Arena),
             origin,
             relative: &relative,
             selection: &selection,

@@ -1,8 +1,8 @@
-//! The lists of a tree (a sequence's items, a mapping's entries), and where a parse puts them.
+//! The lists of a tree (a sequence's items, a mapping's entries).
 //!
 //! A large template's tree is mostly lists: bench/scale's 51 MB template has 1.4 million. Each
 //! list on the heap is an allocation of its own, with a header and the allocator's size-class
-//! rounding (about 22 bytes a list under mimalloc). Given an arena ([`Store::Arena`]), a parse
+//! rounding (about 22 bytes a list under mimalloc). Given an arena (`Store::Arena`), a parse
 //! puts every list and every string it had to unescape into it instead: no header, no rounding,
 //! one allocation per arena chunk, and the whole tree freed at once. Trees built or changed
 //! after parsing (Terraform's evaluation, `Fn::ForEach` expansion, merged YAML mappings in a
@@ -12,10 +12,7 @@
 use std::fmt;
 use std::ops::Deref;
 
-use bumpalo::Bump;
 use thin_vec::ThinVec;
-
-use super::node::{Entry, Node, Text};
 
 /// A list of a tree: borrowed from the arena its document was parsed into, or owned. Reads as
 /// a slice. Two words, as a `&[T]` is.
@@ -37,6 +34,11 @@ impl<'a, T> List<'a, T> {
     /// The items.
     pub fn as_slice(&self) -> &[T] {
         self
+    }
+
+    /// A list of `items` in an arena (see `Store`).
+    pub(crate) fn in_arena(items: &'a [T]) -> List<'a, T> {
+        List(Repr::Borrowed(items))
     }
 
     /// Whether the list lives in an arena (it is copied the first time it is changed).
@@ -141,124 +143,25 @@ impl<T: Clone> IntoIterator for List<'_, T> {
     }
 }
 
-/// Where a parse puts the lists and unescaped strings of the tree it builds.
-#[derive(Clone, Copy, Default)]
-pub enum Store<'a> {
-    /// Each list its own allocation: trees that are changed after parsing (Terraform's) or
-    /// kept beyond their file's check.
-    #[default]
-    Heap,
-    /// In an arena that outlives the tree: the tree owns nothing, and dropping it is free.
-    Arena(&'a Bump),
-}
-
-impl<'a> Store<'a> {
-    /// A list of exactly `items`.
-    pub(crate) fn list<T: Held>(self, items: impl ExactSizeIterator<Item = T>) -> List<'a, T> {
-        match self {
-            Store::Heap => List(Repr::Owned(items.collect())),
-            Store::Arena(arena) => {
-                let items: &'a [T] = arena.alloc_slice_fill_iter(items);
-                // The arena never drops what it holds: an owned string or list in it would
-                // leak. Every string of an arena parse goes through `text`.
-                debug_assert!(items.iter().all(|i| !i.holds_heap()));
-                List(Repr::Borrowed(items))
-            }
-        }
-    }
-
-    /// `text` as the tree keeps it: moved as is onto the heap, copied into the arena.
-    pub(crate) fn text(self, text: String) -> Text<'a> {
-        match self {
-            Store::Heap => Text::owned(text),
-            Store::Arena(arena) => Text::borrowed(arena.alloc_str(&text)),
-        }
-    }
-
-    /// A parser's scratch stack of the items of its open collections, with room for `items`
-    /// when the tree goes to an arena (a large file). The stack holds every item of the
-    /// largest open collection at once (a template's `Resources`: 280,000 entries of 56 bytes
-    /// in bench/scale's 51 MB template); grown by doubling, the buffers it left behind were
-    /// 22 MiB of a parse's 234 MiB peak. Reserved at once, the pages it never fills are never
-    /// touched.
-    pub(crate) fn scratch<T>(self, items: usize) -> Vec<T> {
-        match self {
-            Store::Heap => Vec::new(),
-            Store::Arena(_) => Vec::with_capacity(items),
-        }
-    }
-
-    /// A copy of `text` as the tree keeps it.
-    pub(crate) fn copy(self, text: &str) -> Text<'a> {
-        match self {
-            Store::Heap => Text::owned(text.to_string()),
-            Store::Arena(arena) => Text::borrowed(arena.alloc_str(text)),
-        }
-    }
-}
-
-/// What the arena may hold: items whose own parts are borrowed (checked in debug builds).
-pub(crate) trait Held {
-    /// Whether the item itself owns heap memory (not looking into its lists' items, which
-    /// were checked when their list was stored).
-    fn holds_heap(&self) -> bool;
-}
-
-impl Held for Node<'_> {
-    fn holds_heap(&self) -> bool {
-        use super::node::Value;
-        match &self.value {
-            Value::String(s) | Value::Number(s) => s.is_owned(),
-            Value::Seq(items) => !items.is_borrowed(),
-            Value::Map(entries) => !entries.is_borrowed(),
-            Value::Null | Value::Bool(_) => false,
-        }
-    }
-}
-
-impl Held for Entry<'_> {
-    fn holds_heap(&self) -> bool {
-        self.key.is_owned() || self.value.holds_heap()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::Span;
-
-    fn scalar(s: &str) -> Node<'_> {
-        Node::new(
-            Span::empty(0),
-            super::super::Value::String(Text::borrowed(s)),
-        )
-    }
 
     #[test]
     fn a_list_is_two_words() {
-        assert_eq!(std::mem::size_of::<List<'_, Node<'_>>>(), 16);
+        assert_eq!(std::mem::size_of::<List<'_, [u64; 4]>>(), 16);
     }
 
     #[test]
-    fn a_borrowed_list_is_copied_when_changed_and_its_arena_is_untouched() {
-        let arena = Bump::new();
-        let store = Store::Arena(&arena);
-        let list = store.list([scalar("a"), scalar("b")].into_iter());
+    fn a_borrowed_list_is_copied_when_changed_and_what_it_borrows_is_untouched() {
+        let items = [1, 2];
+        let list = List::in_arena(&items);
         assert!(list.is_borrowed());
         let mut changed = list.clone();
-        changed.make_mut().push(scalar("c"));
+        changed.make_mut().push(3);
         assert!(!changed.is_borrowed());
-        assert_eq!(changed.len(), 3);
-        assert_eq!(list.len(), 2);
-        assert_eq!(list[1], scalar("b"));
-    }
-
-    #[test]
-    fn a_heap_store_owns_its_lists_and_strings() {
-        let list = Store::Heap.list([scalar("a")].into_iter());
-        assert!(!list.is_borrowed());
-        assert!(Store::Heap.text("x".to_string()).is_owned());
-        let arena = Bump::new();
-        assert!(Store::Arena(&arena).text("x".to_string()).is_borrowed());
+        assert_eq!(*changed, [1, 2, 3]);
+        assert_eq!(*list, [1, 2]);
+        assert_eq!(items, [1, 2]);
     }
 }

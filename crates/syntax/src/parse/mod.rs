@@ -10,11 +10,13 @@ pub mod json;
 mod libyaml;
 mod list;
 mod node;
+mod store;
 pub mod yaml;
 
 pub use bumpalo::Bump;
-pub use list::{List, Store};
+pub use list::List;
 pub use node::{Entry, Node, Text, ThinVec, Value, borrowed};
+pub use store::Store;
 
 use crate::source::Span;
 
