@@ -83,6 +83,12 @@ impl AtomicFile {
         self.finish(true)
     }
 
+    /// Flush and move the file into place without waiting for the disk: for files whose loss
+    /// in a crash costs only time (see [`write_atomic_unsynced`]).
+    pub(crate) fn commit_unsynced(self) -> io::Result<()> {
+        self.finish(false)
+    }
+
     /// Flush and move the file into place, waiting for the disk (`fsync`) when `sync`.
     fn finish(self, sync: bool) -> io::Result<()> {
         let file = match self.sink {
@@ -178,7 +184,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 pub(crate) fn write_atomic_unsynced(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut f = AtomicFile::create_renamed(path)?;
     f.write_all(bytes)?;
-    f.finish(false)
+    f.commit_unsynced()
 }
 
 /// Read at most `limit` bytes of `reader`; more is an error that says so.

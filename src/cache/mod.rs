@@ -30,10 +30,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::UNIX_EPOCH;
 
+mod codec;
 mod org;
 mod trust;
 
 pub use trust::{CacheRefused, user_cache_home};
+
+use codec::{Count, Reader, Sink, Writer};
 
 use crate::engine::Engine;
 use crate::file_report::{Depends, FileReport, Outcome, Skip, content_hash};
@@ -127,7 +130,25 @@ struct Entry {
     mtime: u128,
     content: u64,
     /// The report, encoded ([`encode_report`]); decoded only when used.
-    report: Vec<u8>,
+    report: Encoded,
+}
+
+/// A report's encoding: made in this run, or a part of the cache file it was read from (which
+/// is kept whole while an entry points into it: copying each report out of it made a cached
+/// run of a large file hold its reports twice).
+#[derive(Clone, Debug)]
+enum Encoded {
+    Made(Vec<u8>),
+    Read(Arc<[u8]>, std::ops::Range<usize>),
+}
+
+impl Encoded {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Encoded::Made(bytes) => bytes,
+            Encoded::Read(file, at) => &file[at.clone()],
+        }
+    }
 }
 
 impl Cache {
@@ -194,7 +215,7 @@ impl Cache {
             return None;
         }
         let e = dir.entries.get(display)?;
-        let report = decode_report(&e.report, display, e.content)?;
+        let report = decode_report(e.report.bytes(), display, e.content)?;
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some(report)
     }
@@ -237,7 +258,7 @@ impl Cache {
             && e.content == content
             && e.size == bytes.len() as u64
             && let Some((listing, report)) =
-                decode_report(&e.report, display, e.content).map(|r| (e.listing, r))
+                decode_report(e.report.bytes(), display, e.content).map(|r| (e.listing, r))
             && dir.holds(listing, &slot.absolute, engine.max_file_size())
             && let Some(e) = dir.entries.get_mut(display)
         {
@@ -250,6 +271,9 @@ impl Cache {
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         let report = engine.check_bytes_at(display, &bytes, Some(path));
+        // The text is not needed to keep the report: freed before the report is encoded.
+        let size = bytes.len() as u64;
+        drop(bytes);
         if let Some(slot) = slot
             && report.depends != Depends::OtherFiles
             && let Some(encoded) = encode_report(&report)
@@ -262,10 +286,10 @@ impl Cache {
                 Entry {
                     settings,
                     listing,
-                    size: bytes.len() as u64,
+                    size,
                     mtime,
                     content,
-                    report: encoded,
+                    report: Encoded::Made(encoded),
                 },
             );
             dir.dirty = true;
@@ -316,10 +340,9 @@ impl Cache {
             }
             self.prepared.store(true, Ordering::Relaxed);
         }
-        let bytes = self
-            .key
-            .sign(encode_dir(&crate::walk::display_path(dir), &cache.entries));
-        crate::output::write_atomic_unsynced(&self.file_for(dir), &bytes)
+        let mut w = Writer(trust::TaggedFile::create(&self.key, &self.file_for(dir))?);
+        write_dir(&mut w, &crate::walk::display_path(dir), &cache.entries);
+        w.0.finish()
     }
 
     fn file_for(&self, dir: &Path) -> PathBuf {
@@ -384,8 +407,13 @@ impl Cache {
                 trust::read_regular(&self.file_for(&slot.absolute), trust::MAX_CACHE_FILE)
                     .ok()
                     .and_then(|bytes| {
-                        let body = self.key.verify(&bytes)?;
-                        decode_dir(body, &crate::walk::display_path(&slot.absolute))
+                        let file: Arc<[u8]> = Arc::from(bytes);
+                        let body = self.key.verify(&file)?;
+                        decode_dir(
+                            &file,
+                            body.len(),
+                            &crate::walk::display_path(&slot.absolute),
+                        )
                     })
                     .unwrap_or_default();
             Mutex::new(DirCache {
@@ -413,88 +441,20 @@ fn mtime_of(meta: &std::fs::Metadata) -> u128 {
         .map_or(0, |d| d.as_nanos())
 }
 
-/// The byte encoding of cache files: little-endian integers and length-prefixed strings,
-/// written and read field by field (a directory's entries are read at every run, so this is
-/// on the hot path of a cached run; JSON took a quarter of it).
-struct Writer(Vec<u8>);
-
-impl Writer {
-    fn u8(&mut self, v: u8) {
-        self.0.push(v);
-    }
-    fn u32(&mut self, v: u32) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn u64(&mut self, v: u64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn usize(&mut self, v: usize) {
-        self.u64(v as u64);
-    }
-    fn bytes(&mut self, b: &[u8]) {
-        self.usize(b.len());
-        self.0.extend_from_slice(b);
-    }
-    fn str(&mut self, s: &str) {
-        self.bytes(s.as_bytes());
-    }
-    fn opt_str(&mut self, s: Option<&str>) {
-        match s {
-            Some(s) => {
-                self.u8(1);
-                self.str(s);
-            }
-            None => self.u8(0),
-        }
-    }
-}
-
-/// Reads what [`Writer`] wrote; every read fails (`None`) past the end, so a truncated or
-/// corrupt file is a miss, never a panic.
-struct Reader<'b> {
-    bytes: &'b [u8],
-}
-
-impl<'b> Reader<'b> {
-    fn take(&mut self, n: usize) -> Option<&'b [u8]> {
-        if n > self.bytes.len() {
-            return None;
-        }
-        let (head, rest) = self.bytes.split_at(n);
-        self.bytes = rest;
-        Some(head)
-    }
-    fn u8(&mut self) -> Option<u8> {
-        Some(self.take(1)?[0])
-    }
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
-    }
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-    fn usize(&mut self) -> Option<usize> {
-        usize::try_from(self.u64()?).ok()
-    }
-    fn bytes(&mut self) -> Option<&'b [u8]> {
-        let n = self.usize()?;
-        self.take(n)
-    }
-    fn str(&mut self) -> Option<&'b str> {
-        std::str::from_utf8(self.bytes()?).ok()
-    }
-    fn opt_str(&mut self) -> Option<Option<&'b str>> {
-        match self.u8()? {
-            0 => Some(None),
-            1 => Some(Some(self.str()?)),
-            _ => None,
-        }
-    }
-}
-
 /// A report as the cache keeps it (the file's path is the entry's key).
 fn encode_report(r: &FileReport) -> Option<Vec<u8>> {
-    let mut w = Writer(Vec::with_capacity(256));
+    // Sized first, then written: a buffer grown by doubling while a large report is encoded
+    // holds up to twice its size, and twice again while it moves.
+    let mut count = Writer(Count::default());
+    write_report(&mut count, r)?;
+    let mut w = Writer(Vec::with_capacity(count.0.0));
+    write_report(&mut w, r)?;
+    Some(w.0)
+}
+
+/// The fields of a report, in the order [`decode_report`] reads them; `None` when it names
+/// what the cache does not keep (an outcome not cached, a related place in another directory).
+fn write_report<S: Sink>(w: &mut Writer<S>, r: &FileReport) -> Option<()> {
     w.str(&outcome_code(r.outcome)?);
     w.u64(r.bytes);
     w.usize(r.suppressed);
@@ -540,7 +500,7 @@ fn encode_report(r: &FileReport) -> Option<Vec<u8>> {
             w.u32(at.column);
             w.str(message);
         }
-        org::encode(&mut w, e.org.as_deref());
+        org::encode(w, e.org.as_deref());
     }
     w.usize(r.findings.len());
     for f in &r.findings {
@@ -606,7 +566,7 @@ fn encode_report(r: &FileReport) -> Option<Vec<u8>> {
             None => w.u8(0),
         }
     }
-    Some(w.0)
+    Some(())
 }
 
 /// The report again, or `None` when the bytes are not a report or name what this build does
@@ -809,9 +769,8 @@ fn decode_finding(r: &mut Reader<'_>, path: &Arc<str>) -> Option<Finding> {
 }
 
 /// A directory's cache file: magic, format, the directory, then its entries.
-fn encode_dir(dir: &str, entries: &HashMap<String, Entry>) -> Vec<u8> {
-    let mut w = Writer(Vec::new());
-    w.0.extend_from_slice(MAGIC);
+fn write_dir<S: Sink>(w: &mut Writer<S>, dir: &str, entries: &HashMap<String, Entry>) {
+    w.0.put(MAGIC);
     w.u32(FORMAT_VERSION);
     w.str(dir);
     // In path order: the same cache, the same bytes.
@@ -833,12 +792,14 @@ fn encode_dir(dir: &str, entries: &HashMap<String, Entry>) -> Vec<u8> {
         w.u64(e.mtime as u64);
         w.u64((e.mtime >> 64) as u64);
         w.u64(e.content);
-        w.bytes(&e.report);
+        w.bytes(e.report.bytes());
     }
-    w.0
 }
 
-fn decode_dir(bytes: &[u8], dir: &str) -> Option<HashMap<String, Entry>> {
+/// The entries of the cache file `file`, whose first `body` bytes are what [`write_dir`] wrote;
+/// each entry's report points into `file`.
+fn decode_dir(file: &Arc<[u8]>, body: usize, dir: &str) -> Option<HashMap<String, Entry>> {
+    let bytes = file.get(..body)?;
     let mut r = Reader { bytes };
     if r.take(MAGIC.len())? != MAGIC || r.u32()? != FORMAT_VERSION || r.str()? != dir {
         return None;
@@ -856,7 +817,10 @@ fn decode_dir(bytes: &[u8], dir: &str) -> Option<HashMap<String, Entry>> {
         let size = r.u64()?;
         let mtime = u128::from(r.u64()?) | (u128::from(r.u64()?) << 64);
         let content = r.u64()?;
-        let report = r.bytes()?.to_vec();
+        let len = r.usize()?;
+        let start = body - r.bytes.len();
+        r.take(len)?;
+        let report = Encoded::Read(file.clone(), start..start + len);
         entries.insert(
             key,
             Entry {
@@ -974,11 +938,12 @@ pub fn fuzz_decode(bytes: &[u8]) -> usize {
         .take(MAGIC.len())
         .and_then(|_| header.u32())
         .and_then(|_| header.str());
-    let Some(entries) = dir.and_then(|dir| decode_dir(bytes, dir)) else {
+    let file: Arc<[u8]> = Arc::from(bytes);
+    let Some(entries) = dir.and_then(|dir| decode_dir(&file, file.len(), dir)) else {
         return 0;
     };
     entries
         .iter()
-        .filter_map(|(path, e)| decode_report(&e.report, path, e.content))
+        .filter_map(|(path, e)| decode_report(e.report.bytes(), path, e.content))
         .count()
 }

@@ -1,12 +1,12 @@
 //! The organization roles of coverage evidence ([`Role`]), in the result cache's encoding.
 
-use super::{Reader, Writer};
+use super::codec::{Reader, Sink, Writer};
 use crate::policy::coverage::protected_actions;
 use crate::policy::organization::{Control, Deployment, Guard, NodeKind, Reach, Role, Target};
 
 const KINDS: [NodeKind; 3] = [NodeKind::Root, NodeKind::Unit, NodeKind::Account];
 
-pub(super) fn encode(w: &mut Writer, role: Option<&Role>) {
+pub(super) fn encode<S: Sink>(w: &mut Writer<S>, role: Option<&Role>) {
     let Some(role) = role else {
         w.u8(0);
         return;
@@ -99,7 +99,7 @@ pub(super) fn decode(r: &mut Reader<'_>) -> Option<Option<Box<Role>>> {
     Some(Some(Box::new(role)))
 }
 
-fn target(w: &mut Writer, t: &Target) {
+fn target<S: Sink>(w: &mut Writer<S>, t: &Target) {
     match t {
         Target::Resource(id) => {
             w.u8(0);
@@ -116,14 +116,14 @@ fn target(w: &mut Writer, t: &Target) {
     }
 }
 
-fn targets(w: &mut Writer, ts: &[Target]) {
+fn targets<S: Sink>(w: &mut Writer<S>, ts: &[Target]) {
     w.usize(ts.len());
     for t in ts {
         target(w, t);
     }
 }
 
-fn strs(w: &mut Writer, v: &[&str]) {
+fn strs<S: Sink>(w: &mut Writer<S>, v: &[&str]) {
     w.usize(v.len());
     for s in v {
         w.str(s);

@@ -13,10 +13,14 @@
 //! - reads are of regular files only, at most [`MAX_CACHE_FILE`] bytes;
 //! - a cache directory that git tracks is never read or written.
 
-use std::io::{self, Read};
+use std::hash::Hasher;
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use siphasher::sip128::{Hasher128, SipHasher24};
+
+use super::codec::Sink;
+use crate::output::AtomicFile;
 
 /// The largest cache file read (one directory's reports).
 pub(crate) const MAX_CACHE_FILE: u64 = 256 * 1024 * 1024;
@@ -116,15 +120,8 @@ impl Key {
     /// The tag of `body`.
     pub(crate) fn tag(&self, body: &[u8]) -> [u8; TAG_BYTES] {
         let mut h = SipHasher24::new_with_key(&self.0);
-        std::hash::Hasher::write(&mut h, body);
+        h.write(body);
         h.finish128().as_bytes()
-    }
-
-    /// `body` with its tag appended.
-    pub(crate) fn sign(&self, mut body: Vec<u8>) -> Vec<u8> {
-        let tag = self.tag(&body);
-        body.extend_from_slice(&tag);
-        body
     }
 
     /// The body of a tagged file when its tag is this key's.
@@ -138,6 +135,52 @@ impl Key {
             .zip(tag)
             .fold(0u8, |acc, (a, b)| acc | (a ^ b));
         (differ == 0).then_some(body)
+    }
+}
+
+/// A cache file written as it is encoded, its tag computed on the way and appended when it is
+/// finished: a directory's file is never assembled in memory (a 51 MB template's report is
+/// 63 MB encoded, and a second copy of it was a third of the check's peak). Nothing is at
+/// `path` until [`TaggedFile::finish`]; then the file is whole or the write failed.
+pub(crate) struct TaggedFile {
+    file: AtomicFile,
+    hasher: SipHasher24,
+    /// The first write that failed: later bytes are not written, and finishing fails.
+    error: Option<io::Error>,
+}
+
+impl TaggedFile {
+    /// Start writing `path`, tagged with `key`, as a new file renamed over it when finished.
+    pub(crate) fn create(key: &Key, path: &Path) -> io::Result<TaggedFile> {
+        Ok(TaggedFile {
+            file: AtomicFile::create_renamed(path)?,
+            hasher: SipHasher24::new_with_key(&key.0),
+            error: None,
+        })
+    }
+
+    /// Append the tag and put the file in place (not synced: a cache file lost in a crash is
+    /// a miss).
+    pub(crate) fn finish(mut self) -> io::Result<()> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let tag = self.hasher.finish128().as_bytes();
+        self.file.write_all(&tag)?;
+        self.file.commit_unsynced()
+    }
+}
+
+impl Sink for TaggedFile {
+    fn put(&mut self, bytes: &[u8]) {
+        if self.error.is_some() {
+            return;
+        }
+        // SipHash is a stream: the tag of bytes written in pieces is the tag of the whole.
+        self.hasher.write(bytes);
+        if let Err(e) = self.file.write_all(bytes) {
+            self.error = Some(e);
+        }
     }
 }
 
@@ -237,10 +280,33 @@ pub(crate) fn tracked_by_git(dir: &Path) -> bool {
 mod tests {
     use super::*;
 
+    /// `body` written through a [`TaggedFile`] and read back whole.
+    fn tagged(key: &Key, pieces: &[&[u8]]) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache");
+        let mut file = TaggedFile::create(key, &path).unwrap();
+        for p in pieces {
+            file.put(p);
+        }
+        file.finish().unwrap();
+        read_regular(&path, MAX_CACHE_FILE).unwrap()
+    }
+
+    #[test]
+    fn a_file_tagged_in_pieces_carries_the_tag_of_its_whole_body() {
+        let key = Key([7; 16]);
+        let body: Vec<u8> = (0..1000u32).map(|i| (i * 7) as u8).collect();
+        let pieces: Vec<&[u8]> = body.chunks(13).collect();
+        let written = tagged(&key, &pieces);
+        assert_eq!(&written[..body.len()], &body[..]);
+        assert_eq!(&written[body.len()..], &key.tag(&body)[..]);
+        assert_eq!(key.verify(&written), Some(&body[..]));
+    }
+
     #[test]
     fn a_tag_holds_for_its_body_and_key_only() {
         let key = Key([7; 16]);
-        let signed = key.sign(b"report".to_vec());
+        let signed = tagged(&key, &[b"rep", b"ort"]);
         assert_eq!(key.verify(&signed), Some(&b"report"[..]));
         let mut changed = signed.clone();
         changed[0] ^= 1;
