@@ -1,5 +1,6 @@
-//! The shape of the code, checked: the top-level modules of every crate import each other in
-//! one direction only (a DAG, read from the `crate::` paths of the sources), no function is
+//! The shape of the code, checked: the modules in every module of every crate (its top-level
+//! modules, the parts of `engine`, of `parse`...) import each other in one direction only (a
+//! DAG, read from the `crate::`, `super::` and `self::` paths of the sources), no function is
 //! longer than 120 lines, and `src/main.rs` stays a thin binary.
 //!
 //! `cargo test --test architecture -- --nocapture` prints each crate's modules in layers, the
@@ -73,109 +74,132 @@ fn code_of(text: &str) -> String {
     out
 }
 
-/// The names a path after `crate::` (or a top-level file's `super::`) reaches: `a` in
-/// `crate::a::b`, `a` and `b` in `crate::{a::x, b}`.
-fn first_segments(after: &str) -> Vec<String> {
-    let after = after.trim_start();
-    if let Some(group) = after.strip_prefix('{') {
-        let mut depth = 1;
-        let mut end = group.len();
-        for (i, c) in group.char_indices() {
-            match c {
-                '{' => depth += 1,
-                '}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        end = i;
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        let mut names = Vec::new();
-        let mut depth = 0;
-        let mut start = 0;
-        let inner = &group[..end];
-        for (i, c) in inner
-            .char_indices()
-            .chain(std::iter::once((inner.len(), ',')))
-        {
-            match c {
-                '{' => depth += 1,
-                '}' => depth -= 1,
-                ',' if depth == 0 => {
-                    let item = inner[start..i].trim();
-                    let name: String = item
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect();
-                    if !name.is_empty() {
-                        names.push(name);
-                    }
-                    start = i + 1;
-                }
-                _ => {}
-            }
-        }
-        names
-    } else {
-        let name: String = after
+/// The paths a use-tree after `crate::` (or `super::`, `self::`) names, each as its segments:
+/// `[a, b]` in `crate::a::b`, `[a, x]` and `[b]` in `crate::{a::x, b}`.
+fn paths_of(after: &str) -> Vec<Vec<String>> {
+    let mut prefix = Vec::new();
+    let mut rest = after.trim_start();
+    loop {
+        let name: String = rest
             .chars()
             .take_while(|c| c.is_alphanumeric() || *c == '_')
             .collect();
-        vec![name]
+        if name.is_empty() {
+            break;
+        }
+        rest = &rest[name.len()..];
+        prefix.push(name);
+        match rest.strip_prefix("::") {
+            Some(more) => rest = more.trim_start(),
+            None => return vec![prefix],
+        }
     }
+    let Some(group) = rest.strip_prefix('{') else {
+        return vec![prefix];
+    };
+    let mut paths = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    for (i, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' | ',' if depth == 0 => {
+                for tail in paths_of(&group[start..i]) {
+                    paths.push(prefix.iter().cloned().chain(tail).collect());
+                }
+                if c == '}' {
+                    break;
+                }
+                start = i + 1;
+            }
+            '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    paths
 }
 
-/// Each top-level module of the crate under `src` and the top-level modules it uses.
-fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+/// A file's module in its crate: `[engine, front, modules]` for `engine/front/modules.rs`
+/// or `engine/front/modules/mod.rs`; `[]` for `lib.rs` and `main.rs`.
+fn module_of(src: &Path, file: &Path) -> Vec<String> {
+    let rel = file.strip_prefix(src).unwrap().with_extension("");
+    let mut path: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let root_file = path.len() == 1 && (path[0] == "lib" || path[0] == "main");
+    if root_file || path.last().is_some_and(|l| l == "mod") {
+        path.pop();
+    }
+    path
+}
+
+/// What a path written in module `me` names, as far as it names modules of the crate:
+/// `crate::a::b::Item` is `[a, b]`, `super::x` is `me`'s parent's `x`, `self::x` is `me`'s.
+fn resolve(
+    me: &[String],
+    head: &str,
+    segments: &[String],
+    modules: &BTreeSet<Vec<String>>,
+) -> Vec<String> {
+    let mut at: Vec<String> = match head {
+        "crate" => Vec::new(),
+        "self" => me.to_vec(),
+        _ => me[..me.len().saturating_sub(1)].to_vec(),
+    };
+    let mut segments = segments.iter().peekable();
+    // `super::super::x`: each further `super` goes up once more.
+    while segments.peek().is_some_and(|s| *s == "super") {
+        at.pop();
+        segments.next();
+    }
+    for s in segments {
+        at.push(s.clone());
+        if !modules.contains(&at) {
+            at.pop();
+            break;
+        }
+    }
+    at
+}
+
+/// The modules of each module (the crate root `[]` included) and which of them use which: a
+/// use anywhere in or below one child of a module, of something in or below another child, is
+/// an edge between those two children. A module's use of its parent or its own parts is no
+/// edge (a module and its parts are one unit, as `super::` items are meant to be shared).
+type Graphs = BTreeMap<Vec<String>, BTreeMap<String, BTreeSet<String>>>;
+
+fn module_graphs(src: &Path) -> Graphs {
     let mut files = Vec::new();
     rust_files(src, &mut files);
-    let module_of = |path: &Path| -> Option<String> {
-        let rel = path.strip_prefix(src).ok()?;
-        let first = rel
-            .components()
-            .next()?
-            .as_os_str()
-            .to_string_lossy()
-            .into_owned();
-        let name = first.strip_suffix(".rs").unwrap_or(&first).to_string();
-        (!matches!(name.as_str(), "lib" | "main")).then_some(name)
-    };
-    let modules: BTreeSet<String> = files.iter().filter_map(|p| module_of(p)).collect();
-    let mut graph: BTreeMap<String, BTreeSet<String>> = modules
-        .iter()
-        .map(|m| (m.clone(), BTreeSet::new()))
-        .collect();
-    for path in &files {
-        let Some(module) = module_of(path) else {
-            continue;
-        };
-        let rel = path.strip_prefix(src).unwrap();
-        // In `src/x.rs` and `src/x/mod.rs`, `super::` is the crate root.
-        let top_file = rel.components().count() == 1
-            || rel.ends_with("mod.rs") && rel.components().count() == 2;
-        let code = code_of(&std::fs::read_to_string(path).unwrap());
-        let mut prefixes = vec!["crate::"];
-        if top_file {
-            prefixes.push("super::");
-        }
-        for prefix in prefixes {
-            for (at, _) in code.match_indices(prefix) {
+    let modules: BTreeSet<Vec<String>> = files.iter().map(|f| module_of(src, f)).collect();
+    let mut graphs = Graphs::new();
+    for m in modules.iter().filter(|m| !m.is_empty()) {
+        let (name, parent) = m.split_last().unwrap();
+        let graph = graphs.entry(parent.to_vec()).or_default();
+        graph.entry(name.clone()).or_default();
+    }
+    for file in &files {
+        let me = module_of(src, file);
+        let code = code_of(&std::fs::read_to_string(file).unwrap());
+        for head in ["crate", "super", "self"] {
+            let prefix = format!("{head}::");
+            for (at, _) in code.match_indices(&prefix) {
                 let before = code[..at].chars().next_back();
                 if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
                     continue;
                 }
-                for name in first_segments(&code[at + prefix.len()..]) {
-                    if name != module && modules.contains(&name) {
-                        graph.get_mut(&module).unwrap().insert(name);
+                for path in paths_of(&code[at + prefix.len()..]) {
+                    let target = resolve(&me, head, &path, &modules);
+                    let common = me.iter().zip(&target).take_while(|(a, b)| a == b).count();
+                    if let (Some(from), Some(to)) = (me.get(common), target.get(common)) {
+                        let graph = graphs.get_mut(&me[..common]).unwrap();
+                        graph.get_mut(from).unwrap().insert(to.clone());
                     }
                 }
             }
         }
     }
-    graph
+    graphs
 }
 
 /// The modules in layers (each uses only modules of the layers below it), or a cycle.
@@ -218,19 +242,28 @@ fn cycle(graph: &BTreeMap<String, BTreeSet<String>>, placed: &BTreeSet<&String>)
 }
 
 #[test]
-fn top_level_modules_of_every_crate_form_a_dag() {
+fn the_modules_in_every_module_of_every_crate_form_a_dag() {
     let mut cycles = Vec::new();
     for krate in CRATES {
-        let graph = module_graph(&root().join(krate));
-        assert!(graph.len() > 1, "{krate}: no modules found");
-        match layers(&graph) {
-            Ok(layers) => {
-                println!("{krate}:");
-                for (i, layer) in layers.iter().enumerate() {
-                    println!("  {i}: {}", layer.join(", "));
+        let graphs = module_graphs(&root().join(krate));
+        assert!(
+            graphs.get(&Vec::new()).is_some_and(|g| g.len() > 1),
+            "{krate}: no modules found"
+        );
+        for (module, graph) in &graphs {
+            let name = match module.is_empty() {
+                true => krate.to_string(),
+                false => format!("{krate}: {}", module.join("::")),
+            };
+            match layers(graph) {
+                Ok(layers) => {
+                    println!("{name}:");
+                    for (i, layer) in layers.iter().enumerate() {
+                        println!("  {i}: {}", layer.join(", "));
+                    }
                 }
+                Err(cycle) => cycles.push(format!("{name}: {}", cycle.join(" -> "))),
             }
-            Err(cycle) => cycles.push(format!("{krate}: {}", cycle.join(" -> "))),
         }
     }
     assert!(cycles.is_empty(), "module cycles:\n{}", cycles.join("\n"));
@@ -254,10 +287,25 @@ fn the_cycle_check_finds_a_cycle() {
             .map(String::from)
             .collect())
     );
+    let paths =
+        |after: &str| -> Vec<String> { paths_of(after).iter().map(|p| p.join("::")).collect() };
     assert_eq!(
-        first_segments("{a::x, b, c::{d, e}}; crate::z"),
-        vec!["a", "b", "c"]
+        paths("{a::x, b, c::{d, e}}; crate::z"),
+        vec!["a::x", "b", "c::d", "c::e"]
     );
+    assert_eq!(paths("a::b::Item;"), vec!["a::b::Item"]);
+    let strings = |s: &[&str]| -> Vec<String> { s.iter().map(|x| x.to_string()).collect() };
+    let modules: BTreeSet<Vec<String>> = [&[][..], &["p"], &["p", "a"], &["p", "b"]]
+        .into_iter()
+        .map(strings)
+        .collect();
+    let me = strings(&["p", "a"]);
+    let at = |head: &str, path: &[&str]| resolve(&me, head, &strings(path), &modules);
+    assert_eq!(at("super", &["b", "Item"]), strings(&["p", "b"]));
+    assert_eq!(at("super", &["Item"]), strings(&["p"]));
+    assert_eq!(at("super", &["super", "p", "b"]), strings(&["p", "b"]));
+    assert_eq!(at("self", &["Item"]), strings(&["p", "a"]));
+    assert_eq!(at("crate", &["p", "b", "f"]), strings(&["p", "b"]));
     assert_eq!(code_of("x // crate::a\n\"crate::b\" y"), "x \n\"\" y");
 }
 

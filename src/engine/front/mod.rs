@@ -26,6 +26,13 @@ use crate::policy::coverage::RawEvidence;
 
 use super::{Engine, File};
 
+/// Directories whose findings are kept at most (the walk checks a directory's files together;
+/// a Terraform directory's findings and a module's findings with its defaults are both kept).
+pub(super) const DIRECTORY_CACHE_MAX: usize = 1024;
+
+/// Findings by policy, resource and message.
+pub(super) type KnownFindings = std::collections::HashSet<(&'static str, Option<String>, String)>;
+
 /// What a file is checked as: its own tree, or the tree of the configuration it belongs to.
 pub(super) struct Unit<'a> {
     /// The tree the policies read.

@@ -23,7 +23,7 @@ use crate::source::Span;
 use crate::suppress;
 use crate::terraform_dir;
 
-use super::terraform::{DIRECTORY_CACHE_MAX, KnownFindings};
+use super::{DIRECTORY_CACHE_MAX, KnownFindings};
 use crate::engine::Engine;
 
 /// Reads modules through the engine's per-run caches: local ones from their directory,

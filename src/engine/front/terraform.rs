@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use super::{DIRECTORY_CACHE_MAX, KnownFindings};
 use crate::file_report::{Depends, NotFollowed, UnfollowedModule};
 use crate::model::terraform_modules::{Composition, Stopped};
 use crate::model::{Format, Template};
@@ -113,9 +114,6 @@ impl State {
 
 /// A module directory's listing and what its check with defaults reports.
 type ModuleDefaults = (Vec<terraform_dir::Listed>, Arc<KnownFindings>);
-
-/// Findings by policy, resource and message.
-pub(super) type KnownFindings = std::collections::HashSet<(&'static str, Option<String>, String)>;
 
 /// A directory's listing and, once one of its files asked, its findings.
 struct DirectoryEntry {
@@ -257,9 +255,6 @@ enum FromDirectory {
     /// The directory is not one configuration: check the file alone.
     Alone,
 }
-
-/// Directories whose findings are kept at most (the walk checks a directory's files together).
-pub(super) const DIRECTORY_CACHE_MAX: usize = 1024;
 
 /// Policy documents written as text (a heredoc, a quoted string) that are not JSON: AWS
 /// rejects them (`MalformedPolicyDocument`), and their statements go unchecked, so each is a

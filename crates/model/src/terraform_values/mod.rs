@@ -15,7 +15,6 @@
 //! its own values.
 
 mod eval;
-mod functions;
 
 use std::borrow::Cow;
 

@@ -6,7 +6,7 @@ use crate::parse::hcl_expr::Sub;
 use crate::parse::{Entry, Node, Text, ThinVec, Value};
 use crate::source::Span;
 
-use super::eval::{Ev, Instance, Scope, boolean, number, scalar, string};
+use super::{Ev, Instance, Scope, boolean, number, scalar, string};
 
 /// The value of `name(args...)`.
 pub(crate) fn call<'a>(

@@ -11,6 +11,9 @@ use crate::source::Span;
 use crate::terraform::objects;
 use crate::terraform_dir::TFVARS_KEY;
 
+/// Terraform's built-in functions: a part of evaluation (they evaluate their arguments).
+mod functions;
+
 /// What an expression evaluates to.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Ev<'a> {
@@ -167,7 +170,7 @@ impl<'s, 'a> Scope<'s, 'a> {
                 name,
                 args,
                 expand_final,
-            } => super::functions::call(self, name, args, *expand_final, site, inst, depth),
+            } => functions::call(self, name, args, *expand_final, site, inst, depth),
             Expr::Conditional(cond, yes, no) => self.conditional(cond, yes, no, site, inst, depth),
             Expr::Not(e) => match self.eval(e, site, inst, depth + 1) {
                 Ev::Error => Ev::Error,
