@@ -130,25 +130,7 @@ struct Entry {
     mtime: u128,
     content: u64,
     /// The report, encoded ([`encode_report`]); decoded only when used.
-    report: Encoded,
-}
-
-/// A report's encoding: made in this run, or a part of the cache file it was read from (which
-/// is kept whole while an entry points into it: copying each report out of it made a cached
-/// run of a large file hold its reports twice).
-#[derive(Clone, Debug)]
-enum Encoded {
-    Made(Vec<u8>),
-    Read(Arc<[u8]>, std::ops::Range<usize>),
-}
-
-impl Encoded {
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Encoded::Made(bytes) => bytes,
-            Encoded::Read(file, at) => &file[at.clone()],
-        }
-    }
+    report: Vec<u8>,
 }
 
 impl Cache {
@@ -215,7 +197,7 @@ impl Cache {
             return None;
         }
         let e = dir.entries.get(display)?;
-        let report = decode_report(e.report.bytes(), display, e.content)?;
+        let report = decode_report(&e.report, display, e.content)?;
         self.hits.fetch_add(1, Ordering::Relaxed);
         Some(report)
     }
@@ -258,7 +240,7 @@ impl Cache {
             && e.content == content
             && e.size == bytes.len() as u64
             && let Some((listing, report)) =
-                decode_report(e.report.bytes(), display, e.content).map(|r| (e.listing, r))
+                decode_report(&e.report, display, e.content).map(|r| (e.listing, r))
             && dir.holds(listing, &slot.absolute, engine.max_file_size())
             && let Some(e) = dir.entries.get_mut(display)
         {
@@ -270,6 +252,15 @@ impl Cache {
             return report;
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
+        // The path's entry, if any, did not hold and is replaced by this check's report (or
+        // dropped, if that is not kept): dropped now, so that a large file's old report is not
+        // held while the file is checked again (a 51 MB template's is 63 MB encoded).
+        if let Some(slot) = slot
+            && let Ok(mut dir) = self.loaded(slot).lock()
+            && dir.entries.remove(display).is_some()
+        {
+            dir.dirty = true;
+        }
         let report = engine.check_bytes_at(display, &bytes, Some(path));
         // The text is not needed to keep the report: freed before the report is encoded.
         let size = bytes.len() as u64;
@@ -289,7 +280,7 @@ impl Cache {
                     size,
                     mtime,
                     content,
-                    report: Encoded::Made(encoded),
+                    report: encoded,
                 },
             );
             dir.dirty = true;
@@ -407,13 +398,8 @@ impl Cache {
                 trust::read_regular(&self.file_for(&slot.absolute), trust::MAX_CACHE_FILE)
                     .ok()
                     .and_then(|bytes| {
-                        let file: Arc<[u8]> = Arc::from(bytes);
-                        let body = self.key.verify(&file)?;
-                        decode_dir(
-                            &file,
-                            body.len(),
-                            &crate::walk::display_path(&slot.absolute),
-                        )
+                        let body = self.key.verify(&bytes)?;
+                        decode_dir(body, &crate::walk::display_path(&slot.absolute))
                     })
                     .unwrap_or_default();
             Mutex::new(DirCache {
@@ -792,14 +778,12 @@ fn write_dir<S: Sink>(w: &mut Writer<S>, dir: &str, entries: &HashMap<String, En
         w.u64(e.mtime as u64);
         w.u64((e.mtime >> 64) as u64);
         w.u64(e.content);
-        w.bytes(e.report.bytes());
+        w.bytes(&e.report);
     }
 }
 
-/// The entries of the cache file `file`, whose first `body` bytes are what [`write_dir`] wrote;
-/// each entry's report points into `file`.
-fn decode_dir(file: &Arc<[u8]>, body: usize, dir: &str) -> Option<HashMap<String, Entry>> {
-    let bytes = file.get(..body)?;
+/// The entries of a cache file's body, as [`write_dir`] wrote it.
+fn decode_dir(bytes: &[u8], dir: &str) -> Option<HashMap<String, Entry>> {
     let mut r = Reader { bytes };
     if r.take(MAGIC.len())? != MAGIC || r.u32()? != FORMAT_VERSION || r.str()? != dir {
         return None;
@@ -817,10 +801,7 @@ fn decode_dir(file: &Arc<[u8]>, body: usize, dir: &str) -> Option<HashMap<String
         let size = r.u64()?;
         let mtime = u128::from(r.u64()?) | (u128::from(r.u64()?) << 64);
         let content = r.u64()?;
-        let len = r.usize()?;
-        let start = body - r.bytes.len();
-        r.take(len)?;
-        let report = Encoded::Read(file.clone(), start..start + len);
+        let report = r.bytes()?.to_vec();
         entries.insert(
             key,
             Entry {
@@ -938,12 +919,11 @@ pub fn fuzz_decode(bytes: &[u8]) -> usize {
         .take(MAGIC.len())
         .and_then(|_| header.u32())
         .and_then(|_| header.str());
-    let file: Arc<[u8]> = Arc::from(bytes);
-    let Some(entries) = dir.and_then(|dir| decode_dir(&file, file.len(), dir)) else {
+    let Some(entries) = dir.and_then(|dir| decode_dir(bytes, dir)) else {
         return 0;
     };
     entries
         .iter()
-        .filter_map(|(path, e)| decode_report(e.report.bytes(), path, e.content))
+        .filter_map(|(path, e)| decode_report(&e.report, path, e.content))
         .count()
 }

@@ -230,7 +230,13 @@ impl HumanReporter {
             handler: GraphicalReportHandler::new_themed(theme)
                 .with_width(opts.width.unwrap_or(100))
                 .with_context_lines(1)
-                .with_links(false),
+                .with_links(false)
+                // Lines break at spaces only: Unicode's line-breaking rules (textwrap's default)
+                // also break after `-`, `/` and `:`, splitting what a reader copies whole
+                // (`eu-west-1`, `access-analyzer:DeleteAnalyzer`, an ARN, `path/file.tf:1:25`),
+                // and finding those breaks was a quarter of rendering a report.
+                .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+                .with_word_splitter(textwrap::WordSplitter::NoHyphenation),
             quiet: opts.quiet,
             color: opts.color,
             width: opts.width.unwrap_or(100),
