@@ -25,21 +25,59 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// Annotations are written at the end, most severe first (path order within a severity):
-/// GitHub shows only the first 10 errors, 10 warnings and 10 notices of a step on the diff,
-/// so those should be the ones that matter most. A closing plain line says how many were not
-/// shown.
+/// Annotations are written most severe first (path order within a severity): GitHub shows
+/// only the first 10 errors, 10 warnings and 10 notices of a step on the diff, so those should
+/// be the ones that matter most. Critical findings are written as they come; the others are
+/// held until the end. A closing plain line says how many were not shown.
 #[derive(Default)]
 pub(crate) struct GithubReporter {
     /// Commands by severity, indexed like [`Severity::ALL`].
-    lines: [Vec<String>; 4],
+    counts: [usize; 4],
+    /// The commands of high, medium and low findings, held for the end.
+    held: [Held; 3],
+}
+
+/// Lines held for the end of the report: in memory while they are few, in an anonymous
+/// temporary file past [`Held::IN_MEMORY`] (210,000 annotations held as strings took 85 MiB).
+#[derive(Default)]
+struct Held {
+    memory: Vec<u8>,
+    file: Option<io::BufWriter<std::fs::File>>,
+}
+
+impl Held {
+    /// Bytes held in memory at most.
+    const IN_MEMORY: usize = 1 << 20;
+
+    fn push(&mut self, line: &str) -> io::Result<()> {
+        if self.file.is_none() && self.memory.len() + line.len() > Self::IN_MEMORY {
+            let mut file = io::BufWriter::new(tempfile::tempfile()?);
+            file.write_all(&self.memory)?;
+            self.memory = Vec::new();
+            self.file = Some(file);
+        }
+        match &mut self.file {
+            Some(file) => writeln!(file, "{line}"),
+            None => writeln!(self.memory, "{line}"),
+        }
+    }
+
+    fn write_to(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(&self.memory)?;
+        if let Some(file) = self.file.take() {
+            let mut file = file.into_inner().map_err(|e| e.into_error())?;
+            io::Seek::rewind(&mut file)?;
+            io::copy(&mut file, out)?;
+        }
+        Ok(())
+    }
 }
 
 /// Annotations of each level GitHub shows per step.
 const SHOWN_PER_LEVEL: usize = 10;
 
 impl super::Reporter for GithubReporter {
-    fn file(&mut self, _out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
+    fn file(&mut self, out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
         for f in &report.findings {
             let command = match f.severity {
                 Severity::Critical | Severity::High => "error",
@@ -47,7 +85,7 @@ impl super::Reporter for GithubReporter {
                 Severity::Low => "notice",
             };
             let title = policy::meta(f.policy).map_or("", |m| m.title);
-            self.lines[f.severity.index()].push(format!(
+            let line = format!(
                 "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
                 escape_property(&f.path),
                 f.start.line,
@@ -56,23 +94,26 @@ impl super::Reporter for GithubReporter {
                 f.end.column,
                 escape_property(&format!("{} {title}", f.policy)),
                 escape_data(&f.message)
-            ));
+            );
+            self.counts[f.severity.index()] += 1;
+            match f.severity.index().checked_sub(1) {
+                None => writeln!(out, "{line}")?,
+                Some(i) => self.held[i].push(&line)?,
+            }
         }
         Ok(())
     }
 
     fn finish(&mut self, out: &mut dyn Write, summary: &super::Summary) -> io::Result<()> {
-        for lines in &self.lines {
-            for line in lines {
-                writeln!(out, "{line}")?;
-            }
+        for held in &mut self.held {
+            held.write_to(out)?;
         }
         // A partial check is said where a reviewer looks (a notice on the run, not on a line).
         if let Some(modules) = super::modules_not_followed(summary) {
             writeln!(out, "::notice title=tripline::{}", escape_data(&modules))?;
         }
         // Critical and high are both errors.
-        let [critical, high, medium, low] = self.lines.each_ref().map(Vec::len);
+        let [critical, high, medium, low] = self.counts;
         let hidden = (critical + high).saturating_sub(SHOWN_PER_LEVEL)
             + medium.saturating_sub(SHOWN_PER_LEVEL)
             + low.saturating_sub(SHOWN_PER_LEVEL);
@@ -86,5 +127,29 @@ impl super::Reporter for GithubReporter {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod held_tests {
+    use super::Held;
+
+    #[test]
+    fn held_lines_come_back_in_order_from_memory_and_from_a_spilled_file() {
+        for count in [3, 100_000] {
+            let lines: Vec<String> = (0..count).map(|i| format!("::notice line {i}")).collect();
+            let mut held = Held::default();
+            for line in &lines {
+                held.push(line).unwrap();
+            }
+            assert_eq!(
+                held.file.is_some(),
+                count > 3,
+                "spilled past the bound only"
+            );
+            let mut out = Vec::new();
+            held.write_to(&mut out).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), lines.join("\n") + "\n");
+        }
     }
 }
