@@ -366,14 +366,24 @@ impl SarifReporter {
 impl super::Reporter for SarifReporter {
     fn file(&mut self, _out: &mut dyn Write, report: &FileReport) -> io::Result<()> {
         for f in &report.findings {
+            let rank = std::cmp::Reverse(f.severity);
+            let seq = self.seen;
+            self.seen += 1;
+            // When the report is full, a result that would be the first dropped (no more
+            // severe than any kept, and later) is counted as cut without being rendered.
+            if self.kept.len() >= MAX_RESULTS
+                && self
+                    .kept
+                    .peek()
+                    .is_some_and(|top| (rank, seq) > (top.rank, top.seq))
+            {
+                self.cut.total += 1;
+                self.cut.by_severity[f.severity.index()] += 1;
+                continue;
+            }
             let text = serde_json::to_string_pretty(&result(f, &self.options))
                 .map_err(io::Error::other)?;
-            self.kept.push(Kept {
-                rank: std::cmp::Reverse(f.severity),
-                seq: self.seen,
-                text,
-            });
-            self.seen += 1;
+            self.kept.push(Kept { rank, seq, text });
             if self.kept.len() > MAX_RESULTS
                 && let Some(dropped) = self.kept.pop()
             {
