@@ -96,9 +96,9 @@ impl super::Reporter for GithubReporter {
                 escape_data(&f.message)
             );
             self.counts[f.severity.index()] += 1;
-            match f.severity.index().checked_sub(1) {
-                None => writeln!(out, "{line}")?,
-                Some(i) => self.held[i].push(&line)?,
+            match f.severity {
+                Severity::Critical => writeln!(out, "{line}")?,
+                other => self.held[other.index() - 1].push(&line)?,
             }
         }
         Ok(())
@@ -131,7 +131,7 @@ impl super::Reporter for GithubReporter {
 }
 
 #[cfg(test)]
-mod held_tests {
+mod tests {
     use super::Held;
 
     #[test]
