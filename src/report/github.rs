@@ -43,6 +43,8 @@ pub(crate) struct GithubReporter {
 struct Held {
     memory: Vec<u8>,
     file: Option<io::BufWriter<std::fs::File>>,
+    /// No temporary file could be made: the lines stay in memory (the report is still whole).
+    in_memory_only: bool,
 }
 
 impl Held {
@@ -50,11 +52,19 @@ impl Held {
     const IN_MEMORY: usize = 1 << 20;
 
     fn push(&mut self, line: &str) -> io::Result<()> {
-        if self.file.is_none() && self.memory.len() + line.len() > Self::IN_MEMORY {
-            let mut file = io::BufWriter::new(tempfile::tempfile()?);
-            file.write_all(&self.memory)?;
-            self.memory = Vec::new();
-            self.file = Some(file);
+        if self.file.is_none()
+            && !self.in_memory_only
+            && self.memory.len() + line.len() > Self::IN_MEMORY
+        {
+            match tempfile::tempfile() {
+                Ok(file) => {
+                    let mut file = io::BufWriter::new(file);
+                    file.write_all(&self.memory)?;
+                    self.memory = Vec::new();
+                    self.file = Some(file);
+                }
+                Err(_) => self.in_memory_only = true,
+            }
         }
         match &mut self.file {
             Some(file) => writeln!(file, "{line}"),
