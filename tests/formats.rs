@@ -549,6 +549,49 @@ fn github_annotations_come_most_severe_first() {
     );
 }
 
+/// Annotations held for the end (over 1 MiB of them here) come out the same whether they are
+/// spilled to a temporary file or, with no writable temporary directory, kept in memory.
+#[test]
+fn github_annotations_past_a_mebibyte_are_the_same_with_or_without_a_temporary_directory() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut buckets = String::from("Resources:\n");
+    for i in 0..8_000 {
+        buckets.push_str(&format!("  Bucket{i}:\n    Type: AWS::S3::Bucket\n"));
+    }
+    std::fs::write(dir.path().join("a.yaml"), buckets).unwrap();
+    std::fs::write(dir.path().join("z.yaml"), OPEN_ROLE).unwrap();
+    let run = |tmpdir: &Path| {
+        Command::cargo_bin("tripline")
+            .unwrap()
+            .current_dir(dir.path())
+            .env("TMPDIR", tmpdir)
+            .args([
+                "check",
+                ".",
+                "--no-config",
+                "--no-cache",
+                "--format",
+                "github",
+            ])
+            .output()
+            .unwrap()
+    };
+    let spilled = run(&std::env::temp_dir());
+    let in_memory = run(&dir.path().join("no-such-directory"));
+    assert_eq!(spilled.status.code(), Some(1));
+    assert_eq!(in_memory.status.code(), Some(1));
+    assert!(spilled.stdout.len() > 1 << 20, "{}", spilled.stdout.len());
+    assert_eq!(spilled.stdout, in_memory.stdout);
+    let text = String::from_utf8(spilled.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("::error file=z.yaml,"), "{}", lines[0]);
+    let notices = lines
+        .iter()
+        .filter(|l| l.starts_with("::notice file=a.yaml,"))
+        .count();
+    assert!(notices >= 8_000, "{notices}");
+}
+
 /// The Markdown summary counts by severity and policy and lists the most severe findings;
 /// text from templates cannot break the table or inject HTML.
 #[test]
