@@ -9,7 +9,7 @@
 //! its own, and the report stays the same bytes on every run.
 
 use std::fmt::Write as _;
-use std::io::{self, Seek, Write};
+use std::io::{self, Write};
 
 use super::Summary;
 use crate::file_report::{FileReport, Outcome};
@@ -42,11 +42,10 @@ pub fn escape(s: &str) -> String {
 }
 
 /// JUnit's root element carries the totals, which are known only at the end: the test suites
-/// are spooled to an anonymous temporary file as files are checked (in memory if none can be
-/// made), then copied out after the header.
+/// are spooled as files are checked (see `spool`), then copied out after the header.
 #[derive(Default)]
 pub(crate) struct JunitReporter {
-    spool: Option<Spool>,
+    spool: super::spool::Spool,
     tests: usize,
     failures: usize,
     errors: usize,
@@ -59,39 +58,6 @@ fn is_error(policy_id: &str) -> bool {
         && !policy_id.starts_with("SUPP")
 }
 
-enum Spool {
-    File(io::BufWriter<std::fs::File>),
-    Memory(Vec<u8>),
-}
-
-impl Spool {
-    fn new() -> Spool {
-        match tempfile::tempfile() {
-            Ok(f) => Spool::File(io::BufWriter::new(f)),
-            Err(_) => Spool::Memory(Vec::new()),
-        }
-    }
-
-    fn writer(&mut self) -> &mut dyn Write {
-        match self {
-            Spool::File(w) => w,
-            Spool::Memory(v) => v,
-        }
-    }
-
-    fn copy_to(self, out: &mut dyn Write) -> io::Result<()> {
-        match self {
-            Spool::File(w) => {
-                let mut file = w.into_inner().map_err(|e| e.into_error())?;
-                file.seek(io::SeekFrom::Start(0))?;
-                io::copy(&mut file, out)?;
-            }
-            Spool::Memory(v) => out.write_all(&v)?,
-        }
-        Ok(())
-    }
-}
-
 impl super::Reporter for JunitReporter {
     fn file(&mut self, _out: &mut dyn Write, r: &FileReport) -> io::Result<()> {
         if matches!(r.outcome, Outcome::Skipped(_)) {
@@ -102,7 +68,7 @@ impl super::Reporter for JunitReporter {
         self.tests += r.findings.len().max(1);
         self.failures += failures;
         self.errors += errors;
-        let out = self.spool.get_or_insert_with(Spool::new).writer();
+        let out = &mut self.spool;
         // A newline in a file name must not start a line of its own in a CI log.
         let path = escape(&super::escape::line(&r.path));
         writeln!(
@@ -164,9 +130,7 @@ impl super::Reporter for JunitReporter {
             r#"<testsuites name="tripline" tests="{}" failures="{}" errors="{}" time="0">"#,
             self.tests, self.failures, self.errors
         )?;
-        if let Some(spool) = self.spool.take() {
-            spool.copy_to(out)?;
-        }
+        self.spool.copy_to(out)?;
         writeln!(out, "</testsuites>")
     }
 }

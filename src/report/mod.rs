@@ -16,6 +16,7 @@ mod markdown;
 pub mod merge;
 mod parseable;
 pub(crate) mod sarif;
+mod spool;
 
 use std::io::{self, Write};
 
