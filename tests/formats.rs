@@ -516,17 +516,24 @@ fn junit_names_are_stable_and_unreadable_files_are_errors() {
     );
 }
 
+/// A tree of `a.yaml`, `buckets` buckets without access logging (a low finding each), and
+/// `z.yaml`, a role anyone may assume (critical), last in path order.
+fn buckets_then_an_open_role(buckets: usize) -> tempfile::TempDir {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut text = String::from("Resources:\n");
+    for i in 0..buckets {
+        text.push_str(&format!("  B{i}:\n    Type: AWS::S3::Bucket\n"));
+    }
+    std::fs::write(dir.path().join("a.yaml"), text).unwrap();
+    std::fs::write(dir.path().join("z.yaml"), OPEN_ROLE).unwrap();
+    dir
+}
+
 /// GitHub shows 10 annotations of each level per step: the most severe come first, and a plain
 /// closing line says how many are not on the diff.
 #[test]
 fn github_annotations_come_most_severe_first() {
-    let dir = tempfile::TempDir::new().unwrap();
-    let mut buckets = String::from("Resources:\n");
-    for i in 0..12 {
-        buckets.push_str(&format!("  B{i}:\n    Type: AWS::S3::Bucket\n"));
-    }
-    std::fs::write(dir.path().join("a.yaml"), buckets).unwrap();
-    std::fs::write(dir.path().join("z.yaml"), OPEN_ROLE).unwrap();
+    let dir = buckets_then_an_open_role(12);
     let out = tripline_in(
         dir.path(),
         &["check", ".", "--no-config", "--format", "github"],
@@ -553,13 +560,7 @@ fn github_annotations_come_most_severe_first() {
 /// spilled to a temporary file or, with no writable temporary directory, kept in memory.
 #[test]
 fn github_annotations_past_a_mebibyte_are_the_same_with_or_without_a_temporary_directory() {
-    let dir = tempfile::TempDir::new().unwrap();
-    let mut buckets = String::from("Resources:\n");
-    for i in 0..8_000 {
-        buckets.push_str(&format!("  Bucket{i}:\n    Type: AWS::S3::Bucket\n"));
-    }
-    std::fs::write(dir.path().join("a.yaml"), buckets).unwrap();
-    std::fs::write(dir.path().join("z.yaml"), OPEN_ROLE).unwrap();
+    let dir = buckets_then_an_open_role(8_000);
     let run = |tmpdir: &Path| {
         Command::cargo_bin("tripline")
             .unwrap()
