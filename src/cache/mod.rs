@@ -235,32 +235,33 @@ impl Cache {
         };
         if let Some(slot) = slot
             && let Ok(mut dir) = self.loaded(slot).lock()
-            && let Some(e) = dir.entries.get(display)
-            && e.settings == settings
-            && e.content == content
-            && e.size == bytes.len() as u64
-            && let Some((listing, report)) =
-                decode_report(&e.report, display, e.content).map(|r| (e.listing, r))
-            && dir.holds(listing, &slot.absolute, engine.max_file_size())
-            && let Some(e) = dir.entries.get_mut(display)
         {
-            if e.mtime != mtime {
-                e.mtime = mtime;
+            let reused = dir
+                .entries
+                .get(display)
+                .filter(|e| {
+                    e.settings == settings && e.content == content && e.size == bytes.len() as u64
+                })
+                .and_then(|e| decode_report(&e.report, display, e.content).map(|r| (e.listing, r)));
+            if let Some((listing, report)) = reused
+                && dir.holds(listing, &slot.absolute, engine.max_file_size())
+                && let Some(e) = dir.entries.get_mut(display)
+            {
+                if e.mtime != mtime {
+                    e.mtime = mtime;
+                    dir.dirty = true;
+                }
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                return report;
+            }
+            // The path's entry, if any, did not hold and is replaced by this check's report
+            // (or dropped, if that is not kept): dropped now, so that a large file's old report
+            // is not held while the file is checked again (a 51 MB template's is 63 MB).
+            if dir.entries.remove(display).is_some() {
                 dir.dirty = true;
             }
-            self.hits.fetch_add(1, Ordering::Relaxed);
-            return report;
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        // The path's entry, if any, did not hold and is replaced by this check's report (or
-        // dropped, if that is not kept): dropped now, so that a large file's old report is not
-        // held while the file is checked again (a 51 MB template's is 63 MB encoded).
-        if let Some(slot) = slot
-            && let Ok(mut dir) = self.loaded(slot).lock()
-            && dir.entries.remove(display).is_some()
-        {
-            dir.dirty = true;
-        }
         let report = engine.check_bytes_at(display, &bytes, Some(path));
         // The text is not needed to keep the report: freed before the report is encoded.
         let size = bytes.len() as u64;
