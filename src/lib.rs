@@ -9,6 +9,7 @@
 
 #![deny(missing_docs)]
 
+pub mod allocator;
 pub mod baseline;
 pub mod cache;
 mod cdk;

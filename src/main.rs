@@ -6,9 +6,10 @@ use tripline::cli::Cli;
 
 // mimalloc instead of the system allocator: parsing and Guard's evaluation allocate and free
 // small values at a high rate; glibc's malloc/free were ~40% of a Guard run's profile, and a
-// Guard run takes ~45% less CPU with mimalloc.
+// Guard run takes ~45% less CPU with mimalloc. Blocks of a mebibyte and more are mapped on
+// their own, so that freeing one returns it (see tripline::allocator).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tripline::allocator::Allocator = tripline::allocator::Allocator;
 
 /// mimalloc's `mi_option_purge_delay` (its index in `mi_option_t`, mimalloc v3).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
