@@ -1,5 +1,6 @@
 //! A safe event iterator over `unsafe-libyaml`, the Rust translation of libyaml that serde_yaml
-//! is built on. This module is the crate's only `unsafe` code.
+//! is built on. This module and the tree's packed strings and lists (`text.rs`, `list.rs`,
+//! `packed.rs`) are the crate's `unsafe` code.
 //!
 //! Why libyaml rather than a pure-Rust YAML 1.2 parser: templates are written against what
 //! CloudFormation, PyYAML (cfn-lint) and serde_yaml (cfn-guard) accept, and those are all

@@ -10,7 +10,9 @@ pub mod json;
 mod libyaml;
 mod list;
 mod node;
+mod packed;
 mod store;
+mod text;
 pub mod yaml;
 
 pub use bumpalo::Bump;

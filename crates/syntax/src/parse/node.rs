@@ -4,10 +4,9 @@
 //! costs little more than the text itself.
 //!
 //! The tree is most of a large template's memory (a 51 MB template: 2 million entries), so its
-//! parts are kept small: strings are [`Text`] (two words: pointer, and length with capacity,
-//! where `std`'s `Cow<str>` takes three), and sequences and mappings are [`List`]s (two words:
-//! a slice of the arena the document was parsed into, or an owned `ThinVec`). A [`Node`] is 32
-//! bytes and an [`Entry`] 56, where they were 40 and 72.
+//! parts are kept small: strings are [`Text`] and sequences and mappings [`List`]s, each 12
+//! bytes aligned to 4 (see `text.rs`). A [`Value`] is 16 bytes, a [`Node`] 24 and an [`Entry`]
+//! 44, where `std`'s `Cow` and `Vec` made them 40 and 72.
 
 use std::borrow::Cow;
 
@@ -16,13 +15,11 @@ pub use thin_vec::ThinVec;
 pub use super::list::List;
 use crate::source::Span;
 
-/// A key or scalar of a tree: borrowed from the text where it needs no unescaping, owned
-/// otherwise (`beef`'s two-word `Cow`; its lengths are 32-bit, as every [`Span`] is).
-pub type Text<'a> = beef::lean::Cow<'a, str>;
+pub use super::text::Text;
 
 /// The text of `t` with the lifetime of what it borrows from (`None` when it owns its text).
 pub fn borrowed<'a>(t: &Text<'a>) -> Option<&'a str> {
-    t.is_borrowed().then(|| t.clone().unwrap_borrowed())
+    t.as_borrowed()
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -251,8 +248,9 @@ mod tests {
     fn nodes_and_entries_stay_small() {
         // What the tree costs per value: a change that grows these grows every large
         // template's memory by as much (bench/scale's 51 MB template holds 2 million entries).
-        assert_eq!(std::mem::size_of::<Text<'_>>(), 16);
-        assert_eq!(std::mem::size_of::<Node<'_>>(), 32);
-        assert_eq!(std::mem::size_of::<Entry<'_>>(), 56);
+        assert_eq!(std::mem::size_of::<Text<'_>>(), 12);
+        assert_eq!(std::mem::size_of::<Value<'_>>(), 16);
+        assert_eq!(std::mem::size_of::<Node<'_>>(), 24);
+        assert_eq!(std::mem::size_of::<Entry<'_>>(), 44);
     }
 }
