@@ -14,6 +14,62 @@
 
 use std::alloc::{GlobalAlloc, Layout};
 
+/// mimalloc's `mi_option_purge_delay` (its index in `mi_option_t`, mimalloc v3).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// How long mimalloc keeps freed memory before returning it to the OS (milliseconds; -1:
+/// never). By default it returns it soon, and every later reuse faults the memory in again,
+/// zeroed: with transparent huge pages, that zeroing was 40% of checking one 50,000-resource
+/// template; with base pages it is still 2-6% of checking large inputs (bench/scale's 51 MB
+/// template and 4x `.tf` directory).
+pub fn keep_freed_memory(delay_ms: i32) {
+    // SAFETY: `mi_option_set` only stores the value (an option index and a plain integer),
+    // and mimalloc reads options thread-safely.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, delay_ms.into()) }
+}
+
+/// Gives the memory freed while it is armed back to the OS, whatever [`keep_freed_memory`]
+/// said, when it is dropped. For one large drop followed by more growth: a template's IAM
+/// statements (36 MiB of bench/scale's 51 MB template) are dropped before the policies that
+/// do not read them add their findings, and the memory mimalloc kept was not reused for those
+/// (other size classes): that check peaked at 273 MiB, and 253 with this.
+///
+/// Declare it before what is to be dropped (locals drop in reverse order), arm it just before
+/// the drop. Other threads that free memory meanwhile return theirs too. Its drop walks this
+/// thread's heap: for large inputs only. Harmless when mimalloc is not the global allocator
+/// (it then holds nothing to return).
+#[derive(Default)]
+pub struct ReturnFreed {
+    /// The purge delay to put back, once armed.
+    kept: Option<std::ffi::c_long>,
+}
+
+impl ReturnFreed {
+    /// From now until this is dropped, memory freed goes back to the system at once.
+    pub fn arm(&mut self) {
+        if self.kept.is_none() {
+            // SAFETY: options are plain integers, read thread-safely.
+            unsafe {
+                self.kept = Some(libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY));
+                libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+            }
+        }
+    }
+}
+
+impl Drop for ReturnFreed {
+    fn drop(&mut self) {
+        if let Some(kept) = self.kept {
+            // SAFETY: `mi_collect` only frees what this thread's heap no longer uses; options
+            // are plain integers, read thread-safely.
+            unsafe {
+                libmimalloc_sys::mi_collect(true);
+                libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, kept);
+            }
+        }
+    }
+}
+
 /// Blocks of at least this many bytes are mapped on their own. Measured on bench/scale's
 /// large shapes: 256 KiB and 1 MiB gave the same peaks, 4 MiB kept 10 MiB more of the 51 MB
 /// template's; below 1 MiB, more of a many-file check's blocks would pay a system call.

@@ -11,20 +11,6 @@ use tripline::cli::Cli;
 #[global_allocator]
 static ALLOCATOR: tripline::allocator::Allocator = tripline::allocator::Allocator;
 
-/// mimalloc's `mi_option_purge_delay` (its index in `mi_option_t`, mimalloc v3).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
-/// How long mimalloc keeps freed memory before returning it to the OS (milliseconds; -1:
-/// never). By default it returns it soon, and every later reuse faults the memory in again,
-/// zeroed: with transparent huge pages, that zeroing was 40% of checking one 50,000-resource
-/// template. A check is a short-lived process whose memory peaks once, so
-/// it keeps what it freed; the language server lives long and gives memory back when idle.
-fn keep_freed_memory(delay_ms: i32) {
-    // SAFETY: `mi_option_set` only stores the value (an option index and a plain integer),
-    // and mimalloc reads options thread-safely; it is called before any other thread exists.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, delay_ms.into()) }
-}
-
 /// Fault memory in base pages, not transparent huge pages (Linux). mimalloc reserves a 1 GiB
 /// arena and commits it eagerly, so with huge pages every first touch zeroes 2 MiB, touched or
 /// not: a check of ../shared/corpus peaked at 55 MiB instead of 24, of 40,000 `.tf` resources
@@ -43,6 +29,9 @@ fn base_pages() {
 fn main() -> ExitCode {
     base_pages();
     let cli = Cli::from_env();
-    keep_freed_memory(if cli.is_language_server() { 1000 } else { -1 });
+    // A check is a short-lived process whose memory peaks once: it keeps what it frees (but
+    // see `tripline::allocator::ReturnFreed`); the language server lives long and gives
+    // memory back when idle.
+    tripline::allocator::keep_freed_memory(if cli.is_language_server() { 1000 } else { -1 });
     cli.run()
 }

@@ -7,10 +7,8 @@ pub mod condition;
 pub mod managed;
 pub mod principal;
 
-use std::borrow::Cow;
-
 use crate::model::{Template, Val};
-use crate::parse::{Limits, Node, Value, json};
+use crate::parse::{Limits, Node, Text, Value, json};
 use crate::source::Span;
 
 /// What a document governs (the model's [`crate::model::DocumentKind`]).
@@ -709,8 +707,9 @@ pub enum Effect {
 /// and whether some values could not be known.
 #[derive(Clone, Debug, Default)]
 pub struct Elements<'n> {
-    /// The known values with their spans.
-    pub values: Vec<(Cow<'n, str>, Span)>,
+    /// The known values with their spans (a boxed slice of 12-byte texts: a template's
+    /// statements are kept for its whole check, and most elements hold one value).
+    pub values: Box<[(Text<'n>, Span)]>,
     /// Whether some values could not be known (a parameter, an expression).
     pub unknown: bool,
     /// Whether the element is written at all.
@@ -720,14 +719,6 @@ pub struct Elements<'n> {
 }
 
 impl<'n> Elements<'n> {
-    /// An element that is not written.
-    const ABSENT: Elements<'static> = Elements {
-        values: Vec::new(),
-        unknown: false,
-        present: false,
-        span: Span { start: 0, end: 0 },
-    };
-
     fn read<'a>(t: &Template<'a>, node: Option<&'n Node<'n>>) -> Elements<'n>
     where
         'a: 'n,
@@ -737,7 +728,10 @@ impl<'n> Elements<'n> {
         };
         let (values, unknown) = t.texts_of_list(node);
         Elements {
-            values,
+            values: values
+                .into_iter()
+                .map(|(v, s)| (Text::from(v), s))
+                .collect(),
             unknown,
             present: true,
             span: node.span,
@@ -758,7 +752,7 @@ pub struct Principal<'n> {
     /// `AWS` principals (accounts, roles, users, root).
     pub aws: Elements<'n>,
     /// The `AWS` values in pieces, unknown parts kept (see [`principal`]).
-    pub aws_values: Vec<principal::Symbolic<'n>>,
+    pub aws_values: Box<[principal::Symbolic<'n>]>,
     /// `Service` principals.
     pub service: Elements<'n>,
     /// `Federated` principals.
@@ -770,15 +764,8 @@ pub struct Principal<'n> {
 }
 
 /// The principal of a statement without one (what [`Statement::principal`] gives then).
-static NO_PRINCIPAL: Principal<'static> = Principal {
-    everyone: false,
-    aws: Elements::ABSENT,
-    aws_values: Vec::new(),
-    service: Elements::ABSENT,
-    federated: Elements::ABSENT,
-    span: Span { start: 0, end: 0 },
-    present: false,
-};
+static NO_PRINCIPAL: std::sync::LazyLock<Principal<'static>> =
+    std::sync::LazyLock::new(Principal::default);
 
 impl Principal<'_> {
     /// `"*"` or `{"AWS": "*"}`: any principal at all.
@@ -793,7 +780,7 @@ pub struct Statement<'n> {
     /// The statement's node.
     pub node: &'n Node<'n>,
     /// The `Sid`, if any.
-    pub sid: Option<Cow<'n, str>>,
+    pub sid: Option<Text<'n>>,
     /// `None` when the effect cannot be known.
     pub effect: Option<Effect>,
     /// `Action`, or `NotAction` when `not_action` is set.
@@ -805,7 +792,7 @@ pub struct Statement<'n> {
     /// Whether `resources` are a `NotResource` list.
     pub not_resource: bool,
     /// The `Resource` values with partly known ones (unknown parts as [`crate::model::UNKNOWN_MARK`]).
-    pub resource_texts: Vec<(String, Span)>,
+    pub resource_texts: Box<[(Box<str>, Span)]>,
     /// Some `Resource` value cannot be known at all (`!GetAtt Trail.Arn`).
     pub resource_unknown: bool,
     /// `Principal`, or `NotPrincipal` when `not_principal` is set; none when neither is
@@ -996,11 +983,11 @@ where
                 .iter()
                 .any(|(s, _)| s.chars().all(|c| c == crate::model::UNKNOWN_MARK));
             (
-                texts,
+                texts.into_iter().map(|(s, at)| (s.into(), at)).collect(),
                 whole_unknown || resources.unknown && resources.values.is_empty(),
             )
         }
-        None => (Vec::new(), false),
+        None => (Box::default(), false),
     };
     let (principal, not_principal) = match (node.get("Principal"), node.get("NotPrincipal")) {
         (Some(p), _) => (Some(Box::new(read_principal(t, p))), false),
@@ -1012,7 +999,7 @@ where
         sid: node
             .get("Sid")
             .and_then(|s| t.texts(s).into_iter().next())
-            .map(|(s, _)| s),
+            .map(|(s, _)| Text::from(s)),
         effect,
         actions,
         not_action,
@@ -1062,14 +1049,16 @@ where
     p
 }
 
-/// `more` after what `into` holds: moved when `into` is empty (a principal is mostly one
-/// value, read at its length; extending an empty list gave it room for four, kept with the
-/// statement for the whole check).
-fn append<T>(into: &mut Vec<T>, more: Vec<T>) {
+/// `more` after what `into` holds, at their exact length (a principal is mostly one value,
+/// kept with the statement for the whole check): moved when `into` is empty.
+fn append<T>(into: &mut Box<[T]>, more: impl Into<Box<[T]>>) {
+    let more = more.into();
     if into.is_empty() {
         *into = more;
-    } else {
-        into.extend(more);
+    } else if !more.is_empty() {
+        let mut all = std::mem::take(into).into_vec();
+        all.extend(more);
+        *into = all.into_boxed_slice();
     }
 }
 

@@ -21,23 +21,33 @@ const OWNED: u32 = 1 << 31;
 
 /// A key or scalar of a tree: a `&'a str`, or an owned string. Reads as a `str`.
 pub struct Text<'a> {
-    ptr: PackedPtr<u8>,
-    /// The length in bytes, with [`OWNED`] set when the text owns its bytes.
-    len: u32,
+    raw: Raw,
     _borrows: PhantomData<&'a str>,
 }
 
+/// A text's pointer and length, which frees an owned text's bytes when dropped. Apart from
+/// [`Text`] so that the drop does not involve `'a`: a `Text<'a>` may be dropped after what it
+/// borrows from, as a `&'a str` may (a template's statements are kept in a cell that they
+/// borrow from).
+struct Raw {
+    ptr: PackedPtr<u8>,
+    /// The length in bytes, with [`OWNED`] set when the text owns its bytes.
+    len: u32,
+}
+
 // SAFETY: a `Text` is a `&str` or a `Box<str>`, both `Send` and `Sync`.
-unsafe impl Send for Text<'_> {}
+unsafe impl Send for Raw {}
 // SAFETY: as above.
-unsafe impl Sync for Text<'_> {}
+unsafe impl Sync for Raw {}
 
 impl<'a> Text<'a> {
     /// `text`, borrowed. Texts are bounded by the file-size limit (at most 2 GiB - 1 bytes).
     pub fn borrowed(text: &'a str) -> Text<'a> {
         Text {
-            ptr: PackedPtr::new(text.as_ptr()),
-            len: length(text),
+            raw: Raw {
+                ptr: PackedPtr::new(text.as_ptr()),
+                len: length(text),
+            },
             _borrows: PhantomData,
         }
     }
@@ -47,15 +57,17 @@ impl<'a> Text<'a> {
         let len = length(&text) | OWNED;
         let boxed: *mut str = Box::into_raw(text.into_boxed_str());
         Text {
-            ptr: PackedPtr::new(boxed.cast::<u8>()),
-            len,
+            raw: Raw {
+                ptr: PackedPtr::new(boxed.cast::<u8>()),
+                len,
+            },
             _borrows: PhantomData,
         }
     }
 
     /// Whether the text is borrowed from the source.
     pub fn is_borrowed(&self) -> bool {
-        self.len & OWNED == 0
+        self.raw.len & OWNED == 0
     }
 
     /// Whether the text owns its bytes.
@@ -65,14 +77,7 @@ impl<'a> Text<'a> {
 
     /// The text, as a `str`.
     pub fn as_str(&self) -> &str {
-        // SAFETY: `ptr` and the length came from a `str` that lives as long as `self` (the
-        // borrowed one for `'a`, the owned one until `self` drops it).
-        unsafe {
-            std::str::from_utf8_unchecked(std::slice::from_raw_parts(
-                self.ptr.get(),
-                (self.len & !OWNED) as usize,
-            ))
-        }
+        self.raw.as_str()
     }
 
     /// The borrowed text with the lifetime of the source, or `None` when the text is owned.
@@ -80,8 +85,8 @@ impl<'a> Text<'a> {
         // SAFETY: a borrowed text's bytes live for `'a`.
         self.is_borrowed().then(|| unsafe {
             std::str::from_utf8_unchecked(std::slice::from_raw_parts(
-                self.ptr.get(),
-                self.len as usize,
+                self.raw.ptr.get(),
+                self.raw.len as usize,
             ))
         })
     }
@@ -94,7 +99,21 @@ impl<'a> Text<'a> {
         let this = std::mem::ManuallyDrop::new(self);
         // SAFETY: an owned text's bytes are a `Box<str>` of this length, and `this` is never
         // dropped, so the box is taken once.
-        unsafe { this.take_box() }.into_string()
+        unsafe { this.raw.take_box() }.into_string()
+    }
+}
+
+impl Raw {
+    /// The text.
+    fn as_str(&self) -> &str {
+        // SAFETY: `ptr` and the length came from a `str` that lives as long as `self` (the
+        // borrowed one for the text's `'a`, the owned one until `self` drops it).
+        unsafe {
+            std::str::from_utf8_unchecked(std::slice::from_raw_parts(
+                self.ptr.get(),
+                (self.len & !OWNED) as usize,
+            ))
+        }
     }
 
     /// The owned text's box.
@@ -119,9 +138,9 @@ fn length(text: &str) -> u32 {
         .expect("a text of at most 2 GiB - 1 bytes (files are bounded far below)")
 }
 
-impl Drop for Text<'_> {
+impl Drop for Raw {
     fn drop(&mut self) {
-        if self.is_owned() {
+        if self.len & OWNED != 0 {
             // SAFETY: the text is owned and is being dropped.
             drop(unsafe { self.take_box() });
         }
@@ -133,8 +152,10 @@ impl Clone for Text<'_> {
     fn clone(&self) -> Self {
         if self.is_borrowed() {
             Text {
-                ptr: self.ptr,
-                len: self.len,
+                raw: Raw {
+                    ptr: self.raw.ptr,
+                    len: self.raw.len,
+                },
                 _borrows: PhantomData,
             }
         } else {
