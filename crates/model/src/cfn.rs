@@ -1,6 +1,6 @@
 //! CloudFormation (and SAM) templates into the model.
 
-use super::{Parameter, Resource, Template};
+use super::{More, Parameter, Resource, Template};
 use crate::parse::{Node, Text};
 
 pub(super) fn load<'a>(t: &mut Template<'a>) {
@@ -34,9 +34,11 @@ pub(super) fn load<'a>(t: &mut Template<'a>) {
             node,
             anchor: e.key_span,
             properties: node.get("Properties"),
-            unknown: None,
-            provider: None,
-            defaults: sam_globals(root, rtype),
+            more: More {
+                defaults: sam_globals(root, rtype),
+                ..More::default()
+            }
+            .boxed(),
             cloudformation: true,
         });
     }

@@ -32,7 +32,7 @@ pub fn lookup<'a>(t: &Template<'a>, r: &Resource<'a>, path: &[&str]) -> Vec<Look
     }
     let mut out = Vec::new();
     // SAM Globals supply top-level properties the resource does not set.
-    let start = match (path.first(), r.defaults) {
+    let start = match (path.first(), r.defaults()) {
         (Some(first), Some(defaults))
             if props.get(first).is_none() && defaults.get(first).is_some() =>
         {

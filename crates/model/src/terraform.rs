@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use super::{Parameter, Provider, Resource, Template};
+use super::{More, Parameter, Provider, Resource, Template};
 use crate::parse::{Entry, Node, Text, ThinVec, Value};
 
 /// The AWS provider's local name; resources of other providers are kept (a policy may still
@@ -106,7 +106,7 @@ pub(super) fn load_plan<'a>(t: &mut Template<'a>) {
             .collect();
         for r in t.resources.iter_mut() {
             if let Some(key) = keys.get(strip_index(&r.id)) {
-                r.provider = Some(Text::borrowed(key));
+                r.more.get_or_insert_default().provider = Some(Text::borrowed(key));
             }
         }
     }
@@ -131,9 +131,11 @@ fn plan_resource<'a>(
         node,
         anchor: address.key_span.to(address.value.span),
         properties: values,
-        unknown,
-        provider: None,
-        defaults: None,
+        more: More {
+            unknown,
+            ..More::default()
+        }
+        .boxed(),
         cloudformation: false,
     })
 }
@@ -217,12 +219,14 @@ fn load_resources<'a>(t: &mut Template<'a>, node: &'a Node<'a>, prefix: &str) {
                             node: body,
                             anchor: e.key_span,
                             properties: Some(body),
-                            unknown: None,
-                            provider: body
-                                .get("provider")
-                                .and_then(Node::as_str)
-                                .map(Text::borrowed),
-                            defaults: None,
+                            more: More {
+                                provider: body
+                                    .get("provider")
+                                    .and_then(Node::as_str)
+                                    .map(Text::borrowed),
+                                ..More::default()
+                            }
+                            .boxed(),
                             cloudformation: false,
                         });
                     }

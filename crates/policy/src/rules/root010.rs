@@ -31,7 +31,7 @@ impl Policy for Root010 {
             let r = &t.resources[doc.resource];
             // Users are ROOT005's, with a stronger message; SCP allow-lists are not grants;
             // the AWS managed AdministratorAccess is ROOT008's.
-            if doc.kind != DocKind::Identity || doc.managed.is_some() || attached_to_users(t, r) {
+            if doc.kind != DocKind::Identity || doc.managed().is_some() || attached_to_users(t, r) {
                 continue;
             }
             for st in cx.statements(di) {

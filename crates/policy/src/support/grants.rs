@@ -67,7 +67,7 @@ pub(crate) fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
                 Some(_) => String::new(),
                 None => " through NotAction".to_string(),
             };
-            let span = match doc.managed {
+            let span = match doc.managed() {
                 Some(_) => doc.span,
                 None => pattern.map_or(st.actions.span, |(_, s)| *s),
             };
@@ -77,7 +77,7 @@ pub(crate) fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
                 .filter(|s| !s.is_empty())
                 .map(|s| format!(" (statement `{s}`)"))
                 .unwrap_or_default();
-            let whose = match doc.managed {
+            let whose = match doc.managed() {
                 Some(name) => {
                     let holders: Vec<String> = cx
                         .attachments()
@@ -107,7 +107,7 @@ pub(crate) fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
                 .copied()
                 .filter(|&h| h != doc.resource)
                 .collect();
-            let lands = if doc.managed.is_some() || holders.is_empty() {
+            let lands = if doc.managed().is_some() || holders.is_empty() {
                 String::new()
             } else {
                 let names: Vec<String> = holders
