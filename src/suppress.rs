@@ -514,8 +514,9 @@ pub(crate) fn apply_inline(
                     elsewhere: Default::default(),
                     policy: "SUPP001",
                     span: *span,
-                    message: format!("suppression of `{p}` {what} suppresses nothing; remove it"),
-                    resource: b.resource.clone(),
+                    message: format!("suppression of `{p}` {what} suppresses nothing; remove it")
+                        .into(),
+                    resource: b.resource.as_deref().map(Box::from),
                     fix: None,
                     related: Default::default(),
                 });
@@ -526,8 +527,8 @@ pub(crate) fn apply_inline(
                 elsewhere: Default::default(),
                 policy: "SUPP002",
                 span: b.span,
-                message: format!("suppression {what} gives no `reason`"),
-                resource: b.resource.clone(),
+                message: format!("suppression {what} gives no `reason`").into(),
+                resource: b.resource.as_deref().map(Box::from),
                 fix: None,
                 related: Default::default(),
             });

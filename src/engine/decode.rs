@@ -61,7 +61,7 @@ impl Engine {
                 elsewhere: Default::default(),
                 policy: "IO001",
                 span: Span::empty(0),
-                message,
+                message: message.into(),
                 resource: None,
                 fix: None,
                 related: Default::default(),
@@ -151,7 +151,8 @@ impl Engine {
                     message: format!(
                         "invalid UTF-8 byte 0x{:02X}; the file must be UTF-8",
                         bytes[e.valid_up_to()]
-                    ),
+                    )
+                    .into(),
                     resource: None,
                     fix: None,
                     related: Default::default(),
@@ -192,7 +193,8 @@ impl Engine {
                     message: format!(
                         "the file is {encoding} with an unpaired surrogate at code unit {unit}; \
                          templates must be UTF-8"
-                    ),
+                    )
+                    .into(),
                     resource: None,
                     fix: None,
                     related: Default::default(),
@@ -215,7 +217,8 @@ impl Engine {
             message: format!(
                 "the file is {encoding}, not UTF-8: it was decoded and checked, but \
                  CloudFormation and Terraform read templates as UTF-8; re-encode it"
-            ),
+            )
+            .into(),
             resource: None,
             fix: None,
             related: Default::default(),
@@ -246,7 +249,8 @@ impl Engine {
                 policy: "PARSE001",
                 span: Span::empty(at),
                 message: "NUL byte in a text file (binary data, or a file in a UTF-16 encoding?)"
-                    .to_string(),
+                    .to_string()
+                    .into(),
                 resource: None,
                 fix: None,
                 related: Default::default(),
@@ -269,7 +273,7 @@ impl Engine {
                     elsewhere: Default::default(),
                     policy: "INTERNAL001",
                     span: Span::empty(0),
-                    message: format!("internal error while checking this file: {what}"),
+                    message: format!("internal error while checking this file: {what}").into(),
                     resource: None,
                     fix: None,
                     related: Default::default(),

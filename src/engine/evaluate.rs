@@ -13,12 +13,6 @@ use crate::source::Span;
 use super::front::Evaluated;
 use super::{Engine, File};
 
-/// Templates of this many resources and more give their IAM statements' memory back to the
-/// system when they drop them ([`crate::allocator::ReturnFreed`]): bench/scale's 51 MB
-/// template (280,000 resources, 140,000 statements) peaked 20 MiB lower. Smaller ones skip the
-/// heap walk it costs (a real template has at most 500 resources).
-const RETURN_STATEMENTS_FROM: usize = 10_000;
-
 /// Whether a policy reads IAM statements: one that does declares a resource type holding
 /// policy documents (`tests/architecture.rs` checks it of every built-in policy).
 pub(super) fn reads_statements(meta: &policy::PolicyMeta) -> bool {
@@ -80,8 +74,7 @@ impl Engine {
     /// them apply, found with the analyses the policies computed. The policies that read IAM
     /// statements run first, with the evidence (which reads them too); the statements are then
     /// dropped before the other policies add their findings: on a template of many roles they
-    /// were a sixth of the peak (a large template's go back to the system, see
-    /// [`RETURN_STATEMENTS_FROM`]). Findings are sorted later, so the order changes no output; a
+    /// were a sixth of the peak. Findings are sorted later, so the order changes no output; a
     /// policy of the second group that reads statements reads them afresh.
     pub(super) fn check_template(
         &self,
@@ -90,8 +83,6 @@ impl Engine {
     ) -> (Vec<RawFinding>, Vec<RawEvidence>) {
         let shared = policy::Shared::default();
         let (mut raws, evidence) = {
-            // Declared before the statements, so dropped after them.
-            let mut give_back = crate::allocator::ReturnFreed::default();
             let statements = OnceCell::new();
             let first = |m: &policy::PolicyMeta, reads: bool| reads && enabled(m);
             let raws =
@@ -99,9 +90,6 @@ impl Engine {
             let cx = Context::new(template, &self.settings, &shared, &statements, "COV001");
             let evidence = catch_unwind(AssertUnwindSafe(|| policy::coverage::evidence(&cx)))
                 .unwrap_or_default();
-            if template.resources.len() >= RETURN_STATEMENTS_FROM {
-                give_back.arm();
-            }
             (raws, evidence)
         };
         let statements = OnceCell::new();
@@ -145,7 +133,8 @@ impl Engine {
                              its findings for this file are missing, the other policies' are \
                              complete",
                             p.id()
-                        ),
+                        )
+                        .into(),
                         resource: None,
                         fix: None,
                         related: Default::default(),
@@ -178,7 +167,8 @@ impl Engine {
                     "internal error in Guard while checking this file ({}); the Guard rules' \
                      findings for this file are missing, the built-in policies' are complete",
                     crate::fault::panic_message(payload.as_ref())
-                ),
+                )
+                .into(),
                 resource: None,
                 fix: None,
                 related: Default::default(),

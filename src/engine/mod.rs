@@ -65,6 +65,22 @@ pub struct Engine {
     cache_key: Option<u64>,
 }
 
+/// Files of this many bytes and more give back the memory their check frees as it goes
+/// ([`crate::allocator::ReturnFreed`]): bench/scale's 51 MB template peaked at 253 MB instead of
+/// 305, for 2-6% more CPU. Smaller files, whose memory does not matter, skip that cost (the
+/// size at which a template is parsed into an arena, for the same reason).
+const GIVE_BACK_FROM: usize = 1 << 20;
+
+/// For a large file's check: give back what it frees as it goes, and what its thread's heap
+/// holds unused when it ends (when the guard is dropped).
+fn gives_back(text: &str) -> crate::allocator::ReturnFreed {
+    let mut give_back = crate::allocator::ReturnFreed::default();
+    if text.len() >= GIVE_BACK_FROM {
+        give_back.arm();
+    }
+    give_back
+}
+
 /// One file as the stages after decoding see it.
 struct File<'t, 's> {
     /// The file name (what tells `*.tf` from `*.tf.json` and a plan from a template).
@@ -92,6 +108,8 @@ impl Engine {
         text: &str,
         origin: Option<&Path>,
     ) -> FileReport {
+        // First, so dropped last.
+        let _give_back = gives_back(text);
         let display = report.path.as_str();
         let relative = self.relative(display);
         let selection = self.selection_for(&relative);

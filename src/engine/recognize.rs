@@ -128,7 +128,7 @@ fn parse_error_finding(e: &ParseError) -> RawFinding {
         elsewhere: Default::default(),
         policy,
         span: e.span,
-        message: e.message.clone(),
+        message: e.message.clone().into(),
         resource: None,
         fix: None,
         related: Default::default(),

@@ -266,7 +266,8 @@ impl RuleSet {
                             "Guard could not read this file as data ({message}); the Guard \
                              rules' findings for it are missing, the built-in policies' are \
                              complete"
-                        ),
+                        )
+                        .into(),
                         resource: None,
                         fix: None,
                         related: Default::default(),

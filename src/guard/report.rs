@@ -129,8 +129,8 @@ pub(super) fn findings<'r>(
                 elsewhere: Default::default(),
                 policy: guard_rule.meta.id,
                 span,
-                message,
-                resource,
+                message: message.into(),
+                resource: resource.map(Box::from),
                 fix: None,
                 related: Default::default(),
             });

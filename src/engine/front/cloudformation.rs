@@ -28,7 +28,7 @@ impl Engine {
                     elsewhere: Default::default(),
                     policy: "PARSE006",
                     span: u.span,
-                    message: u.message,
+                    message: u.message.into(),
                     resource: None,
                     fix: None,
                     related: Default::default(),
@@ -85,7 +85,8 @@ pub(super) fn structure(root: &Node<'_>) -> Vec<RawFinding> {
             message: format!(
                 "`Resources` is {what}; CloudFormation needs a mapping of logical IDs to \
                  resources, so no resource of this template was checked"
-            ),
+            )
+            .into(),
             resource: None,
             fix: None,
             related: Default::default(),
@@ -112,8 +113,9 @@ pub(super) fn structure(root: &Node<'_>) -> Vec<RawFinding> {
                     "resource `{}` has no string `Type`, so CloudFormation rejects the template \
                      and tripline could not check the resource",
                     e.key
-                ),
-                resource: Some(e.key.to_string()),
+                )
+                .into(),
+                resource: Some(e.key.to_string().into()),
                 fix: None,
                 related: Default::default(),
             });
@@ -151,8 +153,9 @@ pub(in crate::engine) fn name_constructs(
         raw.message = if raw.message.contains(&named) {
             raw.message
                 .replacen(&named, &format!("`{id}` (construct `{path}`)"), 1)
+                .into()
         } else {
-            format!("{} (construct `{path}`)", raw.message)
+            format!("{} (construct `{path}`)", raw.message).into()
         };
     }
 }

@@ -31,7 +31,8 @@ use super::{Engine, File};
 pub(super) const DIRECTORY_CACHE_MAX: usize = 1024;
 
 /// Findings by policy, resource and message.
-pub(super) type KnownFindings = std::collections::HashSet<(&'static str, Option<String>, String)>;
+pub(super) type KnownFindings =
+    std::collections::HashSet<(&'static str, Option<Box<str>>, Box<str>)>;
 
 /// What a file is checked as: its own tree, or the tree of the configuration it belongs to.
 pub(super) struct Unit<'a> {

@@ -227,8 +227,8 @@ impl Engine {
                     raw.policy,
                     raw.resource
                         .as_deref()
-                        .map(|r| r.strip_prefix(&top).unwrap_or(r).to_string()),
-                    relative(&raw.message),
+                        .map(|r| r.strip_prefix(&top).unwrap_or(r).into()),
+                    relative(&raw.message).into(),
                 ))
             })
     }

@@ -61,8 +61,9 @@ impl Engine {
                 "the template of nested stack `{}` ({display}) {why}, so what the parameters \
                  passed to it make wrong was not checked",
                 nested.name
-            ),
-            resource: Some(nested.name.to_string()),
+            )
+            .into(),
+            resource: Some(nested.name.to_string().into()),
             fix: None,
             related: Default::default(),
         };
@@ -86,7 +87,7 @@ impl Engine {
         };
         let known: HashSet<(&str, Option<&str>, &str)> = alone
             .iter()
-            .map(|r| (r.policy, r.resource.as_deref(), r.message.as_str()))
+            .map(|r| (r.policy, r.resource.as_deref(), &*r.message))
             .collect();
         let mut passed = parsed.root.clone();
         let Some(parameters) = nested.parameters else {
@@ -99,7 +100,7 @@ impl Engine {
         self.run_policies(&t, enabled)
             .into_iter()
             .filter(|r| policy::meta(r.policy).is_some())
-            .filter(|r| !known.contains(&(r.policy, r.resource.as_deref(), r.message.as_str())))
+            .filter(|r| !known.contains(&(r.policy, r.resource.as_deref(), &*r.message)))
             .map(|mut raw| {
                 // The other end: where the child's template says it.
                 let end = (raw.span.end as usize).min(text.len());
@@ -119,13 +120,15 @@ impl Engine {
                     let named = format!("{}/{id}", nested.name);
                     raw.message = raw
                         .message
-                        .replace(&format!("`{id}`"), &format!("`{named}`"));
-                    raw.resource = Some(named);
+                        .replace(&format!("`{id}`"), &format!("`{named}`"))
+                        .into();
+                    raw.resource = Some(named.into());
                 }
-                raw.message.push_str(&format!(
-                    " (nested stack `{}`, template {display})",
-                    nested.name
-                ));
+                raw.message = format!(
+                    "{} (nested stack `{}`, template {display})",
+                    raw.message, nested.name
+                )
+                .into();
                 raw
             })
             .collect()

@@ -98,8 +98,9 @@ impl Engine {
                     message: format!(
                         "the `TemplateBody` of StackSet `{name}` does not load ({e}), so the \
                          template it deploys{targets} was not checked"
-                    ),
-                    resource: Some(name.to_string()),
+                    )
+                    .into(),
+                    resource: Some(name.to_string().into()),
                     fix: None,
                     related: Default::default(),
                 });
@@ -119,11 +120,11 @@ impl Engine {
             if let Some(id) = &raw.resource {
                 raw.message = raw
                     .message
-                    .replace(&format!("`{id}`"), &format!("`{}`", rename(id)));
+                    .replace(&format!("`{id}`"), &format!("`{}`", rename(id)))
+                    .into();
             }
-            raw.message
-                .push_str(&format!(" (StackSet `{name}`{targets})"));
-            raw.resource = raw.resource.as_deref().map(rename);
+            raw.message = format!("{} (StackSet `{name}`{targets})", raw.message).into();
+            raw.resource = raw.resource.as_deref().map(|id| rename(id).into());
             out.raws.push(raw);
         }
         for mut e in evidence {

@@ -297,7 +297,8 @@ fn unreadable_under(node: &Node<'_>, text: &str, depth: usize, out: &mut Vec<Raw
                     "this policy document is not valid JSON ({}): AWS rejects it as \
                      MalformedPolicyDocument, and its statements could not be checked",
                     e.message
-                ),
+                )
+                .into(),
                 resource: None,
                 fix: None,
                 related: Default::default(),
