@@ -360,8 +360,8 @@ fn guardrails(
             exempt: exemptions(cx, statements),
         };
         // A guardrail in force nowhere establishes nothing, whatever it denies.
-        unmet.extend(unattached(cx, doc.resource));
-        matched.push((doc.resource, unmet, Some(Role::Guardrail(guard))));
+        unmet.extend(unattached(cx, doc.resource()));
+        matched.push((doc.resource(), unmet, Some(Role::Guardrail(guard))));
     }
 }
 

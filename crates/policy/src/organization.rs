@@ -236,7 +236,7 @@ fn policy_reach(
     let mut allow_list = false;
     if control == Control::Service {
         for (d, doc) in cx.documents().iter().enumerate() {
-            if doc.resource != i {
+            if doc.resource() != i {
                 continue;
             }
             let statements = cx.statements(d);

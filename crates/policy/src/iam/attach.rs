@@ -120,15 +120,15 @@ impl Attachments {
         let mut trusts: HashMap<usize, Vec<usize>> = HashMap::new();
         for (di, d) in docs.iter().enumerate() {
             if d.kind == super::DocKind::Trust {
-                trusts.entry(d.resource).or_default().push(di);
+                trusts.entry(d.resource()).or_default().push(di);
                 holders.push(Vec::new());
                 continue;
             }
-            let r = &t.resources[d.resource];
+            let r = &t.resources[d.resource()];
             let mut hs = if HOLDER_TYPES.contains(&r.rtype) {
-                vec![d.resource]
+                vec![d.resource()]
             } else {
-                attached.get(&d.resource).cloned().unwrap_or_default()
+                attached.get(&d.resource()).cloned().unwrap_or_default()
             };
             hs.sort_unstable();
             hs.dedup();

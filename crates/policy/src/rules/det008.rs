@@ -48,11 +48,11 @@ impl Policy for Det008 {
             if doc.kind != DocKind::Resource {
                 continue;
             }
-            let owner = &t.resources[doc.resource];
+            let owner = &t.resources[doc.resource()];
             if !policy_types.contains(&owner.rtype) {
                 continue;
             }
-            let Some(&bucket) = bucket_of.get(&doc.resource) else {
+            let Some(&bucket) = bucket_of.get(&doc.resource()) else {
                 continue;
             };
             for st in cx.statements(di) {

@@ -18,7 +18,7 @@ impl Policy for Reg006 {
         }
         let t = cx.template;
         for (di, doc) in cx.documents().iter().enumerate() {
-            let r = &t.resources[doc.resource];
+            let r = &t.resources[doc.resource()];
             if doc.kind != DocKind::ServiceControl || !SCP_TYPES.contains(&r.rtype) {
                 continue;
             }

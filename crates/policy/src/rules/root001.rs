@@ -19,7 +19,7 @@ impl Policy for Root001 {
             if !matches!(doc.kind, DocKind::Trust | DocKind::Resource) {
                 continue;
             }
-            let r = &t.resources[doc.resource];
+            let r = &t.resources[doc.resource()];
             let what = if doc.kind == DocKind::Trust {
                 "trust policy"
             } else {

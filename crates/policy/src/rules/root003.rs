@@ -23,7 +23,7 @@ impl Policy for Root003 {
             .iter()
             .filter(|d| {
                 d.kind == DocKind::ServiceControl
-                    && SCP_TYPES.contains(&t.resources[d.resource].rtype)
+                    && SCP_TYPES.contains(&t.resources[d.resource()].rtype)
             })
             .collect();
         let Some(first) = scps.first() else { return };
@@ -50,7 +50,7 @@ impl Policy for Root003 {
             })
         });
         if !denies_root {
-            let r = &t.resources[first.resource];
+            let r = &t.resources[first.resource()];
             cx.report_missing(
                 r,
                 format!(

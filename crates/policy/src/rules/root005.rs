@@ -15,7 +15,7 @@ impl Policy for Root005 {
     fn check(&self, cx: &mut Context<'_, '_>) {
         let t = cx.template;
         for (di, doc) in cx.documents().iter().enumerate() {
-            let r = &t.resources[doc.resource];
+            let r = &t.resources[doc.resource()];
             if doc.kind != DocKind::Identity || doc.managed().is_some() || !attached_to_users(t, r) {
                 continue;
             }

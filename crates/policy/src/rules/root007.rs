@@ -22,7 +22,7 @@ impl Policy for Root007 {
             if doc.kind != DocKind::Trust {
                 continue;
             }
-            let r = &t.resources[doc.resource];
+            let r = &t.resources[doc.resource()];
             for st in cx.statements(di) {
                 if st.effect != Some(Effect::Allow) || !st.allows("sts:AssumeRoleWithWebIdentity") {
                     continue;

@@ -28,7 +28,7 @@ impl Policy for Root010 {
     fn check(&self, cx: &mut Context<'_, '_>) {
         let t = cx.template;
         for (di, doc) in cx.documents().iter().enumerate() {
-            let r = &t.resources[doc.resource];
+            let r = &t.resources[doc.resource()];
             // Users are ROOT005's, with a stronger message; SCP allow-lists are not grants;
             // the AWS managed AdministratorAccess is ROOT008's.
             if doc.kind != DocKind::Identity || doc.managed().is_some() || attached_to_users(t, r) {

@@ -29,7 +29,7 @@ pub(crate) fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
         if doc.kind != DocKind::Identity {
             continue;
         }
-        let r = &t.resources[doc.resource];
+        let r = &t.resources[doc.resource()];
         let statements = cx.statements(di);
         for st in statements {
             let full = |p: &str| p == "*" || p == "*:*";
@@ -83,7 +83,7 @@ pub(crate) fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
                         .attachments()
                         .holders(di)
                         .iter()
-                        .filter(|&&h| h != doc.resource)
+                        .filter(|&&h| h != doc.resource())
                         .map(|&h| format!("`{}`", t.resources[h].id))
                         .collect();
                     if holders.is_empty() {
@@ -105,7 +105,7 @@ pub(crate) fn report_grants(cx: &mut Context<'_, '_>, check: &GrantCheck<'_>) {
                 .holders(di)
                 .iter()
                 .copied()
-                .filter(|&h| h != doc.resource)
+                .filter(|&h| h != doc.resource())
                 .collect();
             let lands = if doc.managed().is_some() || holders.is_empty() {
                 String::new()
