@@ -16,7 +16,8 @@ impl Policy for Root005 {
         let t = cx.template;
         for (di, doc) in cx.documents().iter().enumerate() {
             let r = &t.resources[doc.resource()];
-            if doc.kind != DocKind::Identity || doc.managed().is_some() || !attached_to_users(t, r) {
+            if doc.kind != DocKind::Identity || doc.managed().is_some() || !attached_to_users(t, r)
+            {
                 continue;
             }
             for st in cx.statements(di) {
