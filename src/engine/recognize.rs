@@ -70,9 +70,10 @@ const ARENA_FROM: usize = 1 << 20;
 
 /// The arena a file's tree is parsed into, if any: a large file's, and not Terraform's (its
 /// trees are evaluated in place, which would copy every list of a tree in the arena). Sized
-/// for the tree at once, 2.5 times the text: bench/scale's 51 MB template takes 2.45 times
-/// (its last few MB go to a second chunk whose untouched pages cost nothing); reserved at 3
-/// times, its peak under mimalloc was 10 MiB higher (342 against 332 MiB), not lower.
+/// for the tree at once, 2.5 times the text: bench/scale's 51 MB template takes about 2 times
+/// since entries are 44 bytes (2.45 when they were 56; pages of the reservation never
+/// touched cost nothing); reserved at 3 times, its peak under mimalloc was 10 MiB higher
+/// (342 against 332 MiB), not lower.
 pub(super) fn arena_for(name: &str, text: &str) -> Option<Bump> {
     is_large_tree(name, text).then(|| Bump::with_capacity(text.len() * 5 / 2))
 }

@@ -248,7 +248,7 @@ mod tests {
     fn nodes_and_entries_stay_small() {
         // What the tree costs per value: a change that grows these grows every large
         // template's memory by as much (bench/scale's 51 MB template holds 2 million entries).
-        assert_eq!(std::mem::size_of::<Text<'_>>(), 12);
+        // A `Text` and a `List` are 12 bytes each (their own tests).
         assert_eq!(std::mem::size_of::<Value<'_>>(), 16);
         assert_eq!(std::mem::size_of::<Node<'_>>(), 24);
         assert_eq!(std::mem::size_of::<Entry<'_>>(), 44);
