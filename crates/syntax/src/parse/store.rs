@@ -42,7 +42,7 @@ impl<'a> Store<'a> {
 
     /// A parser's scratch stack of the items of its open collections, with room for `items`
     /// when the tree goes to an arena (a large file). The stack holds every item of the
-    /// largest open collection at once (a template's `Resources`: 280,000 entries of 56 bytes
+    /// largest open collection at once (a template's `Resources`: 280,000 entries of 44 bytes
     /// in bench/scale's 51 MB template); grown by doubling, the buffers it left behind were
     /// 22 MiB of a parse's 234 MiB peak. Reserved at once, the pages it never fills are never
     /// touched.
